@@ -1,0 +1,79 @@
+package audit
+
+import (
+	"context"
+	"strings"
+
+	"github.com/samdrift/samdrift/internal/errs"
+	"github.com/samdrift/samdrift/internal/store"
+)
+
+// Viewer is the caller's scope as audit needs it (access.Scope implements
+// it; audit does not import access, which writes audit records).
+type Viewer interface {
+	MayReadAudit() bool
+	OrgPredicate(col string, a *store.Args) string
+}
+
+// Filter narrows a listing. Zero values mean "any".
+type Filter struct {
+	Action string // exact action, or a prefix ending in "." ("user.")
+	Actor  string
+	OrgID  int64
+	Before int64 // only records with seq < Before (the cursor of the next page)
+	Limit  int   // default 50, at most 500
+}
+
+// List returns the newest records matching f that v may see, newest first,
+// with the total matching count. A viewer sees records about, or made by,
+// organisations in its reach.
+func List(ctx context.Context, q store.Querier, v Viewer, f Filter) ([]Record, int, error) {
+	if !v.MayReadAudit() {
+		return nil, 0, errs.E(errs.Forbidden, "your role may not read the audit trail")
+	}
+	if f.Limit <= 0 {
+		f.Limit = 50
+	}
+	if f.Limit > 500 {
+		return nil, 0, errs.Field("limit", "at most 500 records a page")
+	}
+	var a store.Args
+	where := []string{"(" + v.OrgPredicate("org_id", &a) + " OR " + v.OrgPredicate("actor_org_id", &a) + ")"}
+	if f.Action != "" {
+		if strings.HasSuffix(f.Action, ".") {
+			where = append(where, "action LIKE "+a.Add(f.Action+"%"))
+		} else {
+			where = append(where, "action = "+a.Add(f.Action))
+		}
+	}
+	if f.Actor != "" {
+		where = append(where, "actor = "+a.Add(f.Actor))
+	}
+	if f.OrgID != 0 {
+		p := a.Add(f.OrgID)
+		where = append(where, "(org_id = "+p+" OR actor_org_id = "+p+")")
+	}
+	cond := strings.Join(where, " AND ")
+	var total int
+	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM audit_log WHERE `+cond, a.Values()...).Scan(&total); err != nil {
+		return nil, 0, errs.Wrap(err, "cannot count audit records")
+	}
+	if f.Before > 0 {
+		cond += " AND seq < " + a.Add(f.Before)
+	}
+	rows, err := q.QueryContext(ctx, `SELECT `+recordColumns+` FROM audit_log WHERE `+cond+
+		` ORDER BY seq DESC LIMIT `+a.Add(f.Limit), a.Values()...)
+	if err != nil {
+		return nil, 0, errs.Wrap(err, "cannot list audit records")
+	}
+	defer rows.Close()
+	var out []Record
+	for rows.Next() {
+		r, err := scanRecord(rows)
+		if err != nil {
+			return nil, 0, errs.Wrap(err, "cannot read audit record")
+		}
+		out = append(out, r)
+	}
+	return out, total, errs.Wrap(rows.Err(), "cannot list audit records")
+}
