@@ -62,3 +62,14 @@ func hashSecret(plain string) string {
 	sum := sha256.Sum256([]byte(plain))
 	return hex.EncodeToString(sum[:])
 }
+
+// NewOpaqueID returns a random 256-bit identifier, URL-safe, for values such
+// as pre-session cookies that must not be guessable but are not secrets
+// stored anywhere.
+func NewOpaqueID() (string, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}

@@ -92,3 +92,19 @@ func As(err error) *Error {
 	}
 	return nil
 }
+
+// InField returns err re-labelled as being about field, when it is a coded
+// error that users may see (for a lookup done on behalf of an input field);
+// internal errors are returned unchanged.
+func InField(field string, err error) error {
+	e := As(err)
+	if e == nil || e.Code == Internal {
+		return err
+	}
+	c := *e
+	c.Field = field
+	if c.Code == NotFound {
+		c.Code = Invalid
+	}
+	return &c
+}

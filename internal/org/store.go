@@ -298,7 +298,7 @@ func (s *Service) SetOwners(ctx context.Context, sc access.Scope, unit string, m
 		for i, ref := range municipalities {
 			m, err := s.get(ctx, tx, ref)
 			if err != nil {
-				return errs.Field("owners["+strconv.Itoa(i)+"]", "%s", errs.As(err).Message)
+				return errs.InField("owners["+strconv.Itoa(i)+"]", err)
 			}
 			if m.Kind != KindMunicipality {
 				return errs.Field("owners["+strconv.Itoa(i)+"]", "%s is a %s, not a municipality", m.Slug, m.Kind)

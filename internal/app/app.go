@@ -1,0 +1,190 @@
+// Package app wires samdrift together: it opens the database, builds the
+// domain services, loads demo data, starts the HTTP server and shuts it all
+// down in order. It is the only package that knows every other one.
+package app
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/samdrift/samdrift/internal/access"
+	"github.com/samdrift/samdrift/internal/demo"
+	"github.com/samdrift/samdrift/internal/org"
+	"github.com/samdrift/samdrift/internal/store"
+	"github.com/samdrift/samdrift/internal/web"
+)
+
+// Version is set at build time with -ldflags "-X github.com/samdrift/samdrift/internal/app.Version=…".
+var Version = "dev"
+
+// DB says where state lives.
+type DB struct {
+	DataDir string // SQLite under this directory when URL is empty
+	URL     string // postgres:// URL
+}
+
+// App is an open samdrift: database and services. Close it when done.
+type App struct {
+	DB     *store.DB
+	Orgs   *org.Service
+	Access *access.Service
+}
+
+// Open opens the database, applies pending migrations (when migrate is
+// true; otherwise it only refuses a schema that is too old or too new) and
+// builds the services.
+func Open(ctx context.Context, d DB, mfaRoles []access.Role, migrate bool, log *slog.Logger) (*App, error) {
+	db, err := store.Open(ctx, store.Options{URL: d.URL, DataDir: d.DataDir})
+	if err != nil {
+		return nil, err
+	}
+	if migrate {
+		applied, err := db.Migrate(ctx, func(m store.Migration) {
+			log.Info("applying migration", "version", m.Version, "name", m.Name)
+		})
+		if err != nil {
+			db.Close()
+			return nil, err
+		}
+		if len(applied) > 0 {
+			log.Info("database migrated", "db", db.String(), "applied", len(applied))
+		}
+	} else {
+		ms, _ := store.Migrations(db.Dialect())
+		have, err := db.SchemaVersion(ctx)
+		if err == nil {
+			err = db.CheckVersion(ctx)
+		}
+		if err == nil && have < len(ms) {
+			err = fmt.Errorf("database %s has schema version %d, this samdrift needs %d: run `samdrift migrate` (or start `samdrift serve`, which migrates) first", db, have, len(ms))
+		}
+		if err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
+	return &App{DB: db, Orgs: org.NewService(db), Access: access.NewService(db, mfaRoles)}, nil
+}
+
+// Close closes the database.
+func (a *App) Close() error { return a.DB.Close() }
+
+// ServeOptions configures Serve.
+type ServeOptions struct {
+	HTTPAddr        string
+	TLSCert, TLSKey string
+	SecureCookies   bool
+	Demo            bool
+	ShutdownTimeout time.Duration
+	SessionTTL      time.Duration
+	Logger          *slog.Logger
+	// Out receives what an operator must see once: demo passwords, the
+	// address served.
+	Out io.Writer
+	// Ready, when set, is called with the bound address once the server
+	// accepts connections (tests listen on port 0).
+	Ready func(addr string)
+}
+
+// Serve runs samdrift until ctx is cancelled, then shuts down cleanly:
+// in-flight requests finish (up to ShutdownTimeout), then the database
+// closes (by the caller, through Close).
+func (a *App) Serve(ctx context.Context, o ServeOptions) error {
+	log := o.Logger
+	if o.SessionTTL > 0 {
+		a.Access.SessionTTL = o.SessionTTL
+	}
+	if o.Demo {
+		made, err := demo.Load(ctx, a.Orgs, a.Access, func(s string) { log.Info("demo data", "step", s) })
+		if err != nil {
+			return fmt.Errorf("cannot load demo data: %w", err)
+		}
+		if len(made) > 0 {
+			fmt.Fprintln(o.Out, "Demo users (passwords are shown only now; admin, cert and soc-analyst set up two-step verification at first login):")
+			for _, m := range made {
+				fmt.Fprintf(o.Out, "  %-20s %-14s %-36s %s\n", m.Username, m.Role, m.Org, m.Password)
+			}
+		}
+	}
+	secure := o.SecureCookies || (o.TLSCert != "" && o.TLSKey != "")
+	srv, err := web.New(ctx, web.Config{DB: a.DB, Orgs: a.Orgs, Access: a.Access, Logger: log, SecureCookies: secure, Version: Version})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", o.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("cannot listen on %s (--http): %w", o.HTTPAddr, err)
+	}
+	hs := &http.Server{
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	scheme := "http"
+	if o.TLSCert != "" && o.TLSKey != "" {
+		scheme = "https"
+		hs.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+	}
+	errc := make(chan error, 1)
+	go func() {
+		if scheme == "https" {
+			errc <- hs.ServeTLS(ln, o.TLSCert, o.TLSKey)
+		} else {
+			errc <- hs.Serve(ln)
+		}
+	}()
+	addr := ln.Addr().String()
+	fmt.Fprintf(o.Out, "samdrift %s serving %s://%s (%s)\n", Version, scheme, addr, a.DB)
+	log.Info("serving", "addr", addr, "scheme", scheme, "db", a.DB.String())
+	if o.Ready != nil {
+		o.Ready(addr)
+	}
+	go a.housekeeping(ctx, log)
+
+	select {
+	case err := <-errc:
+		if !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("HTTP server: %w", err)
+		}
+		return nil
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing in-flight requests", "timeout", o.ShutdownTimeout)
+	sctx, cancel := context.WithTimeout(context.Background(), o.ShutdownTimeout)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown did not finish in %s: %w", o.ShutdownTimeout, err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// housekeeping runs periodic upkeep until ctx ends.
+func (a *App) housekeeping(ctx context.Context, log *slog.Logger) {
+	t := time.NewTicker(15 * time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if n, err := a.Access.PurgeSessions(ctx); err != nil {
+				log.Warn("cannot purge expired sessions", "err", err)
+			} else if n > 0 {
+				log.Info("purged expired sessions", "count", n)
+			}
+		}
+	}
+}

@@ -1,0 +1,464 @@
+// Package cli is samdrift's command line: subcommands, their flags, and
+// configuration from a YAML file (--config), SAMDRIFT_* environment
+// variables and flags, in rising order of strength. It parses and hands
+// over to app; it holds no logic of its own.
+package cli
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/peterbourgon/ff/v3"
+	"github.com/peterbourgon/ff/v3/ffcli"
+	"github.com/peterbourgon/ff/v3/ffyaml"
+
+	"github.com/samdrift/samdrift/internal/access"
+	"github.com/samdrift/samdrift/internal/app"
+	"github.com/samdrift/samdrift/internal/audit"
+)
+
+// IO is where a command reads and writes.
+type IO struct {
+	In       io.Reader
+	Out, Err io.Writer
+}
+
+// ExitError carries an exit status other than 1.
+type ExitError struct{ Code int }
+
+func (e ExitError) Error() string { return fmt.Sprintf("exit status %d", e.Code) }
+
+// Run runs the command line args (without the program name) and returns the
+// process exit status. ctx is cancelled on SIGINT/SIGTERM by main.
+func Run(ctx context.Context, args []string, stdio IO) int {
+	root := rootCommand(stdio)
+	err := root.ParseAndRun(ctx, args)
+	var exit ExitError
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.As(err, &exit):
+		return exit.Code
+	}
+	fmt.Fprintln(stdio.Err, "samdrift:", err)
+	return 1
+}
+
+// ffOptions make every command read a YAML config file named by --config,
+// then SAMDRIFT_* variables, under its flags. Keys a command does not know
+// are ignored, so one file can configure all commands.
+var ffOptions = []ff.Option{
+	ff.WithEnvVarPrefix("SAMDRIFT"),
+	ff.WithConfigFileFlag("config"),
+	ff.WithConfigFileParser(ffyaml.Parser),
+	ff.WithIgnoreUndefined(true),
+}
+
+const configHelp = `
+Every flag can also be set in a YAML file given with --config (key = flag
+name, e.g. "http: 0.0.0.0:8080") or as an environment variable SAMDRIFT_<FLAG>
+with dashes as underscores (e.g. SAMDRIFT_HTTP, SAMDRIFT_MFA_ROLES). Flags beat
+environment variables, which beat the file.`
+
+func newFlagSet(name string, stdio IO) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stdio.Err)
+	fs.String("config", "", "YAML configuration file")
+	return fs
+}
+
+// dbFlags are the flags that say where state lives.
+type dbFlags struct {
+	data, db string
+}
+
+func addDBFlags(fs *flag.FlagSet) *dbFlags {
+	d := &dbFlags{}
+	fs.StringVar(&d.data, "data", "./samdrift-data", "data directory (SQLite database samdrift.db and, later, event spine files)")
+	fs.StringVar(&d.db, "db", "", "PostgreSQL URL (postgres://user@host:5432/db) to use instead of SQLite in --data")
+	return d
+}
+
+func (d *dbFlags) config() app.DB { return app.DB{DataDir: d.data, URL: d.db} }
+
+func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level %q: want debug, info, warn or error", level)
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("--log-format %q: want text or json", format)
+}
+
+// quietLogger is for one-shot commands: warnings and errors only.
+func quietLogger(w io.Writer) *slog.Logger {
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelWarn}))
+}
+
+func rootCommand(stdio IO) *ffcli.Command {
+	fs := flag.NewFlagSet("samdrift", flag.ContinueOnError)
+	fs.SetOutput(stdio.Err)
+	return &ffcli.Command{
+		Name:       "samdrift",
+		ShortUsage: "samdrift <command> [flags]",
+		LongHelp: `samdrift runs the joint IT operating model of Danish municipalities and their
+shared IT service units: organisations and access, audit trail, and (as they
+land) the service catalog, service desk, logging, detection and CERT.
+
+Start with "samdrift serve --demo", then open http://127.0.0.1:8080.` + "\n" + configHelp,
+		FlagSet: fs,
+		Subcommands: []*ffcli.Command{
+			serveCommand(stdio), migrateCommand(stdio), userCommand(stdio), tokenCommand(stdio),
+			auditCommand(stdio), versionCommand(stdio),
+		},
+		Exec: func(ctx context.Context, args []string) error {
+			if len(args) > 0 {
+				return fmt.Errorf("unknown command %q; run samdrift -h for the list", args[0])
+			}
+			return flag.ErrHelp
+		},
+	}
+}
+
+func serveCommand(stdio IO) *ffcli.Command {
+	fs := newFlagSet("serve", stdio)
+	db := addDBFlags(fs)
+	httpAddr := fs.String("http", "127.0.0.1:8080", "address for the web UI and API")
+	demo := fs.Bool("demo", false, "load demo data at start: the 98 municipalities, five units, the shared SOC/CERT, one user per role (passwords printed once)")
+	mfaRoles := fs.String("mfa-roles", "admin,cert,soc-analyst", "comma-separated roles that must use a TOTP second factor")
+	tlsCert := fs.String("tls-cert", "", "TLS certificate file (PEM); with --tls-key serves HTTPS")
+	tlsKey := fs.String("tls-key", "", "TLS private key file (PEM)")
+	secure := fs.Bool("secure-cookies", false, "mark cookies Secure even without --tls-cert (behind a TLS-terminating proxy)")
+	shutdown := fs.Duration("shutdown-timeout", 20*time.Second, "how long to let in-flight requests finish on SIGINT/SIGTERM")
+	sessionTTL := fs.Duration("session-idle", 8*time.Hour, "log a session out after this long without use")
+	logLevel := fs.String("log-level", "info", "log level: debug, info, warn, error")
+	logFormat := fs.String("log-format", "text", "log format: text or json")
+	return &ffcli.Command{
+		Name:       "serve",
+		ShortUsage: "samdrift serve [flags]",
+		ShortHelp:  "run samdrift (web UI and API) until SIGINT/SIGTERM",
+		LongHelp: `Runs samdrift. By default it keeps its state in SQLite under ./samdrift-data
+and listens on 127.0.0.1:8080; it applies pending database migrations first.
+On SIGINT or SIGTERM it stops taking new requests, lets in-flight ones finish
+and closes the database.` + "\n" + configHelp,
+		FlagSet: fs,
+		Options: ffOptions,
+		Exec: func(ctx context.Context, args []string) error {
+			if len(args) > 0 {
+				return fmt.Errorf("serve takes no arguments, got %q", args)
+			}
+			log, err := newLogger(stdio.Err, *logLevel, *logFormat)
+			if err != nil {
+				return err
+			}
+			roles, err := access.ParseRoles("mfa-roles", *mfaRoles)
+			if err != nil {
+				return fmt.Errorf("--mfa-roles: %w", err)
+			}
+			if (*tlsCert == "") != (*tlsKey == "") {
+				return errors.New("give both --tls-cert and --tls-key, or neither")
+			}
+			a, err := app.Open(ctx, db.config(), roles, true, log)
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			return a.Serve(ctx, app.ServeOptions{HTTPAddr: *httpAddr, TLSCert: *tlsCert, TLSKey: *tlsKey, SecureCookies: *secure,
+				Demo: *demo, ShutdownTimeout: *shutdown, SessionTTL: *sessionTTL, Logger: log, Out: stdio.Out, Ready: serveReady(ctx)})
+		},
+	}
+}
+
+type readyKey struct{}
+
+// WithReady returns a context that makes serve call fn with its bound
+// address once it accepts connections (for tests on port 0).
+func WithReady(ctx context.Context, fn func(addr string)) context.Context {
+	return context.WithValue(ctx, readyKey{}, fn)
+}
+
+func serveReady(ctx context.Context) func(string) {
+	fn, _ := ctx.Value(readyKey{}).(func(string))
+	return fn
+}
+
+func migrateCommand(stdio IO) *ffcli.Command {
+	fs := newFlagSet("migrate", stdio)
+	db := addDBFlags(fs)
+	return &ffcli.Command{
+		Name:       "migrate",
+		ShortUsage: "samdrift migrate [--data DIR | --db URL]",
+		ShortHelp:  "apply pending database migrations and exit",
+		FlagSet:    fs,
+		Options:    ffOptions,
+		Exec: func(ctx context.Context, args []string) error {
+			log := slog.New(slog.NewTextHandler(stdio.Out, nil))
+			a, err := app.Open(ctx, db.config(), access.DefaultMFARoles(), true, log)
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			v, err := a.DB.SchemaVersion(ctx)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(stdio.Out, "%s is at schema version %d\n", a.DB, v)
+			return nil
+		},
+	}
+}
+
+// openForCommand opens the database of a one-shot command; it migrates, so
+// that commands work on a fresh directory too.
+func openForCommand(ctx context.Context, d *dbFlags, stdio IO) (*app.App, error) {
+	return app.Open(ctx, d.config(), access.DefaultMFARoles(), true, quietLogger(stdio.Err))
+}
+
+// readSecret reads one line (a password) from r.
+func readSecret(r io.Reader) (string, error) {
+	line, err := bufio.NewReader(r).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", err
+	}
+	line = strings.TrimRight(line, "\r\n")
+	if line == "" {
+		return "", errors.New("no password on standard input")
+	}
+	return line, nil
+}
+
+// cliScope is the scope of the operator's command line: the platform
+// itself, audited as "system:cli".
+func cliScope() access.Scope {
+	sc := access.System("cli")
+	sc.RemoteAddr = "local"
+	return sc
+}
+
+func userCommand(stdio IO) *ffcli.Command {
+	addFS := newFlagSet("user add", stdio)
+	addDB := addDBFlags(addFS)
+	username := addFS.String("username", "", "username (lower-case letters, digits, . _ @ -)")
+	orgRef := addFS.String("org", "", "organisation: municipality code (101) or slug (enhed-hovedstaden)")
+	role := addFS.String("role", "", "role: "+roleList())
+	name := addFS.String("display-name", "", "the person's name")
+	email := addFS.String("email", "", "e-mail address")
+	pwStdin := addFS.Bool("password-stdin", false, "read the password from standard input (one line)")
+
+	pwFS := newFlagSet("user passwd", stdio)
+	pwDB := addDBFlags(pwFS)
+	pwUser := pwFS.String("username", "", "user whose password to set")
+	pwPwStdin := pwFS.Bool("password-stdin", false, "read the new password from standard input (one line)")
+
+	rtFS := newFlagSet("user reset-totp", stdio)
+	rtDB := addDBFlags(rtFS)
+	rtUser := rtFS.String("username", "", "user whose second factor to remove (it sets up a new one at next login)")
+
+	return &ffcli.Command{
+		Name:       "user",
+		ShortUsage: "samdrift user <add|passwd|reset-totp> [flags]",
+		ShortHelp:  "manage user accounts from the command line",
+		Subcommands: []*ffcli.Command{
+			{
+				Name: "add", ShortUsage: "samdrift user add --username U --org CODE|SLUG --role ROLE --password-stdin",
+				ShortHelp: "create a user", FlagSet: addFS, Options: ffOptions,
+				Exec: func(ctx context.Context, args []string) error {
+					if *username == "" || *orgRef == "" || *role == "" {
+						return errors.New("give --username, --org and --role")
+					}
+					if !*pwStdin {
+						return errors.New("give the password on standard input with --password-stdin (it never goes on the command line)")
+					}
+					pw, err := readSecret(stdio.In)
+					if err != nil {
+						return err
+					}
+					r, err := access.ParseRole("role", *role)
+					if err != nil {
+						return err
+					}
+					a, err := openForCommand(ctx, addDB, stdio)
+					if err != nil {
+						return err
+					}
+					defer a.Close()
+					o, err := a.Orgs.Get(ctx, cliScope(), *orgRef)
+					if err != nil {
+						return fmt.Errorf("--org: %w", err)
+					}
+					u, err := a.Access.CreateUser(ctx, cliScope(), access.NewUser{Username: *username, DisplayName: *name, Email: *email,
+						OrgID: o.ID, Role: r, Password: pw})
+					if err != nil {
+						return err
+					}
+					fmt.Fprintf(stdio.Out, "created user %s (id %d), %s in %s\n", u.Username, u.ID, u.Role, u.OrgName)
+					return nil
+				},
+			},
+			{
+				Name: "passwd", ShortUsage: "samdrift user passwd --username U --password-stdin",
+				ShortHelp: "set a user's password (ends its sessions)", FlagSet: pwFS, Options: ffOptions,
+				Exec: func(ctx context.Context, args []string) error {
+					if *pwUser == "" || !*pwPwStdin {
+						return errors.New("give --username and the new password on standard input with --password-stdin")
+					}
+					pw, err := readSecret(stdio.In)
+					if err != nil {
+						return err
+					}
+					a, err := openForCommand(ctx, pwDB, stdio)
+					if err != nil {
+						return err
+					}
+					defer a.Close()
+					u, err := a.Access.UserByName(ctx, cliScope(), *pwUser)
+					if err != nil {
+						return err
+					}
+					if err := a.Access.SetPassword(ctx, cliScope(), u.ID, pw); err != nil {
+						return err
+					}
+					fmt.Fprintf(stdio.Out, "password of %s set; its sessions were ended\n", u.Username)
+					return nil
+				},
+			},
+			{
+				Name: "reset-totp", ShortUsage: "samdrift user reset-totp --username U",
+				ShortHelp: "remove a user's second factor (lost phone)", FlagSet: rtFS, Options: ffOptions,
+				Exec: func(ctx context.Context, args []string) error {
+					if *rtUser == "" {
+						return errors.New("give --username")
+					}
+					a, err := openForCommand(ctx, rtDB, stdio)
+					if err != nil {
+						return err
+					}
+					defer a.Close()
+					u, err := a.Access.UserByName(ctx, cliScope(), *rtUser)
+					if err != nil {
+						return err
+					}
+					if err := a.Access.ResetTOTP(ctx, cliScope(), u.ID); err != nil {
+						return err
+					}
+					fmt.Fprintf(stdio.Out, "second factor of %s removed; it sets up a new one at next login\n", u.Username)
+					return nil
+				},
+			},
+		},
+		Exec: func(ctx context.Context, args []string) error { return flag.ErrHelp },
+	}
+}
+
+func roleList() string {
+	var names []string
+	for _, r := range access.Roles() {
+		names = append(names, string(r))
+	}
+	return strings.Join(names, ", ")
+}
+
+func tokenCommand(stdio IO) *ffcli.Command {
+	fs := newFlagSet("token create", stdio)
+	db := addDBFlags(fs)
+	username := fs.String("username", "", "user the token acts as")
+	name := fs.String("name", "cli", "what uses the token")
+	days := fs.Int("days", 90, "days until the token expires (1–366)")
+	return &ffcli.Command{
+		Name:       "token",
+		ShortUsage: "samdrift token create --username U [--name N] [--days D]",
+		ShortHelp:  "issue API tokens",
+		Subcommands: []*ffcli.Command{{
+			Name: "create", ShortUsage: "samdrift token create --username U [--name N] [--days D]",
+			ShortHelp: "issue an API token; it is printed once, as the last line", FlagSet: fs, Options: ffOptions,
+			Exec: func(ctx context.Context, args []string) error {
+				if *username == "" {
+					return errors.New("give --username")
+				}
+				if *days < 1 || *days > 366 {
+					return fmt.Errorf("--days %d: want 1 to 366", *days)
+				}
+				a, err := openForCommand(ctx, db, stdio)
+				if err != nil {
+					return err
+				}
+				defer a.Close()
+				u, err := a.Access.UserByName(ctx, cliScope(), *username)
+				if err != nil {
+					return err
+				}
+				plain, t, err := a.Access.CreateToken(ctx, cliScope(), u.ID, *name, time.Duration(*days)*24*time.Hour)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(stdio.Out, "token %d %q for %s, expires %s; use it as Authorization: Bearer <token>. It is shown only now:\n%s\n",
+					t.ID, t.Name, u.Username, t.ExpiresAt.Format("2006-01-02"), plain)
+				return nil
+			},
+		}},
+		Exec: func(ctx context.Context, args []string) error { return flag.ErrHelp },
+	}
+}
+
+func auditCommand(stdio IO) *ffcli.Command {
+	fs := newFlagSet("audit verify", stdio)
+	db := addDBFlags(fs)
+	return &ffcli.Command{
+		Name:       "audit",
+		ShortUsage: "samdrift audit verify [--data DIR | --db URL]",
+		ShortHelp:  "check the audit trail",
+		Subcommands: []*ffcli.Command{{
+			Name: "verify", ShortUsage: "samdrift audit verify [--data DIR | --db URL]",
+			ShortHelp: "walk the hash chain; exit 1 naming the first altered or missing record", FlagSet: fs, Options: ffOptions,
+			Exec: func(ctx context.Context, args []string) error {
+				a, err := app.Open(ctx, db.config(), access.DefaultMFARoles(), false, quietLogger(stdio.Err))
+				if err != nil {
+					return err
+				}
+				defer a.Close()
+				n, err := audit.Verify(ctx, a.DB.Reader(), func(n int64) { fmt.Fprintf(stdio.Err, "verified %d records…\n", n) })
+				var broken *audit.Broken
+				if errors.As(err, &broken) {
+					fmt.Fprintf(stdio.Out, "BROKEN: %v (%d records before it are intact)\n", broken, n)
+					return ExitError{Code: 1}
+				}
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(stdio.Out, "audit chain intact: %d records\n", n)
+				return nil
+			},
+		}},
+		Exec: func(ctx context.Context, args []string) error { return flag.ErrHelp },
+	}
+}
+
+func versionCommand(stdio IO) *ffcli.Command {
+	return &ffcli.Command{
+		Name: "version", ShortUsage: "samdrift version", ShortHelp: "print the version",
+		Exec: func(ctx context.Context, args []string) error {
+			fmt.Fprintf(stdio.Out, "samdrift %s (%s, %s/%s)\n", app.Version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+			return nil
+		},
+	}
+}
+
+// Stdio returns the process's standard streams.
+func Stdio() IO { return IO{In: os.Stdin, Out: os.Stdout, Err: os.Stderr} }

@@ -1,0 +1,156 @@
+// Package web is samdrift's HTTP face: the JSON API under /api/v1 (described
+// by an OpenAPI 3.1 document), the server-rendered UI (Danish by default,
+// English available, usable without JavaScript), health and metrics
+// endpoints, and the middleware that authenticates callers, guards forms
+// against CSRF, bounds request bodies and sets security headers. It turns
+// HTTP into calls on the domain services and never holds SQL of its own.
+package web
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"html/template"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/samdrift/samdrift/internal/access"
+	"github.com/samdrift/samdrift/internal/org"
+	"github.com/samdrift/samdrift/internal/store"
+)
+
+// Config is what the web layer needs.
+type Config struct {
+	DB     *store.DB
+	Orgs   *org.Service
+	Access *access.Service
+	Logger *slog.Logger
+	// SecureCookies marks cookies Secure and prefixes them __Host-: set it
+	// when users reach samdrift over TLS (directly or through a proxy).
+	SecureCookies bool
+	Version       string
+	// Registry receives the HTTP metrics; /metrics serves it. Nil: a new one.
+	Registry *prometheus.Registry
+}
+
+// Server serves samdrift over HTTP. Create it with New; it is safe for
+// concurrent use.
+type Server struct {
+	cfg       Config
+	db        *store.DB
+	orgs      *org.Service
+	acc       *access.Service
+	log       *slog.Logger
+	mux       *http.ServeMux
+	pages     map[string]*template.Template
+	csrfKey   []byte
+	apiRoutes []string // "METHOD /path" of every API route, for the OpenAPI check
+	metrics   *httpMetrics
+	registry  *prometheus.Registry
+}
+
+// New builds a Server: it parses the templates and loads (or creates) the
+// key that CSRF tokens are signed with, shared by every node through the
+// database.
+func New(ctx context.Context, cfg Config) (*Server, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Registry == nil {
+		cfg.Registry = prometheus.NewRegistry()
+	}
+	key, err := cfg.DB.EnsureSetting(ctx, "web.csrf_key", func() (string, error) {
+		b := make([]byte, 32)
+		_, err := rand.Read(b)
+		return hex.EncodeToString(b), err
+	})
+	if err != nil {
+		return nil, err
+	}
+	csrfKey, err := hex.DecodeString(key)
+	if err != nil || len(csrfKey) < 32 {
+		return nil, fmt.Errorf("setting web.csrf_key is corrupt; delete it to have a new one made")
+	}
+	pages, err := parseTemplates()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, db: cfg.DB, orgs: cfg.Orgs, acc: cfg.Access, log: cfg.Logger, mux: http.NewServeMux(),
+		pages: pages, csrfKey: csrfKey, registry: cfg.Registry}
+	if s.metrics, err = newHTTPMetrics(cfg.Registry); err != nil {
+		return nil, err
+	}
+	s.routes()
+	return s, nil
+}
+
+// Handler returns the root handler with all middleware applied.
+func (s *Server) Handler() http.Handler {
+	h := noteRoute(s.mux)
+	h = s.authenticate(h)
+	h = crossOrigin(h)
+	h = securityHeaders(h)
+	h = s.observe(h)
+	return h
+}
+
+// APIRoutes returns "METHOD /path" for every API route, as registered.
+func (s *Server) APIRoutes() []string { return append([]string(nil), s.apiRoutes...) }
+
+// routes registers every route. API routes go through api(), which records
+// them for the OpenAPI consistency test.
+func (s *Server) routes() {
+	s.mux.HandleFunc("GET /healthz", s.healthz)
+	s.mux.HandleFunc("GET /readyz", s.readyz)
+	s.mux.Handle("GET /metrics", s.metricsHandler())
+	s.mux.Handle("GET /static/", http.StripPrefix("/static/", staticHandler()))
+
+	s.mux.HandleFunc("GET /api/v1/openapi.json", s.openAPI)
+	s.api("GET /api/v1/me", s.apiMe)
+	s.api("GET /api/v1/organizations", s.apiListOrganizations)
+	s.api("GET /api/v1/organizations/{ref}", s.apiGetOrganization)
+	s.api("GET /api/v1/users", s.apiListUsers)
+	s.api("POST /api/v1/users", s.apiCreateUser)
+	s.api("GET /api/v1/users/{id}", s.apiGetUser)
+	s.api("PATCH /api/v1/users/{id}", s.apiUpdateUser)
+	s.api("GET /api/v1/tokens", s.apiListTokens)
+	s.api("POST /api/v1/tokens", s.apiCreateToken)
+	s.api("DELETE /api/v1/tokens/{id}", s.apiRevokeToken)
+	s.api("GET /api/v1/audit", s.apiListAudit)
+	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		s.apiError(w, r, notFoundRoute(r))
+	})
+
+	s.uiRoutes()
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "version": s.cfg.Version})
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.db.Ping(ctx); err != nil {
+		s.log.Warn("not ready: database unreachable", "err", err)
+		w.Header().Set("Content-Type", "application/problem+json")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		fmt.Fprintf(w, `{"type":"about:blank","title":"Service Unavailable","status":503,"detail":"the database does not answer"}`+"\n")
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready", "database": string(s.db.Dialect())})
+}
+
+// remoteAddr returns the caller's IP address (without port).
+func remoteAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}

@@ -1,0 +1,741 @@
+package web
+
+import (
+	"bytes"
+	"embed"
+	"encoding/base64"
+	"html/template"
+	"image/png"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/samdrift/samdrift/internal/access"
+	"github.com/samdrift/samdrift/internal/audit"
+	"github.com/samdrift/samdrift/internal/errs"
+	"github.com/samdrift/samdrift/internal/org"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+func staticHandler() http.Handler {
+	sub, _ := fs.Sub(staticFS, "static")
+	fsrv := http.FileServerFS(sub)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		fsrv.ServeHTTP(w, r)
+	})
+}
+
+// parseTemplates parses every page once, each with the layout and shared
+// partials.
+func parseTemplates() (map[string]*template.Template, error) {
+	entries, err := fs.ReadDir(templateFS, "templates")
+	if err != nil {
+		return nil, err
+	}
+	shared := []string{"templates/layout.html", "templates/pager.html"}
+	pages := map[string]*template.Template{}
+	for _, e := range entries {
+		name := strings.TrimSuffix(e.Name(), ".html")
+		if name == "layout" || name == "pager" {
+			continue
+		}
+		t, err := template.ParseFS(templateFS, append(shared, "templates/"+e.Name())...)
+		if err != nil {
+			return nil, err
+		}
+		pages[name] = t
+	}
+	return pages, nil
+}
+
+// view is what every page template gets.
+type view struct {
+	Lang           Lang
+	Title          string
+	Section        string
+	User           *access.User
+	Scope          access.Scope
+	CSRF           string
+	Path           string
+	Flash          string
+	Err            *Problem
+	Version        string
+	CanAudit       bool
+	CanManageUsers bool
+	Data           any
+}
+
+// T translates key into the page's language.
+func (v view) T(key string, args ...any) string { return v.Lang.T(key, args...) }
+
+// RoleName is a role's name in the page's language.
+func (v view) RoleName(r access.Role) string { return v.Lang.T("role." + string(r)) }
+
+// KindName is an organisation kind's name in the page's language.
+func (v view) KindName(k org.Kind) string { return v.Lang.T("kind." + string(k)) }
+
+var copenhagen = func() *time.Location {
+	loc, err := time.LoadLocation("Europe/Copenhagen")
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}()
+
+// Time shows t in Danish local time.
+func (v view) Time(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.In(copenhagen).Format("2006-01-02 15:04")
+}
+
+// Greeting is the name to greet the user by.
+func (v view) Greeting() string {
+	if v.User == nil {
+		return ""
+	}
+	if v.User.DisplayName != "" {
+		return v.User.DisplayName
+	}
+	return v.User.Username
+}
+
+// flashKeys are the messages a redirect may ask a page to show (?msg=…);
+// anything else in msg is ignored, so links cannot inject text.
+var flashKeys = map[string]bool{"users.created": true, "users.saved": true, "users.totpreset": true, "account.changed": true}
+
+// pager is the data of the "pager" partial.
+type pager struct {
+	Prev, Next           string
+	PrevLabel, NextLabel string
+}
+
+func (s *Server) newView(r *http.Request, section, titleKey string) view {
+	c := callerOf(r)
+	l := langOf(r)
+	v := view{Lang: l, Title: l.T(titleKey), Section: section, Path: r.URL.Path, Version: s.cfg.Version, Scope: c.scope}
+	if r.URL.RawQuery != "" {
+		v.Path = r.URL.Path + "?" + r.URL.RawQuery
+	}
+	v.Path = url.QueryEscape(v.Path)
+	if c.scope.UserID != 0 {
+		u := c.user
+		v.User = &u
+		v.CanAudit = c.scope.Can(access.ReadAudit)
+		v.CanManageUsers = c.scope.Can(access.ManageUsers)
+	}
+	if c.sessionToken != "" {
+		v.CSRF = s.csrfToken("s:" + c.sessionToken)
+	}
+	if m := r.URL.Query().Get("msg"); flashKeys[m] {
+		v.Flash = l.T(m)
+	}
+	return v
+}
+
+// render writes page name with v, status first.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, v view) {
+	t, ok := s.pages[name]
+	if !ok {
+		s.log.Error("no such template", "name", name)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
+		s.log.Error("cannot render page", "page", name, "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, _ = buf.WriteTo(w)
+}
+
+// uiError shows err as a page: the login form for an unauthenticated
+// caller, else the error page with the problem's detail.
+func (s *Server) uiError(w http.ResponseWriter, r *http.Request, err error) {
+	p := s.problemFor(r, err)
+	if p.Status == http.StatusUnauthorized {
+		http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+		return
+	}
+	v := s.newView(r, "", "error.title")
+	v.Err = &p
+	s.render(w, r, p.Status, "error", v)
+}
+
+// page registers a UI route that needs a fully logged-in caller; a caller
+// with a pending second factor is sent to finish it first.
+func (s *Server) page(pattern string, h func(http.ResponseWriter, *http.Request, *caller) error) {
+	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		c := callerOf(r)
+		if c.session != nil && c.session.MFAPending {
+			if c.session.NeedEnrol {
+				http.Redirect(w, r, "/totp/setup", http.StatusSeeOther)
+			} else {
+				http.Redirect(w, r, "/totp", http.StatusSeeOther)
+			}
+			return
+		}
+		if !c.authenticated() || c.session == nil {
+			http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+			return
+		}
+		if r.Method == http.MethodPost {
+			r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+			if err := s.checkCSRF(r); err != nil {
+				s.uiError(w, r, err)
+				return
+			}
+		}
+		if err := h(w, r, c); err != nil {
+			s.uiError(w, r, err)
+		}
+	})
+}
+
+func (s *Server) uiRoutes() {
+	s.mux.HandleFunc("GET /login", s.loginForm)
+	s.mux.HandleFunc("POST /login", s.loginSubmit)
+	s.mux.HandleFunc("POST /logout", s.logout)
+	s.mux.HandleFunc("GET /totp", s.totpForm)
+	s.mux.HandleFunc("POST /totp", s.totpSubmit)
+	s.mux.HandleFunc("GET /totp/setup", s.totpSetupForm)
+	s.mux.HandleFunc("POST /totp/setup", s.totpSetupSubmit)
+	s.mux.HandleFunc("GET /lang/{lang}", s.setLang)
+	s.page("GET /{$}", s.home)
+	s.page("GET /organizations", s.orgsPage)
+	s.page("GET /organizations/{ref}", s.orgPage)
+	s.page("GET /users", s.usersPage)
+	s.page("POST /users", s.usersCreate)
+	s.page("GET /users/{id}", s.userPage)
+	s.page("POST /users/{id}", s.userUpdate)
+	s.page("POST /users/{id}/reset-totp", s.userResetTOTP)
+	s.page("GET /audit", s.auditPage)
+	s.page("GET /account", s.accountPage)
+	s.page("POST /account/password", s.accountPassword)
+	s.page("POST /account/tokens", s.accountCreateToken)
+	s.page("POST /account/tokens/{id}/revoke", s.accountRevokeToken)
+	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		s.uiError(w, r, errs.E(errs.NotFound, "no page at %s", r.URL.Path))
+	})
+}
+
+// safeNext returns next when it is a local path, else "/": login must not
+// redirect to another site.
+func safeNext(next string) string {
+	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+		return "/"
+	}
+	return next
+}
+
+func (s *Server) setLang(w http.ResponseWriter, r *http.Request) {
+	l := Lang(r.PathValue("lang"))
+	if l != Danish && l != English {
+		l = Danish
+	}
+	http.SetCookie(w, &http.Cookie{Name: langCookie, Value: string(l), Path: "/", MaxAge: 365 * 24 * 3600,
+		SameSite: http.SameSiteLaxMode, Secure: s.cfg.SecureCookies, HttpOnly: true})
+	http.Redirect(w, r, safeNext(r.URL.Query().Get("next")), http.StatusSeeOther)
+}
+
+type loginData struct {
+	Username string
+	Next     string
+}
+
+// preSession returns the pre-session cookie value that binds the login
+// form's CSRF token, setting a new one when missing.
+func (s *Server) preSession(w http.ResponseWriter, r *http.Request) string {
+	if ck, err := r.Cookie(s.preCookieName()); err == nil && len(ck.Value) >= 32 {
+		return ck.Value
+	}
+	v, _ := access.NewOpaqueID()
+	s.setCookie(w, s.preCookieName(), v, 2*time.Hour)
+	return v
+}
+
+func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) {
+	if c := callerOf(r); c.authenticated() && c.session != nil {
+		http.Redirect(w, r, safeNext(r.URL.Query().Get("next")), http.StatusSeeOther)
+		return
+	}
+	pre := s.preSession(w, r)
+	v := s.newView(r, "", "login.title")
+	v.User = nil
+	v.CSRF = s.csrfToken("p:" + pre)
+	v.Data = loginData{Next: safeNext(r.URL.Query().Get("next"))}
+	s.render(w, r, http.StatusOK, "login", v)
+}
+
+func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	pre := s.preSession(w, r)
+	v := s.newView(r, "", "login.title")
+	v.User = nil
+	v.CSRF = s.csrfToken("p:" + pre)
+	data := loginData{Username: r.PostFormValue("username"), Next: safeNext(r.PostFormValue("next"))}
+	v.Data = data
+	if err := s.checkCSRF(r); err != nil {
+		p := s.problemFor(r, err)
+		v.Err = &p
+		s.render(w, r, http.StatusForbidden, "login", v)
+		return
+	}
+	res, err := s.acc.Login(r.Context(), access.Credentials{Username: data.Username, Password: r.PostFormValue("password"),
+		RemoteAddr: remoteAddr(r), UserAgent: r.UserAgent()})
+	if err != nil {
+		p := s.problemFor(r, err)
+		v.Err = &p
+		s.render(w, r, p.Status, "login", v)
+		return
+	}
+	s.setCookie(w, s.sessionCookieName(), res.SessionToken, s.acc.MaxSessionAge)
+	switch {
+	case res.NeedEnrol:
+		http.Redirect(w, r, "/totp/setup", http.StatusSeeOther)
+	case res.NeedMFA:
+		http.Redirect(w, r, "/totp?next="+url.QueryEscape(data.Next), http.StatusSeeOther)
+	default:
+		http.Redirect(w, r, data.Next, http.StatusSeeOther)
+	}
+}
+
+func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
+	c := callerOf(r)
+	if c.sessionToken != "" {
+		if err := s.checkCSRF(r); err != nil {
+			s.uiError(w, r, err)
+			return
+		}
+		if err := s.acc.Logout(r.Context(), c.scope, c.sessionToken); err != nil {
+			s.uiError(w, r, err)
+			return
+		}
+	}
+	s.setCookie(w, s.sessionCookieName(), "", -time.Second)
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
+}
+
+// pendingSession returns the caller's session when it waits for a second
+// factor; otherwise it redirects and returns nil.
+func (s *Server) pendingSession(w http.ResponseWriter, r *http.Request, allowDone bool) *caller {
+	c := callerOf(r)
+	if c.session == nil {
+		http.Redirect(w, r, "/login", http.StatusSeeOther)
+		return nil
+	}
+	if !c.session.MFAPending && !allowDone {
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+		return nil
+	}
+	return c
+}
+
+func (s *Server) totpForm(w http.ResponseWriter, r *http.Request) {
+	c := s.pendingSession(w, r, false)
+	if c == nil {
+		return
+	}
+	if c.session.NeedEnrol {
+		http.Redirect(w, r, "/totp/setup", http.StatusSeeOther)
+		return
+	}
+	v := s.newView(r, "", "totp.title")
+	v.User = nil
+	s.render(w, r, http.StatusOK, "totp", v)
+}
+
+func (s *Server) totpSubmit(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	c := s.pendingSession(w, r, false)
+	if c == nil {
+		return
+	}
+	v := s.newView(r, "", "totp.title")
+	v.User = nil
+	err := s.checkCSRF(r)
+	if err == nil {
+		err = s.acc.VerifyTOTP(r.Context(), c.sessionToken, r.PostFormValue("code"), remoteAddr(r))
+	}
+	if err != nil {
+		p := s.problemFor(r, err)
+		v.Err = &p
+		s.render(w, r, p.Status, "totp", v)
+		return
+	}
+	http.Redirect(w, r, safeNext(r.URL.Query().Get("next")), http.StatusSeeOther)
+}
+
+type totpSetupData struct {
+	Secret string
+	QR     template.URL
+}
+
+func (s *Server) totpSetupForm(w http.ResponseWriter, r *http.Request) {
+	c := s.pendingSession(w, r, true)
+	if c == nil {
+		return
+	}
+	if c.session.MFAPending && !c.session.NeedEnrol {
+		http.Redirect(w, r, "/totp", http.StatusSeeOther)
+		return
+	}
+	s.renderTOTPSetup(w, r, c, nil)
+}
+
+func (s *Server) renderTOTPSetup(w http.ResponseWriter, r *http.Request, c *caller, problem *Problem) {
+	enr, err := s.acc.BeginTOTP(r.Context(), c.scope)
+	if err != nil {
+		s.uiError(w, r, err)
+		return
+	}
+	img, err := enr.Key.Image(200, 200)
+	if err != nil {
+		s.uiError(w, r, errs.Wrap(err, "cannot draw QR code"))
+		return
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		s.uiError(w, r, errs.Wrap(err, "cannot draw QR code"))
+		return
+	}
+	v := s.newView(r, "account", "totp.setup.title")
+	if c.session.MFAPending {
+		v.User = nil
+	}
+	v.CSRF = s.csrfToken("s:" + c.sessionToken)
+	v.Err = problem
+	v.Data = totpSetupData{Secret: enr.Secret, QR: template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(buf.Bytes()))}
+	status := http.StatusOK
+	if problem != nil {
+		status = problem.Status
+	}
+	s.render(w, r, status, "totp_setup", v)
+}
+
+func (s *Server) totpSetupSubmit(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	c := s.pendingSession(w, r, true)
+	if c == nil {
+		return
+	}
+	if err := s.checkCSRF(r); err != nil {
+		s.uiError(w, r, err)
+		return
+	}
+	if err := s.acc.ConfirmTOTP(r.Context(), c.scope, c.sessionToken, r.PostFormValue("code")); err != nil {
+		// A wrong code: show a new secret (the pending one is replaced), with the error.
+		p := s.problemFor(r, err)
+		s.renderTOTPSetup(w, r, c, &p)
+		return
+	}
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+}
+
+type homeData struct {
+	Org   org.Organization
+	Reach string
+}
+
+func (s *Server) home(w http.ResponseWriter, r *http.Request, c *caller) error {
+	o, err := s.orgs.Get(r.Context(), c.scope, strconv.FormatInt(c.scope.OrgID, 10))
+	if err != nil {
+		return err
+	}
+	v := s.newView(r, "home", "home.title")
+	v.Data = homeData{Org: o, Reach: reachName(c.scope.Reach)}
+	s.render(w, r, http.StatusOK, "home", v)
+	return nil
+}
+
+type orgsData struct {
+	Kind  string
+	Kinds []org.Kind
+	Query string
+	Items []org.Organization
+	Total int
+	Pager pager
+}
+
+// uiPaging reads the page offset of a UI list.
+func uiPaging(r *http.Request) int {
+	off, err := strconv.Atoi(r.URL.Query().Get("cursor"))
+	if err != nil || off < 0 {
+		return 0
+	}
+	return off
+}
+
+func (s *Server) pagerFor(r *http.Request, l Lang, offset, limit, total int) pager {
+	p := pager{PrevLabel: l.T("page.prev"), NextLabel: l.T("page.next")}
+	q := r.URL.Query()
+	if offset > 0 {
+		q.Set("cursor", strconv.Itoa(max(0, offset-limit)))
+		p.Prev = r.URL.Path + "?" + q.Encode()
+	}
+	if offset+limit < total {
+		q.Set("cursor", strconv.Itoa(offset+limit))
+		p.Next = r.URL.Path + "?" + q.Encode()
+	}
+	return p
+}
+
+func (s *Server) orgsPage(w http.ResponseWriter, r *http.Request, c *caller) error {
+	const limit = 100
+	q := r.URL.Query()
+	off := uiPaging(r)
+	d := orgsData{Kind: q.Get("kind"), Kinds: org.Kinds(), Query: q.Get("q")}
+	var err error
+	d.Items, d.Total, err = s.orgs.List(r.Context(), c.scope, org.Filter{Kind: org.Kind(d.Kind), Query: d.Query, Limit: limit, Offset: off})
+	if err != nil {
+		return err
+	}
+	v := s.newView(r, "orgs", "orgs.title")
+	d.Pager = s.pagerFor(r, v.Lang, off, limit, d.Total)
+	v.Data = d
+	s.render(w, r, http.StatusOK, "orgs", v)
+	return nil
+}
+
+type orgData struct {
+	Org   org.Organization
+	Users []access.User
+}
+
+func (s *Server) orgPage(w http.ResponseWriter, r *http.Request, c *caller) error {
+	o, err := s.orgs.Get(r.Context(), c.scope, r.PathValue("ref"))
+	if err != nil {
+		return err
+	}
+	users, _, err := s.acc.ListUsers(r.Context(), c.scope, access.UserFilter{OrgID: o.ID, Limit: 200})
+	if err != nil {
+		return err
+	}
+	v := s.newView(r, "orgs", "orgs.title")
+	v.Title = o.Name
+	v.Data = orgData{Org: o, Users: users}
+	s.render(w, r, http.StatusOK, "org", v)
+	return nil
+}
+
+type userForm struct {
+	Username, DisplayName, Email string
+	OrgID                        int64
+	Role                         access.Role
+}
+
+type usersData struct {
+	Query string
+	Items []access.User
+	Total int
+	Pager pager
+	Orgs  []org.Organization
+	Roles []access.Role
+	Form  userForm
+}
+
+func (s *Server) usersPage(w http.ResponseWriter, r *http.Request, c *caller) error {
+	return s.renderUsers(w, r, c, http.StatusOK, userForm{}, nil)
+}
+
+func (s *Server) renderUsers(w http.ResponseWriter, r *http.Request, c *caller, status int, form userForm, problem *Problem) error {
+	const limit = 100
+	off := uiPaging(r)
+	d := usersData{Query: r.URL.Query().Get("q"), Roles: access.Roles(), Form: form}
+	var err error
+	d.Items, d.Total, err = s.acc.ListUsers(r.Context(), c.scope, access.UserFilter{Query: d.Query, Limit: limit, Offset: off})
+	if err != nil {
+		return err
+	}
+	if c.scope.Can(access.ManageUsers) {
+		if d.Orgs, _, err = s.orgs.List(r.Context(), c.scope, org.Filter{Limit: 500}); err != nil {
+			return err
+		}
+	}
+	v := s.newView(r, "users", "users.title")
+	v.Err = problem
+	d.Pager = s.pagerFor(r, v.Lang, off, limit, d.Total)
+	v.Data = d
+	s.render(w, r, status, "users", v)
+	return nil
+}
+
+func (s *Server) usersCreate(w http.ResponseWriter, r *http.Request, c *caller) error {
+	orgID, _ := strconv.ParseInt(r.PostFormValue("org"), 10, 64)
+	form := userForm{Username: r.PostFormValue("username"), DisplayName: r.PostFormValue("display_name"),
+		Email: r.PostFormValue("email"), OrgID: orgID, Role: access.Role(r.PostFormValue("role"))}
+	u, err := s.acc.CreateUser(r.Context(), c.scope, access.NewUser{Username: form.Username, DisplayName: form.DisplayName,
+		Email: form.Email, OrgID: orgID, Role: form.Role, Password: r.PostFormValue("password")})
+	if err != nil {
+		if code := errs.CodeOf(err); code == errs.Invalid || code == errs.Conflict || code == errs.NotFound {
+			p := s.problemFor(r, err)
+			return s.renderUsers(w, r, c, p.Status, form, &p)
+		}
+		return err
+	}
+	http.Redirect(w, r, "/users/"+strconv.FormatInt(u.ID, 10)+"?msg=users.created", http.StatusSeeOther)
+	return nil
+}
+
+type userData struct {
+	U     access.User
+	Roles []access.Role
+}
+
+func (s *Server) userPage(w http.ResponseWriter, r *http.Request, c *caller) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	u, err := s.acc.GetUser(r.Context(), c.scope, id)
+	if err != nil {
+		return err
+	}
+	v := s.newView(r, "users", "users.title")
+	v.Title = u.Username
+	v.Data = userData{U: u, Roles: access.Roles()}
+	s.render(w, r, http.StatusOK, "user", v)
+	return nil
+}
+
+func (s *Server) userUpdate(w http.ResponseWriter, r *http.Request, c *caller) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	role, err := access.ParseRole("role", r.PostFormValue("role"))
+	if err != nil {
+		return err
+	}
+	disabled := r.PostFormValue("disabled") == "1"
+	name, email := r.PostFormValue("display_name"), r.PostFormValue("email")
+	if _, err := s.acc.UpdateUser(r.Context(), c.scope, id, access.UserChange{Role: &role, Disabled: &disabled, DisplayName: &name, Email: &email}); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/users/"+strconv.FormatInt(id, 10)+"?msg=users.saved", http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) userResetTOTP(w http.ResponseWriter, r *http.Request, c *caller) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if err := s.acc.ResetTOTP(r.Context(), c.scope, id); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/users/"+strconv.FormatInt(id, 10)+"?msg=users.totpreset", http.StatusSeeOther)
+	return nil
+}
+
+type auditData struct {
+	Action string
+	Items  []audit.Record
+	Total  int
+	Pager  pager
+}
+
+func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, c *caller) error {
+	const limit = 100
+	q := r.URL.Query()
+	f := audit.Filter{Action: q.Get("action"), Limit: limit}
+	if b, err := strconv.ParseInt(q.Get("before"), 10, 64); err == nil && b > 0 {
+		f.Before = b
+	}
+	items, total, err := audit.List(r.Context(), s.db.Reader(), c.scope, f)
+	if err != nil {
+		return err
+	}
+	v := s.newView(r, "audit", "audit.title")
+	d := auditData{Action: f.Action, Items: items, Total: total,
+		Pager: pager{PrevLabel: v.Lang.T("audit.newest"), NextLabel: v.Lang.T("audit.older")}}
+	if f.Before > 0 {
+		q.Del("before")
+		d.Pager.Prev = "/audit?" + q.Encode()
+	}
+	if len(items) == limit {
+		q.Set("before", strconv.FormatInt(items[len(items)-1].Seq, 10))
+		d.Pager.Next = "/audit?" + q.Encode()
+	}
+	v.Data = d
+	s.render(w, r, http.StatusOK, "audit", v)
+	return nil
+}
+
+type accountData struct {
+	Tokens   []access.Token
+	NewToken string
+}
+
+func (s *Server) renderAccount(w http.ResponseWriter, r *http.Request, c *caller, status int, newToken string, problem *Problem) error {
+	tokens, err := s.acc.ListTokens(r.Context(), c.scope, false)
+	if err != nil {
+		return err
+	}
+	v := s.newView(r, "account", "account.title")
+	v.Err = problem
+	v.Data = accountData{Tokens: tokens, NewToken: newToken}
+	s.render(w, r, status, "account", v)
+	return nil
+}
+
+func (s *Server) accountPage(w http.ResponseWriter, r *http.Request, c *caller) error {
+	return s.renderAccount(w, r, c, http.StatusOK, "", nil)
+}
+
+func (s *Server) accountPassword(w http.ResponseWriter, r *http.Request, c *caller) error {
+	err := s.acc.ChangePassword(r.Context(), c.scope, r.PostFormValue("current_password"), r.PostFormValue("password"), c.sessionToken)
+	if code := errs.CodeOf(err); code == errs.Invalid {
+		p := s.problemFor(r, err)
+		return s.renderAccount(w, r, c, p.Status, "", &p)
+	} else if err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/account?msg=account.changed", http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) accountCreateToken(w http.ResponseWriter, r *http.Request, c *caller) error {
+	days, err := strconv.Atoi(r.PostFormValue("days"))
+	if err != nil || days < 1 {
+		p := s.problemFor(r, errs.Field("days", "give a number of days from 1 to 366"))
+		return s.renderAccount(w, r, c, p.Status, "", &p)
+	}
+	plain, _, err := s.acc.CreateToken(r.Context(), c.scope, c.scope.UserID, r.PostFormValue("name"), time.Duration(days)*24*time.Hour)
+	if errs.CodeOf(err) == errs.Invalid {
+		p := s.problemFor(r, err)
+		return s.renderAccount(w, r, c, p.Status, "", &p)
+	} else if err != nil {
+		return err
+	}
+	return s.renderAccount(w, r, c, http.StatusCreated, plain, nil)
+}
+
+func (s *Server) accountRevokeToken(w http.ResponseWriter, r *http.Request, c *caller) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if err := s.acc.RevokeToken(r.Context(), c.scope, id); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/account", http.StatusSeeOther)
+	return nil
+}
+
+// TemplatesFS returns the embedded templates (for checks in tests).
+func TemplatesFS() fs.FS { return templateFS }
