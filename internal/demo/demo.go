@@ -51,11 +51,7 @@ func Load(ctx context.Context, orgs *org.Service, acc *access.Service, progress 
 		return nil, err
 	}
 	ensure := func(n org.NewOrganization) (org.Organization, error) {
-		ref := n.Slug
-		if n.Code != "" {
-			ref = n.Code
-		}
-		o, err := orgs.Get(ctx, sc, ref)
+		o, err := orgs.Get(ctx, sc, n.Slug)
 		if errs.CodeOf(err) == errs.NotFound {
 			return orgs.Create(ctx, sc, n)
 		}
@@ -83,9 +79,11 @@ func Load(ctx context.Context, orgs *org.Service, acc *access.Service, progress 
 	if _, err := ensure(org.NewOrganization{Kind: org.KindSecretariat, Slug: SecretariatSlug, Name: "Sekretariatet for fælles IT-drift"}); err != nil {
 		return nil, err
 	}
+	if _, err := orgs.ImportMunicipalities(ctx, sc, nil); err != nil {
+		return nil, err
+	}
 	for _, m := range ms {
-		o, err := ensure(org.NewOrganization{Kind: org.KindMunicipality, Slug: org.Slugify(m.Name) + "-kommune",
-			Code: m.Code, Name: m.Name + " Kommune", Region: m.Region})
+		o, err := orgs.Get(ctx, sc, m.Code)
 		if err != nil {
 			return nil, err
 		}

@@ -62,3 +62,7 @@ func Slugify(name string) string {
 }
 
 var slugRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
+
+// MunicipalitySlug is the slug a reference municipality gets
+// ("Høje-Taastrup" → "hoeje-taastrup-kommune").
+func MunicipalitySlug(name string) string { return Slugify(name) + "-kommune" }

@@ -274,7 +274,8 @@ func (s *Service) SetSupplier(ctx context.Context, sc access.Scope, municipality
 	})
 }
 
-// SetOwners replaces the set of municipalities (refs) that own unit.
+// SetOwners replaces the set of municipalities that own unit; they are
+// given by municipality code.
 func (s *Service) SetOwners(ctx context.Context, sc access.Scope, unit string, municipalities []string) error {
 	if !sc.Can(access.ManageOrganizations) {
 		return errs.E(errs.Forbidden, "only an administrator may change ownership")
@@ -296,6 +297,9 @@ func (s *Service) SetOwners(ctx context.Context, sc access.Scope, unit string, m
 		}
 		after := make([]string, 0, len(municipalities))
 		for i, ref := range municipalities {
+			if !IsMunicipalityCode(ref) {
+				return errs.Field("owners["+strconv.Itoa(i)+"]", "%q is not a municipality code (three digits, e.g. 101)", ref)
+			}
 			m, err := s.get(ctx, tx, ref)
 			if err != nil {
 				return errs.InField("owners["+strconv.Itoa(i)+"]", err)

@@ -548,7 +548,7 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 		t.Fatal(err)
 	}
 	var doc struct {
-		OpenAPI string                               `json:"openapi"`
+		OpenAPI string                                `json:"openapi"`
 		Paths   map[string]map[string]json.RawMessage `json:"paths"`
 	}
 	if err := json.Unmarshal(web.OpenAPIDocument(), &doc); err != nil {
@@ -616,4 +616,47 @@ func TestMessagesComplete(t *testing.T) {
 			t.Errorf("no name for role %s", r)
 		}
 	}
+}
+
+func TestAPIOrganizationAdmin(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := start(t, db)
+		admin, gov := e.token("demo-admin"), e.token("demo-governance")
+		var o org.Organization
+		if r := e.call("POST", "/api/v1/organizations", gov, `{"kind":"unit","name":"IT-enhed Vest"}`, nil); r.StatusCode != 403 {
+			t.Errorf("governance POST organizations = %d; want 403 (read-only)", r.StatusCode)
+		}
+		if r := e.call("POST", "/api/v1/organizations", admin, `{"kind":"unit","name":"IT-enhed Vest","region":"Region Midtjylland"}`, &o); r.StatusCode != 201 || o.Slug != "it-enhed-vest" {
+			t.Fatalf("POST organizations = %d %+v", r.StatusCode, o)
+		}
+		var pr problem
+		if r := e.call("PUT", "/api/v1/organizations/it-enhed-vest/owners", admin, `{"municipalities":["751","12"]}`, &pr); r.StatusCode != 400 || pr.Field != "owners[1]" {
+			t.Errorf("PUT owners with a bad code = %d %+v; want 400 on owners[1]", r.StatusCode, pr)
+		}
+		if r := e.call("PUT", "/api/v1/organizations/it-enhed-vest/owners", admin, `{"municipalities":["751","657"]}`, &o); r.StatusCode != 200 || len(o.Owners) != 2 {
+			t.Errorf("PUT owners = %d, %d owners", r.StatusCode, len(o.Owners))
+		}
+		if r := e.call("PUT", "/api/v1/organizations/751/supplier", admin, `{"unit":"101"}`, &pr); r.StatusCode != 400 || pr.Field != "unit" {
+			t.Errorf("PUT supplier to a municipality = %d %+v; want 400 on unit", r.StatusCode, pr)
+		}
+		if r := e.call("PUT", "/api/v1/organizations/751/supplier", admin, `{"unit":"it-enhed-vest"}`, &o); r.StatusCode != 200 || o.Supplier == nil || o.Supplier.Slug != "it-enhed-vest" {
+			t.Errorf("PUT supplier = %d %+v", r.StatusCode, o.Supplier)
+		}
+		// Aarhus (751) moved: the new unit now reaches its users, the old one no longer.
+		e.addUser("spoc-aarhus", "751", access.RoleSPOC)
+		e.addUser("desk-vest", "it-enhed-vest", access.RoleServiceDesk)
+		e.addUser("desk-midt", "enhed-midtjylland", access.RoleServiceDesk)
+		seen := func(who string) map[string]bool {
+			var p userPage
+			e.call("GET", "/api/v1/users?limit=500", e.token(who), "", &p)
+			m := map[string]bool{}
+			for _, u := range p.Items {
+				m[u.Username] = true
+			}
+			return m
+		}
+		if !seen("desk-vest")["spoc-aarhus"] || seen("desk-midt")["spoc-aarhus"] {
+			t.Errorf("after the supplier change, reach did not follow")
+		}
+	})
 }

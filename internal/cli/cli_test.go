@@ -1,0 +1,230 @@
+package cli_test
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	_ "modernc.org/sqlite"
+
+	"github.com/samdrift/samdrift/internal/cli"
+	"github.com/samdrift/samdrift/internal/store/storetest"
+)
+
+// run runs a samdrift command line and returns its exit code and output.
+func run(t *testing.T, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := cli.Run(context.Background(), args, cli.IO{In: strings.NewReader(stdin), Out: &out, Err: &errb})
+	return code, out.String(), errb.String()
+}
+
+func TestServeWithCLIBeside(t *testing.T) {
+	backends := map[string]func(t *testing.T) ([]string, func(q string)){
+		"sqlite": func(t *testing.T) ([]string, func(string)) {
+			dir := t.TempDir()
+			return []string{"--data", dir}, func(q string) {
+				db, err := sql.Open("sqlite", filepath.Join(dir, "samdrift.db"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer db.Close()
+				if _, err := db.Exec(q); err != nil {
+					t.Fatal(err)
+				}
+			}
+		},
+		"postgres": func(t *testing.T) ([]string, func(string)) {
+			url := storetest.PostgresURL(t)
+			return []string{"--db", url}, func(q string) {
+				db, err := sql.Open("pgx", url)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer db.Close()
+				if _, err := db.Exec(q); err != nil {
+					t.Fatal(err)
+				}
+			}
+		},
+	}
+	for name, backend := range backends {
+		t.Run(name, func(t *testing.T) {
+			where, exec := backend(t)
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			ready := make(chan string, 1)
+			var out bytes.Buffer
+			done := make(chan int, 1)
+			go func() {
+				done <- cli.Run(cli.WithReady(ctx, func(a string) { ready <- a }),
+					append([]string{"serve", "--demo", "--http", "127.0.0.1:0", "--log-level", "warn"}, where...),
+					cli.IO{In: strings.NewReader(""), Out: &out, Err: os.Stderr})
+			}()
+			var addr string
+			select {
+			case addr = <-ready:
+			case code := <-done:
+				t.Fatalf("serve exited with %d before it was ready", code)
+			case <-time.After(60 * time.Second):
+				t.Fatal("serve not ready after 60s")
+			}
+
+			// The operator's CLI works beside the running server on the same database.
+			code, stdout, stderr := run(t, "a long enough password\n", append([]string{"user", "add", "--username", "ida", "--org", "147", "--role", "spoc", "--password-stdin"}, where...)...)
+			if code != 0 || !strings.Contains(stdout, "Frederiksberg") {
+				t.Fatalf("user add = %d %q %q", code, stdout, stderr)
+			}
+			if code, _, stderr := run(t, "x\n", append([]string{"user", "add", "--username", "bo", "--org", "999", "--role", "spoc", "--password-stdin"}, where...)...); code != 1 || !strings.Contains(stderr, "999") {
+				t.Errorf("user add --org 999 = %d %q; want exit 1 naming 999", code, stderr)
+			}
+			code, stdout, stderr = run(t, "", append([]string{"token", "create", "--username", "ida"}, where...)...)
+			if code != 0 {
+				t.Fatalf("token create = %d %q", code, stderr)
+			}
+			lines := strings.Split(strings.TrimSpace(stdout), "\n")
+			words := strings.Fields(lines[len(lines)-1])
+			token := words[len(words)-1]
+			req, _ := http.NewRequest("GET", "http://"+addr+"/api/v1/me", nil)
+			req.Header.Set("Authorization", "Bearer "+token)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != 200 {
+				t.Errorf("GET /api/v1/me with the CLI's token = %d", resp.StatusCode)
+			}
+			if code, _, _ := run(t, "another long password\n", append([]string{"user", "passwd", "--username", "ida", "--password-stdin"}, where...)...); code != 0 {
+				t.Errorf("user passwd = %d", code)
+			}
+
+			// Demo passwords were printed once.
+			if !strings.Contains(out.String(), "demo-admin") || strings.Count(out.String(), "demo-spoc") != 1 {
+				t.Errorf("serve output lacks the demo users:\n%s", out.String())
+			}
+
+			// SIGINT/SIGTERM (the context) stops it cleanly.
+			cancel()
+			select {
+			case code := <-done:
+				if code != 0 {
+					t.Errorf("serve exited with %d on shutdown; want 0", code)
+				}
+			case <-time.After(30 * time.Second):
+				t.Fatal("serve did not stop within 30s")
+			}
+
+			code, stdout, _ = run(t, "", append([]string{"audit", "verify"}, where...)...)
+			if code != 0 || !strings.Contains(stdout, "intact") {
+				t.Fatalf("audit verify = %d %q; want 0, intact", code, stdout)
+			}
+			exec(`UPDATE audit_log SET action = 'nothing.happened' WHERE seq = 3`)
+			code, stdout, _ = run(t, "", append([]string{"audit", "verify"}, where...)...)
+			if code == 0 || !strings.Contains(stdout, "record 3") {
+				t.Errorf("audit verify after tampering = %d %q; want non-zero naming record 3", code, stdout)
+			}
+
+			// A second start prints no passwords (the demo is there already).
+			ctx2, cancel2 := context.WithCancel(context.Background())
+			ready2 := make(chan string, 1)
+			var out2 bytes.Buffer
+			done2 := make(chan int, 1)
+			go func() {
+				done2 <- cli.Run(cli.WithReady(ctx2, func(a string) { ready2 <- a }),
+					append([]string{"serve", "--demo", "--http", "127.0.0.1:0", "--log-level", "warn"}, where...),
+					cli.IO{In: strings.NewReader(""), Out: &out2, Err: os.Stderr})
+			}()
+			select {
+			case <-ready2:
+			case code := <-done2:
+				t.Fatalf("second serve exited with %d", code)
+			}
+			cancel2()
+			<-done2
+			if strings.Contains(out2.String(), "demo-admin") {
+				t.Errorf("second start printed demo passwords again")
+			}
+		})
+	}
+}
+
+func TestConfigPrecedence(t *testing.T) {
+	dir := t.TempDir()
+	fileDir, envDir, flagDir := filepath.Join(dir, "file"), filepath.Join(dir, "env"), filepath.Join(dir, "flag")
+	cfg := filepath.Join(dir, "samdrift.yaml")
+	if err := os.WriteFile(cfg, []byte("data: "+fileDir+"\nhttp: 127.0.0.1:9\ndemo: true\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	check := func(want string, args ...string) {
+		t.Helper()
+		code, out, errb := run(t, "", append([]string{"migrate", "--config", cfg}, args...)...)
+		if code != 0 || !strings.Contains(out, want+"/samdrift.db") {
+			t.Errorf("migrate %v = %d %q %q; want it to use %s", args, code, out, errb, want)
+		}
+	}
+	check(fileDir)
+	t.Setenv("SAMDRIFT_DATA", envDir)
+	check(envDir)
+	check(flagDir, "--data", flagDir)
+	if code, _, errb := run(t, "", "migrate", "--config", filepath.Join(dir, "missing.yaml")); code == 0 || !strings.Contains(errb, "missing.yaml") {
+		t.Errorf("missing config file = %d %q; want an error naming it", code, errb)
+	}
+}
+
+func TestHelpAndVersion(t *testing.T) {
+	code, _, errb := run(t, "", "serve", "--help")
+	if code != 0 {
+		t.Fatalf("serve --help = %d", code)
+	}
+	for _, flag := range []string{"-http", "-data", "-db", "-demo", "-mfa-roles", "-config", "-tls-cert", "-shutdown-timeout", "SAMDRIFT_"} {
+		if !strings.Contains(errb, flag) {
+			t.Errorf("serve --help does not document %s", flag)
+		}
+	}
+	if code, out, _ := run(t, "", "version"); code != 0 || !strings.HasPrefix(out, "samdrift ") {
+		t.Errorf("version = %d %q", code, out)
+	}
+	if code, _, errb := run(t, "", "frobnicate"); code == 0 || !strings.Contains(errb, "frobnicate") {
+		t.Errorf("unknown command = %d %q", code, errb)
+	}
+	if code, _, errb := run(t, "", "user", "add", "--username", "x", "--org", "101", "--role", "spoc"); code == 0 || !strings.Contains(errb, "password-stdin") {
+		t.Errorf("user add without --password-stdin = %d %q", code, errb)
+	}
+}
+
+func TestOrgCommands(t *testing.T) {
+	dir := t.TempDir()
+	if code, out, errb := run(t, "", "org", "import-municipalities", "--data", dir); code != 0 || !strings.Contains(out, "created 98") {
+		t.Fatalf("import-municipalities = %d %q %q", code, out, errb)
+	}
+	if code, out, _ := run(t, "", "org", "import-municipalities", "--data", dir); code != 0 || !strings.Contains(out, "created 0") {
+		t.Errorf("second import = %d %q; want created 0", code, out)
+	}
+	if code, _, errb := run(t, "", "org", "add", "--data", dir, "--kind", "unit", "--name", "IT-enhed Nord", "--region", "Region Nordjylland"); code != 0 {
+		t.Fatalf("org add = %d %q", code, errb)
+	}
+	if code, _, errb := run(t, "", "org", "owners", "--data", dir, "--unit", "it-enhed-nord", "851", "813"); code != 0 {
+		t.Fatalf("org owners = %d %q", code, errb)
+	}
+	if code, _, errb := run(t, "", "org", "owners", "--data", dir, "--unit", "it-enhed-nord", "851", "000"); code == 0 || !strings.Contains(errb, "owners[1]") {
+		t.Errorf("org owners with a bad code = %d %q; want an error on owners[1]", code, errb)
+	}
+	if code, _, errb := run(t, "", "org", "supplier", "--data", dir, "--municipality", "851", "--unit", "it-enhed-nord"); code != 0 {
+		t.Fatalf("org supplier = %d %q", code, errb)
+	}
+	code, out, _ := run(t, "", "org", "list", "--data", dir, "--kind", "municipality")
+	if code != 0 || strings.Count(out, "\n") != 99 || !regexp.MustCompile(`aalborg-kommune +Aalborg Kommune +it-enhed-nord`).MatchString(out) {
+		t.Errorf("org list = %d, %d lines; want 98 municipalities with Aalborg supplied by it-enhed-nord:\n%s", code, strings.Count(out, "\n"), out)
+	}
+	if code, _, errb := run(t, "", "org", "add", "--data", dir, "--kind", "municipality", "--name", "Atlantis", "--code", "1"); code == 0 || !strings.Contains(errb, "code") {
+		t.Errorf("org add with a bad code = %d %q", code, errb)
+	}
+}
