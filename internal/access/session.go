@@ -65,7 +65,7 @@ func (s *Service) Login(ctx context.Context, c Credentials) (LoginResult, error)
 			CheckPassword(dummyHash, c.Password) // same time as for a known user
 			s.throttle.fail(c.RemoteAddr, now)
 			outcome = errBadLogin
-			return audit.Append(ctx, tx, anon, audit.Entry{Action: "login.fail", TargetType: "user", TargetID: username,
+			return audit.Append(ctx, tx, anon, audit.Entry{Action: "login.fail", TargetType: "username", TargetID: username,
 				After: map[string]any{"reason": "unknown user", "username": username}})
 		}
 		if err != nil {

@@ -171,11 +171,14 @@ func (s *Service) UserByName(ctx context.Context, sc Scope, username string) (Us
 
 // UserFilter narrows ListUsers. Zero values mean "any".
 type UserFilter struct {
-	OrgID  int64
-	Role   Role
-	Query  string // substring of username or display name
-	Limit  int    // default 50, at most 500
-	Offset int
+	OrgID int64
+	Role  Role
+	Query string // substring of username or display name
+	// NeedsMFASetup: only enabled users whose role requires a second
+	// factor that they have not set up yet.
+	NeedsMFASetup bool
+	Limit         int // default 50, at most 500
+	Offset        int
 }
 
 // ListUsers returns the users sc may see that match f, ordered by username,
@@ -201,6 +204,16 @@ func (s *Service) ListUsers(ctx context.Context, sc Scope, f UserFilter) ([]User
 	if f.Query != "" {
 		p := a.Add("%" + strings.ToLower(f.Query) + "%")
 		where = append(where, "(u.username LIKE "+p+" OR LOWER(u.display_name) LIKE "+p+")")
+	}
+	if f.NeedsMFASetup {
+		roles := make([]string, 0, len(s.mfaRoles))
+		for r := range s.mfaRoles {
+			roles = append(roles, a.Add(string(r)))
+		}
+		if len(roles) == 0 {
+			roles = append(roles, "NULL")
+		}
+		where = append(where, "u.role IN ("+strings.Join(roles, ", ")+") AND NOT u.totp_enabled AND NOT u.disabled")
 	}
 	cond := strings.Join(where, " AND ")
 	q := s.db.Reader()

@@ -3,6 +3,7 @@ package audit
 import (
 	"context"
 	"strings"
+	"time"
 
 	"github.com/samdrift/samdrift/internal/errs"
 	"github.com/samdrift/samdrift/internal/store"
@@ -20,8 +21,9 @@ type Filter struct {
 	Action string // exact action, or a prefix ending in "." ("user.")
 	Actor  string
 	OrgID  int64
-	Before int64 // only records with seq < Before (the cursor of the next page)
-	Limit  int   // default 50, at most 500
+	Before int64     // only records with seq < Before (the cursor of the next page)
+	Since  time.Time // only records at or after Since (zero: any)
+	Limit  int       // default 50, at most 500
 }
 
 // List returns the newest records matching f that v may see, newest first,
@@ -52,6 +54,9 @@ func List(ctx context.Context, q store.Querier, v Viewer, f Filter) ([]Record, i
 	if f.OrgID != 0 {
 		p := a.Add(f.OrgID)
 		where = append(where, "(org_id = "+p+" OR actor_org_id = "+p+")")
+	}
+	if !f.Since.IsZero() {
+		where = append(where, "at >= "+a.Add(f.Since.UTC()))
 	}
 	cond := strings.Join(where, " AND ")
 	var total int

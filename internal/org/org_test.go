@@ -2,6 +2,7 @@ package org_test
 
 import (
 	"context"
+	"strconv"
 	"testing"
 
 	"github.com/samdrift/samdrift/internal/access"
@@ -83,9 +84,12 @@ func TestDemoOrganisations(t *testing.T) {
 		if cph.Name != "København Kommune" || cph.Supplier == nil || cph.Supplier.Slug != "enhed-hovedstaden" || len(cph.OwnerOf) != 1 {
 			t.Errorf("Get(101) = %+v; want København supplied and owned by enhed-hovedstaden", cph)
 		}
-		byID, err := orgs.Get(ctx, sc, "1")
-		if err != nil || byID.ID != 1 {
-			t.Errorf("Get(\"1\") = %+v, %v; want id 1", byID, err)
+		if cph.ID < 1000 {
+			t.Errorf("organisation id %d; want ids from 1000 (never a three-digit code)", cph.ID)
+		}
+		byID, err := orgs.Get(ctx, sc, strconv.FormatInt(cph.ID, 10))
+		if err != nil || byID.Code != "101" {
+			t.Errorf("Get(%d) = %+v, %v; want København", cph.ID, byID, err)
 		}
 		for _, bad := range []string{"999", "no-such-org", ""} {
 			if _, err := orgs.Get(ctx, sc, bad); errs.CodeOf(err) != errs.NotFound && errs.CodeOf(err) != errs.Invalid {

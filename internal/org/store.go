@@ -107,8 +107,8 @@ func (s *Service) List(ctx context.Context, sc access.Scope, f Filter) ([]Organi
 }
 
 // Get returns the organisation ref names, with its relations. ref is a
-// municipality code ("101"), a slug ("enhed-hovedstaden"), or a numeric id
-// (a three-digit ref is always read as a municipality code first).
+// municipality code (three digits, "101"), a numeric id (ids start at 1000,
+// so they never look like a code), or a slug ("enhed-hovedstaden").
 func (s *Service) Get(ctx context.Context, sc access.Scope, ref string) (Organization, error) {
 	if err := mayRead(sc); err != nil {
 		return Organization{}, err
@@ -121,19 +121,15 @@ func (s *Service) get(ctx context.Context, q store.Querier, ref string) (Organiz
 	if ref == "" || len(ref) > 64 {
 		return Organization{}, errs.Field("ref", "give a municipality code, a slug or an id")
 	}
+	sel := `SELECT ` + orgColumns + ` FROM organizations o LEFT JOIN organizations s ON s.id = o.supplier_id WHERE `
 	var o Organization
 	var err error
-	sel := `SELECT ` + orgColumns + ` FROM organizations o LEFT JOIN organizations s ON s.id = o.supplier_id WHERE `
-	err = sql.ErrNoRows
 	if IsMunicipalityCode(ref) {
 		o, err = scanOrg(q.QueryRowContext(ctx, sel+`o.code = $1`, ref))
-	}
-	if errors.Is(err, sql.ErrNoRows) {
-		if id, perr := strconv.ParseInt(ref, 10, 64); perr == nil {
-			o, err = scanOrg(q.QueryRowContext(ctx, sel+`o.id = $1`, id))
-		} else {
-			o, err = scanOrg(q.QueryRowContext(ctx, sel+`o.slug = $1`, strings.ToLower(ref)))
-		}
+	} else if id, perr := strconv.ParseInt(ref, 10, 64); perr == nil {
+		o, err = scanOrg(q.QueryRowContext(ctx, sel+`o.id = $1`, id))
+	} else {
+		o, err = scanOrg(q.QueryRowContext(ctx, sel+`o.slug = $1`, strings.ToLower(ref)))
 	}
 	if errors.Is(err, sql.ErrNoRows) {
 		return Organization{}, errs.E(errs.NotFound, "no organisation %q (give a municipality code such as 101, a slug or an id)", ref)

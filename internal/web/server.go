@@ -109,6 +109,7 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /readyz", s.readyz)
 	s.mux.Handle("GET /metrics", s.metricsHandler())
 	s.mux.Handle("GET /static/", http.StripPrefix("/static/", staticHandler()))
+	s.mux.Handle("GET /favicon.ico", http.RedirectHandler("/static/favicon.svg", http.StatusMovedPermanently))
 
 	s.mux.HandleFunc("GET /api/v1/openapi.json", s.openAPI)
 	s.api("GET /api/v1/me", s.apiMe)

@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"embed"
 	"encoding/base64"
+	"encoding/json"
 	"html/template"
 	"image/png"
 	"io/fs"
 	"net/http"
 	"net/url"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -71,6 +73,7 @@ type view struct {
 	Version        string
 	CanAudit       bool
 	CanManageUsers bool
+	HasSession     bool // logged in, perhaps still before the second factor
 	Data           any
 }
 
@@ -97,6 +100,51 @@ func (v view) Time(t time.Time) string {
 		return ""
 	}
 	return t.In(copenhagen).Format("2006-01-02 15:04")
+}
+
+// change is one field of an audit record's detail.
+type change struct {
+	Key, Before, After string
+	Changed            bool
+}
+
+// Changes turns an audit detail ({"before": {...}, "after": {...}}) into
+// one line per field, so that a reader sees what changed without reading
+// JSON.
+func (v view) Changes(detail json.RawMessage) []change {
+	var d struct {
+		Before map[string]json.RawMessage `json:"before"`
+		After  map[string]json.RawMessage `json:"after"`
+	}
+	if err := json.Unmarshal(detail, &d); err != nil {
+		return []change{{Key: "detail", After: string(detail)}}
+	}
+	keys := map[string]bool{}
+	for k := range d.Before {
+		keys[k] = true
+	}
+	for k := range d.After {
+		keys[k] = true
+	}
+	sorted := make([]string, 0, len(keys))
+	for k := range keys {
+		sorted = append(sorted, k)
+	}
+	sort.Strings(sorted)
+	show := func(raw json.RawMessage) string {
+		var str string
+		if json.Unmarshal(raw, &str) == nil {
+			return str
+		}
+		return string(raw)
+	}
+	out := make([]change, 0, len(sorted))
+	for _, k := range sorted {
+		c := change{Key: k, Before: show(d.Before[k]), After: show(d.After[k])}
+		c.Changed = d.Before != nil && c.Before != c.After
+		out = append(out, c)
+	}
+	return out
 }
 
 // Greeting is the name to greet the user by.
@@ -136,6 +184,7 @@ func (s *Server) newView(r *http.Request, section, titleKey string) view {
 	}
 	if c.sessionToken != "" {
 		v.CSRF = s.csrfToken("s:" + c.sessionToken)
+		v.HasSession = true
 	}
 	if m := r.URL.Query().Get("msg"); flashKeys[m] {
 		v.Flash = l.T(m)
@@ -446,18 +495,59 @@ func (s *Server) totpSetupSubmit(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 }
 
+// homeData is the start page: what the caller's role needs first.
 type homeData struct {
 	Org   org.Organization
 	Reach string
+	// Colleagues: the users of a municipality's own organisation.
+	Colleagues []access.User
+	// Units: for governance, admin and the SOC/CERT, every unit with its
+	// owners and supplied municipalities.
+	Units        []org.Organization
+	Municipality int // how many municipalities exist
+	// Admin figures.
+	NeedMFA      int
+	FailedLogins int
 }
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request, c *caller) error {
-	o, err := s.orgs.Get(r.Context(), c.scope, strconv.FormatInt(c.scope.OrgID, 10))
+	ctx := r.Context()
+	o, err := s.orgs.Get(ctx, c.scope, strconv.FormatInt(c.scope.OrgID, 10))
 	if err != nil {
 		return err
 	}
+	d := homeData{Org: o, Reach: reachName(c.scope.Reach)}
+	if o.Kind == org.KindMunicipality {
+		if d.Colleagues, _, err = s.acc.ListUsers(ctx, c.scope, access.UserFilter{OrgID: o.ID, Limit: 50}); err != nil {
+			return err
+		}
+	}
+	if c.scope.Reach == access.ReachAll || o.Kind == org.KindSOC {
+		units, _, err := s.orgs.List(ctx, c.scope, org.Filter{Kind: org.KindUnit, Limit: 100})
+		if err != nil {
+			return err
+		}
+		for _, u := range units {
+			full, err := s.orgs.Get(ctx, c.scope, u.Slug)
+			if err != nil {
+				return err
+			}
+			d.Units = append(d.Units, full)
+		}
+		if _, d.Municipality, err = s.orgs.List(ctx, c.scope, org.Filter{Kind: org.KindMunicipality, Limit: 1}); err != nil {
+			return err
+		}
+	}
+	if c.scope.Can(access.ManageUsers) {
+		if _, d.NeedMFA, err = s.acc.ListUsers(ctx, c.scope, access.UserFilter{NeedsMFASetup: true, Limit: 1}); err != nil {
+			return err
+		}
+		if _, d.FailedLogins, err = audit.List(ctx, s.db.Reader(), c.scope, audit.Filter{Action: "login.fail", Since: time.Now().Add(-24 * time.Hour), Limit: 1}); err != nil {
+			return err
+		}
+	}
 	v := s.newView(r, "home", "home.title")
-	v.Data = homeData{Org: o, Reach: reachName(c.scope.Reach)}
+	v.Data = d
 	s.render(w, r, http.StatusOK, "home", v)
 	return nil
 }
@@ -644,6 +734,7 @@ func (s *Server) userResetTOTP(w http.ResponseWriter, r *http.Request, c *caller
 
 type auditData struct {
 	Action string
+	Actor  string
 	Items  []audit.Record
 	Total  int
 	Pager  pager
@@ -652,7 +743,7 @@ type auditData struct {
 func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, c *caller) error {
 	const limit = 100
 	q := r.URL.Query()
-	f := audit.Filter{Action: q.Get("action"), Limit: limit}
+	f := audit.Filter{Action: q.Get("action"), Actor: q.Get("actor"), Limit: limit}
 	if b, err := strconv.ParseInt(q.Get("before"), 10, 64); err == nil && b > 0 {
 		f.Before = b
 	}
@@ -661,7 +752,7 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, c *caller) er
 		return err
 	}
 	v := s.newView(r, "audit", "audit.title")
-	d := auditData{Action: f.Action, Items: items, Total: total,
+	d := auditData{Action: f.Action, Actor: f.Actor, Items: items, Total: total,
 		Pager: pager{PrevLabel: v.Lang.T("audit.newest"), NextLabel: v.Lang.T("audit.older")}}
 	if f.Before > 0 {
 		q.Del("before")

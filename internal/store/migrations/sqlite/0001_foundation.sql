@@ -1,6 +1,8 @@
 -- Foundation: organisations, users and access, audit trail, settings.
+-- Organisation ids start at 1000 so that they never look like a
+-- three-digit municipality code: a numeric reference is unambiguous.
 CREATE TABLE organizations (
-    id          INTEGER PRIMARY KEY,
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
     kind        TEXT NOT NULL CHECK (kind IN ('unit', 'municipality', 'soc', 'secretariat')),
     slug        TEXT NOT NULL UNIQUE,
     code        TEXT UNIQUE,
@@ -10,6 +12,7 @@ CREATE TABLE organizations (
     created_at  DATETIME NOT NULL
 );
 CREATE INDEX organizations_supplier ON organizations (supplier_id);
+INSERT INTO sqlite_sequence (name, seq) VALUES ('organizations', 999);
 
 CREATE TABLE organization_owners (
     unit_id         INTEGER NOT NULL REFERENCES organizations (id),
