@@ -148,22 +148,21 @@ func (s *Service) SessionByToken(ctx context.Context, token, remoteAddr string) 
 	}
 	now := s.now()
 	h := hashSecret(token)
-	var uid int64
+	// One query: the session and its user, on every page.
 	var mfaDone bool
 	var lastSeen, created time.Time
-	err := s.db.Reader().QueryRowContext(ctx, `SELECT s.user_id, s.mfa_done, s.last_seen_at, s.created_at
-		FROM sessions s JOIN users u ON u.id = s.user_id
-		WHERE s.token_hash = $1 AND s.expires_at > $2 AND NOT u.disabled`, h, now).Scan(&uid, &mfaDone, &lastSeen, &created)
+	var u User
+	err := s.db.Reader().QueryRowContext(ctx, `SELECT s.mfa_done, s.last_seen_at, s.created_at, `+userColumns+`
+		FROM sessions s JOIN users u ON u.id = s.user_id JOIN organizations o ON o.id = u.org_id
+		WHERE s.token_hash = $1 AND s.expires_at > $2 AND NOT u.disabled`, h, now).
+		Scan(append([]any{&mfaDone, &lastSeen, &created}, s.userDest(&u)...)...)
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && now.Sub(lastSeen) > s.SessionTTL) {
 		return Session{}, errs.E(errs.Unauthorized, "your session has ended; log in again")
 	}
 	if err != nil {
 		return Session{}, errs.Wrap(err, "cannot look up session")
 	}
-	u, err := s.getUser(ctx, s.db.Reader(), System("session"), uid)
-	if err != nil {
-		return Session{}, err
-	}
+	s.finishUser(&u)
 	if now.Sub(lastSeen) > time.Minute {
 		if err := s.db.Write(ctx, func(tx *sql.Tx) error {
 			_, err := tx.ExecContext(ctx, `UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2`, now, h)

@@ -171,20 +171,21 @@ func (s *Service) TokenScope(ctx context.Context, plain, remoteAddr string) (Sco
 	}
 	now := s.now()
 	h := hashSecret(plain)
-	var id, uid int64
+	// One query: the token and its user, on every API request.
+	var id int64
 	var used sql.NullTime
-	err := s.db.Reader().QueryRowContext(ctx, `SELECT t.id, t.user_id, t.last_used_at FROM api_tokens t JOIN users u ON u.id = t.user_id
-		WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > $2 AND NOT u.disabled`, h, now).Scan(&id, &uid, &used)
+	var u User
+	err := s.db.Reader().QueryRowContext(ctx, `SELECT t.id, t.last_used_at, `+userColumns+`
+		FROM api_tokens t JOIN users u ON u.id = t.user_id JOIN organizations o ON o.id = u.org_id
+		WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > $2 AND NOT u.disabled`, h, now).
+		Scan(append([]any{&id, &used}, s.userDest(&u)...)...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Scope{}, User{}, errs.E(errs.Unauthorized, "the API token is unknown, revoked or expired")
 	}
 	if err != nil {
 		return Scope{}, User{}, errs.Wrap(err, "cannot look up token")
 	}
-	u, err := s.getUser(ctx, s.db.Reader(), System("token"), uid)
-	if err != nil {
-		return Scope{}, User{}, err
-	}
+	s.finishUser(&u)
 	if !used.Valid || now.Sub(used.Time) > time.Minute {
 		if err := s.db.Write(ctx, func(tx *sql.Tx) error {
 			_, err := tx.ExecContext(ctx, `UPDATE api_tokens SET last_used_at = $1 WHERE id = $2`, now, id)

@@ -54,12 +54,23 @@ func NormalizeUsername(field, s string) (string, error) {
 
 const userColumns = `u.id, u.username, u.display_name, u.email, u.org_id, o.slug, o.name, o.kind, u.role, u.disabled, u.totp_enabled, u.created_at`
 
-func (s *Service) scanUser(row interface{ Scan(...any) error }) (User, error) {
-	var u User
-	err := row.Scan(&u.ID, &u.Username, &u.DisplayName, &u.Email, &u.OrgID, &u.OrgSlug, &u.OrgName, &u.OrgKind,
-		&u.Role, &u.Disabled, &u.TOTPEnabled, &u.CreatedAt)
+// userDest returns scan destinations for userColumns, so that queries can
+// select a user beside other columns.
+func (s *Service) userDest(u *User) []any {
+	return []any{&u.ID, &u.Username, &u.DisplayName, &u.Email, &u.OrgID, &u.OrgSlug, &u.OrgName, &u.OrgKind,
+		&u.Role, &u.Disabled, &u.TOTPEnabled, &u.CreatedAt}
+}
+
+// finishUser fills what is derived rather than stored.
+func (s *Service) finishUser(u *User) {
 	u.CreatedAt = u.CreatedAt.UTC()
 	u.MFARequired = s.RequiresMFA(u.Role)
+}
+
+func (s *Service) scanUser(row interface{ Scan(...any) error }) (User, error) {
+	var u User
+	err := row.Scan(s.userDest(&u)...)
+	s.finishUser(&u)
 	return u, err
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -226,5 +227,72 @@ func TestOrgCommands(t *testing.T) {
 	}
 	if code, _, errb := run(t, "", "org", "add", "--data", dir, "--kind", "municipality", "--name", "Atlantis", "--code", "1"); code == 0 || !strings.Contains(errb, "code") {
 		t.Errorf("org add with a bad code = %d %q", code, errb)
+	}
+}
+
+// TestGracefulShutdown starts a request, signals shutdown while its body is
+// still arriving, and checks the request is answered in full and serve exits 0.
+func TestGracefulShutdown(t *testing.T) {
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ready := make(chan string, 1)
+	done := make(chan int, 1)
+	go func() {
+		done <- cli.Run(cli.WithReady(ctx, func(a string) { ready <- a }),
+			[]string{"serve", "--demo", "--http", "127.0.0.1:0", "--data", dir, "--log-level", "warn"},
+			cli.IO{In: strings.NewReader(""), Out: io.Discard, Err: os.Stderr})
+	}()
+	addr := <-ready
+	code, out, _ := run(t, "", "token", "create", "--data", dir, "--username", "demo-governance")
+	if code != 0 {
+		t.Fatal("token create failed")
+	}
+	fields := strings.Fields(out)
+	token := fields[len(fields)-1]
+
+	pr, pw := io.Pipe()
+	req, _ := http.NewRequest("POST", "http://"+addr+"/api/v1/tokens", pr)
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	type result struct {
+		status int
+		err    error
+	}
+	res := make(chan result, 1)
+	go func() {
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			res <- result{err: err}
+			return
+		}
+		resp.Body.Close()
+		res <- result{status: resp.StatusCode}
+	}()
+	if _, err := pw.Write([]byte(`{"name": "in-flight",`)); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(200 * time.Millisecond) // the handler is now reading the body
+	cancel()                           // SIGTERM
+	time.Sleep(200 * time.Millisecond)
+	select {
+	case <-done:
+		t.Fatal("serve exited while a request was in flight")
+	default:
+	}
+	if _, err := pw.Write([]byte(` "expires_in_days": 1}`)); err != nil {
+		t.Fatal(err)
+	}
+	pw.Close()
+	r := <-res
+	if r.err != nil || r.status != http.StatusCreated {
+		t.Errorf("in-flight request = %d, %v; want 201", r.status, r.err)
+	}
+	if code := <-done; code != 0 {
+		t.Errorf("serve exit = %d; want 0", code)
+	}
+	// New connections are refused after shutdown.
+	if _, err := http.Get("http://" + addr + "/healthz"); err == nil {
+		t.Errorf("server still answers after shutdown")
 	}
 }

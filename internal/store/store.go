@@ -47,7 +47,8 @@ type DB struct {
 	dialect Dialect
 	writer  *sql.DB
 	reader  *sql.DB
-	dsn     string // with any password removed, for messages
+	cached  *stmtCache // SQLite: the reader pool with prepared statements
+	dsn     string     // with any password removed, for messages
 }
 
 // Options says which database to open.
@@ -107,7 +108,7 @@ func openSQLite(ctx context.Context, dir string) (*DB, error) {
 		return nil, fmt.Errorf("cannot open %s: %w", path, err)
 	}
 	reader.SetMaxOpenConns(8)
-	db := &DB{dialect: SQLite, writer: writer, reader: reader, dsn: path}
+	db := &DB{dialect: SQLite, writer: writer, reader: reader, cached: newStmtCache(reader), dsn: path}
 	if err := db.Ping(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("cannot open %s: %w", path, err)
@@ -159,6 +160,9 @@ func (db *DB) Ping(ctx context.Context) error {
 
 // Close closes both pools.
 func (db *DB) Close() error {
+	if db.cached != nil {
+		db.cached.close()
+	}
 	err := db.writer.Close()
 	if db.reader != db.writer {
 		err = errors.Join(err, db.reader.Close())
@@ -167,7 +171,12 @@ func (db *DB) Close() error {
 }
 
 // Reader returns the pool for read-only queries.
-func (db *DB) Reader() Querier { return db.reader }
+func (db *DB) Reader() Querier {
+	if db.cached != nil {
+		return db.cached
+	}
+	return db.reader
+}
 
 // Write runs fn in a transaction and commits it when fn returns nil. Every
 // change of state goes through Write, so that the change and its audit record

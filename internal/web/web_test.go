@@ -29,7 +29,7 @@ import (
 )
 
 type env struct {
-	t    *testing.T
+	t    testing.TB
 	url  string
 	db   *store.DB
 	orgs *org.Service
@@ -38,7 +38,7 @@ type env struct {
 }
 
 // start serves samdrift with demo data on a real HTTP server on 127.0.0.1.
-func start(t *testing.T, db *store.DB) *env {
+func start(t testing.TB, db *store.DB) *env {
 	t.Helper()
 	ctx := context.Background()
 	e := &env{t: t, db: db, orgs: org.NewService(db), acc: access.NewService(db, access.DefaultMFARoles()), pw: map[string]string{}}
@@ -445,7 +445,7 @@ func TestLoginFormWithCSRF(t *testing.T) {
 		}
 		// The session also works for the API.
 		r, body := b.get("/api/v1/me")
-		if r.StatusCode != 200 || !strings.Contains(body, `"auth": "session"`) {
+		if r.StatusCode != 200 || !strings.Contains(body, `"auth":"session"`) {
 			t.Errorf("GET /api/v1/me with session = %d %s", r.StatusCode, body)
 		}
 		// English on request.
@@ -657,6 +657,167 @@ func TestAPIOrganizationAdmin(t *testing.T) {
 		}
 		if !seen("desk-vest")["spoc-aarhus"] || seen("desk-midt")["spoc-aarhus"] {
 			t.Errorf("after the supplier change, reach did not follow")
+		}
+	})
+}
+
+func TestSecureCookiesUnderTLS(t *testing.T) {
+	db := storetest.SQLite(t)
+	ctx := context.Background()
+	orgs, acc := org.NewService(db), access.NewService(db, access.DefaultMFARoles())
+	made, err := demo.Load(ctx, orgs, acc, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pw := map[string]string{}
+	for _, m := range made {
+		pw[m.Username] = m.Password
+	}
+	srv, err := web.New(ctx, web.Config{DB: db, Orgs: orgs, Access: acc, SecureCookies: true,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewTLSServer(srv.Handler())
+	defer hs.Close()
+	b := newBrowser(t, hs.URL)
+	b.c.Transport = hs.Client().Transport
+	r := b.login("demo-spoc", pw["demo-spoc"])
+	if r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("login over TLS = %d", r.StatusCode)
+	}
+	var found bool
+	for _, ck := range r.Cookies() {
+		if ck.Name == "__Host-samdrift_session" {
+			found = true
+			if !ck.Secure || !ck.HttpOnly || ck.Path != "/" || ck.SameSite != http.SameSiteLaxMode {
+				t.Errorf("session cookie %+v; want Secure, HttpOnly, Path=/, SameSite=Lax", ck)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("no __Host-samdrift_session cookie under TLS; got %v", r.Cookies())
+	}
+	if resp, _ := b.get("/"); resp.StatusCode != 200 || resp.Header.Get("Strict-Transport-Security") == "" {
+		t.Errorf("start page over TLS = %d, HSTS %q", resp.StatusCode, resp.Header.Get("Strict-Transport-Security"))
+	}
+}
+
+func TestStartPagePerRole(t *testing.T) {
+	e := start(t, storetest.SQLite(t))
+	for _, c := range []struct {
+		user string
+		want []string
+		not  []string
+	}{
+		{"demo-spoc", []string{"IT-enhed Hovedstaden", "Demo kommune-IT København"}, []string{"5 enheder"}},
+		{"demo-servicedesk", []string{"Leverer basisydelser til (29)", "Frederiksberg Kommune"}, []string{"5 enheder"}},
+		{"demo-governance", []string{"5 enheder og 98 kommuner", "IT-enhed Syddanmark", "Revisionsspor"}, []string{"Administration"}},
+	} {
+		b := newBrowser(t, e.url)
+		if r := b.login(c.user, e.pw[c.user]); r.StatusCode != http.StatusSeeOther {
+			t.Fatalf("%s: login = %d", c.user, r.StatusCode)
+		}
+		_, page := b.get("/")
+		for _, w := range c.want {
+			if !strings.Contains(page, w) {
+				t.Errorf("%s start page lacks %q", c.user, w)
+			}
+		}
+		for _, n := range c.not {
+			if strings.Contains(page, n) {
+				t.Errorf("%s start page shows %q", c.user, n)
+			}
+		}
+	}
+}
+
+// enrolTOTP completes a first login's TOTP set-up in b and returns the secret.
+func enrolTOTP(t *testing.T, b *browser) string {
+	t.Helper()
+	_, page := b.get("/totp/setup")
+	m := regexp.MustCompile(`<code class="secret">([A-Z2-7]+)</code>`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatal("no TOTP secret on the set-up page")
+	}
+	code, _ := totp.GenerateCode(m[1], time.Now())
+	if r, _ := b.post("/totp/setup", url.Values{"csrf": {csrfOf(t, page)}, "code": {code}}); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("TOTP set-up = %d", r.StatusCode)
+	}
+	return m[1]
+}
+
+func TestUIUserAdminAndPassword(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := start(t, db)
+		kim := e.addUser("kim", "101", access.RoleSPOC)
+		id := strconv.FormatInt(kim.ID, 10)
+
+		// Kim has two sessions.
+		k1, k2 := newBrowser(t, e.url), newBrowser(t, e.url)
+		k1.login("kim", e.pw["kim"])
+		k2.login("kim", e.pw["kim"])
+		_, page := k1.get("/account")
+		// A wrong current password is refused with a message on the field.
+		r, page := k1.post("/account/password", url.Values{"csrf": {csrfOf(t, page)}, "current_password": {"nope"}, "password": {"a brand new password"}})
+		if r.StatusCode != 400 || !strings.Contains(page, "current_password") {
+			t.Errorf("wrong current password = %d", r.StatusCode)
+		}
+		r, _ = k1.post("/account/password", url.Values{"csrf": {csrfOf(t, page)}, "current_password": {e.pw["kim"]}, "password": {"a brand new password"}})
+		if r.StatusCode != http.StatusSeeOther {
+			t.Fatalf("change password = %d", r.StatusCode)
+		}
+		if r, _ := k1.get("/account"); r.StatusCode != 200 {
+			t.Errorf("the session that changed the password was ended (%d)", r.StatusCode)
+		}
+		if r, _ := k2.get("/account"); r.StatusCode != http.StatusSeeOther {
+			t.Errorf("kim's other session survived the password change (%d)", r.StatusCode)
+		}
+		if r := newBrowser(t, e.url).login("kim", "a brand new password"); r.Header.Get("Location") != "/" {
+			t.Errorf("login with the new password = %d %s", r.StatusCode, r.Header.Get("Location"))
+		}
+
+		// Kim creates an API token in the UI; it is shown once.
+		_, page = k1.get("/account")
+		r, page = k1.post("/account/tokens", url.Values{"csrf": {csrfOf(t, page)}, "name": {"script"}, "days": {"7"}})
+		tok := regexp.MustCompile(`<code class="secret">(sdt_[A-Za-z0-9_-]+)</code>`).FindStringSubmatch(page)
+		if r.StatusCode != 201 || tok == nil {
+			t.Fatalf("create token in UI = %d", r.StatusCode)
+		}
+		if resp := e.call("GET", "/api/v1/me", tok[1], "", nil); resp.StatusCode != 200 {
+			t.Errorf("UI-made token GET me = %d", resp.StatusCode)
+		}
+		if _, page := k1.get("/account"); strings.Contains(page, tok[1]) {
+			t.Errorf("the token is shown again on the account page")
+		}
+
+		// An administrator changes Kim's role and disables the account by form.
+		a := newBrowser(t, e.url)
+		a.login("demo-admin", e.pw["demo-admin"])
+		enrolTOTP(t, a)
+		_, page = a.get("/users/" + id)
+		r, _ = a.post("/users/"+id, url.Values{"csrf": {csrfOf(t, page)}, "role": {"kommune-it"}, "display_name": {"Kim K"}, "email": {"kim@kk.dk"}})
+		if r.StatusCode != http.StatusSeeOther {
+			t.Fatalf("update user by form = %d", r.StatusCode)
+		}
+		u, _ := e.acc.GetUser(context.Background(), access.System("t"), kim.ID)
+		if u.Role != access.RoleKommuneIT || u.Email != "kim@kk.dk" || u.Disabled {
+			t.Errorf("after form update: %+v", u)
+		}
+		_, page = a.get("/users/" + id)
+		a.post("/users/"+id, url.Values{"csrf": {csrfOf(t, page)}, "role": {"kommune-it"}, "disabled": {"1"}})
+		if r, _ := k1.get("/account"); r.StatusCode != http.StatusSeeOther {
+			t.Errorf("disabled user's session still works (%d)", r.StatusCode)
+		}
+		if resp := e.call("GET", "/api/v1/me", tok[1], "", nil); resp.StatusCode != 401 {
+			t.Errorf("disabled user's token = %d; want 401", resp.StatusCode)
+		}
+		// A non-admin posting the admin form is refused.
+		s := newBrowser(t, e.url)
+		s.login("demo-spoc", e.pw["demo-spoc"])
+		_, page = s.get("/")
+		if r, _ := s.post("/users/"+id, url.Values{"csrf": {csrfOf(t, page)}, "role": {"spoc"}}); r.StatusCode != 403 {
+			t.Errorf("spoc posting the user form = %d; want 403", r.StatusCode)
 		}
 	})
 }
