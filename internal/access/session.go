@@ -79,14 +79,8 @@ func (s *Service) Login(ctx context.Context, c Credentials) (LoginResult, error)
 				After: map[string]any{"reason": "account locked", "username": username}})
 		}
 		if !CheckPassword(hash, c.Password) {
-			s.throttle.fail(c.RemoteAddr, now)
-			failures++
-			var lock any
-			if d := accountLock(failures); d > 0 {
-				lock = now.Add(d)
-			}
-			if _, err := tx.ExecContext(ctx, `UPDATE users SET failed_logins = $1, locked_until = $2 WHERE id = $3`, failures, lock, id); err != nil {
-				return errs.Wrap(err, "cannot count failed login")
+			if failures, err = s.failAccount(ctx, tx, id, failures, c.RemoteAddr, now); err != nil {
+				return err
 			}
 			outcome = errBadLogin
 			return audit.Append(ctx, tx, anon, audit.Entry{Action: "login.fail", TargetType: "user", TargetID: target, OrgID: orgID,

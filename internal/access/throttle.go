@@ -1,8 +1,12 @@
 package access
 
 import (
+	"context"
+	"database/sql"
 	"sync"
 	"time"
+
+	"github.com/samdrift/samdrift/internal/errs"
 )
 
 // Account throttling: after accountFreeFailures consecutive failures an
@@ -82,4 +86,20 @@ func (t *addrThrottle) prune(addr string, now time.Time) []time.Time {
 	}
 	t.seen[addr] = fails
 	return fails
+}
+
+// failAccount counts one more failed attempt (password or second factor) on
+// user uid and on addr, locking the account once it has failed too often. It
+// returns the new count of consecutive failures.
+func (s *Service) failAccount(ctx context.Context, tx *sql.Tx, uid int64, failures int, addr string, now time.Time) (int, error) {
+	s.throttle.fail(addr, now)
+	failures++
+	var lock any
+	if d := accountLock(failures); d > 0 {
+		lock = now.Add(d)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE users SET failed_logins = $1, locked_until = $2 WHERE id = $3`, failures, lock, uid); err != nil {
+		return failures, errs.Wrap(err, "cannot count failed attempt")
+	}
+	return failures, nil
 }

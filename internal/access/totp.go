@@ -140,14 +140,8 @@ func (s *Service) VerifyTOTP(ctx context.Context, sessionToken, code, remoteAddr
 		}
 		step := matchStep(secret, code, now)
 		if step == 0 || step <= last {
-			s.throttle.fail(remoteAddr, now)
-			failures++
-			var lock any
-			if d := accountLock(failures); d > 0 {
-				lock = now.Add(d)
-			}
-			if _, err := tx.ExecContext(ctx, `UPDATE users SET failed_logins = $1, locked_until = $2 WHERE id = $3`, failures, lock, uid); err != nil {
-				return errs.Wrap(err, "cannot count failed attempt")
+			if failures, err = s.failAccount(ctx, tx, uid, failures, remoteAddr, now); err != nil {
+				return err
 			}
 			reason := "wrong code"
 			if step != 0 {
