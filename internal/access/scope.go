@@ -83,6 +83,16 @@ const (
 	ReadAudit   Permission = "audit.read"
 	// ManageOrganizations: create organisations, change ownership and supply.
 	ManageOrganizations Permission = "orgs.manage"
+	// PublishCatalog: publish a new version of the common catalog.
+	PublishCatalog Permission = "catalog.publish"
+	// ManageOfferings: declare and withdraw the offerings of one's own unit.
+	ManageOfferings Permission = "offerings.manage"
+	// Order: order services for one's own municipality and follow them up.
+	Order Permission = "orders.create"
+	// DecideOrders: accept, reject and deliver orders placed with one's unit.
+	DecideOrders Permission = "orders.decide"
+	// PlanTransition: edit one's own municipality's transition plan.
+	PlanTransition Permission = "transition.edit"
 )
 
 // Can reports whether the scope holds permission p. Store methods check it
@@ -101,6 +111,14 @@ func (s Scope) Can(p Permission) bool {
 		return true
 	case ReadAudit:
 		return s.Role == RoleAdmin || s.Role == RoleGovernance || s.Role == RoleCISO
+	case PublishCatalog:
+		return s.Role == RoleAdmin
+	case ManageOfferings:
+		return s.Role == RoleAdmin || (s.Role == RoleUnitManager && s.OrgKind == kindUnit)
+	case Order, PlanTransition:
+		return s.Role == RoleAdmin || (s.Role == RoleKommuneIT && s.OrgKind == kindMunicipality)
+	case DecideOrders:
+		return s.Role == RoleAdmin || ((s.Role == RoleUnitManager || s.Role == RoleServiceDesk) && s.OrgKind == kindUnit)
 	}
 	return false
 }
