@@ -15,7 +15,9 @@ import (
 	"time"
 
 	"github.com/samdrift/samdrift/internal/access"
+	"github.com/samdrift/samdrift/internal/catalog"
 	"github.com/samdrift/samdrift/internal/demo"
+	"github.com/samdrift/samdrift/internal/orders"
 	"github.com/samdrift/samdrift/internal/org"
 	"github.com/samdrift/samdrift/internal/store"
 	"github.com/samdrift/samdrift/internal/web"
@@ -32,9 +34,11 @@ type DB struct {
 
 // App is an open samdrift: database and services. Close it when done.
 type App struct {
-	DB     *store.DB
-	Orgs   *org.Service
-	Access *access.Service
+	DB      *store.DB
+	Orgs    *org.Service
+	Access  *access.Service
+	Catalog *catalog.Store
+	Orders  *orders.Service
 }
 
 // Open opens the database, applies pending migrations (when migrate is
@@ -70,7 +74,8 @@ func Open(ctx context.Context, d DB, mfaRoles []access.Role, migrate bool, log *
 			return nil, err
 		}
 	}
-	return &App{DB: db, Orgs: org.NewService(db), Access: access.NewService(db, mfaRoles)}, nil
+	cat := catalog.NewStore(db)
+	return &App{DB: db, Orgs: org.NewService(db), Access: access.NewService(db, mfaRoles), Catalog: cat, Orders: orders.NewService(db, cat)}, nil
 }
 
 // Close closes the database.
@@ -101,6 +106,11 @@ func (a *App) Serve(ctx context.Context, o ServeOptions) error {
 	if o.SessionTTL > 0 {
 		a.Access.SessionTTL = o.SessionTTL
 	}
+	if created, err := a.Catalog.EnsureStandard(ctx); err != nil {
+		return fmt.Errorf("cannot load the standard catalog: %w", err)
+	} else if created {
+		log.Info("published the shipped standard catalog")
+	}
 	if o.Demo {
 		made, err := demo.Load(ctx, a.Orgs, a.Access, func(s string) { log.Info("demo data", "step", s) })
 		if err != nil {
@@ -112,9 +122,14 @@ func (a *App) Serve(ctx context.Context, o ServeOptions) error {
 				fmt.Fprintf(o.Out, "  %-20s %-14s %-36s %s\n", m.Username, m.Role, m.Org, m.Password)
 			}
 		}
+		if n, err := demo.LoadCatalog(ctx, a.Catalog, a.Orgs); err != nil {
+			return fmt.Errorf("cannot load demo offerings: %w", err)
+		} else if n > 0 {
+			log.Info("demo data", "step", fmt.Sprintf("offerings: %d", n))
+		}
 	}
 	secure := o.SecureCookies || (o.TLSCert != "" && o.TLSKey != "")
-	srv, err := web.New(ctx, web.Config{DB: a.DB, Orgs: a.Orgs, Access: a.Access, Logger: log, SecureCookies: secure, Version: Version})
+	srv, err := web.New(ctx, web.Config{DB: a.DB, Orgs: a.Orgs, Access: a.Access, Catalog: a.Catalog, Orders: a.Orders, Logger: log, SecureCookies: secure, Version: Version})
 	if err != nil {
 		return err
 	}

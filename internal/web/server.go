@@ -20,16 +20,20 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/samdrift/samdrift/internal/access"
+	"github.com/samdrift/samdrift/internal/catalog"
+	"github.com/samdrift/samdrift/internal/orders"
 	"github.com/samdrift/samdrift/internal/org"
 	"github.com/samdrift/samdrift/internal/store"
 )
 
 // Config is what the web layer needs.
 type Config struct {
-	DB     *store.DB
-	Orgs   *org.Service
-	Access *access.Service
-	Logger *slog.Logger
+	DB      *store.DB
+	Orgs    *org.Service
+	Access  *access.Service
+	Catalog *catalog.Store
+	Orders  *orders.Service
+	Logger  *slog.Logger
 	// SecureCookies marks cookies Secure and prefixes them __Host-: set it
 	// when users reach samdrift over TLS (directly or through a proxy).
 	SecureCookies bool
@@ -45,6 +49,8 @@ type Server struct {
 	db        *store.DB
 	orgs      *org.Service
 	acc       *access.Service
+	cat       *catalog.Store
+	ord       *orders.Service
 	log       *slog.Logger
 	mux       *http.ServeMux
 	pages     map[string]*template.Template
@@ -80,7 +86,13 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, db: cfg.DB, orgs: cfg.Orgs, acc: cfg.Access, log: cfg.Logger, mux: http.NewServeMux(),
+	if cfg.Catalog == nil {
+		cfg.Catalog = catalog.NewStore(cfg.DB)
+	}
+	if cfg.Orders == nil {
+		cfg.Orders = orders.NewService(cfg.DB, cfg.Catalog)
+	}
+	s := &Server{cfg: cfg, db: cfg.DB, orgs: cfg.Orgs, acc: cfg.Access, cat: cfg.Catalog, ord: cfg.Orders, log: cfg.Logger, mux: http.NewServeMux(),
 		pages: pages, csrfKey: csrfKey, registry: cfg.Registry}
 	if s.metrics, err = newHTTPMetrics(cfg.Registry); err != nil {
 		return nil, err
@@ -126,6 +138,16 @@ func (s *Server) routes() {
 	s.api("POST /api/v1/tokens", s.apiCreateToken)
 	s.api("DELETE /api/v1/tokens/{id}", s.apiRevokeToken)
 	s.api("GET /api/v1/audit", s.apiListAudit)
+	s.api("GET /api/v1/catalog", s.apiCatalog)
+	s.api("GET /api/v1/catalog/versions", s.apiCatalogVersions)
+	s.api("POST /api/v1/catalog/versions", s.apiPublishCatalog)
+	s.api("GET /api/v1/catalog/versions/{version}", s.apiCatalog)
+	s.api("GET /api/v1/catalog/diff", s.apiCatalogDiff)
+	s.api("GET /api/v1/offerings", s.apiListOfferings)
+	s.api("POST /api/v1/offerings", s.apiCreateOffering)
+	s.api("GET /api/v1/offerings/{id}", s.apiGetOffering)
+	s.api("POST /api/v1/offerings/{id}/withdraw", s.apiWithdrawOffering)
+	s.api("GET /api/v1/conformance", s.apiConformance)
 	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, notFoundRoute(r))
 	})
