@@ -55,7 +55,7 @@ func LoadCatalog(ctx context.Context, cat *catalog.Store, orgs *org.Service) (in
 		if !strings.HasPrefix(u.Slug, "enhed-") {
 			continue
 		}
-		start := time.Now().AddDate(0, -6+ui, 0)
+		start := time.Now().AddDate(0, -14+2*ui, 0)
 		for i, req := range min {
 			skip, planned := demoShortfall(u.Slug, req, i, len(min))
 			if skip {

@@ -148,6 +148,11 @@ func (s *Server) routes() {
 	s.api("GET /api/v1/offerings/{id}", s.apiGetOffering)
 	s.api("POST /api/v1/offerings/{id}/withdraw", s.apiWithdrawOffering)
 	s.api("GET /api/v1/conformance", s.apiConformance)
+	s.api("GET /api/v1/orders", s.apiListOrders)
+	s.api("POST /api/v1/orders", s.apiCreateOrder)
+	s.api("GET /api/v1/orders/{id}", s.apiGetOrder)
+	s.api("POST /api/v1/orders/{id}/status", s.apiMoveOrder)
+	s.api("GET /api/v1/subscriptions", s.apiListSubscriptions)
 	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, notFoundRoute(r))
 	})

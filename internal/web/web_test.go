@@ -821,3 +821,5 @@ func TestUIUserAdminAndPassword(t *testing.T) {
 		}
 	})
 }
+
+func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
