@@ -20,6 +20,7 @@ import (
 	"github.com/samdrift/samdrift/internal/orders"
 	"github.com/samdrift/samdrift/internal/org"
 	"github.com/samdrift/samdrift/internal/store"
+	"github.com/samdrift/samdrift/internal/transition"
 	"github.com/samdrift/samdrift/internal/web"
 )
 
@@ -39,6 +40,7 @@ type App struct {
 	Access  *access.Service
 	Catalog *catalog.Store
 	Orders  *orders.Service
+	Plan    *transition.Service
 }
 
 // Open opens the database, applies pending migrations (when migrate is
@@ -75,7 +77,9 @@ func Open(ctx context.Context, d DB, mfaRoles []access.Role, migrate bool, log *
 		}
 	}
 	cat := catalog.NewStore(db)
-	return &App{DB: db, Orgs: org.NewService(db), Access: access.NewService(db, mfaRoles), Catalog: cat, Orders: orders.NewService(db, cat)}, nil
+	ord := orders.NewService(db, cat)
+	return &App{DB: db, Orgs: org.NewService(db), Access: access.NewService(db, mfaRoles), Catalog: cat, Orders: ord,
+		Plan: transition.NewService(db, cat, ord)}, nil
 }
 
 // Close closes the database.
@@ -127,9 +131,14 @@ func (a *App) Serve(ctx context.Context, o ServeOptions) error {
 		} else if n > 0 {
 			log.Info("demo data", "step", fmt.Sprintf("offerings: %d", n))
 		}
+		if n, err := demo.LoadOrders(ctx, a.Orgs, a.Catalog, a.Orders, a.Plan, func(s string) { log.Info("demo data", "step", s) }); err != nil {
+			return fmt.Errorf("cannot load demo orders: %w", err)
+		} else if n > 0 {
+			log.Info("demo data", "step", fmt.Sprintf("orders: %d", n))
+		}
 	}
 	secure := o.SecureCookies || (o.TLSCert != "" && o.TLSKey != "")
-	srv, err := web.New(ctx, web.Config{DB: a.DB, Orgs: a.Orgs, Access: a.Access, Catalog: a.Catalog, Orders: a.Orders, Logger: log, SecureCookies: secure, Version: Version})
+	srv, err := web.New(ctx, web.Config{DB: a.DB, Orgs: a.Orgs, Access: a.Access, Catalog: a.Catalog, Orders: a.Orders, Plan: a.Plan, Logger: log, SecureCookies: secure, Version: Version})
 	if err != nil {
 		return err
 	}

@@ -110,12 +110,14 @@ type Event struct {
 type Service struct {
 	db  *store.DB
 	cat *catalog.Store
-	now func() time.Time
+	// Clock gives the time steps are recorded at; the demo loader sets it
+	// to build a history, everyone else leaves it alone.
+	Clock func() time.Time
 }
 
 // NewService returns a Service over db that checks orders against cat.
 func NewService(db *store.DB, cat *catalog.Store) *Service {
-	return &Service{db: db, cat: cat, now: store.Now}
+	return &Service{db: db, cat: cat, Clock: store.Now}
 }
 
 const orderColumns = `o.id, o.municipality_id, COALESCE(m.code, ''), m.name, o.unit_id, u.slug, u.name, o.offering_id, o.catalog_version,
@@ -205,7 +207,7 @@ func (s *Service) Place(ctx context.Context, sc access.Scope, n NewOrder) (Order
 		if err != nil {
 			return err
 		}
-		now := s.now()
+		now := s.Clock().UTC().Truncate(time.Microsecond)
 		var id int64
 		if err := tx.QueryRowContext(ctx, `INSERT INTO orders (municipality_id, unit_id, offering_id, catalog_version, service_id, level_id,
 			quantity, requirements, status, created_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING id`,
@@ -371,7 +373,7 @@ func (s *Service) Move(ctx context.Context, sc access.Scope, id int64, to Status
 		case who == municipalitySide && (!sc.Can(access.Order) || sc.OrgID != cur.MunicipalityID):
 			return errs.E(errs.Forbidden, "only the ordering municipality's IT may make order %d %s", id, to)
 		}
-		now := s.now()
+		now := s.Clock().UTC().Truncate(time.Microsecond)
 		set := `status = $1, updated_at = $2`
 		args := []any{string(to), now}
 		if to == Rejected {
@@ -412,4 +414,48 @@ func (s *Service) ActiveOnOffering(ctx context.Context, offeringID int64) (int, 
 	err := s.db.Reader().QueryRowContext(ctx, `SELECT COUNT(*) FROM orders WHERE offering_id = $1 AND status IN ('active', 'termination_requested')`,
 		offeringID).Scan(&n)
 	return n, errs.Wrap(err, "cannot count subscriptions")
+}
+
+// Span is when one subscription ran: from activation to termination (zero:
+// still running).
+type Span struct {
+	OrderID        int64
+	MunicipalityID int64
+	UnitID         int64
+	Service        string
+	Level          string
+	From           time.Time
+	To             time.Time
+}
+
+// Spans returns every subscription that has been active, for reports that
+// aggregate across municipalities (the consolidation overview). Callers
+// must filter per-municipality detail by scope themselves; aggregates are
+// public to signed-in users.
+func (s *Service) Spans(ctx context.Context) ([]Span, error) {
+	rows, err := s.db.Reader().QueryContext(ctx, `SELECT id, municipality_id, unit_id, service_id, level_id, activated_at, terminated_at
+		FROM orders WHERE activated_at IS NOT NULL ORDER BY activated_at`)
+	if err != nil {
+		return nil, errs.Wrap(err, "cannot list subscriptions")
+	}
+	defer rows.Close()
+	var out []Span
+	for rows.Next() {
+		var sp Span
+		var term sql.NullTime
+		if err := rows.Scan(&sp.OrderID, &sp.MunicipalityID, &sp.UnitID, &sp.Service, &sp.Level, &sp.From, &term); err != nil {
+			return nil, errs.Wrap(err, "cannot read subscription")
+		}
+		sp.From = sp.From.UTC()
+		if term.Valid {
+			sp.To = term.Time.UTC()
+		}
+		out = append(out, sp)
+	}
+	return out, errs.Wrap(rows.Err(), "cannot list subscriptions")
+}
+
+// ActiveOn reports whether the span covers instant t.
+func (sp Span) ActiveOn(t time.Time) bool {
+	return !sp.From.After(t) && (sp.To.IsZero() || sp.To.After(t))
 }

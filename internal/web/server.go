@@ -24,6 +24,7 @@ import (
 	"github.com/samdrift/samdrift/internal/orders"
 	"github.com/samdrift/samdrift/internal/org"
 	"github.com/samdrift/samdrift/internal/store"
+	"github.com/samdrift/samdrift/internal/transition"
 )
 
 // Config is what the web layer needs.
@@ -33,6 +34,7 @@ type Config struct {
 	Access  *access.Service
 	Catalog *catalog.Store
 	Orders  *orders.Service
+	Plan    *transition.Service
 	Logger  *slog.Logger
 	// SecureCookies marks cookies Secure and prefixes them __Host-: set it
 	// when users reach samdrift over TLS (directly or through a proxy).
@@ -51,6 +53,7 @@ type Server struct {
 	acc       *access.Service
 	cat       *catalog.Store
 	ord       *orders.Service
+	plan      *transition.Service
 	log       *slog.Logger
 	mux       *http.ServeMux
 	pages     map[string]*template.Template
@@ -92,7 +95,10 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.Orders == nil {
 		cfg.Orders = orders.NewService(cfg.DB, cfg.Catalog)
 	}
-	s := &Server{cfg: cfg, db: cfg.DB, orgs: cfg.Orgs, acc: cfg.Access, cat: cfg.Catalog, ord: cfg.Orders, log: cfg.Logger, mux: http.NewServeMux(),
+	if cfg.Plan == nil {
+		cfg.Plan = transition.NewService(cfg.DB, cfg.Catalog, cfg.Orders)
+	}
+	s := &Server{cfg: cfg, db: cfg.DB, orgs: cfg.Orgs, acc: cfg.Access, cat: cfg.Catalog, ord: cfg.Orders, plan: cfg.Plan, log: cfg.Logger, mux: http.NewServeMux(),
 		pages: pages, csrfKey: csrfKey, registry: cfg.Registry}
 	if s.metrics, err = newHTTPMetrics(cfg.Registry); err != nil {
 		return nil, err
@@ -153,6 +159,9 @@ func (s *Server) routes() {
 	s.api("GET /api/v1/orders/{id}", s.apiGetOrder)
 	s.api("POST /api/v1/orders/{id}/status", s.apiMoveOrder)
 	s.api("GET /api/v1/subscriptions", s.apiListSubscriptions)
+	s.api("GET /api/v1/transition", s.apiTransitionOverview)
+	s.api("GET /api/v1/transition/{municipality}", s.apiTransitionPlan)
+	s.api("PUT /api/v1/transition/{municipality}/{service}", s.apiSetTransition)
 	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, notFoundRoute(r))
 	})
