@@ -91,9 +91,18 @@ func (s *Store) Publish(ctx context.Context, sc access.Scope, file string, src [
 	return info, created, err
 }
 
-// EnsureStandard publishes the shipped standard catalog if its version is
-// not in the database yet, so that every start has a catalog.
+// EnsureStandard publishes the shipped standard catalog when the database
+// has no catalog at all, so that every installation starts with one. Later
+// versions (shipped or written by the secretariat) are published on purpose
+// with Publish, never behind the secretariat's back.
 func (s *Store) EnsureStandard(ctx context.Context) (bool, error) {
+	var n int
+	if err := s.db.Reader().QueryRowContext(ctx, `SELECT COUNT(*) FROM catalog_versions`).Scan(&n); err != nil {
+		return false, errs.Wrap(err, "cannot count catalog versions")
+	}
+	if n > 0 {
+		return false, nil
+	}
 	_, created, err := s.Publish(ctx, access.System("catalog"), "standard/catalog.yaml", standardYAML)
 	return created, err
 }

@@ -296,3 +296,36 @@ func TestGracefulShutdown(t *testing.T) {
 		t.Errorf("server still answers after shutdown")
 	}
 }
+
+func TestCatalogValidate(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.yaml")
+	if err := os.WriteFile(bad, []byte("version: \"1\"\ntitle: {da: a, en: b}\nservices:\n  - id: x\n    category: server\n    colour: red\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ := run(t, "", "catalog", "validate", bad)
+	if code != 1 || !strings.Contains(out, bad+":6: unknown key \"colour\"") || !strings.Contains(out, bad+":4: a service lacks \"name\"") {
+		t.Errorf("catalog validate bad = %d %q; want exit 1 with FILE:LINE messages", code, out)
+	}
+	if code, _, errb := run(t, "", "catalog", "validate", "../catalog/standard/catalog.yaml"); code != 0 || !strings.Contains(errb, "is valid") {
+		t.Errorf("catalog validate standard = %d %q", code, errb)
+	}
+	// Import a new version and diff it against the shipped one.
+	src, _ := os.ReadFile("../catalog/standard/catalog.yaml")
+	next := strings.Replace(string(src), `version: "2026.1"`, `version: "2026.2"`, 1)
+	next = strings.Replace(next, "availability: 99.5", "availability: 99.6", 1)
+	file := filepath.Join(dir, "next.yaml")
+	_ = os.WriteFile(file, []byte(next), 0o600)
+	data := filepath.Join(dir, "data")
+	if code, out, errb := run(t, "", "catalog", "import", "--data", data, file); code != 0 || !strings.Contains(out, "published catalog 2026.2") {
+		t.Fatalf("catalog import = %d %q %q", code, out, errb)
+	}
+	// The shipped version is published at first serve; import it here so that diff has both.
+	if code, _, errb := run(t, "", "catalog", "import", "--data", data, "../catalog/standard/catalog.yaml"); code != 0 {
+		t.Fatalf("import standard = %d %q", code, errb)
+	}
+	code, out, _ = run(t, "", "catalog", "diff", "--data", data, "2026.1", "2026.2")
+	if code != 0 || !strings.Contains(out, "availability: 99.5% → 99.6%") || !strings.Contains(out, "1 changed") {
+		t.Errorf("catalog diff = %d %q", code, out)
+	}
+}

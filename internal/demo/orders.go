@@ -118,7 +118,7 @@ func LoadOrders(ctx context.Context, orgs *org.Service, cat *catalog.Store, ord 
 		at := now.AddDate(0, -len(showcase)+i, 0)
 		ord.Clock = func() time.Time { return at }
 		o, err := ord.Place(ctx, sc, orders.NewOrder{Municipality: cph.ID, Service: s.req.Service, Level: s.req.Level, Quantity: 2 + i,
-			Requirements: "Demo: " + string(orders.Requested)})
+			Requirements: showcaseNeeds[i%len(showcaseNeeds)]})
 		if err != nil {
 			return placed, err
 		}
@@ -133,5 +133,24 @@ func LoadOrders(ctx context.Context, orgs *org.Service, cat *catalog.Store, ord 
 			}
 		}
 	}
+	// København's plan for the basic services it does not buy yet.
+	for j, b := range basic {
+		ch := transition.Change{Source: transition.SelfRun, Status: transition.Planned, PlannedDate: now.AddDate(0, 2+j%6, 0).Format(time.DateOnly)}
+		if j%3 == 1 {
+			ch = transition.Change{Source: transition.External, Supplier: "Storby Hosting A/S", Status: transition.InProgress,
+				PlannedDate: now.AddDate(0, 1, 0).Format(time.DateOnly), Note: "Udfasning aftalt med leverandøren"}
+		}
+		if _, err := plan.Set(ctx, sc, cph.ID, b.Service, ch); err != nil && errs.CodeOf(err) != errs.Conflict {
+			return placed, err
+		}
+	}
 	return placed, nil
+}
+
+// showcaseNeeds are plausible requirements on the demo's orders.
+var showcaseNeeds = []string{
+	"Til det nye ESDH-system; skal stå i begge datacentre.",
+	"Erstatter egen løsning på rådhuset, der udløber til marts.",
+	"Kapacitet til sagsarkiv og scannede dokumenter.",
+	"Ønsker opstart efter budgetvedtagelsen.",
 }

@@ -366,11 +366,10 @@ func (s *Service) Move(ctx context.Context, sc access.Scope, id int64, to Status
 		if !ok {
 			return errs.E(errs.Conflict, "order %d is %s; it cannot become %s (next: %v)", id, cur.Status, to, cur.Status.Next())
 		}
-		switch {
-		case sc.IsSystem() || sc.Role == access.RoleAdmin:
-		case who == unitSide && (!sc.Can(access.DecideOrders) || sc.OrgID != cur.UnitID):
-			return errs.E(errs.Forbidden, "only the supplying unit's service desk or manager may make order %d %s", id, to)
-		case who == municipalitySide && (!sc.Can(access.Order) || sc.OrgID != cur.MunicipalityID):
+		if !mayTake(sc, cur, who) {
+			if who == unitSide {
+				return errs.E(errs.Forbidden, "only the supplying unit's service desk or manager may make order %d %s", id, to)
+			}
 			return errs.E(errs.Forbidden, "only the ordering municipality's IT may make order %d %s", id, to)
 		}
 		now := s.Clock().UTC().Truncate(time.Microsecond)
@@ -458,4 +457,28 @@ func (s *Service) Spans(ctx context.Context) ([]Span, error) {
 // ActiveOn reports whether the span covers instant t.
 func (sp Span) ActiveOn(t time.Time) bool {
 	return !sp.From.After(t) && (sp.To.IsZero() || sp.To.After(t))
+}
+
+// mayTake reports whether sc may take a step that side takes on o.
+func mayTake(sc access.Scope, o Order, who side) bool {
+	switch {
+	case sc.IsSystem() || sc.Role == access.RoleAdmin:
+		return true
+	case who == unitSide:
+		return sc.Can(access.DecideOrders) && sc.OrgID == o.UnitID
+	default:
+		return sc.Can(access.Order) && sc.OrgID == o.MunicipalityID
+	}
+}
+
+// Allowed returns the statuses sc may move o to now (for offering only the
+// buttons that will work).
+func Allowed(sc access.Scope, o Order) []Status {
+	var out []Status
+	for _, to := range o.Status.Next() {
+		if mayTake(sc, o, steps[o.Status][to]) {
+			out = append(out, to)
+		}
+	}
+	return out
 }

@@ -160,7 +160,8 @@ func (v view) Greeting() string {
 
 // flashKeys are the messages a redirect may ask a page to show (?msg=…);
 // anything else in msg is ignored, so links cannot inject text.
-var flashKeys = map[string]bool{"users.created": true, "users.saved": true, "users.totpreset": true, "account.changed": true}
+var flashKeys = map[string]bool{"users.created": true, "users.saved": true, "users.totpreset": true, "account.changed": true,
+	"offerings.created": true, "orders.placed": true, "orders.moved": true, "transition.saved": true}
 
 // pager is the data of the "pager" partial.
 type pager struct {
@@ -273,6 +274,8 @@ func (s *Server) uiRoutes() {
 	s.page("POST /users/{id}", s.userUpdate)
 	s.page("POST /users/{id}/reset-totp", s.userResetTOTP)
 	s.page("GET /audit", s.auditPage)
+	s.catalogRoutes()
+	s.orderRoutes()
 	s.page("GET /account", s.accountPage)
 	s.page("POST /account/password", s.accountPassword)
 	s.page("POST /account/tokens", s.accountCreateToken)

@@ -1,0 +1,281 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/samdrift/samdrift/internal/access"
+	"github.com/samdrift/samdrift/internal/calendar"
+	"github.com/samdrift/samdrift/internal/catalog"
+	"github.com/samdrift/samdrift/internal/errs"
+	"github.com/samdrift/samdrift/internal/org"
+)
+
+func (s *Server) catalogRoutes() {
+	s.page("GET /catalog", s.catalogPage)
+	s.page("GET /catalog/diff", s.catalogDiffPage)
+	s.page("GET /offerings", s.offeringsPage)
+	s.page("POST /offerings", s.offeringsCreate)
+	s.page("POST /offerings/{id}/withdraw", s.offeringsWithdraw)
+	s.page("GET /conformance", s.conformancePage)
+}
+
+// Tx returns a catalog text in the page's language.
+func (v view) Tx(t catalog.Text) string { return t.In(string(v.Lang)) }
+
+// CalendarName is a calendar's name in the page's language.
+func (v view) CalendarName(id string) string {
+	c, ok := calendar.Lookup(id)
+	if !ok {
+		return id
+	}
+	if v.Lang == English {
+		return c.Name.En
+	}
+	return c.Name.Da
+}
+
+// Targets writes P1–P4 targets as "1h / 2h / 8h / 16h".
+func (v view) Targets(m map[string]catalog.Duration) string {
+	parts := make([]string, 0, len(catalog.Priorities))
+	for _, p := range catalog.Priorities {
+		parts = append(parts, m[p].String())
+	}
+	return strings.Join(parts, " / ")
+}
+
+// Opt writes an optional duration, or a dash.
+func (v view) Opt(d *catalog.Duration) string {
+	if d == nil {
+		return "–"
+	}
+	return d.String()
+}
+
+// DKK writes an amount in kroner.
+func (v view) DKK(x float64) string { return catalog.FormatDKK(x) }
+
+// Pct writes a percentage the Danish or English way.
+func (v view) Pct(x float64) string {
+	s := strconv.FormatFloat(x, 'f', -1, 64) + " %"
+	if v.Lang == Danish {
+		s = strings.Replace(s, ".", ",", 1)
+	}
+	return s
+}
+
+type categoryGroup struct {
+	Category string
+	Services []catalog.Service
+}
+
+type catalogData struct {
+	Info     catalog.VersionInfo
+	Catalog  *catalog.Catalog
+	Groups   []categoryGroup
+	Versions []catalog.VersionInfo
+	Minimum  int
+	Basic    int
+}
+
+func (s *Server) catalogPage(w http.ResponseWriter, r *http.Request, c *caller) error {
+	cat, info, err := s.cat.Get(r.Context(), c.scope, r.URL.Query().Get("version"))
+	if err != nil {
+		return err
+	}
+	vs, err := s.cat.Versions(r.Context(), c.scope)
+	if err != nil {
+		return err
+	}
+	d := catalogData{Info: info, Catalog: cat, Versions: vs, Minimum: len(cat.Minimum())}
+	for _, category := range catalog.Categories {
+		g := categoryGroup{Category: category}
+		for _, svc := range cat.Services {
+			if svc.Category == category {
+				g.Services = append(g.Services, svc)
+				if svc.Mandatory {
+					d.Basic++
+				}
+			}
+		}
+		if len(g.Services) > 0 {
+			d.Groups = append(d.Groups, g)
+		}
+	}
+	v := s.newView(r, "catalog", "catalog.title")
+	v.Data = d
+	s.render(w, r, http.StatusOK, "catalog", v)
+	return nil
+}
+
+type diffData struct {
+	From, To string
+	Versions []catalog.VersionInfo
+	Changes  []catalog.Change
+	Summary  string
+	Compared bool
+}
+
+func (s *Server) catalogDiffPage(w http.ResponseWriter, r *http.Request, c *caller) error {
+	vs, err := s.cat.Versions(r.Context(), c.scope)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	d := diffData{From: q.Get("from"), To: q.Get("to"), Versions: vs}
+	if d.From == "" && len(vs) > 1 {
+		d.From = vs[1].Version
+	}
+	if d.To == "" && len(vs) > 0 {
+		d.To = vs[0].Version
+	}
+	if d.From != "" && d.To != "" {
+		if d.Changes, err = s.cat.Compare(r.Context(), c.scope, d.From, d.To); err != nil {
+			return err
+		}
+		d.Summary, d.Compared = catalog.Summary(d.Changes), true
+	}
+	v := s.newView(r, "catalog", "catalog.compare")
+	v.Data = d
+	s.render(w, r, http.StatusOK, "catalog_diff", v)
+	return nil
+}
+
+type offerChoice struct {
+	Value, Label string
+}
+
+type offeringsData struct {
+	Unit      string
+	Units     []org.Organization
+	Items     []catalog.Offering
+	Names     map[string]string // service id → name
+	CanManage bool
+	Choices   []offerChoice
+	Catalog   *catalog.Catalog
+	Today     string
+}
+
+func (s *Server) offeringsPage(w http.ResponseWriter, r *http.Request, c *caller) error {
+	return s.renderOfferings(w, r, c, http.StatusOK, nil)
+}
+
+func (s *Server) renderOfferings(w http.ResponseWriter, r *http.Request, c *caller, status int, problem *Problem) error {
+	ctx := r.Context()
+	d := offeringsData{Unit: r.URL.Query().Get("unit"), Names: map[string]string{}, Today: catalog.Today()}
+	if d.Unit == "" && c.scope.OrgKind == "unit" {
+		d.Unit = c.user.OrgSlug
+	}
+	f := catalog.OfferingFilter{}
+	if d.Unit != "" && d.Unit != "all" {
+		u, err := s.orgs.Get(ctx, c.scope, d.Unit)
+		if err != nil {
+			return err
+		}
+		f.UnitID = u.ID
+		d.CanManage = c.scope.Can(access.ManageOfferings) && (c.scope.Role == access.RoleAdmin || c.scope.OrgID == u.ID)
+	}
+	var err error
+	if d.Units, _, err = s.orgs.List(ctx, c.scope, org.Filter{Kind: org.KindUnit, Limit: 100}); err != nil {
+		return err
+	}
+	if d.Items, err = s.cat.Offerings(ctx, c.scope, f); err != nil {
+		return err
+	}
+	cat, _, err := s.cat.Get(ctx, c.scope, "current")
+	if err != nil {
+		return err
+	}
+	d.Catalog = cat
+	l := langOf(r)
+	for _, svc := range cat.Services {
+		d.Names[svc.ID] = svc.Name.In(string(l))
+		for _, lv := range svc.Levels {
+			d.Choices = append(d.Choices, offerChoice{Value: svc.ID + "/" + lv.ID, Label: svc.Name.In(string(l)) + " – " + lv.Name.In(string(l))})
+		}
+	}
+	v := s.newView(r, "offerings", "offerings.title")
+	v.Err = problem
+	if m := r.URL.Query().Get("withdrawn"); m != "" {
+		n, _ := strconv.Atoi(m)
+		v.Flash = v.T("offerings.withdrawn", n)
+	}
+	v.Data = d
+	s.render(w, r, status, "offerings", v)
+	return nil
+}
+
+func (s *Server) offeringsCreate(w http.ResponseWriter, r *http.Request, c *caller) error {
+	svc, level, _ := strings.Cut(r.PostFormValue("offer"), "/")
+	price, err := strconv.ParseFloat(strings.Replace(strings.TrimSpace(r.PostFormValue("price")), ",", ".", 1), 64)
+	if err != nil {
+		p := s.problemFor(r, errs.Field("price_dkk", "give the price as a number of kroner, e.g. 450 or 450,50"))
+		return s.renderOfferings(w, r, c, p.Status, &p)
+	}
+	_, err = s.cat.Offer(r.Context(), c.scope, catalog.NewOffering{UnitID: c.scope.OrgID, Service: svc, Level: level,
+		ValidFrom: r.PostFormValue("valid_from"), PriceDKK: price, Delivery: catalog.Delivery(r.PostFormValue("delivery")),
+		SubSupplier: r.PostFormValue("sub_supplier"), Attest: r.PostFormValue("attest") == "1"})
+	if code := errs.CodeOf(err); code == errs.Invalid || code == errs.Conflict {
+		p := s.problemFor(r, err)
+		return s.renderOfferings(w, r, c, p.Status, &p)
+	} else if err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/offerings?msg=offerings.created", http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) offeringsWithdraw(w http.ResponseWriter, r *http.Request, c *caller) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	o, err := s.cat.Withdraw(r.Context(), c.scope, id, r.PostFormValue("withdrawn_from"))
+	if err != nil {
+		return err
+	}
+	n, err := s.activeSubscriptions(r, o.ID)
+	if err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/offerings?withdrawn="+strconv.Itoa(n), http.StatusSeeOther)
+	return nil
+}
+
+type conformanceRow struct {
+	Service, Level string
+	Name           string
+	Cells          []catalog.Cell
+}
+
+type conformanceData struct {
+	Report catalog.Report
+	Rows   []conformanceRow
+}
+
+func (s *Server) conformancePage(w http.ResponseWriter, r *http.Request, c *caller) error {
+	rep, err := s.cat.Conformance(r.Context(), c.scope, r.URL.Query().Get("day"))
+	if err != nil {
+		return err
+	}
+	cat, _, err := s.cat.Get(r.Context(), c.scope, rep.CatalogVersion)
+	if err != nil {
+		return err
+	}
+	l := string(langOf(r))
+	d := conformanceData{Report: rep}
+	for i, req := range rep.Minimum {
+		svc, _ := cat.Service(req.Service)
+		lv, _ := svc.Level(req.Level)
+		row := conformanceRow{Service: req.Service, Level: req.Level, Name: svc.Name.In(l) + " – " + lv.Name.In(l)}
+		for _, u := range rep.Units {
+			row.Cells = append(row.Cells, u.Cells[i])
+		}
+		d.Rows = append(d.Rows, row)
+	}
+	v := s.newView(r, "conformance", "conformance.title")
+	v.Data = d
+	s.render(w, r, http.StatusOK, "conformance", v)
+	return nil
+}
