@@ -23,7 +23,9 @@ type fixture struct {
 	ord  *orders.Service
 }
 
-func setup(t *testing.T, db *store.DB) *fixture {
+func setup(t *testing.T, db *store.DB) *fixture { return setupTB(t, db) }
+
+func setupTB(t testing.TB, db *store.DB) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	f := &fixture{orgs: org.NewService(db), acc: access.NewService(db, access.DefaultMFARoles()), cat: catalog.NewStore(db)}
@@ -50,7 +52,9 @@ func setup(t *testing.T, db *store.DB) *fixture {
 	return f
 }
 
-func (f *fixture) scope(t *testing.T, username string) access.Scope {
+func (f *fixture) scope(t *testing.T, username string) access.Scope { return f.scopeTB(t, username) }
+
+func (f *fixture) scopeTB(t testing.TB, username string) access.Scope {
 	t.Helper()
 	ctx := context.Background()
 	u, err := f.acc.UserByName(ctx, access.System("t"), username)

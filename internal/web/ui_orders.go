@@ -35,17 +35,30 @@ type ordersData struct {
 	Names    map[string]string
 }
 
-// serviceNames maps the current catalog's service ids to names.
+// serviceNames maps the current catalog's service ids, and "service/level"
+// pairs, to names in the caller's language.
 func (s *Server) serviceNames(r *http.Request, c *caller) (map[string]string, *catalog.Catalog, error) {
 	cat, _, err := s.cat.Get(r.Context(), c.scope, "current")
 	if err != nil {
 		return nil, nil, err
 	}
+	l := string(langOf(r))
 	names := map[string]string{}
 	for _, svc := range cat.Services {
-		names[svc.ID] = svc.Name.In(string(langOf(r)))
+		names[svc.ID] = svc.Name.In(l)
+		for _, lv := range svc.Levels {
+			names[svc.ID+"/"+lv.ID] = lv.Name.In(l)
+		}
 	}
 	return names, cat, nil
+}
+
+// LevelName is the name of level of service in names, or the level id.
+func levelName(names map[string]string, service, level string) string {
+	if n, ok := names[service+"/"+level]; ok {
+		return n
+	}
+	return level
 }
 
 func (s *Server) ordersPage(w http.ResponseWriter, r *http.Request, c *caller) error {
@@ -91,7 +104,7 @@ func (s *Server) renderOrders(w http.ResponseWriter, r *http.Request, c *caller,
 			}
 			for _, o := range offs {
 				d.Choices = append(d.Choices, offerChoice{Value: o.ServiceID + "/" + o.LevelID,
-					Label: names[o.ServiceID] + " – " + o.LevelID + " (" + catalog.FormatDKK(o.Price) + ")"})
+					Label: names[o.ServiceID] + " – " + levelName(names, o.ServiceID, o.LevelID) + " (" + catalog.FormatDKK(o.Price) + ")"})
 			}
 		}
 	}
@@ -124,6 +137,7 @@ func (s *Server) ordersCreate(w http.ResponseWriter, r *http.Request, c *caller)
 type orderData struct {
 	O       orders.Order
 	Name    string
+	Level   string
 	Allowed []orders.Status
 }
 
@@ -147,7 +161,7 @@ func (s *Server) renderOrder(w http.ResponseWriter, r *http.Request, c *caller, 
 	v := s.newView(r, "orders", "orders.title")
 	v.Title = v.T("orders.order", o.ID)
 	v.Err = problem
-	v.Data = orderData{O: o, Name: names[o.Service], Allowed: orders.Allowed(c.scope, o)}
+	v.Data = orderData{O: o, Name: names[o.Service], Level: levelName(names, o.Service, o.Level), Allowed: orders.Allowed(c.scope, o)}
 	s.render(w, r, status, "order", v)
 	return nil
 }
