@@ -8,21 +8,13 @@ import (
 
 	"github.com/samdrift/samdrift/internal/access"
 	"github.com/samdrift/samdrift/internal/audit"
-	"github.com/samdrift/samdrift/internal/demo"
+	"github.com/samdrift/samdrift/internal/demo/demotest"
 	"github.com/samdrift/samdrift/internal/errs"
-	"github.com/samdrift/samdrift/internal/org"
 	"github.com/samdrift/samdrift/internal/store"
 	"github.com/samdrift/samdrift/internal/store/storetest"
 )
 
-func load(t *testing.T, db *store.DB) (*org.Service, *access.Service) {
-	t.Helper()
-	orgs, acc := org.NewService(db), access.NewService(db, access.DefaultMFARoles())
-	if _, err := demo.Load(context.Background(), orgs, acc, nil); err != nil {
-		t.Fatal(err)
-	}
-	return orgs, acc
-}
+func load(t *testing.T, db *store.DB) *demotest.Env { return demotest.New(t, db, false) }
 
 func TestVerifyDetectsTampering(t *testing.T) {
 	cases := []struct {
@@ -68,26 +60,11 @@ func TestVerifyDetectsTampering(t *testing.T) {
 func TestListScoped(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		orgs, acc := load(t, db)
-		sys := access.System("test")
+		e := load(t, db)
 		for _, code := range []string{"101", "147"} {
-			o, _ := orgs.Get(ctx, sys, code)
-			if _, err := acc.CreateUser(ctx, sys, access.NewUser{Username: "ciso-" + code, OrgID: o.ID, Role: access.RoleCISO, Password: "a long test password"}); err != nil {
-				t.Fatal(err)
-			}
+			e.AddUser(t, "ciso-"+code, code, access.RoleCISO)
 		}
-		scopeOf := func(name string) access.Scope {
-			u, _ := acc.UserByName(ctx, sys, name)
-			plain, _, err := acc.CreateToken(ctx, sys, u.ID, "t", 0)
-			if err != nil {
-				t.Fatal(err)
-			}
-			sc, _, err := acc.TokenScope(ctx, plain, "")
-			if err != nil {
-				t.Fatal(err)
-			}
-			return sc
-		}
+		scopeOf := func(name string) access.Scope { return e.Scope(t, name) }
 		ciso := scopeOf("ciso-101")
 		recs, total, err := audit.List(ctx, db.Reader(), ciso, audit.Filter{Limit: 500})
 		if err != nil || total == 0 {

@@ -8,56 +8,19 @@ import (
 
 	"github.com/samdrift/samdrift/internal/access"
 	"github.com/samdrift/samdrift/internal/catalog"
-	"github.com/samdrift/samdrift/internal/demo"
+	"github.com/samdrift/samdrift/internal/demo/demotest"
 	"github.com/samdrift/samdrift/internal/errs"
-	"github.com/samdrift/samdrift/internal/org"
 	"github.com/samdrift/samdrift/internal/store"
 	"github.com/samdrift/samdrift/internal/store/storetest"
 )
 
-type fixture struct {
-	cat  *catalog.Store
-	orgs *org.Service
-	acc  *access.Service
-}
-
-func setup(t *testing.T, db *store.DB) *fixture {
+func setup(t *testing.T, db *store.DB) *demotest.Env {
 	t.Helper()
-	ctx := context.Background()
-	f := &fixture{cat: catalog.NewStore(db), orgs: org.NewService(db), acc: access.NewService(db, access.DefaultMFARoles())}
-	if _, err := demo.Load(ctx, f.orgs, f.acc, nil); err != nil {
+	e := demotest.New(t, db, false)
+	if _, err := e.Catalog.EnsureStandard(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.cat.EnsureStandard(ctx); err != nil {
-		t.Fatal(err)
-	}
-	return f
-}
-
-func (f *fixture) scope(t *testing.T, username string) access.Scope {
-	t.Helper()
-	ctx := context.Background()
-	u, err := f.acc.UserByName(ctx, access.System("t"), username)
-	if err != nil {
-		t.Fatal(err)
-	}
-	plain, _, err := f.acc.CreateToken(ctx, access.System("t"), u.ID, "t", time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sc, _, err := f.acc.TokenScope(ctx, plain, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return sc
-}
-
-func (f *fixture) unit(t *testing.T, slug string) int64 {
-	o, err := f.orgs.Get(context.Background(), access.System("t"), slug)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return o.ID
+	return e
 }
 
 func TestPublishVersions(t *testing.T) {
@@ -65,47 +28,47 @@ func TestPublishVersions(t *testing.T) {
 		ctx := context.Background()
 		f := setup(t, db)
 		sys := access.System("t")
-		again, err := f.cat.EnsureStandard(ctx)
+		again, err := f.Catalog.EnsureStandard(ctx)
 		if err != nil || again {
 			t.Fatalf("second EnsureStandard = %v, %v; want no new version", again, err)
 		}
 		src := strings.Replace(string(catalog.StandardYAML()), `version: "2026.1"`, `version: "2026.2"`, 1)
 		src = strings.Replace(src, "  - id: storage-object\n", "  - id: storage-archive\n", 1)
-		admin := f.scope(t, "demo-governance")
-		if _, _, err := f.cat.Publish(ctx, admin, "x.yaml", []byte(src)); errs.CodeOf(err) != errs.Forbidden {
+		admin := f.Scope(t, "demo-governance")
+		if _, _, err := f.Catalog.Publish(ctx, admin, "x.yaml", []byte(src)); errs.CodeOf(err) != errs.Forbidden {
 			t.Errorf("governance Publish = %v; want EFORBIDDEN (read-only)", err)
 		}
-		info, created, err := f.cat.Publish(ctx, sys, "new.yaml", []byte(src))
+		info, created, err := f.Catalog.Publish(ctx, sys, "new.yaml", []byte(src))
 		if err != nil || !created || info.Version != "2026.2" {
 			t.Fatalf("Publish(2026.2) = %+v, %v, %v", info, created, err)
 		}
 		// Same version, other content: refused.
 		other := strings.Replace(src, "availability: 99.5", "availability: 99.6", 1)
-		if _, _, err := f.cat.Publish(ctx, sys, "other.yaml", []byte(other)); errs.CodeOf(err) != errs.Conflict {
+		if _, _, err := f.Catalog.Publish(ctx, sys, "other.yaml", []byte(other)); errs.CodeOf(err) != errs.Conflict {
 			t.Errorf("Publish(changed 2026.2) = %v; want ECONFLICT", err)
 		}
 		// A file with problems is refused with its lines.
-		_, _, err = f.cat.Publish(ctx, sys, "broken.yaml", []byte("version: \"9\"\ntitle: {da: a, en: b}\nservices: []\nextra: 1\n"))
+		_, _, err = f.Catalog.Publish(ctx, sys, "broken.yaml", []byte("version: \"9\"\ntitle: {da: a, en: b}\nservices: []\nextra: 1\n"))
 		if errs.CodeOf(err) != errs.Invalid || !strings.Contains(err.Error(), "broken.yaml:4: unknown key") {
 			t.Errorf("Publish(broken) = %v; want EINVALID naming broken.yaml:4", err)
 		}
-		vs, err := f.cat.Versions(ctx, sys)
+		vs, err := f.Catalog.Versions(ctx, sys)
 		if err != nil || len(vs) != 2 || vs[0].Version != "2026.2" || vs[1].Version != "2026.1" {
 			t.Fatalf("Versions = %+v, %v; want 2026.2 then 2026.1", vs, err)
 		}
-		cur, _, err := f.cat.Get(ctx, sys, "current")
+		cur, _, err := f.Catalog.Get(ctx, sys, "current")
 		if err != nil || cur.Version != "2026.2" {
 			t.Errorf("current = %v, %v", cur, err)
 		}
-		old, _, err := f.cat.Get(ctx, sys, "2026.1")
+		old, _, err := f.Catalog.Get(ctx, sys, "2026.1")
 		if _, ok := old.Service("storage-object"); err != nil || !ok {
 			t.Errorf("the old version lost storage-object")
 		}
-		changes, err := f.cat.Compare(ctx, sys, "2026.1", "2026.2")
+		changes, err := f.Catalog.Compare(ctx, sys, "2026.1", "2026.2")
 		if err != nil || catalog.Summary(changes) != "1 added, 1 removed" {
 			t.Errorf("Compare = %v (%s), %v", changes, catalog.Summary(changes), err)
 		}
-		if _, err := f.cat.Compare(ctx, sys, "2026.1", "1999"); errs.CodeOf(err) != errs.Invalid {
+		if _, err := f.Catalog.Compare(ctx, sys, "2026.1", "1999"); errs.CodeOf(err) != errs.Invalid {
 			t.Errorf("Compare with an unknown version = %v; want EINVALID on to", err)
 		}
 	})
@@ -115,8 +78,8 @@ func TestOfferingsAndConformance(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		f := setup(t, db)
-		mgr := f.scope(t, "demo-unit-manager") // IT-enhed Hovedstaden
-		hov, nord := f.unit(t, "enhed-hovedstaden"), f.unit(t, "enhed-nordjylland")
+		mgr := f.Scope(t, "demo-unit-manager") // IT-enhed Hovedstaden
+		hov, nord := f.Org(t, "enhed-hovedstaden").ID, f.Org(t, "enhed-nordjylland").ID
 		past := time.Now().AddDate(0, -2, 0).Format(time.DateOnly)
 		future := time.Now().AddDate(0, 3, 0).Format(time.DateOnly)
 
@@ -134,13 +97,13 @@ func TestOfferingsAndConformance(t *testing.T) {
 			{catalog.NewOffering{UnitID: hov, Service: "network-lan", Level: "basis", ValidFrom: past, Delivery: catalog.InHouse, PriceDKK: -1, Attest: true}, "price_dkk", errs.Invalid},
 		}
 		for i, b := range bad {
-			_, err := f.cat.Offer(ctx, mgr, b.n)
+			_, err := f.Catalog.Offer(ctx, mgr, b.n)
 			if e := errs.As(err); e == nil || e.Code != b.code || e.Field != b.field {
 				t.Errorf("bad offering %d: %v; want %s on %q", i, err, b.code, b.field)
 			}
 		}
 		sys := access.System("t")
-		cur, _, _ := f.cat.Get(ctx, sys, "current")
+		cur, _, _ := f.Catalog.Get(ctx, sys, "current")
 		min := cur.Minimum()
 		// Hovedstaden offers all but the last mandatory level, which it plans.
 		var lan catalog.Offering
@@ -149,7 +112,7 @@ func TestOfferingsAndConformance(t *testing.T) {
 			if i == len(min)-1 {
 				from = future
 			}
-			o, err := f.cat.Offer(ctx, mgr, catalog.NewOffering{UnitID: hov, Service: req.Service, Level: req.Level, ValidFrom: from,
+			o, err := f.Catalog.Offer(ctx, mgr, catalog.NewOffering{UnitID: hov, Service: req.Service, Level: req.Level, ValidFrom: from,
 				PriceDKK: 100.5, Delivery: catalog.InHouse, Attest: true})
 			if err != nil {
 				t.Fatalf("Offer(%v) = %v", req, err)
@@ -158,11 +121,11 @@ func TestOfferingsAndConformance(t *testing.T) {
 				lan = o
 			}
 		}
-		if _, err := f.cat.Offer(ctx, mgr, catalog.NewOffering{UnitID: hov, Service: "network-lan", Level: "basis", ValidFrom: past,
+		if _, err := f.Catalog.Offer(ctx, mgr, catalog.NewOffering{UnitID: hov, Service: "network-lan", Level: "basis", ValidFrom: past,
 			Delivery: catalog.SubSupplier, SubSupplier: "NetCo A/S", Attest: true}); errs.CodeOf(err) != errs.Conflict {
 			t.Errorf("a second offering of the same level = %v; want ECONFLICT", err)
 		}
-		rep, err := f.cat.Conformance(ctx, sys, "")
+		rep, err := f.Catalog.Conformance(ctx, sys, "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -182,7 +145,7 @@ func TestOfferingsAndConformance(t *testing.T) {
 			t.Errorf("Nordjylland = %d missing; want all %d", n.Missing, len(min))
 		}
 		// On the planned day Hovedstaden meets the minimum, since that day.
-		later, _ := f.cat.Conformance(ctx, sys, time.Now().AddDate(0, 4, 0).Format(time.DateOnly))
+		later, _ := f.Catalog.Conformance(ctx, sys, time.Now().AddDate(0, 4, 0).Format(time.DateOnly))
 		for _, u := range later.Units {
 			if u.UnitID == hov && (!u.MeetsMinimum || u.MetSince != future) {
 				t.Errorf("in four months Hovedstaden meets=%v since %q; want true since %s", u.MeetsMinimum, u.MetSince, future)
@@ -193,20 +156,20 @@ func TestOfferingsAndConformance(t *testing.T) {
 			t.Errorf("CSV has %d lines; want header + %d", strings.Count(csv.String(), "\n"), len(rep.Units)*len(min))
 		}
 		// Withdrawing makes the level missing again.
-		if _, err := f.cat.Withdraw(ctx, f.scope(t, "demo-servicedesk"), lan.ID, ""); errs.CodeOf(err) != errs.Forbidden {
+		if _, err := f.Catalog.Withdraw(ctx, f.Scope(t, "demo-servicedesk"), lan.ID, ""); errs.CodeOf(err) != errs.Forbidden {
 			t.Errorf("servicedesk Withdraw = %v; want EFORBIDDEN", err)
 		}
-		w, err := f.cat.Withdraw(ctx, mgr, lan.ID, "")
+		w, err := f.Catalog.Withdraw(ctx, mgr, lan.ID, "")
 		if err != nil || w.Status != catalog.StatusWithdrawn {
 			t.Fatalf("Withdraw = %+v, %v", w, err)
 		}
-		rep, _ = f.cat.Conformance(ctx, sys, "")
+		rep, _ = f.Catalog.Conformance(ctx, sys, "")
 		for _, u := range rep.Units {
 			if u.UnitID == hov && u.Missing != 1 {
 				t.Errorf("after withdrawal Hovedstaden misses %d; want 1", u.Missing)
 			}
 		}
-		if _, err := f.cat.Withdraw(ctx, mgr, lan.ID, ""); errs.CodeOf(err) != errs.Conflict {
+		if _, err := f.Catalog.Withdraw(ctx, mgr, lan.ID, ""); errs.CodeOf(err) != errs.Conflict {
 			t.Errorf("second Withdraw = %v; want ECONFLICT", err)
 		}
 	})

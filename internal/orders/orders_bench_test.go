@@ -14,16 +14,16 @@ import (
 func BenchmarkPlaceAndAccept(b *testing.B) {
 	for name, open := range map[string]func(testing.TB) *store.DB{"sqlite": storetest.SQLite, "postgres": storetest.Postgres} {
 		b.Run(name, func(b *testing.B) {
-			f := setupTB(b, open(b))
+			f := setup(b, open(b))
 			ctx := context.Background()
-			it, desk := f.scopeTB(b, "demo-kommune-it"), f.scopeTB(b, "demo-servicedesk")
+			it, desk := f.Scope(b, "demo-kommune-it"), f.Scope(b, "demo-servicedesk")
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
-				o, err := f.ord.Place(ctx, it, orders.NewOrder{Service: "storage-block", Level: "basis", Quantity: 1})
+				o, err := f.Orders.Place(ctx, it, orders.NewOrder{Service: "storage-block", Level: "basis", Quantity: 1})
 				if err != nil {
 					b.Fatal(err)
 				}
-				if _, err := f.ord.Move(ctx, desk, o.ID, orders.Accepted, ""); err != nil {
+				if _, err := f.Orders.Move(ctx, desk, o.ID, orders.Accepted, ""); err != nil {
 					b.Fatal(err)
 				}
 			}

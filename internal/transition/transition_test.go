@@ -6,11 +6,9 @@ import (
 	"time"
 
 	"github.com/samdrift/samdrift/internal/access"
-	"github.com/samdrift/samdrift/internal/catalog"
-	"github.com/samdrift/samdrift/internal/demo"
+	"github.com/samdrift/samdrift/internal/demo/demotest"
 	"github.com/samdrift/samdrift/internal/errs"
 	"github.com/samdrift/samdrift/internal/orders"
-	"github.com/samdrift/samdrift/internal/org"
 	"github.com/samdrift/samdrift/internal/store"
 	"github.com/samdrift/samdrift/internal/store/storetest"
 	"github.com/samdrift/samdrift/internal/transition"
@@ -19,25 +17,10 @@ import (
 func TestPlanAndOverview(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		orgs, acc, cat := org.NewService(db), access.NewService(db, access.DefaultMFARoles()), catalog.NewStore(db)
-		ord := orders.NewService(db, cat)
-		plan := transition.NewService(db, cat, ord)
-		if _, err := demo.Load(ctx, orgs, acc, nil); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := demo.LoadCatalog(ctx, cat, orgs); err != nil {
-			t.Fatal(err)
-		}
+		e := demotest.New(t, db, true)
+		orgs, cat, ord, plan := e.Orgs, e.Catalog, e.Orders, e.Plan
 		sys := access.System("t")
-		scopeOf := func(name string) access.Scope {
-			u, _ := acc.UserByName(ctx, sys, name)
-			plain, _, err := acc.CreateToken(ctx, sys, u.ID, "t", time.Hour)
-			if err != nil {
-				t.Fatal(err)
-			}
-			sc, _, _ := acc.TokenScope(ctx, plain, "")
-			return sc
-		}
+		scopeOf := func(name string) access.Scope { return e.Scope(t, name) }
 		cph, _ := orgs.Get(ctx, sys, "101")
 		frb, _ := orgs.Get(ctx, sys, "147")
 		it := scopeOf("demo-kommune-it")
@@ -99,9 +82,9 @@ func TestPlanAndOverview(t *testing.T) {
 		if _, err := plan.Set(ctx, it, cph.ID, "server-physical-hosting", transition.Change{Source: transition.SelfRun, Status: transition.NotStarted}); errs.As(err) == nil || errs.As(err).Field != "service" {
 			t.Errorf("Set(non-basic service) = %v; want EINVALID on service", err)
 		}
-		e, err := plan.Set(ctx, it, cph.ID, "storage-block", transition.Change{Source: transition.External, Supplier: "Lager A/S", Status: transition.Planned, PlannedDate: "2027-03-01"})
-		if err != nil || e.PlannedDate != "2027-03-01" {
-			t.Fatalf("Set = %+v, %v", e, err)
+		ent, err := plan.Set(ctx, it, cph.ID, "storage-block", transition.Change{Source: transition.External, Supplier: "Lager A/S", Status: transition.Planned, PlannedDate: "2027-03-01"})
+		if err != nil || ent.PlannedDate != "2027-03-01" {
+			t.Fatalf("Set = %+v, %v", ent, err)
 		}
 		if _, err := plan.Set(ctx, it, frb.ID, "storage-block", transition.Change{Source: transition.SelfRun, Status: transition.NotStarted}); errs.CodeOf(err) != errs.Forbidden {
 			t.Errorf("Set on another municipality = %v; want EFORBIDDEN", err)

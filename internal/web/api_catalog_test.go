@@ -19,7 +19,7 @@ import (
 func startWithCatalog(t *testing.T, db *store.DB) *env {
 	t.Helper()
 	e := start(t, db)
-	if _, err := demo.LoadCatalog(context.Background(), catalog.NewStore(db), e.orgs); err != nil {
+	if _, err := demo.LoadCatalog(context.Background(), catalog.NewStore(db), e.Orgs); err != nil {
 		t.Fatal(err)
 	}
 	return e

@@ -14,7 +14,7 @@ import (
 func TestUICatalogOrdersTransition(t *testing.T) {
 	e := startWithCatalog(t, storetest.SQLite(t))
 	gov := newBrowser(t, e.url)
-	gov.login("demo-governance", e.pw["demo-governance"])
+	gov.login("demo-governance", e.Passwords["demo-governance"])
 	for path, want := range map[string][]string{
 		"/catalog":                            {"Fælles standardkatalog", "Virtuel Windows-server", "Obligatorisk", "Arkitekturprincipper", "Hverdage 8–16"},
 		"/conformance":                        {"IT-enhed Nordjylland", "✗ Mangler", "◷ Planlagt fra", "Opfylder minimum siden"},
@@ -39,7 +39,7 @@ func TestUICatalogOrdersTransition(t *testing.T) {
 
 	// kommune-it orders through the form; the unit accepts through the form.
 	it := newBrowser(t, e.url)
-	it.login("demo-kommune-it", e.pw["demo-kommune-it"])
+	it.login("demo-kommune-it", e.Passwords["demo-kommune-it"])
 	_, page := it.get("/orders")
 	if !strings.Contains(page, "Bestil en ydelse hos IT-enhed Hovedstaden") {
 		t.Fatalf("kommune-it has no order form")
@@ -54,7 +54,7 @@ func TestUICatalogOrdersTransition(t *testing.T) {
 		t.Errorf("ordering what is not offered = %d; want 409 with the reason", r.StatusCode)
 	}
 	desk := newBrowser(t, e.url)
-	desk.login("demo-servicedesk", e.pw["demo-servicedesk"])
+	desk.login("demo-servicedesk", e.Passwords["demo-servicedesk"])
 	_, page = desk.get(orderURL)
 	if !strings.Contains(page, `value="accepted"`) || !strings.Contains(page, `value="rejected"`) || strings.Contains(page, `value="cancelled"`) {
 		t.Errorf("the unit's order page should offer accept and reject, not cancel")
@@ -73,7 +73,7 @@ func TestUICatalogOrdersTransition(t *testing.T) {
 	// Another municipality cannot open it.
 	e.addUser("it-frb", "147", access.RoleKommuneIT)
 	frb := newBrowser(t, e.url)
-	frb.login("it-frb", e.pw["it-frb"])
+	frb.login("it-frb", e.Passwords["it-frb"])
 	if r, _ := frb.get(orderURL); r.StatusCode != 404 {
 		t.Errorf("another municipality GET order page = %d; want 404", r.StatusCode)
 	}

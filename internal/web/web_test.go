@@ -22,6 +22,7 @@ import (
 
 	"github.com/samdrift/samdrift/internal/access"
 	"github.com/samdrift/samdrift/internal/demo"
+	"github.com/samdrift/samdrift/internal/demo/demotest"
 	"github.com/samdrift/samdrift/internal/org"
 	"github.com/samdrift/samdrift/internal/store"
 	"github.com/samdrift/samdrift/internal/store/storetest"
@@ -29,27 +30,16 @@ import (
 )
 
 type env struct {
-	t    testing.TB
-	url  string
-	db   *store.DB
-	orgs *org.Service
-	acc  *access.Service
-	pw   map[string]string
+	*demotest.Env
+	t   testing.TB
+	url string
 }
 
 // start serves samdrift with demo data on a real HTTP server on 127.0.0.1.
 func start(t testing.TB, db *store.DB) *env {
 	t.Helper()
-	ctx := context.Background()
-	e := &env{t: t, db: db, orgs: org.NewService(db), acc: access.NewService(db, access.DefaultMFARoles()), pw: map[string]string{}}
-	made, err := demo.Load(ctx, e.orgs, e.acc, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range made {
-		e.pw[m.Username] = m.Password
-	}
-	srv, err := web.New(ctx, web.Config{DB: db, Orgs: e.orgs, Access: e.acc, Version: "test",
+	e := &env{Env: demotest.New(t, db, false), t: t}
+	srv, err := web.New(context.Background(), web.Config{DB: db, Orgs: e.Orgs, Access: e.Access, Version: "test",
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
@@ -60,35 +50,9 @@ func start(t testing.TB, db *store.DB) *env {
 	return e
 }
 
-func (e *env) addUser(name, orgRef string, role access.Role) access.User {
-	e.t.Helper()
-	ctx := context.Background()
-	o, err := e.orgs.Get(ctx, access.System("test"), orgRef)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	pw := "test password for " + orgRef
-	u, err := e.acc.CreateUser(ctx, access.System("test"), access.NewUser{Username: name, OrgID: o.ID, Role: role, Password: pw})
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	e.pw[name] = pw
-	return u
-}
+func (e *env) addUser(name, orgRef string, role access.Role) access.User { return e.AddUser(e.t, name, orgRef, role) }
 
-func (e *env) token(username string) string {
-	e.t.Helper()
-	ctx := context.Background()
-	u, err := e.acc.UserByName(ctx, access.System("test"), username)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	plain, _, err := e.acc.CreateToken(ctx, access.System("test"), u.ID, "test", time.Hour)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return plain
-}
+func (e *env) token(username string) string { return e.Token(e.t, username) }
 
 // call makes an API request with a bearer token and decodes the JSON answer.
 func (e *env) call(method, path, token string, body string, out any) *http.Response {
@@ -421,7 +385,7 @@ func TestLoginFormWithCSRF(t *testing.T) {
 			t.Errorf("CSP = %q", r.Header.Get("Content-Security-Policy"))
 		}
 		// Without the CSRF token the login is refused.
-		r, _ = b.post("/login", url.Values{"username": {"demo-spoc"}, "password": {e.pw["demo-spoc"]}})
+		r, _ = b.post("/login", url.Values{"username": {"demo-spoc"}, "password": {e.Passwords["demo-spoc"]}})
 		if r.StatusCode != http.StatusForbidden {
 			t.Errorf("login without CSRF = %d; want 403", r.StatusCode)
 		}
@@ -430,7 +394,7 @@ func TestLoginFormWithCSRF(t *testing.T) {
 		if r.StatusCode != http.StatusUnauthorized || !strings.Contains(page, "role=\"alert\"") {
 			t.Errorf("wrong password = %d; want 401 with an alert", r.StatusCode)
 		}
-		r = b.login("demo-spoc", e.pw["demo-spoc"])
+		r = b.login("demo-spoc", e.Passwords["demo-spoc"])
 		if r.StatusCode != http.StatusSeeOther || r.Header.Get("Location") != "/" {
 			t.Fatalf("login = %d %s; want 303 to /", r.StatusCode, r.Header.Get("Location"))
 		}
@@ -483,7 +447,7 @@ func TestTOTPEnforcedForAdmin(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e := start(t, db)
 		b := newBrowser(t, e.url)
-		r := b.login("demo-admin", e.pw["demo-admin"])
+		r := b.login("demo-admin", e.Passwords["demo-admin"])
 		if r.StatusCode != http.StatusSeeOther || r.Header.Get("Location") != "/totp/setup" {
 			t.Fatalf("admin login = %d %s; want redirect to /totp/setup", r.StatusCode, r.Header.Get("Location"))
 		}
@@ -509,7 +473,7 @@ func TestTOTPEnforcedForAdmin(t *testing.T) {
 			t.Fatalf("admin users page = %d", r.StatusCode)
 		}
 		// Create a user through the form.
-		cph, _ := e.orgs.Get(context.Background(), access.System("t"), "101")
+		cph, _ := e.Orgs.Get(context.Background(), access.System("t"), "101")
 		r, _ = b.post("/users", url.Values{"csrf": {csrfOf(t, page)}, "username": {"ny-spoc"}, "org": {strconv.FormatInt(cph.ID, 10)},
 			"role": {"spoc"}, "password": {"a long password here"}})
 		if r.StatusCode != http.StatusSeeOther {
@@ -524,7 +488,7 @@ func TestTOTPEnforcedForAdmin(t *testing.T) {
 		}
 		// A second login asks for the code.
 		b2 := newBrowser(t, e.url)
-		if r := b2.login("demo-admin", e.pw["demo-admin"]); !strings.HasPrefix(r.Header.Get("Location"), "/totp") || r.Header.Get("Location") == "/totp/setup" {
+		if r := b2.login("demo-admin", e.Passwords["demo-admin"]); !strings.HasPrefix(r.Header.Get("Location"), "/totp") || r.Header.Get("Location") == "/totp/setup" {
 			t.Errorf("second admin login = %s; want /totp", r.Header.Get("Location"))
 		}
 		_, page = b2.get("/totp")
@@ -715,7 +679,7 @@ func TestStartPagePerRole(t *testing.T) {
 		{"demo-governance", []string{"5 enheder og 98 kommuner", "IT-enhed Syddanmark", "Revisionsspor"}, []string{"Administration"}},
 	} {
 		b := newBrowser(t, e.url)
-		if r := b.login(c.user, e.pw[c.user]); r.StatusCode != http.StatusSeeOther {
+		if r := b.login(c.user, e.Passwords[c.user]); r.StatusCode != http.StatusSeeOther {
 			t.Fatalf("%s: login = %d", c.user, r.StatusCode)
 		}
 		_, page := b.get("/")
@@ -755,15 +719,15 @@ func TestUIUserAdminAndPassword(t *testing.T) {
 
 		// Kim has two sessions.
 		k1, k2 := newBrowser(t, e.url), newBrowser(t, e.url)
-		k1.login("kim", e.pw["kim"])
-		k2.login("kim", e.pw["kim"])
+		k1.login("kim", e.Passwords["kim"])
+		k2.login("kim", e.Passwords["kim"])
 		_, page := k1.get("/account")
 		// A wrong current password is refused with a message on the field.
 		r, page := k1.post("/account/password", url.Values{"csrf": {csrfOf(t, page)}, "current_password": {"nope"}, "password": {"a brand new password"}})
 		if r.StatusCode != 400 || !strings.Contains(page, "current_password") {
 			t.Errorf("wrong current password = %d", r.StatusCode)
 		}
-		r, _ = k1.post("/account/password", url.Values{"csrf": {csrfOf(t, page)}, "current_password": {e.pw["kim"]}, "password": {"a brand new password"}})
+		r, _ = k1.post("/account/password", url.Values{"csrf": {csrfOf(t, page)}, "current_password": {e.Passwords["kim"]}, "password": {"a brand new password"}})
 		if r.StatusCode != http.StatusSeeOther {
 			t.Fatalf("change password = %d", r.StatusCode)
 		}
@@ -793,14 +757,14 @@ func TestUIUserAdminAndPassword(t *testing.T) {
 
 		// An administrator changes Kim's role and disables the account by form.
 		a := newBrowser(t, e.url)
-		a.login("demo-admin", e.pw["demo-admin"])
+		a.login("demo-admin", e.Passwords["demo-admin"])
 		enrolTOTP(t, a)
 		_, page = a.get("/users/" + id)
 		r, _ = a.post("/users/"+id, url.Values{"csrf": {csrfOf(t, page)}, "role": {"kommune-it"}, "display_name": {"Kim K"}, "email": {"kim@kk.dk"}})
 		if r.StatusCode != http.StatusSeeOther {
 			t.Fatalf("update user by form = %d", r.StatusCode)
 		}
-		u, _ := e.acc.GetUser(context.Background(), access.System("t"), kim.ID)
+		u, _ := e.Access.GetUser(context.Background(), access.System("t"), kim.ID)
 		if u.Role != access.RoleKommuneIT || u.Email != "kim@kk.dk" || u.Disabled {
 			t.Errorf("after form update: %+v", u)
 		}
@@ -814,7 +778,7 @@ func TestUIUserAdminAndPassword(t *testing.T) {
 		}
 		// A non-admin posting the admin form is refused.
 		s := newBrowser(t, e.url)
-		s.login("demo-spoc", e.pw["demo-spoc"])
+		s.login("demo-spoc", e.Passwords["demo-spoc"])
 		_, page = s.get("/")
 		if r, _ := s.post("/users/"+id, url.Values{"csrf": {csrfOf(t, page)}, "role": {"spoc"}}); r.StatusCode != 403 {
 			t.Errorf("spoc posting the user form = %d; want 403", r.StatusCode)
