@@ -50,7 +50,9 @@ func start(t testing.TB, db *store.DB) *env {
 	return e
 }
 
-func (e *env) addUser(name, orgRef string, role access.Role) access.User { return e.AddUser(e.t, name, orgRef, role) }
+func (e *env) addUser(name, orgRef string, role access.Role) access.User {
+	return e.AddUser(e.t, name, orgRef, role)
+}
 
 func (e *env) token(username string) string { return e.Token(e.t, username) }
 
