@@ -1,0 +1,116 @@
+// Package event is samdrift's normalised log event and the parsers that
+// make one from what senders send: syslog (RFC 5424 with structured data,
+// RFC 3164), and inside the message CEF, key=value (firewalls), JSON
+// (Windows events as Winlogbeat and NXLog ship them) and Linux auth lines
+// (sshd, sudo). Fields get Elastic Common Schema names. Input that cannot be
+// parsed is kept raw with a parse-error mark, never dropped. This package
+// knows no network, storage or tenant rules.
+package event
+
+import (
+	"sort"
+	"time"
+)
+
+// Field is one named value of an event, under its ECS name where there is
+// one (host.name, source.ip, user.name, process.command_line, event.code,
+// winlog.channel, …). Fields are a slice, not a map: events are made and
+// read in batches on the hot path.
+type Field struct {
+	Key   string `json:"k"`
+	Value string `json:"v"`
+}
+
+// Formats an event was parsed from.
+const (
+	FormatRFC5424 = "rfc5424"
+	FormatRFC3164 = "rfc3164"
+	FormatJSON    = "json"
+	FormatRaw     = "raw"
+)
+
+// Event is one normalised log event.
+type Event struct {
+	// ID identifies the event for idempotent replay; set by ingest.
+	ID string `json:"id"`
+	// Time is when the event happened (from the message), or Received when
+	// the message carries no usable time.
+	Time     time.Time `json:"time"`
+	Received time.Time `json:"received"`
+	// Tenant is the organisation the event belongs to (0: quarantine);
+	// attribution is ingest's job.
+	Tenant   int64  `json:"tenant"`
+	Source   string `json:"source,omitempty"`
+	SourceIP string `json:"source_ip,omitempty"`
+	Host     string `json:"host,omitempty"`
+	App      string `json:"app,omitempty"`
+	// Severity is the syslog severity 0 (emergency) … 7 (debug); -1 unknown.
+	Severity int    `json:"severity"`
+	Facility int    `json:"facility"`
+	Message  string `json:"message"`
+	Format   string `json:"format"`
+	// Product names what sent it when known ("windows", "linux",
+	// "fortinet", …), for routing to detection rules.
+	Product string  `json:"product,omitempty"`
+	Fields  []Field `json:"fields,omitempty"`
+	// Raw is the input as received, kept when parsing failed or partly
+	// failed, so that nothing is lost.
+	Raw        string `json:"raw,omitempty"`
+	ParseError string `json:"parse_error,omitempty"`
+}
+
+// Get returns the value of field key, or "".
+func (e *Event) Get(key string) string {
+	for _, f := range e.Fields {
+		if f.Key == key {
+			return f.Value
+		}
+	}
+	return ""
+}
+
+// Has reports whether field key is present.
+func (e *Event) Has(key string) bool {
+	for _, f := range e.Fields {
+		if f.Key == key {
+			return true
+		}
+	}
+	return false
+}
+
+// Set sets field key to value, replacing an earlier value. Empty values are
+// not stored.
+func (e *Event) Set(key, value string) {
+	if value == "" {
+		return
+	}
+	for i := range e.Fields {
+		if e.Fields[i].Key == key {
+			e.Fields[i].Value = value
+			return
+		}
+	}
+	e.Fields = append(e.Fields, Field{Key: key, Value: value})
+}
+
+// SetDefault sets field key only when it is not present yet.
+func (e *Event) SetDefault(key, value string) {
+	if value != "" && !e.Has(key) {
+		e.Fields = append(e.Fields, Field{Key: key, Value: value})
+	}
+}
+
+// SortFields orders the fields by key (for stable output and tests).
+func (e *Event) SortFields() {
+	sort.Slice(e.Fields, func(i, j int) bool { return e.Fields[i].Key < e.Fields[j].Key })
+}
+
+// SeverityName returns the syslog name of severity s.
+func SeverityName(s int) string {
+	names := []string{"emergency", "alert", "critical", "error", "warning", "notice", "informational", "debug"}
+	if s < 0 || s >= len(names) {
+		return "unknown"
+	}
+	return names[s]
+}

@@ -1,0 +1,219 @@
+package event
+
+import (
+	"bytes"
+	"encoding/json"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// ParseJSON makes an event from one JSON object: Winlogbeat and Filebeat
+// documents (ECS already), NXLog Windows events (flat, EventID/Hostname/
+// Channel), or any JSON log line ("message", "@timestamp", "host", …).
+// Invalid JSON is kept raw with a parse error.
+func ParseJSON(data []byte, received time.Time, sourceIP string) Event {
+	e := Event{Received: received, Time: received, SourceIP: sourceIP, Severity: -1, Facility: -1, Format: FormatJSON}
+	if err := mergeJSON(&e, data); err != nil {
+		e.Format, e.Raw, e.Message = FormatRaw, string(data), string(data)
+		e.ParseError = "not a JSON object: " + err.Error()
+	}
+	return e
+}
+
+// maxJSONFields bounds how many fields one object may add.
+const maxJSONFields = 512
+
+// mergeJSON flattens a JSON object into e's fields (dotted keys) and maps
+// the well-known shapes to ECS names.
+func mergeJSON(e *Event, data []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var obj map[string]any
+	if err := dec.Decode(&obj); err != nil {
+		return err
+	}
+	flat := make([]Field, 0, 32)
+	flatten("", obj, &flat)
+	if len(flat) > maxJSONFields {
+		flat = flat[:maxJSONFields]
+		e.ParseError = "more than 512 fields; the rest are kept in raw only"
+		e.Raw = string(data)
+	}
+	nxlog := false
+	for _, f := range flat {
+		if f.Key == "EventID" {
+			nxlog = true
+		}
+	}
+	for _, f := range flat {
+		key := f.Key
+		if nxlog {
+			key = nxlogKey(key)
+		}
+		switch key {
+		case "@timestamp", "timestamp", "time", "EventTime", "event.created":
+			if t, ok := parseTime(f.Value); ok {
+				e.Time = t
+			}
+			continue
+		case "message", "msg", "Message":
+			if e.Message == "" || strings.HasPrefix(strings.TrimSpace(e.Message), "{") {
+				e.Message = f.Value
+			}
+			continue
+		case "host", "hostname", "host.name", "host.hostname":
+			e.Host = f.Value
+			e.Set("host.name", f.Value)
+			continue
+		case "level", "log.level", "severity":
+			if s, ok := severityOf(f.Value); ok {
+				e.Severity = s
+			}
+		}
+		e.Set(key, f.Value)
+	}
+	if code := e.Get("winlog.event_id"); code != "" {
+		e.Product = "windows"
+		e.SetDefault("event.code", code)
+		windowsECS(e)
+	}
+	return nil
+}
+
+// flatten writes obj's leaves as dotted keys; arrays of scalars are joined
+// with ", ", arrays of objects are indexed.
+func flatten(prefix string, v any, out *[]Field) {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, vv := range x {
+			key := k
+			if prefix != "" {
+				key = prefix + "." + k
+			}
+			flatten(key, vv, out)
+		}
+	case []any:
+		scalars := make([]string, 0, len(x))
+		for i, vv := range x {
+			switch vv.(type) {
+			case map[string]any, []any:
+				flatten(prefix+"."+strconv.Itoa(i), vv, out)
+			default:
+				scalars = append(scalars, scalar(vv))
+			}
+		}
+		if len(scalars) > 0 {
+			*out = append(*out, Field{Key: prefix, Value: strings.Join(scalars, ", ")})
+		}
+	case nil:
+	default:
+		*out = append(*out, Field{Key: prefix, Value: scalar(x)})
+	}
+}
+
+func scalar(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case json.Number:
+		return x.String()
+	case bool:
+		return strconv.FormatBool(x)
+	}
+	return ""
+}
+
+// nxlogKey maps NXLog's Windows field names to Winlogbeat/ECS ones.
+func nxlogKey(k string) string {
+	switch k {
+	case "EventID":
+		return "winlog.event_id"
+	case "Channel":
+		return "winlog.channel"
+	case "SourceName", "ProviderName":
+		return "winlog.provider_name"
+	case "Hostname":
+		return "host.name"
+	case "EventTime", "Message":
+		return k
+	case "RecordNumber":
+		return "winlog.record_id"
+	case "SeverityValue", "Severity", "EventType", "EventReceivedTime", "SourceModuleName", "SourceModuleType", "Keywords",
+		"Opcode", "OpcodeValue", "Task", "Version", "ThreadID", "ExecutionProcessID", "Category", "ProviderGuid", "ActivityID":
+		return "winlog." + strings.ToLower(k[:1]) + k[1:]
+	}
+	if strings.Contains(k, ".") {
+		return k
+	}
+	return "winlog.event_data." + k
+}
+
+// windowsECS fills ECS fields from Windows event data (Security 4688/4624,
+// Sysmon 1 and the like).
+func windowsECS(e *Event) {
+	d := func(k string) string { return e.Get("winlog.event_data." + k) }
+	first := func(keys ...string) string {
+		for _, k := range keys {
+			if v := d(k); v != "" {
+				return v
+			}
+		}
+		return ""
+	}
+	e.SetDefault("process.command_line", d("CommandLine"))
+	e.SetDefault("process.executable", first("Image", "NewProcessName"))
+	e.SetDefault("process.parent.executable", first("ParentImage", "ParentProcessName"))
+	e.SetDefault("process.parent.command_line", d("ParentCommandLine"))
+	e.SetDefault("user.name", first("TargetUserName", "User", "SubjectUserName"))
+	e.SetDefault("user.domain", first("TargetDomainName", "SubjectDomainName"))
+	e.SetDefault("source.ip", first("IpAddress", "SourceIp"))
+	e.SetDefault("winlog.logon.type", d("LogonType"))
+	if e.Host == "" {
+		if h := e.Get("winlog.computer_name"); h != "" {
+			e.Host = h
+			e.SetDefault("host.name", h)
+		}
+	}
+}
+
+func parseTime(s string) (time.Time, bool) {
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02 15:04:05", "2006-01-02T15:04:05"} {
+		if t, err := time.ParseInLocation(layout, s, Copenhagen); err == nil {
+			return t.UTC(), true
+		}
+	}
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil && n > 1e9 {
+		if n > 1e12 {
+			return time.UnixMilli(n).UTC(), true
+		}
+		return time.Unix(n, 0).UTC(), true
+	}
+	return time.Time{}, false
+}
+
+// severityOf maps level words and syslog numbers to a syslog severity.
+func severityOf(s string) (int, bool) {
+	switch strings.ToLower(s) {
+	case "emerg", "emergency", "panic":
+		return 0, true
+	case "alert":
+		return 1, true
+	case "crit", "critical", "fatal":
+		return 2, true
+	case "err", "error":
+		return 3, true
+	case "warn", "warning":
+		return 4, true
+	case "notice":
+		return 5, true
+	case "info", "information", "informational":
+		return 6, true
+	case "debug", "trace":
+		return 7, true
+	}
+	if n, err := strconv.Atoi(s); err == nil && n >= 0 && n <= 7 {
+		return n, true
+	}
+	return 0, false
+}
