@@ -1,0 +1,260 @@
+// Package spine is the event path's durable queue: NATS JetStream, either
+// an in-process server with file storage under the data directory (the
+// embedded default) or an external cluster. Ingest publishes batches and is
+// acknowledged only once JetStream has them on disk; each consumer (store,
+// detect) acknowledges a batch only after its own commit, so a crash loses
+// nothing that was acknowledged. Batches carry an id: a batch published
+// twice is stored once. When the stream is full, publishing fails with
+// ErrFull and ingest applies backpressure. The spine knows nothing of
+// events; it moves bytes.
+package spine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// ErrFull is returned by Publish when the stream has reached its byte
+// limit: consumers are behind and the sender must slow down.
+var ErrFull = errors.New("event spine is full: consumers are behind; retry later")
+
+// Options configures Open.
+type Options struct {
+	// URL of an external NATS cluster (nats://…); empty starts an
+	// in-process server storing under Dir.
+	URL string
+	Dir string
+	// Stream is the JetStream stream name (default "EVENTS"); Subject the
+	// subject prefix (default "events").
+	Stream  string
+	Subject string
+	// MaxBytes bounds what the stream buffers for slow consumers (default
+	// 1 GiB). Beyond it, Publish returns ErrFull.
+	MaxBytes int64
+	// MaxAge drops batches older than this even if unconsumed (default 7 days).
+	MaxAge time.Duration
+	// Consumers are the durable consumers created at Open. The stream keeps
+	// a batch until every one of them has acknowledged it, so they must
+	// exist before the first publish (a batch nobody is interested in is
+	// not kept).
+	Consumers []string
+	// MaxBatches bounds how many batches a consumer has in hand at once
+	// (default 64).
+	MaxBatches int
+}
+
+// Spine is an open event spine. Close it when done.
+type Spine struct {
+	opts   Options
+	srv    *server.Server // nil with an external cluster
+	nc     *nats.Conn
+	js     jetstream.JetStream
+	stream jetstream.Stream
+}
+
+// Open connects to (or starts) NATS and makes sure the stream exists with
+// the configured limits.
+func Open(ctx context.Context, o Options) (*Spine, error) {
+	if o.Stream == "" {
+		o.Stream = "EVENTS"
+	}
+	if o.Subject == "" {
+		o.Subject = "events"
+	}
+	if o.MaxBytes == 0 {
+		o.MaxBytes = 1 << 30
+	}
+	if o.MaxAge == 0 {
+		o.MaxAge = 7 * 24 * time.Hour
+	}
+	if o.MaxBatches == 0 {
+		o.MaxBatches = 64
+	}
+	s := &Spine{opts: o}
+	url := o.URL
+	if url == "" {
+		if o.Dir == "" {
+			return nil, errors.New("spine: give a data directory for the in-process NATS server, or --nats URL")
+		}
+		dir := filepath.Join(o.Dir, "spine")
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return nil, fmt.Errorf("cannot create %s: %w", dir, err)
+		}
+		srv, err := server.NewServer(&server.Options{
+			ServerName: "samdrift", DontListen: true, JetStream: true, StoreDir: dir,
+			JetStreamMaxStore: max(o.MaxBytes*2, 1<<30), NoSigs: true, NoLog: true,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("cannot start the in-process NATS server: %w", err)
+		}
+		srv.Start()
+		if !srv.ReadyForConnections(10 * time.Second) {
+			srv.Shutdown()
+			return nil, errors.New("the in-process NATS server did not become ready in 10 s")
+		}
+		s.srv = srv
+	}
+	opts := []nats.Option{nats.Name("samdrift"), nats.MaxReconnects(-1), nats.ReconnectWait(500 * time.Millisecond)}
+	if s.srv != nil {
+		opts = append(opts, nats.InProcessServer(s.srv))
+	}
+	nc, err := nats.Connect(url, opts...)
+	if err != nil {
+		s.Close()
+		return nil, fmt.Errorf("cannot connect to NATS %s: %w (is it running with JetStream, -js?)", url, err)
+	}
+	s.nc = nc
+	if s.js, err = jetstream.New(nc); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("cannot use JetStream: %w", err)
+	}
+	cfg := jetstream.StreamConfig{
+		Name: o.Stream, Subjects: []string{o.Subject + ".>"}, Storage: jetstream.FileStorage,
+		Retention: jetstream.InterestPolicy, Discard: jetstream.DiscardNew, MaxBytes: o.MaxBytes, MaxAge: o.MaxAge,
+		Duplicates: 2 * time.Minute,
+	}
+	if s.stream, err = s.js.CreateOrUpdateStream(ctx, cfg); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("cannot create stream %s: %w", o.Stream, err)
+	}
+	for _, name := range o.Consumers {
+		if _, err := s.consumer(ctx, name); err != nil {
+			s.Close()
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+func (s *Spine) consumer(ctx context.Context, name string) (jetstream.Consumer, error) {
+	c, err := s.js.CreateOrUpdateConsumer(ctx, s.opts.Stream, jetstream.ConsumerConfig{
+		Durable: name, AckPolicy: jetstream.AckExplicitPolicy, AckWait: 60 * time.Second, MaxAckPending: 4 * s.opts.MaxBatches,
+		DeliverPolicy: jetstream.DeliverAllPolicy,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("cannot create consumer %s: %w", name, err)
+	}
+	return c, nil
+}
+
+// Close drains the connection and stops the in-process server.
+func (s *Spine) Close() {
+	if s.nc != nil {
+		_ = s.nc.Drain()
+		s.nc.Close()
+	}
+	if s.srv != nil {
+		s.srv.Shutdown()
+		s.srv.WaitForShutdown()
+	}
+}
+
+// Publish stores one batch for tenant under id and returns once JetStream
+// has it on disk. Publishing the same id again within two minutes stores
+// nothing new. A full stream gives ErrFull.
+func (s *Spine) Publish(ctx context.Context, tenant, id string, batch []byte) error {
+	msg := &nats.Msg{Subject: s.opts.Subject + "." + tenant, Data: batch, Header: nats.Header{}}
+	msg.Header.Set(jetstream.MsgIDHeader, id)
+	_, err := s.js.PublishMsg(ctx, msg)
+	if err != nil {
+		if strings.Contains(err.Error(), "maximum bytes exceeded") || strings.Contains(err.Error(), "resource limits exceeded") {
+			return ErrFull
+		}
+		return fmt.Errorf("cannot publish batch %s: %w", id, err)
+	}
+	return nil
+}
+
+// Batch is one batch handed to a consumer.
+type Batch struct {
+	ID     string
+	Tenant string
+	Data   []byte
+	// Delivered counts deliveries: above 1 it is a redelivery after a crash
+	// or a failed handler, so handlers must be idempotent.
+	Delivered uint64
+}
+
+// Handler processes batches. Returning nil acknowledges them all; an error
+// leaves them to be delivered again.
+type Handler func(ctx context.Context, batches []Batch) error
+
+// Consume runs durable consumer name until ctx ends, handing up to
+// MaxBatches batches at a time to h. It returns when ctx is done.
+func (s *Spine) Consume(ctx context.Context, name string, h Handler) error {
+	c, err := s.consumer(ctx, name)
+	if err != nil {
+		return err
+	}
+	for ctx.Err() == nil {
+		fetch, err := c.Fetch(s.opts.MaxBatches, jetstream.FetchMaxWait(time.Second))
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			time.Sleep(100 * time.Millisecond)
+			continue
+		}
+		var msgs []jetstream.Msg
+		var batches []Batch
+		for m := range fetch.Messages() {
+			md, _ := m.Metadata()
+			b := Batch{ID: m.Headers().Get(jetstream.MsgIDHeader), Tenant: strings.TrimPrefix(m.Subject(), s.opts.Subject+"."), Data: m.Data()}
+			if md != nil {
+				b.Delivered = md.NumDelivered
+			}
+			msgs = append(msgs, m)
+			batches = append(batches, b)
+		}
+		if len(batches) == 0 {
+			continue
+		}
+		if err := h(ctx, batches); err != nil {
+			for _, m := range msgs {
+				_ = m.NakWithDelay(time.Second)
+			}
+			continue
+		}
+		// Acknowledge even when ctx has just ended: the work is committed.
+		// A lost ack only means the batch comes again, which idempotent
+		// handlers ignore.
+		actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		for _, m := range msgs {
+			_ = m.DoubleAck(actx)
+		}
+		cancel()
+	}
+	return nil
+}
+
+// Pending returns how many batches consumer name has not acknowledged yet
+// (its lag).
+func (s *Spine) Pending(ctx context.Context, name string) (uint64, error) {
+	c, err := s.stream.Consumer(ctx, name)
+	if err != nil {
+		return 0, err
+	}
+	info, err := c.Info(ctx)
+	if err != nil {
+		return 0, err
+	}
+	return info.NumPending + uint64(info.NumAckPending), nil
+}
+
+// Stored returns the bytes and batches the stream holds now.
+func (s *Spine) Stored(ctx context.Context) (bytes, batches uint64, err error) {
+	info, err := s.stream.Info(ctx)
+	if err != nil {
+		return 0, 0, err
+	}
+	return info.State.Bytes, info.State.Msgs, nil
+}
