@@ -73,6 +73,17 @@ func (s Scope) OrgPredicate(col string, a *store.Args) string {
 	return "FALSE"
 }
 
+// SecurityPredicate is OrgPredicate for security data (log events, alerts,
+// vulnerabilities): the shared SOC and CERT see every tenant, and the
+// quarantine (tenant 0, events from unregistered senders); everyone else
+// sees what OrgPredicate allows.
+func (s Scope) SecurityPredicate(col string, a *store.Args) string {
+	if s.IsSystem() || s.Reach == ReachAll || (s.OrgKind == kindSOC && (s.Role == RoleSOCAnalyst || s.Role == RoleCERT)) {
+		return "TRUE"
+	}
+	return s.OrgPredicate(col, a)
+}
+
 // Permission is something a caller may be allowed to do.
 type Permission string
 

@@ -87,6 +87,9 @@ func openSQLite(ctx context.Context, dir string) (*DB, error) {
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "synchronous(NORMAL)")
+	// A larger page cache (64 MiB a connection) keeps the event indexes
+	// in memory while batches are appended (measured: BenchmarkAppend).
+	q.Add("_pragma", "cache_size(-65536)")
 	q.Set("_time_format", "sqlite")
 	base := "file:" + path + "?"
 	wq := url.Values{}

@@ -1,0 +1,352 @@
+// Package eventstore keeps normalised events: appended in batches
+// (idempotently, by event id), searched by tenant, time and fields within
+// the caller's scope, and pruned by retention. It runs on SQLite (one table
+// indexed by tenant and time) and PostgreSQL (partitioned by day).
+package eventstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/base64"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/samdrift/samdrift/internal/access"
+	"github.com/samdrift/samdrift/internal/errs"
+	"github.com/samdrift/samdrift/internal/event"
+	"github.com/samdrift/samdrift/internal/store"
+)
+
+// Store appends, searches and prunes events.
+type Store struct {
+	db         *store.DB
+	mu         sync.Mutex
+	partitions map[int64]bool // PostgreSQL: days (Unix day numbers) known to have a partition
+}
+
+// New returns a Store over db.
+func New(db *store.DB) *Store { return &Store{db: db, partitions: map[int64]bool{}} }
+
+// packer escapes what would break the "|key=value|" packing.
+var packer = strings.NewReplacer(`\`, `\\`, "|", `\p`, "\n", `\n`)
+var unpacker = strings.NewReplacer(`\\`, `\`, `\p`, "|", `\n`, "\n")
+
+// PackFields writes fields as "|key=value|key=value|".
+func PackFields(fs []event.Field) string {
+	if len(fs) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteByte('|')
+	for _, f := range fs {
+		b.WriteString(packer.Replace(f.Key))
+		b.WriteByte('=')
+		b.WriteString(packer.Replace(f.Value))
+		b.WriteByte('|')
+	}
+	return b.String()
+}
+
+// UnpackFields reads what PackFields wrote.
+func UnpackFields(s string) []event.Field {
+	s = strings.Trim(s, "|")
+	if s == "" {
+		return nil
+	}
+	parts := strings.Split(s, "|")
+	out := make([]event.Field, 0, len(parts))
+	for _, p := range parts {
+		k, v, _ := strings.Cut(p, "=")
+		out = append(out, event.Field{Key: unpacker.Replace(k), Value: unpacker.Replace(v)})
+	}
+	return out
+}
+
+const columns = `id, tenant, ts, received, host, app, severity, source_ip, format, product, message, fields, raw, parse_error`
+
+// rowsPerInsert keeps one INSERT under SQLite's parameter limit.
+const rowsPerInsert = 500
+
+// Append stores events in one transaction. Events whose id is stored
+// already are skipped (a replayed batch); it returns how many were new.
+func (s *Store) Append(ctx context.Context, events []event.Event) (int, error) {
+	if len(events) == 0 {
+		return 0, nil
+	}
+	for i := range events {
+		if events[i].ID == "" {
+			return 0, errs.E(errs.Invalid, "event %d of the batch has no id", i)
+		}
+	}
+	if s.db.Dialect() == store.Postgres {
+		if err := s.ensurePartitions(ctx, events); err != nil {
+			return 0, err
+		}
+	}
+	inserted := 0
+	err := s.db.Write(ctx, func(tx *sql.Tx) error {
+		if s.db.Dialect() == store.SQLite {
+			// SQLite: one prepared single-row insert, run per event. Many-row
+			// statements with $N parameters cost quadratic time to prepare.
+			st, err := tx.PrepareContext(ctx, `INSERT INTO events (`+columns+`) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14) ON CONFLICT DO NOTHING`)
+			if err != nil {
+				return errs.Wrap(err, "cannot prepare event insert")
+			}
+			defer st.Close()
+			for _, e := range events {
+				res, err := st.ExecContext(ctx, rowArgs(e)...)
+				if err != nil {
+					return errs.Wrap(err, "cannot store event %s", e.ID)
+				}
+				n, _ := res.RowsAffected()
+				inserted += int(n)
+			}
+			return nil
+		}
+		// PostgreSQL: many rows a statement, so a batch is a few round trips.
+		for start := 0; start < len(events); start += rowsPerInsert {
+			chunk := events[start:min(start+rowsPerInsert, len(events))]
+			var b strings.Builder
+			b.WriteString(`INSERT INTO events (` + columns + `) VALUES `)
+			args := make([]any, 0, len(chunk)*14)
+			for i, e := range chunk {
+				if i > 0 {
+					b.WriteByte(',')
+				}
+				b.WriteByte('(')
+				for j := 0; j < 14; j++ {
+					if j > 0 {
+						b.WriteByte(',')
+					}
+					b.WriteByte('$')
+					b.WriteString(strconv.Itoa(len(args) + j + 1))
+				}
+				b.WriteByte(')')
+				args = append(args, rowArgs(e)...)
+			}
+			b.WriteString(` ON CONFLICT DO NOTHING`)
+			res, err := tx.ExecContext(ctx, b.String(), args...)
+			if err != nil {
+				return errs.Wrap(err, "cannot store %d events", len(chunk))
+			}
+			n, _ := res.RowsAffected()
+			inserted += int(n)
+		}
+		return nil
+	})
+	return inserted, err
+}
+
+func rowArgs(e event.Event) []any {
+	return []any{e.ID, e.Tenant, e.Time.UnixMicro(), e.Received.UnixMicro(), e.Host, e.App, e.Severity, e.SourceIP,
+		e.Format, e.Product, e.Message, PackFields(e.Fields), e.Raw, e.ParseError}
+}
+
+const day = int64(24 * time.Hour / time.Microsecond)
+
+// ensurePartitions creates the daily partitions the events need.
+func (s *Store) ensurePartitions(ctx context.Context, events []event.Event) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, e := range events {
+		d := e.Time.UnixMicro() / day
+		if e.Time.UnixMicro() < 0 {
+			d--
+		}
+		if s.partitions[d] {
+			continue
+		}
+		name := "events_d" + strconv.FormatInt(d, 10)
+		if d < 0 {
+			name = "events_dm" + strconv.FormatInt(-d, 10)
+		}
+		q := fmt.Sprintf(`CREATE TABLE IF NOT EXISTS %s PARTITION OF events FOR VALUES FROM (%d) TO (%d)`, name, d*day, (d+1)*day)
+		if _, err := s.db.Reader().ExecContext(ctx, q); err != nil && !strings.Contains(err.Error(), "already exists") {
+			return errs.Wrap(err, "cannot create partition %s", name)
+		}
+		s.partitions[d] = true
+	}
+	return nil
+}
+
+// FieldFilter matches events whose field Key equals Value (ignoring case).
+type FieldFilter struct {
+	Key, Value string
+}
+
+// Query is a search.
+type Query struct {
+	From, To time.Time // required; To is exclusive
+	Tenants  []int64   // narrow to these tenants (still within scope)
+	Fields   []FieldFilter
+	Text     string // substring of the message, ignoring case
+	Limit    int    // default 100, at most 1000
+	Cursor   string // Next of the previous page
+}
+
+// Result is one page of events, newest first.
+type Result struct {
+	Items []event.Event `json:"items"`
+	Total int           `json:"total"`
+	Next  *string       `json:"next"`
+}
+
+func likeEscape(s string) string {
+	return strings.NewReplacer("!", "!!", "%", "!%", "_", "!_").Replace(s)
+}
+
+// Search returns events matching q that sc may see: its own tenants'
+// events, a unit its supplied municipalities', the SOC and CERT all
+// (including the quarantine).
+func (s *Store) Search(ctx context.Context, sc access.Scope, q Query) (Result, error) {
+	if sc.UserID == 0 && !sc.IsSystem() {
+		return Result{}, errs.E(errs.Unauthorized, "log in first")
+	}
+	if q.From.IsZero() || q.To.IsZero() || !q.From.Before(q.To) {
+		return Result{}, errs.Field("from", "give a time range with from before to")
+	}
+	if q.Limit == 0 {
+		q.Limit = 100
+	}
+	if q.Limit < 1 || q.Limit > 1000 {
+		return Result{}, errs.Field("limit", "limit must be 1–1000")
+	}
+	like := "LIKE"
+	if s.db.Dialect() == store.Postgres {
+		like = "ILIKE"
+	}
+	var a store.Args
+	where := []string{sc.SecurityPredicate("tenant", &a), "ts >= " + a.Add(q.From.UnixMicro()), "ts < " + a.Add(q.To.UnixMicro())}
+	if len(q.Tenants) > 0 {
+		ps := make([]string, len(q.Tenants))
+		for i, t := range q.Tenants {
+			ps[i] = a.Add(t)
+		}
+		where = append(where, "tenant IN ("+strings.Join(ps, ",")+")")
+	}
+	for _, f := range q.Fields {
+		where = append(where, "fields "+like+" "+a.Add("%|"+likeEscape(packer.Replace(f.Key)+"="+packer.Replace(f.Value))+"|%")+" ESCAPE '!'")
+	}
+	if q.Text != "" {
+		where = append(where, "message "+like+" "+a.Add("%"+likeEscape(q.Text)+"%")+" ESCAPE '!'")
+	}
+	cond := strings.Join(where, " AND ")
+	var res Result
+	if err := s.db.Reader().QueryRowContext(ctx, `SELECT COUNT(*) FROM events WHERE `+cond, a.Values()...).Scan(&res.Total); err != nil {
+		return Result{}, errs.Wrap(err, "cannot count events")
+	}
+	if q.Cursor != "" {
+		ts, id, err := decodeCursor(q.Cursor)
+		if err != nil {
+			return Result{}, err
+		}
+		p := a.Add(ts)
+		cond += " AND (ts < " + p + " OR (ts = " + p + " AND id < " + a.Add(id) + "))"
+	}
+	rows, err := s.db.Reader().QueryContext(ctx, `SELECT `+columns+` FROM events WHERE `+cond+` ORDER BY ts DESC, id DESC LIMIT `+a.Add(q.Limit), a.Values()...)
+	if err != nil {
+		return Result{}, errs.Wrap(err, "cannot search events")
+	}
+	defer rows.Close()
+	res.Items = []event.Event{}
+	for rows.Next() {
+		var e event.Event
+		var ts, rec int64
+		var fields string
+		if err := rows.Scan(&e.ID, &e.Tenant, &ts, &rec, &e.Host, &e.App, &e.Severity, &e.SourceIP, &e.Format, &e.Product, &e.Message,
+			&fields, &e.Raw, &e.ParseError); err != nil {
+			return Result{}, errs.Wrap(err, "cannot read event")
+		}
+		e.Time, e.Received = time.UnixMicro(ts).UTC(), time.UnixMicro(rec).UTC()
+		e.Fields = UnpackFields(fields)
+		res.Items = append(res.Items, e)
+	}
+	if err := rows.Err(); err != nil {
+		return Result{}, errs.Wrap(err, "cannot search events")
+	}
+	if len(res.Items) == q.Limit {
+		last := res.Items[len(res.Items)-1]
+		c := encodeCursor(last.Time.UnixMicro(), last.ID)
+		res.Next = &c
+	}
+	return res, nil
+}
+
+func encodeCursor(ts int64, id string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(ts, 10) + ":" + id))
+}
+
+func decodeCursor(c string) (int64, string, error) {
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err == nil {
+		if t, id, ok := strings.Cut(string(b), ":"); ok {
+			if ts, err := strconv.ParseInt(t, 10, 64); err == nil {
+				return ts, id, nil
+			}
+		}
+	}
+	return 0, "", errs.Field("cursor", "not a cursor from a previous page")
+}
+
+// Prune deletes events older than before. On PostgreSQL whole days are
+// dropped as partitions; the rest is deleted row by row.
+func (s *Store) Prune(ctx context.Context, before time.Time) (int64, error) {
+	cut := before.UnixMicro()
+	var dropped int64
+	if s.db.Dialect() == store.Postgres {
+		rows, err := s.db.Reader().QueryContext(ctx, `SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+			JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'events'`)
+		if err != nil {
+			return 0, errs.Wrap(err, "cannot list event partitions")
+		}
+		var old []string
+		for rows.Next() {
+			var name string
+			if err := rows.Scan(&name); err != nil {
+				rows.Close()
+				return 0, errs.Wrap(err, "cannot read partition name")
+			}
+			if d, ok := partitionDay(name); ok && (d+1)*day <= cut {
+				old = append(old, name)
+			}
+		}
+		rows.Close()
+		for _, name := range old {
+			var n int64
+			_ = s.db.Reader().QueryRowContext(ctx, `SELECT COUNT(*) FROM `+name).Scan(&n)
+			if _, err := s.db.Reader().ExecContext(ctx, `DROP TABLE `+name); err != nil {
+				return dropped, errs.Wrap(err, "cannot drop partition %s", name)
+			}
+			dropped += n
+			s.mu.Lock()
+			d, _ := partitionDay(name)
+			delete(s.partitions, d)
+			s.mu.Unlock()
+		}
+	}
+	var deleted int64
+	err := s.db.Write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM events WHERE ts < $1`, cut)
+		if err != nil {
+			return errs.Wrap(err, "cannot prune events")
+		}
+		deleted, _ = res.RowsAffected()
+		return nil
+	})
+	return dropped + deleted, err
+}
+
+func partitionDay(name string) (int64, bool) {
+	switch {
+	case strings.HasPrefix(name, "events_dm"):
+		d, err := strconv.ParseInt(name[len("events_dm"):], 10, 64)
+		return -d, err == nil
+	case strings.HasPrefix(name, "events_d"):
+		d, err := strconv.ParseInt(name[len("events_d"):], 10, 64)
+		return d, err == nil
+	}
+	return 0, false
+}

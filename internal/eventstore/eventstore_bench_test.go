@@ -1,0 +1,87 @@
+package eventstore_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/samdrift/samdrift/internal/access"
+	"github.com/samdrift/samdrift/internal/event"
+	"github.com/samdrift/samdrift/internal/eventstore"
+	"github.com/samdrift/samdrift/internal/store"
+	"github.com/samdrift/samdrift/internal/store/storetest"
+)
+
+var parser = event.NewParser(nil)
+
+// makeBatch returns n parsed sshd and firewall events for 20 tenants.
+func makeBatch(prefix string, n int, at time.Time) []event.Event {
+	out := make([]event.Event, n)
+	for i := range out {
+		var line string
+		if i%2 == 0 {
+			line = fmt.Sprintf("<38>Nov 29 10:00:00 web%d sshd[123]: Accepted password for user%d from 10.1.%d.%d port 51234 ssh2", i%50, i%300, i%250, i%200)
+		} else {
+			line = fmt.Sprintf(`<189>Nov 29 10:00:03 FGT devname="FGT" srcip=10.0.%d.5 srcport=%d dstip=8.8.8.8 dstport=53 proto=17 action="accept" policyid=4`, i%250, 1024+i)
+		}
+		e := parser.ParseSyslog([]byte(line), at, "10.0.0.1")
+		e.ID = fmt.Sprintf("%s-%d", prefix, i)
+		e.Tenant = int64(1000 + i%20)
+		e.Time = at.Add(time.Duration(i) * time.Millisecond)
+		out[i] = e
+	}
+	return out
+}
+
+func backends(b *testing.B, fn func(b *testing.B, db *store.DB)) {
+	b.Run("sqlite", func(b *testing.B) { fn(b, storetest.SQLite(b)) })
+	b.Run("postgres", func(b *testing.B) { fn(b, storetest.Postgres(b)) })
+}
+
+// BenchmarkAppend stores batches of 500 parsed events in one transaction each.
+func BenchmarkAppend(b *testing.B) {
+	backends(b, func(b *testing.B, db *store.DB) {
+		es := eventstore.New(db)
+		now := time.Now().UTC()
+		batches := make([][]event.Event, 0, 64)
+		for i := 0; i < 64; i++ {
+			batches = append(batches, makeBatch(fmt.Sprintf("w%d", i), 500, now))
+		}
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			batch := batches[i%len(batches)]
+			for j := range batch { // fresh ids each round
+				batch[j].ID = fmt.Sprintf("r%d-%d", i, j)
+			}
+			if _, err := es.Append(context.Background(), batch); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(b.N*500)/b.Elapsed().Seconds(), "events/s")
+	})
+}
+
+// BenchmarkSearchTenantField searches one tenant's last hour for one user
+// among 200,000 stored events of 20 tenants.
+func BenchmarkSearchTenantField(b *testing.B) {
+	backends(b, func(b *testing.B, db *store.DB) {
+		es := eventstore.New(db)
+		now := time.Now().UTC()
+		for i := 0; i < 400; i++ {
+			if _, err := es.Append(context.Background(), makeBatch(fmt.Sprintf("s%d", i), 500, now.Add(-time.Duration(i)*time.Minute))); err != nil {
+				b.Fatal(err)
+			}
+		}
+		sc := access.System("bench")
+		q := eventstore.Query{From: now.Add(-time.Hour), To: now.Add(time.Hour), Tenants: []int64{1004},
+			Fields: []eventstore.FieldFilter{{Key: "user.name", Value: "user4"}}, Limit: 100}
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			r, err := es.Search(context.Background(), sc, q)
+			if err != nil || len(r.Items) == 0 {
+				b.Fatalf("search = %d items, %v", len(r.Items), err)
+			}
+		}
+	})
+}

@@ -1,0 +1,125 @@
+package eventstore_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/samdrift/samdrift/internal/access"
+	"github.com/samdrift/samdrift/internal/demo/demotest"
+	"github.com/samdrift/samdrift/internal/errs"
+	"github.com/samdrift/samdrift/internal/event"
+	"github.com/samdrift/samdrift/internal/eventstore"
+	"github.com/samdrift/samdrift/internal/store"
+	"github.com/samdrift/samdrift/internal/store/storetest"
+)
+
+func TestPackFields(t *testing.T) {
+	in := []event.Field{{Key: "a", Value: "x|y"}, {Key: "b", Value: `c\d`}, {Key: "c", Value: "line1\nline2"}, {Key: "d", Value: "k=v"}}
+	out := eventstore.UnpackFields(eventstore.PackFields(in))
+	if fmt.Sprint(out) != fmt.Sprint(in) {
+		t.Errorf("Unpack(Pack(%v)) = %v", in, out)
+	}
+}
+
+func TestAppendSearchScoped(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		e := demotest.New(t, db, false)
+		es := eventstore.New(db)
+		cph, frb, ode := e.Org(t, "101").ID, e.Org(t, "147").ID, e.Org(t, "461").ID
+		now := time.Now().UTC().Truncate(time.Microsecond)
+		var batch []event.Event
+		for i, tenant := range []int64{cph, cph, cph, frb, ode, 0} {
+			ev := event.Event{ID: fmt.Sprintf("ev-%d", i), Tenant: tenant, Time: now.Add(-time.Duration(i) * time.Minute), Received: now,
+				Host: fmt.Sprintf("host%d", i), Message: fmt.Sprintf("Accepted password for user%d", i), Severity: 6, Format: event.FormatRFC3164}
+			ev.Set("user.name", fmt.Sprintf("User%d", i))
+			ev.Set("source.ip", "10.0.0.1")
+			batch = append(batch, ev)
+		}
+		old := event.Event{ID: "ev-old", Tenant: cph, Time: now.Add(-10 * 24 * time.Hour), Received: now, Message: "old"}
+		batch = append(batch, old)
+		n, err := es.Append(ctx, batch)
+		if err != nil || n != len(batch) {
+			t.Fatalf("Append = %d, %v; want %d", n, err, len(batch))
+		}
+		// A replayed batch adds nothing.
+		if n, err := es.Append(ctx, batch); err != nil || n != 0 {
+			t.Errorf("replayed Append = %d, %v; want 0", n, err)
+		}
+		q := eventstore.Query{From: now.Add(-time.Hour), To: now.Add(time.Minute)}
+		count := func(sc access.Scope, q eventstore.Query) (int, map[int64]bool) {
+			t.Helper()
+			r, err := es.Search(ctx, sc, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ts := map[int64]bool{}
+			for _, ev := range r.Items {
+				ts[ev.Tenant] = true
+			}
+			if r.Total != len(r.Items) && r.Next == nil {
+				t.Errorf("total %d but %d items and no next page", r.Total, len(r.Items))
+			}
+			return r.Total, ts
+		}
+		if n, ts := count(e.Scope(t, "demo-spoc"), q); n != 3 || len(ts) != 1 || !ts[cph] {
+			t.Errorf("København sees %d events of %v; want its own 3", n, ts)
+		}
+		if n, ts := count(e.Scope(t, "demo-servicedesk"), q); n != 4 || ts[ode] || ts[0] {
+			t.Errorf("Hovedstaden's unit sees %d events of %v; want København's and Frederiksberg's 4", n, ts)
+		}
+		if n, ts := count(e.Scope(t, "demo-soc-analyst"), q); n != 6 || !ts[0] {
+			t.Errorf("the SOC sees %d events of %v; want all 6 including the quarantine", n, ts)
+		}
+		soc := e.Scope(t, "demo-soc-analyst")
+		if n, _ := count(soc, eventstore.Query{From: q.From, To: q.To, Fields: []eventstore.FieldFilter{{Key: "user.name", Value: "user4"}}}); n != 1 {
+			t.Errorf("field filter (ignoring case) found %d; want 1", n)
+		}
+		if n, _ := count(soc, eventstore.Query{From: q.From, To: q.To, Fields: []eventstore.FieldFilter{{Key: "user.name", Value: "user"}}}); n != 0 {
+			t.Errorf("a field filter must match the whole value; found %d", n)
+		}
+		if n, _ := count(soc, eventstore.Query{From: q.From, To: q.To, Text: "PASSWORD FOR USER5"}); n != 1 {
+			t.Errorf("text search found %d; want 1", n)
+		}
+		// Paging: two at a time, newest first, no repeats.
+		seen := map[string]bool{}
+		var last time.Time
+		cursor := ""
+		for pages := 0; pages < 10; pages++ {
+			r, err := es.Search(ctx, soc, eventstore.Query{From: q.From, To: q.To, Limit: 2, Cursor: cursor})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, ev := range r.Items {
+				if seen[ev.ID] || (!last.IsZero() && ev.Time.After(last)) {
+					t.Errorf("page order broken at %s", ev.ID)
+				}
+				seen[ev.ID], last = true, ev.Time
+			}
+			if r.Next == nil {
+				break
+			}
+			cursor = *r.Next
+		}
+		if len(seen) != 6 {
+			t.Errorf("paging saw %d events; want 6", len(seen))
+		}
+		if _, err := es.Search(ctx, soc, eventstore.Query{From: q.From, To: q.To, Cursor: "garbage"}); errs.CodeOf(err) != errs.Invalid {
+			t.Errorf("bad cursor = %v; want EINVALID", err)
+		}
+		// Retention removes what is older than the cut, on every dialect.
+		pruned, err := es.Prune(ctx, now.Add(-24*time.Hour))
+		if err != nil || pruned != 1 {
+			t.Errorf("Prune = %d, %v; want the one old event", pruned, err)
+		}
+		if n, _ := count(soc, eventstore.Query{From: now.Add(-30 * 24 * time.Hour), To: now.Add(time.Minute)}); n != 6 {
+			t.Errorf("after pruning %d events remain; want 6", n)
+		}
+		// Appending into a pruned day works again (its partition is recreated).
+		if _, err := es.Append(ctx, []event.Event{{ID: "ev-back", Tenant: cph, Time: now.Add(-10 * 24 * time.Hour), Received: now}}); err != nil {
+			t.Errorf("Append into a pruned day = %v", err)
+		}
+	})
+}
