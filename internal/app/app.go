@@ -14,11 +14,15 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/samdrift/samdrift/internal/access"
 	"github.com/samdrift/samdrift/internal/catalog"
 	"github.com/samdrift/samdrift/internal/demo"
+	"github.com/samdrift/samdrift/internal/eventstore"
 	"github.com/samdrift/samdrift/internal/orders"
 	"github.com/samdrift/samdrift/internal/org"
+	"github.com/samdrift/samdrift/internal/sources"
 	"github.com/samdrift/samdrift/internal/store"
 	"github.com/samdrift/samdrift/internal/transition"
 	"github.com/samdrift/samdrift/internal/web"
@@ -41,6 +45,8 @@ type App struct {
 	Catalog *catalog.Store
 	Orders  *orders.Service
 	Plan    *transition.Service
+	Sources *sources.Registry
+	Events  *eventstore.Store
 }
 
 // Open opens the database, applies pending migrations (when migrate is
@@ -79,7 +85,7 @@ func Open(ctx context.Context, d DB, mfaRoles []access.Role, migrate bool, log *
 	cat := catalog.NewStore(db)
 	ord := orders.NewService(db, cat)
 	return &App{DB: db, Orgs: org.NewService(db), Access: access.NewService(db, mfaRoles), Catalog: cat, Orders: ord,
-		Plan: transition.NewService(db, cat, ord)}, nil
+		Plan: transition.NewService(db, cat, ord), Sources: sources.New(db), Events: eventstore.New(db)}, nil
 }
 
 // Close closes the database.
@@ -100,6 +106,8 @@ type ServeOptions struct {
 	// Ready, when set, is called with the bound address once the server
 	// accepts connections (tests listen on port 0).
 	Ready func(addr string)
+	// Events configures the event path (receivers, spine, store).
+	Events EventOptions
 }
 
 // Serve runs samdrift until ctx is cancelled, then shuts down cleanly:
@@ -131,6 +139,9 @@ func (a *App) Serve(ctx context.Context, o ServeOptions) error {
 		} else if n > 0 {
 			log.Info("demo data", "step", fmt.Sprintf("offerings: %d", n))
 		}
+		if err := demo.LoadSources(ctx, a.Orgs, a.Sources); err != nil {
+			return fmt.Errorf("cannot register demo log sources: %w", err)
+		}
 		if n, err := demo.LoadOrders(ctx, a.Orgs, a.Catalog, a.Orders, a.Plan, func(s string) { log.Info("demo data", "step", s) }); err != nil {
 			return fmt.Errorf("cannot load demo orders: %w", err)
 		} else if n > 0 {
@@ -138,10 +149,24 @@ func (a *App) Serve(ctx context.Context, o ServeOptions) error {
 		}
 	}
 	secure := o.SecureCookies || (o.TLSCert != "" && o.TLSKey != "")
-	srv, err := web.New(ctx, web.Config{DB: a.DB, Orgs: a.Orgs, Access: a.Access, Catalog: a.Catalog, Orders: a.Orders, Plan: a.Plan, Logger: log, SecureCookies: secure, Version: Version})
+	reg := prometheus.NewRegistry()
+	srv, err := web.New(ctx, web.Config{DB: a.DB, Orgs: a.Orgs, Access: a.Access, Catalog: a.Catalog, Orders: a.Orders, Plan: a.Plan,
+		Sources: a.Sources, Events: a.Events, Logger: log, SecureCookies: secure, Version: Version, Registry: reg})
 	if err != nil {
 		return err
 	}
+	// The event path stops after the HTTP server (its own context), so that
+	// receivers flush into a live spine and the consumer stores it.
+	ectx, stopEvents := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopEvents()
+	ep, err := a.startEvents(ectx, o.Events, log, reg)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		stopEvents()
+		ep.stop()
+	}()
 	ln, err := net.Listen("tcp", o.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("cannot listen on %s (--http): %w", o.HTTPAddr, err)

@@ -125,7 +125,7 @@ land) the service catalog, service desk, logging, detection and CERT.
 Start with "samdrift serve --demo", then open http://127.0.0.1:8080.` + "\n" + configHelp,
 		FlagSet: fs,
 		Subcommands: []*ffcli.Command{
-			serveCommand(stdio), migrateCommand(stdio), orgCommand(stdio), catalogCommand(stdio), userCommand(stdio), tokenCommand(stdio),
+			serveCommand(stdio), migrateCommand(stdio), orgCommand(stdio), catalogCommand(stdio), sourcesCommand(stdio), userCommand(stdio), tokenCommand(stdio),
 			auditCommand(stdio), versionCommand(stdio),
 		},
 		Exec: func(ctx context.Context, args []string) error {
@@ -150,6 +150,10 @@ func serveCommand(stdio IO) *ffcli.Command {
 	sessionTTL := fs.Duration("session-idle", 8*time.Hour, "log a session out after this long without use")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn, error")
 	logFormat := fs.String("log-format", "text", "log format: text or json")
+	natsURL := fs.String("nats", "", "external NATS JetStream URL for the event spine (default: an in-process server storing under --data)")
+	syslogTCP := fs.String("syslog-tcp", "127.0.0.1:5514", "address for syslog over TCP (octet counting or newline framing, detected per connection); empty: off")
+	syslogUDP := fs.String("syslog-udp", "127.0.0.1:5514", "address for syslog over UDP; empty: off")
+	spineMax := fs.Int64("spine-max-bytes", 1<<30, "how much the event spine buffers for slow consumers before ingest slows senders down")
 	return &ffcli.Command{
 		Name:       "serve",
 		ShortUsage: "samdrift serve [flags]",
@@ -181,7 +185,9 @@ and closes the database.` + "\n" + configHelp,
 			}
 			defer a.Close()
 			return a.Serve(ctx, app.ServeOptions{HTTPAddr: *httpAddr, TLSCert: *tlsCert, TLSKey: *tlsKey, SecureCookies: *secure,
-				Demo: *demo, ShutdownTimeout: *shutdown, SessionTTL: *sessionTTL, Logger: log, Out: stdio.Out, Ready: serveReady(ctx)})
+				Demo: *demo, ShutdownTimeout: *shutdown, SessionTTL: *sessionTTL, Logger: log, Out: stdio.Out, Ready: serveReady(ctx),
+				Events: app.EventOptions{DataDir: db.data, NATS: *natsURL, SpineMaxBytes: *spineMax, SyslogTCP: *syslogTCP, SyslogUDP: *syslogUDP,
+					Ready: receiverReady(ctx)}})
 		},
 	}
 }
@@ -196,6 +202,19 @@ func WithReady(ctx context.Context, fn func(addr string)) context.Context {
 
 func serveReady(ctx context.Context) func(string) {
 	fn, _ := ctx.Value(readyKey{}).(func(string))
+	return fn
+}
+
+type receiverKey struct{}
+
+// WithReceivers returns a context that makes serve call fn with each
+// receiver's name and bound address (for tests on port 0).
+func WithReceivers(ctx context.Context, fn func(name, addr string)) context.Context {
+	return context.WithValue(ctx, receiverKey{}, fn)
+}
+
+func receiverReady(ctx context.Context) func(string, string) {
+	fn, _ := ctx.Value(receiverKey{}).(func(string, string))
 	return fn
 }
 

@@ -4,18 +4,25 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"encoding/json"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	_ "modernc.org/sqlite"
 
 	"github.com/samdrift/samdrift/internal/cli"
+	"github.com/samdrift/samdrift/internal/event"
 	"github.com/samdrift/samdrift/internal/store/storetest"
 )
 
@@ -44,7 +51,7 @@ func TestServeWithCLIBeside(t *testing.T) {
 		},
 		"postgres": func(t *testing.T) ([]string, func(string)) {
 			url := storetest.PostgresURL(t)
-			return []string{"--db", url}, func(q string) {
+			return []string{"--db", url, "--data", t.TempDir()}, func(q string) {
 				db, err := sql.Open("pgx", url)
 				if err != nil {
 					t.Fatal(err)
@@ -66,7 +73,7 @@ func TestServeWithCLIBeside(t *testing.T) {
 			done := make(chan int, 1)
 			go func() {
 				done <- cli.Run(cli.WithReady(ctx, func(a string) { ready <- a }),
-					append([]string{"serve", "--demo", "--http", "127.0.0.1:0", "--log-level", "warn"}, where...),
+					append([]string{"serve", "--demo", "--http", "127.0.0.1:0", "--syslog-tcp", "127.0.0.1:0", "--syslog-udp", "127.0.0.1:0", "--log-level", "warn"}, where...),
 					cli.IO{In: strings.NewReader(""), Out: &out, Err: os.Stderr})
 			}()
 			var addr string
@@ -140,7 +147,7 @@ func TestServeWithCLIBeside(t *testing.T) {
 			done2 := make(chan int, 1)
 			go func() {
 				done2 <- cli.Run(cli.WithReady(ctx2, func(a string) { ready2 <- a }),
-					append([]string{"serve", "--demo", "--http", "127.0.0.1:0", "--log-level", "warn"}, where...),
+					append([]string{"serve", "--demo", "--http", "127.0.0.1:0", "--syslog-tcp", "127.0.0.1:0", "--syslog-udp", "127.0.0.1:0", "--log-level", "warn"}, where...),
 					cli.IO{In: strings.NewReader(""), Out: &out2, Err: os.Stderr})
 			}()
 			select {
@@ -240,7 +247,7 @@ func TestGracefulShutdown(t *testing.T) {
 	done := make(chan int, 1)
 	go func() {
 		done <- cli.Run(cli.WithReady(ctx, func(a string) { ready <- a }),
-			[]string{"serve", "--demo", "--http", "127.0.0.1:0", "--data", dir, "--log-level", "warn"},
+			[]string{"serve", "--demo", "--http", "127.0.0.1:0", "--syslog-tcp", "127.0.0.1:0", "--syslog-udp", "127.0.0.1:0", "--data", dir, "--log-level", "warn"},
 			cli.IO{In: strings.NewReader(""), Out: io.Discard, Err: os.Stderr})
 	}()
 	addr := <-ready
@@ -327,5 +334,109 @@ func TestCatalogValidate(t *testing.T) {
 	code, out, _ = run(t, "", "catalog", "diff", "--data", data, "2026.1", "2026.2")
 	if code != 0 || !strings.Contains(out, "availability: 99.5% → 99.6%") || !strings.Contains(out, "1 changed") {
 		t.Errorf("catalog diff = %d %q", code, out)
+	}
+}
+
+// TestSyslogEndToEnd sends syslog with real clients (util-linux logger over
+// TCP with octet counting and over UDP) and with newline framing, and finds
+// the events through the search API: as the municipality they belong to,
+// not as another.
+func TestSyslogEndToEnd(t *testing.T) {
+	logger, err := exec.LookPath("logger")
+	if err != nil {
+		if storetest.Required() {
+			t.Fatal("logger (util-linux) is not installed")
+		}
+		t.Skip("logger not installed")
+	}
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ready := make(chan string, 1)
+	recv := map[string]string{}
+	var mu sync.Mutex
+	done := make(chan int, 1)
+	go func() {
+		c := cli.WithReceivers(cli.WithReady(ctx, func(a string) { ready <- a }), func(name, addr string) {
+			mu.Lock()
+			recv[name] = addr
+			mu.Unlock()
+		})
+		done <- cli.Run(c, []string{"serve", "--demo", "--http", "127.0.0.1:0", "--syslog-tcp", "127.0.0.1:0", "--syslog-udp", "127.0.0.1:0",
+			"--data", dir, "--log-level", "warn"}, cli.IO{In: strings.NewReader(""), Out: io.Discard, Err: os.Stderr})
+	}()
+	var addr string
+	select {
+	case addr = <-ready:
+	case <-done:
+		t.Fatal("serve exited early")
+	}
+	mu.Lock()
+	tcpAddr, udpAddr := recv["syslog-tcp"], recv["syslog-udp"]
+	mu.Unlock()
+	tcpHost, tcpPort, _ := net.SplitHostPort(tcpAddr)
+	_, udpPort, _ := net.SplitHostPort(udpAddr)
+	for _, args := range [][]string{
+		{"--tcp", "--octet-count", "--rfc5424", "-n", tcpHost, "-P", tcpPort, "-t", "sshd", "Accepted password for anna from 10.2.3.4 port 4711 ssh2"},
+		{"--udp", "--rfc3164", "-n", tcpHost, "-P", udpPort, "-t", "sudo", "bo : TTY=pts/1 ; PWD=/root ; USER=root ; COMMAND=/usr/bin/id"},
+	} {
+		if out, err := exec.Command(logger, args...).CombinedOutput(); err != nil {
+			t.Fatalf("logger %v: %v %s", args, err, out)
+		}
+	}
+	conn, err := net.Dial("tcp", tcpAddr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stamp := time.Now().In(event.Copenhagen).Format(time.Stamp)
+	fmt.Fprintf(conn, "<38>%s web1.frederiksberg.local sshd[1]: Failed password for root from 203.0.113.9 port 1 ssh2\n", stamp)
+	conn.Close()
+
+	token := func(user string) string {
+		_, out, _ := run(t, "", "token", "create", "--data", dir, "--username", user)
+		f := strings.Fields(out)
+		return f[len(f)-1]
+	}
+	search := func(tok, q string) int {
+		req, _ := http.NewRequest("GET", "http://"+addr+"/api/v1/events?q="+url.QueryEscape(q), nil)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var page struct {
+			Total int `json:"total"`
+		}
+		_ = json.NewDecoder(resp.Body).Decode(&page)
+		return page.Total
+	}
+	cph, soc := token("demo-kommune-it"), token("demo-soc-analyst")
+	deadline := time.Now().Add(20 * time.Second)
+	for search(soc, "") < 3 && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+	}
+	if n := search(soc, ""); n != 3 {
+		req, _ := http.NewRequest("GET", "http://"+addr+"/api/v1/events", nil)
+		req.Header.Set("Authorization", "Bearer "+soc)
+		resp, _ := http.DefaultClient.Do(req)
+		body, _ := io.ReadAll(resp.Body)
+		t.Fatalf("the SOC finds %d events; want 3: %s", n, body)
+	}
+	if n := search(cph, "user.name:anna"); n != 1 {
+		t.Errorf("København finds %d sshd events for anna; want 1 (127.0.0.1 is København's in the demo)", n)
+	}
+	if n := search(cph, "user.effective.name:root"); n != 1 {
+		t.Errorf("København finds %d sudo events over UDP; want 1", n)
+	}
+	if n := search(cph, "web1.frederiksberg.local"); n != 0 {
+		t.Errorf("København sees Frederiksberg's event")
+	}
+	// Frederiksberg's host name pattern wins over the address only when no
+	// address range matches; here 127.0.0.1 is København's, so the event is
+	// København's too. The SOC sees all three either way.
+	cancel()
+	if code := <-done; code != 0 {
+		t.Errorf("serve exit = %d", code)
 	}
 }

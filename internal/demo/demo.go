@@ -14,6 +14,7 @@ import (
 	"github.com/samdrift/samdrift/internal/access"
 	"github.com/samdrift/samdrift/internal/errs"
 	"github.com/samdrift/samdrift/internal/org"
+	"github.com/samdrift/samdrift/internal/sources"
 )
 
 // Slugs of the demo's fixed organisations.
@@ -144,4 +145,29 @@ func Load(ctx context.Context, orgs *org.Service, acc *access.Service, progress 
 	}
 	say("demo users: %d created", len(made))
 	return made, nil
+}
+
+// LoadSources registers demo log sources when none exist: senders on this
+// machine (127.0.0.1) count as København, host names under
+// frederiksberg.local as Frederiksberg. Everything else lands in the
+// quarantine, which the SOC sees.
+func LoadSources(ctx context.Context, orgs *org.Service, reg *sources.Registry) error {
+	sc := access.System("demo")
+	existing, err := reg.List(ctx, sc)
+	if err != nil || len(existing) > 0 {
+		return err
+	}
+	for _, s := range []struct{ org, name, kind, value string }{
+		{"101", "Lokale afsendere (demo)", sources.KindCIDR, "127.0.0.1/32"},
+		{"147", "Frederiksbergs servere (demo)", sources.KindHostname, "*.frederiksberg.local"},
+	} {
+		o, err := orgs.Get(ctx, sc, s.org)
+		if err != nil {
+			return err
+		}
+		if _, _, err := reg.Add(ctx, sc, sources.NewSource{OrgID: o.ID, Name: s.name, Kind: s.kind, Value: s.value}); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -21,8 +21,10 @@ import (
 
 	"github.com/samdrift/samdrift/internal/access"
 	"github.com/samdrift/samdrift/internal/catalog"
+	"github.com/samdrift/samdrift/internal/eventstore"
 	"github.com/samdrift/samdrift/internal/orders"
 	"github.com/samdrift/samdrift/internal/org"
+	"github.com/samdrift/samdrift/internal/sources"
 	"github.com/samdrift/samdrift/internal/store"
 	"github.com/samdrift/samdrift/internal/transition"
 )
@@ -35,6 +37,8 @@ type Config struct {
 	Catalog *catalog.Store
 	Orders  *orders.Service
 	Plan    *transition.Service
+	Sources *sources.Registry
+	Events  *eventstore.Store
 	Logger  *slog.Logger
 	// SecureCookies marks cookies Secure and prefixes them __Host-: set it
 	// when users reach samdrift over TLS (directly or through a proxy).
@@ -54,6 +58,8 @@ type Server struct {
 	cat       *catalog.Store
 	ord       *orders.Service
 	plan      *transition.Service
+	src       *sources.Registry
+	ev        *eventstore.Store
 	log       *slog.Logger
 	mux       *http.ServeMux
 	pages     map[string]*template.Template
@@ -98,7 +104,14 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.Plan == nil {
 		cfg.Plan = transition.NewService(cfg.DB, cfg.Catalog, cfg.Orders)
 	}
-	s := &Server{cfg: cfg, db: cfg.DB, orgs: cfg.Orgs, acc: cfg.Access, cat: cfg.Catalog, ord: cfg.Orders, plan: cfg.Plan, log: cfg.Logger, mux: http.NewServeMux(),
+	if cfg.Sources == nil {
+		cfg.Sources = sources.New(cfg.DB)
+	}
+	if cfg.Events == nil {
+		cfg.Events = eventstore.New(cfg.DB)
+	}
+	s := &Server{cfg: cfg, db: cfg.DB, orgs: cfg.Orgs, acc: cfg.Access, cat: cfg.Catalog, ord: cfg.Orders, plan: cfg.Plan,
+		src: cfg.Sources, ev: cfg.Events, log: cfg.Logger, mux: http.NewServeMux(),
 		pages: pages, csrfKey: csrfKey, registry: cfg.Registry}
 	if s.metrics, err = newHTTPMetrics(cfg.Registry); err != nil {
 		return nil, err
@@ -159,6 +172,9 @@ func (s *Server) routes() {
 	s.api("GET /api/v1/orders/{id}", s.apiGetOrder)
 	s.api("POST /api/v1/orders/{id}/status", s.apiMoveOrder)
 	s.api("GET /api/v1/subscriptions", s.apiListSubscriptions)
+	s.api("GET /api/v1/log-sources", s.apiListSources)
+	s.api("POST /api/v1/log-sources", s.apiCreateSource)
+	s.api("GET /api/v1/events", s.apiSearchEvents)
 	s.api("GET /api/v1/transition", s.apiTransitionOverview)
 	s.api("GET /api/v1/transition/{municipality}", s.apiTransitionPlan)
 	s.api("PUT /api/v1/transition/{municipality}/{service}", s.apiSetTransition)

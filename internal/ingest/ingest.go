@@ -1,0 +1,151 @@
+// Package ingest receives logs over standard protocols, parses and
+// attributes them, and hands them to the spine in batches. Every receiver
+// writes through one narrow interface (Pipeline.Accept); a batch is
+// published before the sender is acknowledged where the protocol has
+// acknowledgements, and a full spine slows readers down instead of dropping.
+// What cannot be delivered (UDP into a full spine) is counted, never
+// silently lost.
+package ingest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"log/slog"
+	"net/netip"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/samdrift/samdrift/internal/event"
+	"github.com/samdrift/samdrift/internal/sources"
+	"github.com/samdrift/samdrift/internal/spine"
+)
+
+// Sink takes batches; the spine is one.
+type Sink interface {
+	Publish(ctx context.Context, tenant, id string, batch []byte) error
+}
+
+// Pipeline is what receivers share: attribution, the sink, ids and counters.
+type Pipeline struct {
+	sink    Sink
+	sources *sources.Registry
+	log     *slog.Logger
+	prefix  string // unique per process, so event and batch ids never collide
+	seq     atomic.Uint64
+	events  *prometheus.CounterVec
+	errors  *prometheus.CounterVec
+	quarant prometheus.Counter
+	dropped *prometheus.CounterVec
+	waits   prometheus.Counter
+}
+
+// NewPipeline returns a Pipeline publishing to sink and registering its
+// counters in reg.
+func NewPipeline(sink Sink, src *sources.Registry, log *slog.Logger, reg prometheus.Registerer) *Pipeline {
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	p := &Pipeline{sink: sink, sources: src, log: log, prefix: hex.EncodeToString(b),
+		events: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "samdrift_ingest_events_total",
+			Help: "Events received, by protocol."}, []string{"protocol"}),
+		errors: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "samdrift_ingest_parse_errors_total",
+			Help: "Events kept raw because they could not be parsed, by protocol."}, []string{"protocol"}),
+		quarant: prometheus.NewCounter(prometheus.CounterOpts{Name: "samdrift_ingest_quarantined_total",
+			Help: "Events from senders that match no registered source."}),
+		dropped: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "samdrift_ingest_dropped_total",
+			Help: "Events that could not be delivered (UDP while the spine was full), by protocol."}, []string{"protocol"}),
+		waits: prometheus.NewCounter(prometheus.CounterOpts{Name: "samdrift_ingest_backpressure_waits_total",
+			Help: "Times a receiver waited because the spine was full."}),
+	}
+	if reg != nil {
+		for _, c := range []prometheus.Collector{p.events, p.errors, p.quarant, p.dropped, p.waits} {
+			_ = reg.Register(c)
+		}
+	}
+	return p
+}
+
+// nextID returns a new process-unique id.
+func (p *Pipeline) nextID() string {
+	return p.prefix + "-" + strconv.FormatUint(p.seq.Add(1), 36)
+}
+
+// Batcher collects one receiver's events per tenant and publishes them in
+// batches. It is not safe for concurrent use: one per connection.
+type Batcher struct {
+	p        *Pipeline
+	protocol string
+	max      int
+	pending  map[int64][]event.Event
+	count    int
+}
+
+// NewBatcher returns a Batcher for protocol that publishes at max events.
+func (p *Pipeline) NewBatcher(protocol string, max int) *Batcher {
+	return &Batcher{p: p, protocol: protocol, max: max, pending: map[int64][]event.Event{}}
+}
+
+// Add attributes e (sent from addr, with an ingest token if any) and adds
+// it; it publishes when the batch is full.
+func (b *Batcher) Add(ctx context.Context, e event.Event, addr netip.Addr, token string) error {
+	at := b.p.sources.Attribute(addr, e.Host, token)
+	e.Tenant, e.Source = at.Tenant, at.Source
+	e.ID = b.p.nextID()
+	b.p.events.WithLabelValues(b.protocol).Inc()
+	if e.ParseError != "" {
+		b.p.errors.WithLabelValues(b.protocol).Inc()
+	}
+	if at.Tenant == 0 {
+		b.p.quarant.Inc()
+	}
+	b.pending[e.Tenant] = append(b.pending[e.Tenant], e)
+	b.count++
+	if b.count >= b.max {
+		return b.Flush(ctx, true)
+	}
+	return nil
+}
+
+// Len is how many events wait to be published.
+func (b *Batcher) Len() int { return b.count }
+
+// Flush publishes what is pending. With wait, a full spine is retried until
+// it has room or ctx ends (backpressure); without, the events are counted
+// as dropped.
+func (b *Batcher) Flush(ctx context.Context, wait bool) error {
+	for tenant, evs := range b.pending {
+		data, err := event.EncodeBatch(evs)
+		if err != nil {
+			return err
+		}
+		id := b.p.nextID()
+		t := strconv.FormatInt(tenant, 10)
+		for delay := 50 * time.Millisecond; ; delay = min(delay*2, 2*time.Second) {
+			err = b.p.sink.Publish(ctx, t, id, data)
+			if !errors.Is(err, spine.ErrFull) {
+				break
+			}
+			if !wait {
+				b.p.dropped.WithLabelValues(b.protocol).Add(float64(len(evs)))
+				err = nil
+				break
+			}
+			b.p.waits.Inc()
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(delay):
+			}
+		}
+		if err != nil {
+			return err
+		}
+		delete(b.pending, tenant)
+	}
+	b.count = 0
+	return nil
+}

@@ -1,0 +1,196 @@
+package ingest
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/netip"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/samdrift/samdrift/internal/event"
+)
+
+// MaxMessage bounds one syslog message; longer ones are cut and marked.
+const MaxMessage = 64 << 10
+
+// flushEvery is how long events may wait in a batch before publishing.
+const flushEvery = 200 * time.Millisecond
+
+// ServeSyslogTCP accepts syslog over TCP on ln until ctx ends. Framing is
+// detected per connection (RFC 6587): a digit first means octet counting,
+// anything else newline-separated messages.
+func (p *Pipeline) ServeSyslogTCP(ctx context.Context, ln net.Listener) error {
+	go func() {
+		<-ctx.Done()
+		ln.Close()
+	}()
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	for {
+		conn, err := ln.Accept()
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			if ne, ok := err.(net.Error); ok && ne.Timeout() {
+				continue
+			}
+			return err
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			p.syslogConn(ctx, conn, "syslog-tcp")
+		}()
+	}
+}
+
+func remoteAddr(a net.Addr) netip.Addr {
+	if ap, err := netip.ParseAddrPort(a.String()); err == nil {
+		return ap.Addr().Unmap()
+	}
+	return netip.Addr{}
+}
+
+// syslogConn reads one connection until it closes or ctx ends.
+func (p *Pipeline) syslogConn(ctx context.Context, conn net.Conn, protocol string) {
+	defer conn.Close()
+	addr := remoteAddr(conn.RemoteAddr())
+	r := bufio.NewReaderSize(conn, 64<<10)
+	parser := event.NewParser(nil)
+	batch := p.NewBatcher(protocol, 500)
+	defer func() { _ = batch.Flush(context.WithoutCancel(ctx), true) }()
+	go func() {
+		<-ctx.Done()
+		_ = conn.SetReadDeadline(time.Now())
+	}()
+	octets := -1 // unknown until the first byte
+	for ctx.Err() == nil {
+		_ = conn.SetReadDeadline(time.Now().Add(flushEvery))
+		msg, err := readFrame(r, &octets)
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			if batch.Len() > 0 {
+				if err := batch.Flush(ctx, true); err != nil {
+					return
+				}
+			}
+			continue
+		}
+		if len(msg) > 0 {
+			e := parser.ParseSyslog(msg, time.Now().UTC(), addr.String())
+			if err := batch.Add(ctx, e, addr, ""); err != nil {
+				p.log.Warn("cannot publish events; closing connection", "remote", addr, "err", err)
+				return
+			}
+		}
+		if err != nil {
+			if !errors.Is(err, io.EOF) && ctx.Err() == nil {
+				p.log.Debug("syslog connection ended", "remote", addr, "err", err)
+			}
+			return
+		}
+	}
+}
+
+// readFrame reads one message. octets is -1 before the first frame, then 1
+// for octet counting or 0 for newline framing.
+func readFrame(r *bufio.Reader, octets *int) ([]byte, error) {
+	if *octets < 0 {
+		b, err := r.Peek(1)
+		if err != nil {
+			return nil, err
+		}
+		*octets = 0
+		if b[0] >= '1' && b[0] <= '9' {
+			*octets = 1
+		}
+	}
+	if *octets == 1 {
+		// "LEN SP MSG"
+		n := 0
+		for {
+			c, err := r.ReadByte()
+			if err != nil {
+				return nil, err
+			}
+			if c == ' ' {
+				break
+			}
+			if c < '0' || c > '9' || n > MaxMessage*16 {
+				return nil, errors.New("broken octet-counted frame")
+			}
+			n = n*10 + int(c-'0')
+		}
+		buf := make([]byte, min(n, MaxMessage))
+		if _, err := io.ReadFull(r, buf); err != nil {
+			return nil, err
+		}
+		if n > MaxMessage {
+			if _, err := r.Discard(n - MaxMessage); err != nil {
+				return buf, err
+			}
+		}
+		return buf, nil
+	}
+	line, err := r.ReadSlice('\n')
+	if errors.Is(err, bufio.ErrBufferFull) {
+		// A line longer than the buffer: keep its start, skip the rest.
+		out := append([]byte(nil), line...)
+		for errors.Is(err, bufio.ErrBufferFull) {
+			_, err = r.ReadSlice('\n')
+		}
+		return out, err
+	}
+	return append([]byte(nil), line...), err
+}
+
+// ServeSyslogUDP reads syslog datagrams from pc until ctx ends. UDP has no
+// backpressure: events that meet a full spine are counted as dropped.
+func (p *Pipeline) ServeSyslogUDP(ctx context.Context, pc net.PacketConn) error {
+	go func() {
+		<-ctx.Done()
+		pc.Close()
+	}()
+	parser := event.NewParser(nil)
+	batch := p.NewBatcher("syslog-udp", 500)
+	defer func() { _ = batch.Flush(context.WithoutCancel(ctx), false) }()
+	buf := make([]byte, 65536)
+	for {
+		_ = pc.SetReadDeadline(time.Now().Add(flushEvery))
+		n, from, err := pc.ReadFrom(buf)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			if errors.Is(err, os.ErrDeadlineExceeded) {
+				if batch.Len() > 0 {
+					_ = batch.Flush(ctx, false)
+				}
+				continue
+			}
+			return err
+		}
+		addr := remoteAddr(from)
+		e := parser.ParseSyslog(buf[:n], time.Now().UTC(), addr.String())
+		if batch.Len() >= 499 {
+			_ = batch.Flush(ctx, false)
+		}
+		_ = batch.Add(ctx, e, addr, "")
+	}
+}
+
+// ListenUDP opens a UDP socket with a large receive buffer.
+func ListenUDP(addr string) (net.PacketConn, error) {
+	pc, err := net.ListenPacket("udp", addr)
+	if err != nil {
+		return nil, err
+	}
+	if u, ok := pc.(*net.UDPConn); ok {
+		_ = u.SetReadBuffer(8 << 20)
+	}
+	return pc, nil
+}
