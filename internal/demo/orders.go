@@ -56,7 +56,10 @@ func LoadOrders(ctx context.Context, orgs *org.Service, cat *catalog.Store, ord 
 			continue // København gets the showcase below
 		}
 		// Each municipality has moved a different share, one service a month.
-		moved := (i*7)%len(basic) + 1
+		moved := (i*5)%9 + 1
+		if moved > len(basic) {
+			moved = len(basic)
+		}
 		if i%9 == 0 {
 			moved = 0
 		}
