@@ -3,6 +3,7 @@ package event
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -21,12 +22,47 @@ func ParseJSON(data []byte, received time.Time, sourceIP string) Event {
 	return e
 }
 
-// maxJSONFields bounds how many fields one object may add.
-const maxJSONFields = 512
+// maxFields bounds how many fields one event may have (work per event
+// stays bounded whatever a sender sends).
+const maxFields = 512
+
+// maxDepth bounds JSON nesting; deeper documents are kept raw.
+const maxDepth = 64
+
+// tooDeep reports whether data nests objects or arrays deeper than maxDepth.
+func tooDeep(data []byte) bool {
+	depth, inString, escaped := 0, false, false
+	for _, c := range data {
+		switch {
+		case inString:
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+		case c == '"':
+			inString = true
+		case c == '{' || c == '[':
+			depth++
+			if depth > maxDepth {
+				return true
+			}
+		case c == '}' || c == ']':
+			depth--
+		}
+	}
+	return false
+}
 
 // mergeJSON flattens a JSON object into e's fields (dotted keys) and maps
 // the well-known shapes to ECS names.
 func mergeJSON(e *Event, data []byte) error {
+	if tooDeep(data) {
+		return fmt.Errorf("nested deeper than %d levels", maxDepth)
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	var obj map[string]any
@@ -35,8 +71,8 @@ func mergeJSON(e *Event, data []byte) error {
 	}
 	flat := make([]Field, 0, 32)
 	flatten("", obj, &flat)
-	if len(flat) > maxJSONFields {
-		flat = flat[:maxJSONFields]
+	if len(flat) > maxFields {
+		flat = flat[:maxFields]
 		e.ParseError = "more than 512 fields; the rest are kept in raw only"
 		e.Raw = string(data)
 	}

@@ -78,6 +78,11 @@ var transports = map[string]string{"6": "tcp", "17": "udp", "1": "icmp", "58": "
 // applyKV stores key=value pairs under ECS names where known and under
 // "labels.<key>" otherwise.
 func applyKV(e *Event, kv []Field) {
+	if len(kv) > maxFields {
+		kv = kv[:maxFields]
+		e.ParseError = "more than 512 fields; the rest are kept in raw only"
+		e.Raw = e.Message
+	}
 	for _, f := range kv {
 		if ecs, ok := kvECS[f.Key]; ok {
 			v := f.Value

@@ -276,6 +276,7 @@ func (s *Server) uiRoutes() {
 	s.page("GET /audit", s.auditPage)
 	s.catalogRoutes()
 	s.orderRoutes()
+	s.eventRoutes()
 	s.page("GET /account", s.accountPage)
 	s.page("POST /account/password", s.accountPassword)
 	s.page("POST /account/tokens", s.accountCreateToken)
