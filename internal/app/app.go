@@ -167,6 +167,7 @@ func (a *App) Serve(ctx context.Context, o ServeOptions) error {
 		stopEvents()
 		ep.stop()
 	}()
+	srv.Mount("POST /ingest/v1/events", ep.pipeline.HTTPEvents())
 	ln, err := net.Listen("tcp", o.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("cannot listen on %s (--http): %w", o.HTTPAddr, err)

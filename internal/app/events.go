@@ -28,8 +28,9 @@ type EventOptions struct {
 
 // eventPath is the running event path.
 type eventPath struct {
-	spine *spine.Spine
-	wg    sync.WaitGroup
+	spine    *spine.Spine
+	pipeline *ingest.Pipeline
+	wg       sync.WaitGroup
 }
 
 // startEvents opens the spine, starts the store consumer and the receivers.
@@ -83,6 +84,7 @@ func (a *App) startEvents(ctx context.Context, o EventOptions, log *slog.Logger,
 		}
 	}()
 	p := ingest.NewPipeline(sp, a.Sources, log, reg)
+	ep.pipeline = p
 	if o.SyslogTCP != "" {
 		ln, err := net.Listen("tcp", o.SyslogTCP)
 		if err != nil {

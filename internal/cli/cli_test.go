@@ -2,6 +2,7 @@ package cli_test
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -432,6 +433,60 @@ func TestSyslogEndToEnd(t *testing.T) {
 	if n := search(cph, "web1.frederiksberg.local"); n != 0 {
 		t.Errorf("København sees Frederiksberg's event")
 	}
+	// HTTP JSON lines with Frederiksberg's ingest token, sent by curl and gzipped by Go.
+	code, out, errb := run(t, "", "sources", "add", "--data", dir, "--org", "147", "--token", "--name", "frb-beats")
+	if code != 0 {
+		t.Fatalf("sources add --token = %d %q", code, errb)
+	}
+	f := strings.Fields(out)
+	ingestToken := f[len(f)-1]
+	if code, _, errb := run(t, "a long enough password\n", "user", "add", "--data", dir, "--username", "it-frb", "--org", "147", "--role", "kommune-it", "--password-stdin"); code != 0 {
+		t.Fatalf("user add = %d %q", code, errb)
+	}
+	lines := `{"@timestamp":"` + time.Now().UTC().Format(time.RFC3339) + `","host":{"name":"ws9"},"winlog":{"channel":"Security","event_id":4688,"event_data":{"CommandLine":"cmd.exe /c whoami","NewProcessName":"C:\\Windows\\System32\\cmd.exe"}},"message":"A new process has been created."}` + "\n" +
+		`{"message":"plain json line","level":"warning"}` + "\n"
+	if curl, err := exec.LookPath("curl"); err == nil {
+		out, err := exec.Command(curl, "-sS", "-X", "POST", "-H", "Authorization: Bearer "+ingestToken, "--data-binary", lines,
+			"http://"+addr+"/ingest/v1/events").CombinedOutput()
+		if err != nil || !strings.Contains(string(out), `"accepted":2`) {
+			t.Errorf("curl ingest = %v %s", err, out)
+		}
+	} else {
+		t.Log("curl not installed; sending with Go only")
+	}
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write([]byte(lines))
+	zw.Close()
+	req, _ := http.NewRequest("POST", "http://"+addr+"/ingest/v1/events", &gz)
+	req.Header.Set("Authorization", "Bearer "+ingestToken)
+	req.Header.Set("Content-Encoding", "gzip")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(body), `"accepted":2`) {
+		t.Errorf("gzip ingest = %d %s", resp.StatusCode, body)
+	}
+	req, _ = http.NewRequest("POST", "http://"+addr+"/ingest/v1/events", strings.NewReader(lines))
+	req.Header.Set("Authorization", "Bearer sdi_wrong")
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 401 {
+		t.Errorf("ingest with a wrong token = %v %v; want 401", resp.StatusCode, err)
+	}
+	frb := token("it-frb")
+	deadline = time.Now().Add(20 * time.Second)
+	for search(frb, "winlog.channel:Security") < 1 && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+	}
+	if n := search(frb, "process.command_line:\"cmd.exe /c whoami\""); n < 1 {
+		t.Errorf("Frederiksberg finds %d of its Windows events; want at least 1", n)
+	}
+	if n := search(cph, "winlog.channel:Security"); n != 0 {
+		t.Errorf("København sees %d of Frederiksberg's Windows events", n)
+	}
+
 	// Frederiksberg's host name pattern wins over the address only when no
 	// address range matches; here 127.0.0.1 is København's, so the event is
 	// København's too. The SOC sees all three either way.

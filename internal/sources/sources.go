@@ -46,8 +46,9 @@ type Source struct {
 
 // Registry stores sources and attributes events.
 type Registry struct {
-	db      *store.DB
-	matcher atomic.Pointer[matcher]
+	db         *store.DB
+	matcher    atomic.Pointer[matcher]
+	lastReload atomic.Int64 // Unix nanoseconds
 }
 
 // New returns a Registry over db; call Reload before attributing.
@@ -112,8 +113,16 @@ func (r *Registry) Attribute(addr netip.Addr, host, token string) Attribution {
 	return Attribution{Source: "unregistered"}
 }
 
-// TokenKnown reports whether token belongs to a registered source.
-func (r *Registry) TokenKnown(token string) bool {
+// TokenKnown reports whether token belongs to a registered source. An
+// unknown token makes it reload the sources (at most once a second), so a
+// token registered by another process works at once.
+func (r *Registry) TokenKnown(ctx context.Context, token string) bool {
+	if _, ok := r.matcher.Load().tokens[hashToken(token)]; ok {
+		return true
+	}
+	if time.Since(time.Unix(0, r.lastReload.Load())) < time.Second || r.Reload(ctx) != nil {
+		return false
+	}
 	_, ok := r.matcher.Load().tokens[hashToken(token)]
 	return ok
 }
@@ -151,6 +160,7 @@ func (r *Registry) Reload(ctx context.Context) error {
 	if err := rows.Err(); err != nil {
 		return errs.Wrap(err, "cannot load log sources")
 	}
+	r.lastReload.Store(time.Now().UnixNano())
 	sort.Slice(m.prefixes, func(i, j int) bool { return m.prefixes[i].p.Bits() > m.prefixes[j].p.Bits() })
 	sort.SliceStable(m.patterns, func(i, j int) bool { return len(m.patterns[i].pattern) > len(m.patterns[j].pattern) })
 	r.matcher.Store(m)

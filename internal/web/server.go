@@ -130,6 +130,12 @@ func (s *Server) Handler() http.Handler {
 	return h
 }
 
+// Mount adds a handler served beside the API and UI (the ingest
+// endpoints), before the server starts. Requests to it pass the same
+// logging, metrics and security headers but no session or CSRF checks:
+// ingest authenticates with its own tokens.
+func (s *Server) Mount(pattern string, h http.Handler) { s.mux.Handle(pattern, h) }
+
 // APIRoutes returns "METHOD /path" for every API route, as registered.
 func (s *Server) APIRoutes() []string { return append([]string(nil), s.apiRoutes...) }
 

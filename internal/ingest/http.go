@@ -1,0 +1,117 @@
+package ingest
+
+import (
+	"bufio"
+	"compress/gzip"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/samdrift/samdrift/internal/event"
+	"github.com/samdrift/samdrift/internal/spine"
+)
+
+// MaxHTTPBody bounds one ingest request (after decompression).
+const MaxHTTPBody = 16 << 20
+
+// HTTPEvents serves POST /ingest/v1/events: a body of JSON lines (one event
+// object a line, gzip allowed), attributed by the ingest token in
+// "Authorization: Bearer sdi_…" or else by the sender's address. It answers
+// only after the spine has the events; a full spine gets 429 with
+// Retry-After, so the sender retries instead of losing anything.
+func (p *Pipeline) HTTPEvents() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		token := ""
+		if h := r.Header.Get("Authorization"); h != "" {
+			scheme, t, _ := strings.Cut(h, " ")
+			if !strings.EqualFold(scheme, "Bearer") || !p.sources.TokenKnown(r.Context(), strings.TrimSpace(t)) {
+				httpProblem(w, http.StatusUnauthorized, "the ingest token is unknown; register one with `samdrift sources add --token`")
+				return
+			}
+			token = strings.TrimSpace(t)
+		}
+		var body io.Reader = http.MaxBytesReader(w, r.Body, MaxHTTPBody)
+		if strings.EqualFold(r.Header.Get("Content-Encoding"), "gzip") {
+			gz, err := gzip.NewReader(body)
+			if err != nil {
+				httpProblem(w, http.StatusBadRequest, "the body is not gzip: "+err.Error())
+				return
+			}
+			defer gz.Close()
+			body = io.LimitReader(gz, MaxHTTPBody+1)
+		}
+		addr := netip.Addr{}
+		if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+			addr, _ = netip.ParseAddr(host)
+		}
+		batch := p.NewBatcher("http", 1<<30) // flushed once, below
+		sc := bufio.NewScanner(body)
+		sc.Buffer(make([]byte, 64<<10), 1<<20)
+		n, bad := 0, 0
+		now := time.Now().UTC()
+		for sc.Scan() {
+			line := sc.Bytes()
+			if len(strings.TrimSpace(string(line))) == 0 {
+				continue
+			}
+			e := event.ParseJSON(line, now, addr.String())
+			if e.ParseError != "" {
+				bad++
+			}
+			if err := batch.Add(r.Context(), e, addr, token); err != nil {
+				httpProblem(w, http.StatusServiceUnavailable, "cannot queue events: "+err.Error())
+				return
+			}
+			n++
+		}
+		if err := sc.Err(); err != nil {
+			var tooBig *http.MaxBytesError
+			if errors.As(err, &tooBig) {
+				httpProblem(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("the body is larger than %d bytes; send smaller requests", MaxHTTPBody))
+				return
+			}
+			httpProblem(w, http.StatusBadRequest, fmt.Sprintf("cannot read line %d: %v (lines may be at most 1 MiB)", n+1, err))
+			return
+		}
+		if err := batch.publish(r.Context()); err != nil {
+			if errors.Is(err, spine.ErrFull) {
+				w.Header().Set("Retry-After", "1")
+				httpProblem(w, http.StatusTooManyRequests, "the event spine is full; retry in a second")
+				return
+			}
+			httpProblem(w, http.StatusServiceUnavailable, "cannot queue events: "+err.Error())
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"accepted":%d,"parse_errors":%d}`+"\n", n, bad)
+	})
+}
+
+func httpProblem(w http.ResponseWriter, status int, detail string) {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(status)
+	fmt.Fprintf(w, `{"type":"about:blank","title":%q,"status":%d,"detail":%q}`+"\n", http.StatusText(status), status, detail)
+}
+
+// publish publishes what is pending once, returning spine.ErrFull instead of
+// waiting (for senders that can retry).
+func (b *Batcher) publish(ctx context.Context) error {
+	for tenant, evs := range b.pending {
+		data, err := event.EncodeBatch(evs)
+		if err != nil {
+			return err
+		}
+		if err := b.p.sink.Publish(ctx, fmt.Sprint(tenant), b.p.nextID(), data); err != nil {
+			return err
+		}
+		delete(b.pending, tenant)
+	}
+	b.count = 0
+	return nil
+}
