@@ -187,19 +187,6 @@ func (s *Store) parsed(version, content string) (*Catalog, error) {
 	return c, nil
 }
 
-// Source returns the YAML source of version v as published.
-func (s *Store) Source(ctx context.Context, sc access.Scope, v string) ([]byte, error) {
-	if err := mayRead(sc); err != nil {
-		return nil, err
-	}
-	var src string
-	err := s.db.Reader().QueryRowContext(ctx, `SELECT source FROM catalog_versions WHERE version = $1`, v).Scan(&src)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, errs.E(errs.NotFound, "no catalog version %q", v)
-	}
-	return []byte(src), errs.Wrap(err, "cannot load catalog version %q", v)
-}
-
 // Compare returns the changes from version a to version b.
 func (s *Store) Compare(ctx context.Context, sc access.Scope, a, b string) ([]Change, error) {
 	ca, _, err := s.Get(ctx, sc, a)

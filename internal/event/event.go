@@ -8,7 +8,6 @@
 package event
 
 import (
-	"sort"
 	"time"
 )
 
@@ -99,11 +98,6 @@ func (e *Event) SetDefault(key, value string) {
 	if value != "" && !e.Has(key) {
 		e.Fields = append(e.Fields, Field{Key: key, Value: value})
 	}
-}
-
-// SortFields orders the fields by key (for stable output and tests).
-func (e *Event) SortFields() {
-	sort.Slice(e.Fields, func(i, j int) bool { return e.Fields[i].Key < e.Fields[j].Key })
 }
 
 // SeverityName returns the syslog name of severity s.

@@ -427,13 +427,14 @@ type Span struct {
 	To             time.Time
 }
 
-// Spans returns every subscription that has been active, for reports that
-// aggregate across municipalities (the consolidation overview). Callers
-// must filter per-municipality detail by scope themselves; aggregates are
-// public to signed-in users.
-func (s *Service) Spans(ctx context.Context) ([]Span, error) {
+// Spans returns every subscription that has been active, of one
+// municipality (or of all with municipality 0), for reports that aggregate
+// across municipalities (the consolidation overview). Callers must filter
+// per-municipality detail by scope themselves; aggregates are public to
+// signed-in users.
+func (s *Service) Spans(ctx context.Context, municipality int64) ([]Span, error) {
 	rows, err := s.db.Reader().QueryContext(ctx, `SELECT id, municipality_id, unit_id, service_id, level_id, activated_at, terminated_at
-		FROM orders WHERE activated_at IS NOT NULL ORDER BY activated_at`)
+		FROM orders WHERE activated_at IS NOT NULL AND ($1 = 0 OR municipality_id = $1) ORDER BY activated_at`, municipality)
 	if err != nil {
 		return nil, errs.Wrap(err, "cannot list subscriptions")
 	}

@@ -316,10 +316,3 @@ func (s *Service) SetOwners(ctx context.Context, sc access.Scope, unit string, m
 			Before: map[string]any{"owners": before}, After: map[string]any{"owners": after}})
 	})
 }
-
-// Count returns how many organisations exist (0 on a new database).
-func (s *Service) Count(ctx context.Context) (int, error) {
-	var n int
-	err := s.db.Reader().QueryRowContext(ctx, `SELECT COUNT(*) FROM organizations`).Scan(&n)
-	return n, errs.Wrap(err, "cannot count organisations")
-}

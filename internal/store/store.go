@@ -213,20 +213,6 @@ func IsUniqueViolation(err error) bool {
 	return false
 }
 
-// IsForeignKeyViolation reports whether err is a foreign-key violation on
-// either dialect.
-func IsForeignKeyViolation(err error) bool {
-	var pg *pgconn.PgError
-	if errors.As(err, &pg) {
-		return pg.Code == "23503"
-	}
-	var se *sqlite.Error
-	if errors.As(err, &se) {
-		return se.Code() == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY
-	}
-	return false
-}
-
 // Now returns the current time as stored: UTC, truncated to microseconds (the
 // precision both dialects keep), so that a value read back equals the value
 // written.

@@ -157,7 +157,7 @@ func (s *Service) Plan(ctx context.Context, sc access.Scope, municipality int64)
 
 // running maps service → a running subscription of municipality.
 func (s *Service) running(ctx context.Context, municipality int64) (map[string]int64, error) {
-	spans, err := s.ord.Spans(ctx)
+	spans, err := s.ord.Spans(ctx, municipality)
 	if err != nil {
 		return nil, err
 	}
@@ -336,7 +336,7 @@ func (s *Service) Overview(ctx context.Context, sc access.Scope, months int) (Ov
 		ms = append(ms, m)
 	}
 	rows.Close()
-	spans, err := s.ord.Spans(ctx)
+	spans, err := s.ord.Spans(ctx, 0)
 	if err != nil {
 		return Overview{}, err
 	}
