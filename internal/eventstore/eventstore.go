@@ -172,54 +172,47 @@ func (s *Store) ensurePartitions(ctx context.Context, events []event.Event) erro
 	return nil
 }
 
-// FieldFilter matches events whose field Key equals Value (ignoring case).
-type FieldFilter struct {
-	Key, Value string
-}
-
 // Query is a search.
 type Query struct {
 	From, To time.Time // required; To is exclusive
 	Tenants  []int64   // narrow to these tenants (still within scope)
-	Fields   []FieldFilter
-	Text     string // substring of the message, ignoring case
-	Limit    int    // default 100, at most 1000
-	Cursor   string // Next of the previous page
+	// Q is a query in the query language (see query.go); empty matches all.
+	Q      string
+	Limit  int    // default 100, at most 1000
+	Cursor string // Next of the previous page
 }
+
+// TotalCap is where counting stops: a search reports "at least TotalCap"
+// rather than scanning millions of rows to count them.
+const TotalCap = 10000
 
 // Result is one page of events, newest first.
 type Result struct {
 	Items []event.Event `json:"items"`
-	Total int           `json:"total"`
-	Next  *string       `json:"next"`
+	// Total is the number of matching events, or TotalCap when there are
+	// at least that many (TotalExact false).
+	Total      int     `json:"total"`
+	TotalExact bool    `json:"total_exact"`
+	Next       *string `json:"next"`
 }
 
 func likeEscape(s string) string {
 	return strings.NewReplacer("!", "!!", "%", "!%", "_", "!_").Replace(s)
 }
 
-// Search returns events matching q that sc may see: its own tenants'
-// events, a unit its supplied municipalities', the SOC and CERT all
-// (including the quarantine).
-func (s *Store) Search(ctx context.Context, sc access.Scope, q Query) (Result, error) {
+// where builds the condition for q within sc's reach.
+func (s *Store) where(sc access.Scope, q Query, a *store.Args) (string, error) {
 	if sc.UserID == 0 && !sc.IsSystem() {
-		return Result{}, errs.E(errs.Unauthorized, "log in first")
+		return "", errs.E(errs.Unauthorized, "log in first")
 	}
 	if q.From.IsZero() || q.To.IsZero() || !q.From.Before(q.To) {
-		return Result{}, errs.Field("from", "give a time range with from before to")
+		return "", errs.Field("from", "give a time range with from before to")
 	}
-	if q.Limit == 0 {
-		q.Limit = 100
+	n, err := parseQuery(q.Q)
+	if err != nil {
+		return "", err
 	}
-	if q.Limit < 1 || q.Limit > 1000 {
-		return Result{}, errs.Field("limit", "limit must be 1–1000")
-	}
-	like := "LIKE"
-	if s.db.Dialect() == store.Postgres {
-		like = "ILIKE"
-	}
-	var a store.Args
-	where := []string{sc.SecurityPredicate("tenant", &a), "ts >= " + a.Add(q.From.UnixMicro()), "ts < " + a.Add(q.To.UnixMicro())}
+	where := []string{sc.SecurityPredicate("tenant", a), "ts >= " + a.Add(q.From.UnixMicro()), "ts < " + a.Add(q.To.UnixMicro())}
 	if len(q.Tenants) > 0 {
 		ps := make([]string, len(q.Tenants))
 		for i, t := range q.Tenants {
@@ -227,17 +220,54 @@ func (s *Store) Search(ctx context.Context, sc access.Scope, q Query) (Result, e
 		}
 		where = append(where, "tenant IN ("+strings.Join(ps, ",")+")")
 	}
-	for _, f := range q.Fields {
-		where = append(where, "fields "+like+" "+a.Add("%|"+likeEscape(packer.Replace(f.Key)+"="+packer.Replace(f.Value))+"|%")+" ESCAPE '!'")
+	if n != nil {
+		c := compiler{a: a, like: "LIKE"}
+		if s.db.Dialect() == store.Postgres {
+			c.like = "ILIKE"
+		}
+		cond, err := c.cond(n)
+		if err != nil {
+			return "", err
+		}
+		where = append(where, cond)
 	}
-	if q.Text != "" {
-		where = append(where, "message "+like+" "+a.Add("%"+likeEscape(q.Text)+"%")+" ESCAPE '!'")
+	return strings.Join(where, " AND "), nil
+}
+
+// CheckQuery reports whether q parses and compiles, with the position of
+// the first problem.
+func (s *Store) CheckQuery(q string) error {
+	n, err := parseQuery(q)
+	if err != nil || n == nil {
+		return err
 	}
-	cond := strings.Join(where, " AND ")
+	c := compiler{a: &store.Args{}, like: "LIKE"}
+	_, err = c.cond(n)
+	return err
+}
+
+// Search returns events matching q that sc may see: its own tenants'
+// events, a unit its supplied municipalities', the SOC and CERT all
+// (including the quarantine).
+func (s *Store) Search(ctx context.Context, sc access.Scope, q Query) (Result, error) {
+	if q.Limit == 0 {
+		q.Limit = 100
+	}
+	if q.Limit < 1 || q.Limit > 1000 {
+		return Result{}, errs.Field("limit", "limit must be 1–1000")
+	}
+	var a store.Args
+	cond, err := s.where(sc, q, &a)
+	if err != nil {
+		return Result{}, err
+	}
 	var res Result
-	if err := s.db.Reader().QueryRowContext(ctx, `SELECT COUNT(*) FROM events WHERE `+cond, a.Values()...).Scan(&res.Total); err != nil {
+	if err := s.db.Reader().QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM events WHERE `+cond+` LIMIT `+strconv.Itoa(TotalCap+1)+`) c`,
+		a.Values()...).Scan(&res.Total); err != nil {
 		return Result{}, errs.Wrap(err, "cannot count events")
 	}
+	res.TotalExact = res.Total <= TotalCap
+	res.Total = min(res.Total, TotalCap)
 	if q.Cursor != "" {
 		ts, id, err := decodeCursor(q.Cursor)
 		if err != nil {
@@ -253,15 +283,10 @@ func (s *Store) Search(ctx context.Context, sc access.Scope, q Query) (Result, e
 	defer rows.Close()
 	res.Items = []event.Event{}
 	for rows.Next() {
-		var e event.Event
-		var ts, rec int64
-		var fields string
-		if err := rows.Scan(&e.ID, &e.Tenant, &ts, &rec, &e.Host, &e.App, &e.Severity, &e.SourceIP, &e.Format, &e.Product, &e.Message,
-			&fields, &e.Raw, &e.ParseError); err != nil {
-			return Result{}, errs.Wrap(err, "cannot read event")
+		e, err := scanEvent(rows)
+		if err != nil {
+			return Result{}, err
 		}
-		e.Time, e.Received = time.UnixMicro(ts).UTC(), time.UnixMicro(rec).UTC()
-		e.Fields = UnpackFields(fields)
 		res.Items = append(res.Items, e)
 	}
 	if err := rows.Err(); err != nil {
@@ -349,4 +374,47 @@ func partitionDay(name string) (int64, bool) {
 		return d, err == nil
 	}
 	return 0, false
+}
+
+// Each calls fn for every event matching q that sc may see, newest first,
+// in one streaming query (q.Limit, when set, bounds how many; q.Cursor is
+// ignored). It stops at fn's first error and returns it.
+func (s *Store) Each(ctx context.Context, sc access.Scope, q Query, fn func(event.Event) error) error {
+	var a store.Args
+	cond, err := s.where(sc, q, &a)
+	if err != nil {
+		return err
+	}
+	limit := ""
+	if q.Limit > 0 {
+		limit = " LIMIT " + strconv.Itoa(q.Limit)
+	}
+	rows, err := s.db.Reader().QueryContext(ctx, `SELECT `+columns+` FROM events WHERE `+cond+` ORDER BY ts DESC, id DESC`+limit, a.Values()...)
+	if err != nil {
+		return errs.Wrap(err, "cannot search events")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		e, err := scanEvent(rows)
+		if err != nil {
+			return err
+		}
+		if err := fn(e); err != nil {
+			return err
+		}
+	}
+	return errs.Wrap(rows.Err(), "cannot search events")
+}
+
+func scanEvent(rows *sql.Rows) (event.Event, error) {
+	var e event.Event
+	var ts, rec int64
+	var fields string
+	if err := rows.Scan(&e.ID, &e.Tenant, &ts, &rec, &e.Host, &e.App, &e.Severity, &e.SourceIP, &e.Format, &e.Product, &e.Message,
+		&fields, &e.Raw, &e.ParseError); err != nil {
+		return e, errs.Wrap(err, "cannot read event")
+	}
+	e.Time, e.Received = time.UnixMicro(ts).UTC(), time.UnixMicro(rec).UTC()
+	e.Fields = UnpackFields(fields)
+	return e, nil
 }

@@ -75,7 +75,7 @@ func BenchmarkSearchTenantField(b *testing.B) {
 		}
 		sc := access.System("bench")
 		q := eventstore.Query{From: now.Add(-time.Hour), To: now.Add(time.Hour), Tenants: []int64{1004},
-			Fields: []eventstore.FieldFilter{{Key: "user.name", Value: "user4"}}, Limit: 100}
+			Q: "user.name:user4", Limit: 100}
 		b.ResetTimer()
 		for i := 0; i < b.N; i++ {
 			r, err := es.Search(context.Background(), sc, q)

@@ -74,13 +74,13 @@ func TestAppendSearchScoped(t *testing.T) {
 			t.Errorf("the SOC sees %d events of %v; want all 6 including the quarantine", n, ts)
 		}
 		soc := e.Scope(t, "demo-soc-analyst")
-		if n, _ := count(soc, eventstore.Query{From: q.From, To: q.To, Fields: []eventstore.FieldFilter{{Key: "user.name", Value: "user4"}}}); n != 1 {
+		if n, _ := count(soc, eventstore.Query{From: q.From, To: q.To, Q: "user.name:user4"}); n != 1 {
 			t.Errorf("field filter (ignoring case) found %d; want 1", n)
 		}
-		if n, _ := count(soc, eventstore.Query{From: q.From, To: q.To, Fields: []eventstore.FieldFilter{{Key: "user.name", Value: "user"}}}); n != 0 {
+		if n, _ := count(soc, eventstore.Query{From: q.From, To: q.To, Q: "user.name:user"}); n != 0 {
 			t.Errorf("a field filter must match the whole value; found %d", n)
 		}
-		if n, _ := count(soc, eventstore.Query{From: q.From, To: q.To, Text: "PASSWORD FOR USER5"}); n != 1 {
+		if n, _ := count(soc, eventstore.Query{From: q.From, To: q.To, Q: `"PASSWORD FOR USER5"`}); n != 1 {
 			t.Errorf("text search found %d; want 1", n)
 		}
 		// Paging: two at a time, newest first, no repeats.

@@ -1,11 +1,15 @@
 package web
 
 import (
+	"encoding/csv"
+	"encoding/json"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/samdrift/samdrift/internal/errs"
+	"github.com/samdrift/samdrift/internal/event"
 	"github.com/samdrift/samdrift/internal/eventstore"
 	"github.com/samdrift/samdrift/internal/sources"
 )
@@ -50,77 +54,149 @@ func (s *Server) apiCreateSource(w http.ResponseWriter, r *http.Request, c *call
 	return nil
 }
 
-// parseEventQuery reads the subset of the query language implemented so
-// far: whitespace-separated terms, field:value (exact, ignoring case;
-// quotes allowed) and free words (a substring of the message).
-func parseEventQuery(q string) ([]eventstore.FieldFilter, string, error) {
-	var fields []eventstore.FieldFilter
-	var words []string
-	i := 0
-	for i < len(q) {
-		for i < len(q) && q[i] == ' ' {
-			i++
-		}
-		if i >= len(q) {
-			break
-		}
-		start := i
-		inQuote := false
-		for i < len(q) && (inQuote || q[i] != ' ') {
-			if q[i] == '"' {
-				inQuote = !inQuote
-			}
-			i++
-		}
-		if inQuote {
-			return nil, "", errs.Field("q", "unclosed quote starting at position %d", start+1)
-		}
-		term := q[start:i]
-		if k, v, ok := strings.Cut(term, ":"); ok && k != "" && !strings.HasPrefix(term, `"`) {
-			if v == "" {
-				return nil, "", errs.Field("q", "no value after %q at position %d", k+":", start+1)
-			}
-			fields = append(fields, eventstore.FieldFilter{Key: k, Value: strings.Trim(v, `"`)})
-			continue
-		}
-		words = append(words, strings.Trim(term, `"`))
-	}
-	return fields, strings.Join(words, " "), nil
-}
-
-func (s *Server) apiSearchEvents(w http.ResponseWriter, r *http.Request, c *caller) error {
+// eventQuery reads q, from, to and tenant from a request. The default
+// window is the last 24 hours, reaching a little into the future (senders'
+// clocks run ahead).
+func eventQuery(r *http.Request) (eventstore.Query, error) {
 	q := r.URL.Query()
-	// The default window reaches a little into the future: senders' clocks
-	// run ahead.
 	to := time.Now().Add(5 * time.Minute)
 	from := to.Add(-24 * time.Hour)
 	var err error
 	if v := q.Get("from"); v != "" {
 		if from, err = time.Parse(time.RFC3339, v); err != nil {
-			return errs.Field("from", "want an RFC 3339 time such as 2026-11-29T08:00:00Z, got %q", v)
+			return eventstore.Query{}, errs.Field("from", "want an RFC 3339 time such as 2026-11-29T08:00:00Z, got %q", v)
 		}
 	}
 	if v := q.Get("to"); v != "" {
 		if to, err = time.Parse(time.RFC3339, v); err != nil {
-			return errs.Field("to", "want an RFC 3339 time such as 2026-11-29T09:00:00Z, got %q", v)
+			return eventstore.Query{}, errs.Field("to", "want an RFC 3339 time such as 2026-11-29T09:00:00Z, got %q", v)
 		}
 	}
-	fields, text, err := parseEventQuery(q.Get("q"))
+	return eventstore.Query{From: from, To: to, Q: q.Get("q"), Cursor: q.Get("cursor")}, nil
+}
+
+func (s *Server) apiSearchEvents(w http.ResponseWriter, r *http.Request, c *caller) error {
+	eq, err := eventQuery(r)
 	if err != nil {
 		return err
 	}
-	limit := 100
-	if v := q.Get("limit"); v != "" {
+	if r.URL.Query().Get("limit") != "" {
 		l, _, perr := paging(r)
 		if perr != nil {
 			return perr
 		}
-		limit = l
+		eq.Limit = l
 	}
-	res, err := s.ev.Search(r.Context(), c.scope, eventstore.Query{From: from, To: to, Fields: fields, Text: text, Limit: limit, Cursor: q.Get("cursor")})
+	res, err := s.ev.Search(r.Context(), c.scope, eq)
 	if err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, res)
 	return nil
+}
+
+// HistogramResponse is the body of GET /api/v1/events/histogram.
+type HistogramResponse struct {
+	Width   string              `json:"width"` // bucket width as a Go duration
+	Buckets []eventstore.Bucket `json:"buckets"`
+}
+
+func (s *Server) apiEventHistogram(w http.ResponseWriter, r *http.Request, c *caller) error {
+	eq, err := eventQuery(r)
+	if err != nil {
+		return err
+	}
+	n := 60
+	if v := r.URL.Query().Get("buckets"); v != "" {
+		if n, err = strconv.Atoi(v); err != nil {
+			return errs.Field("buckets", "buckets must be a whole number 1–500")
+		}
+	}
+	b, width, err := s.ev.Histogram(r.Context(), c.scope, eq, n)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, HistogramResponse{Width: width.String(), Buckets: b})
+	return nil
+}
+
+// FacetsResponse is the body of GET /api/v1/events/facets.
+type FacetsResponse struct {
+	Sampled int                `json:"sampled"`
+	Facets  []eventstore.Facet `json:"facets"`
+}
+
+func (s *Server) apiEventFacets(w http.ResponseWriter, r *http.Request, c *caller) error {
+	eq, err := eventQuery(r)
+	if err != nil {
+		return err
+	}
+	f, n, err := s.ev.Facets(r.Context(), c.scope, eq, 12, 10)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, FacetsResponse{Sampled: n, Facets: f})
+	return nil
+}
+
+// ExportMax bounds one export; narrow the query or the window for more.
+const ExportMax = 100000
+
+func (s *Server) apiExportEvents(w http.ResponseWriter, r *http.Request, c *caller) error {
+	eq, err := eventQuery(r)
+	if err != nil {
+		return err
+	}
+	format := r.URL.Query().Get("format")
+	if format == "" {
+		format = "ndjson"
+	}
+	if format != "ndjson" && format != "csv" {
+		return errs.Field("format", "format is ndjson or csv")
+	}
+	// Check the query before the first byte is written.
+	if err := s.ev.CheckQuery(eq.Q); err != nil {
+		return err
+	}
+	eq.Limit = ExportMax
+	name := "samdrift-events-" + time.Now().UTC().Format("20060102T150405Z")
+	var write func(e event.Event) error
+	if format == "csv" {
+		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+		w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.csv"`)
+		cw := csv.NewWriter(w)
+		defer cw.Flush()
+		_ = cw.Write([]string{"time", "tenant", "host", "app", "severity", "message", "fields", "sender", "source", "id"})
+		write = func(e event.Event) error {
+			fs := make([]string, len(e.Fields))
+			for i, f := range e.Fields {
+				fs[i] = f.Key + "=" + f.Value
+			}
+			return cw.Write([]string{e.Time.Format(time.RFC3339Nano), strconv.FormatInt(e.Tenant, 10), e.Host, e.App,
+				strconv.Itoa(e.Severity), csvSafe(e.Message), csvSafe(strings.Join(fs, " ")), e.SourceIP, e.Source, e.ID})
+		}
+	} else {
+		w.Header().Set("Content-Type", "application/x-ndjson")
+		w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.ndjson"`)
+		enc := json.NewEncoder(w)
+		write = func(e event.Event) error { return enc.Encode(e) }
+	}
+	sent := 0
+	err = s.ev.Each(r.Context(), c.scope, eq, func(e event.Event) error {
+		sent++
+		return write(e)
+	})
+	if err != nil {
+		// The header is out; all that is left is to log it.
+		s.log.Warn("event export ended early", "err", err, "sent", sent)
+	}
+	return nil
+}
+
+// csvSafe keeps a spreadsheet from reading a cell as a formula.
+func csvSafe(v string) string {
+	if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
+		return "'" + v
+	}
+	return v
 }

@@ -33,7 +33,14 @@ func TestUIEventSearchScoped(t *testing.T) {
 			t.Errorf("København's search page = %d, own event shown %v, Frederiksberg's shown %v", r.StatusCode,
 				strings.Contains(page, "kk-secret-login"), strings.Contains(page, "frb-secret-login"))
 		}
-		if _, page := b.get(`/events?q=%22unclosed`); !strings.Contains(page, "unclosed quote starting at position 1") {
+		if !strings.Contains(page, `class="bar"`) || !strings.Contains(page, `user.name%3A%22anna%22`) {
+			t.Errorf("the search page lacks its histogram or the user.name facet")
+		}
+		r, csv := b.get("/api/v1/events/export?q=user.name%3Aanna&format=csv")
+		if r.StatusCode != 200 || !strings.HasPrefix(csv, "time,tenant,host") || !strings.Contains(csv, "kk-secret-login") || strings.Contains(csv, "frb-secret-login") {
+			t.Errorf("CSV export = %d:\n%s", r.StatusCode, csv)
+		}
+		if _, page := b.get(`/events?q=%22unclosed`); !strings.Contains(page, "the quote is not closed (at position 1)") {
 			t.Errorf("a bad query does not say where it is wrong")
 		}
 	})

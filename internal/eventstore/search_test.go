@@ -1,0 +1,129 @@
+package eventstore_test
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/samdrift/samdrift/internal/access"
+	"github.com/samdrift/samdrift/internal/errs"
+	"github.com/samdrift/samdrift/internal/event"
+	"github.com/samdrift/samdrift/internal/eventstore"
+	"github.com/samdrift/samdrift/internal/store"
+	"github.com/samdrift/samdrift/internal/store/storetest"
+)
+
+// TestQueryLanguage runs the query language over a small corpus on every
+// dialect; each query lists the events it must find.
+func TestQueryLanguage(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		es := eventstore.New(db)
+		base := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
+		mk := func(id string, minute int, host, app string, sev int, msg string, kv ...string) event.Event {
+			e := event.Event{ID: id, Tenant: 1001, Time: base.Add(time.Duration(minute) * time.Minute), Received: base,
+				Host: host, App: app, Severity: sev, Message: msg}
+			for i := 0; i+1 < len(kv); i += 2 {
+				e.Set(kv[i], kv[i+1])
+			}
+			return e
+		}
+		corpus := []event.Event{
+			mk("a", 0, "dc01.kk.dk", "sshd", 6, "Accepted password for root from 10.1.2.3", "user.name", "root", "source.ip", "10.1.2.3", "destination.port", "22"),
+			mk("b", 1, "dc02.kk.dk", "sshd", 5, "Failed password for admin from 10.1.2.4", "user.name", "admin", "source.ip", "10.1.2.4", "destination.port", "22"),
+			mk("c", 2, "fw1", "", 4, "deny tcp", "source.ip", "192.168.1.9", "destination.port", "3389", "event.action", "deny"),
+			mk("d", 3, "WS-17", "", 6, "A new process has been created", "event.code", "4688", "process.command_line", `C:\Windows\System32\cmd.exe /c whoami`, "user.name", "Søren"),
+			mk("e", 4, "WS-18", "", 6, "An account was successfully logged on", "event.code", "4624", "user.name", "sys|admin", "winlog.channel", "Security"),
+			mk("f", 5, "router", "", 2, "Interface Gi0/1 down 100% loss", "event.code", "4625"),
+		}
+		if _, err := es.Append(ctx, corpus); err != nil {
+			t.Fatal(err)
+		}
+		soc := access.System("test")
+		for _, c := range []struct {
+			q    string
+			want string
+		}{
+			{``, "a b c d e f"},
+			{`user.name:root`, "a"},
+			{`user.name:ROOT`, "a"},
+			{`user.name:adm*`, "b"},
+			{`user.name:*admin`, "b e"},
+			{`user.name:?oot`, "a"},
+			{`user.name:sys\|admin`, "e"},
+			{`user.name:søren`, "d"},
+			{`password`, "a b"},
+			{`"failed password"`, "b"},
+			{`password AND NOT root`, "b"},
+			{`password -user.name:root`, "b"},
+			{`sshd OR deny`, "c"}, // sshd is not in any message; deny is
+			{`app:sshd OR event.action:deny`, "a b c"},
+			{`app:sshd AND (user.name:root OR source.ip:10.1.2.4)`, "a b"},
+			{`event.code:(4624 OR 4688)`, "d e"},
+			{`destination.port:[1 TO 1023]`, "a b"},
+			{`destination.port:>1023`, "c"},
+			{`destination.port:{22 TO 3389]`, "c"},
+			{`severity:<=4`, "c f"},
+			{`severity:[5 TO 6]`, "a b d e"},
+			{`host.name:dc*`, "a b"},
+			{`host.name:ws-17`, "d"},
+			{`host:router`, "f"},
+			{`process.command_line:*`, "d"},
+			{`process.command_line:*whoami*`, "d"},
+			{`process.command_line:C\:\\Windows*`, "d"},
+			{`winlog.channel:security`, "e"},
+			{`100%`, "f"},
+			{`message:*gi0/1*`, "f"},
+			{`@timestamp:[2026-11-28T12:01:00Z TO 2026-11-28T12:03:00Z}`, "b c"},
+			{`NOT event.code:*`, "a b c"},
+		} {
+			r, err := es.Search(ctx, soc, eventstore.Query{From: base.Add(-time.Hour), To: base.Add(time.Hour), Q: c.q})
+			if err != nil {
+				t.Errorf("%q: %v", c.q, err)
+				continue
+			}
+			var got []string
+			for _, e := range r.Items {
+				got = append(got, e.ID)
+			}
+			slices.Sort(got)
+			if strings.Join(got, " ") != c.want || r.Total != len(got) || !r.TotalExact {
+				t.Errorf("%q found %v (total %d); want %s", c.q, got, r.Total, c.want)
+			}
+		}
+		_, err := es.Search(ctx, soc, eventstore.Query{From: base.Add(-time.Hour), To: base.Add(time.Hour), Q: `user.name:(root`})
+		if errs.CodeOf(err) != errs.Invalid || !strings.Contains(err.Error(), "position 11") {
+			t.Errorf("a bad query = %v; want EINVALID at position 11", err)
+		}
+		// Histogram: six events in the first six minutes of a one-hour,
+		// 60-bucket window land one per bucket.
+		h, width, err := es.Histogram(ctx, soc, eventstore.Query{From: base, To: base.Add(time.Hour)}, 60)
+		if err != nil || width != time.Minute || len(h) != 60 {
+			t.Fatalf("Histogram = %d buckets of %v, %v", len(h), width, err)
+		}
+		for i, b := range h {
+			want := 0
+			if i < 6 {
+				want = 1
+			}
+			if b.Count != want {
+				t.Errorf("bucket %d (%s) = %d; want %d", i, b.Start, b.Count, want)
+			}
+		}
+		f, n, err := es.Facets(ctx, soc, eventstore.Query{From: base.Add(-time.Hour), To: base.Add(time.Hour), Q: "app:sshd"}, 10, 5)
+		if err != nil || n != 2 {
+			t.Fatalf("Facets sampled %d, %v", n, err)
+		}
+		found := false
+		for _, fc := range f {
+			if fc.Field == "destination.port" {
+				found = len(fc.Values) == 1 && fc.Values[0] == eventstore.FacetValue{Value: "22", Count: 2}
+			}
+		}
+		if !found {
+			t.Errorf("facets %+v lack destination.port 22 ×2", f)
+		}
+	})
+}
