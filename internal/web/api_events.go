@@ -139,8 +139,8 @@ func (s *Server) apiEventFacets(w http.ResponseWriter, r *http.Request, c *calle
 	return nil
 }
 
-// ExportMax bounds one export; narrow the query or the window for more.
-const ExportMax = 100000
+// ExportMax bounds one export (it streams; memory stays flat).
+const ExportMax = 1000000
 
 func (s *Server) apiExportEvents(w http.ResponseWriter, r *http.Request, c *caller) error {
 	eq, err := eventQuery(r)
