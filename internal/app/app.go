@@ -167,7 +167,15 @@ func (a *App) Serve(ctx context.Context, o ServeOptions) error {
 		stopEvents()
 		ep.stop()
 	}()
-	srv.Mount("POST /ingest/v1/events", ep.pipeline.HTTPEvents())
+	if o.Events.IngestHTTP == "" {
+		ep.pipeline.Routes(srv.Mount)
+	} else {
+		stopIngest, err := serveIngestHTTP(ctx, o.Events, ep, log)
+		if err != nil {
+			return err
+		}
+		defer stopIngest()
+	}
 	ln, err := net.Listen("tcp", o.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("cannot listen on %s (--http): %w", o.HTTPAddr, err)
@@ -219,6 +227,30 @@ func (a *App) Serve(ctx context.Context, o ServeOptions) error {
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// serveIngestHTTP serves the HTTP ingest endpoints on their own listener
+// (--ingest-http); the returned func shuts it down.
+func serveIngestHTTP(ctx context.Context, o EventOptions, ep *eventPath, log *slog.Logger) (func(), error) {
+	mux := http.NewServeMux()
+	ep.pipeline.Routes(mux.Handle)
+	ln, err := net.Listen("tcp", o.IngestHTTP)
+	if err != nil {
+		return nil, fmt.Errorf("cannot listen on %s (--ingest-http): %w", o.IngestHTTP, err)
+	}
+	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second, WriteTimeout: 60 * time.Second,
+		IdleTimeout: 120 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) }}
+	go func() { _ = hs.Serve(ln) }()
+	if o.Ready != nil {
+		o.Ready("ingest-http", ln.Addr().String())
+	}
+	log.Info("receiving logs", "protocol", "http", "addr", ln.Addr().String())
+	return func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = hs.Shutdown(sctx)
+	}, nil
 }
 
 // housekeeping runs periodic upkeep until ctx ends.

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"log/slog"
 	"net"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/samdrift/samdrift/internal/event"
 	"github.com/samdrift/samdrift/internal/ingest"
+	"github.com/samdrift/samdrift/internal/sources"
 	"github.com/samdrift/samdrift/internal/spine"
 )
 
@@ -22,6 +24,23 @@ type EventOptions struct {
 	SpineMaxBytes int64
 	SyslogTCP     string // listen address; empty: off
 	SyslogUDP     string
+	SyslogTLS     string
+	RELP          string
+	// IngestHTTP, when set, serves the HTTP ingest endpoints on their own
+	// listener instead of the main one.
+	IngestHTTP string
+	// TLSCert and TLSKey serve syslog over TLS; when empty, a self-signed
+	// certificate is made under DataDir on first use.
+	TLSCert, TLSKey string
+	// ClientCA, when set, asks TLS senders for a client certificate and
+	// verifies it against these CAs (a certificate source then attributes
+	// the sender). RequireClientCert refuses senders without one.
+	ClientCA          string
+	RequireClientCert bool
+	// SilenceCheck and RetentionEvery set how often silent sources are
+	// looked for and retention is applied (defaults: 1 minute, 1 hour).
+	SilenceCheck   time.Duration
+	RetentionEvery time.Duration
 	// Ready is told the bound receiver addresses (tests listen on port 0).
 	Ready func(name, addr string)
 }
@@ -63,6 +82,21 @@ func (a *App) startEvents(ctx context.Context, o EventOptions, log *slog.Logger,
 				log.Error("cannot store events; they will be delivered again", "events", len(all), "err", err)
 				return err
 			}
+			seen := map[int64]sources.Seen{}
+			for _, e := range all {
+				if e.SourceID != 0 {
+					s := seen[e.SourceID]
+					s.Events++
+					if e.Received.After(s.Last) {
+						s.Last = e.Received
+					}
+					seen[e.SourceID] = s
+				}
+			}
+			if err := a.Sources.RecordSeen(context.WithoutCancel(ctx), seen); err != nil {
+				// The events are stored; only the coverage counters lag.
+				log.Warn("cannot record what sources sent", "err", err)
+			}
 			return nil
 		})
 	}()
@@ -83,36 +117,64 @@ func (a *App) startEvents(ctx context.Context, o EventOptions, log *slog.Logger,
 			}
 		}
 	}()
+	ep.wg.Add(1)
+	go func() {
+		defer ep.wg.Done()
+		a.watchEvents(ctx, o, log)
+	}()
 	p := ingest.NewPipeline(sp, a.Sources, log, reg)
 	ep.pipeline = p
-	if o.SyslogTCP != "" {
-		ln, err := net.Listen("tcp", o.SyslogTCP)
-		if err != nil {
-			sp.Close()
-			return nil, fmt.Errorf("cannot listen for syslog on TCP %s (--syslog-tcp): %w", o.SyslogTCP, err)
-		}
+	fail := func(err error) (*eventPath, error) {
+		sp.Close()
+		return nil, err
+	}
+	serve := func(name string, ln net.Listener, run func(context.Context, net.Listener) error) {
 		if o.Ready != nil {
-			o.Ready("syslog-tcp", ln.Addr().String())
+			o.Ready(name, ln.Addr().String())
 		}
-		log.Info("receiving syslog", "protocol", "tcp", "addr", ln.Addr().String())
+		log.Info("receiving logs", "protocol", name, "addr", ln.Addr().String())
 		ep.wg.Add(1)
 		go func() {
 			defer ep.wg.Done()
-			if err := p.ServeSyslogTCP(ctx, ln); err != nil {
-				log.Error("syslog TCP receiver stopped", "err", err)
+			if err := run(ctx, ln); err != nil {
+				log.Error("receiver stopped", "protocol", name, "err", err)
 			}
 		}()
+	}
+	if o.SyslogTCP != "" {
+		ln, err := net.Listen("tcp", o.SyslogTCP)
+		if err != nil {
+			return fail(fmt.Errorf("cannot listen for syslog on TCP %s (--syslog-tcp): %w", o.SyslogTCP, err))
+		}
+		serve("syslog-tcp", ln, p.ServeSyslogTCP)
+	}
+	if o.RELP != "" {
+		ln, err := net.Listen("tcp", o.RELP)
+		if err != nil {
+			return fail(fmt.Errorf("cannot listen for RELP on %s (--relp): %w", o.RELP, err))
+		}
+		serve("relp", ln, p.ServeRELP)
+	}
+	if o.SyslogTLS != "" {
+		cfg, err := ingestTLS(o, log)
+		if err != nil {
+			return fail(err)
+		}
+		ln, err := net.Listen("tcp", o.SyslogTLS)
+		if err != nil {
+			return fail(fmt.Errorf("cannot listen for syslog on TLS %s (--syslog-tls): %w", o.SyslogTLS, err))
+		}
+		serve("syslog-tls", tls.NewListener(ln, cfg), p.ServeSyslogTLS)
 	}
 	if o.SyslogUDP != "" {
 		pc, err := ingest.ListenUDP(o.SyslogUDP)
 		if err != nil {
-			sp.Close()
-			return nil, fmt.Errorf("cannot listen for syslog on UDP %s (--syslog-udp): %w", o.SyslogUDP, err)
+			return fail(fmt.Errorf("cannot listen for syslog on UDP %s (--syslog-udp): %w", o.SyslogUDP, err))
 		}
 		if o.Ready != nil {
 			o.Ready("syslog-udp", pc.LocalAddr().String())
 		}
-		log.Info("receiving syslog", "protocol", "udp", "addr", pc.LocalAddr().String())
+		log.Info("receiving logs", "protocol", "syslog-udp", "addr", pc.LocalAddr().String())
 		ep.wg.Add(1)
 		go func() {
 			defer ep.wg.Done()
@@ -122,6 +184,44 @@ func (a *App) startEvents(ctx context.Context, o EventOptions, log *slog.Logger,
 		}()
 	}
 	return ep, nil
+}
+
+// watchEvents runs the event path's schedules until ctx ends: silent
+// sources every SilenceCheck, retention every RetentionEvery.
+func (a *App) watchEvents(ctx context.Context, o EventOptions, log *slog.Logger) {
+	silence, retention := o.SilenceCheck, o.RetentionEvery
+	if silence <= 0 {
+		silence = time.Minute
+	}
+	if retention <= 0 {
+		retention = time.Hour
+	}
+	st, rt := time.NewTicker(silence), time.NewTimer(time.Minute)
+	defer st.Stop()
+	defer rt.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-st.C:
+			raised, cleared, err := a.Sources.CheckSilent(ctx, time.Now())
+			if err != nil && ctx.Err() == nil {
+				log.Warn("cannot check for silent log sources", "err", err)
+			}
+			if raised+cleared > 0 {
+				log.Info("silent log sources", "raised", raised, "cleared", cleared)
+			}
+		case <-rt.C:
+			start := time.Now()
+			n, err := a.Events.ApplyRetention(ctx, start)
+			if err != nil && ctx.Err() == nil {
+				log.Warn("cannot apply log retention", "err", err)
+			} else if n > 0 {
+				log.Info("log retention applied", "deleted", n, "took", time.Since(start).Round(time.Millisecond))
+			}
+			rt.Reset(retention)
+		}
+	}
 }
 
 // stop waits for the receivers and the consumer to finish (ctx has ended),

@@ -153,6 +153,13 @@ func serveCommand(stdio IO) *ffcli.Command {
 	natsURL := fs.String("nats", "", "external NATS JetStream URL for the event spine (default: an in-process server storing under --data)")
 	syslogTCP := fs.String("syslog-tcp", "127.0.0.1:5514", "address for syslog over TCP (octet counting or newline framing, detected per connection); empty: off")
 	syslogUDP := fs.String("syslog-udp", "127.0.0.1:5514", "address for syslog over UDP; empty: off")
+	syslogTLS := fs.String("syslog-tls", "127.0.0.1:6514", "address for syslog over TLS (RFC 5425); empty: off")
+	relpAddr := fs.String("relp", "127.0.0.1:2514", "address for RELP (rsyslog omrelp; acknowledged once the spine has the events); empty: off")
+	ingestHTTP := fs.String("ingest-http", "", "serve HTTP ingest (/ingest/…) on its own address instead of --http")
+	ingestCert := fs.String("ingest-tls-cert", "", "certificate (PEM) for syslog over TLS (default: a self-signed one made under --data)")
+	ingestKey := fs.String("ingest-tls-key", "", "private key (PEM) for --ingest-tls-cert")
+	clientCA := fs.String("ingest-client-ca", "", "CA certificates (PEM) to verify TLS senders' client certificates (register them with sources add --certificate)")
+	requireClient := fs.Bool("ingest-require-client-cert", false, "refuse TLS senders without a valid client certificate")
 	spineMax := fs.Int64("spine-max-bytes", 1<<30, "how much the event spine buffers for slow consumers before ingest slows senders down")
 	return &ffcli.Command{
 		Name:       "serve",
@@ -187,6 +194,8 @@ and closes the database.` + "\n" + configHelp,
 			return a.Serve(ctx, app.ServeOptions{HTTPAddr: *httpAddr, TLSCert: *tlsCert, TLSKey: *tlsKey, SecureCookies: *secure,
 				Demo: *demo, ShutdownTimeout: *shutdown, SessionTTL: *sessionTTL, Logger: log, Out: stdio.Out, Ready: serveReady(ctx),
 				Events: app.EventOptions{DataDir: db.data, NATS: *natsURL, SpineMaxBytes: *spineMax, SyslogTCP: *syslogTCP, SyslogUDP: *syslogUDP,
+					SyslogTLS: *syslogTLS, RELP: *relpAddr, IngestHTTP: *ingestHTTP, TLSCert: *ingestCert, TLSKey: *ingestKey,
+					ClientCA: *clientCA, RequireClientCert: *requireClient,
 					Ready: receiverReady(ctx)}})
 		},
 	}

@@ -74,7 +74,7 @@ func TestServeWithCLIBeside(t *testing.T) {
 			done := make(chan int, 1)
 			go func() {
 				done <- cli.Run(cli.WithReady(ctx, func(a string) { ready <- a }),
-					append([]string{"serve", "--demo", "--http", "127.0.0.1:0", "--syslog-tcp", "127.0.0.1:0", "--syslog-udp", "127.0.0.1:0", "--log-level", "warn"}, where...),
+					append([]string{"serve", "--demo", "--http", "127.0.0.1:0", "--syslog-tcp", "127.0.0.1:0", "--syslog-udp", "127.0.0.1:0", "--syslog-tls", "127.0.0.1:0", "--relp", "127.0.0.1:0", "--log-level", "warn"}, where...),
 					cli.IO{In: strings.NewReader(""), Out: &out, Err: os.Stderr})
 			}()
 			var addr string
@@ -148,7 +148,7 @@ func TestServeWithCLIBeside(t *testing.T) {
 			done2 := make(chan int, 1)
 			go func() {
 				done2 <- cli.Run(cli.WithReady(ctx2, func(a string) { ready2 <- a }),
-					append([]string{"serve", "--demo", "--http", "127.0.0.1:0", "--syslog-tcp", "127.0.0.1:0", "--syslog-udp", "127.0.0.1:0", "--log-level", "warn"}, where...),
+					append([]string{"serve", "--demo", "--http", "127.0.0.1:0", "--syslog-tcp", "127.0.0.1:0", "--syslog-udp", "127.0.0.1:0", "--syslog-tls", "127.0.0.1:0", "--relp", "127.0.0.1:0", "--log-level", "warn"}, where...),
 					cli.IO{In: strings.NewReader(""), Out: &out2, Err: os.Stderr})
 			}()
 			select {
@@ -248,7 +248,7 @@ func TestGracefulShutdown(t *testing.T) {
 	done := make(chan int, 1)
 	go func() {
 		done <- cli.Run(cli.WithReady(ctx, func(a string) { ready <- a }),
-			[]string{"serve", "--demo", "--http", "127.0.0.1:0", "--syslog-tcp", "127.0.0.1:0", "--syslog-udp", "127.0.0.1:0", "--data", dir, "--log-level", "warn"},
+			[]string{"serve", "--demo", "--http", "127.0.0.1:0", "--syslog-tcp", "127.0.0.1:0", "--syslog-udp", "127.0.0.1:0", "--syslog-tls", "127.0.0.1:0", "--relp", "127.0.0.1:0", "--data", dir, "--log-level", "warn"},
 			cli.IO{In: strings.NewReader(""), Out: io.Discard, Err: os.Stderr})
 	}()
 	addr := <-ready
@@ -363,7 +363,7 @@ func TestSyslogEndToEnd(t *testing.T) {
 			recv[name] = addr
 			mu.Unlock()
 		})
-		done <- cli.Run(c, []string{"serve", "--demo", "--http", "127.0.0.1:0", "--syslog-tcp", "127.0.0.1:0", "--syslog-udp", "127.0.0.1:0",
+		done <- cli.Run(c, []string{"serve", "--demo", "--http", "127.0.0.1:0", "--syslog-tcp", "127.0.0.1:0", "--syslog-udp", "127.0.0.1:0", "--syslog-tls", "127.0.0.1:0", "--relp", "127.0.0.1:0",
 			"--data", dir, "--log-level", "warn"}, cli.IO{In: strings.NewReader(""), Out: io.Discard, Err: os.Stderr})
 	}()
 	var addr string

@@ -35,7 +35,7 @@ func startServe(t *testing.T, dir string, extra ...string) *server {
 			s.recv[name] = addr
 			mu.Unlock()
 		})
-		args := append([]string{"serve", "--demo", "--http", "127.0.0.1:0", "--syslog-tcp", "127.0.0.1:0", "--syslog-udp", "127.0.0.1:0",
+		args := append([]string{"serve", "--demo", "--http", "127.0.0.1:0", "--syslog-tcp", "127.0.0.1:0", "--syslog-udp", "127.0.0.1:0", "--syslog-tls", "127.0.0.1:0", "--relp", "127.0.0.1:0",
 			"--data", dir, "--log-level", "warn"}, extra...)
 		done <- cli.Run(c, args, cli.IO{In: strings.NewReader(""), Out: io.Discard, Err: os.Stderr})
 	}()

@@ -19,15 +19,18 @@ func sourcesCommand(stdio IO) *ffcli.Command {
 	cidr := fs.String("cidr", "", "sender address range, e.g. 10.20.0.0/16")
 	host := fs.String("hostname", "", "host name pattern, e.g. *.kk.dk")
 	token := fs.Bool("token", false, "issue an ingest token (for HTTP senders); printed once")
+	cert := fs.String("certificate", "", "TLS client certificate: sha256:<fingerprint> or cn:<common name> (verified against --ingest-client-ca)")
+	stype := fs.String("type", "", "source type from the logging standard (domain-controller, firewall, vpn, dns, …)")
+	silentAfter := fs.Duration("silent-after", 0, "signal silence after this long without events (default: the type's)")
 	return &ffcli.Command{
 		Name:       "sources",
-		ShortUsage: "samdrift sources add --org CODE (--cidr CIDR | --hostname PATTERN | --token)",
+		ShortUsage: "samdrift sources add --org CODE (--cidr CIDR | --hostname PATTERN | --token | --certificate ID) [--type T]",
 		ShortHelp:  "register log sources (works beside a running server)",
 		Subcommands: []*ffcli.Command{{
-			Name: "add", ShortUsage: "samdrift sources add --org CODE (--cidr CIDR | --hostname PATTERN | --token)",
+			Name: "add", ShortUsage: "samdrift sources add --org CODE (--cidr CIDR | --hostname PATTERN | --token | --certificate ID) [--type T]",
 			ShortHelp: "attribute a sender's logs to an organisation", FlagSet: fs, Options: ffOptions,
 			Exec: func(ctx context.Context, args []string) error {
-				n := sources.NewSource{Name: *name}
+				n := sources.NewSource{Name: *name, Type: *stype, SilentAfter: *silentAfter}
 				set := 0
 				if *cidr != "" {
 					n.Kind, n.Value, set = sources.KindCIDR, *cidr, set+1
@@ -38,8 +41,11 @@ func sourcesCommand(stdio IO) *ffcli.Command {
 				if *token {
 					n.Kind, set = sources.KindToken, set+1
 				}
+				if *cert != "" {
+					n.Kind, n.Value, set = sources.KindCertificate, *cert, set+1
+				}
 				if *orgRef == "" || set != 1 {
-					return errors.New("give --org and exactly one of --cidr, --hostname or --token")
+					return errors.New("give --org and exactly one of --cidr, --hostname, --token or --certificate")
 				}
 				if n.Name == "" {
 					n.Name = n.Value

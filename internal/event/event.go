@@ -38,8 +38,10 @@ type Event struct {
 	Received time.Time `json:"received"`
 	// Tenant is the organisation the event belongs to (0: quarantine);
 	// attribution is ingest's job.
-	Tenant   int64  `json:"tenant"`
-	Source   string `json:"source,omitempty"`
+	Tenant int64  `json:"tenant"`
+	Source string `json:"source,omitempty"`
+	// SourceID is the registered log source that matched (0: none).
+	SourceID int64  `json:"source_id,omitempty"`
 	SourceIP string `json:"source_ip,omitempty"`
 	Host     string `json:"host,omitempty"`
 	App      string `json:"app,omitempty"`

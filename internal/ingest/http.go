@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"compress/gzip"
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/samdrift/samdrift/internal/event"
+	"github.com/samdrift/samdrift/internal/sources"
 	"github.com/samdrift/samdrift/internal/spine"
 )
 
@@ -27,29 +29,11 @@ const MaxHTTPBody = 16 << 20
 // Retry-After, so the sender retries instead of losing anything.
 func (p *Pipeline) HTTPEvents() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		token := ""
-		if h := r.Header.Get("Authorization"); h != "" {
-			scheme, t, _ := strings.Cut(h, " ")
-			if !strings.EqualFold(scheme, "Bearer") || !p.sources.TokenKnown(r.Context(), strings.TrimSpace(t)) {
-				httpProblem(w, http.StatusUnauthorized, "the ingest token is unknown; register one with `samdrift sources add --token`")
-				return
-			}
-			token = strings.TrimSpace(t)
+		req, ok := p.openHTTP(w, r)
+		if !ok {
+			return
 		}
-		var body io.Reader = http.MaxBytesReader(w, r.Body, MaxHTTPBody)
-		if strings.EqualFold(r.Header.Get("Content-Encoding"), "gzip") {
-			gz, err := gzip.NewReader(body)
-			if err != nil {
-				httpProblem(w, http.StatusBadRequest, "the body is not gzip: "+err.Error())
-				return
-			}
-			defer gz.Close()
-			body = io.LimitReader(gz, MaxHTTPBody+1)
-		}
-		addr := netip.Addr{}
-		if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
-			addr, _ = netip.ParseAddr(host)
-		}
+		token, addr, body := req.token, req.addr, req.body
 		batch := p.NewBatcher("http", 1<<30) // flushed once, below
 		sc := bufio.NewScanner(body)
 		sc.Buffer(make([]byte, 64<<10), 1<<20)
@@ -64,7 +48,7 @@ func (p *Pipeline) HTTPEvents() http.Handler {
 			if e.ParseError != "" {
 				bad++
 			}
-			if err := batch.Add(r.Context(), e, addr, token); err != nil {
+			if err := batch.Add(r.Context(), e, addr, sources.Credential{Token: token}); err != nil {
 				httpProblem(w, http.StatusServiceUnavailable, "cannot queue events: "+err.Error())
 				return
 			}
@@ -79,18 +63,86 @@ func (p *Pipeline) HTTPEvents() http.Handler {
 			httpProblem(w, http.StatusBadRequest, fmt.Sprintf("cannot read line %d: %v (lines may be at most 1 MiB)", n+1, err))
 			return
 		}
-		if err := batch.publish(r.Context()); err != nil {
-			if errors.Is(err, spine.ErrFull) {
-				w.Header().Set("Retry-After", "1")
-				httpProblem(w, http.StatusTooManyRequests, "the event spine is full; retry in a second")
-				return
-			}
-			httpProblem(w, http.StatusServiceUnavailable, "cannot queue events: "+err.Error())
+		if !publishHTTP(w, r, batch) {
 			return
 		}
 		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprintf(w, `{"accepted":%d,"parse_errors":%d}`+"\n", n, bad)
 	})
+}
+
+// httpRequest is an authenticated ingest request with its body opened.
+type httpRequest struct {
+	token string
+	addr  netip.Addr
+	body  io.Reader
+}
+
+// ingestToken reads an ingest token from Authorization: "Bearer T",
+// "ApiKey T" or "ApiKey base64(id:T)" (as Elasticsearch clients send it),
+// or Basic with T as the password.
+func ingestToken(r *http.Request) (string, bool) {
+	h := r.Header.Get("Authorization")
+	if h == "" {
+		return "", true
+	}
+	scheme, v, _ := strings.Cut(h, " ")
+	v = strings.TrimSpace(v)
+	switch strings.ToLower(scheme) {
+	case "bearer":
+		return v, v != ""
+	case "apikey":
+		if b, err := base64.StdEncoding.DecodeString(v); err == nil {
+			if _, key, ok := strings.Cut(string(b), ":"); ok {
+				return key, key != ""
+			}
+		}
+		return v, v != ""
+	case "basic":
+		_, pw, ok := r.BasicAuth()
+		return pw, ok && pw != ""
+	}
+	return "", false
+}
+
+// openHTTP checks an ingest request's token and opens its (possibly
+// gzipped) body, bounded to MaxHTTPBody; on failure it has answered.
+func (p *Pipeline) openHTTP(w http.ResponseWriter, r *http.Request) (httpRequest, bool) {
+	token, ok := ingestToken(r)
+	if !ok || (token != "" && !p.sources.TokenKnown(r.Context(), token)) {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="samdrift ingest"`)
+		httpProblem(w, http.StatusUnauthorized, "the ingest token is unknown; register one with `samdrift sources add --token`")
+		return httpRequest{}, false
+	}
+	var body io.Reader = http.MaxBytesReader(w, r.Body, MaxHTTPBody)
+	if strings.EqualFold(r.Header.Get("Content-Encoding"), "gzip") {
+		gz, err := gzip.NewReader(body)
+		if err != nil {
+			httpProblem(w, http.StatusBadRequest, "the body is not gzip: "+err.Error())
+			return httpRequest{}, false
+		}
+		body = io.LimitReader(gz, MaxHTTPBody+1)
+	}
+	addr := netip.Addr{}
+	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		addr, _ = netip.ParseAddr(host)
+	}
+	return httpRequest{token: token, addr: addr.Unmap(), body: body}, true
+}
+
+// publishHTTP publishes a request's batch and answers a full spine with
+// 429 and Retry-After; it reports whether the events were published.
+func publishHTTP(w http.ResponseWriter, r *http.Request, batch *Batcher) bool {
+	if err := batch.publish(r.Context()); err != nil {
+		if errors.Is(err, spine.ErrFull) {
+			w.Header().Set("Retry-After", "1")
+			httpProblem(w, http.StatusTooManyRequests, "the event spine is full; retry in a second")
+			return false
+		}
+		httpProblem(w, http.StatusServiceUnavailable, "cannot queue events: "+err.Error())
+		return false
+	}
+	return true
 }
 
 func httpProblem(w http.ResponseWriter, status int, detail string) {
@@ -114,4 +166,21 @@ func (b *Batcher) publish(ctx context.Context) error {
 	}
 	b.count = 0
 	return nil
+}
+
+// Routes registers the HTTP ingest endpoints with mount: JSON lines, the
+// Elasticsearch-compatible _bulk API (with the calls its clients make
+// first), and OTLP/HTTP logs.
+func (p *Pipeline) Routes(mount func(pattern string, h http.Handler)) {
+	mount("POST /ingest/v1/events", p.HTTPEvents())
+	mount("POST /ingest/es/_bulk", p.ESBulk())
+	mount("PUT /ingest/es/_bulk", p.ESBulk())
+	mount("POST /ingest/es/{index}/_bulk", p.ESBulk())
+	mount("PUT /ingest/es/{index}/_bulk", p.ESBulk())
+	info := p.ESInfo()
+	mount("GET /ingest/es/", info)
+	mount("HEAD /ingest/es/", info)
+	mount("PUT /ingest/es/", info)
+	mount("GET /ingest/es", info)
+	mount("POST /ingest/otlp/v1/logs", p.OTLPLogs())
 }

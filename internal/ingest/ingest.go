@@ -82,6 +82,7 @@ type Batcher struct {
 	max      int
 	pending  map[int64][]event.Event
 	count    int
+	last     string
 }
 
 // NewBatcher returns a Batcher for protocol that publishes at max events.
@@ -89,12 +90,14 @@ func (p *Pipeline) NewBatcher(protocol string, max int) *Batcher {
 	return &Batcher{p: p, protocol: protocol, max: max, pending: map[int64][]event.Event{}}
 }
 
-// Add attributes e (sent from addr, with an ingest token if any) and adds
-// it; it publishes when the batch is full.
-func (b *Batcher) Add(ctx context.Context, e event.Event, addr netip.Addr, token string) error {
-	at := b.p.sources.Attribute(addr, e.Host, token)
-	e.Tenant, e.Source = at.Tenant, at.Source
+// Add attributes e (sent from addr, with credential c: an ingest token or
+// a TLS client certificate) and adds it; it publishes when the batch is
+// full.
+func (b *Batcher) Add(ctx context.Context, e event.Event, addr netip.Addr, c sources.Credential) error {
+	at := b.p.sources.Attribute(addr, e.Host, c)
+	e.Tenant, e.Source, e.SourceID = at.Tenant, at.Source, at.SourceID
 	e.ID = b.p.nextID()
+	b.last = e.ID
 	b.p.events.WithLabelValues(b.protocol).Inc()
 	if e.ParseError != "" {
 		b.p.errors.WithLabelValues(b.protocol).Inc()
@@ -109,6 +112,9 @@ func (b *Batcher) Add(ctx context.Context, e event.Event, addr netip.Addr, token
 	}
 	return nil
 }
+
+// LastID is the id given to the event added last.
+func (b *Batcher) LastID() string { return b.last }
 
 // Len is how many events wait to be published.
 func (b *Batcher) Len() int { return b.count }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/samdrift/samdrift/internal/event"
+	"github.com/samdrift/samdrift/internal/sources"
 )
 
 // MaxMessage bounds one syslog message; longer ones are cut and marked.
@@ -24,6 +25,12 @@ const flushEvery = 200 * time.Millisecond
 // detected per connection (RFC 6587): a digit first means octet counting,
 // anything else newline-separated messages.
 func (p *Pipeline) ServeSyslogTCP(ctx context.Context, ln net.Listener) error {
+	return serveConns(ctx, ln, func(conn net.Conn) { p.syslogConn(ctx, conn, "syslog-tcp", sources.Credential{}) })
+}
+
+// serveConns accepts connections on ln until ctx ends, handling each in
+// its own goroutine, and waits for them to finish.
+func serveConns(ctx context.Context, ln net.Listener, handle func(net.Conn)) error {
 	go func() {
 		<-ctx.Done()
 		ln.Close()
@@ -44,7 +51,7 @@ func (p *Pipeline) ServeSyslogTCP(ctx context.Context, ln net.Listener) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			p.syslogConn(ctx, conn, "syslog-tcp")
+			handle(conn)
 		}()
 	}
 }
@@ -57,7 +64,9 @@ func remoteAddr(a net.Addr) netip.Addr {
 }
 
 // syslogConn reads one connection until it closes or ctx ends.
-func (p *Pipeline) syslogConn(ctx context.Context, conn net.Conn, protocol string) {
+// cred, when set, is the TLS client certificate's identity for
+// attribution.
+func (p *Pipeline) syslogConn(ctx context.Context, conn net.Conn, protocol string, cred sources.Credential) {
 	defer conn.Close()
 	addr := remoteAddr(conn.RemoteAddr())
 	r := bufio.NewReaderSize(conn, 64<<10)
@@ -82,7 +91,7 @@ func (p *Pipeline) syslogConn(ctx context.Context, conn net.Conn, protocol strin
 		}
 		if len(msg) > 0 {
 			e := parser.ParseSyslog(msg, time.Now().UTC(), addr.String())
-			if err := batch.Add(ctx, e, addr, ""); err != nil {
+			if err := batch.Add(ctx, e, addr, cred); err != nil {
 				p.log.Warn("cannot publish events; closing connection", "remote", addr, "err", err)
 				return
 			}
@@ -179,7 +188,7 @@ func (p *Pipeline) ServeSyslogUDP(ctx context.Context, pc net.PacketConn) error 
 		if batch.Len() >= 499 {
 			_ = batch.Flush(ctx, false)
 		}
-		_ = batch.Add(ctx, e, addr, "")
+		_ = batch.Add(ctx, e, addr, sources.Credential{})
 	}
 }
 

@@ -23,6 +23,7 @@ import (
 	"github.com/samdrift/samdrift/internal/access"
 	"github.com/samdrift/samdrift/internal/audit"
 	"github.com/samdrift/samdrift/internal/errs"
+	"github.com/samdrift/samdrift/internal/logstd"
 	"github.com/samdrift/samdrift/internal/store"
 )
 
@@ -31,17 +32,38 @@ const (
 	KindCIDR     = "cidr"
 	KindHostname = "hostname"
 	KindToken    = "token"
+	// KindCertificate matches a TLS client certificate (syslog over TLS,
+	// RELP over TLS) by "sha256:<hex fingerprint>" or "cn:<common name>"
+	// (a CN is trusted only because the listener verified the chain).
+	KindCertificate = "certificate"
 )
+
+// Credential is what a sender proved besides its address: an ingest token
+// (HTTP) or a verified TLS client certificate.
+type Credential struct {
+	Token       string
+	CertSHA256  string // hex fingerprint of the leaf certificate
+	CertSubject string // its subject common name
+}
 
 // Source is one registered log source.
 type Source struct {
-	ID        int64     `json:"id"`
-	OrgID     int64     `json:"org_id"`
-	Name      string    `json:"name"`
-	Kind      string    `json:"kind"`
-	Value     string    `json:"value,omitempty"` // the CIDR or pattern; empty for tokens
-	CreatedAt time.Time `json:"created_at"`
-	CreatedBy string    `json:"created_by"`
+	ID    int64  `json:"id"`
+	OrgID int64  `json:"org_id"`
+	Name  string `json:"name"`
+	Kind  string `json:"kind"`
+	Value string `json:"value,omitempty"` // the CIDR, pattern or certificate; empty for tokens
+	// Type is the logging standard's source type (domain-controller,
+	// firewall, …); empty when not classified.
+	Type string `json:"type,omitempty"`
+	// SilentAfter is how long the source may send nothing before a silent
+	// signal (0: the standard's for its type).
+	SilentAfter time.Duration `json:"-"`
+	SilentSecs  int64         `json:"silent_after_seconds,omitempty"`
+	LastSeen    *time.Time    `json:"last_seen"`
+	Events      int64         `json:"events"`
+	CreatedAt   time.Time     `json:"created_at"`
+	CreatedBy   string        `json:"created_by"`
 }
 
 // Registry stores sources and attributes events.
@@ -54,12 +76,13 @@ type Registry struct {
 // New returns a Registry over db; call Reload before attributing.
 func New(db *store.DB) *Registry {
 	r := &Registry{db: db}
-	r.matcher.Store(&matcher{tokens: map[string]ref{}})
+	r.matcher.Store(&matcher{tokens: map[string]ref{}, certs: map[string]ref{}})
 	return r
 }
 
 type ref struct {
 	org  int64
+	id   int64
 	name string
 }
 
@@ -78,35 +101,49 @@ type matcher struct {
 	prefixes []prefixRef
 	patterns []patternRef
 	tokens   map[string]ref // token hash → source
+	certs    map[string]ref // "sha256:<hex>" or "cn:<name>" → source
 }
 
 // Attribution is who an event belongs to.
 type Attribution struct {
-	Tenant int64  // 0: quarantine
-	Source string // the matching source's name, or "unregistered"
+	Tenant   int64  // 0: quarantine
+	Source   string // the matching source's name, or "unregistered"
+	SourceID int64  // 0: none
+}
+
+func (x ref) attribution() Attribution {
+	return Attribution{Tenant: x.org, Source: x.name, SourceID: x.id}
 }
 
 // Attribute finds the tenant of a message from addr with host name host,
-// sent with ingest token (empty for syslog). A token wins, then the most
-// specific address range, then a host name pattern.
-func (r *Registry) Attribute(addr netip.Addr, host, token string) Attribution {
+// sent with credential c. A token wins, then a client certificate, then
+// the most specific address range, then a host name pattern.
+func (r *Registry) Attribute(addr netip.Addr, host string, c Credential) Attribution {
 	m := r.matcher.Load()
-	if token != "" {
-		if s, ok := m.tokens[hashToken(token)]; ok {
-			return Attribution{Tenant: s.org, Source: s.name}
+	if c.Token != "" {
+		if s, ok := m.tokens[hashToken(c.Token)]; ok {
+			return s.attribution()
+		}
+	}
+	if c.CertSHA256 != "" {
+		if s, ok := m.certs["sha256:"+c.CertSHA256]; ok {
+			return s.attribution()
+		}
+		if s, ok := m.certs["cn:"+strings.ToLower(c.CertSubject)]; ok && c.CertSubject != "" {
+			return s.attribution()
 		}
 	}
 	addr = addr.Unmap()
 	for _, p := range m.prefixes {
 		if p.p.Contains(addr) {
-			return Attribution{Tenant: p.org, Source: p.name}
+			return p.attribution()
 		}
 	}
 	if host != "" {
 		h := strings.ToLower(host)
 		for _, p := range m.patterns {
 			if ok, _ := path.Match(p.pattern, h); ok {
-				return Attribution{Tenant: p.org, Source: p.name}
+				return p.attribution()
 			}
 		}
 	}
@@ -127,6 +164,25 @@ func (r *Registry) TokenKnown(ctx context.Context, token string) bool {
 	return ok
 }
 
+// CertKnown reports whether a client certificate belongs to a registered
+// source, reloading the sources (at most once a second) when it does not,
+// so a certificate registered by another process works at once.
+func (r *Registry) CertKnown(ctx context.Context, c Credential) bool {
+	known := func() bool {
+		m := r.matcher.Load()
+		_, a := m.certs["sha256:"+c.CertSHA256]
+		_, b := m.certs["cn:"+strings.ToLower(c.CertSubject)]
+		return a || (b && c.CertSubject != "")
+	}
+	if c.CertSHA256 == "" || known() {
+		return c.CertSHA256 != ""
+	}
+	if time.Since(time.Unix(0, r.lastReload.Load())) < time.Second || r.Reload(ctx) != nil {
+		return false
+	}
+	return known()
+}
+
 func hashToken(t string) string {
 	sum := sha256.Sum256([]byte(t))
 	return hex.EncodeToString(sum[:])
@@ -134,27 +190,30 @@ func hashToken(t string) string {
 
 // Reload rebuilds the matcher from the database.
 func (r *Registry) Reload(ctx context.Context) error {
-	rows, err := r.db.Reader().QueryContext(ctx, `SELECT org_id, name, kind, value, token_hash FROM log_sources`)
+	rows, err := r.db.Reader().QueryContext(ctx, `SELECT id, org_id, name, kind, value, token_hash FROM log_sources`)
 	if err != nil {
 		return errs.Wrap(err, "cannot load log sources")
 	}
 	defer rows.Close()
-	m := &matcher{tokens: map[string]ref{}}
+	m := &matcher{tokens: map[string]ref{}, certs: map[string]ref{}}
 	for rows.Next() {
-		var org int64
+		var id, org int64
 		var name, kind, value, hash string
-		if err := rows.Scan(&org, &name, &kind, &value, &hash); err != nil {
+		if err := rows.Scan(&id, &org, &name, &kind, &value, &hash); err != nil {
 			return errs.Wrap(err, "cannot read log source")
 		}
+		x := ref{org: org, id: id, name: name}
 		switch kind {
 		case KindCIDR:
 			if p, err := netip.ParsePrefix(value); err == nil {
-				m.prefixes = append(m.prefixes, prefixRef{p.Masked(), ref{org, name}})
+				m.prefixes = append(m.prefixes, prefixRef{p.Masked(), x})
 			}
 		case KindHostname:
-			m.patterns = append(m.patterns, patternRef{strings.ToLower(value), ref{org, name}})
+			m.patterns = append(m.patterns, patternRef{strings.ToLower(value), x})
 		case KindToken:
-			m.tokens[hash] = ref{org, name}
+			m.tokens[hash] = x
+		case KindCertificate:
+			m.certs[value] = x
 		}
 	}
 	if err := rows.Err(); err != nil {
@@ -172,7 +231,13 @@ type NewSource struct {
 	OrgID int64
 	Name  string
 	Kind  string
-	Value string // CIDR or host name pattern (path.Match syntax); empty for a token
+	// Value is a CIDR, a host name pattern (path.Match syntax), or for a
+	// certificate "sha256:<hex>" or "cn:<common name>"; empty for a token.
+	Value string
+	// Type is the logging standard's source type id (optional).
+	Type string
+	// SilentAfter overrides the type's silence threshold (0: keep it).
+	SilentAfter time.Duration
 }
 
 // Add registers a source. Admins register for any organisation; a unit
@@ -199,13 +264,39 @@ func (r *Registry) Add(ctx context.Context, sc access.Scope, n NewSource) (Sourc
 		if _, err := path.Match(n.Value, "x"); err != nil || n.Value == "" || len(n.Value) > 253 {
 			return Source{}, "", errs.Field("hostname", "not a host name pattern such as *.kk.dk: %q", n.Value)
 		}
+	case KindCertificate:
+		v := strings.TrimSpace(n.Value)
+		kind, val, _ := strings.Cut(v, ":")
+		switch strings.ToLower(kind) {
+		case "sha256":
+			val = strings.ToLower(strings.ReplaceAll(val, ":", ""))
+			if b, err := hex.DecodeString(val); err != nil || len(b) != sha256.Size {
+				return Source{}, "", errs.Field("certificate", "sha256: needs the certificate's 64-hex-digit SHA-256 fingerprint")
+			}
+			n.Value = "sha256:" + val
+		case "cn":
+			if val == "" || len(val) > 253 {
+				return Source{}, "", errs.Field("certificate", "cn: needs the certificate's subject common name")
+			}
+			n.Value = "cn:" + strings.ToLower(val)
+		default:
+			return Source{}, "", errs.Field("certificate", "write sha256:<fingerprint> or cn:<common name>, got %q", v)
+		}
 	case KindToken:
 		b := make([]byte, 32)
 		_, _ = rand.Read(b)
 		token = "sdi_" + base64.RawURLEncoding.EncodeToString(b)
 		hash, n.Value = hashToken(token), ""
 	default:
-		return Source{}, "", errs.Field("kind", "kind must be cidr, hostname or token, got %q", n.Kind)
+		return Source{}, "", errs.Field("kind", "kind must be cidr, hostname, token or certificate, got %q", n.Kind)
+	}
+	if n.Type != "" {
+		if _, ok := logstd.Default().Type(n.Type); !ok {
+			return Source{}, "", errs.Field("type", "no source type %q in the logging standard; see GET /api/v1/logging-standard", n.Type)
+		}
+	}
+	if n.SilentAfter < 0 || (n.SilentAfter > 0 && n.SilentAfter < time.Minute) || n.SilentAfter > 30*24*time.Hour {
+		return Source{}, "", errs.Field("silent_after", "a silence threshold is 1 minute to 30 days")
 	}
 	var s Source
 	err := r.db.Write(ctx, func(tx *sql.Tx) error {
@@ -219,13 +310,14 @@ func (r *Registry) Add(ctx context.Context, sc access.Scope, n NewSource) (Sourc
 			return errs.Wrap(err, "cannot look up organisation %d", n.OrgID)
 		}
 		now := store.Now()
-		s = Source{OrgID: n.OrgID, Name: n.Name, Kind: n.Kind, Value: n.Value, CreatedAt: now, CreatedBy: sc.Actor().Name}
-		if err := tx.QueryRowContext(ctx, `INSERT INTO log_sources (org_id, name, kind, value, token_hash, created_at, created_by)
-			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`, n.OrgID, n.Name, n.Kind, n.Value, hash, now, s.CreatedBy).Scan(&s.ID); err != nil {
+		s = Source{OrgID: n.OrgID, Name: n.Name, Kind: n.Kind, Value: n.Value, Type: n.Type, SilentAfter: n.SilentAfter,
+			SilentSecs: int64(n.SilentAfter / time.Second), CreatedAt: now, CreatedBy: sc.Actor().Name}
+		if err := tx.QueryRowContext(ctx, `INSERT INTO log_sources (org_id, name, kind, value, token_hash, source_type, silent_after, created_at, created_by)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`, n.OrgID, n.Name, n.Kind, n.Value, hash, n.Type, s.SilentSecs, now, s.CreatedBy).Scan(&s.ID); err != nil {
 			return errs.Wrap(err, "cannot store log source")
 		}
 		return audit.Append(ctx, tx, sc.Actor(), audit.Entry{Action: "logsource.create", TargetType: "log_source",
-			TargetID: strconv.FormatInt(s.ID, 10), OrgID: n.OrgID, After: map[string]any{"name": n.Name, "kind": n.Kind, "value": n.Value}})
+			TargetID: strconv.FormatInt(s.ID, 10), OrgID: n.OrgID, After: map[string]any{"name": n.Name, "kind": n.Kind, "value": n.Value, "type": n.Type, "silent_after_seconds": s.SilentSecs}})
 	})
 	if err != nil {
 		return Source{}, "", err
@@ -233,10 +325,27 @@ func (r *Registry) Add(ctx context.Context, sc access.Scope, n NewSource) (Sourc
 	return s, token, r.Reload(ctx)
 }
 
+const sourceColumns = `id, org_id, name, kind, value, source_type, silent_after, last_seen, events, created_at, created_by`
+
+func scanSource(rows *sql.Rows) (Source, error) {
+	var s Source
+	var last int64
+	if err := rows.Scan(&s.ID, &s.OrgID, &s.Name, &s.Kind, &s.Value, &s.Type, &s.SilentSecs, &last, &s.Events, &s.CreatedAt, &s.CreatedBy); err != nil {
+		return s, errs.Wrap(err, "cannot read log source")
+	}
+	s.CreatedAt = s.CreatedAt.UTC()
+	s.SilentAfter = time.Duration(s.SilentSecs) * time.Second
+	if last > 0 {
+		t := time.UnixMicro(last).UTC()
+		s.LastSeen = &t
+	}
+	return s, nil
+}
+
 // List returns the sources of organisations in sc's reach.
 func (r *Registry) List(ctx context.Context, sc access.Scope) ([]Source, error) {
 	var a store.Args
-	rows, err := r.db.Reader().QueryContext(ctx, `SELECT id, org_id, name, kind, value, created_at, created_by FROM log_sources WHERE `+
+	rows, err := r.db.Reader().QueryContext(ctx, `SELECT `+sourceColumns+` FROM log_sources WHERE `+
 		sc.SecurityPredicate("org_id", &a)+` ORDER BY org_id, id`, a.Values()...)
 	if err != nil {
 		return nil, errs.Wrap(err, "cannot list log sources")
@@ -244,11 +353,10 @@ func (r *Registry) List(ctx context.Context, sc access.Scope) ([]Source, error) 
 	defer rows.Close()
 	out := []Source{}
 	for rows.Next() {
-		var s Source
-		if err := rows.Scan(&s.ID, &s.OrgID, &s.Name, &s.Kind, &s.Value, &s.CreatedAt, &s.CreatedBy); err != nil {
-			return nil, errs.Wrap(err, "cannot read log source")
+		s, err := scanSource(rows)
+		if err != nil {
+			return nil, err
 		}
-		s.CreatedAt = s.CreatedAt.UTC()
 		out = append(out, s)
 	}
 	return out, errs.Wrap(rows.Err(), "cannot list log sources")

@@ -3,7 +3,9 @@ package sources_test
 import (
 	"context"
 	"net/netip"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/samdrift/samdrift/internal/access"
 	"github.com/samdrift/samdrift/internal/demo/demotest"
@@ -34,6 +36,9 @@ func TestAttribution(t *testing.T) {
 		if tok == "" {
 			t.Fatal("no token issued")
 		}
+		fp := "ab" + strings.Repeat("01", 31)
+		add(unit, sources.KindCertificate, "SHA256:"+strings.ToUpper(fp))
+		add(frb, sources.KindCertificate, "cn:fw1.frederiksberg.dk")
 		ip := netip.MustParseAddr
 		for _, c := range []struct {
 			addr, host, token string
@@ -46,8 +51,29 @@ func TestAttribution(t *testing.T) {
 			{"192.0.2.1", "elsewhere.example", "", 0},      // quarantine
 			{"::ffff:10.20.5.9", "", "", cph},              // IPv4-mapped IPv6
 		} {
-			if got := reg.Attribute(ip(c.addr), c.host, c.token); got.Tenant != c.want {
+			if got := reg.Attribute(ip(c.addr), c.host, sources.Credential{Token: c.token}); got.Tenant != c.want {
 				t.Errorf("Attribute(%s, %q, token=%v) = %+v; want tenant %d", c.addr, c.host, c.token != "", got, c.want)
+			}
+		}
+		// A verified client certificate wins over the address; by
+		// fingerprint or by common name.
+		if got := reg.Attribute(ip("10.20.5.9"), "", sources.Credential{CertSHA256: fp, CertSubject: "x"}); got.Tenant != unit || got.SourceID == 0 {
+			t.Errorf("certificate by fingerprint = %+v; want the unit", got)
+		}
+		if got := reg.Attribute(ip("10.20.5.9"), "", sources.Credential{CertSHA256: "00", CertSubject: "FW1.frederiksberg.dk"}); got.Tenant != frb {
+			t.Errorf("certificate by common name = %+v; want Frederiksberg", got)
+		}
+		if got := reg.Attribute(ip("10.20.5.9"), "", sources.Credential{CertSHA256: "00", CertSubject: "unknown"}); got.Tenant != cph {
+			t.Errorf("an unregistered certificate falls back to the address: %+v", got)
+		}
+		for _, bad := range []sources.NewSource{
+			{OrgID: cph, Name: "x", Kind: sources.KindCertificate, Value: "sha256:abc"},
+			{OrgID: cph, Name: "x", Kind: sources.KindCertificate, Value: "serial:1"},
+			{OrgID: cph, Name: "x", Kind: sources.KindCIDR, Value: "10.9.0.0/16", Type: "toaster"},
+			{OrgID: cph, Name: "x", Kind: sources.KindCIDR, Value: "10.9.0.0/16", SilentAfter: time.Second},
+		} {
+			if _, _, err := reg.Add(ctx, sys, bad); errs.CodeOf(err) != errs.Invalid {
+				t.Errorf("Add(%+v) = %v; want EINVALID", bad, err)
 			}
 		}
 		// Bad input and permissions.

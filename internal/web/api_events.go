@@ -27,8 +27,12 @@ func (s *Server) apiListSources(w http.ResponseWriter, r *http.Request, c *calle
 type CreateSourceRequest struct {
 	Org   string `json:"org"` // municipality code or slug
 	Name  string `json:"name"`
-	Kind  string `json:"kind"` // cidr, hostname, token
+	Kind  string `json:"kind"` // cidr, hostname, token, certificate
 	Value string `json:"value"`
+	// Type is the logging standard's source type (optional).
+	Type string `json:"type,omitempty"`
+	// SilentAfterSeconds overrides the type's silence threshold.
+	SilentAfterSeconds int64 `json:"silent_after_seconds,omitempty"`
 }
 
 // CreateSourceResponse carries an ingest token once, for token sources.
@@ -46,7 +50,8 @@ func (s *Server) apiCreateSource(w http.ResponseWriter, r *http.Request, c *call
 	if err != nil {
 		return errs.InField("org", err)
 	}
-	src, token, err := s.src.Add(r.Context(), c.scope, sources.NewSource{OrgID: o.ID, Name: req.Name, Kind: req.Kind, Value: req.Value})
+	src, token, err := s.src.Add(r.Context(), c.scope, sources.NewSource{OrgID: o.ID, Name: req.Name, Kind: req.Kind, Value: req.Value,
+		Type: req.Type, SilentAfter: time.Duration(req.SilentAfterSeconds) * time.Second})
 	if err != nil {
 		return err
 	}

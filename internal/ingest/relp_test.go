@@ -1,0 +1,128 @@
+package ingest_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/samdrift/samdrift/internal/event"
+	"github.com/samdrift/samdrift/internal/ingest"
+	"github.com/samdrift/samdrift/internal/relp"
+	"github.com/samdrift/samdrift/internal/sources"
+	"github.com/samdrift/samdrift/internal/spine"
+	"github.com/samdrift/samdrift/internal/store/storetest"
+)
+
+// TestRELPAcksOnlyWhatTheSpineHas: while the spine is full, a RELP window
+// stays unacknowledged; once the consumer drains it, the acks come, and
+// every message is in the spine exactly once.
+func TestRELPAcksOnlyWhatTheSpineHas(t *testing.T) {
+	db := storetest.SQLite(t)
+	sp, err := spine.Open(context.Background(), spine.Options{Dir: t.TempDir(), Consumers: []string{"store"}, MaxBytes: 64 << 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sp.Close()
+	reg := sources.New(db)
+	if err := reg.Reload(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	p := ingest.NewPipeline(sp, reg, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- p.ServeRELP(ctx, ln) }()
+	defer func() {
+		cancel()
+		<-served
+	}()
+	conn, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := relp.NewClient(conn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Fill the spine past its 64 KiB with 2 KiB messages, window by window.
+	msg := func(i int) []byte {
+		return fmt.Appendf(nil, "<13>1 2026-11-29T08:00:00Z h app - - [seq@1 n=\"%d\"] %0*d", i, 2000, i)
+	}
+	sent := 0
+	acked := make(chan error, 1)
+	for w := 0; w < 20; w++ {
+		window := make([][]byte, 10)
+		for i := range window {
+			window[i] = msg(sent)
+			sent++
+		}
+		go func() { acked <- c.Send(window) }()
+		select {
+		case err := <-acked:
+			if err != nil {
+				t.Fatal(err)
+			}
+			continue
+		case <-time.After(time.Second):
+		}
+		// Not acked within a second: the spine must be full.
+		if w == 0 {
+			t.Fatal("the first window was not acknowledged")
+		}
+		break
+	}
+	select {
+	case err := <-acked:
+		t.Fatalf("every window was acknowledged (%v) although the spine holds only 64 KiB of %d KiB sent", err, sent*2)
+	default:
+	}
+	// Drain the spine: the waiting window is then published and acked.
+	seen := map[string]int{}
+	cctx, stop := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = sp.Consume(cctx, "store", func(_ context.Context, bs []spine.Batch) error {
+			for _, b := range bs {
+				evs, err := event.DecodeBatch(b.Data)
+				if err != nil {
+					return err
+				}
+				for _, e := range evs {
+					seen[e.Get("syslog.sd.seq@1.n")]++
+				}
+			}
+			return nil
+		})
+	}()
+	select {
+	case err := <-acked:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the waiting window was never acknowledged after the spine drained")
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		if n, _ := sp.Pending(context.Background(), "store"); n == 0 {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	stop()
+	<-done
+	for i := 0; i < sent; i++ {
+		if n := seen[fmt.Sprint(i)]; n != 1 {
+			t.Errorf("message %d reached the spine %d times", i, n)
+		}
+	}
+	_ = c.Close()
+}

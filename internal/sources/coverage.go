@@ -1,0 +1,268 @@
+package sources
+
+import (
+	"context"
+	"database/sql"
+	"strconv"
+	"time"
+
+	"github.com/samdrift/samdrift/internal/access"
+	"github.com/samdrift/samdrift/internal/audit"
+	"github.com/samdrift/samdrift/internal/errs"
+	"github.com/samdrift/samdrift/internal/logstd"
+	"github.com/samdrift/samdrift/internal/store"
+)
+
+// Seen is what a batch brought from one source.
+type Seen struct {
+	Last   time.Time // newest receive time
+	Events int64
+}
+
+// RecordSeen adds what the store consumer stored per source to the
+// sources' last-seen times and counters.
+func (r *Registry) RecordSeen(ctx context.Context, seen map[int64]Seen) error {
+	if len(seen) == 0 {
+		return nil
+	}
+	return r.db.Write(ctx, func(tx *sql.Tx) error {
+		for id, s := range seen {
+			if _, err := tx.ExecContext(ctx, `UPDATE log_sources SET last_seen = CASE WHEN last_seen < $1 THEN $1 ELSE last_seen END,
+				events = events + $2 WHERE id = $3`, s.Last.UnixMicro(), s.Events, id); err != nil {
+				return errs.Wrap(err, "cannot record events of source %d", id)
+			}
+		}
+		return nil
+	})
+}
+
+// DefaultSilentAfter is the silence threshold of a source without a type.
+const DefaultSilentAfter = time.Hour
+
+// threshold is how long s may be silent.
+func threshold(s Source) time.Duration {
+	if s.SilentAfter > 0 {
+		return s.SilentAfter
+	}
+	if t, ok := logstd.Default().Type(s.Type); ok {
+		return t.SilentAfter
+	}
+	return DefaultSilentAfter
+}
+
+// silent reports whether s has sent nothing for longer than its threshold
+// at now (a source that never sent counts from its registration).
+func silent(s Source, now time.Time) bool {
+	from := s.CreatedAt
+	if s.LastSeen != nil {
+		from = *s.LastSeen
+	}
+	return now.Sub(from) > threshold(s)
+}
+
+// Coverage statuses of a source type for an organisation.
+const (
+	StatusSending = "sending"
+	StatusSilent  = "silent"
+	StatusMissing = "missing" // required, but no source of the type is registered
+	StatusNone    = "none"    // not required and none registered
+)
+
+// CoverageItem is one source type of the logging standard for one
+// organisation.
+type CoverageItem struct {
+	Type     logstd.SourceType `json:"type"`
+	Required bool              `json:"required"`
+	Status   string            `json:"status"`
+	// LastSeen is the newest event from any source of the type.
+	LastSeen *time.Time `json:"last_seen"`
+	Sources  []Source   `json:"sources"`
+}
+
+// Coverage is how far an organisation sends what the standard requires.
+type Coverage struct {
+	OrgID    int64          `json:"org_id"`
+	Kind     string         `json:"kind"`
+	Standard string         `json:"standard"` // its version
+	Required int            `json:"required"`
+	Sending  int            `json:"sending"` // required types with a sending source
+	Items    []CoverageItem `json:"items"`
+	// Unclassified are sources without a source type.
+	Unclassified []Source `json:"unclassified"`
+}
+
+// Coverage reports, for organisation org in sc's reach, each source type of
+// the logging standard: required or not, which registered sources send it,
+// and whether they are sending, silent (since when) or missing.
+func (r *Registry) Coverage(ctx context.Context, sc access.Scope, org int64, now time.Time) (Coverage, error) {
+	var a store.Args
+	c := Coverage{OrgID: org, Standard: logstd.Default().Version, Unclassified: []Source{}}
+	err := r.db.Reader().QueryRowContext(ctx, `SELECT kind FROM organizations WHERE id = `+a.Add(org)+` AND `+
+		sc.SecurityPredicate("id", &a), a.Values()...).Scan(&c.Kind)
+	if err == sql.ErrNoRows {
+		return c, errs.E(errs.NotFound, "no organisation %d in your reach", org)
+	}
+	if err != nil {
+		return c, errs.Wrap(err, "cannot look up organisation %d", org)
+	}
+	a = store.Args{}
+	rows, err := r.db.Reader().QueryContext(ctx, `SELECT `+sourceColumns+` FROM log_sources WHERE org_id = `+a.Add(org)+` ORDER BY id`, a.Values()...)
+	if err != nil {
+		return c, errs.Wrap(err, "cannot list log sources")
+	}
+	defer rows.Close()
+	byType := map[string][]Source{}
+	for rows.Next() {
+		s, err := scanSource(rows)
+		if err != nil {
+			return c, err
+		}
+		if _, ok := logstd.Default().Type(s.Type); ok {
+			byType[s.Type] = append(byType[s.Type], s)
+		} else {
+			c.Unclassified = append(c.Unclassified, s)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return c, errs.Wrap(err, "cannot list log sources")
+	}
+	for _, t := range logstd.Default().SourceTypes {
+		it := CoverageItem{Type: t, Required: t.Required(c.Kind), Sources: byType[t.ID]}
+		if it.Sources == nil {
+			it.Sources = []Source{}
+		}
+		sending := false
+		for _, s := range it.Sources {
+			if s.LastSeen != nil && (it.LastSeen == nil || s.LastSeen.After(*it.LastSeen)) {
+				it.LastSeen = s.LastSeen
+			}
+			if !silent(s, now) {
+				sending = true
+			}
+		}
+		switch {
+		case sending:
+			it.Status = StatusSending
+		case len(it.Sources) > 0:
+			it.Status = StatusSilent
+		case it.Required:
+			it.Status = StatusMissing
+		default:
+			it.Status = StatusNone
+		}
+		if it.Required {
+			c.Required++
+			if sending {
+				c.Sending++
+			}
+		}
+		c.Items = append(c.Items, it)
+	}
+	return c, nil
+}
+
+// Signal is a silent-source signal.
+type Signal struct {
+	ID         int64      `json:"id"`
+	SourceID   int64      `json:"source_id"`
+	SourceName string     `json:"source_name"`
+	SourceType string     `json:"source_type,omitempty"`
+	OrgID      int64      `json:"org_id"`
+	Kind       string     `json:"kind"`
+	Since      *time.Time `json:"since"` // the last event before the silence; null: never sent
+	RaisedAt   time.Time  `json:"raised_at"`
+	ClearedAt  *time.Time `json:"cleared_at"`
+}
+
+// CheckSilent raises a signal for every source silent longer than its
+// threshold that has none open, and clears the open signals of sources
+// that send again. It returns how many it raised and cleared.
+func (r *Registry) CheckSilent(ctx context.Context, now time.Time) (raised, cleared int, err error) {
+	sc := access.System("silence-watch")
+	all, err := r.List(ctx, sc)
+	if err != nil {
+		return 0, 0, err
+	}
+	open := map[int64]int64{} // source → open signal id
+	rows, err := r.db.Reader().QueryContext(ctx, `SELECT id, source_id FROM source_signals WHERE cleared_at = 0`)
+	if err != nil {
+		return 0, 0, errs.Wrap(err, "cannot list open signals")
+	}
+	for rows.Next() {
+		var id, src int64
+		if err := rows.Scan(&id, &src); err != nil {
+			rows.Close()
+			return 0, 0, errs.Wrap(err, "cannot read signal")
+		}
+		open[src] = id
+	}
+	rows.Close()
+	for _, s := range all {
+		sig, isOpen := open[s.ID]
+		switch quiet := silent(s, now); {
+		case quiet && !isOpen:
+			since := int64(0)
+			if s.LastSeen != nil {
+				since = s.LastSeen.UnixMicro()
+			}
+			err = r.db.Write(ctx, func(tx *sql.Tx) error {
+				var id int64
+				if err := tx.QueryRowContext(ctx, `INSERT INTO source_signals (source_id, org_id, kind, since, raised_at) VALUES ($1, $2, 'silent', $3, $4) RETURNING id`,
+					s.ID, s.OrgID, since, now.UnixMicro()).Scan(&id); err != nil {
+					return errs.Wrap(err, "cannot raise a signal for source %d", s.ID)
+				}
+				return audit.Append(ctx, tx, sc.Actor(), audit.Entry{Action: "logsource.silent", TargetType: "log_source",
+					TargetID: strconv.FormatInt(s.ID, 10), OrgID: s.OrgID, After: map[string]any{"signal": id, "name": s.Name, "threshold_seconds": int64(threshold(s) / time.Second)}})
+			})
+			raised++
+		case !quiet && isOpen:
+			err = r.db.Write(ctx, func(tx *sql.Tx) error {
+				if _, err := tx.ExecContext(ctx, `UPDATE source_signals SET cleared_at = $1 WHERE id = $2`, now.UnixMicro(), sig); err != nil {
+					return errs.Wrap(err, "cannot clear signal %d", sig)
+				}
+				return audit.Append(ctx, tx, sc.Actor(), audit.Entry{Action: "logsource.sending", TargetType: "log_source",
+					TargetID: strconv.FormatInt(s.ID, 10), OrgID: s.OrgID, After: map[string]any{"signal": sig, "name": s.Name}})
+			})
+			cleared++
+		}
+		if err != nil {
+			return raised, cleared, err
+		}
+	}
+	return raised, cleared, nil
+}
+
+// Signals lists silent-source signals of organisations in sc's reach,
+// newest first; only open ones unless all.
+func (r *Registry) Signals(ctx context.Context, sc access.Scope, all bool) ([]Signal, error) {
+	var a store.Args
+	q := `SELECT g.id, g.source_id, s.name, s.source_type, g.org_id, g.kind, g.since, g.raised_at, g.cleared_at
+		FROM source_signals g JOIN log_sources s ON s.id = g.source_id WHERE ` + sc.SecurityPredicate("g.org_id", &a)
+	if !all {
+		q += ` AND g.cleared_at = 0`
+	}
+	rows, err := r.db.Reader().QueryContext(ctx, q+` ORDER BY g.raised_at DESC, g.id DESC LIMIT 1000`, a.Values()...)
+	if err != nil {
+		return nil, errs.Wrap(err, "cannot list signals")
+	}
+	defer rows.Close()
+	out := []Signal{}
+	for rows.Next() {
+		var g Signal
+		var since, raised, clearedAt int64
+		if err := rows.Scan(&g.ID, &g.SourceID, &g.SourceName, &g.SourceType, &g.OrgID, &g.Kind, &since, &raised, &clearedAt); err != nil {
+			return nil, errs.Wrap(err, "cannot read signal")
+		}
+		g.RaisedAt = time.UnixMicro(raised).UTC()
+		if since > 0 {
+			t := time.UnixMicro(since).UTC()
+			g.Since = &t
+		}
+		if clearedAt > 0 {
+			t := time.UnixMicro(clearedAt).UTC()
+			g.ClearedAt = &t
+		}
+		out = append(out, g)
+	}
+	return out, errs.Wrap(rows.Err(), "cannot list signals")
+}
