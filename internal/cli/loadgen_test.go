@@ -98,6 +98,9 @@ func TestLoadgenRoundTrip(t *testing.T) {
 		{"tcp1", []string{"--protocol", "syslog-tcp", "--addr", s.recv["syslog-tcp"], "--connections", "2"}, 3000},
 		{"udp1", []string{"--protocol", "syslog-udp", "--addr", s.recv["syslog-udp"], "--rate", "5000"}, 1000},
 		{"http1", []string{"--protocol", "http", "--addr", "http://" + s.http, "--token", ingestToken, "--gzip", "--batch", "300"}, 2000},
+		{"bulk1", []string{"--protocol", "bulk", "--addr", "http://" + s.http, "--token", ingestToken, "--batch", "250"}, 1500},
+		{"relp1", []string{"--protocol", "relp", "--addr", s.recv["relp"], "--connections", "3"}, 3000},
+		{"tls1", []string{"--protocol", "syslog-tls", "--addr", s.recv["syslog-tls"], "--ca", s.dir + "/tls/ingest.crt"}, 1000},
 	} {
 		args := append([]string{"loadgen", "--count", itoa(c.n), "--run-id", c.run}, c.args...)
 		code, out, errb := run(t, "", args...)

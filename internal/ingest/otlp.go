@@ -186,4 +186,3 @@ func anyString(v *commonpb.AnyValue) string {
 	}
 	return ""
 }
-
