@@ -191,7 +191,9 @@ not json at all
 
 func TestOTLPLogs(t *testing.T) {
 	e := newIngestEnv(t)
-	str := func(s string) *commonpb.AnyValue { return &commonpb.AnyValue{Value: &commonpb.AnyValue_StringValue{StringValue: s}} }
+	str := func(s string) *commonpb.AnyValue {
+		return &commonpb.AnyValue{Value: &commonpb.AnyValue_StringValue{StringValue: s}}
+	}
 	ld := &logspb.LogsData{ResourceLogs: []*logspb.ResourceLogs{{
 		Resource: &resourcepb.Resource{Attributes: []*commonpb.KeyValue{{Key: "host.name", Value: str("app01")}, {Key: "service.name", Value: str("borgerportal")}}},
 		ScopeLogs: []*logspb.ScopeLogs{{LogRecords: []*logspb.LogRecord{
