@@ -78,10 +78,17 @@ func (s Scope) OrgPredicate(col string, a *store.Args) string {
 // quarantine (tenant 0, events from unregistered senders); everyone else
 // sees what OrgPredicate allows.
 func (s Scope) SecurityPredicate(col string, a *store.Args) string {
-	if s.IsSystem() || s.Reach == ReachAll || (s.OrgKind == kindSOC && (s.Role == RoleSOCAnalyst || s.Role == RoleCERT)) {
+	if s.SeesAllSecurity() {
 		return "TRUE"
 	}
 	return s.OrgPredicate(col, a)
+}
+
+// SeesAllSecurity reports whether the caller sees every tenant's security
+// data and the quarantine: the platform itself, admins and governance, and
+// the shared SOC's analysts and CERT.
+func (s Scope) SeesAllSecurity() bool {
+	return s.IsSystem() || s.Reach == ReachAll || (s.OrgKind == kindSOC && (s.Role == RoleSOCAnalyst || s.Role == RoleCERT))
 }
 
 // Permission is something a caller may be allowed to do.

@@ -160,3 +160,36 @@ func (s *Store) ApplyRetention(ctx context.Context, now time.Time) (int64, error
 	}
 	return total, nil
 }
+
+// QuarantinedSender is one unregistered sender seen in the quarantine.
+type QuarantinedSender struct {
+	SenderIP string    `json:"sender_ip"`
+	Host     string    `json:"host"`
+	Events   int       `json:"events"`
+	First    time.Time `json:"first"`
+	Last     time.Time `json:"last"`
+}
+
+// Quarantine lists the senders whose events went to the quarantine since
+// since, busiest first, for the SOC to register them (others see none).
+func (s *Store) Quarantine(ctx context.Context, sc access.Scope, since time.Time) ([]QuarantinedSender, error) {
+	var a store.Args
+	rows, err := s.db.Reader().QueryContext(ctx, `SELECT source_ip, host, COUNT(*), MIN(ts), MAX(ts) FROM events
+		WHERE tenant = 0 AND ts >= `+a.Add(since.UnixMicro())+` AND `+sc.SecurityPredicate("tenant", &a)+`
+		GROUP BY source_ip, host ORDER BY COUNT(*) DESC, source_ip LIMIT 500`, a.Values()...)
+	if err != nil {
+		return nil, errs.Wrap(err, "cannot list the quarantine")
+	}
+	defer rows.Close()
+	out := []QuarantinedSender{}
+	for rows.Next() {
+		var q QuarantinedSender
+		var first, last int64
+		if err := rows.Scan(&q.SenderIP, &q.Host, &q.Events, &first, &last); err != nil {
+			return nil, errs.Wrap(err, "cannot read the quarantine")
+		}
+		q.First, q.Last = time.UnixMicro(first).UTC(), time.UnixMicro(last).UTC()
+		out = append(out, q)
+	}
+	return out, errs.Wrap(rows.Err(), "cannot list the quarantine")
+}

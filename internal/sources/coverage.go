@@ -64,6 +64,7 @@ func silent(s Source, now time.Time) bool {
 const (
 	StatusSending = "sending"
 	StatusSilent  = "silent"
+	StatusWaiting = "waiting" // registered, nothing received yet, not yet overdue
 	StatusMissing = "missing" // required, but no source of the type is registered
 	StatusNone    = "none"    // not required and none registered
 )
@@ -131,18 +132,24 @@ func (r *Registry) Coverage(ctx context.Context, sc access.Scope, org int64, now
 		if it.Sources == nil {
 			it.Sources = []Source{}
 		}
-		sending := false
+		sending, waiting := false, false
 		for _, s := range it.Sources {
 			if s.LastSeen != nil && (it.LastSeen == nil || s.LastSeen.After(*it.LastSeen)) {
 				it.LastSeen = s.LastSeen
 			}
 			if !silent(s, now) {
-				sending = true
+				if s.LastSeen != nil {
+					sending = true
+				} else {
+					waiting = true
+				}
 			}
 		}
 		switch {
 		case sending:
 			it.Status = StatusSending
+		case waiting:
+			it.Status = StatusWaiting
 		case len(it.Sources) > 0:
 			it.Status = StatusSilent
 		case it.Required:

@@ -161,7 +161,7 @@ func (v view) Greeting() string {
 // flashKeys are the messages a redirect may ask a page to show (?msg=…);
 // anything else in msg is ignored, so links cannot inject text.
 var flashKeys = map[string]bool{"users.created": true, "users.saved": true, "users.totpreset": true, "account.changed": true,
-	"offerings.created": true, "orders.placed": true, "orders.moved": true, "transition.saved": true}
+	"offerings.created": true, "orders.placed": true, "orders.moved": true, "transition.saved": true, "coverage.saved": true}
 
 // pager is the data of the "pager" partial.
 type pager struct {
@@ -277,6 +277,7 @@ func (s *Server) uiRoutes() {
 	s.catalogRoutes()
 	s.orderRoutes()
 	s.eventRoutes()
+	s.loggingRoutes()
 	s.page("GET /account", s.accountPage)
 	s.page("POST /account/password", s.accountPassword)
 	s.page("POST /account/tokens", s.accountCreateToken)
