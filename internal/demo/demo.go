@@ -157,15 +157,22 @@ func LoadSources(ctx context.Context, orgs *org.Service, reg *sources.Registry) 
 	if err != nil || len(existing) > 0 {
 		return err
 	}
-	for _, s := range []struct{ org, name, kind, value string }{
-		{"101", "Lokale afsendere (demo)", sources.KindCIDR, "127.0.0.1/32"},
-		{"147", "Frederiksbergs servere (demo)", sources.KindHostname, "*.frederiksberg.local"},
+	// 127.0.0.1 is København's so that loadgen and logger on this machine
+	// feed a municipality; the rest show the coverage page's states.
+	for _, s := range []struct{ org, name, kind, value, typ string }{
+		{"101", "Lokale afsendere (demo)", sources.KindCIDR, "127.0.0.1/32", "linux-server"},
+		{"101", "Domænecontrollere", sources.KindHostname, "dc*.kk.local", "domain-controller"},
+		{"101", "Firewall Rådhuset", sources.KindCIDR, "10.101.1.0/24", "firewall"},
+		{"101", "VPN-koncentrator", sources.KindCIDR, "10.101.2.10/32", "vpn"},
+		{"147", "Frederiksbergs servere (demo)", sources.KindHostname, "*.frederiksberg.local", "windows-server"},
+		{"147", "Firewall", sources.KindCIDR, "10.147.1.0/24", "firewall"},
+		{"enhed-hovedstaden", "Netværksudstyr", sources.KindCIDR, "10.200.0.0/16", "network-device"},
 	} {
 		o, err := orgs.Get(ctx, sc, s.org)
 		if err != nil {
 			return err
 		}
-		if _, _, err := reg.Add(ctx, sc, sources.NewSource{OrgID: o.ID, Name: s.name, Kind: s.kind, Value: s.value}); err != nil {
+		if _, _, err := reg.Add(ctx, sc, sources.NewSource{OrgID: o.ID, Name: s.name, Kind: s.kind, Value: s.value, Type: s.typ}); err != nil {
 			return err
 		}
 	}

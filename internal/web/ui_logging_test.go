@@ -48,7 +48,9 @@ func TestCoverageRetentionQuarantine(t *testing.T) {
 		if r := e.call("GET", "/api/v1/organizations/101/coverage", e.token("it-odense"), "", nil); r.StatusCode != 404 {
 			t.Errorf("Odense reads København's coverage: %d", r.StatusCode)
 		}
-		var std struct{ SourceTypes []any `json:"source_types"` }
+		var std struct {
+			SourceTypes []any `json:"source_types"`
+		}
 		if r := e.call("GET", "/api/v1/logging-standard", it, "", &std); r.StatusCode != 200 || len(std.SourceTypes) < 5 {
 			t.Errorf("logging standard = %d, %d types", r.StatusCode, len(std.SourceTypes))
 		}
