@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"strconv"
 	"strings"
 	"time"
 
@@ -45,6 +46,9 @@ func (p *Pipeline) HTTPEvents() http.Handler {
 				continue
 			}
 			e := event.ParseJSON(line, now, addr.String())
+			if req.idem != "" {
+				e.ID = StableID("http", req.idem, strconv.Itoa(n))
+			}
 			if e.ParseError != "" {
 				bad++
 			}
@@ -76,6 +80,10 @@ type httpRequest struct {
 	token string
 	addr  netip.Addr
 	body  io.Reader
+	// idem identifies the request for retries (Idempotency-Key header,
+	// scoped to the sender's token or address): events of a retried
+	// request get the ids they had the first time, so they are stored once.
+	idem string
 }
 
 // ingestToken reads an ingest token from Authorization: "Bearer T",
@@ -127,7 +135,19 @@ func (p *Pipeline) openHTTP(w http.ResponseWriter, r *http.Request) (httpRequest
 	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
 		addr, _ = netip.ParseAddr(host)
 	}
-	return httpRequest{token: token, addr: addr.Unmap(), body: body}, true
+	idem := ""
+	if k := r.Header.Get("Idempotency-Key"); k != "" {
+		if len(k) > 200 {
+			httpProblem(w, http.StatusBadRequest, "the Idempotency-Key is longer than 200 characters")
+			return httpRequest{}, false
+		}
+		who := token
+		if who == "" {
+			who = addr.Unmap().String()
+		}
+		idem = StableID(who, k)
+	}
+	return httpRequest{token: token, addr: addr.Unmap(), body: body, idem: idem}, true
 }
 
 // publishHTTP publishes a request's batch and answers a full spine with

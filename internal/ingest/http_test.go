@@ -241,3 +241,34 @@ func TestOTLPLogs(t *testing.T) {
 		}
 	}
 }
+
+func TestIdempotencyKey(t *testing.T) {
+	e := newIngestEnv(t)
+	body := []byte("{\"message\":\"one\"}\n{\"message\":\"two\"}\n")
+	post := func(key string) {
+		req, _ := http.NewRequest("POST", e.url+"/ingest/v1/events", bytes.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+e.token)
+		if key != "" {
+			req.Header.Set("Idempotency-Key", key)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil || resp.StatusCode != 200 {
+			t.Fatalf("post = %v %v", resp, err)
+		}
+		resp.Body.Close()
+	}
+	post("batch-1")
+	post("batch-1") // a retry
+	post("batch-2")
+	post("")
+	evs := e.drain(t, 8)
+	ids := map[string]int{}
+	for _, ev := range evs {
+		ids[ev.ID]++
+	}
+	// batch-1 twice gives the same two ids; batch-2 and the keyless post
+	// two new ones each: 6 distinct ids over 8 events.
+	if len(evs) != 8 || len(ids) != 6 {
+		t.Errorf("%d events with %d distinct ids; want 8 with 6", len(evs), len(ids))
+	}
+}

@@ -10,6 +10,7 @@ package ingest
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"log/slog"
@@ -69,6 +70,17 @@ func NewPipeline(sink Sink, src *sources.Registry, log *slog.Logger, reg prometh
 	return p
 }
 
+// StableID derives an event id from what identifies it to the sender, so
+// that a retransmission of the same event gets the same id.
+func StableID(parts ...string) string {
+	h := sha256.New()
+	for _, p := range parts {
+		h.Write([]byte(p))
+		h.Write([]byte{0})
+	}
+	return "s" + hex.EncodeToString(h.Sum(nil)[:16])
+}
+
 // nextID returns a new process-unique id.
 func (p *Pipeline) nextID() string {
 	return p.prefix + "-" + strconv.FormatUint(p.seq.Add(1), 36)
@@ -92,11 +104,15 @@ func (p *Pipeline) NewBatcher(protocol string, max int) *Batcher {
 
 // Add attributes e (sent from addr, with credential c: an ingest token or
 // a TLS client certificate) and adds it; it publishes when the batch is
-// full.
+// full. An event without an id gets a new one; a receiver that can
+// recognise a retransmission sets a stable id first (the store keeps one
+// event per id).
 func (b *Batcher) Add(ctx context.Context, e event.Event, addr netip.Addr, c sources.Credential) error {
 	at := b.p.sources.Attribute(addr, e.Host, c)
 	e.Tenant, e.Source, e.SourceID = at.Tenant, at.Source, at.SourceID
-	e.ID = b.p.nextID()
+	if e.ID == "" {
+		e.ID = b.p.nextID()
+	}
 	b.last = e.ID
 	b.p.events.WithLabelValues(b.protocol).Inc()
 	if e.ParseError != "" {

@@ -97,6 +97,9 @@ func (p *Pipeline) relpConn(ctx context.Context, conn net.Conn, protocol string,
 			return
 		case f.Command == relp.CmdSyslog:
 			e := parser.ParseSyslog(f.Data, time.Now().UTC(), addr.String())
+			// RELP clients resend what was unacknowledged when a session
+			// broke; a content id stores such a retransmission once.
+			e.ID = StableID("relp", addr.String(), cred.CertSHA256, string(f.Data))
 			if err := batch.Add(ctx, e, addr, cred); err != nil {
 				return
 			}

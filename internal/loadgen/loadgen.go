@@ -5,7 +5,9 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"crypto/rand"
 	"crypto/tls"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -265,6 +267,11 @@ type httpSender struct {
 
 func (s *httpSender) send(ctx context.Context, lines [][]byte) error {
 	pending := lines
+	// One key per batch, kept across retries: the receiver stores a
+	// retried batch once even if the first attempt got through.
+	key := make([]byte, 12)
+	_, _ = rand.Read(key)
+	idem := hex.EncodeToString(key)
 	for attempt := 0; ; attempt++ {
 		var body bytes.Buffer
 		var w io.Writer = &body
@@ -294,6 +301,7 @@ func (s *httpSender) send(ctx context.Context, lines [][]byte) error {
 		if s.token != "" {
 			req.Header.Set("Authorization", "Bearer "+s.token)
 		}
+		req.Header.Set("Idempotency-Key", idem+"-"+strconv.Itoa(len(pending)))
 		resp, err := s.client.Do(req)
 		var retry time.Duration
 		switch {
