@@ -150,6 +150,7 @@ func serveCommand(stdio IO) *ffcli.Command {
 	sessionTTL := fs.Duration("session-idle", 8*time.Hour, "log a session out after this long without use")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn, error")
 	logFormat := fs.String("log-format", "text", "log format: text or json")
+	pprofAddr := fs.String("pprof", "", "serve Go's profiler (net/http/pprof) on this address, e.g. 127.0.0.1:6060; keep it local")
 	natsURL := fs.String("nats", "", "external NATS JetStream URL for the event spine (default: an in-process server storing under --data)")
 	syslogTCP := fs.String("syslog-tcp", "127.0.0.1:5514", "address for syslog over TCP (octet counting or newline framing, detected per connection); empty: off")
 	syslogUDP := fs.String("syslog-udp", "127.0.0.1:5514", "address for syslog over UDP; empty: off")
@@ -191,6 +192,13 @@ and closes the database.` + "\n" + configHelp,
 				return err
 			}
 			defer a.Close()
+			if *pprofAddr != "" {
+				stop, err := servePprof(*pprofAddr, log)
+				if err != nil {
+					return err
+				}
+				defer stop()
+			}
 			return a.Serve(ctx, app.ServeOptions{HTTPAddr: *httpAddr, TLSCert: *tlsCert, TLSKey: *tlsKey, SecureCookies: *secure,
 				Demo: *demo, ShutdownTimeout: *shutdown, SessionTTL: *sessionTTL, Logger: log, Out: stdio.Out, Ready: serveReady(ctx),
 				Events: app.EventOptions{DataDir: db.data, NATS: *natsURL, SpineMaxBytes: *spineMax, SyslogTCP: *syslogTCP, SyslogUDP: *syslogUDP,

@@ -1,19 +1,182 @@
 package event
 
 import (
+	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"math"
+	"time"
 )
 
-// EncodeBatch writes events for the spine (JSON for now; a compact binary
-// form is a measured next step).
-func EncodeBatch(events []Event) ([]byte, error) { return json.Marshal(events) }
+// batchV1 marks the binary batch form; JSON batches (written by earlier
+// versions and still in a spine after an upgrade) start with '['.
+const batchV1 = 0x01
 
-// DecodeBatch reads what EncodeBatch wrote.
+// maxBatchEvents bounds what one batch may claim to hold.
+const maxBatchEvents = 1 << 20
+
+// EncodeBatch writes events for the spine in a compact binary form:
+// a version byte, the count, then per event its values in a fixed order
+// (strings and counts as uvarint-prefixed, numbers as varints; times in
+// microseconds, the store's precision). It is about
+// ten times cheaper than JSON to write and read, which matters on the hot
+// path (measured in BenchmarkBatchCodec).
+func EncodeBatch(events []Event) ([]byte, error) {
+	size := 8
+	for i := range events {
+		e := &events[i]
+		size += 64 + len(e.ID) + len(e.Source) + len(e.SourceIP) + len(e.Host) + len(e.App) + len(e.Message) + len(e.Format) +
+			len(e.Product) + len(e.Raw) + len(e.ParseError)
+		for _, f := range e.Fields {
+			size += 4 + len(f.Key) + len(f.Value)
+		}
+	}
+	b := make([]byte, 0, size)
+	b = append(b, batchV1)
+	b = binary.AppendUvarint(b, uint64(len(events)))
+	str := func(s string) {
+		b = binary.AppendUvarint(b, uint64(len(s)))
+		b = append(b, s...)
+	}
+	for i := range events {
+		e := &events[i]
+		str(e.ID)
+		b = binary.AppendVarint(b, e.Time.UnixMicro())
+		b = binary.AppendVarint(b, e.Received.UnixMicro())
+		b = binary.AppendVarint(b, e.Tenant)
+		str(e.Source)
+		b = binary.AppendVarint(b, e.SourceID)
+		str(e.SourceIP)
+		str(e.Host)
+		str(e.App)
+		b = binary.AppendVarint(b, int64(e.Severity))
+		b = binary.AppendVarint(b, int64(e.Facility))
+		str(e.Message)
+		str(e.Format)
+		str(e.Product)
+		b = binary.AppendUvarint(b, uint64(len(e.Fields)))
+		for _, f := range e.Fields {
+			str(f.Key)
+			str(f.Value)
+		}
+		str(e.Raw)
+		str(e.ParseError)
+	}
+	return b, nil
+}
+
+var errBatch = errors.New("cannot decode event batch: truncated or corrupt")
+
+// DecodeBatch reads what EncodeBatch wrote (or a JSON batch of an earlier
+// version). Strings share one copy of data.
 func DecodeBatch(data []byte) ([]Event, error) {
-	var out []Event
-	if err := json.Unmarshal(data, &out); err != nil {
-		return nil, fmt.Errorf("cannot decode event batch: %w", err)
+	if len(data) > 0 && data[0] == '[' {
+		var out []Event
+		if err := json.Unmarshal(data, &out); err != nil {
+			return nil, fmt.Errorf("cannot decode event batch: %w", err)
+		}
+		return out, nil
+	}
+	if len(data) == 0 || data[0] != batchV1 {
+		return nil, fmt.Errorf("cannot decode event batch: unknown format")
+	}
+	s := string(data) // one copy; every string below is a slice of it
+	d := decoder{s: s, i: 1}
+	n := d.uvarint()
+	if d.err != nil || n > maxBatchEvents || n > uint64(len(s)) {
+		return nil, errBatch
+	}
+	out := make([]Event, n)
+	for i := range out {
+		e := &out[i]
+		e.ID = d.str()
+		e.Time = time.UnixMicro(d.varint()).UTC()
+		e.Received = time.UnixMicro(d.varint()).UTC()
+		e.Tenant = d.varint()
+		e.Source = d.str()
+		e.SourceID = d.varint()
+		e.SourceIP = d.str()
+		e.Host = d.str()
+		e.App = d.str()
+		e.Severity = d.int()
+		e.Facility = d.int()
+		e.Message = d.str()
+		e.Format = d.str()
+		e.Product = d.str()
+		nf := d.uvarint()
+		if d.err != nil || nf > uint64(len(s)-d.i) {
+			return nil, errBatch
+		}
+		if nf > 0 {
+			e.Fields = make([]Field, nf)
+			for j := range e.Fields {
+				e.Fields[j].Key = d.str()
+				e.Fields[j].Value = d.str()
+			}
+		}
+		e.Raw = d.str()
+		e.ParseError = d.str()
+		if d.err != nil {
+			return nil, errBatch
+		}
+	}
+	if d.i != len(s) {
+		return nil, errBatch
 	}
 	return out, nil
+}
+
+type decoder struct {
+	s   string
+	i   int
+	err error
+}
+
+func (d *decoder) uvarint() uint64 {
+	var x uint64
+	var shift uint
+	for k := 0; k < binary.MaxVarintLen64; k++ {
+		if d.i >= len(d.s) {
+			d.err = errBatch
+			return 0
+		}
+		c := d.s[d.i]
+		d.i++
+		if c < 0x80 {
+			return x | uint64(c)<<shift
+		}
+		x |= uint64(c&0x7f) << shift
+		shift += 7
+	}
+	d.err = errBatch
+	return 0
+}
+
+func (d *decoder) varint() int64 {
+	u := d.uvarint()
+	x := int64(u >> 1)
+	if u&1 != 0 {
+		x = ^x
+	}
+	return x
+}
+
+func (d *decoder) int() int {
+	v := d.varint()
+	if v < math.MinInt32 || v > math.MaxInt32 {
+		d.err = errBatch
+	}
+	return int(v)
+}
+
+func (d *decoder) str() string {
+	n := d.uvarint()
+	if d.err != nil || n > uint64(len(d.s)-d.i) {
+		d.err = errBatch
+		return ""
+	}
+	v := d.s[d.i : d.i+int(n)]
+	d.i += int(n)
+	return v
 }
