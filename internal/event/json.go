@@ -1,9 +1,6 @@
 package event
 
 import (
-	"bytes"
-	"encoding/json"
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -29,48 +26,14 @@ const maxFields = 512
 // maxDepth bounds JSON nesting; deeper documents are kept raw.
 const maxDepth = 64
 
-// tooDeep reports whether data nests objects or arrays deeper than maxDepth.
-func tooDeep(data []byte) bool {
-	depth, inString, escaped := 0, false, false
-	for _, c := range data {
-		switch {
-		case inString:
-			switch {
-			case escaped:
-				escaped = false
-			case c == '\\':
-				escaped = true
-			case c == '"':
-				inString = false
-			}
-		case c == '"':
-			inString = true
-		case c == '{' || c == '[':
-			depth++
-			if depth > maxDepth {
-				return true
-			}
-		case c == '}' || c == ']':
-			depth--
-		}
-	}
-	return false
-}
 
 // mergeJSON flattens a JSON object into e's fields (dotted keys) and maps
 // the well-known shapes to ECS names.
 func mergeJSON(e *Event, data []byte) error {
-	if tooDeep(data) {
-		return fmt.Errorf("nested deeper than %d levels", maxDepth)
-	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	var obj map[string]any
-	if err := dec.Decode(&obj); err != nil {
+	flat := make([]Field, 0, 32)
+	if err := flattenJSON(string(data), &flat); err != nil {
 		return err
 	}
-	flat := make([]Field, 0, 32)
-	flatten("", obj, &flat)
 	if len(flat) > maxFields {
 		flat = flat[:maxFields]
 		e.ParseError = "more than 512 fields; the rest are kept in raw only"
@@ -115,49 +78,6 @@ func mergeJSON(e *Event, data []byte) error {
 		windowsECS(e)
 	}
 	return nil
-}
-
-// flatten writes obj's leaves as dotted keys; arrays of scalars are joined
-// with ", ", arrays of objects are indexed.
-func flatten(prefix string, v any, out *[]Field) {
-	switch x := v.(type) {
-	case map[string]any:
-		for k, vv := range x {
-			key := k
-			if prefix != "" {
-				key = prefix + "." + k
-			}
-			flatten(key, vv, out)
-		}
-	case []any:
-		scalars := make([]string, 0, len(x))
-		for i, vv := range x {
-			switch vv.(type) {
-			case map[string]any, []any:
-				flatten(prefix+"."+strconv.Itoa(i), vv, out)
-			default:
-				scalars = append(scalars, scalar(vv))
-			}
-		}
-		if len(scalars) > 0 {
-			*out = append(*out, Field{Key: prefix, Value: strings.Join(scalars, ", ")})
-		}
-	case nil:
-	default:
-		*out = append(*out, Field{Key: prefix, Value: scalar(x)})
-	}
-}
-
-func scalar(v any) string {
-	switch x := v.(type) {
-	case string:
-		return x
-	case json.Number:
-		return x.String()
-	case bool:
-		return strconv.FormatBool(x)
-	}
-	return ""
 }
 
 // nxlogKey maps NXLog's Windows field names to Winlogbeat/ECS ones.

@@ -1,0 +1,155 @@
+package event
+
+import (
+	"encoding/json"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// referenceFlatten is the straightforward flattening through
+// map[string]any that flattenJSON replaced; the fuzz test below holds the
+// two to the same results (as sets: maps have no order).
+func referenceFlatten(data []byte) ([]Field, error) {
+	dec := json.NewDecoder(strings.NewReader(string(data)))
+	dec.UseNumber()
+	var obj map[string]any
+	if err := dec.Decode(&obj); err != nil {
+		return nil, err
+	}
+	if !json.Valid(data) || obj == nil { // one value only; "null" is no object either
+		return nil, errJSON
+	}
+	var out []Field
+	refFlatten("", obj, &out)
+	return out, nil
+}
+
+func refFlatten(prefix string, v any, out *[]Field) {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, vv := range x {
+			refFlatten(join(prefix, k), vv, out)
+		}
+	case []any:
+		scalars := make([]string, 0, len(x))
+		for i, vv := range x {
+			switch vv.(type) {
+			case map[string]any, []any:
+				refFlatten(prefix+"."+strconv.Itoa(i), vv, out)
+			case nil:
+			default:
+				scalars = append(scalars, refScalar(vv))
+			}
+		}
+		if len(scalars) > 0 {
+			*out = append(*out, Field{Key: prefix, Value: strings.Join(scalars, ", ")})
+		}
+	case nil:
+	default:
+		*out = append(*out, Field{Key: prefix, Value: refScalar(x)})
+	}
+}
+
+func refScalar(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case json.Number:
+		return x.String()
+	case bool:
+		return strconv.FormatBool(x)
+	}
+	return ""
+}
+
+func fieldSet(fs []Field) []string {
+	out := make([]string, len(fs))
+	for i, f := range fs {
+		out[i] = strconv.Quote(f.Key) + "=" + strconv.Quote(f.Value)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func TestFlattenJSON(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want []Field
+	}{
+		{`{"a":1,"b":{"c":"x","d":[1,2,null]},"e":null,"f":[{"g":true}],"h":"\u00e6\n"}`,
+			[]Field{{"a", "1"}, {"b.c", "x"}, {"b.d", "1, 2"}, {"f.0.g", "true"}, {"h", "æ\n"}}},
+		{` { } `, nil},
+		{`{"n":-1.5e+3}`, []Field{{"n", "-1.5e+3"}}},
+	} {
+		var out []Field
+		if err := flattenJSON(c.in, &out); err != nil || !slices.Equal(out, c.want) {
+			t.Errorf("%s = %v, %v; want %v (in document order)", c.in, out, err, c.want)
+		}
+	}
+	for _, bad := range []string{`{`, `{"a":}`, `{"a":01}`, `{"a":1}x`, `[1]`, `{"a":"\x"}`, "{\"a\":\"\x01\"}", `{"a":tru}`, `{"a":1,}`, `{"a" 1}`, `{"a":-}`, `{"a":1.}`} {
+		var out []Field
+		if err := flattenJSON(bad, &out); err == nil {
+			t.Errorf("%s was accepted", bad)
+		}
+	}
+}
+
+func FuzzFlattenJSON(f *testing.F) {
+	for _, s := range []string{`{"a":1,"b":{"c":[1,"x",{"d":null}]}}`, `{"e":"\u00e6\ud83d\ude00"}`, `{"n":1e5,"m":-0.5}`, `{"a":[[1],[2]]}`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		if tooDeep([]byte(in)) {
+			return
+		}
+		var got []Field
+		err := flattenJSON(in, &got)
+		want, rerr := referenceFlatten([]byte(in))
+		if (err == nil) != (rerr == nil) {
+			t.Fatalf("%q: flattenJSON error %v, encoding/json error %v", in, err, rerr)
+		}
+		// A repeated key is kept once by a map, and overwritten by
+		// Event.Set in mergeJSON: compare the last of each.
+		last := map[string]string{}
+		for _, f := range got {
+			last[f.Key] = f.Value
+		}
+		got = got[:0]
+		for k, v := range last {
+			got = append(got, Field{k, v})
+		}
+		if err == nil && !slices.Equal(fieldSet(got), fieldSet(want)) {
+			t.Fatalf("%q:\n got %v\nwant %v", in, fieldSet(got), fieldSet(want))
+		}
+	})
+}
+
+// tooDeep (for the fuzz test) reports whether data nests objects or arrays deeper than maxDepth.
+func tooDeep(data []byte) bool {
+	depth, inString, escaped := 0, false, false
+	for _, c := range data {
+		switch {
+		case inString:
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+		case c == '"':
+			inString = true
+		case c == '{' || c == '[':
+			depth++
+			if depth > maxDepth {
+				return true
+			}
+		case c == '}' || c == ']':
+			depth--
+		}
+	}
+	return false
+}
