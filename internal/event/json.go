@@ -26,7 +26,6 @@ const maxFields = 512
 // maxDepth bounds JSON nesting; deeper documents are kept raw.
 const maxDepth = 64
 
-
 // mergeJSON flattens a JSON object into e's fields (dotted keys) and maps
 // the well-known shapes to ECS names.
 func mergeJSON(e *Event, data []byte) error {
