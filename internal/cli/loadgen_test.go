@@ -3,6 +3,7 @@ package cli_test
 import (
 	"context"
 	"io"
+	"net/http"
 	"os"
 	"strconv"
 	"strings"
@@ -139,3 +140,28 @@ func TestLoadgenRoundTrip(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// TestIngestOnItsOwnListener: with --ingest-http the HTTP ingest endpoints
+// move to their own address, and the main listener no longer has them.
+func TestIngestOnItsOwnListener(t *testing.T) {
+	s := startServe(t, t.TempDir(), "--ingest-http", "127.0.0.1:0")
+	ing := s.recv["ingest-http"]
+	if ing == "" {
+		t.Fatal("no ingest-http listener reported")
+	}
+	code, out, errb := run(t, "", "loadgen", "--protocol", "bulk", "--addr", "http://"+ing, "--count", "500", "--run-id", "own1")
+	if code != 0 {
+		t.Fatalf("loadgen to --ingest-http = %d %s %s", code, out, errb)
+	}
+	if code, last := waitVerify(t, "--data", s.dir, "--run-id", "own1"); code != 0 {
+		t.Errorf("verify = %q", last)
+	}
+	resp, err := http.Post("http://"+s.http+"/ingest/v1/events", "application/x-ndjson", strings.NewReader("{\"message\":\"x\"}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode == 200 {
+		t.Errorf("the main listener still takes ingest with --ingest-http")
+	}
+}

@@ -3,6 +3,9 @@ package eventstore_test
 import (
 	"context"
 	"fmt"
+	"os"
+	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -51,8 +54,9 @@ func BenchmarkAppend(b *testing.B) {
 		b.ResetTimer()
 		for i := 0; i < b.N; i++ {
 			batch := batches[i%len(batches)]
-			for j := range batch { // fresh ids each round
+			for j := range batch { // fresh ids each round, time moving on as in life
 				batch[j].ID = fmt.Sprintf("r%d-%d", i, j)
+				batch[j].Time = now.Add(time.Duration(i*500+j) * time.Millisecond)
 			}
 			if _, err := es.Append(context.Background(), batch); err != nil {
 				b.Fatal(err)
@@ -84,4 +88,78 @@ func BenchmarkSearchTenantField(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkSearchLarge measures the search a municipality user runs most:
+// its own events of the last hour with a field filter, first page, over a
+// large store. The store is filled once (SAMDRIFT_BENCH_EVENTS events, by
+// default 1 million, over 24 hours and 100 tenants) in
+// SAMDRIFT_BENCH_DIR (default: a temporary directory) and reused when it
+// is already there; it reports p50 and p95 latency over the rounds.
+func BenchmarkSearchLarge(b *testing.B) {
+	total := 1_000_000
+	if v := os.Getenv("SAMDRIFT_BENCH_EVENTS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			b.Fatal(err)
+		}
+		total = n
+	}
+	dir := os.Getenv("SAMDRIFT_BENCH_DIR")
+	if dir == "" {
+		dir = b.TempDir()
+	}
+	db, err := store.Open(context.Background(), store.Options{DataDir: dir})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Migrate(context.Background(), nil); err != nil {
+		b.Fatal(err)
+	}
+	es := eventstore.New(db)
+	sc := access.System("bench")
+	end := time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
+	var have int
+	_ = db.Reader().QueryRowContext(context.Background(), `SELECT COUNT(*) FROM events`).Scan(&have)
+	if have < total {
+		start := time.Now()
+		step := 24 * time.Hour / time.Duration(total)
+		for i := have; i < total; i += 2000 {
+			batch := makeBatch(fmt.Sprintf("L%d", i), min(2000, total-i), end)
+			for j := range batch {
+				k := i + j
+				batch[j].ID = fmt.Sprintf("L%09d", k)
+				batch[j].Tenant = int64(1000 + k%100)
+				batch[j].Time = end.Add(-24 * time.Hour).Add(time.Duration(k) * step)
+			}
+			if _, err := es.Append(context.Background(), batch); err != nil {
+				b.Fatal(err)
+			}
+			if i%200_000 == 0 {
+				fmt.Fprintf(os.Stderr, "filled %d of %d events (%.0f/s)\n", i, total, float64(i-have)/time.Since(start).Seconds())
+			}
+		}
+	}
+	queries := []eventstore.Query{
+		{From: end.Add(-time.Hour), To: end, Tenants: []int64{1004}, Q: "user.name:user4"},
+		{From: end.Add(-time.Hour), To: end, Tenants: []int64{1017}, Q: "action:accept AND dstport:53"},
+		{From: end.Add(-24 * time.Hour), To: end, Tenants: []int64{1042}, Q: `"Accepted password" AND NOT user.name:user1*`},
+	}
+	var lat []time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		q := queries[i%len(queries)]
+		q.Limit = 100
+		t0 := time.Now()
+		r, err := es.Search(context.Background(), sc, q)
+		lat = append(lat, time.Since(t0))
+		if err != nil {
+			b.Fatal(err)
+		}
+		_ = r
+	}
+	slices.Sort(lat)
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(lat[len(lat)*95/100].Microseconds())/1000, "p95-ms")
 }
