@@ -331,14 +331,7 @@ func (p *parser) primary(field string) (*node, error) {
 	t := p.next()
 	switch t.kind {
 	case tokLParen:
-		n, err := p.or(field)
-		if err != nil {
-			return nil, err
-		}
-		if c := p.next(); c.kind != tokRParen {
-			return nil, queryError(t.pos, "this '(' is not closed")
-		}
-		return n, nil
+		return p.group(field, t)
 	case tokEOF:
 		return nil, queryError(t.pos, "the query ends where a term was expected")
 	case tokWord:
@@ -368,6 +361,18 @@ func (p *parser) primary(field string) (*node, error) {
 	return nil, queryError(t.pos, "unexpected %q", t.raw)
 }
 
+// group parses what follows the '(' token open, up to its ')'.
+func (p *parser) group(field string, open token) (*node, error) {
+	n, err := p.or(field)
+	if err != nil {
+		return nil, err
+	}
+	if c := p.next(); c.kind != tokRParen {
+		return nil, queryError(open.pos, "this '(' is not closed")
+	}
+	return n, nil
+}
+
 func (p *parser) term(field string, t token) (*node, error) {
 	p.terms++
 	if p.terms > MaxQueryTerms {
@@ -395,14 +400,7 @@ func (p *parser) value(field string, pos int) (*node, error) {
 	case tokWord, tokPhrase:
 		return p.term(field, t)
 	case tokLParen:
-		n, err := p.or(field)
-		if err != nil {
-			return nil, err
-		}
-		if c := p.next(); c.kind != tokRParen {
-			return nil, queryError(t.pos, "this '(' is not closed")
-		}
-		return n, nil
+		return p.group(field, t)
 	case tokCompare:
 		v := p.next()
 		if v.kind != tokWord && v.kind != tokPhrase || v.wild {
