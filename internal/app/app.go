@@ -84,8 +84,19 @@ func Open(ctx context.Context, d DB, mfaRoles []access.Role, migrate bool, log *
 	}
 	cat := catalog.NewStore(db)
 	ord := orders.NewService(db, cat)
+	es := eventstore.New(db)
+	if migrate {
+		// Events stored one row each by an earlier version move into the
+		// block layout (SQLite).
+		if err := es.Upgrade(ctx, func(moved, total int) {
+			log.Info("moving stored events into blocks", "moved", moved, "of", total)
+		}); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
 	return &App{DB: db, Orgs: org.NewService(db), Access: access.NewService(db, mfaRoles), Catalog: cat, Orders: ord,
-		Plan: transition.NewService(db, cat, ord), Sources: sources.New(db), Events: eventstore.New(db)}, nil
+		Plan: transition.NewService(db, cat, ord), Sources: sources.New(db), Events: es}, nil
 }
 
 // Close closes the database.

@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/samdrift/samdrift/internal/event"
+	"github.com/samdrift/samdrift/internal/eventstore"
 	"github.com/samdrift/samdrift/internal/ingest"
 	"github.com/samdrift/samdrift/internal/sources"
 	"github.com/samdrift/samdrift/internal/spine"
@@ -69,21 +70,21 @@ func (a *App) startEvents(ctx context.Context, o EventOptions, log *slog.Logger,
 	go func() {
 		defer ep.wg.Done()
 		_ = sp.Consume(ctx, "store", func(ctx context.Context, batches []spine.Batch) error {
-			var all []event.Event
+			var all []eventstore.Batch
 			for _, b := range batches {
 				evs, err := event.DecodeBatch(b.Data)
 				if err != nil {
 					log.Error("dropping an undecodable batch from the spine", "batch", b.ID, "err", err)
 					continue
 				}
-				all = append(all, evs...)
+				all = append(all, eventstore.Batch{ID: b.ID, Events: evs})
 			}
-			if _, err := es.Append(context.WithoutCancel(ctx), all); err != nil {
-				log.Error("cannot store events; they will be delivered again", "events", len(all), "err", err)
+			if _, err := es.AppendBatches(context.WithoutCancel(ctx), all); err != nil {
+				log.Error("cannot store events; they will be delivered again", "batches", len(all), "err", err)
 				return err
 			}
 			seen := map[int64]sources.Seen{}
-			for _, e := range all {
+			for _, e := range eventsOf(all) {
 				if e.SourceID != 0 {
 					s := seen[e.SourceID]
 					s.Events++
@@ -184,6 +185,15 @@ func (a *App) startEvents(ctx context.Context, o EventOptions, log *slog.Logger,
 		}()
 	}
 	return ep, nil
+}
+
+// eventsOf lists the events of batches.
+func eventsOf(bs []eventstore.Batch) []event.Event {
+	var out []event.Event
+	for _, b := range bs {
+		out = append(out, b.Events...)
+	}
+	return out
 }
 
 // watchEvents runs the event path's schedules until ctx ends: silent

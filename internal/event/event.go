@@ -8,6 +8,9 @@
 package event
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"strings"
 	"time"
 )
 
@@ -110,3 +113,21 @@ func SeverityName(s int) string {
 	}
 	return names[s]
 }
+
+// StableID derives an event id from what identifies an event to its
+// sender (a RELP frame, an HTTP request's Idempotency-Key and position),
+// so that a retransmission gets the id it had the first time.
+func StableID(parts ...string) string {
+	h := sha256.New()
+	for _, p := range parts {
+		h.Write([]byte(p))
+		h.Write([]byte{0})
+	}
+	return stablePrefix + hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+const stablePrefix = "s:"
+
+// IsStableID reports whether id was made by StableID: such events can
+// arrive more than once and are deduplicated by id.
+func IsStableID(id string) bool { return strings.HasPrefix(id, stablePrefix) }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/samdrift/samdrift/internal/access"
 	"github.com/samdrift/samdrift/internal/errs"
+	"github.com/samdrift/samdrift/internal/event"
 	"github.com/samdrift/samdrift/internal/store"
 )
 
@@ -23,13 +24,31 @@ func (s *Store) Histogram(ctx context.Context, sc access.Scope, q Query, n int) 
 	if n < 1 || n > 500 {
 		return nil, 0, errs.Field("buckets", "buckets must be 1–500")
 	}
+	span := q.To.UnixMicro() - q.From.UnixMicro()
+	width := max((span+int64(n)-1)/int64(n), 1)
+	out := make([]Bucket, n)
+	for i := range out {
+		out[i].Start = time.UnixMicro(q.From.UnixMicro() + int64(i)*width).UTC()
+	}
+	if s.db.Dialect() == store.SQLite {
+		m, err := s.matcherFor(sc, q)
+		if err != nil {
+			return nil, 0, err
+		}
+		from := q.From.UnixMicro()
+		err = s.blockScan(ctx, sc, q, m, nil, func(e *event.Event) bool {
+			if b := (e.Time.UnixMicro() - from) / width; b >= 0 && b < int64(n) {
+				out[b].Count++
+			}
+			return true
+		})
+		return out, time.Duration(width) * time.Microsecond, err
+	}
 	var a store.Args
 	cond, err := s.where(sc, q, &a)
 	if err != nil {
 		return nil, 0, err
 	}
-	span := q.To.UnixMicro() - q.From.UnixMicro()
-	width := max((span+int64(n)-1)/int64(n), 1)
 	from := a.Add(q.From.UnixMicro())
 	rows, err := s.db.Reader().QueryContext(ctx, `SELECT (ts - `+from+`) / `+strconv.FormatInt(width, 10)+` AS b, COUNT(*) FROM events WHERE `+cond+
 		` GROUP BY b ORDER BY b`, a.Values()...)
@@ -37,10 +56,6 @@ func (s *Store) Histogram(ctx context.Context, sc access.Scope, q Query, n int) 
 		return nil, 0, errs.Wrap(err, "cannot count events over time")
 	}
 	defer rows.Close()
-	out := make([]Bucket, n)
-	for i := range out {
-		out[i].Start = time.UnixMicro(q.From.UnixMicro() + int64(i)*width).UTC()
-	}
 	for rows.Next() {
 		var b int64
 		var c int
@@ -73,17 +88,6 @@ type Facet struct {
 // FacetSample events matching q, their top values (at most top each,
 // at most fields facets); sampled says how many events were looked at.
 func (s *Store) Facets(ctx context.Context, sc access.Scope, q Query, fields, top int) (facets []Facet, sampled int, err error) {
-	var a store.Args
-	cond, err := s.where(sc, q, &a)
-	if err != nil {
-		return nil, 0, err
-	}
-	rows, err := s.db.Reader().QueryContext(ctx, `SELECT host, app, product, fields FROM events WHERE `+cond+
-		` ORDER BY ts DESC LIMIT `+strconv.Itoa(FacetSample), a.Values()...)
-	if err != nil {
-		return nil, 0, errs.Wrap(err, "cannot sample events")
-	}
-	defer rows.Close()
 	counts := map[string]map[string]int{}
 	add := func(k, v string) {
 		if v == "" {
@@ -96,23 +100,50 @@ func (s *Store) Facets(ctx context.Context, sc access.Scope, q Query, fields, to
 		}
 		m[v]++
 	}
-	for rows.Next() {
-		var host, app, product, packed string
-		if err := rows.Scan(&host, &app, &product, &packed); err != nil {
-			return nil, 0, errs.Wrap(err, "cannot read events")
-		}
+	sample := func(host, app, product string, fs []event.Field) {
 		sampled++
 		add("host.name", host)
 		add("app", app)
 		add("product", product)
-		for _, f := range UnpackFields(packed) {
+		for _, f := range fs {
 			if f.Key != "host.name" && len(f.Value) <= 200 {
 				add(f.Key, f.Value)
 			}
 		}
 	}
-	if err := rows.Err(); err != nil {
-		return nil, 0, errs.Wrap(err, "cannot read events")
+	if s.db.Dialect() == store.SQLite {
+		m, err := s.matcherFor(sc, q)
+		if err != nil {
+			return nil, 0, err
+		}
+		if err := s.blockScan(ctx, sc, q, m, nil, func(e *event.Event) bool {
+			sample(e.Host, e.App, e.Product, e.Fields)
+			return sampled < FacetSample
+		}); err != nil {
+			return nil, 0, err
+		}
+	} else {
+		var a store.Args
+		cond, err := s.where(sc, q, &a)
+		if err != nil {
+			return nil, 0, err
+		}
+		rows, err := s.db.Reader().QueryContext(ctx, `SELECT host, app, product, fields FROM events WHERE `+cond+
+			` ORDER BY ts DESC LIMIT `+strconv.Itoa(FacetSample), a.Values()...)
+		if err != nil {
+			return nil, 0, errs.Wrap(err, "cannot sample events")
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var host, app, product, packed string
+			if err := rows.Scan(&host, &app, &product, &packed); err != nil {
+				return nil, 0, errs.Wrap(err, "cannot read events")
+			}
+			sample(host, app, product, UnpackFields(packed))
+		}
+		if err := rows.Err(); err != nil {
+			return nil, 0, errs.Wrap(err, "cannot read events")
+		}
 	}
 	// Fields present in most events first; a field whose every value is
 	// different (a message id, a time) says little, so it goes last.

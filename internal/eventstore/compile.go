@@ -1,13 +1,10 @@
 package eventstore
 
 import (
-	"database/sql/driver"
 	"math"
 	"strconv"
 	"strings"
 	"time"
-
-	"modernc.org/sqlite"
 
 	"github.com/samdrift/samdrift/internal/store"
 )
@@ -241,49 +238,4 @@ func (c *compiler) fieldCond(n *node) (string, error) {
 	// Wildcards must stay inside the one value: narrow with LIKE on the
 	// packed text, then match the extracted value.
 	return "(" + has() + " AND sd_field(fields, " + c.a.Add(key) + ") " + c.like + " " + c.a.Add(likePattern(packer.Replace(n.value))) + " ESCAPE '!')", nil
-}
-
-// sdField returns the packed value of key in packed fields (key compared
-// ignoring case), or nil.
-func sdField(fields, key string) any {
-	for rest := fields; len(rest) > 1; {
-		rest = rest[1:] // the leading '|'
-		end := strings.IndexByte(rest, '|')
-		if end < 0 {
-			return nil
-		}
-		k, v, _ := strings.Cut(rest[:end], "=")
-		if strings.EqualFold(k, key) {
-			return v
-		}
-		rest = rest[end:]
-	}
-	return nil
-}
-
-// sdNum reads a number, or nil when the text is not one.
-func sdNum(s string) any {
-	f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
-	if err != nil || math.IsNaN(f) {
-		return nil
-	}
-	return f
-}
-
-func init() {
-	// The same functions exist in PostgreSQL (migration 0007).
-	sqlite.MustRegisterDeterministicScalarFunction("sd_field", 2, func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
-		f, _ := args[0].(string)
-		k, _ := args[1].(string)
-		return sdField(f, k), nil
-	})
-	sqlite.MustRegisterDeterministicScalarFunction("sd_num", 1, func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
-		switch v := args[0].(type) {
-		case string:
-			return sdNum(v), nil
-		case int64, float64:
-			return v, nil
-		}
-		return nil, nil
-	})
 }

@@ -67,19 +67,39 @@ func UnpackFields(s string) []event.Field {
 
 const columns = `id, tenant, ts, received, host, app, severity, source_ip, format, product, message, fields, raw, parse_error`
 
-// rowsPerInsert keeps one INSERT under SQLite's parameter limit.
+// rowsPerInsert keeps one PostgreSQL INSERT to a few round trips.
 const rowsPerInsert = 500
 
-// Append stores events in one transaction. Events whose id is stored
-// already are skipped (a replayed batch); it returns how many were new.
+// Append stores events in one transaction (AppendBatches without batch
+// ids).
 func (s *Store) Append(ctx context.Context, events []event.Event) (int, error) {
-	if len(events) == 0 {
+	return s.AppendBatches(ctx, []Batch{{Events: events}})
+}
+
+// AppendBatches stores batches in one transaction and returns how many
+// events were new. A batch whose id was stored before is skipped (the
+// spine delivering it again after a crash), and so is an event with a
+// stable id (event.StableID) stored before; PostgreSQL skips any event id
+// stored before at the same time.
+func (s *Store) AppendBatches(ctx context.Context, batches []Batch) (int, error) {
+	n := 0
+	for _, b := range batches {
+		for i := range b.Events {
+			if b.Events[i].ID == "" {
+				return 0, errs.E(errs.Invalid, "event %d of batch %q has no id", i, b.ID)
+			}
+		}
+		n += len(b.Events)
+	}
+	if n == 0 {
 		return 0, nil
 	}
-	for i := range events {
-		if events[i].ID == "" {
-			return 0, errs.E(errs.Invalid, "event %d of the batch has no id", i)
-		}
+	if s.db.Dialect() == store.SQLite {
+		return s.appendBlocks(ctx, batches)
+	}
+	events := make([]event.Event, 0, n)
+	for _, b := range batches {
+		events = append(events, b.Events...)
 	}
 	if s.db.Dialect() == store.Postgres {
 		if err := s.ensurePartitions(ctx, events); err != nil {
@@ -88,24 +108,6 @@ func (s *Store) Append(ctx context.Context, events []event.Event) (int, error) {
 	}
 	inserted := 0
 	err := s.db.Write(ctx, func(tx *sql.Tx) error {
-		if s.db.Dialect() == store.SQLite {
-			// SQLite: one prepared single-row insert, run per event. Many-row
-			// statements with $N parameters cost quadratic time to prepare.
-			st, err := tx.PrepareContext(ctx, `INSERT INTO events (`+columns+`) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14) ON CONFLICT DO NOTHING`)
-			if err != nil {
-				return errs.Wrap(err, "cannot prepare event insert")
-			}
-			defer st.Close()
-			for _, e := range events {
-				res, err := st.ExecContext(ctx, rowArgs(e)...)
-				if err != nil {
-					return errs.Wrap(err, "cannot store event %s", e.ID)
-				}
-				n, _ := res.RowsAffected()
-				inserted += int(n)
-			}
-			return nil
-		}
 		// PostgreSQL: many rows a statement, so a batch is a few round trips.
 		for start := 0; start < len(events); start += rowsPerInsert {
 			chunk := events[start:min(start+rowsPerInsert, len(events))]
@@ -234,6 +236,25 @@ func (s *Store) where(sc access.Scope, q Query, a *store.Args) (string, error) {
 	return strings.Join(where, " AND "), nil
 }
 
+// matcherFor checks the caller and q as where does, and compiles q to a
+// Go matcher (the SQLite block store filters decoded events).
+func (s *Store) matcherFor(sc access.Scope, q Query) (matcher, error) {
+	if sc.UserID == 0 && !sc.IsSystem() {
+		return nil, errs.E(errs.Unauthorized, "log in first")
+	}
+	if q.From.IsZero() || q.To.IsZero() || !q.From.Before(q.To) {
+		return nil, errs.Field("from", "give a time range with from before to")
+	}
+	if err := s.CheckQuery(q.Q); err != nil { // the same errors on every dialect
+		return nil, err
+	}
+	n, err := parseQuery(q.Q)
+	if err != nil {
+		return nil, err
+	}
+	return compileMatcher(n)
+}
+
 // CheckQuery reports whether q parses and compiles, with the position of
 // the first problem.
 func (s *Store) CheckQuery(q string) error {
@@ -255,6 +276,13 @@ func (s *Store) Search(ctx context.Context, sc access.Scope, q Query) (Result, e
 	}
 	if q.Limit < 1 || q.Limit > 1000 {
 		return Result{}, errs.Field("limit", "limit must be 1–1000")
+	}
+	if s.db.Dialect() == store.SQLite {
+		m, err := s.matcherFor(sc, q)
+		if err != nil {
+			return Result{}, err
+		}
+		return s.searchBlocks(ctx, sc, q, m)
 	}
 	var a store.Args
 	cond, err := s.where(sc, q, &a)
@@ -320,6 +348,9 @@ func decodeCursor(c string) (int64, string, error) {
 // dropped as partitions; the rest is deleted row by row.
 func (s *Store) Prune(ctx context.Context, before time.Time) (int64, error) {
 	cut := before.UnixMicro()
+	if s.db.Dialect() == store.SQLite {
+		return s.pruneBlocks(ctx, nil, cut)
+	}
 	var dropped int64
 	if s.db.Dialect() == store.Postgres {
 		rows, err := s.db.Reader().QueryContext(ctx, `SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
@@ -380,6 +411,27 @@ func partitionDay(name string) (int64, bool) {
 // in one streaming query (q.Limit, when set, bounds how many; q.Cursor is
 // ignored). It stops at fn's first error and returns it.
 func (s *Store) Each(ctx context.Context, sc access.Scope, q Query, fn func(event.Event) error) error {
+	if s.db.Dialect() == store.SQLite {
+		// Blocks newest first, each block's events newest first: the order
+		// is newest first within a block, nearly so across blocks.
+		m, err := s.matcherFor(sc, q)
+		if err != nil {
+			return err
+		}
+		sent := 0
+		var ferr error
+		err = s.blockScan(ctx, sc, q, m, nil, func(e *event.Event) bool {
+			if ferr = fn(*e); ferr != nil {
+				return false
+			}
+			sent++
+			return q.Limit == 0 || sent < q.Limit
+		})
+		if ferr != nil {
+			return ferr
+		}
+		return err
+	}
 	var a store.Args
 	cond, err := s.where(sc, q, &a)
 	if err != nil {

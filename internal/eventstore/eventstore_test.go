@@ -40,13 +40,21 @@ func TestAppendSearchScoped(t *testing.T) {
 		}
 		old := event.Event{ID: "ev-old", Tenant: cph, Time: now.Add(-10 * 24 * time.Hour), Received: now, Message: "old"}
 		batch = append(batch, old)
-		n, err := es.Append(ctx, batch)
+		n, err := es.AppendBatches(ctx, []eventstore.Batch{{ID: "spine-1", Events: batch}})
 		if err != nil || n != len(batch) {
 			t.Fatalf("Append = %d, %v; want %d", n, err, len(batch))
 		}
-		// A replayed batch adds nothing.
-		if n, err := es.Append(ctx, batch); err != nil || n != 0 {
-			t.Errorf("replayed Append = %d, %v; want 0", n, err)
+		// The spine delivering the batch again adds nothing.
+		if n, err := es.AppendBatches(ctx, []eventstore.Batch{{ID: "spine-1", Events: batch}}); err != nil || n != 0 {
+			t.Errorf("replayed batch = %d, %v; want 0", n, err)
+		}
+		// Nor does a sender's retransmission of an event with a stable id,
+		// in another batch.
+		stable := event.Event{ID: event.StableID("relp", "10.0.0.9", "<13>1 msg"), Tenant: ode, Time: now.Add(-30 * time.Minute), Received: now, Message: "retransmitted"}
+		for i, want := range []int{1, 0} {
+			if n, err := es.AppendBatches(ctx, []eventstore.Batch{{ID: fmt.Sprintf("spine-s%d", i), Events: []event.Event{stable}}}); err != nil || n != want {
+				t.Errorf("stable id, delivery %d = %d, %v; want %d", i+1, n, err, want)
+			}
 		}
 		q := eventstore.Query{From: now.Add(-time.Hour), To: now.Add(time.Minute)}
 		count := func(sc access.Scope, q eventstore.Query) (int, map[int64]bool) {
@@ -70,8 +78,8 @@ func TestAppendSearchScoped(t *testing.T) {
 		if n, ts := count(e.Scope(t, "demo-servicedesk"), q); n != 4 || ts[ode] || ts[0] {
 			t.Errorf("Hovedstaden's unit sees %d events of %v; want København's and Frederiksberg's 4", n, ts)
 		}
-		if n, ts := count(e.Scope(t, "demo-soc-analyst"), q); n != 6 || !ts[0] {
-			t.Errorf("the SOC sees %d events of %v; want all 6 including the quarantine", n, ts)
+		if n, ts := count(e.Scope(t, "demo-soc-analyst"), q); n != 7 || !ts[0] {
+			t.Errorf("the SOC sees %d events of %v; want all 7 including the quarantine", n, ts)
 		}
 		soc := e.Scope(t, "demo-soc-analyst")
 		if n, _ := count(soc, eventstore.Query{From: q.From, To: q.To, Q: "user.name:user4"}); n != 1 {
@@ -103,8 +111,8 @@ func TestAppendSearchScoped(t *testing.T) {
 			}
 			cursor = *r.Next
 		}
-		if len(seen) != 6 {
-			t.Errorf("paging saw %d events; want 6", len(seen))
+		if len(seen) != 7 {
+			t.Errorf("paging saw %d events; want 7", len(seen))
 		}
 		if _, err := es.Search(ctx, soc, eventstore.Query{From: q.From, To: q.To, Cursor: "garbage"}); errs.CodeOf(err) != errs.Invalid {
 			t.Errorf("bad cursor = %v; want EINVALID", err)
@@ -114,8 +122,8 @@ func TestAppendSearchScoped(t *testing.T) {
 		if err != nil || pruned != 1 {
 			t.Errorf("Prune = %d, %v; want the one old event", pruned, err)
 		}
-		if n, _ := count(soc, eventstore.Query{From: now.Add(-30 * 24 * time.Hour), To: now.Add(time.Minute)}); n != 6 {
-			t.Errorf("after pruning %d events remain; want 6", n)
+		if n, _ := count(soc, eventstore.Query{From: now.Add(-30 * 24 * time.Hour), To: now.Add(time.Minute)}); n != 7 {
+			t.Errorf("after pruning %d events remain; want 7", n)
 		}
 		// Appending into a pruned day works again (its partition is recreated).
 		if _, err := es.Append(ctx, []event.Event{{ID: "ev-back", Tenant: cph, Time: now.Add(-10 * 24 * time.Hour), Received: now}}); err != nil {

@@ -3,12 +3,15 @@ package eventstore
 import (
 	"context"
 	"database/sql"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/samdrift/samdrift/internal/access"
 	"github.com/samdrift/samdrift/internal/audit"
 	"github.com/samdrift/samdrift/internal/errs"
+	"github.com/samdrift/samdrift/internal/event"
 	"github.com/samdrift/samdrift/internal/logstd"
 	"github.com/samdrift/samdrift/internal/store"
 )
@@ -129,6 +132,16 @@ func (s *Store) ApplyRetention(ctx context.Context, now time.Time) (int64, error
 	}
 	rows.Close()
 	var total int64
+	if s.db.Dialect() == store.SQLite {
+		for tenant, d := range days {
+			n, err := s.pruneBlocks(ctx, &tenant, now.AddDate(0, 0, -d).UnixMicro())
+			total += n
+			if err != nil {
+				return total, err
+			}
+		}
+		return total, nil
+	}
 	if s.db.Dialect() == store.Postgres {
 		n, err := s.Prune(ctx, now.AddDate(0, 0, -longest))
 		if err != nil {
@@ -173,6 +186,41 @@ type QuarantinedSender struct {
 // Quarantine lists the senders whose events went to the quarantine since
 // since, busiest first, for the SOC to register them (others see none).
 func (s *Store) Quarantine(ctx context.Context, sc access.Scope, since time.Time) ([]QuarantinedSender, error) {
+	if s.db.Dialect() == store.SQLite {
+		if !sc.SeesAllSecurity() {
+			return []QuarantinedSender{}, nil
+		}
+		type key struct{ ip, host string }
+		by := map[key]*QuarantinedSender{}
+		q := Query{From: since, To: time.Now().Add(48 * time.Hour), Tenants: []int64{0}}
+		err := s.blockScan(ctx, sc, q, func(*event.Event) bool { return true }, nil, func(e *event.Event) bool {
+			k := key{e.SourceIP, e.Host}
+			x := by[k]
+			if x == nil {
+				x = &QuarantinedSender{SenderIP: e.SourceIP, Host: e.Host, First: e.Time, Last: e.Time}
+				by[k] = x
+			}
+			x.Events++
+			if e.Time.Before(x.First) {
+				x.First = e.Time
+			}
+			if e.Time.After(x.Last) {
+				x.Last = e.Time
+			}
+			return true
+		})
+		out := make([]QuarantinedSender, 0, len(by))
+		for _, x := range by {
+			out = append(out, *x)
+		}
+		slices.SortFunc(out, func(a, b QuarantinedSender) int {
+			if a.Events != b.Events {
+				return b.Events - a.Events
+			}
+			return strings.Compare(a.SenderIP, b.SenderIP)
+		})
+		return out[:min(len(out), 500)], err
+	}
 	var a store.Args
 	rows, err := s.db.Reader().QueryContext(ctx, `SELECT source_ip, host, COUNT(*), MIN(ts), MAX(ts) FROM events
 		WHERE tenant = 0 AND ts >= `+a.Add(since.UnixMicro())+` AND `+sc.SecurityPredicate("tenant", &a)+`

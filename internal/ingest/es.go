@@ -115,7 +115,7 @@ func (p *Pipeline) ESBulk() http.Handler {
 			}
 			e := event.ParseJSON(sc.Bytes(), now, req.addr.String())
 			if req.idem != "" {
-				e.ID = StableID("bulk", req.idem, strconv.Itoa(line))
+				e.ID = event.StableID("bulk", req.idem, strconv.Itoa(line))
 			}
 			if err := batch.Add(r.Context(), e, req.addr, sources.Credential{Token: req.token}); err != nil {
 				esError(w, http.StatusServiceUnavailable, "unavailable_shards_exception", "cannot queue events: "+err.Error())

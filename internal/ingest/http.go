@@ -47,7 +47,7 @@ func (p *Pipeline) HTTPEvents() http.Handler {
 			}
 			e := event.ParseJSON(line, now, addr.String())
 			if req.idem != "" {
-				e.ID = StableID("http", req.idem, strconv.Itoa(n))
+				e.ID = event.StableID("http", req.idem, strconv.Itoa(n))
 			}
 			if e.ParseError != "" {
 				bad++
@@ -145,7 +145,7 @@ func (p *Pipeline) openHTTP(w http.ResponseWriter, r *http.Request) (httpRequest
 		if who == "" {
 			who = addr.Unmap().String()
 		}
-		idem = StableID(who, k)
+		idem = event.StableID(who, k)
 	}
 	return httpRequest{token: token, addr: addr.Unmap(), body: body, idem: idem}, true
 }

@@ -10,7 +10,6 @@ package ingest
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"log/slog"
@@ -68,17 +67,6 @@ func NewPipeline(sink Sink, src *sources.Registry, log *slog.Logger, reg prometh
 		}
 	}
 	return p
-}
-
-// StableID derives an event id from what identifies it to the sender, so
-// that a retransmission of the same event gets the same id.
-func StableID(parts ...string) string {
-	h := sha256.New()
-	for _, p := range parts {
-		h.Write([]byte(p))
-		h.Write([]byte{0})
-	}
-	return "s" + hex.EncodeToString(h.Sum(nil)[:16])
 }
 
 // nextID returns a new process-unique id.

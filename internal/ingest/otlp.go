@@ -68,7 +68,7 @@ func (p *Pipeline) OTLPLogs() http.Handler {
 				for _, lr := range sl.GetLogRecords() {
 					e := otlpEvent(lr, res, sl.GetScope().GetName(), now, req.addr.String())
 					if req.idem != "" {
-						e.ID = StableID("otlp", req.idem, strconv.Itoa(batch.Len()))
+						e.ID = event.StableID("otlp", req.idem, strconv.Itoa(batch.Len()))
 					}
 					if err := batch.Add(r.Context(), e, req.addr, sources.Credential{Token: req.token}); err != nil {
 						httpProblem(w, http.StatusServiceUnavailable, "cannot queue events: "+err.Error())

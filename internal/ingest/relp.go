@@ -99,7 +99,7 @@ func (p *Pipeline) relpConn(ctx context.Context, conn net.Conn, protocol string,
 			e := parser.ParseSyslog(f.Data, time.Now().UTC(), addr.String())
 			// RELP clients resend what was unacknowledged when a session
 			// broke; a content id stores such a retransmission once.
-			e.ID = StableID("relp", addr.String(), cred.CertSHA256, string(f.Data))
+			e.ID = event.StableID("relp", addr.String(), cred.CertSHA256, string(f.Data))
 			if err := batch.Add(ctx, e, addr, cred); err != nil {
 				return
 			}

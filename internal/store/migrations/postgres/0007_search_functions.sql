@@ -1,5 +1,5 @@
--- Functions the event query language compiles to (SQLite has the same two,
--- registered in Go by the eventstore package).
+-- Functions the event query language compiles to on PostgreSQL (the
+-- SQLite store filters decoded events in Go instead).
 -- sd_field returns the packed value of key k in packed fields f ("|k=v|…|"),
 -- comparing keys without regard to case; NULL when the key is absent.
 CREATE FUNCTION sd_field(f text, k text) RETURNS text

@@ -1,0 +1,378 @@
+package eventstore
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/klauspost/compress/zstd"
+
+	"github.com/samdrift/samdrift/internal/access"
+	"github.com/samdrift/samdrift/internal/errs"
+	"github.com/samdrift/samdrift/internal/event"
+	"github.com/samdrift/samdrift/internal/store"
+)
+
+// The SQLite store keeps events in blocks (migration 0009): one row per
+// tenant and day of a stored batch, the events in the binary batch form,
+// zstd-compressed. PostgreSQL keeps one row per event.
+
+var (
+	zenc, _ = zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderConcurrency(1))
+	zdec, _ = zstd.NewReader(nil, zstd.WithDecoderConcurrency(0), zstd.WithDecoderMaxMemory(256<<20))
+)
+
+// maxBlockEvents bounds one block, so reading one stays cheap.
+const maxBlockEvents = 5000
+
+// Batch is events as the spine delivered them; ID (when set) makes a
+// batch delivered again after a crash a no-op.
+type Batch struct {
+	ID     string
+	Events []event.Event
+}
+
+// dayOf is the UTC day number of a Unix µs time.
+func dayOf(us int64) int64 {
+	d := us / day
+	if us < 0 && us%day != 0 {
+		d--
+	}
+	return d
+}
+
+// appendBlocks stores batches as blocks in one transaction.
+func (s *Store) appendBlocks(ctx context.Context, batches []Batch) (int, error) {
+	inserted := 0
+	err := s.db.Write(ctx, func(tx *sql.Tx) error {
+		var err error
+		inserted, err = appendBlocksTx(ctx, tx, batches)
+		return err
+	})
+	return inserted, err
+}
+
+// appendBlocksTx stores batches as blocks within tx.
+func appendBlocksTx(ctx context.Context, tx *sql.Tx, batches []Batch) (int, error) {
+	inserted := 0
+	err := func() error {
+		now := time.Now().UnixMicro()
+		type key struct{ tenant, day int64 }
+		groups := map[key][]event.Event{}
+		var order []key
+		var idStmt *sql.Stmt
+		defer func() {
+			if idStmt != nil {
+				idStmt.Close()
+			}
+		}()
+		for _, b := range batches {
+			if b.ID != "" {
+				res, err := tx.ExecContext(ctx, `INSERT INTO stored_batches (id, at) VALUES ($1, $2) ON CONFLICT DO NOTHING`, b.ID, now)
+				if err != nil {
+					return errs.Wrap(err, "cannot record batch %s", b.ID)
+				}
+				if n, _ := res.RowsAffected(); n == 0 {
+					continue // stored before
+				}
+			}
+			for _, e := range b.Events {
+				if event.IsStableID(e.ID) {
+					if idStmt == nil {
+						var err error
+						if idStmt, err = tx.PrepareContext(ctx, `INSERT INTO stored_event_ids (id, at) VALUES ($1, $2) ON CONFLICT DO NOTHING`); err != nil {
+							return errs.Wrap(err, "cannot prepare id insert")
+						}
+					}
+					res, err := idStmt.ExecContext(ctx, e.ID, now)
+					if err != nil {
+						return errs.Wrap(err, "cannot record event id %s", e.ID)
+					}
+					if n, _ := res.RowsAffected(); n == 0 {
+						continue // a retransmission
+					}
+				}
+				k := key{e.Tenant, dayOf(e.Time.UnixMicro())}
+				if _, ok := groups[k]; !ok {
+					order = append(order, k)
+				}
+				groups[k] = append(groups[k], e)
+			}
+		}
+		st, err := tx.PrepareContext(ctx, `INSERT INTO event_blocks (tenant, ts_min, ts_max, n, data) VALUES ($1, $2, $3, $4, $5)`)
+		if err != nil {
+			return errs.Wrap(err, "cannot prepare block insert")
+		}
+		defer st.Close()
+		for _, k := range order {
+			evs := groups[k]
+			slices.SortStableFunc(evs, func(a, b event.Event) int { return a.Time.Compare(b.Time) })
+			for start := 0; start < len(evs); start += maxBlockEvents {
+				part := evs[start:min(start+maxBlockEvents, len(evs))]
+				data, err := event.EncodeBatch(part)
+				if err != nil {
+					return err
+				}
+				if _, err := st.ExecContext(ctx, k.tenant, part[0].Time.UnixMicro(), part[len(part)-1].Time.UnixMicro(), len(part),
+					zenc.EncodeAll(data, nil)); err != nil {
+					return errs.Wrap(err, "cannot store a block of tenant %d", k.tenant)
+				}
+				inserted += len(part)
+			}
+		}
+		return nil
+	}()
+	return inserted, err
+}
+
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 1<<20); return &b }}
+
+// decodeBlock decompresses and decodes one block.
+func decodeBlock(data []byte) ([]event.Event, error) {
+	bp := bufPool.Get().(*[]byte)
+	defer bufPool.Put(bp)
+	raw, err := zdec.DecodeAll(data, (*bp)[:0])
+	if err != nil {
+		return nil, errs.Wrap(err, "cannot decompress an event block")
+	}
+	*bp = raw
+	return event.DecodeBatch(raw) // copies into its own string
+}
+
+// blockScan reads the blocks that may hold events of q that sc may see,
+// newest block first, and calls fn for each event in q's time range that
+// m matches; fn returns false to stop. next, when set, is asked before
+// each block with the block's newest time whether to go on.
+func (s *Store) blockScan(ctx context.Context, sc access.Scope, q Query, m matcher, next func(tsMax int64) bool,
+	fn func(e *event.Event) bool) error {
+	var a store.Args
+	from, to := q.From.UnixMicro(), q.To.UnixMicro()
+	where := []string{sc.SecurityPredicate("tenant", &a), "ts_max >= " + a.Add(from), "ts_min < " + a.Add(to)}
+	if len(q.Tenants) > 0 {
+		ps := make([]string, len(q.Tenants))
+		for i, t := range q.Tenants {
+			ps[i] = a.Add(t)
+		}
+		where = append(where, "tenant IN ("+strings.Join(ps, ",")+")")
+	}
+	rows, err := s.db.Reader().QueryContext(ctx, `SELECT ts_max, data FROM event_blocks WHERE `+strings.Join(where, " AND ")+
+		` ORDER BY ts_max DESC`, a.Values()...)
+	if err != nil {
+		return errs.Wrap(err, "cannot search events")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var tsMax int64
+		var data []byte
+		if err := rows.Scan(&tsMax, &data); err != nil {
+			return errs.Wrap(err, "cannot read an event block")
+		}
+		if next != nil && !next(tsMax) {
+			return nil
+		}
+		evs, err := decodeBlock(data)
+		if err != nil {
+			return err
+		}
+		// Newest first within the block.
+		for i := len(evs) - 1; i >= 0; i-- {
+			e := &evs[i]
+			if ts := e.Time.UnixMicro(); ts < from || ts >= to || !m(e) {
+				continue
+			}
+			if !fn(e) {
+				return nil
+			}
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+	}
+	return errs.Wrap(rows.Err(), "cannot search events")
+}
+
+// newer orders events newest first (time, then id, descending).
+func newer(a, b *event.Event) int {
+	if c := b.Time.Compare(a.Time); c != 0 {
+		return c
+	}
+	return cmp.Compare(b.ID, a.ID)
+}
+
+// searchBlocks is Search over blocks.
+func (s *Store) searchBlocks(ctx context.Context, sc access.Scope, q Query, m matcher) (Result, error) {
+	var curTS int64
+	var curID string
+	hasCursor := q.Cursor != ""
+	if hasCursor {
+		var err error
+		if curTS, curID, err = decodeCursor(q.Cursor); err != nil {
+			return Result{}, err
+		}
+	}
+	var top []event.Event // the page so far, kept sorted newest first
+	total := 0
+	err := s.blockScan(ctx, sc, q, m, func(tsMax int64) bool {
+		// Once the count is capped and the page is full, a block whose
+		// newest event is older than the page's oldest can change nothing.
+		return !(total > TotalCap && len(top) == q.Limit && tsMax < top[len(top)-1].Time.UnixMicro())
+	}, func(e *event.Event) bool {
+		total++
+		if hasCursor {
+			ts := e.Time.UnixMicro()
+			if ts > curTS || (ts == curTS && e.ID >= curID) {
+				return true
+			}
+		}
+		if len(top) == q.Limit && newer(e, &top[len(top)-1]) >= 0 {
+			return true
+		}
+		i, _ := slices.BinarySearchFunc(top, e, func(x event.Event, t *event.Event) int { return newer(&x, t) })
+		top = slices.Insert(top, i, *e)
+		if len(top) > q.Limit {
+			top = top[:q.Limit]
+		}
+		return true
+	})
+	if err != nil {
+		return Result{}, err
+	}
+	res := Result{Items: top, Total: min(total, TotalCap), TotalExact: total <= TotalCap}
+	if res.Items == nil {
+		res.Items = []event.Event{}
+	}
+	if len(top) == q.Limit {
+		last := top[len(top)-1]
+		c := encodeCursor(last.Time.UnixMicro(), last.ID)
+		res.Next = &c
+	}
+	return res, nil
+}
+
+// pruneBlocks removes events older than cut (of tenant, or of all tenants
+// when tenant is nil): whole blocks, and the old part of a block that
+// straddles the cut.
+func (s *Store) pruneBlocks(ctx context.Context, tenant *int64, cut int64) (int64, error) {
+	var removed int64
+	err := s.db.Write(ctx, func(tx *sql.Tx) error {
+		var a store.Args
+		where := "ts_min < " + a.Add(cut)
+		if tenant != nil {
+			where += " AND tenant = " + a.Add(*tenant)
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT id, tenant, ts_max, n, data FROM event_blocks WHERE `+where, a.Values()...)
+		if err != nil {
+			return errs.Wrap(err, "cannot find old event blocks")
+		}
+		type rewrite struct {
+			id     int64
+			tenant int64
+			keep   []event.Event
+		}
+		var drop []int64
+		var rewrites []rewrite
+		for rows.Next() {
+			var id, t, tsMax int64
+			var n int
+			var data []byte
+			if err := rows.Scan(&id, &t, &tsMax, &n, &data); err != nil {
+				rows.Close()
+				return errs.Wrap(err, "cannot read an event block")
+			}
+			if tsMax < cut {
+				drop = append(drop, id)
+				removed += int64(n)
+				continue
+			}
+			evs, err := decodeBlock(data)
+			if err != nil {
+				rows.Close()
+				return err
+			}
+			keep := slices.DeleteFunc(evs, func(e event.Event) bool { return e.Time.UnixMicro() < cut })
+			removed += int64(n - len(keep))
+			rewrites = append(rewrites, rewrite{id, t, keep})
+		}
+		rows.Close()
+		for _, id := range drop {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM event_blocks WHERE id = $1`, id); err != nil {
+				return errs.Wrap(err, "cannot delete an event block")
+			}
+		}
+		for _, r := range rewrites {
+			data, err := event.EncodeBatch(r.keep)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE event_blocks SET ts_min = $1, n = $2, data = $3 WHERE id = $4`,
+				r.keep[0].Time.UnixMicro(), len(r.keep), zenc.EncodeAll(data, nil), r.id); err != nil {
+				return errs.Wrap(err, "cannot rewrite an event block")
+			}
+		}
+		week := time.Now().Add(-7 * 24 * time.Hour).UnixMicro()
+		for _, t := range []string{"stored_batches", "stored_event_ids"} {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM `+t+` WHERE at < $1`, week); err != nil {
+				return errs.Wrap(err, "cannot prune %s", t)
+			}
+		}
+		return nil
+	})
+	return removed, err
+}
+
+// Upgrade moves events kept one row each (before the block layout) into
+// blocks, in chunks, reporting progress; it does nothing on PostgreSQL or
+// when there are none.
+func (s *Store) Upgrade(ctx context.Context, progress func(moved, total int)) error {
+	if s.db.Dialect() != store.SQLite {
+		return nil
+	}
+	var total int
+	if err := s.db.Reader().QueryRowContext(ctx, `SELECT COUNT(*) FROM events`).Scan(&total); err != nil {
+		return errs.Wrap(err, "cannot count old events")
+	}
+	moved := 0
+	for moved < total {
+		var evs []event.Event
+		var last int64
+		err := s.db.Reader().QueryRowContext(ctx, `SELECT COALESCE(MAX(rowid), 0) FROM (SELECT rowid FROM events ORDER BY rowid LIMIT 5000)`).Scan(&last)
+		if err != nil {
+			return errs.Wrap(err, "cannot read old events")
+		}
+		rows, err := s.db.Reader().QueryContext(ctx, `SELECT `+columns+` FROM events WHERE rowid <= $1`, last)
+		if err != nil {
+			return errs.Wrap(err, "cannot read old events")
+		}
+		for rows.Next() {
+			e, err := scanEvent(rows)
+			if err != nil {
+				rows.Close()
+				return err
+			}
+			evs = append(evs, e)
+		}
+		rows.Close()
+		if len(evs) == 0 {
+			break
+		}
+		// Moved and removed in one transaction: a crash leaves either.
+		if err := s.db.Write(ctx, func(tx *sql.Tx) error {
+			if _, err := appendBlocksTx(ctx, tx, []Batch{{Events: evs}}); err != nil {
+				return err
+			}
+			_, err := tx.ExecContext(ctx, `DELETE FROM events WHERE rowid <= $1`, last)
+			return errs.Wrap(err, "cannot remove moved events")
+		}); err != nil {
+			return err
+		}
+		moved += len(evs)
+		if progress != nil {
+			progress(moved, total)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,326 @@
+package eventstore
+
+import (
+	"math"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/samdrift/samdrift/internal/event"
+)
+
+// matcher is a compiled query evaluated in Go, for stores that filter
+// decoded events (SQLite's block layout) rather than in SQL. It has the
+// SQL compiler's semantics: whole values ignoring case, wildcards within
+// one value, substrings of the message, numeric and time ranges.
+type matcher func(e *event.Event) bool
+
+// compileMatcher turns a parsed query into a matcher; nil matches all.
+// Errors are the compiler's (a range on a text field, a bad number).
+func compileMatcher(n *node) (matcher, error) {
+	if n == nil {
+		return func(*event.Event) bool { return true }, nil
+	}
+	switch n.kind {
+	case nodeAnd, nodeOr:
+		kids := make([]matcher, len(n.kids))
+		for i, k := range n.kids {
+			m, err := compileMatcher(k)
+			if err != nil {
+				return nil, err
+			}
+			kids[i] = m
+		}
+		if n.kind == nodeAnd {
+			return func(e *event.Event) bool {
+				for _, k := range kids {
+					if !k(e) {
+						return false
+					}
+				}
+				return true
+			}, nil
+		}
+		return func(e *event.Event) bool {
+			for _, k := range kids {
+				if k(e) {
+					return true
+				}
+			}
+			return false
+		}, nil
+	case nodeNot:
+		m, err := compileMatcher(n.kids[0])
+		if err != nil {
+			return nil, err
+		}
+		return func(e *event.Event) bool { return !m(e) }, nil
+	}
+	col, isCol := queryColumns[n.field]
+	if n.field == "" {
+		col, isCol = column{"message", colMessage}, true
+	}
+	if isCol {
+		switch col.kind {
+		case colNumber:
+			return numberMatcher(n, func(e *event.Event) (float64, bool) {
+				if col.name == "severity" {
+					return float64(e.Severity), true
+				}
+				return float64(e.Tenant), true
+			})
+		case colTime:
+			return timeMatcher(n)
+		}
+		get := columnGetter(col.name)
+		if n.term == termRange {
+			return nil, queryError(n.pos, "%s holds text; ranges need a number field", n.field)
+		}
+		if n.term == termExists {
+			return func(e *event.Event) bool { return get(e) != "" }, nil
+		}
+		pat := newPattern(n.value, col.kind == colMessage)
+		return func(e *event.Event) bool { return pat.match(get(e)) }, nil
+	}
+	key := n.field
+	switch n.term {
+	case termExists:
+		return func(e *event.Event) bool { _, ok := fieldValue(e, key); return ok }, nil
+	case termRange:
+		return numberMatcher(n, func(e *event.Event) (float64, bool) {
+			v, ok := fieldValue(e, key)
+			if !ok {
+				return 0, false
+			}
+			f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+			return f, err == nil && !math.IsNaN(f)
+		})
+	}
+	pat := newPattern(n.value, false)
+	return func(e *event.Event) bool {
+		v, ok := fieldValue(e, key)
+		return ok && pat.match(v)
+	}, nil
+}
+
+// fieldValue is the first value of key (compared ignoring case, as the
+// SQL form does).
+func fieldValue(e *event.Event, key string) (string, bool) {
+	for _, f := range e.Fields {
+		if f.Key == key || strings.EqualFold(f.Key, key) {
+			return f.Value, true
+		}
+	}
+	return "", false
+}
+
+func columnGetter(name string) func(e *event.Event) string {
+	switch name {
+	case "message":
+		return func(e *event.Event) string { return e.Message }
+	case "host":
+		return func(e *event.Event) string { return e.Host }
+	case "app":
+		return func(e *event.Event) string { return e.App }
+	case "format":
+		return func(e *event.Event) string { return e.Format }
+	case "product":
+		return func(e *event.Event) string { return e.Product }
+	case "source_ip":
+		return func(e *event.Event) string { return e.SourceIP }
+	case "id":
+		return func(e *event.Event) string { return e.ID }
+	case "parse_error":
+		return func(e *event.Event) string { return e.ParseError }
+	default: // raw
+		return func(e *event.Event) string { return e.Raw }
+	}
+}
+
+// numberMatcher matches exact numbers and ranges over get's value.
+func numberMatcher(n *node, get func(e *event.Event) (float64, bool)) (matcher, error) {
+	switch n.term {
+	case termExists:
+		return func(e *event.Event) bool { v, ok := get(e); return ok && v >= 0 }, nil
+	case termMatch:
+		if n.wild {
+			return nil, queryError(n.pos, "%s is a number; wildcards do not apply", n.field)
+		}
+		want, err := number(n, n.value)
+		if err != nil {
+			return nil, err
+		}
+		return func(e *event.Event) bool { v, ok := get(e); return ok && v == want }, nil
+	}
+	lo, hi := math.Inf(-1), math.Inf(1)
+	var err error
+	if n.lo != "" {
+		if lo, err = number(n, n.lo); err != nil {
+			return nil, err
+		}
+	}
+	if n.hi != "" {
+		if hi, err = number(n, n.hi); err != nil {
+			return nil, err
+		}
+	}
+	loInc, hiInc := n.loInc || n.lo == "", n.hiInc || n.hi == ""
+	return func(e *event.Event) bool {
+		v, ok := get(e)
+		if !ok {
+			return false
+		}
+		if v < lo || (v == lo && !loInc) || v > hi || (v == hi && !hiInc) {
+			return false
+		}
+		return true
+	}, nil
+}
+
+func timeMatcher(n *node) (matcher, error) {
+	conv := func(s string) (time.Time, error) {
+		t, ok := parseTime(s)
+		if !ok {
+			return t, queryError(n.pos, "%s: %q is not a time; write 2026-11-29 or 2026-11-29T08:00:00Z", n.field, s)
+		}
+		return t, nil
+	}
+	switch n.term {
+	case termExists:
+		return func(*event.Event) bool { return true }, nil
+	case termMatch:
+		if d, err := time.ParseInLocation("2006-01-02", n.value, copenhagen); err == nil && !n.wild {
+			end := d.AddDate(0, 0, 1)
+			return func(e *event.Event) bool { return !e.Time.Before(d) && e.Time.Before(end) }, nil
+		}
+		t, err := conv(n.value)
+		if err != nil {
+			return nil, err
+		}
+		return func(e *event.Event) bool { return e.Time.UnixMicro() == t.UnixMicro() }, nil
+	}
+	var lo, hi int64 = math.MinInt64, math.MaxInt64
+	if n.lo != "" {
+		t, err := conv(n.lo)
+		if err != nil {
+			return nil, err
+		}
+		lo = t.UnixMicro()
+		if !n.loInc {
+			lo++
+		}
+	}
+	if n.hi != "" {
+		t, err := conv(n.hi)
+		if err != nil {
+			return nil, err
+		}
+		hi = t.UnixMicro()
+		if !n.hiInc {
+			hi--
+		}
+	}
+	return func(e *event.Event) bool { v := e.Time.UnixMicro(); return v >= lo && v <= hi }, nil
+}
+
+// pattern matches a value ignoring case: the whole value, or (contains)
+// anywhere in it, with the wildcard marks as '*' and '?'.
+type pattern struct {
+	parts    []string // literal runs between '*', lower case; '?' kept as wildOne
+	contains bool
+	exact    string // when there are no wildcards
+	wild     bool
+}
+
+func newPattern(v string, contains bool) pattern {
+	p := pattern{contains: contains}
+	low := strings.ToLower(v)
+	if !strings.ContainsRune(low, wildStar) && !strings.ContainsRune(low, wildOne) {
+		p.exact = low
+		return p
+	}
+	p.wild = true
+	p.parts = strings.Split(low, string(wildStar))
+	return p
+}
+
+func (p pattern) match(s string) bool {
+	s = strings.ToLower(s)
+	if !p.wild {
+		if p.contains {
+			return strings.Contains(s, p.exact)
+		}
+		return s == p.exact
+	}
+	parts := p.parts
+	if p.contains {
+		parts = append(append([]string{""}, parts...), "")
+	}
+	return globMatch(parts, s)
+}
+
+// globMatch matches s against parts joined by '*' (each part may hold
+// wildOne for one character).
+func globMatch(parts []string, s string) bool {
+	if len(parts) == 1 {
+		return partMatch(parts[0], s) && utf8.RuneCountInString(s) == utf8.RuneCountInString(parts[0])
+	}
+	// The first part anchors the start, the last the end.
+	first, last := parts[0], parts[len(parts)-1]
+	fl, ll := utf8.RuneCountInString(first), utf8.RuneCountInString(last)
+	if utf8.RuneCountInString(s) < fl+ll || !partMatch(first, s) {
+		return false
+	}
+	s = skipRunes(s, fl)
+	for _, mid := range parts[1 : len(parts)-1] {
+		i := findPart(mid, s)
+		if i < 0 {
+			return false
+		}
+		s = s[i:]
+		s = skipRunes(s, utf8.RuneCountInString(mid))
+	}
+	n := utf8.RuneCountInString(s)
+	if n < ll {
+		return false
+	}
+	return partMatch(last, skipRunes(s, n-ll))
+}
+
+// partMatch reports whether s starts with part ('?' any one rune).
+func partMatch(part, s string) bool {
+	for _, pr := range part {
+		if s == "" {
+			return false
+		}
+		r, size := utf8.DecodeRuneInString(s)
+		if pr != wildOne && pr != r {
+			return false
+		}
+		s = s[size:]
+	}
+	return true
+}
+
+// findPart is the byte index of the first place part matches in s, or -1.
+func findPart(part, s string) int {
+	for i := 0; ; {
+		if partMatch(part, s[i:]) {
+			return i
+		}
+		if i >= len(s) {
+			return -1
+		}
+		_, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+	}
+}
+
+func skipRunes(s string, n int) string {
+	for ; n > 0 && s != ""; n-- {
+		_, size := utf8.DecodeRuneInString(s)
+		s = s[size:]
+	}
+	return s
+}
