@@ -81,6 +81,9 @@ func TestKill9DuringLoad(t *testing.T) {
 	for _, proto := range []string{"http", "relp"} {
 		t.Run(proto, func(t *testing.T) {
 			dir := t.TempDir()
+			if d := os.Getenv("KILLDIR"); d != "" {
+				dir = filepath.Join(d, proto)
+			}
 			httpAddr, relpAddr := "127.0.0.1:"+freePort(t), "127.0.0.1:"+freePort(t)
 			args := []string{"serve", "--demo", "--data", dir, "--http", httpAddr, "--relp", relpAddr,
 				"--syslog-tcp", "", "--syslog-udp", "", "--syslog-tls", "", "--log-level", "warn"}
@@ -122,7 +125,8 @@ func TestKill9DuringLoad(t *testing.T) {
 			}
 			code, last := waitVerify(t, "--data", dir, "--run-id", "kill-"+proto)
 			if want := fmt.Sprintf("stored %d of %d, missing 0, duplicated 0", n, n); code != 0 || last != want {
-				t.Errorf("after kill -9 and restart: %q; want %q", last, want)
+				_, out, _ := run(t, "", "loadgen", "verify", "--data", dir, "--run-id", "kill-"+proto)
+				t.Errorf("after kill -9 and restart: %q; want %q\n%s\nloadgen: %s", last, want, out, res)
 			}
 			_ = filepath.Join
 		})

@@ -2,6 +2,7 @@ package cli_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -64,22 +65,29 @@ func startServe(t *testing.T, dir string, extra ...string) *server {
 	return s
 }
 
-// waitVerify runs loadgen verify until the run is complete or 30 s pass,
-// and returns the last output line and exit code.
+// waitVerify runs loadgen verify until the run is complete, or until the
+// stored count has not grown for 30 s (a slow -race build keeps storing
+// for a while; a lost event never comes), and returns the last output line
+// and exit code.
 func waitVerify(t *testing.T, args ...string) (int, string) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
+	last, lastGrowth := -1, time.Now()
 	for {
 		code, out, errb := run(t, "", append([]string{"loadgen", "verify"}, args...)...)
 		lines := strings.Split(strings.TrimSpace(out), "\n")
-		last := lines[len(lines)-1]
-		if code == 0 || time.Now().After(deadline) {
+		line := lines[len(lines)-1]
+		stored := -1
+		fmt.Sscanf(line, "stored %d of", &stored)
+		if stored > last {
+			last, lastGrowth = stored, time.Now()
+		}
+		if code == 0 || time.Since(lastGrowth) > 30*time.Second {
 			if code != 0 {
 				t.Logf("loadgen verify stderr: %s", errb)
 			}
-			return code, last
+			return code, line
 		}
-		time.Sleep(200 * time.Millisecond)
+		time.Sleep(500 * time.Millisecond)
 	}
 }
 

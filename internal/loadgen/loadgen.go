@@ -86,8 +86,11 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	var sent atomic.Int64
 	start := time.Now()
 	done := make(chan struct{})
+	var progress sync.WaitGroup
 	if o.Progress != nil {
+		progress.Add(1)
 		go func() {
+			defer progress.Done()
 			t := time.NewTicker(2 * time.Second)
 			defer t.Stop()
 			for {
@@ -114,6 +117,7 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	}
 	wg.Wait()
 	close(done)
+	progress.Wait() // no progress line after Run returns
 	r := Report{Sent: int(sent.Load()), Elapsed: time.Since(start)}
 	select {
 	case err := <-errc:
