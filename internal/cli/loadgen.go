@@ -30,6 +30,7 @@ func loadgenCommand(stdio IO) *ffcli.Command {
 	keyFile := fs.String("key", "", "client key (PEM) for TLS")
 	insecure := fs.Bool("insecure", false, "do not verify the receiver's TLS certificate (testing only)")
 	useTLS := fs.Bool("tls", false, "use TLS for relp")
+	pregen := fs.Bool("pregenerate", false, "make every event before the clock starts, to measure the receiver rather than loadgen (≈300 bytes an event of memory)")
 
 	vfs := newFlagSet("loadgen verify", stdio)
 	db := addDBFlags(vfs)
@@ -86,7 +87,7 @@ with "stored N of M, missing K, duplicated D" (exit 1 when any are missing).`,
 		}},
 		Exec: func(ctx context.Context, args []string) error {
 			o := loadgen.Options{Protocol: *protocol, Addr: *addr, Count: *count, Rate: *rate, RunID: *runID, Token: *token,
-				Conns: *conns, Batch: *batch, Gzip: *gz, Progress: stdio.Err}
+				Conns: *conns, Batch: *batch, Gzip: *gz, Progress: stdio.Err, Pregenerate: *pregen}
 			if *caFile != "" || *certFile != "" || *insecure || *protocol == "syslog-tls" || *useTLS || strings.HasPrefix(*addr, "https://") {
 				cfg := &tls.Config{InsecureSkipVerify: *insecure, MinVersion: tls.VersionTLS12}
 				if *caFile != "" {

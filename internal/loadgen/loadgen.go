@@ -36,8 +36,12 @@ type Options struct {
 	Conns    int    // parallel connections (default 1)
 	Batch    int    // events per write or request (default 500)
 	TLS      *tls.Config
-	Gzip     bool      // compress HTTP bodies
-	Progress io.Writer // a line every two seconds, or nil
+	Gzip     bool // compress HTTP bodies
+	// Pregenerate makes every event before the clock starts, so the run
+	// measures the receiver rather than loadgen's formatting (memory:
+	// about 300 bytes an event).
+	Pregenerate bool
+	Progress    io.Writer // a line every two seconds, or nil
 }
 
 // Report is what a run did.
@@ -84,6 +88,23 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	}
 	g := gen{run: o.RunID, size: o.Count}
 	var sent atomic.Int64
+	pre := make([][][]byte, o.Conns)
+	if o.Pregenerate {
+		if o.Count > 20_000_000 {
+			return Report{}, errs.Field("count", "pregenerate at most 20,000,000 events (about 6 GB)")
+		}
+		now := time.Now()
+		jsonLines := o.Protocol == "http" || o.Protocol == "bulk"
+		for w := range pre {
+			for seq := w + 1; seq <= o.Count; seq += o.Conns {
+				if jsonLines {
+					pre[w] = append(pre[w], g.json(seq, now))
+				} else {
+					pre[w] = append(pre[w], g.syslog(seq, now))
+				}
+			}
+		}
+	}
 	start := time.Now()
 	done := make(chan struct{})
 	var progress sync.WaitGroup
@@ -110,7 +131,7 @@ func Run(ctx context.Context, o Options) (Report, error) {
 		wg.Add(1)
 		go func(w int) {
 			defer wg.Done()
-			if err := o.worker(ctx, g, w, &sent, start); err != nil {
+			if err := o.worker(ctx, g, w, pre[w], &sent, start); err != nil {
 				errc <- err
 			}
 		}(w)
@@ -170,7 +191,7 @@ func (o Options) newSender(ctx context.Context) (sender, error) {
 	return nil, errs.Field("protocol", "protocol is one of %s", strings.Join(Protocols, ", "))
 }
 
-func (o Options) worker(ctx context.Context, g gen, w int, sent *atomic.Int64, start time.Time) error {
+func (o Options) worker(ctx context.Context, g gen, w int, pre [][]byte, sent *atomic.Int64, start time.Time) error {
 	s, err := o.newSender(ctx)
 	if err != nil {
 		return err
@@ -191,12 +212,14 @@ func (o Options) worker(ctx context.Context, g gen, w int, sent *atomic.Int64, s
 		return nil
 	}
 	perConn := o.Rate / float64(o.Conns)
-	for seq := w + 1; seq <= o.Count; seq += o.Conns {
-		now := time.Now()
-		if json {
-			batch = append(batch, g.json(seq, now))
-		} else {
-			batch = append(batch, g.syslog(seq, now))
+	for seq, i := w+1, 0; seq <= o.Count; seq, i = seq+o.Conns, i+1 {
+		switch {
+		case pre != nil:
+			batch = append(batch, pre[i])
+		case json:
+			batch = append(batch, g.json(seq, time.Now()))
+		default:
+			batch = append(batch, g.syslog(seq, time.Now()))
 		}
 		mine++
 		if len(batch) == cap(batch) || (perConn > 0 && len(batch) >= max(1, int(perConn/20))) {
