@@ -83,6 +83,34 @@ type Batcher struct {
 	pending  map[int64][]event.Event
 	count    int
 	last     string
+	// Per-batcher caches of the hot path: the protocol's counters, and
+	// the attribution of the sender's host names (one connection has one
+	// address and few host names; the registry is consulted again when
+	// it has been reloaded).
+	events, errors prometheus.Counter
+	seen           map[attrKey]sources.Attribution
+	seenGen        uint64
+}
+
+type attrKey struct {
+	addr netip.Addr
+	host string
+	cred sources.Credential
+}
+
+// attribute is sources.Attribute with a small per-batcher cache.
+func (b *Batcher) attribute(addr netip.Addr, host string, c sources.Credential) sources.Attribution {
+	gen := b.p.sources.Generation()
+	if b.seen == nil || gen != b.seenGen || len(b.seen) > 256 {
+		b.seen, b.seenGen = map[attrKey]sources.Attribution{}, gen
+	}
+	k := attrKey{addr, host, c}
+	if at, ok := b.seen[k]; ok {
+		return at
+	}
+	at := b.p.sources.Attribute(addr, host, c)
+	b.seen[k] = at
+	return at
 }
 
 // NewBatcher returns a Batcher for protocol that publishes at max events.
@@ -96,15 +124,18 @@ func (p *Pipeline) NewBatcher(protocol string, max int) *Batcher {
 // recognise a retransmission sets a stable id first (the store keeps one
 // event per id).
 func (b *Batcher) Add(ctx context.Context, e event.Event, addr netip.Addr, c sources.Credential) error {
-	at := b.p.sources.Attribute(addr, e.Host, c)
+	at := b.attribute(addr, e.Host, c)
 	e.Tenant, e.Source, e.SourceID = at.Tenant, at.Source, at.SourceID
 	if e.ID == "" {
 		e.ID = b.p.nextID()
 	}
 	b.last = e.ID
-	b.p.events.WithLabelValues(b.protocol).Inc()
+	if b.events == nil {
+		b.events, b.errors = b.p.events.WithLabelValues(b.protocol), b.p.errors.WithLabelValues(b.protocol)
+	}
+	b.events.Inc()
 	if e.ParseError != "" {
-		b.p.errors.WithLabelValues(b.protocol).Inc()
+		b.errors.Inc()
 	}
 	if at.Tenant == 0 {
 		b.p.quarant.Inc()

@@ -71,6 +71,7 @@ type Registry struct {
 	db         *store.DB
 	matcher    atomic.Pointer[matcher]
 	lastReload atomic.Int64 // Unix nanoseconds
+	generation atomic.Uint64
 }
 
 // New returns a Registry over db; call Reload before attributing.
@@ -223,8 +224,13 @@ func (r *Registry) Reload(ctx context.Context) error {
 	sort.Slice(m.prefixes, func(i, j int) bool { return m.prefixes[i].p.Bits() > m.prefixes[j].p.Bits() })
 	sort.SliceStable(m.patterns, func(i, j int) bool { return len(m.patterns[i].pattern) > len(m.patterns[j].pattern) })
 	r.matcher.Store(m)
+	r.generation.Add(1)
 	return nil
 }
+
+// Generation changes whenever the sources are reloaded, so callers may
+// cache attributions until it does.
+func (r *Registry) Generation() uint64 { return r.generation.Load() }
 
 // NewSource is what Add needs.
 type NewSource struct {
