@@ -84,14 +84,16 @@ func (a *App) startEvents(ctx context.Context, o EventOptions, log *slog.Logger,
 				return err
 			}
 			seen := map[int64]sources.Seen{}
-			for _, e := range eventsOf(all) {
-				if e.SourceID != 0 {
-					s := seen[e.SourceID]
-					s.Events++
-					if e.Received.After(s.Last) {
-						s.Last = e.Received
+			for _, b := range all {
+				for _, e := range b.Events {
+					if e.SourceID != 0 {
+						s := seen[e.SourceID]
+						s.Events++
+						if e.Received.After(s.Last) {
+							s.Last = e.Received
+						}
+						seen[e.SourceID] = s
 					}
-					seen[e.SourceID] = s
 				}
 			}
 			if err := a.Sources.RecordSeen(context.WithoutCancel(ctx), seen); err != nil {
@@ -185,15 +187,6 @@ func (a *App) startEvents(ctx context.Context, o EventOptions, log *slog.Logger,
 		}()
 	}
 	return ep, nil
-}
-
-// eventsOf lists the events of batches.
-func eventsOf(bs []eventstore.Batch) []event.Event {
-	var out []event.Event
-	for _, b := range bs {
-		out = append(out, b.Events...)
-	}
-	return out
 }
 
 // watchEvents runs the event path's schedules until ctx ends: silent

@@ -60,11 +60,41 @@ func (s *Store) Retentions(ctx context.Context, sc access.Scope) ([]Retention, e
 	return out, errs.Wrap(rows.Err(), "cannot list retention")
 }
 
+// MaySetRetention reports whether sc may change org's retention.
+func MaySetRetention(sc access.Scope, org int64) bool {
+	return sc.IsSystem() || sc.Role == access.RoleAdmin || sc.Role == access.RoleGovernance || (sc.Role == access.RoleCISO && sc.OrgID == org)
+}
+
+// RetentionOf is the retention of organisation org in sc's reach.
+func (s *Store) RetentionOf(ctx context.Context, sc access.Scope, org int64) (Retention, error) {
+	def := logstd.Default().Retention
+	r := Retention{OrgID: org, Default: def, Days: def}
+	var a store.Args
+	var days sql.NullInt64
+	var at sql.NullTime
+	var by sql.NullString
+	err := s.db.Reader().QueryRowContext(ctx, `SELECT o.name, r.days, r.updated_at, r.updated_by FROM organizations o
+		LEFT JOIN log_retention r ON r.org_id = o.id WHERE o.id = `+a.Add(org)+` AND `+sc.SecurityPredicate("o.id", &a), a.Values()...).
+		Scan(&r.OrgName, &days, &at, &by)
+	if err == sql.ErrNoRows {
+		return r, errs.E(errs.NotFound, "no organisation %d in your reach", org)
+	}
+	if err != nil {
+		return r, errs.Wrap(err, "cannot read retention")
+	}
+	if days.Valid {
+		r.Days, r.Override, r.UpdatedBy = int(days.Int64), true, by.String
+		t := at.Time.UTC()
+		r.UpdatedAt = &t
+	}
+	return r, nil
+}
+
 // SetRetention overrides how long org's events are kept (days 0 returns
 // to the standard's). Admins and the governance secretariat may set any
 // organisation's; a CISO their own organisation's. Audited.
 func (s *Store) SetRetention(ctx context.Context, sc access.Scope, org int64, days int) error {
-	if !sc.IsSystem() && sc.Role != access.RoleAdmin && sc.Role != access.RoleGovernance && !(sc.Role == access.RoleCISO && sc.OrgID == org) {
+	if !MaySetRetention(sc, org) {
 		return errs.E(errs.Forbidden, "only an administrator, the secretariat or the organisation's own CISO may change its log retention")
 	}
 	if days != 0 && (days < 30 || days > 3650) {

@@ -151,20 +151,13 @@ func Run(ctx context.Context, o Options) (Report, error) {
 func (o Options) newSender(ctx context.Context) (sender, error) {
 	switch o.Protocol {
 	case "syslog-tcp", "syslog-tls":
-		var c net.Conn
-		var err error
-		d := net.Dialer{Timeout: 10 * time.Second}
-		if o.Protocol == "syslog-tls" {
-			cfg := o.TLS
-			if cfg == nil {
-				cfg = &tls.Config{}
-			}
-			c, err = (&tls.Dialer{NetDialer: &d, Config: cfg}).DialContext(ctx, "tcp", o.Addr)
-		} else {
-			c, err = d.DialContext(ctx, "tcp", o.Addr)
+		cfg := o.TLS
+		if o.Protocol == "syslog-tls" && cfg == nil {
+			cfg = &tls.Config{}
 		}
+		c, err := dialStream(ctx, o.Addr, cfg)
 		if err != nil {
-			return nil, errs.E(errs.Invalid, "cannot connect to %s: %v", o.Addr, err)
+			return nil, err
 		}
 		return &streamSender{c: c, w: bufio.NewWriterSize(c, 256<<10)}, nil
 	case "syslog-udp":
@@ -246,6 +239,22 @@ func (o Options) worker(ctx context.Context, g gen, w int, pre [][]byte, sent *a
 		}
 	}
 	return flush()
+}
+
+// dialStream connects over TCP, with TLS when cfg is set.
+func dialStream(ctx context.Context, addr string, cfg *tls.Config) (net.Conn, error) {
+	d := net.Dialer{Timeout: 10 * time.Second}
+	var c net.Conn
+	var err error
+	if cfg != nil {
+		c, err = (&tls.Dialer{NetDialer: &d, Config: cfg}).DialContext(ctx, "tcp", addr)
+	} else {
+		c, err = d.DialContext(ctx, "tcp", addr)
+	}
+	if err != nil {
+		return nil, errs.E(errs.Invalid, "cannot connect to %s: %v", addr, err)
+	}
+	return c, nil
 }
 
 // streamSender writes octet-counted syslog frames (RFC 6587).

@@ -2,8 +2,6 @@ package loadgen
 
 import (
 	"context"
-	"crypto/tls"
-	"net"
 	"time"
 
 	"github.com/samdrift/samdrift/internal/errs"
@@ -28,16 +26,9 @@ func dialRELP(ctx context.Context, o Options) (sender, error) {
 }
 
 func (s *relpSender) connect(ctx context.Context) error {
-	d := net.Dialer{Timeout: 10 * time.Second}
-	var conn net.Conn
-	var err error
-	if s.o.TLS != nil {
-		conn, err = (&tls.Dialer{NetDialer: &d, Config: s.o.TLS}).DialContext(ctx, "tcp", s.o.Addr)
-	} else {
-		conn, err = d.DialContext(ctx, "tcp", s.o.Addr)
-	}
+	conn, err := dialStream(ctx, s.o.Addr, s.o.TLS)
 	if err != nil {
-		return errs.E(errs.Invalid, "cannot connect to %s: %v", s.o.Addr, err)
+		return err
 	}
 	c, err := relp.NewClient(conn)
 	if err != nil {

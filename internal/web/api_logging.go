@@ -65,17 +65,12 @@ func (s *Server) apiSetLogRetention(w http.ResponseWriter, r *http.Request, c *c
 	if err := s.ev.SetRetention(r.Context(), c.scope, o.ID, *req.Days); err != nil {
 		return err
 	}
-	items, err := s.ev.Retentions(r.Context(), c.scope)
+	ret, err := s.ev.RetentionOf(r.Context(), c.scope, o.ID)
 	if err != nil {
 		return err
 	}
-	for _, it := range items {
-		if it.OrgID == o.ID {
-			writeJSON(w, http.StatusOK, it)
-			return nil
-		}
-	}
-	return errs.E(errs.NotFound, "no organisation %s in your reach", r.PathValue("ref"))
+	writeJSON(w, http.StatusOK, ret)
+	return nil
 }
 
 func (s *Server) apiQuarantine(w http.ResponseWriter, r *http.Request, c *caller) error {

@@ -77,16 +77,10 @@ func (s *Server) renderCoverage(w http.ResponseWriter, r *http.Request, c *calle
 	if d.Coverage, err = s.src.Coverage(r.Context(), c.scope, o.ID, time.Now()); err != nil {
 		return err
 	}
-	rets, err := s.ev.Retentions(r.Context(), c.scope)
-	if err != nil {
+	if d.Retention, err = s.ev.RetentionOf(r.Context(), c.scope, o.ID); err != nil {
 		return err
 	}
-	for _, rt := range rets {
-		if rt.OrgID == o.ID {
-			d.Retention = rt
-		}
-	}
-	d.CanSet = c.scope.Role == access.RoleAdmin || c.scope.Role == access.RoleGovernance || (c.scope.Role == access.RoleCISO && c.scope.OrgID == o.ID)
+	d.CanSet = eventstore.MaySetRetention(c.scope, o.ID)
 	sigs, err := s.src.Signals(r.Context(), c.scope, false)
 	if err != nil {
 		return err
