@@ -121,7 +121,11 @@ func parseCondition(src string, names []string) (*node, error) {
 		return nil, err
 	}
 	if p.pos < len(p.toks) {
-		return nil, fmt.Errorf("at %d: unexpected %q", p.toks[p.pos].off+1, p.toks[p.pos].s)
+		t := p.toks[p.pos]
+		if strings.EqualFold(t.s, "near") {
+			return nil, fmt.Errorf("at %d: 'near' is deprecated since Sigma v2; write a temporal correlation instead", t.off+1)
+		}
+		return nil, fmt.Errorf("at %d: unexpected %q", t.off+1, t.s)
 	}
 	return n, nil
 }

@@ -11,7 +11,8 @@ import (
 
 // Options configure an engine.
 type Options struct {
-	// Pipelines route log sources; nil means BuiltinPipelines.
+	// Pipelines route log sources; nil means BuiltinPipelines. An empty,
+	// non-nil list means no routing: every rule sees every event.
 	Pipelines []*Pipeline
 	// Placeholders give the values of %name% placeholders for rules using
 	// the expand modifier. A rule whose placeholder has no value is
@@ -61,6 +62,9 @@ func NewEngine(rules []*Rule, opts Options) (*Engine, []error) {
 		}
 	}
 	e := &Engine{schema: newSchema()}
+	if len(pipes) == 0 {
+		e.routes = []*route{{name: "all", pipeline: "none", all: true}}
+	}
 	for _, p := range pipes {
 		rs, err := buildRoutes(p, e.schema)
 		if err != nil {

@@ -122,6 +122,7 @@ type route struct {
 	name     string
 	pipeline string
 	ls       LogSource // service after rewrite
+	all      bool      // catch-all route: every rule, every event
 	fieldmap map[string]string
 	pred     []selection // all must hold
 	rules    []*compiledRule
@@ -129,6 +130,9 @@ type route struct {
 
 // covers reports whether a rule with log source l is routed to r.
 func (r *route) covers(l LogSource) bool {
+	if r.all {
+		return true
+	}
 	if l.Product != "" && r.ls.Product != l.Product {
 		return false
 	}
