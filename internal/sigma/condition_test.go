@@ -76,7 +76,7 @@ func TestConditionList(t *testing.T) {
 func TestRejections(t *testing.T) {
 	cases := []struct {
 		name, det, want string
-		line      int
+		line            int
 	}{
 		{"unknown modifier", "sel: {A|sounds_like: x}\ncondition: sel", `modifier "sounds_like" is not a Sigma v2.1 modifier`, 6},
 		{"lookahead regex", "sel: {A|re: 'a(?=b)'}\ncondition: sel", "regular expression", 6},
