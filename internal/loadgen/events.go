@@ -135,3 +135,14 @@ func (g gen) json(seq int, now time.Time) []byte {
 	b, _ := json.Marshal(doc)
 	return b
 }
+
+// Sample returns n events of the loadgen mix as RFC 5424 syslog lines
+// (run id "sample"), for benchmarks of the stages after the receivers.
+func Sample(n int, now time.Time) [][]byte {
+	g := gen{run: "sample", size: n}
+	out := make([][]byte, n)
+	for i := range out {
+		out[i] = g.syslog(i, now)
+	}
+	return out
+}

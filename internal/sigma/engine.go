@@ -48,6 +48,7 @@ type Engine struct {
 	rules    []*Rule
 	unrouted []*Rule
 	maxSels  int
+	maxRules int
 }
 
 // NewEngine compiles rules against the pipelines. Rules that cannot be
@@ -74,12 +75,17 @@ func NewEngine(rules []*Rule, opts Options) (*Engine, []error) {
 	}
 	var errs []error
 	for _, r := range rules {
-		cr, err := e.add(r, opts.Placeholders)
-		if err != nil {
+		if _, err := e.add(r, opts.Placeholders); err != nil {
 			errs = append(errs, err)
-			continue
 		}
-		_ = cr
+	}
+	for _, rt := range e.routes {
+		pf, err := buildPrefilter(rt.rules)
+		if err != nil {
+			return nil, append(errs, err)
+		}
+		rt.pf = pf
+		e.maxRules = max(e.maxRules, len(rt.rules))
 	}
 	return e, errs
 }
@@ -194,6 +200,7 @@ func detectionParts(det *yaml.Node) ([]string, []*yaml.Node, error) {
 func (e *Engine) NewDoc() *Doc {
 	d := newDoc(e.schema)
 	d.memo = make([]int8, e.maxSels+1)
+	d.hits = make([]uint64, e.maxRules)
 	return d
 }
 
@@ -206,8 +213,10 @@ func (e *Engine) Match(d *Doc, out []Match) []Match {
 		if len(rt.rules) == 0 || !rt.matches(d) {
 			continue
 		}
+		d.cands, d.touched = rt.pf.candidates(d, d.hits, d.touched, d.cands[:0])
 	rules:
-		for _, cr := range rt.rules {
+		for _, i := range d.cands {
+			cr := rt.rules[i]
 			if !cr.eval(d) {
 				continue
 			}

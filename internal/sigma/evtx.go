@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -38,8 +37,12 @@ func FillEvtx(d *Doc, v map[string]any) {
 		for k, x := range sys {
 			switch x := x.(type) {
 			case map[string]any:
-				for ak, av := range attrs(x) {
-					d.Set(k+"_"+ak, av)
+				if a, ok := x["#attributes"].(map[string]any); ok {
+					for ak, av := range a {
+						if name := k + "_" + ak; d.Reads(name) {
+							d.Set(name, scalarString(av))
+						}
+					}
 				}
 				if t, ok := x["#text"]; ok {
 					d.Set(k, scalarString(t))
@@ -81,13 +84,8 @@ func attrs(x map[string]any) map[string]string {
 // fillData sets every leaf under its own key (nested UserData documents
 // are flattened to their leaves) and adds it to the keyword values.
 func fillData(d *Doc, m map[string]any) {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys) // stable keyword order
-	for _, k := range keys {
-		switch x := m[k].(type) {
+	for k, v := range m {
+		switch x := v.(type) {
 		case map[string]any:
 			if t, ok := x["#text"]; ok {
 				setData(d, k, scalarString(t))

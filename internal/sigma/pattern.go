@@ -3,6 +3,7 @@ package sigma
 import (
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 
 	"golang.org/x/text/cases"
 )
@@ -16,6 +17,35 @@ type folder struct {
 }
 
 func newFolder() *folder { return &folder{caser: cases.Fold()} }
+
+// foldInto folds s, writing ASCII results into arena (which it returns,
+// grown) instead of allocating; the returned string aliases arena and is
+// valid until the arena is reused.
+func (f *folder) foldInto(arena []byte, s string) ([]byte, string) {
+	upper := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			return arena, f.caser.String(s)
+		}
+		if 'A' <= c && c <= 'Z' {
+			upper = true
+		}
+	}
+	if !upper {
+		return arena, s
+	}
+	start := len(arena)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		arena = append(arena, c)
+	}
+	b := arena[start:]
+	return arena, unsafe.String(unsafe.SliceData(b), len(b))
+}
 
 // fold returns s case-folded.
 func (f *folder) fold(s string) string {

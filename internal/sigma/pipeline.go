@@ -126,6 +126,7 @@ type route struct {
 	fieldmap map[string]string
 	pred     []selection // all must hold
 	rules    []*compiledRule
+	pf       *prefilter
 }
 
 // covers reports whether a rule with log source l is routed to r.

@@ -47,8 +47,13 @@ type Doc struct {
 	// modifiers on the event's own time).
 	Time time.Time
 
-	f    *folder
-	memo []int8
+	f     *folder
+	arena []byte // folded values of this event
+	memo  []int8
+	// prefilter scratch
+	hits    []uint64
+	touched []int32
+	cands   []int32
 }
 
 func newDoc(s *Schema) *Doc {
@@ -69,6 +74,7 @@ func (d *Doc) Reset() {
 	if d.more != nil {
 		clear(d.more)
 	}
+	d.arena = d.arena[:0]
 	d.keywords = d.keywords[:0]
 	d.kwFolded = d.kwFolded[:0]
 	d.kwFoldDone = false
@@ -118,7 +124,7 @@ func (d *Doc) value(i int, cased, dash bool) string {
 	case !cased && !dash:
 		if d.foldGen[i] != d.cur {
 			d.foldGen[i] = d.cur
-			d.folded[i] = d.f.fold(d.vals[i])
+			d.arena, d.folded[i] = d.f.foldInto(d.arena, d.vals[i])
 		}
 		return d.folded[i]
 	case !cased && dash:
@@ -160,7 +166,9 @@ func (d *Doc) keywordValues(cased bool) []string {
 	if !d.kwFoldDone {
 		d.kwFoldDone = true
 		for _, k := range d.keywords {
-			d.kwFolded = append(d.kwFolded, d.f.fold(k))
+			var f string
+			d.arena, f = d.f.foldInto(d.arena, k)
+			d.kwFolded = append(d.kwFolded, f)
 		}
 	}
 	return d.kwFolded
