@@ -3,6 +3,7 @@ package sigma
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -18,20 +19,61 @@ type Options struct {
 	// the expand modifier. A rule whose placeholder has no value is
 	// rejected.
 	Placeholders map[string][]string
+	// Filters tune rules: a match of a filtered rule counts only when the
+	// filter's condition holds too, for the tenants the filter is scoped to.
+	Filters []ScopedFilter
+	// Correlations are compiled for NewCorrelator; their group-by fields
+	// become readable fields of every Doc.
+	Correlations []*Correlation
+}
+
+// ScopedFilter is a meta-filter and the tenants it applies to (none: all).
+type ScopedFilter struct {
+	Filter  *Filter
+	Tenants []int64
+}
+
+// compiledFilter is a filter compiled for one route's field names.
+type compiledFilter struct {
+	f       *Filter
+	tenants []int64
+	sels    []selection
+	cond    *node
+}
+
+func (f *compiledFilter) applies(tenant int64) bool {
+	if len(f.tenants) == 0 {
+		return true
+	}
+	return slices.Contains(f.tenants, tenant)
 }
 
 // compiledRule is a rule compiled for one route's field names.
 type compiledRule struct {
-	rule *Rule
-	idx  int
-	sels []selection
-	cond *node
+	rule    *Rule
+	idx     int
+	sels    []selection
+	cond    *node
+	filters []*compiledFilter
 }
 
-func (c *compiledRule) eval(d *Doc) bool {
+func (c *compiledRule) eval(d *Doc, tenant int64) bool {
 	memo := d.memo[:len(c.sels)]
 	clear(memo)
-	return c.cond.eval(d, c.sels, memo)
+	if !c.cond.eval(d, c.sels, memo) {
+		return false
+	}
+	for _, f := range c.filters {
+		if !f.applies(tenant) {
+			continue
+		}
+		memo := d.memo[:len(f.sels)]
+		clear(memo)
+		if !f.cond.eval(d, f.sels, memo) {
+			return false
+		}
+	}
+	return true
 }
 
 // Match is one rule that matched an event.
@@ -49,6 +91,11 @@ type Engine struct {
 	unrouted []*Rule
 	maxSels  int
 	maxRules int
+	filters  map[string][]ScopedFilter // by rule id and name
+	corrs    []*Correlation
+	// referenced holds rules that correlations use without generate:
+	// their matches feed correlations but are no alerts of their own.
+	referenced map[string]bool
 }
 
 // NewEngine compiles rules against the pipelines. Rules that cannot be
@@ -63,6 +110,7 @@ func NewEngine(rules []*Rule, opts Options) (*Engine, []error) {
 		}
 	}
 	e := &Engine{schema: newSchema()}
+	var errs []error
 	if len(pipes) == 0 {
 		e.routes = []*route{{name: "all", pipeline: "none", all: true}}
 	}
@@ -73,12 +121,24 @@ func NewEngine(rules []*Rule, opts Options) (*Engine, []error) {
 		}
 		e.routes = append(e.routes, rs...)
 	}
-	var errs []error
+	e.filters = map[string][]ScopedFilter{}
+	for _, sf := range opts.Filters {
+		// A filter that does not compile is rejected on its own; the
+		// rules it names keep working unfiltered.
+		if _, err := (&compiler{schema: newSchema(), placeholders: opts.Placeholders}).compileFilter(sf); err != nil {
+			errs = append(errs, &RuleError{File: sf.Filter.File, Line: sf.Filter.Line, ID: sf.Filter.ID, Reason: err.Error()})
+			continue
+		}
+		for _, ref := range sf.Filter.Rules {
+			e.filters[ref] = append(e.filters[ref], sf)
+		}
+	}
 	for _, r := range rules {
 		if _, err := e.add(r, opts.Placeholders); err != nil {
 			errs = append(errs, err)
 		}
 	}
+	errs = append(errs, e.addCorrelations(opts.Correlations)...)
 	for _, rt := range e.routes {
 		pf, err := buildPrefilter(rt.rules)
 		if err != nil {
@@ -132,6 +192,13 @@ func (e *Engine) add(r *Rule, placeholders map[string][]string) (bool, error) {
 			}
 			cr.sels = append(cr.sels, sel)
 		}
+		for _, sf := range e.rulesFilters(r) {
+			cf, err := c.compileFilter(sf)
+			if err != nil {
+				return nil, err
+			}
+			cr.filters = append(cr.filters, cf)
+		}
 		return cr, nil
 	}
 	if _, err := compile(nil, newSchema()); err != nil {
@@ -157,6 +224,9 @@ func (e *Engine) add(r *Rule, placeholders map[string][]string) (bool, error) {
 	}
 	e.rules = append(e.rules, r)
 	e.maxSels = max(e.maxSels, len(names))
+	for _, sf := range e.rulesFilters(r) {
+		e.maxSels = max(e.maxSels, len(mapping(sf.Filter.detection))-1)
+	}
 	if !routed {
 		e.unrouted = append(e.unrouted, r)
 	}
@@ -204,10 +274,54 @@ func (e *Engine) NewDoc() *Doc {
 	return d
 }
 
-// Match appends the rules that match the event in d to out. A rule routed
-// twice for one event (two routes whose predicates both hold) is reported
-// once.
-func (e *Engine) Match(d *Doc, out []Match) []Match {
+// rulesFilters returns the filters naming r by id or name.
+func (e *Engine) rulesFilters(r *Rule) []ScopedFilter {
+	out := e.filters[r.ID]
+	if r.Name != "" && r.Name != r.ID {
+		out = append(slices.Clip(out), e.filters[r.Name]...)
+	}
+	return out
+}
+
+// compileFilter compiles a meta-filter's selections and condition with
+// the rule's field names.
+func (c *compiler) compileFilter(sf ScopedFilter) (*compiledFilter, error) {
+	f := sf.Filter
+	names, conds, err := detectionParts(f.detection)
+	if err != nil {
+		return nil, fmt.Errorf("filter %s (%s:%d): %w", f.ID, f.File, f.Line, err)
+	}
+	cf := &compiledFilter{f: f, tenants: sf.Tenants}
+	var roots []*node
+	for _, cn := range conds {
+		n, err := parseCondition(cn.Value, names)
+		if err != nil {
+			return nil, fmt.Errorf("filter %s (%s:%d): condition: %w", f.ID, f.File, cn.Line, err)
+		}
+		roots = append(roots, n)
+	}
+	cf.cond = roots[0]
+	if len(roots) > 1 {
+		cf.cond = &node{op: nOr, kids: roots}
+	}
+	for _, name := range names {
+		sel, err := c.compileSelection(name, mapping(f.detection)[name])
+		if err != nil {
+			return nil, fmt.Errorf("filter %s (%s:%d): %w", f.ID, f.File, f.Line, err)
+		}
+		cf.sels = append(cf.sels, sel)
+	}
+	return cf, nil
+}
+
+// Match appends the rules that match the event in d to out, with no
+// tenant-scoped filters applied (filters for all tenants are).
+func (e *Engine) Match(d *Doc, out []Match) []Match { return e.MatchFor(d, 0, out) }
+
+// MatchFor appends the rules that match the event of tenant in d to out,
+// after the filters that apply to that tenant. A rule routed twice for
+// one event (two routes whose predicates both hold) is reported once.
+func (e *Engine) MatchFor(d *Doc, tenant int64, out []Match) []Match {
 	start := len(out)
 	for _, rt := range e.routes {
 		if len(rt.rules) == 0 || !rt.matches(d) {
@@ -217,7 +331,7 @@ func (e *Engine) Match(d *Doc, out []Match) []Match {
 	rules:
 		for _, i := range d.cands {
 			cr := rt.rules[i]
-			if !cr.eval(d) {
+			if !cr.eval(d, tenant) {
 				continue
 			}
 			for _, m := range out[start:] {

@@ -1,0 +1,413 @@
+package sigma
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// compiledCorr is a correlation with its references resolved.
+type compiledCorr struct {
+	c *Correlation
+	// refs: rule or correlation id/name -> position in c.Rules
+	refs map[string]int
+	// group field slot per referenced position (aliases resolved); -1
+	// when the field is carried by an upstream correlation's group.
+	groupSlots [][]int
+	valueSlot  []int // value_* field per referenced position
+}
+
+// addCorrelations checks correlations and registers the fields they read.
+func (e *Engine) addCorrelations(cs []*Correlation) []error {
+	var errs []error
+	known := map[string]bool{}
+	for _, r := range e.rules {
+		known[r.ID] = true
+		if r.Name != "" {
+			known[r.Name] = true
+		}
+	}
+	for _, c := range cs {
+		known[c.ID] = true
+		if c.Name != "" {
+			known[c.Name] = true
+		}
+	}
+	e.referenced = map[string]bool{}
+	for _, c := range cs {
+		var missing []string
+		for _, ref := range c.Rules {
+			if !known[ref] {
+				missing = append(missing, ref)
+			}
+		}
+		if len(missing) > 0 {
+			errs = append(errs, &RuleError{File: c.File, Line: c.Line, ID: c.ID,
+				Reason: fmt.Sprintf("correlation refers to rules that are not loaded: %s", strings.Join(missing, ", "))})
+			continue
+		}
+		for _, ref := range c.Rules {
+			if !c.Generate {
+				e.referenced[ref] = true
+			}
+		}
+		for _, g := range c.GroupBy {
+			e.schema.slot(g)
+			for _, f := range c.Aliases[g] {
+				e.schema.slot(f)
+			}
+		}
+		if c.Condition.Field != "" {
+			e.schema.slot(c.Condition.Field)
+		}
+		e.corrs = append(e.corrs, c)
+	}
+	return errs
+}
+
+// Standalone reports whether matches of r are alerts of their own: false
+// when a correlation uses r without "generate: true".
+func (e *Engine) Standalone(r *Rule) bool {
+	return !e.referenced[r.ID] && (r.Name == "" || !e.referenced[r.Name])
+}
+
+// Correlations returns the loaded correlations.
+func (e *Engine) Correlations() []*Correlation { return e.corrs }
+
+// CorrelationMatch is a correlation whose condition held for a group.
+type CorrelationMatch struct {
+	Correlation *Correlation
+	Tenant      int64
+	// Group holds the group-by values (alias names as keys).
+	Group map[string]string
+	// Value is what the condition compared: the count, distinct values,
+	// sum, average or percentile.
+	Value       float64
+	First, Last time.Time
+}
+
+// Limits bound a correlator's memory.
+type Limits struct {
+	// Groups is the most groups kept over all correlations and tenants;
+	// the stalest group is evicted (and counted) beyond it.
+	Groups int
+	// Values is the most timestamps or values kept per group.
+	Values int
+}
+
+// DefaultLimits keep correlation state to a few tens of MB.
+var DefaultLimits = Limits{Groups: 100000, Values: 10000}
+
+// Correlator keeps correlation state per tenant and group, in memory and
+// bounded by Limits. It is safe for concurrent use.
+type Correlator struct {
+	e      *Engine
+	lim    Limits
+	corrs  []*compiledCorr
+	byRef  map[string][]int // rule or correlation ref -> correlations using it
+	mu     sync.Mutex
+	groups map[groupKey]*groupState
+	// Evicted counts groups dropped to stay within Limits.Groups, and
+	// Truncated values dropped within a group: nothing is lost silently.
+	Evicted, Truncated int64
+}
+
+type groupKey struct {
+	corr   int
+	tenant int64
+	key    string
+}
+
+type groupState struct {
+	group  map[string]string
+	first  time.Time
+	last   time.Time
+	times  []time.Time       // event_count
+	vals   []timedValue      // value_* (numbers) and value_count (text)
+	seen   map[int]time.Time // temporal: position -> last time
+	stages []time.Time       // temporal_ordered: start of the sequence per reached stage
+	hasStg []bool
+}
+
+type timedValue struct {
+	t time.Time
+	s string
+	f float64
+}
+
+// NewCorrelator makes a correlator for the engine's correlations.
+func (e *Engine) NewCorrelator(lim Limits) *Correlator {
+	if lim.Groups <= 0 {
+		lim.Groups = DefaultLimits.Groups
+	}
+	if lim.Values <= 0 {
+		lim.Values = DefaultLimits.Values
+	}
+	c := &Correlator{e: e, lim: lim, byRef: map[string][]int{}, groups: map[groupKey]*groupState{}}
+	for i, corr := range e.corrs {
+		cc := &compiledCorr{c: corr, refs: map[string]int{}}
+		for pos, ref := range corr.Rules {
+			cc.refs[ref] = pos
+			c.byRef[ref] = append(c.byRef[ref], i)
+			var slots []int
+			for _, g := range corr.GroupBy {
+				field := g
+				if a, ok := corr.Aliases[g][ref]; ok {
+					field = a
+				}
+				slots = append(slots, e.schema.slots[field])
+			}
+			cc.groupSlots = append(cc.groupSlots, slots)
+			vs := -1
+			if corr.Condition.Field != "" {
+				vs = e.schema.slots[corr.Condition.Field]
+			}
+			cc.valueSlot = append(cc.valueSlot, vs)
+		}
+		c.corrs = append(c.corrs, cc)
+	}
+	return c
+}
+
+// Observe feeds one event's rule matches (from MatchFor) and returns the
+// correlations that fired, chained correlations included. d must still
+// hold the event.
+func (c *Correlator) Observe(tenant int64, d *Doc, ms []Match) []CorrelationMatch {
+	if len(c.corrs) == 0 || len(ms) == 0 {
+		return nil
+	}
+	t := d.Time
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []CorrelationMatch
+	type input struct {
+		ref   string
+		group map[string]string // from an upstream correlation
+	}
+	var queue []input
+	for _, m := range ms {
+		queue = append(queue, input{ref: m.Rule.ID})
+		if m.Rule.Name != "" && m.Rule.Name != m.Rule.ID {
+			queue = append(queue, input{ref: m.Rule.Name})
+		}
+	}
+	for depth := 0; len(queue) > 0 && depth < 16; depth++ {
+		var next []input
+		for _, in := range queue {
+			for _, ci := range c.byRef[in.ref] {
+				cc := c.corrs[ci]
+				pos := cc.refs[in.ref]
+				if fired, ok := c.feed(ci, cc, pos, tenant, t, d, in.group); ok {
+					out = append(out, fired)
+					next = append(next, input{ref: cc.c.ID, group: fired.Group})
+					if cc.c.Name != "" && cc.c.Name != cc.c.ID {
+						next = append(next, input{ref: cc.c.Name, group: fired.Group})
+					}
+				}
+			}
+		}
+		queue = next
+	}
+	return out
+}
+
+func (c *Correlator) feed(ci int, cc *compiledCorr, pos int, tenant int64, t time.Time, d *Doc, upstream map[string]string) (CorrelationMatch, bool) {
+	corr := cc.c
+	group := make(map[string]string, len(corr.GroupBy))
+	var key strings.Builder
+	for gi, g := range corr.GroupBy {
+		var v string
+		if upstream != nil {
+			v = upstream[g]
+		} else if s := cc.groupSlots[pos][gi]; d.has(s) {
+			v = d.vals[s]
+		}
+		group[g] = v
+		key.WriteString(v)
+		key.WriteByte(0)
+	}
+	gk := groupKey{corr: ci, tenant: tenant, key: key.String()}
+	st := c.groups[gk]
+	if st == nil {
+		c.evictIfFull()
+		st = &groupState{group: group, first: t}
+		c.groups[gk] = st
+	}
+	if t.After(st.last) {
+		st.last = t
+	}
+	from := t.Add(-corr.Timespan)
+	var value float64
+	switch corr.Type {
+	case EventCount:
+		st.times = append(dropBefore(st.times, from), t)
+		if len(st.times) > c.lim.Values {
+			st.times = st.times[len(st.times)-c.lim.Values:]
+			c.Truncated++
+		}
+		value = float64(len(st.times))
+	case ValueCount, ValueSum, ValueAvg, ValuePercentile:
+		vs := cc.valueSlot[pos]
+		if vs < 0 || !d.has(vs) {
+			return CorrelationMatch{}, false
+		}
+		raw := d.vals[vs]
+		tv := timedValue{t: t, s: raw}
+		if corr.Type != ValueCount {
+			f, err := parseNumber(raw)
+			if err != nil {
+				return CorrelationMatch{}, false
+			}
+			tv.f = f
+		}
+		st.vals = append(dropValuesBefore(st.vals, from), tv)
+		if len(st.vals) > c.lim.Values {
+			st.vals = st.vals[len(st.vals)-c.lim.Values:]
+			c.Truncated++
+		}
+		value = aggregate(corr, st.vals)
+	case Temporal:
+		if st.seen == nil {
+			st.seen = map[int]time.Time{}
+		}
+		st.seen[pos] = t
+		n := 0
+		for _, at := range st.seen {
+			if !at.Before(from) {
+				n++
+			}
+		}
+		value = float64(n)
+	case TemporalOrdered:
+		n := len(corr.Rules)
+		if st.stages == nil {
+			st.stages = make([]time.Time, n)
+			st.hasStg = make([]bool, n)
+		}
+		switch {
+		case pos == 0:
+			st.stages[0], st.hasStg[0] = t, true
+		case st.hasStg[pos-1] && !st.stages[pos-1].Before(from):
+			st.stages[pos], st.hasStg[pos] = st.stages[pos-1], true
+		}
+		value = 0
+		for k := 0; k < n && st.hasStg[k] && !st.stages[k].Before(from); k++ {
+			value = float64(k + 1)
+		}
+		if value < float64(n) {
+			// Ordered correlations fire only on the full sequence.
+			return CorrelationMatch{}, false
+		}
+	}
+	if !holds(corr.Condition.Bounds, value) {
+		return CorrelationMatch{}, false
+	}
+	m := CorrelationMatch{Correlation: corr, Tenant: tenant, Group: st.group, Value: value, First: st.first, Last: st.last}
+	// Start over: the next alert for this group needs a fresh window.
+	delete(c.groups, gk)
+	return m, true
+}
+
+func holds(bounds []Bound, v float64) bool {
+	for _, b := range bounds {
+		if !compareBound(v, b) {
+			return false
+		}
+	}
+	return true
+}
+
+func compareBound(v float64, b Bound) bool {
+	switch b.Op {
+	case "gt":
+		return v > b.Value
+	case "gte":
+		return v >= b.Value
+	case "lt":
+		return v < b.Value
+	case "lte":
+		return v <= b.Value
+	case "neq":
+		return v != b.Value
+	}
+	return v == b.Value
+}
+
+func dropBefore(ts []time.Time, from time.Time) []time.Time {
+	i := 0
+	for i < len(ts) && ts[i].Before(from) {
+		i++
+	}
+	return ts[i:]
+}
+
+func dropValuesBefore(vs []timedValue, from time.Time) []timedValue {
+	i := 0
+	for i < len(vs) && vs[i].t.Before(from) {
+		i++
+	}
+	return vs[i:]
+}
+
+func aggregate(corr *Correlation, vs []timedValue) float64 {
+	switch corr.Type {
+	case ValueCount:
+		distinct := map[string]struct{}{}
+		for _, v := range vs {
+			distinct[v.s] = struct{}{}
+		}
+		return float64(len(distinct))
+	case ValueSum, ValueAvg:
+		sum := 0.0
+		for _, v := range vs {
+			sum += v.f
+		}
+		if corr.Type == ValueAvg {
+			return sum / float64(len(vs))
+		}
+		return sum
+	}
+	fs := make([]float64, len(vs))
+	for i, v := range vs {
+		fs[i] = v.f
+	}
+	sort.Float64s(fs)
+	// Nearest-rank percentile.
+	rank := int(math.Ceil(corr.Condition.Percentile / 100 * float64(len(fs))))
+	return fs[min(max(rank, 1), len(fs))-1]
+}
+
+// evictIfFull drops a stale group when the limit is reached: the least
+// recently seen of a random sample (map iteration starts at random), so
+// that a flood of new groups costs O(1) per group.
+func (c *Correlator) evictIfFull() {
+	if len(c.groups) < c.lim.Groups {
+		return
+	}
+	var oldest groupKey
+	var ot time.Time
+	n := 0
+	for k, st := range c.groups {
+		if n == 0 || st.last.Before(ot) {
+			oldest, ot = k, st.last
+		}
+		if n++; n == 16 {
+			break
+		}
+	}
+	delete(c.groups, oldest)
+	c.Evicted++
+}
+
+// Groups returns how many groups the correlator holds.
+func (c *Correlator) Groups() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.groups)
+}
+
+func parseNumber(s string) (float64, error) { return strconv.ParseFloat(strings.TrimSpace(s), 64) }

@@ -1,0 +1,255 @@
+package sigma
+
+import (
+	"testing"
+	"time"
+)
+
+// fixtureEngine loads testdata/correlations without routing.
+func fixtureEngine(t *testing.T, filterTenants []int64) *Engine {
+	t.Helper()
+	set, err := LoadDir("testdata/correlations")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(set.Rejected) > 0 {
+		t.Fatal(set.Rejected)
+	}
+	var filters []ScopedFilter
+	for _, f := range set.Filters {
+		filters = append(filters, ScopedFilter{Filter: f, Tenants: filterTenants})
+	}
+	e, errs := NewEngine(set.Rules, Options{Pipelines: []*Pipeline{}, Correlations: set.Correlations, Filters: filters})
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	return e
+}
+
+type feeder struct {
+	t *testing.T
+	e *Engine
+	c *Correlator
+	d *Doc
+}
+
+// feed presents one event and returns the ids of the correlations that
+// fired.
+func (f *feeder) feed(tenant int64, at time.Time, fields map[string]string) []string {
+	f.d.Reset()
+	f.d.Time = at
+	for k, v := range fields {
+		f.d.Set(k, v)
+	}
+	ms := f.e.MatchFor(f.d, tenant, nil)
+	var ids []string
+	for _, m := range f.c.Observe(tenant, f.d, ms) {
+		ids = append(ids, m.Correlation.ID)
+	}
+	return ids
+}
+
+func has(ids []string, id string) bool {
+	for _, x := range ids {
+		if x == id {
+			return true
+		}
+	}
+	return false
+}
+
+const (
+	corrBrute   = "7d1c0c55-0002-4000-8000-000000000001"
+	corrSpray   = "7d1c0c55-0002-4000-8000-000000000002"
+	corrRecon   = "7d1c0c55-0002-4000-8000-000000000003"
+	corrChain   = "7d1c0c55-0002-4000-8000-000000000004"
+	corrSum     = "7d1c0c55-0002-4000-8000-000000000005"
+	corrAvg     = "7d1c0c55-0002-4000-8000-000000000006"
+	corrPct     = "7d1c0c55-0002-4000-8000-000000000007"
+	corrAliases = "7d1c0c55-0002-4000-8000-000000000008"
+	ruleFailed  = "7d1c0c55-0001-4000-8000-000000000001"
+	ruleRecon   = "7d1c0c55-0001-4000-8000-000000000003"
+)
+
+func newFeeder(t *testing.T) *feeder {
+	e := fixtureEngine(t, nil)
+	return &feeder{t: t, e: e, c: e.NewCorrelator(Limits{}), d: e.NewDoc()}
+}
+
+var t0 = time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC)
+
+func TestEventCount(t *testing.T) {
+	f := newFeeder(t)
+	failed := func(user string) map[string]string {
+		return map[string]string{"EventID": "4625", "TargetUserName": user, "IpAddress": "10.0.0.9"}
+	}
+	if ids := f.feed(101, t0, failed("anna")); has(ids, corrBrute) {
+		t.Fatal("fired after one event")
+	}
+	f.feed(101, t0.Add(time.Minute), failed("anna"))
+	f.feed(101, t0.Add(2*time.Minute), failed("bo")) // another group
+	if ids := f.feed(101, t0.Add(3*time.Minute), failed("anna")); !has(ids, corrBrute) {
+		t.Fatalf("3 failures of anna within 5m did not fire: %v", ids)
+	}
+	// Spread over more than the timespan: no alert.
+	for i := 0; i < 3; i++ {
+		if ids := f.feed(101, t0.Add(time.Hour+time.Duration(i)*3*time.Minute), failed("carl")); has(ids, corrBrute) {
+			t.Fatalf("failures 3 minutes apart (%d) fired a 5-minute count of 3", i)
+		}
+	}
+	// Groups are per tenant.
+	f.feed(101, t0.Add(2*time.Hour), failed("dorte"))
+	f.feed(147, t0.Add(2*time.Hour), failed("dorte"))
+	if ids := f.feed(147, t0.Add(2*time.Hour+time.Second), failed("dorte")); has(ids, corrBrute) {
+		t.Fatal("events of two tenants were counted together")
+	}
+}
+
+func TestValueCount(t *testing.T) {
+	f := newFeeder(t)
+	spray := func(user string) map[string]string {
+		return map[string]string{"EventID": "4625", "TargetUserName": user, "IpAddress": "10.9.9.9"}
+	}
+	f.feed(101, t0, spray("anna"))
+	f.feed(101, t0.Add(time.Minute), spray("anna"))
+	if ids := f.feed(101, t0.Add(2*time.Minute), spray("bo")); has(ids, corrSpray) {
+		t.Fatal("two distinct users fired a distinct count of 3")
+	}
+	if ids := f.feed(101, t0.Add(3*time.Minute), spray("carl")); !has(ids, corrSpray) {
+		t.Fatalf("three distinct users from one address did not fire: %v", ids)
+	}
+}
+
+func TestTemporal(t *testing.T) {
+	f := newFeeder(t)
+	run := func(host, img string, at time.Time) []string {
+		return f.feed(101, at, map[string]string{"Computer": host, "Image": `C:\Windows\System32\` + img})
+	}
+	run("ws1", "net.exe", t0)
+	if ids := run("ws2", "whoami.exe", t0.Add(time.Minute)); has(ids, corrRecon) {
+		t.Fatal("rules on two hosts fired a temporal grouped by host")
+	}
+	if ids := run("ws1", "whoami.exe", t0.Add(2*time.Minute)); !has(ids, corrRecon) {
+		t.Fatalf("both recon rules on ws1 within 5m did not fire: %v", ids)
+	}
+	run("ws3", "net.exe", t0)
+	if ids := run("ws3", "whoami.exe", t0.Add(6*time.Minute)); has(ids, corrRecon) {
+		t.Fatal("rules 6 minutes apart fired a 5-minute temporal")
+	}
+}
+
+func TestTemporalOrderedChained(t *testing.T) {
+	f := newFeeder(t)
+	ev := func(id, user string, at time.Time) []string {
+		return f.feed(101, at, map[string]string{"EventID": id, "TargetUserName": user, "IpAddress": "10.0.0.1"})
+	}
+	// Success first, then brute force: wrong order, no alert.
+	ev("4624", "anna", t0)
+	for i := 1; i <= 3; i++ {
+		if ids := ev("4625", "anna", t0.Add(time.Duration(i)*time.Minute)); has(ids, corrChain) {
+			t.Fatal("success before the failures fired an ordered correlation")
+		}
+	}
+	// Brute force (the chained event_count fires), then success.
+	for i := 0; i < 3; i++ {
+		ev("4625", "bo", t0.Add(10*time.Minute+time.Duration(i)*time.Second))
+	}
+	if ids := ev("4624", "bo", t0.Add(20*time.Minute)); !has(ids, corrChain) {
+		t.Fatalf("brute force then success did not fire the chained correlation: %v", ids)
+	}
+	if f.e.Standalone(ruleByID(t, f.e, ruleFailed)) {
+		t.Error("a rule used by a correlation without generate must not alert on its own")
+	}
+}
+
+func TestValueAggregates(t *testing.T) {
+	f := newFeeder(t)
+	send := func(host, bytes string, at time.Time) []string {
+		return f.feed(101, at, map[string]string{"EventID": "3", "Computer": host, "SentBytes": bytes})
+	}
+	// value_avg: avg in (200000, 500000]
+	if ids := send("a", "300000", t0); !has(ids, corrAvg) {
+		t.Fatalf("an average of 300000 did not fire avg in (200000, 500000]: %v", ids)
+	}
+	if ids := send("b", "600000", t0); has(ids, corrAvg) {
+		t.Fatal("an average of 600000 fired avg <= 500000")
+	}
+	// value_sum > 1,000,000 for host b: 600000 then 500000.
+	if ids := send("b", "500000", t0.Add(time.Minute)); !has(ids, corrSum) {
+		t.Fatalf("a sum of 1,100,000 did not fire: %v", ids)
+	}
+	// value_percentile: 90th percentile of host c >= 900000.
+	var fired bool
+	for i := 0; i < 9; i++ {
+		fired = has(send("c", "1000", t0.Add(time.Duration(i)*time.Second)), corrPct) || fired
+	}
+	if fired {
+		t.Fatal("small transfers fired the 90th percentile")
+	}
+	if ids := send("c", "950000", t0.Add(10*time.Second)); has(ids, corrPct) {
+		t.Fatal("one large of ten moved the 90th percentile (nearest rank is the 9th value)")
+	}
+	if ids := send("c", "990000", t0.Add(11*time.Second)); !has(ids, corrPct) {
+		t.Fatalf("two large of eleven must put the 90th percentile at 950000: %v", ids)
+	}
+}
+
+func TestCorrelationAliases(t *testing.T) {
+	f := newFeeder(t)
+	f.feed(101, t0, map[string]string{"status": "500", "destination.ip": "10.1.1.1", "source.ip": "192.0.2.1"})
+	if ids := f.feed(101, t0.Add(2*time.Second), map[string]string{"EventID": "3", "source.ip": "10.1.1.2"}); has(ids, corrAliases) {
+		t.Fatal("different addresses fired an aliased temporal")
+	}
+	if ids := f.feed(101, t0.Add(3*time.Second), map[string]string{"EventID": "3", "source.ip": "10.1.1.1"}); !has(ids, corrAliases) {
+		t.Fatalf("destination of the error = source of the connection did not fire: %v", ids)
+	}
+}
+
+func TestCorrelatorBounded(t *testing.T) {
+	e := fixtureEngine(t, nil)
+	f := &feeder{t: t, e: e, c: e.NewCorrelator(Limits{Groups: 50, Values: 5}), d: e.NewDoc()}
+	for i := 0; i < 500; i++ {
+		f.feed(101, t0.Add(time.Duration(i)*time.Millisecond), map[string]string{"EventID": "4625", "TargetUserName": "u" + string(rune('a'+i%26)) + string(rune('a'+i/26)), "IpAddress": "10.0.0.1"})
+	}
+	if g := f.c.Groups(); g > 50 {
+		t.Fatalf("correlator holds %d groups; limit 50", g)
+	}
+	if f.c.Evicted == 0 {
+		t.Fatal("evictions were not counted")
+	}
+}
+
+func TestFilterPerTenant(t *testing.T) {
+	e := fixtureEngine(t, []int64{101})
+	d := e.NewDoc()
+	match := func(tenant int64, user string) bool {
+		d.Reset()
+		d.Set("EventID", "4625")
+		d.Set("TargetUserName", user)
+		for _, m := range e.MatchFor(d, tenant, nil) {
+			if m.Rule.ID == ruleFailed {
+				return true
+			}
+		}
+		return false
+	}
+	if match(101, "svc_backup") {
+		t.Error("the filter scoped to tenant 101 did not suppress svc_backup there")
+	}
+	if !match(101, "anna") {
+		t.Error("the filter suppressed a user it does not name")
+	}
+	if !match(147, "svc_backup") {
+		t.Error("the filter scoped to tenant 101 suppressed tenant 147's match")
+	}
+}
+
+func ruleByID(t *testing.T, e *Engine, id string) *Rule {
+	for _, r := range e.Rules() {
+		if r.ID == id {
+			return r
+		}
+	}
+	t.Fatalf("rule %s not loaded", id)
+	return nil
+}
