@@ -111,6 +111,12 @@ const (
 	DecideOrders Permission = "orders.decide"
 	// PlanTransition: edit one's own municipality's transition plan.
 	PlanTransition Permission = "transition.edit"
+	// ManageDetection: import detection rules and enable, disable or
+	// re-level them for every organisation (the shared SOC and CERT).
+	ManageDetection Permission = "detection.manage"
+	// TuneDetection: enable, disable or re-level rules for one's own
+	// organisation (its CISO).
+	TuneDetection Permission = "detection.tune"
 )
 
 // Can reports whether the scope holds permission p. Store methods check it
@@ -135,6 +141,10 @@ func (s Scope) Can(p Permission) bool {
 		return s.Role == RoleAdmin || (s.Role == RoleUnitManager && s.OrgKind == kindUnit)
 	case Order, PlanTransition:
 		return s.Role == RoleAdmin || (s.Role == RoleKommuneIT && s.OrgKind == kindMunicipality)
+	case ManageDetection:
+		return s.Role == RoleAdmin || (s.OrgKind == kindSOC && (s.Role == RoleSOCAnalyst || s.Role == RoleCERT))
+	case TuneDetection:
+		return s.Role == RoleAdmin || s.Role == RoleCISO || (s.OrgKind == kindSOC && (s.Role == RoleSOCAnalyst || s.Role == RoleCERT))
 	case DecideOrders:
 		return s.Role == RoleAdmin || ((s.Role == RoleUnitManager || s.Role == RoleServiceDesk) && s.OrgKind == kindUnit)
 	}

@@ -1,0 +1,192 @@
+package detect
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"strings"
+	"time"
+
+	"github.com/samdrift/samdrift/internal/access"
+	"github.com/samdrift/samdrift/internal/errs"
+	"github.com/samdrift/samdrift/internal/store"
+)
+
+// Alert is one or more matches of a rule (or correlation, or indicator)
+// for one tenant and key, grouped while they keep coming within
+// GroupWindow of each other.
+type Alert struct {
+	ID        int64           `json:"id"`
+	Tenant    int64           `json:"tenant"`
+	RuleID    string          `json:"rule_id"`
+	Kind      string          `json:"kind"` // rule, correlation, indicator
+	Title     string          `json:"title"`
+	Level     string          `json:"level"`
+	Tags      []string        `json:"tags"`
+	Key       string          `json:"key"` // host, address or correlation group
+	Count     int64           `json:"count"`
+	FirstSeen time.Time       `json:"first_seen"`
+	LastSeen  time.Time       `json:"last_seen"`
+	EventIDs  []string        `json:"event_ids"`
+	Sample    json.RawMessage `json:"sample,omitempty"`
+	Status    string          `json:"status"`
+}
+
+// GroupWindow is how close repeated matches must come to join an alert.
+const GroupWindow = time.Hour
+
+// maxEventIDs bounds the event ids an alert keeps (the first ones).
+const maxEventIDs = 10
+
+// Filter narrows an alert listing.
+type Filter struct {
+	Level  string
+	RuleID string
+	Status string
+	Tenant int64 // 0: every tenant in reach
+	Since  time.Time
+	Limit  int
+	Offset int
+}
+
+const alertColumns = `id, tenant, rule_id, kind, title, level, tags, group_key, count, first_seen, last_seen, event_ids, sample, status`
+
+func scanAlert(rows interface{ Scan(...any) error }) (Alert, error) {
+	var a Alert
+	var tags, ids, sample string
+	var first, last int64
+	if err := rows.Scan(&a.ID, &a.Tenant, &a.RuleID, &a.Kind, &a.Title, &a.Level, &tags, &a.Key, &a.Count, &first, &last, &ids, &sample, &a.Status); err != nil {
+		return a, errs.Wrap(err, "cannot read an alert")
+	}
+	a.Tags = strings.Fields(tags)
+	a.EventIDs = strings.Fields(ids)
+	if sample != "" {
+		a.Sample = json.RawMessage(sample)
+	}
+	a.FirstSeen, a.LastSeen = time.UnixMicro(first).UTC(), time.UnixMicro(last).UTC()
+	return a, nil
+}
+
+// Alerts lists alerts within sc's reach, newest first, and how many
+// match in all. A municipality sees its own alerts; a unit those of the
+// municipalities it supplies; the shared SOC and CERT all, quarantine
+// included.
+func (d *Detector) Alerts(ctx context.Context, sc access.Scope, f Filter) ([]Alert, int, error) {
+	if f.Limit <= 0 || f.Limit > 500 {
+		f.Limit = 100
+	}
+	var a store.Args
+	where := []string{sc.SecurityPredicate("tenant", &a)}
+	if f.Level != "" {
+		where = append(where, "level = "+a.Add(f.Level))
+	}
+	if f.RuleID != "" {
+		where = append(where, "rule_id = "+a.Add(f.RuleID))
+	}
+	if f.Status != "" {
+		where = append(where, "status = "+a.Add(f.Status))
+	}
+	if f.Tenant != 0 {
+		where = append(where, "tenant = "+a.Add(f.Tenant))
+	}
+	if !f.Since.IsZero() {
+		where = append(where, "last_seen >= "+a.Add(f.Since.UnixMicro()))
+	}
+	w := strings.Join(where, " AND ")
+	var total int
+	if err := d.db.Reader().QueryRowContext(ctx, `SELECT COUNT(*) FROM alerts WHERE `+w, a.Values()...).Scan(&total); err != nil {
+		return nil, 0, errs.Wrap(err, "cannot count alerts")
+	}
+	q := `SELECT ` + alertColumns + ` FROM alerts WHERE ` + w + ` ORDER BY last_seen DESC, id DESC LIMIT ` + a.Add(f.Limit) + ` OFFSET ` + a.Add(f.Offset)
+	rows, err := d.db.Reader().QueryContext(ctx, q, a.Values()...)
+	if err != nil {
+		return nil, 0, errs.Wrap(err, "cannot list alerts")
+	}
+	defer rows.Close()
+	out := []Alert{}
+	for rows.Next() {
+		al, err := scanAlert(rows)
+		if err != nil {
+			return nil, 0, err
+		}
+		out = append(out, al)
+	}
+	return out, total, rows.Err()
+}
+
+// hit is one match to record.
+type hit struct {
+	tenant                         int64
+	ruleID, kind, title, level, key string
+	tags                           []string
+	at                             time.Time
+	eventID                        string
+	sample                         []byte
+}
+
+// record groups hits into alerts in one transaction, with the batch ids
+// they came from, and returns the alerts written.
+func record(ctx context.Context, tx *sql.Tx, hits []hit, batchIDs []string, now time.Time) ([]Alert, error) {
+	for _, id := range batchIDs {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO detect_batches (batch_id, done_at) VALUES ($1, $2) ON CONFLICT (batch_id) DO NOTHING`, id, now.UnixMicro()); err != nil {
+			return nil, errs.Wrap(err, "cannot record batch %s", id)
+		}
+	}
+	var out []Alert
+	for _, h := range hits {
+		day := h.at.UTC().Unix() / 86400
+		if _, err := tx.ExecContext(ctx, `INSERT INTO rule_hits (rule_id, tenant, day, hits) VALUES ($1, $2, $3, 1)
+			ON CONFLICT (rule_id, tenant, day) DO UPDATE SET hits = rule_hits.hits + 1`, h.ruleID, h.tenant, day); err != nil {
+			return nil, errs.Wrap(err, "cannot count a hit of %s", h.ruleID)
+		}
+		row := tx.QueryRowContext(ctx, `SELECT `+alertColumns+` FROM alerts WHERE tenant = $1 AND rule_id = $2 AND group_key = $3 AND last_seen >= $4
+			ORDER BY last_seen DESC LIMIT 1`, h.tenant, h.ruleID, h.key, h.at.Add(-GroupWindow).UnixMicro())
+		al, err := scanAlert(row)
+		switch {
+		case err == nil:
+			al.Count++
+			if h.at.After(al.LastSeen) {
+				al.LastSeen = h.at
+			}
+			if h.at.Before(al.FirstSeen) {
+				al.FirstSeen = h.at
+			}
+			if len(al.EventIDs) < maxEventIDs && h.eventID != "" {
+				al.EventIDs = append(al.EventIDs, h.eventID)
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE alerts SET count = $1, first_seen = $2, last_seen = $3, event_ids = $4 WHERE id = $5`,
+				al.Count, al.FirstSeen.UnixMicro(), al.LastSeen.UnixMicro(), strings.Join(al.EventIDs, " "), al.ID); err != nil {
+				return nil, errs.Wrap(err, "cannot update alert %d", al.ID)
+			}
+		case isNoRows(err):
+			al = Alert{Tenant: h.tenant, RuleID: h.ruleID, Kind: h.kind, Title: h.title, Level: h.level, Tags: h.tags, Key: h.key,
+				Count: 1, FirstSeen: h.at, LastSeen: h.at, Status: "new", Sample: h.sample}
+			if h.eventID != "" {
+				al.EventIDs = []string{h.eventID}
+			}
+			if err := tx.QueryRowContext(ctx, `INSERT INTO alerts (tenant, rule_id, kind, title, level, tags, group_key, count, first_seen, last_seen, event_ids, sample, status, created_at)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $8, $9, $10, 'new', $11) RETURNING id`,
+				h.tenant, h.ruleID, h.kind, h.title, h.level, strings.Join(h.tags, " "), h.key, h.at.UnixMicro(), strings.Join(al.EventIDs, " "), string(h.sample), now.UnixMicro()).Scan(&al.ID); err != nil {
+				return nil, errs.Wrap(err, "cannot store an alert of %s", h.ruleID)
+			}
+		default:
+			return nil, err
+		}
+		out = append(out, al)
+	}
+	return out, nil
+}
+
+func isNoRows(err error) bool {
+	for e := err; e != nil; {
+		if e == sql.ErrNoRows {
+			return true
+		}
+		u, ok := e.(interface{ Unwrap() error })
+		if !ok {
+			return false
+		}
+		e = u.Unwrap()
+	}
+	return false
+}

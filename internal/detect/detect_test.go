@@ -1,0 +1,161 @@
+package detect_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/samdrift/samdrift/internal/access"
+	"github.com/samdrift/samdrift/internal/demo/demotest"
+	"github.com/samdrift/samdrift/internal/detect"
+	"github.com/samdrift/samdrift/internal/event"
+	"github.com/samdrift/samdrift/internal/store"
+	"github.com/samdrift/samdrift/internal/store/storetest"
+)
+
+const (
+	ruleSudoShell = "5a3e9a1c-6f0b-4b6e-9d4e-0c1f2a3b4c04"
+	ruleBrute     = "5a3e9a1c-6f0b-4b6e-9d4e-0c1f2a3b4c02"
+	ruleFailedPw  = "5a3e9a1c-6f0b-4b6e-9d4e-0c1f2a3b4c01"
+)
+
+func syslogEvent(t *testing.T, tenant int64, line string, at time.Time, id string) event.Event {
+	t.Helper()
+	e := event.NewParser(time.UTC).ParseSyslog([]byte(line), at, "10.101.1.5")
+	e.Tenant, e.ID = tenant, id
+	return e
+}
+
+func TestDetectAlerts(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		env := demotest.New(t, db, false)
+		env.AddUser(t, "ciso-147", "147", access.RoleCISO)
+		kk, fb := env.Org(t, "101").ID, env.Org(t, "147").ID
+		soc, ciso101, ciso147 := env.Scope(t, "demo-soc-analyst"), env.Scope(t, "demo-ciso"), env.Scope(t, "ciso-147")
+
+		d := detect.New(db, nil)
+		if _, err := d.Library().ImportOwn(ctx, ciso101); err == nil {
+			t.Fatal("a CISO imported rules; only the SOC, the CERT or an administrator may")
+		}
+		rep, err := d.Library().ImportOwn(ctx, soc)
+		if err != nil || rep.Added < 8 || len(rep.Rejected) > 0 {
+			t.Fatalf("ImportOwn = %v, %v", rep, err)
+		}
+		if rep, err := d.Library().ImportOwn(ctx, soc); err != nil || rep.Unchanged == 0 || rep.Added+rep.Updated != 0 {
+			t.Fatalf("second ImportOwn = %v, %v; want all unchanged", rep, err)
+		}
+
+		now := time.Now().UTC().Truncate(time.Second)
+		shell := "<86>1 " + now.Format(time.RFC3339) + " web01 sudo - - - anna : TTY=pts/0 ; PWD=/home/anna ; USER=root ; COMMAND=/bin/bash"
+		b1 := detect.Batch{ID: "b1", Events: []event.Event{syslogEvent(t, kk, shell, now, "e1")}}
+		if err := d.Handle(ctx, []detect.Batch{b1}); err != nil {
+			t.Fatal(err)
+		}
+		// A replay of the same batch changes nothing.
+		if err := d.Handle(ctx, []detect.Batch{b1}); err != nil {
+			t.Fatal(err)
+		}
+		b2 := detect.Batch{ID: "b2", Events: []event.Event{syslogEvent(t, kk, shell, now.Add(time.Minute), "e2")}}
+		if err := d.Handle(ctx, []detect.Batch{b2}); err != nil {
+			t.Fatal(err)
+		}
+		as, total, err := d.Alerts(ctx, ciso101, detect.Filter{RuleID: ruleSudoShell})
+		if err != nil || total != 1 || len(as) != 1 {
+			t.Fatalf("København's alerts = %v (total %d), %v; want one grouped alert", as, total, err)
+		}
+		a := as[0]
+		if a.Count != 2 || a.Tenant != kk || a.Key != "web01" || a.Level != "medium" || len(a.EventIDs) != 2 || len(a.Tags) == 0 {
+			t.Errorf("alert = %+v; want count 2 for web01 of København with both events", a)
+		}
+		if _, total, _ := d.Alerts(ctx, ciso147, detect.Filter{}); total != 0 {
+			t.Errorf("Frederiksberg's CISO sees %d alerts of København", total)
+		}
+		if _, total, _ := d.Alerts(ctx, soc, detect.Filter{Tenant: kk}); total != 1 {
+			t.Errorf("the SOC sees %d alerts of København; want 1", total)
+		}
+
+		// A CISO disables the rule for their own organisation only.
+		if err := d.Library().SetForOrg(ctx, ciso147, kk, ruleSudoShell, detect.Setting{Enabled: false}); err == nil {
+			t.Error("Frederiksberg's CISO tuned København's rules")
+		}
+		if err := d.Library().SetForOrg(ctx, ciso147, fb, ruleSudoShell, detect.Setting{Enabled: false}); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(2100 * time.Millisecond) // the detector reloads at most every 2 s
+		b3 := detect.Batch{ID: "b3", Events: []event.Event{
+			syslogEvent(t, fb, shell, now.Add(2*time.Minute), "e3"),
+			syslogEvent(t, kk, shell, now.Add(2*time.Minute), "e4")}}
+		if err := d.Handle(ctx, []detect.Batch{b3}); err != nil {
+			t.Fatal(err)
+		}
+		if _, total, _ := d.Alerts(ctx, soc, detect.Filter{Tenant: fb}); total != 0 {
+			t.Errorf("a rule disabled for Frederiksberg still alerted there (%d)", total)
+		}
+		if as, _, _ := d.Alerts(ctx, soc, detect.Filter{Tenant: kk, RuleID: ruleSudoShell}); len(as) != 1 || as[0].Count != 3 {
+			t.Errorf("København's alert after the setting = %+v; want count 3", as)
+		}
+
+		// Ten failed passwords from one address: the correlation alerts,
+		// the single failures (used by it, without generate) do not.
+		var evs []event.Event
+		for i := 0; i < 10; i++ {
+			line := fmt.Sprintf("<38>1 %s srv02 sshd - - - Failed password for bo from 198.51.100.7 port %d ssh2", now.Add(time.Duration(i)*time.Second).Format(time.RFC3339), 40000+i)
+			evs = append(evs, syslogEvent(t, kk, line, now.Add(time.Duration(i)*time.Second), fmt.Sprintf("f%d", i)))
+		}
+		if err := d.Handle(ctx, []detect.Batch{{ID: "b4", Events: evs}}); err != nil {
+			t.Fatal(err)
+		}
+		if as, _, _ := d.Alerts(ctx, soc, detect.Filter{RuleID: ruleBrute}); len(as) != 1 || as[0].Kind != "correlation" || as[0].Level != "high" || as[0].Key != "source.ip=198.51.100.7" {
+			t.Errorf("brute-force alerts = %+v; want one correlation alert for 198.51.100.7", as)
+		}
+		if _, total, _ := d.Alerts(ctx, soc, detect.Filter{RuleID: ruleFailedPw}); total != 0 {
+			t.Errorf("single failed passwords made %d alerts; they only feed the correlation", total)
+		}
+		rules, err := d.Library().List(ctx, soc, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rules {
+			if r.RuleID == ruleSudoShell && r.Hits[29] != 3 {
+				t.Errorf("rule hits today = %d; want 3 (København)", r.Hits[29])
+			}
+		}
+	})
+}
+
+func TestDetectLiveStream(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		env := demotest.New(t, db, false)
+		env.AddUser(t, "ciso-147", "147", access.RoleCISO)
+		kk := env.Org(t, "101").ID
+		d := detect.New(db, nil)
+		if _, err := d.Library().ImportOwn(ctx, env.Scope(t, "demo-soc-analyst")); err != nil {
+			t.Fatal(err)
+		}
+		socSub := d.Subscribe(env.Scope(t, "demo-soc-analyst"), nil)
+		defer socSub.Close()
+		otherSub := d.Subscribe(env.Scope(t, "ciso-147"), []int64{env.Org(t, "147").ID})
+		defer otherSub.Close()
+		now := time.Now().UTC()
+		line := "<86>1 " + now.Format(time.RFC3339) + " web01 sudo - - - anna : TTY=pts/0 ; PWD=/home/anna ; USER=root ; COMMAND=/bin/sh"
+		if err := d.Handle(ctx, []detect.Batch{{ID: "s1", Events: []event.Event{syslogEvent(t, kk, line, now, "x1")}}}); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case a := <-socSub.C:
+			if a.RuleID != ruleSudoShell || a.Tenant != kk {
+				t.Errorf("streamed %+v", a)
+			}
+		case <-time.After(2 * time.Second):
+			t.Fatal("the SOC's stream got nothing")
+		}
+		select {
+		case a := <-otherSub.C:
+			t.Errorf("another municipality's stream got %+v", a)
+		default:
+		}
+	})
+}

@@ -1,0 +1,261 @@
+package detect
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"log/slog"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/samdrift/samdrift/internal/errs"
+	"github.com/samdrift/samdrift/internal/event"
+	"github.com/samdrift/samdrift/internal/sigma"
+	"github.com/samdrift/samdrift/internal/store"
+)
+
+// Batch is one spine batch of events.
+type Batch struct {
+	ID     string
+	Events []event.Event
+}
+
+// Detector runs the library's rules over events and keeps the alerts.
+// Handle is called by one consumer at a time; Alerts and Subscribe are
+// safe for concurrent use.
+type Detector struct {
+	db  *store.DB
+	lib *Library
+	log *slog.Logger
+	hub hub
+
+	mu      sync.Mutex // Handle
+	state   *runState
+	checked time.Time
+
+	// Events and Matches count what Handle saw and matched.
+	Events, Matches atomic.Int64
+}
+
+// runState is one compiled library.
+type runState struct {
+	lib  *loaded
+	eng  *sigma.Engine
+	corr *sigma.Correlator
+	doc  *sigma.Doc
+	// Rejected are the library documents the engine refused (shown to the
+	// SOC; never silently dropped).
+	rejected []error
+}
+
+// New returns a detector over db's rule library.
+func New(db *store.DB, log *slog.Logger) *Detector {
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Detector{db: db, lib: NewLibrary(db), log: log}
+}
+
+// Library returns the rule library.
+func (d *Detector) Library() *Library { return d.lib }
+
+// reloadEvery is how often Handle looks for library changes.
+const reloadEvery = 2 * time.Second
+
+// current returns the compiled library, recompiling when it changed.
+func (d *Detector) current(ctx context.Context) (*runState, error) {
+	if d.state != nil && time.Since(d.checked) < reloadEvery {
+		return d.state, nil
+	}
+	d.checked = time.Now()
+	l, err := d.lib.load(ctx)
+	if err != nil {
+		if d.state != nil {
+			d.log.Warn("cannot reload detection rules; keeping the loaded ones", "err", err)
+			return d.state, nil
+		}
+		return nil, err
+	}
+	if d.state != nil && d.state.lib.version == l.version {
+		return d.state, nil
+	}
+	var filters []sigma.ScopedFilter
+	for _, f := range l.set.Filters {
+		filters = append(filters, sigma.ScopedFilter{Filter: f})
+	}
+	eng, rejected := sigma.NewEngine(l.set.Rules, sigma.Options{Correlations: l.set.Correlations, Filters: filters})
+	if eng == nil {
+		return nil, errs.E(errs.Internal, "cannot build the detection engine: %v", rejected)
+	}
+	st := &runState{lib: l, eng: eng, doc: eng.NewDoc(), rejected: append(l.set.Rejected, rejected...)}
+	st.corr = eng.NewCorrelator(sigma.Limits{})
+	if d.state != nil {
+		// Correlation state does not survive a recompile: windows restart.
+		d.log.Info("detection rules reloaded", "rules", len(eng.Rules()), "correlations", len(eng.Correlations()), "rejected", len(st.rejected))
+	}
+	for _, e := range st.rejected {
+		d.log.Warn("detection rule rejected", "err", e)
+	}
+	d.state = st
+	return st, nil
+}
+
+// Handle runs the events of batches through the rules and records the
+// alerts in one transaction. Batches handled before (a spine replay) are
+// skipped.
+func (d *Detector) Handle(ctx context.Context, batches []Batch) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	st, err := d.current(ctx)
+	if err != nil {
+		return err
+	}
+	done, err := d.doneBatches(ctx, batches)
+	if err != nil {
+		return err
+	}
+	var hits []hit
+	var ids []string
+	var ms []sigma.Match
+	for _, b := range batches {
+		if done[b.ID] {
+			continue
+		}
+		ids = append(ids, b.ID)
+		for i := range b.Events {
+			e := &b.Events[i]
+			d.Events.Add(1)
+			st.doc.Reset()
+			sigma.FillEvent(st.doc, e)
+			ms = st.eng.MatchFor(st.doc, e.Tenant, ms[:0])
+			if len(ms) == 0 {
+				continue
+			}
+			key := eventKey(e)
+			for _, m := range ms {
+				if !st.eng.Standalone(m.Rule) || st.lib.disabled[e.Tenant][m.Rule.ID] {
+					continue
+				}
+				d.Matches.Add(1)
+				hits = append(hits, hit{tenant: e.Tenant, ruleID: m.Rule.ID, kind: "rule", title: m.Rule.Title,
+					level: st.level(e.Tenant, m.Rule.ID, m.Rule.Level), tags: m.Rule.Tags, key: key, at: e.Time, eventID: e.ID, sample: sample(e)})
+			}
+			for _, cm := range st.corr.Observe(e.Tenant, st.doc, ms) {
+				c := cm.Correlation
+				if st.lib.disabled[e.Tenant][c.ID] {
+					continue
+				}
+				d.Matches.Add(1)
+				hits = append(hits, hit{tenant: e.Tenant, ruleID: c.ID, kind: "correlation", title: c.Title,
+					level: st.level(e.Tenant, c.ID, c.Level), tags: c.Tags, key: groupKey(cm.Group), at: e.Time, eventID: e.ID, sample: sample(e)})
+			}
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	var written []Alert
+	err = d.db.Write(ctx, func(tx *sql.Tx) error {
+		var err error
+		written, err = record(ctx, tx, hits, ids, time.Now())
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	d.hub.publish(latest(written))
+	return nil
+}
+
+func (st *runState) level(tenant int64, id, level string) string {
+	if l := st.lib.levels[tenant][id]; l != "" {
+		return l
+	}
+	if l := st.lib.levels[0][id]; l != "" {
+		return l
+	}
+	if level == "" {
+		return "medium"
+	}
+	return level
+}
+
+// Rejected returns the library documents the engine refused, loading the
+// library first if needed.
+func (d *Detector) Rejected(ctx context.Context) ([]error, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	st, err := d.current(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return st.rejected, nil
+}
+
+func (d *Detector) doneBatches(ctx context.Context, batches []Batch) (map[string]bool, error) {
+	done := map[string]bool{}
+	for _, b := range batches {
+		var n int
+		if err := d.db.Reader().QueryRowContext(ctx, `SELECT COUNT(*) FROM detect_batches WHERE batch_id = $1`, b.ID).Scan(&n); err != nil {
+			return nil, errs.Wrap(err, "cannot look up batch %s", b.ID)
+		}
+		done[b.ID] = n > 0
+	}
+	return done, nil
+}
+
+// eventKey is what repeated matches are grouped by: the host, else the
+// sender's address.
+func eventKey(e *event.Event) string {
+	switch {
+	case e.Host != "":
+		return e.Host
+	case e.Get("host.name") != "":
+		return e.Get("host.name")
+	}
+	return e.SourceIP
+}
+
+func groupKey(g map[string]string) string {
+	keys := make([]string, 0, len(g))
+	for k := range g {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, 0, len(keys))
+	for _, k := range keys {
+		parts = append(parts, k+"="+g[k])
+	}
+	return strings.Join(parts, " ")
+}
+
+// sample is the matching event as JSON, bounded.
+func sample(e *event.Event) []byte {
+	c := *e
+	if len(c.Message) > 4096 {
+		c.Message = c.Message[:4096]
+	}
+	if len(c.Raw) > 4096 {
+		c.Raw = c.Raw[:4096]
+	}
+	b, _ := json.Marshal(c)
+	return b
+}
+
+// latest keeps the last written state of each alert.
+func latest(as []Alert) []Alert {
+	idx := map[int64]int{}
+	var out []Alert
+	for _, a := range as {
+		if i, ok := idx[a.ID]; ok {
+			out[i] = a
+			continue
+		}
+		idx[a.ID] = len(out)
+		out = append(out, a)
+	}
+	return out
+}

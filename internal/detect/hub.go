@@ -1,0 +1,80 @@
+package detect
+
+import (
+	"sync"
+
+	"github.com/samdrift/samdrift/internal/access"
+)
+
+// hub fans new and updated alerts out to live subscribers (the SOC
+// console's server-sent events), each seeing only what its scope may.
+type hub struct {
+	mu   sync.Mutex
+	subs map[*Subscription]struct{}
+}
+
+// Subscription receives alerts as they are written. A subscriber too slow
+// to keep up is not blocked on: it is marked Lagged (and told to reload)
+// rather than silently missing alerts.
+type Subscription struct {
+	C      chan Alert
+	sees   func(tenant int64) bool
+	h      *hub
+	mu     sync.Mutex
+	lagged bool
+}
+
+// Lagged reports (and clears) whether alerts were skipped because the
+// subscriber's buffer was full.
+func (s *Subscription) Lagged() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	l := s.lagged
+	s.lagged = false
+	return l
+}
+
+// Close ends the subscription.
+func (s *Subscription) Close() {
+	s.h.mu.Lock()
+	delete(s.h.subs, s)
+	s.h.mu.Unlock()
+}
+
+// Subscribe streams alerts within sc's reach: a municipality its own, a
+// unit its supplied municipalities', the SOC and CERT all. tenants lists
+// the organisations sc reaches when it does not see all.
+func (d *Detector) Subscribe(sc access.Scope, tenants []int64) *Subscription {
+	all := sc.SeesAllSecurity()
+	set := map[int64]bool{}
+	for _, t := range tenants {
+		set[t] = true
+	}
+	s := &Subscription{C: make(chan Alert, 256), h: &d.hub, sees: func(t int64) bool { return all || set[t] }}
+	d.hub.mu.Lock()
+	if d.hub.subs == nil {
+		d.hub.subs = map[*Subscription]struct{}{}
+	}
+	d.hub.subs[s] = struct{}{}
+	d.hub.mu.Unlock()
+	return s
+}
+
+func (h *hub) publish(as []Alert) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for s := range h.subs {
+		for _, a := range as {
+			if !s.sees(a.Tenant) {
+				continue
+			}
+			select {
+			case s.C <- a:
+			default:
+				s.mu.Lock()
+				s.lagged = true
+				s.mu.Unlock()
+			}
+		}
+	}
+}
