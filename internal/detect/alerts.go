@@ -116,12 +116,12 @@ func (d *Detector) Alerts(ctx context.Context, sc access.Scope, f Filter) ([]Ale
 
 // hit is one match to record.
 type hit struct {
-	tenant                         int64
+	tenant                          int64
 	ruleID, kind, title, level, key string
-	tags                           []string
-	at                             time.Time
-	eventID                        string
-	sample                         []byte
+	tags                            []string
+	at                              time.Time
+	eventID                         string
+	sample                          []byte
 }
 
 // record groups hits into alerts in one transaction, with the batch ids
