@@ -19,6 +19,7 @@ import (
 	"github.com/samdrift/samdrift/internal/access"
 	"github.com/samdrift/samdrift/internal/catalog"
 	"github.com/samdrift/samdrift/internal/demo"
+	"github.com/samdrift/samdrift/internal/detect"
 	"github.com/samdrift/samdrift/internal/eventstore"
 	"github.com/samdrift/samdrift/internal/orders"
 	"github.com/samdrift/samdrift/internal/org"
@@ -47,6 +48,7 @@ type App struct {
 	Plan    *transition.Service
 	Sources *sources.Registry
 	Events  *eventstore.Store
+	Detect  *detect.Detector
 }
 
 // Open opens the database, applies pending migrations (when migrate is
@@ -96,7 +98,7 @@ func Open(ctx context.Context, d DB, mfaRoles []access.Role, migrate bool, log *
 		}
 	}
 	return &App{DB: db, Orgs: org.NewService(db), Access: access.NewService(db, mfaRoles), Catalog: cat, Orders: ord,
-		Plan: transition.NewService(db, cat, ord), Sources: sources.New(db), Events: es}, nil
+		Plan: transition.NewService(db, cat, ord), Sources: sources.New(db), Events: es, Detect: detect.New(db, log)}, nil
 }
 
 // Close closes the database.
@@ -153,6 +155,11 @@ func (a *App) Serve(ctx context.Context, o ServeOptions) error {
 		if err := demo.LoadSources(ctx, a.Orgs, a.Sources); err != nil {
 			return fmt.Errorf("cannot register demo log sources: %w", err)
 		}
+		if rep, err := a.Detect.Library().ImportOwn(ctx, access.System("demo")); err != nil {
+			return fmt.Errorf("cannot import samdrift's detection rules: %w", err)
+		} else if rep.Added+rep.Updated > 0 {
+			log.Info("demo data", "step", "detection rules: "+rep.String())
+		}
 		if n, err := demo.LoadOrders(ctx, a.Orgs, a.Catalog, a.Orders, a.Plan, func(s string) { log.Info("demo data", "step", s) }); err != nil {
 			return fmt.Errorf("cannot load demo orders: %w", err)
 		} else if n > 0 {
@@ -162,7 +169,7 @@ func (a *App) Serve(ctx context.Context, o ServeOptions) error {
 	secure := o.SecureCookies || (o.TLSCert != "" && o.TLSKey != "")
 	reg := prometheus.NewRegistry()
 	srv, err := web.New(ctx, web.Config{DB: a.DB, Orgs: a.Orgs, Access: a.Access, Catalog: a.Catalog, Orders: a.Orders, Plan: a.Plan,
-		Sources: a.Sources, Events: a.Events, Logger: log, SecureCookies: secure, Version: Version, Registry: reg})
+		Sources: a.Sources, Events: a.Events, Detect: a.Detect, Logger: log, SecureCookies: secure, Version: Version, Registry: reg})
 	if err != nil {
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/samdrift/samdrift/internal/detect"
 	"github.com/samdrift/samdrift/internal/event"
 	"github.com/samdrift/samdrift/internal/eventstore"
 	"github.com/samdrift/samdrift/internal/ingest"
@@ -56,7 +57,7 @@ type eventPath struct {
 // startEvents opens the spine, starts the store consumer and the receivers.
 // Everything stops when ctx ends; call wait, then close.
 func (a *App) startEvents(ctx context.Context, o EventOptions, log *slog.Logger, reg prometheus.Registerer) (*eventPath, error) {
-	sp, err := spine.Open(ctx, spine.Options{URL: o.NATS, Dir: o.DataDir, MaxBytes: o.SpineMaxBytes, Consumers: []string{"store"}})
+	sp, err := spine.Open(ctx, spine.Options{URL: o.NATS, Dir: o.DataDir, MaxBytes: o.SpineMaxBytes, Consumers: []string{"store", "detect"}})
 	if err != nil {
 		return nil, err
 	}
@@ -99,6 +100,28 @@ func (a *App) startEvents(ctx context.Context, o EventOptions, log *slog.Logger,
 			if err := a.Sources.RecordSeen(context.WithoutCancel(ctx), seen); err != nil {
 				// The events are stored; only the coverage counters lag.
 				log.Warn("cannot record what sources sent", "err", err)
+			}
+			return nil
+		})
+	}()
+	// The detect consumer runs every event through the rules; it acks a
+	// batch only after its alerts are stored.
+	ep.wg.Add(1)
+	go func() {
+		defer ep.wg.Done()
+		_ = sp.Consume(ctx, "detect", func(ctx context.Context, batches []spine.Batch) error {
+			var all []detect.Batch
+			for _, b := range batches {
+				evs, err := event.DecodeBatch(b.Data)
+				if err != nil {
+					log.Error("skipping an undecodable batch in detection", "batch", b.ID, "err", err)
+					continue
+				}
+				all = append(all, detect.Batch{ID: b.ID, Events: evs})
+			}
+			if err := a.Detect.Handle(context.WithoutCancel(ctx), all); err != nil {
+				log.Error("cannot run detection; the batches will be delivered again", "batches", len(all), "err", err)
+				return err
 			}
 			return nil
 		})

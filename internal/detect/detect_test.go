@@ -135,9 +135,15 @@ func TestDetectLiveStream(t *testing.T) {
 		if _, err := d.Library().ImportOwn(ctx, env.Scope(t, "demo-soc-analyst")); err != nil {
 			t.Fatal(err)
 		}
-		socSub := d.Subscribe(env.Scope(t, "demo-soc-analyst"), nil)
+		socSub, err := d.Subscribe(ctx, env.Scope(t, "demo-soc-analyst"))
+		if err != nil {
+			t.Fatal(err)
+		}
 		defer socSub.Close()
-		otherSub := d.Subscribe(env.Scope(t, "ciso-147"), []int64{env.Org(t, "147").ID})
+		otherSub, err := d.Subscribe(ctx, env.Scope(t, "ciso-147"))
+		if err != nil {
+			t.Fatal(err)
+		}
 		defer otherSub.Close()
 		now := time.Now().UTC()
 		line := "<86>1 " + now.Format(time.RFC3339) + " web01 sudo - - - anna : TTY=pts/0 ; PWD=/home/anna ; USER=root ; COMMAND=/bin/sh"

@@ -1,9 +1,12 @@
 package detect
 
 import (
+	"context"
 	"sync"
 
 	"github.com/samdrift/samdrift/internal/access"
+	"github.com/samdrift/samdrift/internal/errs"
+	"github.com/samdrift/samdrift/internal/store"
 )
 
 // hub fans new and updated alerts out to live subscribers (the SOC
@@ -42,13 +45,28 @@ func (s *Subscription) Close() {
 }
 
 // Subscribe streams alerts within sc's reach: a municipality its own, a
-// unit its supplied municipalities', the SOC and CERT all. tenants lists
-// the organisations sc reaches when it does not see all.
-func (d *Detector) Subscribe(sc access.Scope, tenants []int64) *Subscription {
+// unit its supplied municipalities', the SOC and CERT all. The reach is
+// read once, at subscription.
+func (d *Detector) Subscribe(ctx context.Context, sc access.Scope) (*Subscription, error) {
 	all := sc.SeesAllSecurity()
 	set := map[int64]bool{}
-	for _, t := range tenants {
-		set[t] = true
+	if !all {
+		var a store.Args
+		rows, err := d.db.Reader().QueryContext(ctx, `SELECT id FROM organizations WHERE `+sc.SecurityPredicate("id", &a), a.Values()...)
+		if err != nil {
+			return nil, errs.Wrap(err, "cannot read the organisations in your reach")
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				return nil, errs.Wrap(err, "cannot read the organisations in your reach")
+			}
+			set[id] = true
+		}
+		if err := rows.Err(); err != nil {
+			return nil, errs.Wrap(err, "cannot read the organisations in your reach")
+		}
 	}
 	s := &Subscription{C: make(chan Alert, 256), h: &d.hub, sees: func(t int64) bool { return all || set[t] }}
 	d.hub.mu.Lock()
@@ -57,7 +75,7 @@ func (d *Detector) Subscribe(sc access.Scope, tenants []int64) *Subscription {
 	}
 	d.hub.subs[s] = struct{}{}
 	d.hub.mu.Unlock()
-	return s
+	return s, nil
 }
 
 func (h *hub) publish(as []Alert) {

@@ -31,10 +31,12 @@ func NewLibrary(db *store.DB) *Library { return &Library{db: db} }
 
 // ImportReport says what an import did.
 type ImportReport struct {
-	Added, Updated, Unchanged int
+	Added     int `json:"added"`
+	Updated   int `json:"updated"`
+	Unchanged int `json:"unchanged"`
 	// Rejected lists documents that could not be read or compiled; they
 	// are not stored.
-	Rejected []string
+	Rejected []string `json:"rejected"`
 }
 
 func (r ImportReport) String() string {

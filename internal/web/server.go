@@ -21,6 +21,7 @@ import (
 
 	"github.com/samdrift/samdrift/internal/access"
 	"github.com/samdrift/samdrift/internal/catalog"
+	"github.com/samdrift/samdrift/internal/detect"
 	"github.com/samdrift/samdrift/internal/eventstore"
 	"github.com/samdrift/samdrift/internal/orders"
 	"github.com/samdrift/samdrift/internal/org"
@@ -39,6 +40,7 @@ type Config struct {
 	Plan    *transition.Service
 	Sources *sources.Registry
 	Events  *eventstore.Store
+	Detect  *detect.Detector
 	Logger  *slog.Logger
 	// SecureCookies marks cookies Secure and prefixes them __Host-: set it
 	// when users reach samdrift over TLS (directly or through a proxy).
@@ -60,6 +62,7 @@ type Server struct {
 	plan      *transition.Service
 	src       *sources.Registry
 	ev        *eventstore.Store
+	det       *detect.Detector
 	log       *slog.Logger
 	mux       *http.ServeMux
 	pages     map[string]*template.Template
@@ -110,8 +113,11 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.Events == nil {
 		cfg.Events = eventstore.New(cfg.DB)
 	}
+	if cfg.Detect == nil {
+		cfg.Detect = detect.New(cfg.DB, cfg.Logger)
+	}
 	s := &Server{cfg: cfg, db: cfg.DB, orgs: cfg.Orgs, acc: cfg.Access, cat: cfg.Catalog, ord: cfg.Orders, plan: cfg.Plan,
-		src: cfg.Sources, ev: cfg.Events, log: cfg.Logger, mux: http.NewServeMux(),
+		src: cfg.Sources, ev: cfg.Events, det: cfg.Detect, log: cfg.Logger, mux: http.NewServeMux(),
 		pages: pages, csrfKey: csrfKey, registry: cfg.Registry}
 	if s.metrics, err = newHTTPMetrics(cfg.Registry); err != nil {
 		return nil, err
@@ -190,6 +196,7 @@ func (s *Server) routes() {
 	s.api("GET /api/v1/log-retention", s.apiLogRetention)
 	s.api("PUT /api/v1/organizations/{ref}/log-retention", s.apiSetLogRetention)
 	s.api("GET /api/v1/quarantine", s.apiQuarantine)
+	s.detectRoutes()
 	s.api("GET /api/v1/transition", s.apiTransitionOverview)
 	s.api("GET /api/v1/transition/{municipality}", s.apiTransitionPlan)
 	s.api("PUT /api/v1/transition/{municipality}/{service}", s.apiSetTransition)

@@ -17,6 +17,8 @@ func (s *Server) loggingRoutes() {
 	s.page("GET /coverage", s.coveragePage)
 	s.page("POST /coverage/retention", s.coverageRetention)
 	s.page("GET /quarantine", s.quarantinePage)
+	s.page("GET /alerts", s.alertsPage)
+	s.page("GET /detection-rules", s.rulesPage)
 }
 
 type coverageData struct {

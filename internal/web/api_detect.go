@@ -1,0 +1,185 @@
+package web
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/samdrift/samdrift/internal/detect"
+	"github.com/samdrift/samdrift/internal/errs"
+)
+
+func (s *Server) detectRoutes() {
+	s.api("GET /api/v1/alerts", s.apiAlerts)
+	s.api("GET /api/v1/alerts/stream", s.apiAlertStream)
+	s.api("GET /api/v1/detection-rules", s.apiDetectionRules)
+	s.api("POST /api/v1/detection-rules", s.apiImportRules)
+	s.api("PUT /api/v1/detection-rules/{id}", s.apiSetRule)
+	s.api("PUT /api/v1/organizations/{ref}/detection-rules/{id}", s.apiSetOrgRule)
+}
+
+// alertFilter reads the listing filters of /api/v1/alerts and /alerts.
+func (s *Server) alertFilter(r *http.Request, c *caller) (detect.Filter, error) {
+	q := r.URL.Query()
+	f := detect.Filter{Level: q.Get("level"), RuleID: q.Get("rule"), Status: q.Get("status")}
+	switch f.Level {
+	case "", "informational", "low", "medium", "high", "critical":
+	default:
+		return f, errs.Field("level", "level is one of informational, low, medium, high, critical")
+	}
+	if ref := q.Get("org"); ref != "" {
+		o, err := s.orgs.Get(r.Context(), c.scope, ref)
+		if err != nil {
+			return f, err
+		}
+		f.Tenant = o.ID
+	}
+	var err error
+	if f.Limit, err = intParam(q.Get("limit"), 100, 1, 500, "limit"); err != nil {
+		return f, err
+	}
+	if f.Offset, err = intParam(q.Get("cursor"), 0, 0, 1<<30, "cursor"); err != nil {
+		return f, err
+	}
+	if v := q.Get("since"); v != "" {
+		if f.Since, err = time.Parse(time.RFC3339, v); err != nil {
+			return f, errs.Field("since", "since is an RFC 3339 time")
+		}
+	}
+	return f, nil
+}
+
+func intParam(v string, def, lo, hi int, name string) (int, error) {
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lo || n > hi {
+		return 0, errs.Field(name, "%s is a number from %d to %d", name, lo, hi)
+	}
+	return n, nil
+}
+
+func (s *Server) apiAlerts(w http.ResponseWriter, r *http.Request, c *caller) error {
+	f, err := s.alertFilter(r, c)
+	if err != nil {
+		return err
+	}
+	items, total, err := s.det.Alerts(r.Context(), c.scope, f)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, page(items, total, f.Limit, f.Offset))
+	return nil
+}
+
+// apiAlertStream streams new and updated alerts within the caller's reach
+// as server-sent events ("event: alert"); "event: resync" tells a client
+// that fell behind to reload the list. A comment line every 15 s keeps
+// proxies from closing the stream.
+func (s *Server) apiAlertStream(w http.ResponseWriter, r *http.Request, c *caller) error {
+	sub, err := s.det.Subscribe(r.Context(), c.scope)
+	if err != nil {
+		return err
+	}
+	defer sub.Close()
+	rc := http.NewResponseController(w)
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	send := func(format string, args ...any) error {
+		_ = rc.SetWriteDeadline(time.Now().Add(30 * time.Second))
+		if _, err := fmt.Fprintf(w, format, args...); err != nil {
+			return err
+		}
+		return rc.Flush()
+	}
+	if err := send(": samdrift alerts\n\n"); err != nil {
+		return nil
+	}
+	keep := time.NewTicker(15 * time.Second)
+	defer keep.Stop()
+	for {
+		select {
+		case <-r.Context().Done():
+			return nil
+		case <-keep.C:
+			if err := send(": keep-alive\n\n"); err != nil {
+				return nil
+			}
+		case a := <-sub.C:
+			if sub.Lagged() {
+				if err := send("event: resync\ndata: {}\n\n"); err != nil {
+					return nil
+				}
+			}
+			b, _ := json.Marshal(a)
+			if err := send("event: alert\nid: %d\ndata: %s\n\n", a.ID, b); err != nil {
+				return nil
+			}
+		}
+	}
+}
+
+func (s *Server) apiDetectionRules(w http.ResponseWriter, r *http.Request, c *caller) error {
+	items, err := s.det.Library().List(r.Context(), c.scope, time.Now())
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, page(items, len(items), len(items)+1, 0))
+	return nil
+}
+
+// maxRuleImport bounds an import body (SigmaHQ's whole tree is ≈ 15 MB;
+// import it with the CLI, or in parts).
+const maxRuleImport = 8 << 20
+
+// apiImportRules imports the Sigma documents of a YAML body (one file,
+// documents separated by ---). ?origin= names where they come from.
+func (s *Server) apiImportRules(w http.ResponseWriter, r *http.Request, c *caller) error {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxRuleImport))
+	if err != nil {
+		return errs.Field("body", "the rule file is larger than %d MiB; import large trees with samdrift rules import", maxRuleImport>>20)
+	}
+	name := r.URL.Query().Get("file")
+	if name == "" {
+		name = "upload.yml"
+	}
+	rep, err := s.det.Library().Import(r.Context(), c.scope, r.URL.Query().Get("origin"), []detect.File{{Name: name, Data: body}})
+	if err != nil {
+		return err
+	}
+	if rep.Rejected == nil {
+		rep.Rejected = []string{}
+	}
+	writeJSON(w, http.StatusOK, rep)
+	return nil
+}
+
+func (s *Server) apiSetRule(w http.ResponseWriter, r *http.Request, c *caller) error {
+	return s.setRule(w, r, c, 0)
+}
+
+func (s *Server) apiSetOrgRule(w http.ResponseWriter, r *http.Request, c *caller) error {
+	o, err := s.orgs.Get(r.Context(), c.scope, r.PathValue("ref"))
+	if err != nil {
+		return err
+	}
+	return s.setRule(w, r, c, o.ID)
+}
+
+func (s *Server) setRule(w http.ResponseWriter, r *http.Request, c *caller, org int64) error {
+	var req detect.Setting
+	if err := decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	if err := s.det.Library().SetForOrg(r.Context(), c.scope, org, r.PathValue("id"), req); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, req)
+	return nil
+}
