@@ -126,7 +126,7 @@ land) the service catalog, service desk, logging, detection and CERT.
 Start with "samdrift serve --demo", then open http://127.0.0.1:8080.` + "\n" + configHelp,
 		FlagSet: fs,
 		Subcommands: []*ffcli.Command{
-			serveCommand(stdio), migrateCommand(stdio), orgCommand(stdio), catalogCommand(stdio), sourcesCommand(stdio), loadgenCommand(stdio), sigmaCommand(stdio), rulesCommand(stdio), userCommand(stdio), tokenCommand(stdio),
+			serveCommand(stdio), migrateCommand(stdio), orgCommand(stdio), catalogCommand(stdio), sourcesCommand(stdio), loadgenCommand(stdio), sigmaCommand(stdio), rulesCommand(stdio), indicatorsCommand(stdio), userCommand(stdio), tokenCommand(stdio),
 			auditCommand(stdio), versionCommand(stdio),
 		},
 		Exec: func(ctx context.Context, args []string) error {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net"
 	"net/http"
+	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -114,5 +115,23 @@ func TestAlertEndToEnd(t *testing.T) {
 	}
 	if n, _ := alerts(frb); n != 0 {
 		t.Errorf("Frederiksberg's CISO sees %d of København's alerts", n)
+	}
+}
+
+func TestIndicatorsImportCommand(t *testing.T) {
+	dir := t.TempDir()
+	file := dir + "/iocs.txt"
+	content := "# CERT feed 2026-11-29\n198.51.100.7\ndomain,evil.example,phishing kit\nsha256,nothex\n203.0.113.0/24\n"
+	if err := os.WriteFile(file, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errb := run(t, "", "indicators", "import", "--data", dir, "--source", "cert-feed", file)
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if code != 0 || len(lines) != 2 || !strings.Contains(lines[0], "indicator 3:") || lines[1] != "3 added, 0 already known, 1 rejected" {
+		t.Fatalf("indicators import = %d\n%s\n%s", code, out, errb)
+	}
+	_, out, _ = run(t, "", "indicators", "import", "--data", dir, file)
+	if !strings.HasSuffix(strings.TrimSpace(out), "0 added, 3 already known, 1 rejected") {
+		t.Fatalf("second import:\n%s", out)
 	}
 }

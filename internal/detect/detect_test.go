@@ -10,6 +10,7 @@ import (
 	"github.com/samdrift/samdrift/internal/demo/demotest"
 	"github.com/samdrift/samdrift/internal/detect"
 	"github.com/samdrift/samdrift/internal/event"
+	"github.com/samdrift/samdrift/internal/indicator"
 	"github.com/samdrift/samdrift/internal/store"
 	"github.com/samdrift/samdrift/internal/store/storetest"
 )
@@ -162,6 +163,49 @@ func TestDetectLiveStream(t *testing.T) {
 		case a := <-otherSub.C:
 			t.Errorf("another municipality's stream got %+v", a)
 		default:
+		}
+	})
+}
+
+func TestIndicatorAlerts(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		env := demotest.New(t, db, false)
+		kk := env.Org(t, "101").ID
+		cert, ciso := env.Scope(t, "demo-cert"), env.Scope(t, "demo-ciso")
+		d := detect.New(db, nil)
+		if _, err := d.AddIndicators(ctx, ciso, "x", []indicator.Indicator{{Value: "198.51.100.7"}}, nil); err == nil {
+			t.Fatal("a CISO added indicators; only the CERT, SOC or an administrator may")
+		}
+		rep, err := d.AddIndicators(ctx, cert, "cert-dk", []indicator.Indicator{
+			{Value: "198.51.100.7", Description: "C2 server"}, {Value: "evil.example", Level: "critical"}, {Type: "sha256", Value: "nothex"}}, nil)
+		if err != nil || rep.Added != 2 || len(rep.Rejected) != 1 {
+			t.Fatalf("AddIndicators = %+v, %v; want 2 added, 1 rejected", rep, err)
+		}
+		now := time.Now().UTC().Truncate(time.Second)
+		ssh := syslogEvent(t, kk, "<38>1 "+now.Format(time.RFC3339)+" srv1 sshd - - - Accepted publickey for anna from 198.51.100.7 port 5022 ssh2", now, "i1")
+		if err := d.Handle(ctx, []detect.Batch{{ID: "i1", Events: []event.Event{ssh}}}); err != nil {
+			t.Fatal(err)
+		}
+		as, _, err := d.Alerts(ctx, ciso, detect.Filter{})
+		if err != nil || len(as) != 1 || as[0].Kind != "indicator" || as[0].Level != "high" {
+			t.Fatalf("alerts = %+v, %v; want one indicator alert", as, err)
+		}
+		// Added while the detector runs: picked up without a restart.
+		if _, err := d.AddIndicators(ctx, cert, "cert-dk", []indicator.Indicator{{Value: "192.0.2.0/24"}}, nil); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(2100 * time.Millisecond)
+		fw := syslogEvent(t, kk, "<134>1 "+now.Format(time.RFC3339)+" fw01 - - - - srcip=10.1.1.1 dstip=192.0.2.55 dstport=443 action=accept", now, "i2")
+		if err := d.Handle(ctx, []detect.Batch{{ID: "i2", Events: []event.Event{fw}}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, total, _ := d.Alerts(ctx, ciso, detect.Filter{}); total != 2 {
+			t.Errorf("alerts after a new range = %d; want 2", total)
+		}
+		list, total, err := d.Indicators(ctx, ciso, "", 10, 0)
+		if err != nil || total != 3 || len(list) != 3 {
+			t.Errorf("Indicators = %d %d %v", len(list), total, err)
 		}
 	})
 }

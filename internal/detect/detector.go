@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"sort"
 	"strings"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/samdrift/samdrift/internal/errs"
 	"github.com/samdrift/samdrift/internal/event"
+	"github.com/samdrift/samdrift/internal/indicator"
 	"github.com/samdrift/samdrift/internal/sigma"
 	"github.com/samdrift/samdrift/internal/store"
 )
@@ -35,6 +37,8 @@ type Detector struct {
 	mu      sync.Mutex // Handle
 	state   *runState
 	checked time.Time
+	iocs    *indicator.Index
+	iocVer  string
 
 	// Events and Matches count what Handle saw and matched.
 	Events, Matches atomic.Int64
@@ -65,12 +69,25 @@ func (d *Detector) Library() *Library { return d.lib }
 // reloadEvery is how often Handle looks for library changes.
 const reloadEvery = 2 * time.Second
 
-// current returns the compiled library, recompiling when it changed.
+// current returns the compiled library, recompiling when it changed, and
+// reloads the indicators when they changed.
 func (d *Detector) current(ctx context.Context) (*runState, error) {
 	if d.state != nil && time.Since(d.checked) < reloadEvery {
 		return d.state, nil
 	}
 	d.checked = time.Now()
+	if v, err := d.indicatorVersion(ctx); err != nil {
+		d.log.Warn("cannot check indicators; keeping the loaded ones", "err", err)
+	} else if v != d.iocVer {
+		start := time.Now()
+		idx, err := d.loadIndicators(ctx)
+		if err != nil {
+			d.log.Warn("cannot load indicators; keeping the loaded ones", "err", err)
+		} else {
+			d.iocs, d.iocVer = idx, v
+			d.log.Info("indicators loaded", "indicators", idx.Len(), "took", time.Since(start).Round(time.Millisecond))
+		}
+	}
 	l, err := d.lib.load(ctx)
 	if err != nil {
 		if d.state != nil {
@@ -120,6 +137,7 @@ func (d *Detector) Handle(ctx context.Context, batches []Batch) error {
 	var hits []hit
 	var ids []string
 	var ms []sigma.Match
+	var iocHits []indicator.Hit
 	for _, b := range batches {
 		if done[b.ID] {
 			continue
@@ -131,10 +149,25 @@ func (d *Detector) Handle(ctx context.Context, batches []Batch) error {
 			st.doc.Reset()
 			sigma.FillEvent(st.doc, e)
 			ms = st.eng.MatchFor(st.doc, e.Tenant, ms[:0])
-			if len(ms) == 0 {
+			iocHits = d.iocs.Match(e, iocHits[:0])
+			if len(ms) == 0 && len(iocHits) == 0 {
 				continue
 			}
 			key := eventKey(e)
+			for _, h := range iocHits {
+				in := h.Indicator
+				id := fmt.Sprintf("indicator:%d", in.ID)
+				if st.lib.disabled[e.Tenant][id] {
+					continue
+				}
+				d.Matches.Add(1)
+				title := fmt.Sprintf("Indicator %s %s in %s", in.Type, in.Value, h.Field)
+				if in.Description != "" {
+					title += ": " + in.Description
+				}
+				hits = append(hits, hit{tenant: e.Tenant, ruleID: id, kind: "indicator", title: title, level: st.level(e.Tenant, id, in.Level),
+					tags: []string{"indicator." + in.Type}, key: key, at: e.Time, eventID: e.ID, sample: sample(e)})
+			}
 			for _, m := range ms {
 				if !st.eng.Standalone(m.Rule) || st.lib.disabled[e.Tenant][m.Rule.ID] {
 					continue

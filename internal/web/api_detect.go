@@ -10,6 +10,7 @@ import (
 
 	"github.com/samdrift/samdrift/internal/detect"
 	"github.com/samdrift/samdrift/internal/errs"
+	"github.com/samdrift/samdrift/internal/indicator"
 )
 
 func (s *Server) detectRoutes() {
@@ -19,6 +20,7 @@ func (s *Server) detectRoutes() {
 	s.api("POST /api/v1/detection-rules", s.apiImportRules)
 	s.api("PUT /api/v1/detection-rules/{id}", s.apiSetRule)
 	s.api("PUT /api/v1/organizations/{ref}/detection-rules/{id}", s.apiSetOrgRule)
+	s.indicatorRoutes()
 }
 
 // alertFilter reads the listing filters of /api/v1/alerts and /alerts.
@@ -181,5 +183,63 @@ func (s *Server) setRule(w http.ResponseWriter, r *http.Request, c *caller, org 
 		return err
 	}
 	writeJSON(w, http.StatusOK, req)
+	return nil
+}
+
+func (s *Server) indicatorRoutes() {
+	s.api("GET /api/v1/indicators", s.apiIndicators)
+	s.api("POST /api/v1/indicators", s.apiAddIndicators)
+	s.api("DELETE /api/v1/indicators/{id}", s.apiDeleteIndicator)
+}
+
+func (s *Server) apiIndicators(w http.ResponseWriter, r *http.Request, c *caller) error {
+	q := r.URL.Query()
+	limit, err := intParam(q.Get("limit"), 100, 1, 1000, "limit")
+	if err != nil {
+		return err
+	}
+	offset, err := intParam(q.Get("cursor"), 0, 0, 1<<30, "cursor")
+	if err != nil {
+		return err
+	}
+	items, total, err := s.det.Indicators(r.Context(), c.scope, q.Get("type"), limit, offset)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, page(items, total, limit, offset))
+	return nil
+}
+
+// AddIndicatorsRequest is the body of POST /api/v1/indicators.
+type AddIndicatorsRequest struct {
+	Source     string                `json:"source"`
+	Indicators []indicator.Indicator `json:"indicators"`
+}
+
+func (s *Server) apiAddIndicators(w http.ResponseWriter, r *http.Request, c *caller) error {
+	var req AddIndicatorsRequest
+	if err := decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	if len(req.Indicators) == 0 {
+		return errs.Field("indicators", "give at least one indicator")
+	}
+	rep, err := s.det.AddIndicators(r.Context(), c.scope, req.Source, req.Indicators, nil)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, rep)
+	return nil
+}
+
+func (s *Server) apiDeleteIndicator(w http.ResponseWriter, r *http.Request, c *caller) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if err := s.det.DeleteIndicator(r.Context(), c.scope, id); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
