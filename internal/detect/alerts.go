@@ -9,6 +9,7 @@ import (
 
 	"github.com/samdrift/samdrift/internal/access"
 	"github.com/samdrift/samdrift/internal/errs"
+	"github.com/samdrift/samdrift/internal/event"
 	"github.com/samdrift/samdrift/internal/store"
 )
 
@@ -121,38 +122,83 @@ type hit struct {
 	tags                            []string
 	at                              time.Time
 	eventID                         string
-	sample                          []byte
+	ev                              *event.Event // for the sample of a new alert
 }
 
 // record groups hits into alerts in one transaction, with the batch ids
-// they came from, and returns the alerts written.
+// they came from, and returns the alerts written. Hits are first folded
+// per tenant, rule and key (and counted per rule and day), so a batch
+// costs a few statements per alert, not per match.
 func record(ctx context.Context, tx *sql.Tx, hits []hit, batchIDs []string, now time.Time) ([]Alert, error) {
 	for _, id := range batchIDs {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO detect_batches (batch_id, done_at) VALUES ($1, $2) ON CONFLICT (batch_id) DO NOTHING`, id, now.UnixMicro()); err != nil {
 			return nil, errs.Wrap(err, "cannot record batch %s", id)
 		}
 	}
-	var out []Alert
+	type dayKey struct {
+		rule   string
+		tenant int64
+		day    int64
+	}
+	days := map[dayKey]int64{}
+	type groupKey struct {
+		tenant    int64
+		rule, key string
+	}
+	type group struct {
+		first  hit
+		n      int64
+		lo, hi time.Time
+		ids    []string
+	}
+	var order []groupKey
+	groups := map[groupKey]*group{}
 	for _, h := range hits {
-		day := h.at.UTC().Unix() / 86400
-		if _, err := tx.ExecContext(ctx, `INSERT INTO rule_hits (rule_id, tenant, day, hits) VALUES ($1, $2, $3, 1)
-			ON CONFLICT (rule_id, tenant, day) DO UPDATE SET hits = rule_hits.hits + 1`, h.ruleID, h.tenant, day); err != nil {
-			return nil, errs.Wrap(err, "cannot count a hit of %s", h.ruleID)
+		days[dayKey{h.ruleID, h.tenant, h.at.UTC().Unix() / 86400}]++
+		k := groupKey{h.tenant, h.ruleID, h.key}
+		g := groups[k]
+		if g == nil {
+			g = &group{first: h, lo: h.at, hi: h.at}
+			groups[k] = g
+			order = append(order, k)
 		}
+		g.n++
+		if h.at.Before(g.lo) {
+			g.lo = h.at
+		}
+		if h.at.After(g.hi) {
+			g.hi = h.at
+		}
+		if len(g.ids) < maxEventIDs && h.eventID != "" {
+			g.ids = append(g.ids, h.eventID)
+		}
+	}
+	for k, n := range days {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO rule_hits (rule_id, tenant, day, hits) VALUES ($1, $2, $3, $4)
+			ON CONFLICT (rule_id, tenant, day) DO UPDATE SET hits = rule_hits.hits + excluded.hits`, k.rule, k.tenant, k.day, n); err != nil {
+			return nil, errs.Wrap(err, "cannot count hits of %s", k.rule)
+		}
+	}
+	var out []Alert
+	for _, k := range order {
+		g := groups[k]
+		h := g.first
 		row := tx.QueryRowContext(ctx, `SELECT `+alertColumns+` FROM alerts WHERE tenant = $1 AND rule_id = $2 AND group_key = $3 AND last_seen >= $4
-			ORDER BY last_seen DESC LIMIT 1`, h.tenant, h.ruleID, h.key, h.at.Add(-GroupWindow).UnixMicro())
+			ORDER BY last_seen DESC LIMIT 1`, h.tenant, h.ruleID, h.key, g.lo.Add(-GroupWindow).UnixMicro())
 		al, err := scanAlert(row)
 		switch {
 		case err == nil:
-			al.Count++
-			if h.at.After(al.LastSeen) {
-				al.LastSeen = h.at
+			al.Count += g.n
+			if g.hi.After(al.LastSeen) {
+				al.LastSeen = g.hi
 			}
-			if h.at.Before(al.FirstSeen) {
-				al.FirstSeen = h.at
+			if g.lo.Before(al.FirstSeen) {
+				al.FirstSeen = g.lo
 			}
-			if len(al.EventIDs) < maxEventIDs && h.eventID != "" {
-				al.EventIDs = append(al.EventIDs, h.eventID)
+			for _, id := range g.ids {
+				if len(al.EventIDs) < maxEventIDs {
+					al.EventIDs = append(al.EventIDs, id)
+				}
 			}
 			if _, err := tx.ExecContext(ctx, `UPDATE alerts SET count = $1, first_seen = $2, last_seen = $3, event_ids = $4 WHERE id = $5`,
 				al.Count, al.FirstSeen.UnixMicro(), al.LastSeen.UnixMicro(), strings.Join(al.EventIDs, " "), al.ID); err != nil {
@@ -160,13 +206,11 @@ func record(ctx context.Context, tx *sql.Tx, hits []hit, batchIDs []string, now 
 			}
 		case isNoRows(err):
 			al = Alert{Tenant: h.tenant, RuleID: h.ruleID, Kind: h.kind, Title: h.title, Level: h.level, Tags: h.tags, Key: h.key,
-				Count: 1, FirstSeen: h.at, LastSeen: h.at, Status: "new", Sample: h.sample}
-			if h.eventID != "" {
-				al.EventIDs = []string{h.eventID}
-			}
+				Count: g.n, FirstSeen: g.lo, LastSeen: g.hi, Status: "new", Sample: sample(h.ev), EventIDs: g.ids}
 			if err := tx.QueryRowContext(ctx, `INSERT INTO alerts (tenant, rule_id, kind, title, level, tags, group_key, count, first_seen, last_seen, event_ids, sample, status, created_at)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $8, $9, $10, 'new', $11) RETURNING id`,
-				h.tenant, h.ruleID, h.kind, h.title, h.level, strings.Join(h.tags, " "), h.key, h.at.UnixMicro(), strings.Join(al.EventIDs, " "), string(h.sample), now.UnixMicro()).Scan(&al.ID); err != nil {
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'new', $13) RETURNING id`,
+				h.tenant, h.ruleID, h.kind, h.title, h.level, strings.Join(h.tags, " "), h.key, g.n, g.lo.UnixMicro(), g.hi.UnixMicro(),
+				strings.Join(g.ids, " "), string(al.Sample), now.UnixMicro()).Scan(&al.ID); err != nil {
 				return nil, errs.Wrap(err, "cannot store an alert of %s", h.ruleID)
 			}
 		default:

@@ -166,7 +166,7 @@ func (d *Detector) Handle(ctx context.Context, batches []Batch) error {
 					title += ": " + in.Description
 				}
 				hits = append(hits, hit{tenant: e.Tenant, ruleID: id, kind: "indicator", title: title, level: st.level(e.Tenant, id, in.Level),
-					tags: []string{"indicator." + in.Type}, key: key, at: e.Time, eventID: e.ID, sample: sample(e)})
+					tags: []string{"indicator." + in.Type}, key: key, at: e.Time, eventID: e.ID, ev: e})
 			}
 			for _, m := range ms {
 				if !st.eng.Standalone(m.Rule) || st.lib.disabled[e.Tenant][m.Rule.ID] {
@@ -174,7 +174,7 @@ func (d *Detector) Handle(ctx context.Context, batches []Batch) error {
 				}
 				d.Matches.Add(1)
 				hits = append(hits, hit{tenant: e.Tenant, ruleID: m.Rule.ID, kind: "rule", title: m.Rule.Title,
-					level: st.level(e.Tenant, m.Rule.ID, m.Rule.Level), tags: m.Rule.Tags, key: key, at: e.Time, eventID: e.ID, sample: sample(e)})
+					level: st.level(e.Tenant, m.Rule.ID, m.Rule.Level), tags: m.Rule.Tags, key: key, at: e.Time, eventID: e.ID, ev: e})
 			}
 			for _, cm := range st.corr.Observe(e.Tenant, st.doc, ms) {
 				c := cm.Correlation
@@ -183,7 +183,7 @@ func (d *Detector) Handle(ctx context.Context, batches []Batch) error {
 				}
 				d.Matches.Add(1)
 				hits = append(hits, hit{tenant: e.Tenant, ruleID: c.ID, kind: "correlation", title: c.Title,
-					level: st.level(e.Tenant, c.ID, c.Level), tags: c.Tags, key: groupKey(cm.Group), at: e.Time, eventID: e.ID, sample: sample(e)})
+					level: st.level(e.Tenant, c.ID, c.Level), tags: c.Tags, key: groupKey(cm.Group), at: e.Time, eventID: e.ID, ev: e})
 			}
 		}
 	}
