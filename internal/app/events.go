@@ -43,6 +43,8 @@ type EventOptions struct {
 	// looked for and retention is applied (defaults: 1 minute, 1 hour).
 	SilenceCheck   time.Duration
 	RetentionEvery time.Duration
+	// NoDetect leaves detection out of this process (no detect consumer).
+	NoDetect bool
 	// Ready is told the bound receiver addresses (tests listen on port 0).
 	Ready func(name, addr string)
 }
@@ -57,7 +59,7 @@ type eventPath struct {
 // startEvents opens the spine, starts the store consumer and the receivers.
 // Everything stops when ctx ends; call wait, then close.
 func (a *App) startEvents(ctx context.Context, o EventOptions, log *slog.Logger, reg prometheus.Registerer) (*eventPath, error) {
-	sp, err := spine.Open(ctx, spine.Options{URL: o.NATS, Dir: o.DataDir, MaxBytes: o.SpineMaxBytes, Consumers: []string{"store", "detect"}})
+	sp, err := spine.Open(ctx, spine.Options{URL: o.NATS, Dir: o.DataDir, MaxBytes: o.SpineMaxBytes, Consumers: []string{"store"}})
 	if err != nil {
 		return nil, err
 	}
@@ -72,6 +74,7 @@ func (a *App) startEvents(ctx context.Context, o EventOptions, log *slog.Logger,
 		defer ep.wg.Done()
 		_ = sp.Consume(ctx, "store", func(ctx context.Context, batches []spine.Batch) error {
 			var all []eventstore.Batch
+			var forDetect []detect.Batch
 			for _, b := range batches {
 				evs, err := event.DecodeBatch(b.Data)
 				if err != nil {
@@ -79,10 +82,32 @@ func (a *App) startEvents(ctx context.Context, o EventOptions, log *slog.Logger,
 					continue
 				}
 				all = append(all, eventstore.Batch{ID: b.ID, Events: evs})
+				forDetect = append(forDetect, detect.Batch{ID: b.ID, Events: evs})
 			}
-			if _, err := es.AppendBatches(context.WithoutCancel(ctx), all); err != nil {
-				log.Error("cannot store events; they will be delivered again", "batches", len(all), "err", err)
-				return err
+			// Detection reads the same decoded events while they are
+			// stored: on one machine a second spine consumer decoding
+			// every batch again cost the store its headroom (measured:
+			// 90,000 events/s sustained fell behind). Both must commit
+			// before the batch is acknowledged; a redelivery is ignored
+			// by both (stored batch ids, detect_batches).
+			var derr error
+			var dwg sync.WaitGroup
+			if !o.NoDetect {
+				dwg.Add(1)
+				go func() {
+					defer dwg.Done()
+					derr = a.Detect.Handle(context.WithoutCancel(ctx), forDetect)
+				}()
+			}
+			_, serr := es.AppendBatches(context.WithoutCancel(ctx), all)
+			dwg.Wait()
+			if serr != nil {
+				log.Error("cannot store events; they will be delivered again", "batches", len(all), "err", serr)
+				return serr
+			}
+			if derr != nil {
+				log.Error("cannot run detection; the batches will be delivered again", "batches", len(all), "err", derr)
+				return derr
 			}
 			seen := map[int64]sources.Seen{}
 			for _, b := range all {
@@ -104,28 +129,12 @@ func (a *App) startEvents(ctx context.Context, o EventOptions, log *slog.Logger,
 			return nil
 		})
 	}()
-	// The detect consumer runs every event through the rules; it acks a
-	// batch only after its alerts are stored.
-	ep.wg.Add(1)
-	go func() {
-		defer ep.wg.Done()
-		_ = sp.Consume(ctx, "detect", func(ctx context.Context, batches []spine.Batch) error {
-			var all []detect.Batch
-			for _, b := range batches {
-				evs, err := event.DecodeBatch(b.Data)
-				if err != nil {
-					log.Error("skipping an undecodable batch in detection", "batch", b.ID, "err", err)
-					continue
-				}
-				all = append(all, detect.Batch{ID: b.ID, Events: evs})
-			}
-			if err := a.Detect.Handle(context.WithoutCancel(ctx), all); err != nil {
-				log.Error("cannot run detection; the batches will be delivered again", "batches", len(all), "err", err)
-				return err
-			}
-			return nil
-		})
-	}()
+	if reg != nil {
+		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "samdrift_detect_events_total",
+			Help: "Events the detect consumer ran through the rules and indicators."}, func() float64 { return float64(a.Detect.Events.Load()) }))
+		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "samdrift_detect_matches_total",
+			Help: "Rule, correlation and indicator matches that became or joined alerts."}, func() float64 { return float64(a.Detect.Matches.Load()) }))
+	}
 	// Sources registered by another process (the CLI) are picked up here.
 	ep.wg.Add(1)
 	go func() {

@@ -151,6 +151,7 @@ func serveCommand(stdio IO) *ffcli.Command {
 	sessionTTL := fs.Duration("session-idle", 8*time.Hour, "log a session out after this long without use")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn, error")
 	logFormat := fs.String("log-format", "text", "log format: text or json")
+	noDetect := fs.Bool("no-detect", false, "do not run detection (rules and indicators) in this process")
 	memLimit := fs.Int64("memory-limit", 768, "soft memory limit for the Go heap in MiB (the runtime collects harder near it; 0: none; GOMEMLIMIT wins when set)")
 	pprofAddr := fs.String("pprof", "", "serve Go's profiler (net/http/pprof) on this address, e.g. 127.0.0.1:6060; keep it local")
 	natsURL := fs.String("nats", "", "external NATS JetStream URL for the event spine (default: an in-process server storing under --data)")
@@ -211,7 +212,7 @@ and closes the database.` + "\n" + configHelp,
 				Demo: *demo, ShutdownTimeout: *shutdown, SessionTTL: *sessionTTL, Logger: log, Out: stdio.Out, Ready: serveReady(ctx),
 				Events: app.EventOptions{DataDir: db.data, NATS: *natsURL, SpineMaxBytes: *spineMax, SyslogTCP: *syslogTCP, SyslogUDP: *syslogUDP,
 					SyslogTLS: *syslogTLS, RELP: *relpAddr, IngestHTTP: *ingestHTTP, TLSCert: *ingestCert, TLSKey: *ingestKey,
-					ClientCA: *clientCA, RequireClientCert: *requireClient,
+					ClientCA: *clientCA, RequireClientCert: *requireClient, NoDetect: *noDetect,
 					Ready: receiverReady(ctx)}})
 		},
 	}

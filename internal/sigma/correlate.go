@@ -224,7 +224,9 @@ func (c *Correlator) feed(ci int, cc *compiledCorr, pos int, tenant int64, t tim
 		if upstream != nil {
 			v = upstream[g]
 		} else if s := cc.groupSlots[pos][gi]; d.has(s) {
-			v = d.vals[s]
+			// Cloned: the value may point into a whole decoded batch,
+			// which state kept for minutes would pin in memory.
+			v = strings.Clone(d.vals[s])
 		}
 		group[g] = v
 		key.WriteString(v)
@@ -256,7 +258,10 @@ func (c *Correlator) feed(ci int, cc *compiledCorr, pos int, tenant int64, t tim
 			return CorrelationMatch{}, false
 		}
 		raw := d.vals[vs]
-		tv := timedValue{t: t, s: raw}
+		tv := timedValue{t: t}
+		if corr.Type == ValueCount {
+			tv.s = strings.Clone(raw)
+		}
 		if corr.Type != ValueCount {
 			f, err := parseNumber(raw)
 			if err != nil {
