@@ -1,0 +1,104 @@
+package web_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/samdrift/samdrift/internal/access"
+	"github.com/samdrift/samdrift/internal/detect"
+	"github.com/samdrift/samdrift/internal/event"
+	"github.com/samdrift/samdrift/internal/store"
+	"github.com/samdrift/samdrift/internal/store/storetest"
+)
+
+const testRule = `title: Mimikatz on the command line
+id: 0c7f0f1e-0000-4000-8000-00000000aa01
+level: high
+tags: [attack.credential-access]
+logsource: {product: linux, service: sudo}
+detection:
+  kw: ['mimikatz']
+  condition: kw
+---
+title: broken
+id: 0c7f0f1e-0000-4000-8000-00000000aa02
+logsource: {product: linux}
+detection:
+  kw: {A|nosuchmodifier: x}
+  condition: kw
+`
+
+func TestDetectionAPIAndPages(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := start(t, db)
+		soc, ciso := e.token("demo-soc-analyst"), e.token("demo-ciso")
+		var rep struct {
+			Added    int
+			Rejected []string
+		}
+		if r := e.call("POST", "/api/v1/detection-rules?origin=test", ciso, testRule, nil); r.StatusCode != 403 {
+			t.Errorf("a CISO imported rules: %d", r.StatusCode)
+		}
+		if r := e.call("POST", "/api/v1/detection-rules?origin=test&file=t.yml", soc, testRule, &rep); r.StatusCode != 200 || rep.Added != 1 ||
+			len(rep.Rejected) != 1 || !strings.Contains(rep.Rejected[0], "t.yml:14") || !strings.Contains(rep.Rejected[0], "nosuchmodifier") {
+			t.Fatalf("import = %d %+v; want 1 added and the broken rule rejected at t.yml:14", r.StatusCode, rep)
+		}
+		// An alert for København, made by the detector as the consumer would.
+		d := detect.New(db, nil)
+		kk := e.Org(t, "101").ID
+		now := time.Now().UTC()
+		ev := event.NewParser(time.UTC).ParseSyslog([]byte("<86>1 "+now.Format(time.RFC3339)+" ws7 sudo - - - bo : TTY=pts/0 ; PWD=/tmp ; USER=root ; COMMAND=/tmp/mimikatz.exe"), now, "10.0.0.7")
+		ev.Tenant, ev.ID = kk, "m1"
+		if err := d.Handle(context.Background(), []detect.Batch{{ID: "m1", Events: []event.Event{ev}}}); err != nil {
+			t.Fatal(err)
+		}
+		var page struct {
+			Items []struct{ Title, Level, Key string }
+			Total int
+		}
+		if r := e.call("GET", "/api/v1/alerts?level=high", ciso, "", &page); r.StatusCode != 200 || page.Total != 1 || page.Items[0].Key != "ws7" {
+			t.Fatalf("alerts = %d %+v", r.StatusCode, page)
+		}
+		if r := e.call("GET", "/api/v1/alerts?level=loud", ciso, "", nil); r.StatusCode != 400 {
+			t.Errorf("a bad level filter = %d; want 400", r.StatusCode)
+		}
+		e.addUser("ciso-odense", "461", access.RoleCISO)
+		if r := e.call("GET", "/api/v1/alerts", e.token("ciso-odense"), "", &page); r.StatusCode != 200 || page.Total != 0 {
+			t.Errorf("Odense's CISO sees %d alerts", page.Total)
+		}
+		// København's CISO turns the rule off for København only.
+		if r := e.call("PUT", "/api/v1/organizations/101/detection-rules/0c7f0f1e-0000-4000-8000-00000000aa01", ciso, `{"enabled":false}`, nil); r.StatusCode != 200 {
+			t.Errorf("CISO tuning = %d", r.StatusCode)
+		}
+		if r := e.call("PUT", "/api/v1/detection-rules/0c7f0f1e-0000-4000-8000-00000000aa01", ciso, `{"enabled":false}`, nil); r.StatusCode != 403 {
+			t.Errorf("a CISO turned a rule off for everybody: %d", r.StatusCode)
+		}
+		var rules struct {
+			Items []struct {
+				RuleID     string `json:"rule_id"`
+				OrgEnabled *bool  `json:"org_enabled"`
+				Hits       []int
+			}
+		}
+		if r := e.call("GET", "/api/v1/detection-rules", ciso, "", &rules); r.StatusCode != 200 || len(rules.Items) != 1 ||
+			rules.Items[0].OrgEnabled == nil || *rules.Items[0].OrgEnabled || rules.Items[0].Hits[29] != 1 {
+			t.Fatalf("rules = %d %+v", r.StatusCode, rules)
+		}
+
+		b := newBrowser(t, e.url)
+		b.login("demo-ciso", e.Passwords["demo-ciso"])
+		r, html := b.get("/alerts")
+		if r.StatusCode != 200 || !strings.Contains(html, "Mimikatz on the command line") || !strings.Contains(html, "Høj") || !strings.Contains(html, "/static/alerts.js") {
+			t.Errorf("alerts page = %d; lacks the alert, its Danish level or the live script", r.StatusCode)
+		}
+		r, html = b.get("/detection-rules")
+		if r.StatusCode != 200 || !strings.Contains(html, "Slået fra for jer") || !strings.Contains(html, `<svg class="spark"`) {
+			t.Errorf("rules page = %d; lacks the local state or the hits chart", r.StatusCode)
+		}
+		if r, js := b.get("/static/alerts.js"); r.StatusCode != 200 || !strings.Contains(js, "EventSource") {
+			t.Errorf("alerts.js = %d", r.StatusCode)
+		}
+	})
+}
