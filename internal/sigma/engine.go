@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"sort"
-	"strings"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -51,7 +50,6 @@ func (f *compiledFilter) applies(tenant int64) bool {
 // compiledRule is a rule compiled for one route's field names.
 type compiledRule struct {
 	rule    *Rule
-	idx     int
 	sels    []selection
 	cond    *node
 	filters []*compiledFilter
@@ -184,7 +182,7 @@ func (e *Engine) add(r *Rule, placeholders map[string][]string) (bool, error) {
 	// whether or not a route takes the rule.
 	compile := func(fieldmap map[string]string, schema *Schema) (*compiledRule, error) {
 		c := &compiler{schema: schema, fieldmap: fieldmap, placeholders: placeholders}
-		cr := &compiledRule{rule: r, idx: len(e.rules), cond: root}
+		cr := &compiledRule{rule: r, cond: root}
 		for _, name := range names {
 			sel, err := c.compileSelection(name, mapping(r.detection)[name])
 			if err != nil {
@@ -360,9 +358,4 @@ func (e *Engine) RouteStats() []string {
 	}
 	sort.Strings(out)
 	return out
-}
-
-// describe is used in errors.
-func (r *Rule) describe() string {
-	return strings.TrimSpace(r.ID + " " + r.Title)
 }

@@ -80,41 +80,22 @@ func (t *test) evalRaw(d *Doc) bool {
 		}
 		return false
 	}
-	vals := append([]string{d.value(t.slot, t.cased, t.dash)}, d.extra(t.slot, t.cased, t.dash)...)
-	n := t.count()
-	if t.all {
-		for i := 0; i < n; i++ {
-			if !t.anyValue(d, i, vals) {
-				return false
-			}
-		}
-		return true
-	}
-	for i := 0; i < n; i++ {
-		if t.anyValue(d, i, vals) {
-			return true
-		}
-	}
-	return false
+	return t.matchValues(d, append([]string{d.value(t.slot, t.cased, t.dash)}, d.extra(t.slot, t.cased, t.dash)...))
 }
 
-func (t *test) evalKeywords(d *Doc) bool {
-	vals := d.keywordValues(t.cased)
+func (t *test) evalKeywords(d *Doc) bool { return t.matchValues(d, d.keywordValues(t.cased)) }
+
+// matchValues applies the test's values to a field's several values (or
+// the keyword values): with all, every test value must match one of them;
+// otherwise one test value matching one of them is enough.
+func (t *test) matchValues(d *Doc, vals []string) bool {
 	n := t.count()
-	if t.all {
-		for i := 0; i < n; i++ {
-			if !t.anyValue(d, i, vals) {
-				return false
-			}
-		}
-		return true
-	}
 	for i := 0; i < n; i++ {
-		if t.anyValue(d, i, vals) {
-			return true
+		if t.anyValue(d, i, vals) != t.all {
+			return !t.all
 		}
 	}
-	return false
+	return t.all
 }
 
 // count is the number of values the test has.
