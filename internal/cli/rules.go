@@ -24,6 +24,10 @@ func rulesCommand(stdio IO) *ffcli.Command {
 
 	lfs := newFlagSet("rules list", stdio)
 	ldb := addDBFlags(lfs)
+
+	pfs := newFlagSet("rules placeholder", stdio)
+	pdb := addDBFlags(pfs)
+	porg := pfs.String("org", "", "organisation (municipality code or slug); empty: every organisation")
 	return &ffcli.Command{
 		Name:       "rules",
 		ShortUsage: "samdrift rules import|list …",
@@ -84,6 +88,34 @@ func rulesCommand(stdio IO) *ffcli.Command {
 					fmt.Fprintln(stdio.Out, r)
 				}
 				fmt.Fprintln(stdio.Out, rep)
+				return nil
+			},
+		}, {
+			Name: "placeholder", ShortUsage: "samdrift rules placeholder [--org CODE] NAME [VALUE…]",
+			ShortHelp: "set the values of a Sigma placeholder (%NAME% with |expand); no values removes it",
+			FlagSet:   pfs, Options: ffOptions,
+			Exec: func(ctx context.Context, args []string) error {
+				if len(args) == 0 {
+					return errors.New("give the placeholder's name (without %) and its values")
+				}
+				a, err := openForCommand(ctx, pdb, stdio)
+				if err != nil {
+					return err
+				}
+				defer a.Close()
+				sc := access.System("cli")
+				var org int64
+				if *porg != "" {
+					o, err := a.Orgs.Get(ctx, sc, *porg)
+					if err != nil {
+						return err
+					}
+					org = o.ID
+				}
+				if err := a.Detect.Library().SetPlaceholder(ctx, sc, org, args[0], args[1:]); err != nil {
+					return err
+				}
+				fmt.Fprintf(stdio.Out, "placeholder %%%s%% has %d values\n", args[0], len(args)-1)
 				return nil
 			},
 		}, {

@@ -209,3 +209,46 @@ func TestIndicatorAlerts(t *testing.T) {
 		}
 	})
 }
+
+func TestPlaceholderRules(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		env := demotest.New(t, db, false)
+		env.AddUser(t, "ciso-147", "147", access.RoleCISO)
+		kk, fb := env.Org(t, "101").ID, env.Org(t, "147").ID
+		soc := env.Scope(t, "demo-soc-analyst")
+		d := detect.New(db, nil)
+		rule := `title: Logon by a break-glass account
+id: 9f4c2d1e-0000-4000-8000-0000000000b1
+level: high
+logsource: {product: linux, service: sshd}
+detection:
+  sel: {message|expand|contains: 'Accepted password for %breakglass% '}
+  condition: sel
+`
+		rep, err := d.Library().Import(ctx, soc, "test", []detect.File{{Name: "bg.yml", Data: []byte(rule)}})
+		if err != nil || rep.Added != 1 {
+			t.Fatalf("import of a placeholder rule = %+v, %v; want it kept for organisations to resolve", rep, err)
+		}
+		if err := d.Library().SetPlaceholder(ctx, env.Scope(t, "ciso-147"), kk, "breakglass", []string{"x"}); err == nil {
+			t.Error("Frederiksberg's CISO set København's placeholder")
+		}
+		if err := d.Library().SetPlaceholder(ctx, env.Scope(t, "ciso-147"), fb, "breakglass", []string{"nødadmin", "bg-admin"}); err != nil {
+			t.Fatal(err)
+		}
+		now := time.Now().UTC()
+		line := "<38>1 " + now.Format(time.RFC3339) + " srv9 sshd - - - Accepted password for nødadmin from 10.0.0.5 port 22 ssh2"
+		evs := []event.Event{syslogEvent(t, fb, line, now, "p1"), syslogEvent(t, kk, line, now, "p2")}
+		if err := d.Handle(ctx, []detect.Batch{{ID: "p", Events: evs}}); err != nil {
+			t.Fatal(err)
+		}
+		as, _, _ := d.Alerts(ctx, soc, detect.Filter{RuleID: "9f4c2d1e-0000-4000-8000-0000000000b1"})
+		if len(as) != 1 || as[0].Tenant != fb {
+			t.Fatalf("alerts = %+v; want one, for Frederiksberg, whose placeholder resolves the rule", as)
+		}
+		ph, err := d.Library().Placeholders(ctx, env.Scope(t, "ciso-147"), fb)
+		if err != nil || len(ph["breakglass"]) != 2 {
+			t.Errorf("placeholders = %v, %v", ph, err)
+		}
+	})
+}

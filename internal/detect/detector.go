@@ -103,7 +103,14 @@ func (d *Detector) current(ctx context.Context) (*runState, error) {
 	for _, f := range l.set.Filters {
 		filters = append(filters, sigma.ScopedFilter{Filter: f})
 	}
-	eng, rejected := sigma.NewEngine(l.set.Rules, sigma.Options{Correlations: l.set.Correlations, Filters: filters})
+	tenantPh := map[int64]map[string][]string{}
+	for org, ph := range l.placeholders {
+		if org != 0 {
+			tenantPh[org] = ph
+		}
+	}
+	eng, rejected := sigma.NewEngine(l.set.Rules, sigma.Options{Correlations: l.set.Correlations, Filters: filters,
+		Placeholders: l.placeholders[0], TenantPlaceholders: tenantPh})
 	if eng == nil {
 		return nil, errs.E(errs.Internal, "cannot build the detection engine: %v", rejected)
 	}

@@ -94,7 +94,7 @@ func (l *Library) Import(ctx context.Context, sc access.Scope, origin string, fi
 	_, cerrs := sigma.NewEngine(rules, sigma.Options{})
 	bad := map[string]string{}
 	for _, e := range cerrs {
-		if re, ok := e.(*sigma.RuleError); ok && !strings.Contains(re.Reason, "placeholder") {
+		if re, ok := e.(*sigma.RuleError); ok && !re.Placeholder() {
 			bad[re.ID] = e.Error()
 		}
 	}
@@ -311,10 +311,11 @@ func (l *Library) SetForOrg(ctx context.Context, sc access.Scope, org int64, rul
 // loaded is what the detector runs: the active, enabled documents and the
 // per-organisation settings.
 type loaded struct {
-	set      *sigma.RuleSet
-	disabled map[int64]map[string]bool
-	levels   map[int64]map[string]string
-	version  string
+	set          *sigma.RuleSet
+	disabled     map[int64]map[string]bool
+	levels       map[int64]map[string]string
+	placeholders map[int64]map[string][]string // org 0: every organisation
+	version      string
 }
 
 // load reads the active enabled library.
@@ -374,6 +375,15 @@ func (l *Library) load(ctx context.Context) (*loaded, error) {
 			out.levels[org][id] = level
 		}
 	}
+	if err := srows.Err(); err != nil {
+		return nil, errs.Wrap(err, "cannot load detection settings")
+	}
+	ph, sig, err := l.allPlaceholders(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out.placeholders = ph
+	fmt.Fprint(h, sig)
 	out.version = hex.EncodeToString(h.Sum(nil))
-	return out, srows.Err()
+	return out, nil
 }

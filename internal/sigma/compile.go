@@ -14,9 +14,12 @@ import (
 )
 
 // compileError is a rejection reason with the YAML line it concerns.
+// placeholder is set when the reason is a placeholder without a value
+// (the rule may still compile for an organisation that defines it).
 type compileError struct {
-	line   int
-	reason string
+	line        int
+	reason      string
+	placeholder string
 }
 
 func (e *compileError) Error() string { return e.reason }
@@ -404,7 +407,8 @@ func (c *compiler) expand(raw []string, at *yaml.Node) ([]string, error) {
 			name := vals[0][i+1 : i+1+j]
 			subst, ok := c.placeholders[name]
 			if !ok || len(subst) == 0 {
-				return nil, errAt(at, "placeholder %%%s%% has no value; define it for the organisation before loading this rule", name)
+				return nil, &compileError{line: at.Line, placeholder: name,
+					reason: fmt.Sprintf("placeholder %%%s%% has no value; define it for the organisation before loading this rule", name)}
 			}
 			var next []string
 			for _, v := range vals {

@@ -119,3 +119,37 @@ func TestExpandPlaceholders(t *testing.T) {
 		t.Error("expand must match exactly the placeholder's values")
 	}
 }
+
+func TestTenantPlaceholders(t *testing.T) {
+	src := ruleYAML("sel: {User|expand: '%admins%'}\ncondition: sel")
+	docs, _ := ParseFile("test.yml", []byte(src))
+	rules := []*Rule{docs[0].Rule}
+	e, errs := NewEngine(rules, Options{Pipelines: []*Pipeline{}, TenantPlaceholders: map[int64]map[string][]string{
+		101: {"admins": {"anna"}}, 147: {"admins": {"bo", "carl"}}}})
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	d := e.NewDoc()
+	match := func(tenant int64, user string) bool {
+		d.Reset()
+		d.Set("User", user)
+		return len(e.MatchFor(d, tenant, nil)) > 0
+	}
+	for _, c := range []struct {
+		tenant int64
+		user   string
+		want   bool
+	}{{101, "anna", true}, {101, "bo", false}, {147, "BO", true}, {147, "anna", false}, {461, "anna", false}, {0, "anna", false}} {
+		if got := match(c.tenant, c.user); got != c.want {
+			t.Errorf("tenant %d user %s = %v; want %v", c.tenant, c.user, got, c.want)
+		}
+	}
+	if len(e.Rules()) != 1 {
+		t.Errorf("engine lists %d rules; want the one rule once", len(e.Rules()))
+	}
+	// No tenant resolves it: rejected, and marked as a placeholder rejection.
+	_, errs = NewEngine(rules, Options{Pipelines: []*Pipeline{}, TenantPlaceholders: map[int64]map[string][]string{101: {"other": {"x"}}}})
+	if len(errs) != 1 || !errs[0].(*RuleError).Placeholder() {
+		t.Errorf("errors = %v; want one placeholder rejection", errs)
+	}
+}

@@ -3,6 +3,7 @@ package sigma
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 
@@ -15,9 +16,14 @@ type Options struct {
 	// non-nil list means no routing: every rule sees every event.
 	Pipelines []*Pipeline
 	// Placeholders give the values of %name% placeholders for rules using
-	// the expand modifier. A rule whose placeholder has no value is
-	// rejected.
+	// the expand modifier, for every tenant. A rule whose placeholder has
+	// no value is rejected.
 	Placeholders map[string][]string
+	// TenantPlaceholders give placeholder values per tenant (over
+	// Placeholders). A rule that needs a placeholder only some tenants
+	// define is compiled once for each of them and matches only their
+	// events; it is rejected only when no tenant can resolve it.
+	TenantPlaceholders map[int64]map[string][]string
 	// Filters tune rules: a match of a filtered rule counts only when the
 	// filter's condition holds too, for the tenants the filter is scoped to.
 	Filters []ScopedFilter
@@ -50,6 +56,7 @@ func (f *compiledFilter) applies(tenant int64) bool {
 // compiledRule is a rule compiled for one route's field names.
 type compiledRule struct {
 	rule    *Rule
+	tenant  int64 // 0: every tenant; else the tenant whose placeholders it uses
 	sels    []selection
 	cond    *node
 	filters []*compiledFilter
@@ -131,8 +138,33 @@ func NewEngine(rules []*Rule, opts Options) (*Engine, []error) {
 			e.filters[ref] = append(e.filters[ref], sf)
 		}
 	}
+	added := map[*Rule]bool{}
 	for _, r := range rules {
-		if _, err := e.add(r, opts.Placeholders); err != nil {
+		_, err := e.add(r, opts.Placeholders, 0, added)
+		var re *RuleError
+		if err == nil || !errors.As(err, &re) || !re.placeholder || len(opts.TenantPlaceholders) == 0 {
+			if err != nil {
+				errs = append(errs, err)
+			}
+			continue
+		}
+		// Compile the rule for every tenant whose values resolve it.
+		tenants := make([]int64, 0, len(opts.TenantPlaceholders))
+		for t := range opts.TenantPlaceholders {
+			tenants = append(tenants, t)
+		}
+		slices.Sort(tenants)
+		for _, t := range tenants {
+			merged := maps.Clone(opts.Placeholders)
+			if merged == nil {
+				merged = map[string][]string{}
+			}
+			maps.Copy(merged, opts.TenantPlaceholders[t])
+			if _, terr := e.add(r, merged, t, added); terr == nil {
+				err = nil
+			}
+		}
+		if err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -149,18 +181,19 @@ func NewEngine(rules []*Rule, opts Options) (*Engine, []error) {
 }
 
 // add compiles one rule for every route that covers its log source.
-func (e *Engine) add(r *Rule, placeholders map[string][]string) (bool, error) {
+func (e *Engine) add(r *Rule, placeholders map[string][]string, tenant int64, added map[*Rule]bool) (bool, error) {
 	fail := func(err error) (bool, error) {
 		line := r.detLine
 		var ce *compileError
 		reason := err.Error()
+		ph := false
 		if errors.As(err, &ce) {
 			if ce.line > 0 {
 				line = ce.line
 			}
-			reason = ce.reason
+			reason, ph = ce.reason, ce.placeholder != ""
 		}
-		return false, &RuleError{File: r.File, Line: line, ID: r.ID, Reason: reason, Rule: r}
+		return false, &RuleError{File: r.File, Line: line, ID: r.ID, Reason: reason, Rule: r, placeholder: ph}
 	}
 	names, conds, err := detectionParts(r.detection)
 	if err != nil {
@@ -182,7 +215,7 @@ func (e *Engine) add(r *Rule, placeholders map[string][]string) (bool, error) {
 	// whether or not a route takes the rule.
 	compile := func(fieldmap map[string]string, schema *Schema) (*compiledRule, error) {
 		c := &compiler{schema: schema, fieldmap: fieldmap, placeholders: placeholders}
-		cr := &compiledRule{rule: r, cond: root}
+		cr := &compiledRule{rule: r, tenant: tenant, cond: root}
 		for _, name := range names {
 			sel, err := c.compileSelection(name, mapping(r.detection)[name])
 			if err != nil {
@@ -220,6 +253,10 @@ func (e *Engine) add(r *Rule, placeholders map[string][]string) (bool, error) {
 		rt.rules = append(rt.rules, cr)
 		routed = true
 	}
+	if added[r] {
+		return routed, nil
+	}
+	added[r] = true
 	e.rules = append(e.rules, r)
 	e.maxSels = max(e.maxSels, len(names))
 	for _, sf := range e.rulesFilters(r) {
@@ -329,7 +366,7 @@ func (e *Engine) MatchFor(d *Doc, tenant int64, out []Match) []Match {
 	rules:
 		for _, i := range d.cands {
 			cr := rt.rules[i]
-			if !cr.eval(d, tenant) {
+			if (cr.tenant != 0 && cr.tenant != tenant) || !cr.eval(d, tenant) {
 				continue
 			}
 			for _, m := range out[start:] {

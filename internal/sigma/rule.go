@@ -109,7 +109,13 @@ type RuleError struct {
 	// Rule is the rejected rule when it could be read (nil when the YAML
 	// itself was bad).
 	Rule *Rule
+	// placeholder: rejected only for a placeholder without a value.
+	placeholder bool
 }
+
+// Placeholder reports whether the rule was rejected only because a
+// placeholder has no value (it may load once an organisation defines it).
+func (e *RuleError) Placeholder() bool { return e.placeholder }
 
 func (e *RuleError) Error() string {
 	loc := e.File

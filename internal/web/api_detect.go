@@ -21,6 +21,42 @@ func (s *Server) detectRoutes() {
 	s.api("PUT /api/v1/detection-rules/{id}", s.apiSetRule)
 	s.api("PUT /api/v1/organizations/{ref}/detection-rules/{id}", s.apiSetOrgRule)
 	s.indicatorRoutes()
+	s.api("GET /api/v1/organizations/{ref}/placeholders", s.apiPlaceholders)
+	s.api("PUT /api/v1/organizations/{ref}/placeholders/{name}", s.apiSetPlaceholder)
+}
+
+func (s *Server) apiPlaceholders(w http.ResponseWriter, r *http.Request, c *caller) error {
+	o, err := s.orgs.Get(r.Context(), c.scope, r.PathValue("ref"))
+	if err != nil {
+		return err
+	}
+	ph, err := s.det.Library().Placeholders(r.Context(), c.scope, o.ID)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, ph)
+	return nil
+}
+
+// SetPlaceholderRequest is the body of PUT …/placeholders/{name}.
+type SetPlaceholderRequest struct {
+	Values []string `json:"values"`
+}
+
+func (s *Server) apiSetPlaceholder(w http.ResponseWriter, r *http.Request, c *caller) error {
+	o, err := s.orgs.Get(r.Context(), c.scope, r.PathValue("ref"))
+	if err != nil {
+		return err
+	}
+	var req SetPlaceholderRequest
+	if err := decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	if err := s.det.Library().SetPlaceholder(r.Context(), c.scope, o.ID, r.PathValue("name"), req.Values); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, req)
+	return nil
 }
 
 // alertFilter reads the listing filters of /api/v1/alerts and /alerts.
