@@ -194,7 +194,17 @@ func (d *Detector) Handle(ctx context.Context, batches []Batch) error {
 			}
 		}
 	}
-	if len(ids) == 0 {
+	// Fewer-than correlations are decided when their windows end.
+	for _, cm := range st.corr.Flush(time.Now()) {
+		c := cm.Correlation
+		if st.lib.disabled[cm.Tenant][c.ID] {
+			continue
+		}
+		d.Matches.Add(1)
+		hits = append(hits, hit{tenant: cm.Tenant, ruleID: c.ID, kind: "correlation", title: c.Title,
+			level: st.level(cm.Tenant, c.ID, c.Level), tags: c.Tags, key: groupKey(cm.Group), at: cm.Last})
+	}
+	if len(ids) == 0 && len(hits) == 0 {
 		return nil
 	}
 	var written []Alert
@@ -272,8 +282,11 @@ func groupKey(g map[string]string) string {
 	return strings.Join(parts, " ")
 }
 
-// sample is the matching event as JSON, bounded.
+// sample is the matching event as JSON, bounded (nil for none).
 func sample(e *event.Event) []byte {
+	if e == nil {
+		return nil
+	}
 	c := *e
 	if len(c.Message) > 4096 {
 		c.Message = c.Message[:4096]

@@ -234,10 +234,28 @@ func (c *Correlator) feed(ci int, cc *compiledCorr, pos int, tenant int64, t tim
 	}
 	gk := groupKey{corr: ci, tenant: tenant, key: key.String()}
 	st := c.groups[gk]
+	var closed []CorrelationMatch
+	if st != nil && upperOnly(corr) && t.Sub(st.first) > corr.Timespan {
+		// The group's window has ended: decide it, then start over.
+		if m, ok := c.decide(corr, tenant, st); ok {
+			closed = append(closed, m)
+		}
+		delete(c.groups, gk)
+		st = nil
+	}
 	if st == nil {
 		c.evictIfFull()
 		st = &groupState{group: group, first: t}
 		c.groups[gk] = st
+	}
+	if upperOnly(corr) {
+		// Fewer-than conditions are decided when the window ends (by a
+		// later event of the group or by Flush), not at each event.
+		c.collect(cc, pos, corr, st, t, d)
+		if len(closed) > 0 {
+			return closed[0], true
+		}
+		return CorrelationMatch{}, false
 	}
 	if t.After(st.last) {
 		st.last = t
@@ -315,6 +333,87 @@ func (c *Correlator) feed(ci int, cc *compiledCorr, pos int, tenant int64, t tim
 	// Start over: the next alert for this group needs a fresh window.
 	delete(c.groups, gk)
 	return m, true
+}
+
+// upperOnly reports whether a counting correlation's condition only
+// bounds from above (lt, lte): "fewer than N within the timespan", which
+// can only be decided once the window has ended.
+func upperOnly(c *Correlation) bool {
+	if c.Type == Temporal || c.Type == TemporalOrdered {
+		return false
+	}
+	for _, b := range c.Condition.Bounds {
+		if b.Op != "lt" && b.Op != "lte" {
+			return false
+		}
+	}
+	return true
+}
+
+// collect adds the event to a fewer-than group's window.
+func (c *Correlator) collect(cc *compiledCorr, pos int, corr *Correlation, st *groupState, t time.Time, d *Doc) {
+	if t.After(st.last) {
+		st.last = t
+	}
+	if corr.Type == EventCount {
+		if len(st.times) < c.lim.Values {
+			st.times = append(st.times, t)
+		} else {
+			c.Truncated++
+		}
+		return
+	}
+	vs := cc.valueSlot[pos]
+	if vs < 0 || !d.has(vs) {
+		return
+	}
+	tv := timedValue{t: t, s: strings.Clone(d.vals[vs])}
+	if corr.Type != ValueCount {
+		f, err := parseNumber(d.vals[vs])
+		if err != nil {
+			return
+		}
+		tv.f, tv.s = f, ""
+	}
+	if len(st.vals) < c.lim.Values {
+		st.vals = append(st.vals, tv)
+	} else {
+		c.Truncated++
+	}
+}
+
+// decide evaluates a fewer-than group over its whole window.
+func (c *Correlator) decide(corr *Correlation, tenant int64, st *groupState) (CorrelationMatch, bool) {
+	var v float64
+	if corr.Type == EventCount {
+		v = float64(len(st.times))
+	} else if len(st.vals) > 0 {
+		v = aggregate(corr, st.vals)
+	}
+	if !holds(corr.Condition.Bounds, v) {
+		return CorrelationMatch{}, false
+	}
+	return CorrelationMatch{Correlation: corr, Tenant: tenant, Group: st.group, Value: v, First: st.first, Last: st.last}, true
+}
+
+// Flush decides the fewer-than groups whose window ended before now and
+// returns those whose condition held. Call it now and then (the detector
+// does with every batch).
+func (c *Correlator) Flush(now time.Time) []CorrelationMatch {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []CorrelationMatch
+	for k, st := range c.groups {
+		corr := c.corrs[k.corr].c
+		if !upperOnly(corr) || now.Sub(st.first) <= corr.Timespan {
+			continue
+		}
+		if m, ok := c.decide(corr, k.tenant, st); ok {
+			out = append(out, m)
+		}
+		delete(c.groups, k)
+	}
+	return out
 }
 
 func holds(bounds []Bound, v float64) bool {

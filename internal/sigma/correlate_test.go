@@ -253,3 +253,51 @@ func ruleByID(t *testing.T, e *Engine, id string) *Rule {
 	t.Fatalf("rule %s not loaded", id)
 	return nil
 }
+
+func TestFewerThanDecidedAtWindowEnd(t *testing.T) {
+	src := `title: Heartbeat
+id: hb
+name: heartbeat
+logsource: {product: test}
+detection:
+  sel: {EventID: 1}
+  condition: sel
+---
+title: Too few heartbeats
+id: hb-few
+correlation:
+  type: event_count
+  rules: [heartbeat]
+  group-by: [Computer]
+  timespan: 10m
+  condition: {lt: 3}
+`
+	docs, errs := ParseFile("hb.yml", []byte(src))
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	e, cerrs := NewEngine([]*Rule{docs[0].Rule}, Options{Pipelines: []*Pipeline{}, Correlations: []*Correlation{docs[1].Correlation}})
+	if len(cerrs) > 0 {
+		t.Fatal(cerrs)
+	}
+	f := &feeder{t: t, e: e, c: e.NewCorrelator(Limits{}), d: e.NewDoc()}
+	beat := func(host string, at time.Time) []string {
+		return f.feed(101, at, map[string]string{"EventID": "1", "Computer": host})
+	}
+	if ids := beat("a", t0); has(ids, "hb-few") {
+		t.Fatal("a fewer-than correlation fired at the first event")
+	}
+	beat("b", t0)
+	beat("b", t0.Add(time.Minute))
+	beat("b", t0.Add(2*time.Minute))
+	// At window end: a had 1 (< 3: fires), b had 3 (no).
+	ms := f.c.Flush(t0.Add(11 * time.Minute))
+	if len(ms) != 1 || ms[0].Group["Computer"] != "a" || ms[0].Value != 1 {
+		t.Fatalf("Flush = %+v; want host a with 1 event", ms)
+	}
+	// A later event of a group whose window ended decides it too.
+	beat("c", t0.Add(20*time.Minute))
+	if ids := beat("c", t0.Add(31*time.Minute)); !has(ids, "hb-few") {
+		t.Errorf("the event after c's window did not decide it: %v", ids)
+	}
+}
