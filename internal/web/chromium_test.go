@@ -1,0 +1,105 @@
+package web_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/samdrift/samdrift/internal/demo/demotest"
+	"github.com/samdrift/samdrift/internal/detect"
+	"github.com/samdrift/samdrift/internal/event"
+	"github.com/samdrift/samdrift/internal/store/storetest"
+	"github.com/samdrift/samdrift/internal/web"
+)
+
+// chromium returns the browser for UI tests: Debian's chromium. CI must
+// have it (.ci/run installs it); elsewhere the test skips.
+func chromium(t *testing.T) string {
+	t.Helper()
+	for _, p := range []string{os.Getenv("SAMDRIFT_CHROMIUM"), "/usr/bin/chromium", "/usr/bin/chromium-browser"} {
+		if p == "" {
+			continue
+		}
+		if _, err := exec.LookPath(p); err == nil {
+			return p
+		}
+	}
+	if storetest.Required() {
+		t.Fatal("chromium is not installed (apt-get install chromium); CI needs it for the browser tests")
+	}
+	t.Skip("chromium not installed; skipping the browser test")
+	return ""
+}
+
+// TestAlertsLiveInChromium: København's CISO has /alerts open in a real
+// browser; an alert the detector writes appears in the table by itself
+// (server-sent events and alerts.js), within 5 seconds.
+func TestAlertsLiveInChromium(t *testing.T) {
+	exe := chromium(t)
+	db := storetest.SQLite(t)
+	env := demotest.New(t, db, false)
+	det := detect.New(db, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if _, err := det.Library().ImportOwn(context.Background(), env.Scope(t, "demo-soc-analyst")); err != nil {
+		t.Fatal(err)
+	}
+	srv, err := web.New(context.Background(), web.Config{DB: db, Orgs: env.Orgs, Access: env.Access, Detect: det, Version: "test",
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv.Handler())
+	defer hs.Close()
+
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true), chromedp.UserDataDir(t.TempDir()))
+	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	defer cancel()
+	ctx, cancel := chromedp.NewContext(actx)
+	defer cancel()
+	ctx, cancel = context.WithTimeout(ctx, 90*time.Second)
+	defer cancel()
+
+	_, err = chromedp.Run(ctx, chromedp.Steps(
+		chromedp.Navigate(hs.URL+"/login"),
+		chromedp.WaitVisible(`input[name="username"]`),
+		chromedp.SendKeys(`input[name="username"]`, "demo-ciso"),
+		chromedp.SendKeys(`input[name="password"]`, env.Passwords["demo-ciso"]),
+		chromedp.Submit(`input[name="password"]`),
+		chromedp.WaitVisible(`nav`),
+		chromedp.Navigate(hs.URL+"/alerts"),
+		chromedp.WaitVisible(`#alerts-live`), // the stream is open
+	))
+	if err != nil {
+		t.Fatalf("log in and open /alerts: %v", err)
+	}
+
+	now := time.Now().UTC()
+	ev := event.NewParser(time.UTC).ParseSyslog([]byte("<86>1 "+now.Format(time.RFC3339)+" web01 sudo - - - anna : TTY=pts/0 ; PWD=/home/anna ; USER=root ; COMMAND=/bin/bash"), now, "127.0.0.1")
+	ev.Tenant, ev.ID = env.Org(t, "101").ID, "c1"
+	sent := time.Now()
+	if err := det.Handle(context.Background(), []detect.Batch{{ID: "c1", Events: []event.Event{ev}}}); err != nil {
+		t.Fatal(err)
+	}
+	wctx, wcancel := context.WithTimeout(ctx, 5*time.Second)
+	defer wcancel()
+	if _, err := chromedp.Run(wctx, chromedp.WaitVisible(`#alerts tr.fresh`)); err != nil {
+		t.Fatalf("no live row within 5 s: %v", err)
+	}
+	row, err := chromedp.Run(wctx, chromedp.Text(`#alerts tr.fresh`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("the alert appeared in the browser %s after it was written", time.Since(sent).Round(time.Millisecond))
+	if !strings.Contains(row, "Interactive root shell through sudo") || !strings.Contains(row, "web01") {
+		t.Errorf("live row = %q", row)
+	}
+}
