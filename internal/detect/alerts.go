@@ -123,6 +123,7 @@ type hit struct {
 	at                              time.Time
 	eventID                         string
 	ev                              *event.Event // for the sample of a new alert
+	batch                           string       // the spine batch it came from
 }
 
 // record groups hits into alerts in one transaction, with the batch ids

@@ -137,19 +137,11 @@ func (d *Detector) Handle(ctx context.Context, batches []Batch) error {
 	if err != nil {
 		return err
 	}
-	done, err := d.doneBatches(ctx, batches)
-	if err != nil {
-		return err
-	}
 	var hits []hit
-	var ids []string
 	var ms []sigma.Match
 	var iocHits []indicator.Hit
 	for _, b := range batches {
-		if done[b.ID] {
-			continue
-		}
-		ids = append(ids, b.ID)
+		first := len(hits)
 		for i := range b.Events {
 			e := &b.Events[i]
 			d.Events.Add(1)
@@ -193,6 +185,9 @@ func (d *Detector) Handle(ctx context.Context, batches []Batch) error {
 					level: st.level(e.Tenant, c.ID, c.Level), tags: c.Tags, key: groupKey(cm.Group), at: e.Time, eventID: e.ID, ev: e})
 			}
 		}
+		for k := first; k < len(hits); k++ {
+			hits[k].batch = b.ID
+		}
 	}
 	// Fewer-than correlations are decided when their windows end.
 	for _, cm := range st.corr.Flush(time.Now()) {
@@ -204,7 +199,43 @@ func (d *Detector) Handle(ctx context.Context, batches []Batch) error {
 		hits = append(hits, hit{tenant: cm.Tenant, ruleID: c.ID, kind: "correlation", title: c.Title,
 			level: st.level(cm.Tenant, c.ID, c.Level), tags: c.Tags, key: groupKey(cm.Group), at: cm.Last})
 	}
-	if len(ids) == 0 && len(hits) == 0 {
+	if len(hits) == 0 {
+		// Nothing to record: a batch without matches is not written down
+		// either (a replay finds no matches again), which keeps the
+		// writer free for the store.
+		return nil
+	}
+	// Only batches with matches are recorded, so only they can have been
+	// handled before.
+	var ids []string
+	seen := map[string]bool{}
+	for _, h := range hits {
+		if h.batch != "" && !seen[h.batch] {
+			seen[h.batch] = true
+			ids = append(ids, h.batch)
+		}
+	}
+	done, err := d.doneBatches(ctx, ids)
+	if err != nil {
+		return err
+	}
+	if len(done) > 0 {
+		kept := hits[:0]
+		for _, h := range hits {
+			if !done[h.batch] {
+				kept = append(kept, h)
+			}
+		}
+		hits = kept
+		fresh := ids[:0]
+		for _, id := range ids {
+			if !done[id] {
+				fresh = append(fresh, id)
+			}
+		}
+		ids = fresh
+	}
+	if len(hits) == 0 {
 		return nil
 	}
 	var written []Alert
@@ -245,14 +276,17 @@ func (d *Detector) Rejected(ctx context.Context) ([]error, error) {
 	return st.rejected, nil
 }
 
-func (d *Detector) doneBatches(ctx context.Context, batches []Batch) (map[string]bool, error) {
+// doneBatches returns which of ids were recorded before.
+func (d *Detector) doneBatches(ctx context.Context, ids []string) (map[string]bool, error) {
 	done := map[string]bool{}
-	for _, b := range batches {
+	for _, id := range ids {
 		var n int
-		if err := d.db.Reader().QueryRowContext(ctx, `SELECT COUNT(*) FROM detect_batches WHERE batch_id = $1`, b.ID).Scan(&n); err != nil {
-			return nil, errs.Wrap(err, "cannot look up batch %s", b.ID)
+		if err := d.db.Reader().QueryRowContext(ctx, `SELECT COUNT(*) FROM detect_batches WHERE batch_id = $1`, id).Scan(&n); err != nil {
+			return nil, errs.Wrap(err, "cannot look up batch %s", id)
 		}
-		done[b.ID] = n > 0
+		if n > 0 {
+			done[id] = true
+		}
 	}
 	return done, nil
 }
