@@ -6,27 +6,12 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/samdrift/samdrift/internal/sigma/sigmatest"
 )
 
-// sharedSigmaRoot finds ../shared/sigma beside the repository.
-func sharedSigmaRoot(t *testing.T) string {
-	t.Helper()
-	dir, _ := filepath.Abs(".")
-	for d := dir; d != filepath.Dir(d); d = filepath.Dir(d) {
-		p := filepath.Join(filepath.Dir(d), "shared", "sigma")
-		if _, err := os.Stat(filepath.Join(p, "rules")); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("SAMDRIFT_TEST_REQUIRE") != "" {
-		t.Fatal("../shared/sigma not found beside the repository")
-	}
-	t.Skip("../shared/sigma not found beside the repository")
-	return ""
-}
-
 func TestSigmaTestCommand(t *testing.T) {
-	root := sharedSigmaRoot(t)
+	root := sigmatest.Root(t)
 	code, out, errOut := run(t, "", "sigma", "test", "--rules", filepath.Join(root, "rules"), "--rules", filepath.Join(root, "rules-emerging-threats"),
 		"--rules", filepath.Join(root, "rules-threat-hunting"), "--regression", root)
 	if code != 0 || !strings.HasSuffix(strings.TrimSpace(out), "202 passed, 0 failed") {

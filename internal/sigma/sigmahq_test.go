@@ -4,29 +4,12 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/samdrift/samdrift/internal/sigma/sigmatest"
 )
 
-// sharedSigma finds ../shared/sigma beside the repository (the SigmaHQ
-// rules and regression data, DRL 1.1). CI must have it; elsewhere the
-// tests that need it skip.
-func sharedSigma(t testing.TB) string {
-	t.Helper()
-	dir, err := filepath.Abs(".")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for d := dir; d != filepath.Dir(d); d = filepath.Dir(d) {
-		p := filepath.Join(filepath.Dir(d), "shared", "sigma")
-		if _, err := os.Stat(filepath.Join(p, "rules")); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("SAMDRIFT_TEST_REQUIRE") != "" {
-		t.Fatal("../shared/sigma not found beside the repository; CI needs the SigmaHQ rules there")
-	}
-	t.Skip("../shared/sigma not found beside the repository; skipping SigmaHQ conformance")
-	return ""
-}
+// sharedSigma is SigmaHQ's data beside the repository.
+func sharedSigma(t testing.TB) string { return sigmatest.Root(t) }
 
 func loadTrees(t testing.TB, root string, trees ...string) *RuleSet {
 	t.Helper()
