@@ -3,6 +3,7 @@ package detect_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -249,6 +250,55 @@ detection:
 		ph, err := d.Library().Placeholders(ctx, env.Scope(t, "ciso-147"), fb)
 		if err != nil || len(ph["breakglass"]) != 2 {
 			t.Errorf("placeholders = %v, %v", ph, err)
+		}
+	})
+}
+
+func TestOrganisationFilters(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		env := demotest.New(t, db, false)
+		env.AddUser(t, "ciso-147", "147", access.RoleCISO)
+		kk, fb := env.Org(t, "101").ID, env.Org(t, "147").ID
+		soc, ciso101 := env.Scope(t, "demo-soc-analyst"), env.Scope(t, "demo-ciso")
+		d := detect.New(db, nil)
+		if _, err := d.Library().ImportOwn(ctx, soc); err != nil {
+			t.Fatal(err)
+		}
+		filter := `title: Our backup job opens a root shell on purpose
+id: 3b9e7a55-0000-4000-8000-0000000000f1
+logsource: {product: linux, service: sudo}
+filter:
+  rules: [` + ruleSudoShell + `]
+  backup:
+    message|contains: 'svc_backup :'
+  condition: not backup
+`
+		if _, err := d.Library().ImportFor(ctx, env.Scope(t, "ciso-147"), kk, "local", []detect.File{{Name: "f.yml", Data: []byte(filter)}}); err == nil {
+			t.Error("Frederiksberg's CISO added a filter for København")
+		}
+		rep, err := d.Library().ImportFor(ctx, ciso101, kk, "local", []detect.File{{Name: "f.yml", Data: []byte(filter + "---\n" + strings.SplitN(filter, "filter:", 2)[0] + "detection: {s: {a: b}, condition: s}\n")}})
+		if err != nil || rep.Added != 1 || len(rep.Rejected) != 1 {
+			t.Fatalf("org filter import = %+v, %v; want the filter added and the rule refused", rep, err)
+		}
+		now := time.Now().UTC()
+		line := "<86>1 " + now.Format(time.RFC3339) + " bk01 sudo - - - svc_backup : TTY=pts/0 ; PWD=/ ; USER=root ; COMMAND=/bin/bash"
+		evs := []event.Event{syslogEvent(t, kk, line, now, "o1"), syslogEvent(t, fb, line, now, "o2")}
+		if err := d.Handle(ctx, []detect.Batch{{ID: "o", Events: evs}}); err != nil {
+			t.Fatal(err)
+		}
+		as, _, _ := d.Alerts(ctx, soc, detect.Filter{RuleID: ruleSudoShell})
+		if len(as) != 1 || as[0].Tenant != fb {
+			t.Fatalf("alerts = %+v; want only Frederiksberg's (København filters its backup job)", as)
+		}
+		rules, err := d.Library().List(ctx, env.Scope(t, "ciso-147"), now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rules {
+			if r.Kind == "filter" {
+				t.Errorf("Frederiksberg sees København's filter %s", r.RuleID)
+			}
 		}
 	})
 }

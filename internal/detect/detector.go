@@ -99,17 +99,13 @@ func (d *Detector) current(ctx context.Context) (*runState, error) {
 	if d.state != nil && d.state.lib.version == l.version {
 		return d.state, nil
 	}
-	var filters []sigma.ScopedFilter
-	for _, f := range l.set.Filters {
-		filters = append(filters, sigma.ScopedFilter{Filter: f})
-	}
 	tenantPh := map[int64]map[string][]string{}
 	for org, ph := range l.placeholders {
 		if org != 0 {
 			tenantPh[org] = ph
 		}
 	}
-	eng, rejected := sigma.NewEngine(l.set.Rules, sigma.Options{Correlations: l.set.Correlations, Filters: filters,
+	eng, rejected := sigma.NewEngine(l.set.Rules, sigma.Options{Correlations: l.set.Correlations, Filters: l.filters,
 		Placeholders: l.placeholders[0], TenantPlaceholders: tenantPh})
 	if eng == nil {
 		return nil, errs.E(errs.Internal, "cannot build the detection engine: %v", rejected)

@@ -54,9 +54,19 @@ type File struct {
 // becomes a new version; the old one stays, inactive. Documents that do
 // not parse or compile are reported and skipped. It needs ManageDetection.
 func (l *Library) Import(ctx context.Context, sc access.Scope, origin string, files []File) (ImportReport, error) {
+	return l.ImportFor(ctx, sc, 0, origin, files)
+}
+
+// ImportFor imports documents for organisation org: 0 is the shared
+// library (ManageDetection); an organisation may keep meta-filters of its
+// own (its CISO, or the SOC), which tune rules for its events only.
+func (l *Library) ImportFor(ctx context.Context, sc access.Scope, org int64, origin string, files []File) (ImportReport, error) {
 	var rep ImportReport
-	if !sc.Can(access.ManageDetection) {
+	switch {
+	case org == 0 && !sc.Can(access.ManageDetection):
 		return rep, errs.E(errs.Forbidden, "only the SOC, the CERT or an administrator imports detection rules")
+	case org != 0 && !sc.Can(access.ManageDetection) && !(sc.Can(access.TuneDetection) && sc.OrgID == org):
+		return rep, errs.E(errs.Forbidden, "you may add filters for your own organisation only")
 	}
 	if origin == "" {
 		origin = "local"
@@ -78,6 +88,8 @@ func (l *Library) Import(ctx context.Context, sc access.Scope, origin string, fi
 				src = srcs[i]
 			}
 			switch {
+			case org != 0 && d.Filter == nil:
+				rep.Rejected = append(rep.Rejected, fmt.Sprintf("%s: document %d: an organisation keeps filters only; rules and correlations go to the shared library", f.Name, i+1))
 			case d.Rule != nil:
 				rules = append(rules, d.Rule)
 				docs = append(docs, doc{d.Rule.ID, "rule", d.Rule.Title, d.Rule.Level, strings.Join(d.Rule.Tags, " "), f.Name, src})
@@ -113,7 +125,12 @@ func (l *Library) Import(ctx context.Context, sc access.Scope, origin string, fi
 			hash := hex.EncodeToString(sum[:])
 			var curHash string
 			var version int
-			err := tx.QueryRowContext(ctx, `SELECT sha256, version FROM detection_rules WHERE rule_id = $1 AND active = 1`, d.id).Scan(&curHash, &version)
+			var owner int64
+			err := tx.QueryRowContext(ctx, `SELECT sha256, version, org_id FROM detection_rules WHERE rule_id = $1 AND active = 1`, d.id).Scan(&curHash, &version, &owner)
+			if err == nil && owner != org {
+				rep.Rejected = append(rep.Rejected, fmt.Sprintf("%s: %s %s belongs to another organisation's or the shared library; give it a new id", d.file, d.kind, d.id))
+				continue
+			}
 			switch {
 			case err == sql.ErrNoRows:
 				rep.Added++
@@ -128,13 +145,13 @@ func (l *Library) Import(ctx context.Context, sc access.Scope, origin string, fi
 					return errs.Wrap(err, "cannot retire rule %s version %d", d.id, version)
 				}
 			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO detection_rules (rule_id, kind, title, level, tags, file, origin, source, sha256, version, active, enabled, imported_at, imported_by)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, 1, $11, $12)`,
-				d.id, d.kind, d.title, d.level, d.tags, d.file, origin, d.src, hash, version+1, now, sc.Actor().Name); err != nil {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO detection_rules (rule_id, kind, title, level, tags, file, origin, source, sha256, version, active, enabled, imported_at, imported_by, org_id)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, 1, $11, $12, $13)`,
+				d.id, d.kind, d.title, d.level, d.tags, d.file, origin, d.src, hash, version+1, now, sc.Actor().Name, org); err != nil {
 				return errs.Wrap(err, "cannot store rule %s", d.id)
 			}
 		}
-		return audit.Append(ctx, tx, sc.Actor(), audit.Entry{Action: "detection.import", TargetType: "detection_rules", TargetID: origin,
+		return audit.Append(ctx, tx, sc.Actor(), audit.Entry{Action: "detection.import", TargetType: "detection_rules", TargetID: origin, OrgID: org,
 			After: map[string]any{"added": rep.Added, "updated": rep.Updated, "unchanged": rep.Unchanged, "rejected": len(rep.Rejected)}})
 	})
 	return rep, err
@@ -202,6 +219,8 @@ type RuleInfo struct {
 	// OrgEnabled and OrgLevel are the caller's organisation's settings
 	// when it has any.
 	OrgEnabled *bool  `json:"org_enabled,omitempty"`
+	// Org is the organisation a filter belongs to (0: shared).
+	Org int64 `json:"org,omitempty"`
 	OrgLevel   string `json:"org_level,omitempty"`
 	// Hits are the last 30 days' matches within the caller's reach, per
 	// day (oldest first).
@@ -213,9 +232,9 @@ type RuleInfo struct {
 func (l *Library) List(ctx context.Context, sc access.Scope, now time.Time) ([]RuleInfo, error) {
 	var a store.Args
 	org := a.Add(sc.OrgID)
-	rows, err := l.db.Reader().QueryContext(ctx, `SELECT r.rule_id, r.kind, r.title, r.level, r.tags, r.origin, r.version, r.enabled, s.enabled, COALESCE(s.level, '')
+	rows, err := l.db.Reader().QueryContext(ctx, `SELECT r.rule_id, r.kind, r.title, r.level, r.tags, r.origin, r.version, r.enabled, s.enabled, COALESCE(s.level, ''), r.org_id
 		FROM detection_rules r LEFT JOIN detection_rule_settings s ON s.rule_id = r.rule_id AND s.org_id = `+org+`
-		WHERE r.active = 1 ORDER BY r.title, r.rule_id`, a.Values()...)
+		WHERE r.active = 1 AND (r.org_id = 0 OR `+sc.SecurityPredicate("r.org_id", &a)+`) ORDER BY r.title, r.rule_id`, a.Values()...)
 	if err != nil {
 		return nil, errs.Wrap(err, "cannot list detection rules")
 	}
@@ -226,7 +245,7 @@ func (l *Library) List(ctx context.Context, sc access.Scope, now time.Time) ([]R
 		var r RuleInfo
 		var en int
 		var orgEn sql.NullInt64
-		if err := rows.Scan(&r.RuleID, &r.Kind, &r.Title, &r.Level, &r.Tags, &r.Origin, &r.Version, &en, &orgEn, &r.OrgLevel); err != nil {
+		if err := rows.Scan(&r.RuleID, &r.Kind, &r.Title, &r.Level, &r.Tags, &r.Origin, &r.Version, &en, &orgEn, &r.OrgLevel, &r.Org); err != nil {
 			return nil, errs.Wrap(err, "cannot read a detection rule")
 		}
 		r.Enabled = en != 0
@@ -315,13 +334,14 @@ type loaded struct {
 	disabled     map[int64]map[string]bool
 	levels       map[int64]map[string]string
 	placeholders map[int64]map[string][]string // org 0: every organisation
+	filters      []sigma.ScopedFilter
 	version      string
 }
 
 // load reads the active enabled library.
 func (l *Library) load(ctx context.Context) (*loaded, error) {
 	out := &loaded{set: &sigma.RuleSet{}, disabled: map[int64]map[string]bool{}, levels: map[int64]map[string]string{}}
-	rows, err := l.db.Reader().QueryContext(ctx, `SELECT rule_id, file, source, sha256 FROM detection_rules WHERE active = 1 AND enabled = 1 ORDER BY id`)
+	rows, err := l.db.Reader().QueryContext(ctx, `SELECT rule_id, file, source, sha256, org_id FROM detection_rules WHERE active = 1 AND enabled = 1 ORDER BY id`)
 	if err != nil {
 		return nil, errs.Wrap(err, "cannot load detection rules")
 	}
@@ -329,7 +349,8 @@ func (l *Library) load(ctx context.Context) (*loaded, error) {
 	h := sha256.New()
 	for rows.Next() {
 		var id, file, src, sum string
-		if err := rows.Scan(&id, &file, &src, &sum); err != nil {
+		var org int64
+		if err := rows.Scan(&id, &file, &src, &sum, &org); err != nil {
 			return nil, errs.Wrap(err, "cannot read a detection rule")
 		}
 		h.Write([]byte(sum))
@@ -342,7 +363,11 @@ func (l *Library) load(ctx context.Context) (*loaded, error) {
 			case d.Correlation != nil:
 				out.set.Correlations = append(out.set.Correlations, d.Correlation)
 			case d.Filter != nil:
-				out.set.Filters = append(out.set.Filters, d.Filter)
+				sf := sigma.ScopedFilter{Filter: d.Filter}
+				if org != 0 {
+					sf.Tenants = []int64{org}
+				}
+				out.filters = append(out.filters, sf)
 			}
 		}
 	}

@@ -21,6 +21,7 @@ func (s *Server) detectRoutes() {
 	s.api("PUT /api/v1/detection-rules/{id}", s.apiSetRule)
 	s.api("PUT /api/v1/organizations/{ref}/detection-rules/{id}", s.apiSetOrgRule)
 	s.indicatorRoutes()
+	s.api("POST /api/v1/organizations/{ref}/detection-filters", s.apiImportOrgFilters)
 	s.api("GET /api/v1/organizations/{ref}/placeholders", s.apiPlaceholders)
 	s.api("PUT /api/v1/organizations/{ref}/placeholders/{name}", s.apiSetPlaceholder)
 }
@@ -179,6 +180,20 @@ const maxRuleImport = 8 << 20
 // apiImportRules imports the Sigma documents of a YAML body (one file,
 // documents separated by ---). ?origin= names where they come from.
 func (s *Server) apiImportRules(w http.ResponseWriter, r *http.Request, c *caller) error {
+	return s.importDocs(w, r, c, 0)
+}
+
+// apiImportOrgFilters imports meta-filters an organisation keeps for its
+// own events.
+func (s *Server) apiImportOrgFilters(w http.ResponseWriter, r *http.Request, c *caller) error {
+	o, err := s.orgs.Get(r.Context(), c.scope, r.PathValue("ref"))
+	if err != nil {
+		return err
+	}
+	return s.importDocs(w, r, c, o.ID)
+}
+
+func (s *Server) importDocs(w http.ResponseWriter, r *http.Request, c *caller, org int64) error {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxRuleImport))
 	if err != nil {
 		return errs.Field("body", "the rule file is larger than %d MiB; import large trees with samdrift rules import", maxRuleImport>>20)
@@ -187,7 +202,7 @@ func (s *Server) apiImportRules(w http.ResponseWriter, r *http.Request, c *calle
 	if name == "" {
 		name = "upload.yml"
 	}
-	rep, err := s.det.Library().Import(r.Context(), c.scope, r.URL.Query().Get("origin"), []detect.File{{Name: name, Data: body}})
+	rep, err := s.det.Library().ImportFor(r.Context(), c.scope, org, r.URL.Query().Get("origin"), []detect.File{{Name: name, Data: body}})
 	if err != nil {
 		return err
 	}
