@@ -218,10 +218,10 @@ type RuleInfo struct {
 	Enabled bool   `json:"enabled"`
 	// OrgEnabled and OrgLevel are the caller's organisation's settings
 	// when it has any.
-	OrgEnabled *bool  `json:"org_enabled,omitempty"`
+	OrgEnabled *bool `json:"org_enabled,omitempty"`
 	// Org is the organisation a filter belongs to (0: shared).
-	Org int64 `json:"org,omitempty"`
-	OrgLevel   string `json:"org_level,omitempty"`
+	Org      int64  `json:"org,omitempty"`
+	OrgLevel string `json:"org_level,omitempty"`
 	// Hits are the last 30 days' matches within the caller's reach, per
 	// day (oldest first).
 	Hits []int64 `json:"hits"`
