@@ -126,6 +126,9 @@ func (s *Server) apiAlertStream(w http.ResponseWriter, r *http.Request, c *calle
 	}
 	defer sub.Close()
 	rc := http.NewResponseController(w)
+	// The server's read timeout would end a stream that only writes;
+	// writes get their own deadline below.
+	_ = rc.SetReadDeadline(time.Time{})
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("X-Accel-Buffering", "no")
