@@ -111,6 +111,7 @@ type Correlator struct {
 	byRef  map[string][]int // rule or correlation ref -> correlations using it
 	mu     sync.Mutex
 	groups map[groupKey]*groupState
+	keyBuf []byte
 	// Evicted counts groups dropped to stay within Limits.Groups, and
 	// Truncated values dropped within a group: nothing is lost silently.
 	Evicted, Truncated int64
@@ -217,22 +218,32 @@ func (c *Correlator) Observe(tenant int64, d *Doc, ms []Match) []CorrelationMatc
 
 func (c *Correlator) feed(ci int, cc *compiledCorr, pos int, tenant int64, t time.Time, d *Doc, upstream map[string]string) (CorrelationMatch, bool) {
 	corr := cc.c
-	group := make(map[string]string, len(corr.GroupBy))
-	var key strings.Builder
+	// The key is built in scratch space; the group's values are copied
+	// only when the group is new (most events join an existing group).
+	c.keyBuf = c.keyBuf[:0]
 	for gi, g := range corr.GroupBy {
 		var v string
 		if upstream != nil {
 			v = upstream[g]
 		} else if s := cc.groupSlots[pos][gi]; d.has(s) {
-			// Cloned: the value may point into a whole decoded batch,
-			// which state kept for minutes would pin in memory.
-			v = strings.Clone(d.vals[s])
+			v = d.vals[s]
 		}
-		group[g] = v
-		key.WriteString(v)
-		key.WriteByte(0)
+		c.keyBuf = append(c.keyBuf, v...)
+		c.keyBuf = append(c.keyBuf, 0)
 	}
-	gk := groupKey{corr: ci, tenant: tenant, key: key.String()}
+	gk := groupKey{corr: ci, tenant: tenant, key: string(c.keyBuf)}
+	newGroup := func() map[string]string {
+		// Copied: the values may point into a whole decoded batch, which
+		// state kept for minutes would pin in memory.
+		group := make(map[string]string, len(corr.GroupBy))
+		rest := gk.key
+		for _, g := range corr.GroupBy {
+			i := strings.IndexByte(rest, 0)
+			group[g] = rest[:i]
+			rest = rest[i+1:]
+		}
+		return group
+	}
 	st := c.groups[gk]
 	var closed []CorrelationMatch
 	if st != nil && upperOnly(corr) && t.Sub(st.first) > corr.Timespan {
@@ -245,7 +256,7 @@ func (c *Correlator) feed(ci int, cc *compiledCorr, pos int, tenant int64, t tim
 	}
 	if st == nil {
 		c.evictIfFull()
-		st = &groupState{group: group, first: t}
+		st = &groupState{group: newGroup(), first: t}
 		c.groups[gk] = st
 	}
 	if upperOnly(corr) {
