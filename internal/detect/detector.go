@@ -46,10 +46,11 @@ type Detector struct {
 
 // runState is one compiled library.
 type runState struct {
-	lib  *loaded
-	eng  *sigma.Engine
-	corr *sigma.Correlator
-	doc  *sigma.Doc
+	lib     *loaded
+	version string // the library's signature when it was read
+	eng     *sigma.Engine
+	corr    *sigma.Correlator
+	doc     *sigma.Doc
 	// Rejected are the library documents the engine refused (shown to the
 	// SOC; never silently dropped).
 	rejected []error
@@ -88,16 +89,20 @@ func (d *Detector) current(ctx context.Context) (*runState, error) {
 			d.log.Info("indicators loaded", "indicators", idx.Len(), "took", time.Since(start).Round(time.Millisecond))
 		}
 	}
-	l, err := d.lib.load(ctx)
+	ver, err := d.lib.version(ctx)
+	if err == nil && d.state != nil && d.state.version == ver {
+		return d.state, nil
+	}
+	var l *loaded
+	if err == nil {
+		l, err = d.lib.load(ctx)
+	}
 	if err != nil {
 		if d.state != nil {
 			d.log.Warn("cannot reload detection rules; keeping the loaded ones", "err", err)
 			return d.state, nil
 		}
 		return nil, err
-	}
-	if d.state != nil && d.state.lib.version == l.version {
-		return d.state, nil
 	}
 	tenantPh := map[int64]map[string][]string{}
 	for org, ph := range l.placeholders {
@@ -110,7 +115,7 @@ func (d *Detector) current(ctx context.Context) (*runState, error) {
 	if eng == nil {
 		return nil, errs.E(errs.Internal, "cannot build the detection engine: %v", rejected)
 	}
-	st := &runState{lib: l, eng: eng, doc: eng.NewDoc(), rejected: append(l.set.Rejected, rejected...)}
+	st := &runState{lib: l, version: ver, eng: eng, doc: eng.NewDoc(), rejected: append(l.set.Rejected, rejected...)}
 	st.corr = eng.NewCorrelator(sigma.Limits{})
 	if d.state != nil {
 		// Correlation state does not survive a recompile: windows restart.

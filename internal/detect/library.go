@@ -335,25 +335,22 @@ type loaded struct {
 	levels       map[int64]map[string]string
 	placeholders map[int64]map[string][]string // org 0: every organisation
 	filters      []sigma.ScopedFilter
-	version      string
 }
 
 // load reads the active enabled library.
 func (l *Library) load(ctx context.Context) (*loaded, error) {
 	out := &loaded{set: &sigma.RuleSet{}, disabled: map[int64]map[string]bool{}, levels: map[int64]map[string]string{}}
-	rows, err := l.db.Reader().QueryContext(ctx, `SELECT rule_id, file, source, sha256, org_id FROM detection_rules WHERE active = 1 AND enabled = 1 ORDER BY id`)
+	rows, err := l.db.Reader().QueryContext(ctx, `SELECT rule_id, file, source, org_id FROM detection_rules WHERE active = 1 AND enabled = 1 ORDER BY id`)
 	if err != nil {
 		return nil, errs.Wrap(err, "cannot load detection rules")
 	}
 	defer rows.Close()
-	h := sha256.New()
 	for rows.Next() {
-		var id, file, src, sum string
+		var id, file, src string
 		var org int64
-		if err := rows.Scan(&id, &file, &src, &sum, &org); err != nil {
+		if err := rows.Scan(&id, &file, &src, &org); err != nil {
 			return nil, errs.Wrap(err, "cannot read a detection rule")
 		}
-		h.Write([]byte(sum))
 		docs, perrs := sigma.ParseFile(file, []byte(src))
 		out.set.Rejected = append(out.set.Rejected, perrs...)
 		for _, d := range docs {
@@ -386,7 +383,6 @@ func (l *Library) load(ctx context.Context) (*loaded, error) {
 		if err := srows.Scan(&org, &id, &en, &level, &at); err != nil {
 			return nil, errs.Wrap(err, "cannot read a detection setting")
 		}
-		fmt.Fprintf(h, "%d/%s/%d/%s/%d", org, id, en, level, at)
 		if en == 0 {
 			if out.disabled[org] == nil {
 				out.disabled[org] = map[string]bool{}
@@ -403,12 +399,30 @@ func (l *Library) load(ctx context.Context) (*loaded, error) {
 	if err := srows.Err(); err != nil {
 		return nil, errs.Wrap(err, "cannot load detection settings")
 	}
-	ph, sig, err := l.allPlaceholders(ctx)
+	ph, err := l.allPlaceholders(ctx)
 	if err != nil {
 		return nil, err
 	}
 	out.placeholders = ph
-	fmt.Fprint(h, sig)
-	out.version = hex.EncodeToString(h.Sum(nil))
 	return out, nil
+}
+
+// version is a cheap signature of everything load reads: it changes with
+// any import, enabling, setting or placeholder, so the detector reads
+// and compiles the library only when it changed.
+func (l *Library) version(ctx context.Context) (string, error) {
+	var rules, maxID, enabledIDs, settings, setAt, setOn, phs, phAt int64
+	err := l.db.Reader().QueryRowContext(ctx, `SELECT
+		(SELECT COUNT(*) FROM detection_rules WHERE active = 1),
+		(SELECT COALESCE(MAX(id), 0) FROM detection_rules),
+		(SELECT COALESCE(SUM(id), 0) FROM detection_rules WHERE active = 1 AND enabled = 1),
+		(SELECT COUNT(*) FROM detection_rule_settings),
+		(SELECT COALESCE(MAX(updated_at), 0) FROM detection_rule_settings),
+		(SELECT COALESCE(SUM(enabled), 0) FROM detection_rule_settings),
+		(SELECT COUNT(*) FROM detection_placeholders),
+		(SELECT COALESCE(MAX(updated_at), 0) FROM detection_placeholders)`).Scan(&rules, &maxID, &enabledIDs, &settings, &setAt, &setOn, &phs, &phAt)
+	if err != nil {
+		return "", errs.Wrap(err, "cannot check the detection library")
+	}
+	return fmt.Sprintf("%d/%d/%d/%d/%d/%d/%d/%d", rules, maxID, enabledIDs, settings, setAt, setOn, phs, phAt), nil
 }

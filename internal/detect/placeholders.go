@@ -77,25 +77,23 @@ func (l *Library) Placeholders(ctx context.Context, sc access.Scope, org int64) 
 }
 
 // allPlaceholders reads every organisation's placeholders (for the engine).
-func (l *Library) allPlaceholders(ctx context.Context) (map[int64]map[string][]string, []string, error) {
-	rows, err := l.db.Reader().QueryContext(ctx, `SELECT org_id, name, value, updated_at FROM detection_placeholders ORDER BY org_id, name, value`)
+func (l *Library) allPlaceholders(ctx context.Context) (map[int64]map[string][]string, error) {
+	rows, err := l.db.Reader().QueryContext(ctx, `SELECT org_id, name, value FROM detection_placeholders ORDER BY org_id, name, value`)
 	if err != nil {
-		return nil, nil, errs.Wrap(err, "cannot load placeholders")
+		return nil, errs.Wrap(err, "cannot load placeholders")
 	}
 	defer rows.Close()
 	out := map[int64]map[string][]string{}
-	var sig []string
 	for rows.Next() {
-		var org, at int64
+		var org int64
 		var n, v string
-		if err := rows.Scan(&org, &n, &v, &at); err != nil {
-			return nil, nil, errs.Wrap(err, "cannot read a placeholder")
+		if err := rows.Scan(&org, &n, &v); err != nil {
+			return nil, errs.Wrap(err, "cannot read a placeholder")
 		}
 		if out[org] == nil {
 			out[org] = map[string][]string{}
 		}
 		out[org][n] = append(out[org][n], v)
-		sig = append(sig, n+"="+v)
 	}
-	return out, sig, rows.Err()
+	return out, rows.Err()
 }
