@@ -1,0 +1,140 @@
+// Package notify tells people what needs them: an in-app inbox per user,
+// filled inside the transaction of the change it reports, and held back
+// until a given instant (service hours) where that matters. It must not
+// know tickets or the web layer: callers describe the notice.
+package notify
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+	"time"
+
+	"github.com/samdrift/samdrift/internal/access"
+	"github.com/samdrift/samdrift/internal/errs"
+	"github.com/samdrift/samdrift/internal/store"
+)
+
+// Notice is one thing to tell the users of an organisation who hold one
+// of Roles.
+type Notice struct {
+	OrgID     int64
+	Roles     []access.Role
+	Kind      string // e.g. "ticket.escalated", "sla.warning", "sla.breach"
+	TicketID  int64
+	Subject   string
+	Body      string
+	At        time.Time
+	NotBefore time.Time // zero: at once
+}
+
+// Queue adds n to the inbox of every enabled user it concerns, inside tx,
+// and returns how many users it reached.
+func Queue(ctx context.Context, tx *sql.Tx, n Notice) (int, error) {
+	if n.NotBefore.IsZero() || n.NotBefore.Before(n.At) {
+		n.NotBefore = n.At
+	}
+	var a store.Args
+	q := `INSERT INTO notifications (user_id, created_at, not_before, kind, ticket_id, subject, body)
+		SELECT id, ` + a.Add(n.At) + `, ` + a.Add(n.NotBefore) + `, ` + a.Add(n.Kind) + `, ` + a.Add(nullID(n.TicketID)) + `, ` +
+		a.Add(n.Subject) + `, ` + a.Add(n.Body) + ` FROM users WHERE org_id = ` + a.Add(n.OrgID) + ` AND NOT disabled`
+	if len(n.Roles) > 0 {
+		var ps []string
+		for _, r := range n.Roles {
+			ps = append(ps, a.Add(string(r)))
+		}
+		q += ` AND role IN (` + strings.Join(ps, ", ") + `)`
+	}
+	res, err := tx.ExecContext(ctx, q, a.Values()...)
+	if err != nil {
+		return 0, errs.Wrap(err, "cannot queue notification %s", n.Kind)
+	}
+	c, _ := res.RowsAffected()
+	return int(c), nil
+}
+
+func nullID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
+}
+
+// Message is one notification in a user's inbox.
+type Message struct {
+	ID        int64      `json:"id"`
+	At        time.Time  `json:"at"`
+	Kind      string     `json:"kind"`
+	TicketID  int64      `json:"ticket_id,omitempty"`
+	Subject   string     `json:"subject"`
+	Body      string     `json:"body,omitempty"`
+	ReadAt    *time.Time `json:"read_at,omitempty"`
+	NotBefore time.Time  `json:"-"`
+}
+
+// Inbox reads users' notifications.
+type Inbox struct{ db *store.DB }
+
+// NewInbox returns the inbox over db.
+func NewInbox(db *store.DB) *Inbox { return &Inbox{db: db} }
+
+// List returns the caller's notifications that are due at now, newest
+// first (at most limit, 1–200), and how many are unread.
+func (b *Inbox) List(ctx context.Context, sc access.Scope, now time.Time, limit int) ([]Message, int, error) {
+	if sc.UserID == 0 {
+		return nil, 0, errs.E(errs.Unauthorized, "log in first")
+	}
+	if limit <= 0 || limit > 200 {
+		return nil, 0, errs.Field("limit", "must be between 1 and 200")
+	}
+	q := b.db.Reader()
+	var unread int
+	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND not_before <= $2 AND read_at IS NULL`,
+		sc.UserID, now).Scan(&unread); err != nil {
+		return nil, 0, errs.Wrap(err, "cannot count notifications")
+	}
+	rows, err := q.QueryContext(ctx, `SELECT id, created_at, kind, COALESCE(ticket_id, 0), subject, body, read_at, not_before
+		FROM notifications WHERE user_id = $1 AND not_before <= $2 ORDER BY id DESC LIMIT $3`, sc.UserID, now, limit)
+	if err != nil {
+		return nil, 0, errs.Wrap(err, "cannot list notifications")
+	}
+	defer rows.Close()
+	out := []Message{}
+	for rows.Next() {
+		var m Message
+		var read sql.NullTime
+		if err := rows.Scan(&m.ID, &m.At, &m.Kind, &m.TicketID, &m.Subject, &m.Body, &read, &m.NotBefore); err != nil {
+			return nil, 0, errs.Wrap(err, "cannot read notification")
+		}
+		m.At = m.At.UTC()
+		if read.Valid {
+			t := read.Time.UTC()
+			m.ReadAt = &t
+		}
+		out = append(out, m)
+	}
+	return out, unread, errs.Wrap(rows.Err(), "cannot list notifications")
+}
+
+// MarkRead marks the caller's notification id read (0: all of them).
+func (b *Inbox) MarkRead(ctx context.Context, sc access.Scope, id int64, now time.Time) error {
+	if sc.UserID == 0 {
+		return errs.E(errs.Unauthorized, "log in first")
+	}
+	return b.db.Write(ctx, func(tx *sql.Tx) error {
+		q := `UPDATE notifications SET read_at = $1 WHERE user_id = $2 AND read_at IS NULL AND not_before <= $1`
+		args := []any{now, sc.UserID}
+		if id != 0 {
+			q += ` AND id = $3`
+			args = append(args, id)
+		}
+		res, err := tx.ExecContext(ctx, q, args...)
+		if err != nil {
+			return errs.Wrap(err, "cannot mark notifications read")
+		}
+		if n, _ := res.RowsAffected(); id != 0 && n == 0 {
+			return errs.E(errs.NotFound, "no unread notification %d of yours", id)
+		}
+		return nil
+	})
+}
