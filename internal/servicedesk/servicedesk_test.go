@@ -224,7 +224,6 @@ func TestEscalationFlow(t *testing.T) {
 	})
 }
 
-
 func TestSweepWarnsAndBreachesWithinServiceHours(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
