@@ -23,6 +23,7 @@ import (
 	"github.com/samdrift/samdrift/internal/eventstore"
 	"github.com/samdrift/samdrift/internal/orders"
 	"github.com/samdrift/samdrift/internal/org"
+	"github.com/samdrift/samdrift/internal/servicedesk"
 	"github.com/samdrift/samdrift/internal/sources"
 	"github.com/samdrift/samdrift/internal/store"
 	"github.com/samdrift/samdrift/internal/transition"
@@ -45,10 +46,12 @@ type App struct {
 	Access  *access.Service
 	Catalog *catalog.Store
 	Orders  *orders.Service
-	Plan    *transition.Service
-	Sources *sources.Registry
-	Events  *eventstore.Store
-	Detect  *detect.Detector
+	// ServiceDesk keeps tickets and their SLA clocks.
+	ServiceDesk *servicedesk.Service
+	Plan        *transition.Service
+	Sources     *sources.Registry
+	Events      *eventstore.Store
+	Detect      *detect.Detector
 }
 
 // Open opens the database, applies pending migrations (when migrate is
@@ -98,7 +101,8 @@ func Open(ctx context.Context, d DB, mfaRoles []access.Role, migrate bool, log *
 		}
 	}
 	return &App{DB: db, Orgs: org.NewService(db), Access: access.NewService(db, mfaRoles), Catalog: cat, Orders: ord,
-		Plan: transition.NewService(db, cat, ord), Sources: sources.New(db), Events: es, Detect: detect.New(db, log)}, nil
+		Plan: transition.NewService(db, cat, ord), Sources: sources.New(db), Events: es, Detect: detect.New(db, log),
+		ServiceDesk: servicedesk.NewService(db, cat)}, nil
 }
 
 // Close closes the database.
@@ -169,7 +173,7 @@ func (a *App) Serve(ctx context.Context, o ServeOptions) error {
 	secure := o.SecureCookies || (o.TLSCert != "" && o.TLSKey != "")
 	reg := prometheus.NewRegistry()
 	srv, err := web.New(ctx, web.Config{DB: a.DB, Orgs: a.Orgs, Access: a.Access, Catalog: a.Catalog, Orders: a.Orders, Plan: a.Plan,
-		Sources: a.Sources, Events: a.Events, Detect: a.Detect, Logger: log, SecureCookies: secure, Version: Version, Registry: reg})
+		Sources: a.Sources, Events: a.Events, Detect: a.Detect, ServiceDesk: a.ServiceDesk, Logger: log, SecureCookies: secure, Version: Version, Registry: reg})
 	if err != nil {
 		return err
 	}
@@ -271,14 +275,23 @@ func serveIngestHTTP(ctx context.Context, o EventOptions, ep *eventPath, log *sl
 	}, nil
 }
 
-// housekeeping runs periodic upkeep until ctx ends.
+// housekeeping runs periodic upkeep until ctx ends: SLA warnings and
+// breaches every 30 seconds, expired sessions every 15 minutes.
 func (a *App) housekeeping(ctx context.Context, log *slog.Logger) {
 	t := time.NewTicker(15 * time.Minute)
 	defer t.Stop()
+	sla := time.NewTicker(30 * time.Second)
+	defer sla.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
+		case <-sla.C:
+			if res, err := a.ServiceDesk.Sweep(ctx, time.Now()); err != nil {
+				log.Warn("cannot sweep SLA clocks", "err", err)
+			} else if res.Warnings+res.Breaches > 0 {
+				log.Info("SLA clocks", "warnings", res.Warnings, "breaches", res.Breaches)
+			}
 		case <-t.C:
 			if n, err := a.Access.PurgeSessions(ctx); err != nil {
 				log.Warn("cannot purge expired sessions", "err", err)

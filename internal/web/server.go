@@ -25,6 +25,7 @@ import (
 	"github.com/samdrift/samdrift/internal/eventstore"
 	"github.com/samdrift/samdrift/internal/orders"
 	"github.com/samdrift/samdrift/internal/org"
+	"github.com/samdrift/samdrift/internal/servicedesk"
 	"github.com/samdrift/samdrift/internal/sources"
 	"github.com/samdrift/samdrift/internal/store"
 	"github.com/samdrift/samdrift/internal/transition"
@@ -41,7 +42,9 @@ type Config struct {
 	Sources *sources.Registry
 	Events  *eventstore.Store
 	Detect  *detect.Detector
-	Logger  *slog.Logger
+	// ServiceDesk keeps tickets (nil: one over DB and Catalog).
+	ServiceDesk *servicedesk.Service
+	Logger      *slog.Logger
 	// SecureCookies marks cookies Secure and prefixes them __Host-: set it
 	// when users reach samdrift over TLS (directly or through a proxy).
 	SecureCookies bool
@@ -63,6 +66,7 @@ type Server struct {
 	src       *sources.Registry
 	ev        *eventstore.Store
 	det       *detect.Detector
+	sd        *servicedesk.Service
 	log       *slog.Logger
 	mux       *http.ServeMux
 	pages     map[string]*template.Template
@@ -116,8 +120,11 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.Detect == nil {
 		cfg.Detect = detect.New(cfg.DB, cfg.Logger)
 	}
+	if cfg.ServiceDesk == nil {
+		cfg.ServiceDesk = servicedesk.NewService(cfg.DB, cfg.Catalog)
+	}
 	s := &Server{cfg: cfg, db: cfg.DB, orgs: cfg.Orgs, acc: cfg.Access, cat: cfg.Catalog, ord: cfg.Orders, plan: cfg.Plan,
-		src: cfg.Sources, ev: cfg.Events, det: cfg.Detect, log: cfg.Logger, mux: http.NewServeMux(),
+		src: cfg.Sources, ev: cfg.Events, det: cfg.Detect, sd: cfg.ServiceDesk, log: cfg.Logger, mux: http.NewServeMux(),
 		pages: pages, csrfKey: csrfKey, registry: cfg.Registry}
 	if s.metrics, err = newHTTPMetrics(cfg.Registry); err != nil {
 		return nil, err
@@ -197,6 +204,8 @@ func (s *Server) routes() {
 	s.api("PUT /api/v1/organizations/{ref}/log-retention", s.apiSetLogRetention)
 	s.api("GET /api/v1/quarantine", s.apiQuarantine)
 	s.detectRoutes()
+	s.ticketRoutes()
+	s.ticketPageRoutes()
 	s.api("GET /api/v1/transition", s.apiTransitionOverview)
 	s.api("GET /api/v1/transition/{municipality}", s.apiTransitionPlan)
 	s.api("PUT /api/v1/transition/{municipality}/{service}", s.apiSetTransition)

@@ -161,7 +161,8 @@ func (v view) Greeting() string {
 // flashKeys are the messages a redirect may ask a page to show (?msg=…);
 // anything else in msg is ignored, so links cannot inject text.
 var flashKeys = map[string]bool{"users.created": true, "users.saved": true, "users.totpreset": true, "account.changed": true,
-	"offerings.created": true, "orders.placed": true, "orders.moved": true, "transition.saved": true, "coverage.saved": true}
+	"offerings.created": true, "orders.placed": true, "orders.moved": true, "transition.saved": true, "coverage.saved": true,
+	"tickets.created": true, "tickets.saved": true}
 
 // pager is the data of the "pager" partial.
 type pager struct {

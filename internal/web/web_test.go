@@ -59,6 +59,12 @@ func (e *env) token(username string) string { return e.Token(e.t, username) }
 // call makes an API request with a bearer token and decodes the JSON answer.
 func (e *env) call(method, path, token string, body string, out any) *http.Response {
 	e.t.Helper()
+	return e.callWith(method, path, token, body, nil, out)
+}
+
+// callWith is call with extra request headers.
+func (e *env) callWith(method, path, token string, body string, headers map[string]string, out any) *http.Response {
+	e.t.Helper()
 	var rd io.Reader
 	if body != "" {
 		rd = strings.NewReader(body)
@@ -69,6 +75,9 @@ func (e *env) call(method, path, token string, body string, out any) *http.Respo
 	}
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	for k, v := range headers {
+		req.Header.Set(k, v)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -789,3 +798,11 @@ func TestUIUserAdminAndPassword(t *testing.T) {
 }
 
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
+
+// regexpFind returns the first submatch of expr in s ("" when none).
+func regexpFind(s, expr string) string {
+	if m := regexp.MustCompile(expr).FindStringSubmatch(s); m != nil {
+		return m[1]
+	}
+	return ""
+}

@@ -1,0 +1,144 @@
+package web_test
+
+import (
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/samdrift/samdrift/internal/store"
+	"github.com/samdrift/samdrift/internal/store/storetest"
+	"github.com/samdrift/samdrift/internal/web"
+)
+
+type ticketJSON struct {
+	ID      int64  `json:"id"`
+	Status  string `json:"status"`
+	Version int    `json:"version"`
+	Clocks  []struct {
+		Name     string `json:"name"`
+		State    string `json:"state"`
+		Deadline string `json:"deadline"`
+	} `json:"clocks"`
+	Entries []struct {
+		Kind     string `json:"kind"`
+		Internal bool   `json:"internal"`
+		Body     string `json:"body"`
+	} `json:"entries"`
+}
+
+func TestTicketAPI(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := start(t, db)
+		spoc, desk := e.token("demo-spoc"), e.token("demo-servicedesk")
+		var tk ticketJSON
+		if r := e.call("POST", "/api/v1/tickets", spoc, `{"title":"Mailserveren svarer ikke","impact":1,"urgency":2,"requester":"Bo"}`, &tk); r.StatusCode != 201 || tk.Status != "open" {
+			t.Fatalf("create = %d %+v", r.StatusCode, tk)
+		}
+		var p problem
+		if r := e.call("POST", "/api/v1/tickets", spoc, `{"title":"Mail","impact":7,"urgency":2}`, &p); r.StatusCode != 400 || p.Field != "impact" {
+			t.Errorf("impact 7 = %d %+v; want 400 on impact", r.StatusCode, p)
+		}
+		path := "/api/v1/tickets/" + strconv.FormatInt(tk.ID, 10)
+		if r := e.call("GET", path, desk, "", nil); r.StatusCode != 404 {
+			t.Errorf("the unit reads a ticket before escalation: %d", r.StatusCode)
+		}
+		if r := e.call("POST", path+"/escalate", spoc, `{"version":`+strconv.Itoa(tk.Version)+`,"handover":{"tried":"Genstart","affected":"Alle på rådhuset","contact":"Bo"}}`, &tk); r.StatusCode != 200 || tk.Status != "escalated" {
+			t.Fatalf("escalate = %d %+v", r.StatusCode, tk)
+		}
+		if r := e.call("POST", path+"/comments", desk, `{"body":"Vi kigger på det","internal":true}`, nil); r.StatusCode != 200 {
+			t.Errorf("internal comment = %d", r.StatusCode)
+		}
+		var seen ticketJSON
+		e.call("GET", path, spoc, "", &seen)
+		for _, en := range seen.Entries {
+			if en.Internal {
+				t.Errorf("the SPOC sees an internal entry of the unit: %+v", en)
+			}
+		}
+		// A stale version (as If-Match) is refused with 409.
+		req := `{"assignee":"demo-servicedesk"}`
+		if r := e.callWith("POST", path+"/assign", desk, req, map[string]string{"If-Match": `"1"`}, &p); r.StatusCode != 409 || !strings.Contains(p.Detail, "reload") {
+			t.Errorf("stale assign = %d %+v; want 409 asking to reload", r.StatusCode, p)
+		}
+		if r := e.callWith("POST", path+"/assign", desk, req, map[string]string{"If-Match": strconv.Quote(strconv.Itoa(tk.Version + 1))}, &tk); r.StatusCode != 200 || tk.Status != "in_progress" {
+			t.Errorf("assign = %d %+v", r.StatusCode, tk)
+		}
+		var queue struct {
+			Tickets []ticketJSON `json:"tickets"`
+		}
+		if r := e.call("GET", "/api/v1/tickets?status=in_progress&q=mailserveren", desk, "", &queue); r.StatusCode != 200 || len(queue.Tickets) != 1 {
+			t.Errorf("unit queue search = %d, %d tickets", r.StatusCode, len(queue.Tickets))
+		}
+		if r := e.call("GET", "/api/v1/tickets?status=nope", desk, "", &p); r.StatusCode != 400 || p.Field != "status" {
+			t.Errorf("bad status filter = %d %+v", r.StatusCode, p)
+		}
+		var inbox struct {
+			Notifications []struct{ Kind string } `json:"notifications"`
+			Unread        int                     `json:"unread"`
+		}
+		if e.call("GET", "/api/v1/notifications", desk, "", &inbox); inbox.Unread == 0 || inbox.Notifications[len(inbox.Notifications)-1].Kind != "ticket.escalated" {
+			t.Errorf("the service desk's inbox = %+v; want the escalation", inbox)
+		}
+
+		// Calendars.
+		var hol []struct{ Date, Kind string }
+		if r := e.call("GET", "/api/v1/calendars/dk-weekdays-8-16/holidays?year=2026", spoc, "", &hol); r.StatusCode != 200 || len(hol) != 10 || hol[2].Date != "2026-04-03" {
+			t.Errorf("holidays 2026 = %d %+v", r.StatusCode, hol)
+		}
+		var dl struct{ Deadline string }
+		if r := e.call("GET", "/api/v1/calendars/dk-weekdays-8-16/deadline?start="+url.QueryEscape("2026-11-27T15:00:00+01:00")+"&hours=2", spoc, "", &dl); r.StatusCode != 200 || dl.Deadline != "2026-11-30T09:00:00+01:00" {
+			t.Errorf("deadline = %d %+v; want 2026-11-30T09:00:00+01:00", r.StatusCode, dl)
+		}
+		if r := e.call("GET", "/api/v1/calendars/mars/deadline?start=x&hours=2", spoc, "", nil); r.StatusCode != 404 {
+			t.Errorf("unknown calendar = %d", r.StatusCode)
+		}
+		if r := e.call("GET", "/api/v1/calendars/always/deadline?start=yesterday&hours=2", spoc, "", &p); r.StatusCode != 400 || p.Field != "start" {
+			t.Errorf("bad start = %d %+v", r.StatusCode, p)
+		}
+	})
+}
+
+func TestTicketPages(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := start(t, db)
+		b := newBrowser(t, e.url)
+		b.login("demo-spoc", e.Passwords["demo-spoc"])
+		_, page := b.get("/tickets")
+		if !strings.Contains(page, `action="/tickets"`) {
+			t.Fatal("the SPOC's queue has no form to open a ticket")
+		}
+		resp, _ := b.post("/tickets", url.Values{"csrf": {csrfOf(t, page)}, "kind": {"incident"}, "title": {"Skærmen flimrer"},
+			"impact": {"3"}, "urgency": {"2"}})
+		loc := resp.Header.Get("Location")
+		if resp.StatusCode != 303 || !strings.HasPrefix(loc, "/tickets/") {
+			t.Fatalf("create = %d %s", resp.StatusCode, loc)
+		}
+		_, page = b.get(loc)
+		for _, want := range []string{"Skærmen flimrer", "Åben", "1. linje (OLA)", "Eskalér til enheden"} {
+			if !strings.Contains(page, want) {
+				t.Errorf("ticket page lacks %q", want)
+			}
+		}
+		id := strings.TrimPrefix(strings.Split(loc, "?")[0], "/tickets/")
+		ver := regexpFind(page, `name="version" value="(\d+)"`)
+		resp, page = b.post("/tickets/"+id+"/escalate", url.Values{"csrf": {csrfOf(t, page)}, "version": {ver}, "tried": {"Nyt kabel"}})
+		if resp.StatusCode != 400 || !strings.Contains(page, "affected") {
+			t.Errorf("escalate without who is affected = %d; want 400 naming the field", resp.StatusCode)
+		}
+		_, page = b.get("/tickets?q=flimrer")
+		if !strings.Contains(page, "Skærmen flimrer") {
+			t.Error("the queue search does not find the ticket")
+		}
+	})
+}
+
+func TestNoticeKindsHaveTexts(t *testing.T) {
+	for _, k := range []string{"ticket.escalated", "ticket.comment", "ticket.pending", "ticket.resumed", "ticket.resolved", "ticket.reopened",
+		"ticket.visit", "ticket.problem", "ticket.change", "sla.warning.first_line", "sla.breach.first_line", "sla.warning.response",
+		"sla.breach.response", "sla.warning.resolution", "sla.breach.resolution"} {
+		if web.Danish.T("notice."+k) == "notice."+k || web.English.T("notice."+k) == "notice."+k {
+			t.Errorf("no text for notice %s", k)
+		}
+	}
+}
