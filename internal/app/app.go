@@ -169,6 +169,11 @@ func (a *App) Serve(ctx context.Context, o ServeOptions) error {
 		} else if n > 0 {
 			log.Info("demo data", "step", fmt.Sprintf("orders: %d", n))
 		}
+		if n, err := demo.LoadTickets(ctx, a.Orgs, a.Orders, a.ServiceDesk); err != nil {
+			return fmt.Errorf("cannot load demo tickets: %w", err)
+		} else if n > 0 {
+			log.Info("demo data", "step", fmt.Sprintf("tickets: %d", n))
+		}
 	}
 	secure := o.SecureCookies || (o.TLSCert != "" && o.TLSKey != "")
 	reg := prometheus.NewRegistry()

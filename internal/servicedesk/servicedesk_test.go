@@ -8,6 +8,7 @@ import (
 
 	"github.com/samdrift/samdrift/internal/access"
 	"github.com/samdrift/samdrift/internal/calendar"
+	"github.com/samdrift/samdrift/internal/demo"
 	"github.com/samdrift/samdrift/internal/demo/demotest"
 	"github.com/samdrift/samdrift/internal/errs"
 	"github.com/samdrift/samdrift/internal/notify"
@@ -357,6 +358,38 @@ func TestTicketScopingAndSearch(t *testing.T) {
 		}
 		if len(seen) != 6 {
 			t.Errorf("paging saw %d tickets; want 6", len(seen))
+		}
+	})
+}
+
+func TestDemoTickets(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := setup(t, db)
+		f.now = time.Now()
+		n, err := demo.LoadTickets(ctx, f.Orgs, f.Orders, f.sd)
+		if err != nil || n < 10 {
+			t.Fatalf("LoadTickets = %d, %v", n, err)
+		}
+		if again, err := demo.LoadTickets(ctx, f.Orgs, f.Orders, f.sd); err != nil || again != 0 {
+			t.Errorf("a second LoadTickets = %d, %v; want 0 (loaded once)", again, err)
+		}
+		p, err := f.sd.List(ctx, access.System("t"), servicedesk.Filter{Limit: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		states, munis := map[servicedesk.Status]int{}, map[int64]bool{}
+		for _, tk := range p.Tickets {
+			states[tk.Status]++
+			munis[tk.MunicipalityID] = true
+		}
+		for _, st := range servicedesk.Statuses() {
+			if states[st] == 0 {
+				t.Errorf("the demo has no %s ticket (%v)", st, states)
+			}
+		}
+		if len(munis) < 4 {
+			t.Errorf("demo tickets in %d municipalities; want at least 4", len(munis))
 		}
 	})
 }
