@@ -17,6 +17,7 @@ import (
 	"github.com/samdrift/samdrift/internal/audit"
 	"github.com/samdrift/samdrift/internal/catalog"
 	"github.com/samdrift/samdrift/internal/errs"
+	"github.com/samdrift/samdrift/internal/org"
 	"github.com/samdrift/samdrift/internal/store"
 )
 
@@ -188,22 +189,14 @@ func (s *Service) Place(ctx context.Context, sc access.Scope, n NewOrder) (Order
 	}
 	var o Order
 	err := s.db.Write(ctx, func(tx *sql.Tx) error {
-		var kind string
-		var supplier sql.NullInt64
-		err := tx.QueryRowContext(ctx, `SELECT kind, supplier_id FROM organizations WHERE id = $1`, n.Municipality).Scan(&kind, &supplier)
-		if errors.Is(err, sql.ErrNoRows) || (err == nil && kind != "municipality") {
-			return errs.Field("municipality", "organisation %d is not a municipality", n.Municipality)
-		}
+		supplier, err := org.SupplierOf(ctx, tx, n.Municipality)
 		if err != nil {
-			return errs.Wrap(err, "cannot look up municipality %d", n.Municipality)
+			return err
 		}
-		if !supplier.Valid {
-			return errs.E(errs.Conflict, "your municipality has no supplying unit yet; ask the secretariat to register one")
+		if n.Unit != 0 && n.Unit != supplier {
+			return errs.E(errs.Forbidden, "your municipality buys basic services from its supplying unit (organisation %d) only", supplier)
 		}
-		if n.Unit != 0 && n.Unit != supplier.Int64 {
-			return errs.E(errs.Forbidden, "your municipality buys basic services from its supplying unit (organisation %d) only", supplier.Int64)
-		}
-		off, err := s.cat.ActiveOffering(ctx, tx, supplier.Int64, n.Service, n.Level, catalog.Today())
+		off, err := s.cat.ActiveOffering(ctx, tx, supplier, n.Service, n.Level, catalog.Today())
 		if err != nil {
 			return err
 		}
@@ -211,7 +204,7 @@ func (s *Service) Place(ctx context.Context, sc access.Scope, n NewOrder) (Order
 		var id int64
 		if err := tx.QueryRowContext(ctx, `INSERT INTO orders (municipality_id, unit_id, offering_id, catalog_version, service_id, level_id,
 			quantity, requirements, status, created_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING id`,
-			n.Municipality, supplier.Int64, off.ID, off.CatalogVersion, n.Service, n.Level, n.Quantity, n.Requirements, string(Requested),
+			n.Municipality, supplier, off.ID, off.CatalogVersion, n.Service, n.Level, n.Quantity, n.Requirements, string(Requested),
 			sc.Actor().Name, now).Scan(&id); err != nil {
 			return errs.Wrap(err, "cannot store order")
 		}

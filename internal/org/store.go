@@ -316,3 +316,23 @@ func (s *Service) SetOwners(ctx context.Context, sc access.Scope, unit string, m
 			Before: map[string]any{"owners": before}, After: map[string]any{"owners": after}})
 	})
 }
+
+// SupplierOf returns the unit that supplies municipality, read through q
+// (inside the caller's transaction where it has one). It fails Invalid on
+// field "municipality" when the organisation is not a municipality, and
+// Conflict when the municipality has no supplying unit yet.
+func SupplierOf(ctx context.Context, q store.Querier, municipality int64) (int64, error) {
+	var kind string
+	var supplier sql.NullInt64
+	err := q.QueryRowContext(ctx, `SELECT kind, supplier_id FROM organizations WHERE id = $1`, municipality).Scan(&kind, &supplier)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && kind != string(KindMunicipality)) {
+		return 0, errs.Field("municipality", "organisation %d is not a municipality", municipality)
+	}
+	if err != nil {
+		return 0, errs.Wrap(err, "cannot look up municipality %d", municipality)
+	}
+	if !supplier.Valid {
+		return 0, errs.E(errs.Conflict, "municipality %d has no supplying unit yet; ask the secretariat to register one", municipality)
+	}
+	return supplier.Int64, nil
+}

@@ -13,6 +13,7 @@ import (
 	"github.com/samdrift/samdrift/internal/calendar"
 	"github.com/samdrift/samdrift/internal/errs"
 	"github.com/samdrift/samdrift/internal/notify"
+	"github.com/samdrift/samdrift/internal/org"
 	"github.com/samdrift/samdrift/internal/store"
 )
 
@@ -120,19 +121,10 @@ func (s *Service) Create(ctx context.Context, sc access.Scope, n NewTicket) (Tic
 		now := s.now()
 		unit := int64(0)
 		if n.Municipality != 0 {
-			var kind string
-			var supplier sql.NullInt64
-			err := tx.QueryRowContext(ctx, `SELECT kind, supplier_id FROM organizations WHERE id = $1`, n.Municipality).Scan(&kind, &supplier)
-			if errors.Is(err, sql.ErrNoRows) || (err == nil && kind != "municipality") {
-				return errs.Field("municipality", "organisation %d is not a municipality", n.Municipality)
+			var err error
+			if unit, err = org.SupplierOf(ctx, tx, n.Municipality); err != nil {
+				return err
 			}
-			if err != nil {
-				return errs.Wrap(err, "cannot look up municipality %d", n.Municipality)
-			}
-			if !supplier.Valid {
-				return errs.E(errs.Conflict, "municipality %d has no supplying unit yet; ask the secretariat to register one", n.Municipality)
-			}
-			unit = supplier.Int64
 		}
 		if unitMade {
 			if !privileged {
@@ -392,22 +384,19 @@ func (s *Service) Escalate(ctx context.Context, sc access.Scope, id int64, versi
 		if t.Tier != 1 || (t.Status != Open && t.Status != Pending) {
 			return errs.E(errs.Conflict, "ticket %d is %s at the unit already; it cannot be escalated again", id, t.Status)
 		}
-		var supplier sql.NullInt64
-		if err := tx.QueryRowContext(ctx, `SELECT supplier_id FROM organizations WHERE id = $1`, t.MunicipalityID).Scan(&supplier); err != nil {
-			return errs.Wrap(err, "cannot look up the supplier of municipality %d", t.MunicipalityID)
+		supplier, err := org.SupplierOf(ctx, tx, t.MunicipalityID)
+		if err != nil {
+			return err
 		}
-		if !supplier.Valid {
-			return errs.E(errs.Conflict, "municipality %s has no supplying unit; ask the secretariat to register one", t.MunicipalityName)
-		}
-		if unit != 0 && unit != supplier.Int64 {
+		if unit != 0 && unit != supplier {
 			return errs.Field("unit", "organisation %d does not supply %s; escalate to its supplying unit (organisation %d)",
-				unit, t.MunicipalityName, supplier.Int64)
+				unit, t.MunicipalityName, supplier)
 		}
 		tg, err := s.slaTargets(ctx, tx, t)
 		if err != nil {
 			return err
 		}
-		cal, err := calendarFor(ctx, tx, Response, tg.Calendar, supplier.Int64)
+		cal, err := calendarFor(ctx, tx, Response, tg.Calendar, supplier)
 		if err != nil {
 			return err
 		}
@@ -420,13 +409,13 @@ func (s *Service) Escalate(ctx context.Context, sc access.Scope, id int64, versi
 		hb, _ := json.Marshal(h)
 		c.status(Escalated)
 		c.update("tier", 2)
-		c.update("unit_id", supplier.Int64)
+		c.update("unit_id", supplier)
 		c.update("escalated_at", now)
 		c.update("handover", string(hb))
-		c.t.UnitID = supplier.Int64
+		c.t.UnitID = supplier
 		c.after["targets"] = tg.Source
 		c.note("escalate", false, "", map[string]any{"tried": h.Tried, "affected": h.Affected, "contact": h.Contact, "targets": tg.Source})
-		c.tell(supplier.Int64, []access.Role{access.RoleServiceDesk}, "ticket.escalated")
+		c.tell(supplier, []access.Role{access.RoleServiceDesk}, "ticket.escalated")
 		return nil
 	})
 }

@@ -87,8 +87,13 @@ func utcPtr(n sql.NullTime) *time.Time {
 
 // calendarFor returns the calendar clock name runs on for a ticket of unit:
 // the 1st-line OLA on the plain calendar, the unit's SLA on the level's
-// calendar closed also on the unit's own closing days.
+// calendar closed also on the unit's own closing days (looked up once per
+// unit and kept in seen, when given).
 func calendarFor(ctx context.Context, q store.Querier, name ClockName, id string, unit int64) (*calendar.Calendar, error) {
+	return calendarSeen(ctx, q, name, id, unit, nil)
+}
+
+func calendarSeen(ctx context.Context, q store.Querier, name ClockName, id string, unit int64, seen map[int64][]calendar.Closure) (*calendar.Calendar, error) {
 	cal, ok := calendar.Lookup(id)
 	if !ok {
 		return nil, errs.E(errs.Internal, "unknown calendar %q", id)
@@ -96,9 +101,15 @@ func calendarFor(ctx context.Context, q store.Querier, name ClockName, id string
 	if name == FirstLine {
 		return cal, nil
 	}
-	cs, err := UnitClosures(ctx, q, unit)
-	if err != nil {
-		return nil, err
+	cs, ok := seen[unit]
+	if !ok {
+		var err error
+		if cs, err = UnitClosures(ctx, q, unit); err != nil {
+			return nil, err
+		}
+		if seen != nil {
+			seen[unit] = cs
+		}
 	}
 	return cal.WithClosures(cs), nil
 }
@@ -171,8 +182,9 @@ func loadClocks(ctx context.Context, q store.Querier, units map[int64]int64, ids
 	if err := rows.Err(); err != nil {
 		return nil, errs.Wrap(err, "cannot load clocks")
 	}
+	closures := map[int64][]calendar.Closure{}
 	for _, x := range all {
-		cal, err := calendarFor(ctx, q, x.c.Name, x.c.Calendar, units[x.id])
+		cal, err := calendarSeen(ctx, q, x.c.Name, x.c.Calendar, units[x.id], closures)
 		if err != nil {
 			return nil, err
 		}
