@@ -349,6 +349,10 @@ func (s *Service) mutate(ctx context.Context, sc access.Scope, id int64, version
 	return out, err
 }
 
+// unitOwned reports whether the unit, not a municipality, confirms and
+// closes t: its own problems and changes.
+func unitOwned(t Ticket) bool { return t.MunicipalityID == 0 || t.Kind == Change || t.Kind == Problem }
+
 func closed(t Ticket) error {
 	if t.Status == Closed {
 		return errs.E(errs.Conflict, "ticket %d is closed; open a new ticket and refer to #%d", t.ID, t.ID)
@@ -625,6 +629,11 @@ func (s *Service) Resolve(ctx context.Context, sc access.Scope, id int64, versio
 		if err := holder(sc, t, id); err != nil {
 			return err
 		}
+		if t.Kind == Change {
+			if err := changeReady(ctx, tx, t); err != nil {
+				return err
+			}
+		}
 		c.status(Resolved)
 		c.update("resolution", resolution)
 		c.update("resolved_at", now)
@@ -653,7 +662,7 @@ func (s *Service) Reopen(ctx context.Context, sc access.Scope, id int64, version
 		if t.Status != Resolved {
 			return errs.E(errs.Conflict, "ticket %d is %s; only a resolved ticket can be reopened", id, t.Status)
 		}
-		if !onMunicipalitySide(sc, t) && !(t.MunicipalityID == 0 && onUnitSide(sc, t)) {
+		if !onMunicipalitySide(sc, t) && !(unitOwned(t) && onUnitSide(sc, t)) {
 			return errs.E(errs.Forbidden, "only municipality %s's SPOC reopens ticket %d", t.MunicipalityName, id)
 		}
 		to, clock := Open, FirstLine
@@ -691,7 +700,7 @@ func (s *Service) Close(ctx context.Context, sc access.Scope, id int64, version 
 		if t.Status != Resolved {
 			return errs.E(errs.Conflict, "ticket %d is %s; resolve it before closing it", id, t.Status)
 		}
-		if !onMunicipalitySide(sc, t) && !(t.MunicipalityID == 0 && onUnitSide(sc, t)) {
+		if !onMunicipalitySide(sc, t) && !(unitOwned(t) && onUnitSide(sc, t)) {
 			return errs.E(errs.Forbidden, "only municipality %s's SPOC confirms and closes ticket %d", t.MunicipalityName, id)
 		}
 		c.status(Closed)

@@ -33,7 +33,8 @@ func NewService(db *store.DB, cat *catalog.Store) *Service {
 
 func (s *Service) now() time.Time { return s.Clock().UTC().Truncate(time.Microsecond) }
 
-// visible is the predicate for tickets sc may see: a municipality its own;
+// visible is the predicate for tickets sc may see: a municipality its own
+// and the changes that touch it;
 // a unit those escalated to it (never before escalation) and its own
 // problems and changes; admins and governance all.
 func visible(sc access.Scope, a *store.Args) string {
@@ -41,7 +42,8 @@ func visible(sc access.Scope, a *store.Args) string {
 	case access.ReachAll:
 		return "TRUE"
 	case access.ReachOwn:
-		return "t.municipality_id = " + a.Add(sc.OrgID)
+		p := a.Add(sc.OrgID)
+		return "(t.municipality_id = " + p + " OR t.id IN (SELECT ticket_id FROM change_acks WHERE municipality_id = " + p + "))"
 	case access.ReachSupplied:
 		return "(t.unit_id = " + a.Add(sc.OrgID) + " AND t.escalated_at IS NOT NULL)"
 	}
@@ -231,6 +233,20 @@ func (s *Service) get(ctx context.Context, q store.Querier, sc access.Scope, id 
 	}
 	if t.Visits, err = visits(ctx, q, id); err != nil {
 		return Ticket{}, nil, err
+	}
+	switch t.Kind {
+	case Change:
+		if t.Change, err = loadChange(ctx, q, id); err != nil {
+			return Ticket{}, nil, err
+		}
+	case Problem:
+		if t.Problem, err = loadProblem(ctx, q, sc, id); err != nil {
+			return Ticket{}, nil, err
+		}
+	case Incident:
+		if t.Problems, err = problemsOf(ctx, q, id); err != nil {
+			return Ticket{}, nil, err
+		}
 	}
 	return t, clocks[id], nil
 }

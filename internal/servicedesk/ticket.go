@@ -114,39 +114,43 @@ type Handover struct {
 
 // Ticket is one ticket as its organisations see it.
 type Ticket struct {
-	ID                  int64       `json:"id"`
-	Kind                Kind        `json:"kind"`
-	MunicipalityID      int64       `json:"municipality_id,omitempty"`
-	MunicipalityCode    string      `json:"municipality_code,omitempty"`
-	MunicipalityName    string      `json:"municipality_name,omitempty"`
-	UnitID              int64       `json:"unit_id"`
-	UnitName            string      `json:"unit_name"`
-	SubscriptionID      int64       `json:"subscription_id,omitempty"`
-	SiteID              int64       `json:"site_id,omitempty"`
-	Title               string      `json:"title"`
-	Description         string      `json:"description"`
-	Impact              int         `json:"impact"`
-	Urgency             int         `json:"urgency"`
-	Priority            string      `json:"priority"`
-	Status              Status      `json:"status"`
-	Tier                int         `json:"tier"`
-	Assignee            string      `json:"assignee,omitempty"`
-	Requester           string      `json:"requester,omitempty"`
-	Handover            *Handover   `json:"handover,omitempty"`
-	Resolution          string      `json:"resolution,omitempty"`
-	BreachReason        string      `json:"breach_reason,omitempty"`
-	Satisfaction        int         `json:"satisfaction,omitempty"`
-	SatisfactionComment string      `json:"satisfaction_comment,omitempty"`
-	CreatedBy           string      `json:"created_by"`
-	CreatedAt           time.Time   `json:"created_at"`
-	UpdatedAt           time.Time   `json:"updated_at"`
-	EscalatedAt         *time.Time  `json:"escalated_at,omitempty"`
-	ResolvedAt          *time.Time  `json:"resolved_at,omitempty"`
-	ClosedAt            *time.Time  `json:"closed_at,omitempty"`
-	Version             int         `json:"version"`
-	Clocks              []ClockView `json:"clocks,omitempty"`
-	Entries             []Entry     `json:"entries,omitempty"`
-	Visits              []Visit     `json:"visits,omitempty"`
+	ID                  int64        `json:"id"`
+	Kind                Kind         `json:"kind"`
+	MunicipalityID      int64        `json:"municipality_id,omitempty"`
+	MunicipalityCode    string       `json:"municipality_code,omitempty"`
+	MunicipalityName    string       `json:"municipality_name,omitempty"`
+	UnitID              int64        `json:"unit_id"`
+	UnitName            string       `json:"unit_name"`
+	SubscriptionID      int64        `json:"subscription_id,omitempty"`
+	SiteID              int64        `json:"site_id,omitempty"`
+	Title               string       `json:"title"`
+	Description         string       `json:"description"`
+	Impact              int          `json:"impact"`
+	Urgency             int          `json:"urgency"`
+	Priority            string       `json:"priority"`
+	Status              Status       `json:"status"`
+	Tier                int          `json:"tier"`
+	Assignee            string       `json:"assignee,omitempty"`
+	Requester           string       `json:"requester,omitempty"`
+	Handover            *Handover    `json:"handover,omitempty"`
+	Resolution          string       `json:"resolution,omitempty"`
+	BreachReason        string       `json:"breach_reason,omitempty"`
+	Satisfaction        int          `json:"satisfaction,omitempty"`
+	SatisfactionComment string       `json:"satisfaction_comment,omitempty"`
+	CreatedBy           string       `json:"created_by"`
+	CreatedAt           time.Time    `json:"created_at"`
+	UpdatedAt           time.Time    `json:"updated_at"`
+	EscalatedAt         *time.Time   `json:"escalated_at,omitempty"`
+	ResolvedAt          *time.Time   `json:"resolved_at,omitempty"`
+	ClosedAt            *time.Time   `json:"closed_at,omitempty"`
+	Version             int          `json:"version"`
+	Clocks              []ClockView  `json:"clocks,omitempty"`
+	Entries             []Entry      `json:"entries,omitempty"`
+	Visits              []Visit      `json:"visits,omitempty"`
+	Change              *ChangeInfo  `json:"change,omitempty"`
+	Problem             *ProblemInfo `json:"problem,omitempty"`
+	// Problems are the problems an incident is linked to.
+	Problems []int64 `json:"problems,omitempty"`
 }
 
 // Clock returns the ticket's clock named n, if it has one.
