@@ -205,6 +205,8 @@ func (s *Server) routes() {
 	s.api("GET /api/v1/quarantine", s.apiQuarantine)
 	s.detectRoutes()
 	s.ticketRoutes()
+	s.changeRoutes()
+	s.changePageRoutes()
 	s.ticketPageRoutes()
 	s.api("GET /api/v1/transition", s.apiTransitionOverview)
 	s.api("GET /api/v1/transition/{municipality}", s.apiTransitionPlan)
