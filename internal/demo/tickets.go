@@ -5,7 +5,9 @@ import (
 	"time"
 
 	"github.com/samdrift/samdrift/internal/access"
+	"github.com/samdrift/samdrift/internal/calendar"
 	"github.com/samdrift/samdrift/internal/errs"
+	"github.com/samdrift/samdrift/internal/network"
 	"github.com/samdrift/samdrift/internal/orders"
 	"github.com/samdrift/samdrift/internal/org"
 	"github.com/samdrift/samdrift/internal/servicedesk"
@@ -103,6 +105,86 @@ func LoadTickets(ctx context.Context, orgs *org.Service, ord *orders.Service, sd
 			}
 		}
 	}
-	_, err := sd.Sweep(ctx, now)
+	n, err := loadNetwork(ctx, orgs, sd, now)
+	made += n
+	if err != nil {
+		return made, err
+	}
+	_, err = sd.Sweep(ctx, now)
 	return made, err
+}
+
+// loadNetwork registers demo sites and a ring connection in Region
+// Hovedstaden, a normal change on the ring touching three municipalities
+// (awaiting their acknowledgements and the change board) next week, a
+// standard change that collides with it on København's town hall, and a
+// problem that explains an escalated incident.
+func loadNetwork(ctx context.Context, orgs *org.Service, sd *servicedesk.Service, now time.Time) (int, error) {
+	sc := access.System("demo")
+	reg := network.New(sd.DB())
+	sites := map[string]network.Site{}
+	for _, x := range []struct{ code, name, addr string }{
+		{"101", "Københavns Rådhus", "Rådhuspladsen 1, 1599 København V"},
+		{"147", "Frederiksberg Rådhus", "Smallegade 1, 2000 Frederiksberg"},
+		{"151", "Ballerup Rådhus", "Hold-An Vej 7, 2750 Ballerup"},
+	} {
+		m, err := orgs.Get(ctx, sc, x.code)
+		if err != nil {
+			return 0, err
+		}
+		if sites[x.code], err = reg.AddSite(ctx, sc, m.ID, x.name, x.addr); err != nil {
+			return 0, err
+		}
+	}
+	unit, err := orgs.Get(ctx, sc, UnitSlug("Region Hovedstaden"))
+	if err != nil {
+		return 0, err
+	}
+	ringA, err := reg.AddConnection(ctx, sc, network.NewConnection{Name: "Ring Nord: København–Frederiksberg", Kind: "fiber", BandwidthMbps: 10000,
+		Provider: "GlobalConnect", Unit: unit.ID, SiteA: sites["101"].ID, SiteB: sites["147"].ID})
+	if err != nil {
+		return 0, err
+	}
+	ringB, err := reg.AddConnection(ctx, sc, network.NewConnection{Name: "Ring Nord: Frederiksberg–Ballerup", Kind: "fiber", BandwidthMbps: 10000,
+		Provider: "GlobalConnect", Unit: unit.ID, SiteA: sites["147"].ID, SiteB: sites["151"].ID})
+	if err != nil {
+		return 0, err
+	}
+	today := now.In(calendar.Copenhagen)
+	daysIntoWeek := (int(today.Weekday()) + 6) % 7
+	next := time.Date(today.Year(), today.Month(), today.Day()-daysIntoWeek+7, 22, 0, 0, 0, calendar.Copenhagen) // next Monday 22:00
+	sd.Clock = func() time.Time { return now.Add(-2 * time.Hour) }
+	made := 0
+	if _, err := sd.CreateChange(ctx, sc, servicedesk.NewChange{Unit: unit.ID, Title: "Opgradering af Ring Nord til 40 Gbit/s",
+		Description: "Optik og linjekort udskiftes på hele ringen.", Type: servicedesk.NormalChange, Risk: "medium",
+		Plan: "1. Trafik flyttes til reservevej\n2. Optik skiftes\n3. Test og trafik tilbage", Rollback: "Gammel optik sættes i; trafik tilbage på primærvej",
+		WindowStart: next, WindowEnd: next.Add(4 * time.Hour), Connections: []int64{ringA.ID, ringB.ID}}); err != nil {
+		return made, err
+	}
+	made++
+	if _, err := sd.CreateChange(ctx, sc, servicedesk.NewChange{Unit: unit.ID, Title: "Ny access-switch i Københavns Rådhus' kælder",
+		Type: servicedesk.StandardChange, Risk: "low", Plan: "Standardprocedure SW-03", Rollback: "Gammel switch sættes i",
+		WindowStart: next.Add(time.Hour), WindowEnd: next.Add(2 * time.Hour), Sites: []int64{sites["101"].ID}}); err != nil {
+		return made, err
+	}
+	made++
+	pr, err := sd.Create(ctx, sc, servicedesk.NewTicket{Kind: servicedesk.Problem, Municipality: sites["101"].MunicipalityID,
+		Title: "VPN-koncentratoren genstarter under last", Impact: 1, Urgency: 2, Description: "Gentagne VPN-afbrydelser i flere kommuner."})
+	if err != nil {
+		return made, err
+	}
+	made++
+	if _, err := sd.SetProblem(ctx, sc, pr.ID, 0, "Hukommelseslæk i firmware 9.1", "Planlagt genstart hver nat kl. 03", true); err != nil {
+		return made, err
+	}
+	p, err := sd.List(ctx, sc, servicedesk.Filter{Query: "VPN afbryder", Limit: 1})
+	if err != nil {
+		return made, err
+	}
+	if len(p.Tickets) > 0 {
+		if _, err := sd.LinkIncident(ctx, sc, pr.ID, p.Tickets[0].ID); err != nil {
+			return made, err
+		}
+	}
+	return made, nil
 }

@@ -391,5 +391,25 @@ func TestDemoTickets(t *testing.T) {
 		if len(munis) < 4 {
 			t.Errorf("demo tickets in %d municipalities; want at least 4", len(munis))
 		}
+		awaiting := false
+		for _, tk := range p.Tickets {
+			if tk.Kind != servicedesk.Change {
+				continue
+			}
+			full, err := f.sd.Get(ctx, access.System("t"), tk.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			pending := 0
+			for _, a := range full.Change.Acks {
+				if a.State == "pending" {
+					pending++
+				}
+			}
+			awaiting = awaiting || (len(full.Change.Acks) == 3 && pending == 3)
+		}
+		if !awaiting {
+			t.Error("the demo has no change touching three municipalities awaiting their acknowledgements")
+		}
 	})
 }

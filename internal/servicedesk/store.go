@@ -31,6 +31,9 @@ func NewService(db *store.DB, cat *catalog.Store) *Service {
 	return &Service{db: db, cat: cat, Clock: store.Now}
 }
 
+// DB returns the database the service keeps tickets in.
+func (s *Service) DB() *store.DB { return s.db }
+
 func (s *Service) now() time.Time { return s.Clock().UTC().Truncate(time.Microsecond) }
 
 // visible is the predicate for tickets sc may see: a municipality its own
