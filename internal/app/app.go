@@ -21,6 +21,7 @@ import (
 	"github.com/samdrift/samdrift/internal/demo"
 	"github.com/samdrift/samdrift/internal/detect"
 	"github.com/samdrift/samdrift/internal/eventstore"
+	"github.com/samdrift/samdrift/internal/notify"
 	"github.com/samdrift/samdrift/internal/orders"
 	"github.com/samdrift/samdrift/internal/org"
 	"github.com/samdrift/samdrift/internal/servicedesk"
@@ -125,6 +126,10 @@ type ServeOptions struct {
 	Ready func(addr string)
 	// Events configures the event path (receivers, spine, store).
 	Events EventOptions
+	// SMTP sends notification e-mails (nil: none); PublicURL is put in
+	// their links.
+	SMTP      *notify.SMTP
+	PublicURL string
 }
 
 // Serve runs samdrift until ctx is cancelled, then shuts down cleanly:
@@ -236,7 +241,10 @@ func (a *App) Serve(ctx context.Context, o ServeOptions) error {
 	if o.Ready != nil {
 		o.Ready(addr)
 	}
-	go a.housekeeping(ctx, log)
+	deliver := notify.NewDeliverer(a.DB)
+	deliver.SMTP, deliver.PublicURL = o.SMTP, o.PublicURL
+	deliver.Describe = func(kind string) string { return web.Danish.T("notice." + kind) }
+	go a.housekeeping(ctx, log, deliver)
 
 	select {
 	case err := <-errc:
@@ -281,16 +289,25 @@ func serveIngestHTTP(ctx context.Context, o EventOptions, ep *eventPath, log *sl
 }
 
 // housekeeping runs periodic upkeep until ctx ends: SLA warnings and
-// breaches every 30 seconds, expired sessions every 15 minutes.
-func (a *App) housekeeping(ctx context.Context, log *slog.Logger) {
+// breaches every 30 seconds, notification delivery every 10 seconds,
+// expired sessions every 15 minutes.
+func (a *App) housekeeping(ctx context.Context, log *slog.Logger, deliver *notify.Deliverer) {
 	t := time.NewTicker(15 * time.Minute)
 	defer t.Stop()
 	sla := time.NewTicker(30 * time.Second)
 	defer sla.Stop()
+	send := time.NewTicker(10 * time.Second)
+	defer send.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
+		case <-send.C:
+			if res, err := deliver.Deliver(ctx, time.Now()); err != nil {
+				log.Warn("cannot deliver notifications", "err", err)
+			} else if res.Failed > 0 || res.Retrying > 0 {
+				log.Warn("notifications not delivered", "retrying", res.Retrying, "failed", res.Failed)
+			}
 		case <-sla.C:
 			if res, err := a.ServiceDesk.Sweep(ctx, time.Now()); err != nil {
 				log.Warn("cannot sweep SLA clocks", "err", err)

@@ -25,6 +25,7 @@ import (
 	"github.com/samdrift/samdrift/internal/access"
 	"github.com/samdrift/samdrift/internal/app"
 	"github.com/samdrift/samdrift/internal/audit"
+	"github.com/samdrift/samdrift/internal/notify"
 )
 
 // IO is where a command reads and writes.
@@ -165,6 +166,12 @@ func serveCommand(stdio IO) *ffcli.Command {
 	clientCA := fs.String("ingest-client-ca", "", "CA certificates (PEM) to verify TLS senders' client certificates (register them with sources add --certificate)")
 	requireClient := fs.Bool("ingest-require-client-cert", false, "refuse TLS senders without a valid client certificate")
 	spineMax := fs.Int64("spine-max-bytes", 1<<30, "how much the event spine buffers for slow consumers before ingest slows senders down")
+	smtpAddr := fs.String("smtp-addr", "", "SMTP server (host:port) for notification e-mails; empty: no e-mail (the in-app inbox and webhooks still work)")
+	smtpFrom := fs.String("smtp-from", "samdrift@localhost", "sender address of notification e-mails")
+	smtpUser := fs.String("smtp-username", "", "SMTP user (empty: no authentication)")
+	smtpPass := fs.String("smtp-password", "", "SMTP password (better: SAMDRIFT_SMTP_PASSWORD)")
+	smtpSec := fs.String("smtp-security", "starttls", "starttls, tls (implicit, port 465) or none (a trusted relay only)")
+	publicURL := fs.String("public-url", "", "how users reach samdrift (https://samdrift.example.dk), for links in e-mails and webhooks")
 	return &ffcli.Command{
 		Name:       "serve",
 		ShortUsage: "samdrift serve [flags]",
@@ -190,6 +197,13 @@ and closes the database.` + "\n" + configHelp,
 			if (*tlsCert == "") != (*tlsKey == "") {
 				return errors.New("give both --tls-cert and --tls-key, or neither")
 			}
+			var smtpCfg *notify.SMTP
+			if *smtpAddr != "" {
+				if *smtpSec != "starttls" && *smtpSec != "tls" && *smtpSec != "none" {
+					return fmt.Errorf("--smtp-security: want starttls, tls or none, got %q", *smtpSec)
+				}
+				smtpCfg = &notify.SMTP{Addr: *smtpAddr, From: *smtpFrom, Username: *smtpUser, Password: *smtpPass, Security: *smtpSec}
+			}
 			a, err := app.Open(ctx, db.config(), roles, true, log)
 			if err != nil {
 				return err
@@ -210,6 +224,7 @@ and closes the database.` + "\n" + configHelp,
 			}
 			return a.Serve(ctx, app.ServeOptions{HTTPAddr: *httpAddr, TLSCert: *tlsCert, TLSKey: *tlsKey, SecureCookies: *secure,
 				Demo: *demo, ShutdownTimeout: *shutdown, SessionTTL: *sessionTTL, Logger: log, Out: stdio.Out, Ready: serveReady(ctx),
+				SMTP: smtpCfg, PublicURL: *publicURL,
 				Events: app.EventOptions{DataDir: db.data, NATS: *natsURL, SpineMaxBytes: *spineMax, SyslogTCP: *syslogTCP, SyslogUDP: *syslogUDP,
 					SyslogTLS: *syslogTLS, RELP: *relpAddr, IngestHTTP: *ingestHTTP, TLSCert: *ingestCert, TLSKey: *ingestKey,
 					ClientCA: *clientCA, RequireClientCert: *requireClient, NoDetect: *noDetect,

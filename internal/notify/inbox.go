@@ -35,15 +35,19 @@ func Queue(ctx context.Context, tx *sql.Tx, n Notice) (int, error) {
 		n.NotBefore = n.At
 	}
 	var a store.Args
-	q := `INSERT INTO notifications (user_id, created_at, not_before, kind, ticket_id, subject, body)
-		SELECT id, ` + a.Add(n.At) + `, ` + a.Add(n.NotBefore) + `, ` + a.Add(n.Kind) + `, ` + a.Add(nullID(n.TicketID)) + `, ` +
-		a.Add(n.Subject) + `, ` + a.Add(n.Body) + ` FROM users WHERE org_id = ` + a.Add(n.OrgID) + ` AND NOT disabled`
+	nb := a.Add(n.NotBefore)
+	q := `INSERT INTO notifications (user_id, created_at, not_before, kind, ticket_id, subject, body, email_state, webhook_state, next_attempt)
+		SELECT u.id, ` + a.Add(n.At) + `, ` + nb + `, ` + a.Add(n.Kind) + `, ` + a.Add(nullID(n.TicketID)) + `, ` +
+		a.Add(n.Subject) + `, ` + a.Add(n.Body) + `,
+		CASE WHEN COALESCE(p.email, TRUE) AND u.email <> '' THEN 'pending' ELSE 'none' END,
+		CASE WHEN COALESCE(p.webhook_url, '') <> '' THEN 'pending' ELSE 'none' END, ` + nb + `
+		FROM users u LEFT JOIN notification_prefs p ON p.user_id = u.id WHERE u.org_id = ` + a.Add(n.OrgID) + ` AND NOT u.disabled`
 	if len(n.Roles) > 0 {
 		var ps []string
 		for _, r := range n.Roles {
 			ps = append(ps, a.Add(string(r)))
 		}
-		q += ` AND role IN (` + strings.Join(ps, ", ") + `)`
+		q += ` AND u.role IN (` + strings.Join(ps, ", ") + `)`
 	}
 	res, err := tx.ExecContext(ctx, q, a.Values()...)
 	if err != nil {

@@ -33,6 +33,37 @@ func (s *Server) ticketRoutes() {
 	s.api("GET /api/v1/calendars/{id}/deadline", s.apiCalendarDeadline)
 	s.api("GET /api/v1/notifications", s.apiListNotifications)
 	s.api("POST /api/v1/notifications/read", s.apiReadNotifications)
+	s.api("GET /api/v1/me/notification-settings", s.apiNotificationSettings)
+	s.api("PUT /api/v1/me/notification-settings", s.apiSetNotificationSettings)
+}
+
+func (s *Server) apiNotificationSettings(w http.ResponseWriter, r *http.Request, c *caller) error {
+	p, err := notify.NewInbox(s.db).Preferences(r.Context(), c.scope)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, p)
+	return nil
+}
+
+// NotificationSettings is the body of PUT /api/v1/me/notification-settings.
+type NotificationSettings struct {
+	Email        bool   `json:"email"`
+	WebhookURL   string `json:"webhook_url"`
+	RotateSecret bool   `json:"rotate_secret"`
+}
+
+func (s *Server) apiSetNotificationSettings(w http.ResponseWriter, r *http.Request, c *caller) error {
+	var req NotificationSettings
+	if err := decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	p, err := notify.NewInbox(s.db).SetPreferences(r.Context(), c.scope, req.Email, req.WebhookURL, req.RotateSecret)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, p)
+	return nil
 }
 
 func (s *Server) ticketFilter(r *http.Request, c *caller) (servicedesk.Filter, error) {

@@ -1,0 +1,356 @@
+package notify
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/tls"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/emersion/go-sasl"
+	"github.com/emersion/go-smtp"
+
+	"github.com/samdrift/samdrift/internal/access"
+	"github.com/samdrift/samdrift/internal/audit"
+	"github.com/samdrift/samdrift/internal/errs"
+	"github.com/samdrift/samdrift/internal/store"
+)
+
+// SMTP says how to send e-mail.
+type SMTP struct {
+	Addr     string // host:port
+	From     string
+	Username string // empty: no authentication
+	Password string
+	// Security is "starttls" (default: upgrade, and refuse a server that
+	// cannot), "tls" (implicit TLS, port 465) or "none" (a trusted relay on
+	// the local network).
+	Security string
+	// TLS configures certificate checks (nil: the system's roots).
+	TLS *tls.Config
+}
+
+// Deliverer sends due notifications by e-mail and webhook, with retries.
+type Deliverer struct {
+	db   *store.DB
+	SMTP *SMTP // nil: no e-mail
+	// HTTP posts webhooks (nil: a client with a 10 s timeout).
+	HTTP *http.Client
+	// PublicURL is how users reach samdrift, for links ("" : none).
+	PublicURL string
+	// Describe turns a notice kind into a sentence for people (nil: the kind).
+	Describe func(kind string) string
+}
+
+// NewDeliverer returns a deliverer over db.
+func NewDeliverer(db *store.DB) *Deliverer {
+	return &Deliverer{db: db, HTTP: &http.Client{Timeout: 10 * time.Second}}
+}
+
+// maxAttempts bounds retries; a notice not delivered by then is marked
+// failed (and stays in the inbox).
+const maxAttempts = 8
+
+// Result counts one delivery run.
+type Result struct {
+	Emails   int `json:"emails"`
+	Webhooks int `json:"webhooks"`
+	Retrying int `json:"retrying"`
+	Failed   int `json:"failed"`
+}
+
+// due is one notification to deliver, with its user's address and
+// webhook.
+type due struct {
+	id, ticket               int64
+	kind, subject, body      string
+	at, next                 time.Time
+	addr, name               string
+	hookURL, hookSecret      string
+	attempts                 int
+	emailState, webhookState string
+}
+
+// Deliver sends every notification due at now (up to 200 per call) over
+// the channels its user chose. A failed channel is retried with backoff
+// (1, 2, 4 … 60 minutes) up to maxAttempts, and its last error kept.
+func (d *Deliverer) Deliver(ctx context.Context, now time.Time) (Result, error) {
+	var res Result
+	rows, err := d.db.Reader().QueryContext(ctx, `SELECT n.id, COALESCE(n.ticket_id, 0), n.kind, n.subject, n.body, n.created_at, n.next_attempt,
+		n.email_state, n.webhook_state, u.email, u.display_name, COALESCE(p.webhook_url, ''), COALESCE(p.webhook_secret, ''), n.attempts
+		FROM notifications n JOIN users u ON u.id = n.user_id LEFT JOIN notification_prefs p ON p.user_id = n.user_id
+		WHERE (n.email_state = 'pending' OR n.webhook_state = 'pending') AND n.next_attempt <= $1 ORDER BY n.next_attempt LIMIT 200`, now)
+	if err != nil {
+		return res, errs.Wrap(err, "cannot find due notifications")
+	}
+	var batch []due
+	for rows.Next() {
+		var x due
+		if err := rows.Scan(&x.id, &x.ticket, &x.kind, &x.subject, &x.body, &x.at, &x.next, &x.emailState, &x.webhookState, &x.addr, &x.name,
+			&x.hookURL, &x.hookSecret, &x.attempts); err != nil {
+			rows.Close()
+			return res, errs.Wrap(err, "cannot read notification")
+		}
+		batch = append(batch, x)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return res, errs.Wrap(err, "cannot find due notifications")
+	}
+	for _, x := range batch {
+		// Lease the row for five minutes so that another node does not
+		// send it too.
+		leased := false
+		if err := d.db.Write(ctx, func(tx *sql.Tx) error {
+			r, err := tx.ExecContext(ctx, `UPDATE notifications SET next_attempt = $1 WHERE id = $2 AND next_attempt = $3`, now.Add(5*time.Minute), x.id, x.next)
+			if err != nil {
+				return errs.Wrap(err, "cannot lease notification %d", x.id)
+			}
+			n, _ := r.RowsAffected()
+			leased = n == 1
+			return nil
+		}); err != nil {
+			return res, err
+		}
+		if !leased {
+			continue
+		}
+		var problems []string
+		if x.emailState == "pending" {
+			if d.SMTP == nil {
+				x.emailState = "none" // e-mail is not configured on this platform
+			} else if err := d.sendEmail(ctx, x); err != nil {
+				problems = append(problems, "e-mail: "+err.Error())
+			} else {
+				x.emailState = "sent"
+				res.Emails++
+			}
+		}
+		if x.webhookState == "pending" {
+			if err := d.postWebhook(ctx, x, now); err != nil {
+				problems = append(problems, "webhook: "+err.Error())
+			} else {
+				x.webhookState = "sent"
+				res.Webhooks++
+			}
+		}
+		attempts := x.attempts + 1
+		next := now.Add(time.Duration(min(1<<min(attempts-1, 6), 60)) * time.Minute)
+		if len(problems) > 0 {
+			if attempts >= maxAttempts {
+				for _, st := range []*string{&x.emailState, &x.webhookState} {
+					if *st == "pending" {
+						*st = "failed"
+					}
+				}
+				res.Failed++
+			} else {
+				res.Retrying++
+			}
+		}
+		if err := d.db.Write(ctx, func(tx *sql.Tx) error {
+			_, err := tx.ExecContext(ctx, `UPDATE notifications SET email_state = $1, webhook_state = $2, attempts = $3, next_attempt = $4, last_error = $5 WHERE id = $6`,
+				x.emailState, x.webhookState, attempts, next, truncate(strings.Join(problems, "; "), 1000), x.id)
+			return errs.Wrap(err, "cannot record delivery of notification %d", x.id)
+		}); err != nil {
+			return res, err
+		}
+	}
+	return res, nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
+
+func (d *Deliverer) describe(kind string) string {
+	if d.Describe != nil {
+		return d.Describe(kind)
+	}
+	return kind
+}
+
+func (d *Deliverer) link(x due) string {
+	if d.PublicURL == "" || x.ticket == 0 {
+		return ""
+	}
+	return strings.TrimSuffix(d.PublicURL, "/") + "/tickets/" + strconv.FormatInt(x.ticket, 10)
+}
+
+// sendEmail sends one notice as a plain-text mail.
+func (d *Deliverer) sendEmail(ctx context.Context, x due) error {
+	cfg := d.SMTP
+	dialer := &net.Dialer{Timeout: 10 * time.Second}
+	var c *smtp.Client
+	switch cfg.Security {
+	case "tls":
+		conn, err := tls.DialWithDialer(dialer, "tcp", cfg.Addr, cfg.TLS)
+		if err != nil {
+			return err
+		}
+		c = smtp.NewClient(conn)
+	default:
+		conn, err := dialer.DialContext(ctx, "tcp", cfg.Addr)
+		if err != nil {
+			return err
+		}
+		if cfg.Security == "none" {
+			c = smtp.NewClient(conn)
+		} else if c, err = smtp.NewClientStartTLS(conn, cfg.TLS); err != nil {
+			return err
+		}
+	}
+	defer c.Close()
+	c.CommandTimeout, c.SubmissionTimeout = 30*time.Second, 60*time.Second
+	if cfg.Username != "" {
+		if err := c.Auth(sasl.NewPlainClient("", cfg.Username, cfg.Password)); err != nil {
+			return err
+		}
+	}
+	subject := "[samdrift] " + d.describe(x.kind)
+	if x.ticket != 0 {
+		subject += fmt.Sprintf(" #%d: %s", x.ticket, x.subject)
+	}
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "From: %s\r\nTo: %s\r\nSubject: %s\r\nDate: %s\r\nMessage-ID: <notice-%d@samdrift>\r\n", cfg.From, x.addr,
+		mime.QEncoding.Encode("utf-8", subject), x.at.Format(time.RFC1123Z), x.id)
+	b.WriteString("MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\nAuto-Submitted: auto-generated\r\n\r\n")
+	body := d.describe(x.kind) + "\n\n" + x.subject + "\n"
+	if x.body != "" {
+		body += "\n" + x.body + "\n"
+	}
+	if l := d.link(x); l != "" {
+		body += "\n" + l + "\n"
+	}
+	b.WriteString(strings.ReplaceAll(body, "\n", "\r\n"))
+	if err := c.SendMail(cfg.From, []string{x.addr}, &b); err != nil {
+		return err
+	}
+	return c.Quit()
+}
+
+// Webhook is the JSON body a webhook receives.
+type Webhook struct {
+	ID       int64     `json:"id"`
+	Kind     string    `json:"kind"`
+	Text     string    `json:"text"`
+	TicketID int64     `json:"ticket_id,omitempty"`
+	Subject  string    `json:"subject"`
+	At       time.Time `json:"at"`
+	URL      string    `json:"url,omitempty"`
+}
+
+// Sign returns the signature header value for body sent at ts with
+// secret: "sha256=" and the hex HMAC-SHA256 of "ts.body". Receivers
+// compute the same and compare in constant time, and refuse old ts.
+func Sign(secret string, ts int64, body []byte) string {
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write([]byte(strconv.FormatInt(ts, 10) + "."))
+	m.Write(body)
+	return "sha256=" + hex.EncodeToString(m.Sum(nil))
+}
+
+func (d *Deliverer) postWebhook(ctx context.Context, x due, now time.Time) error {
+	body, _ := json.Marshal(Webhook{ID: x.id, Kind: x.kind, Text: d.describe(x.kind), TicketID: x.ticket, Subject: x.subject, At: x.at.UTC(), URL: d.link(x)})
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, x.hookURL, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	ts := now.Unix()
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "samdrift-webhook/1")
+	req.Header.Set("X-Samdrift-Event", x.kind)
+	req.Header.Set("X-Samdrift-Timestamp", strconv.FormatInt(ts, 10))
+	req.Header.Set("X-Samdrift-Signature", Sign(x.hookSecret, ts, body))
+	resp, err := d.HTTP.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	if resp.StatusCode/100 != 2 {
+		return fmt.Errorf("%s answered %s", x.hookURL, resp.Status)
+	}
+	return nil
+}
+
+// Prefs are a user's delivery choices.
+type Prefs struct {
+	Email      bool   `json:"email"`
+	WebhookURL string `json:"webhook_url"`
+	// Secret is set only in the answer that creates or rotates it.
+	Secret string `json:"webhook_secret,omitempty"`
+}
+
+// Preferences returns the caller's delivery choices (e-mail on by
+// default, no webhook).
+func (b *Inbox) Preferences(ctx context.Context, sc access.Scope) (Prefs, error) {
+	if sc.UserID == 0 {
+		return Prefs{}, errs.E(errs.Unauthorized, "log in first")
+	}
+	p := Prefs{Email: true}
+	err := b.db.Reader().QueryRowContext(ctx, `SELECT email, webhook_url FROM notification_prefs WHERE user_id = $1`, sc.UserID).Scan(&p.Email, &p.WebhookURL)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return Prefs{}, errs.Wrap(err, "cannot load notification preferences")
+	}
+	return p, nil
+}
+
+// SetPreferences stores the caller's delivery choices. A new webhook URL
+// (or rotate) makes a new signing secret, returned once in Prefs.Secret.
+func (b *Inbox) SetPreferences(ctx context.Context, sc access.Scope, email bool, webhookURL string, rotate bool) (Prefs, error) {
+	if sc.UserID == 0 {
+		return Prefs{}, errs.E(errs.Unauthorized, "log in first")
+	}
+	webhookURL = strings.TrimSpace(webhookURL)
+	if webhookURL != "" {
+		u, err := url.Parse(webhookURL)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || len(webhookURL) > 2000 {
+			return Prefs{}, errs.Field("webhook_url", "want an http(s) URL such as https://chat.example.dk/hooks/123")
+		}
+	}
+	p := Prefs{Email: email, WebhookURL: webhookURL}
+	err := b.db.Write(ctx, func(tx *sql.Tx) error {
+		var oldURL, secret string
+		err := tx.QueryRowContext(ctx, `SELECT webhook_url, webhook_secret FROM notification_prefs WHERE user_id = $1`, sc.UserID).Scan(&oldURL, &secret)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return errs.Wrap(err, "cannot load notification preferences")
+		}
+		if webhookURL == "" {
+			secret = ""
+		} else if webhookURL != oldURL || rotate || secret == "" {
+			buf := make([]byte, 32)
+			if _, err := rand.Read(buf); err != nil {
+				return errs.Wrap(err, "cannot make a webhook secret")
+			}
+			secret = hex.EncodeToString(buf)
+			p.Secret = secret
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO notification_prefs (user_id, email, webhook_url, webhook_secret, updated_at) VALUES ($1, $2, $3, $4, $5)
+			ON CONFLICT (user_id) DO UPDATE SET email = excluded.email, webhook_url = excluded.webhook_url, webhook_secret = excluded.webhook_secret,
+			updated_at = excluded.updated_at`, sc.UserID, email, webhookURL, secret, store.Now()); err != nil {
+			return errs.Wrap(err, "cannot store notification preferences")
+		}
+		return audit.Append(ctx, tx, sc.Actor(), audit.Entry{Action: "notify.preferences", TargetType: "user", TargetID: strconv.FormatInt(sc.UserID, 10),
+			OrgID: sc.OrgID, Before: map[string]any{"webhook_url": oldURL}, After: map[string]any{"email": email, "webhook_url": webhookURL,
+				"secret_rotated": p.Secret != ""}})
+	})
+	return p, err
+}
