@@ -37,12 +37,19 @@ type chartTick struct {
 	Label string
 }
 
-// consolidationChart draws the share of basic services bought from the
-// units at each month end: the total and each region.
-func consolidationChart(ov transition.Overview, v view) chart {
-	c := chart{Width: 860, Height: 360, Left: 56, Top: 16, PlotW: 620, PlotH: 290, Title: v.T("transition.chart")}
+// series is one line of a percentChart.
+type series struct {
+	Name, Class, Dash string
+	Width             float64
+	Values            []float64 // one per label
+}
+
+// percentChart draws series of percentages over labels (months, days),
+// the y axis from 0 to the next ten above the highest value (at most 100).
+func percentChart(title string, labels []string, ss []series, v view) chart {
+	c := chart{Width: 860, Height: 360, Left: 56, Top: 16, PlotW: 620, PlotH: 290, Title: title}
 	c.Right, c.TickX, c.LabelY = c.Left+c.PlotW, c.Left-6, c.Top+c.PlotH+18
-	n := len(ov.History)
+	n := len(labels)
 	if n == 0 {
 		return c
 	}
@@ -53,39 +60,30 @@ func consolidationChart(ov transition.Overview, v view) chart {
 		return float64(c.Left) + float64(i)*float64(c.PlotW)/float64(n-1)
 	}
 	maxPct := 10.0
-	for _, p := range ov.History {
-		maxPct = max(maxPct, p.Total)
-		for _, r := range p.Regions {
-			maxPct = max(maxPct, r)
+	for _, sr := range ss {
+		for _, val := range sr.Values {
+			maxPct = max(maxPct, val)
 		}
 	}
-	top := float64(int(maxPct/10)+1) * 10
-	top = min(top, 100)
+	top := min(float64(int(maxPct/10)+1)*10, 100)
 	y := func(pct float64) float64 { return float64(c.Top) + float64(c.PlotH)*(1-pct/top) }
 	for t := 0.0; t <= top+0.01; t += top / 5 {
 		c.YTicks = append(c.YTicks, chartTick{Pos: y(t), Label: v.Pct(t)})
 	}
-	for i, p := range ov.History {
+	for i, l := range labels {
 		if n <= 12 || i%2 == 0 || i == n-1 {
-			c.XTicks = append(c.XTicks, chartTick{Pos: x(i), Label: p.Day[:7]})
+			c.XTicks = append(c.XTicks, chartTick{Pos: x(i), Label: l})
 		}
 	}
-	dashes := []string{"6 3", "2 3", "8 3 2 3", "1 2", "10 4"}
-	line := func(name, class, dash string, width float64, val func(transition.Point) float64) chartLine {
+	for _, sr := range ss {
 		var pts []string
-		for i, p := range ov.History {
-			pts = append(pts, fmt.Sprintf("%.1f,%.1f", x(i), y(val(p))))
+		for i, val := range sr.Values {
+			pts = append(pts, fmt.Sprintf("%.1f,%.1f", x(i), y(val)))
 		}
-		last := val(ov.History[n-1])
-		return chartLine{Name: name, Points: strings.Join(pts, " "), Class: class, Dash: dash, Width: width,
-			EndX: x(n-1) + 6, EndY: y(last) + 4, Last: v.Pct(last)}
+		last := sr.Values[len(sr.Values)-1]
+		c.Lines = append(c.Lines, chartLine{Name: sr.Name, Points: strings.Join(pts, " "), Class: sr.Class, Dash: sr.Dash, Width: sr.Width,
+			EndX: x(len(sr.Values)-1) + 6, EndY: y(last) + 4, Last: v.Pct(last)})
 	}
-	for i, r := range ov.Regions {
-		name := r.Key
-		c.Lines = append(c.Lines, line(strings.TrimPrefix(name, "Region "), fmt.Sprintf("series%d", i), dashes[i%len(dashes)], 2,
-			func(p transition.Point) float64 { return p.Regions[name] }))
-	}
-	c.Lines = append(c.Lines, line(v.T("orders.all"), "total", "", 4, func(p transition.Point) float64 { return p.Total }))
 	// Keep end labels from overlapping: nudge them apart vertically.
 	for i := 1; i < len(c.Lines); i++ {
 		for j := 0; j < i; j++ {
@@ -95,4 +93,29 @@ func consolidationChart(ov transition.Overview, v view) chart {
 		}
 	}
 	return c
+}
+
+// dashes tell lines apart without colour.
+var dashes = []string{"6 3", "2 3", "8 3 2 3", "1 2", "10 4"}
+
+// consolidationChart draws the share of basic services bought from the
+// units at each month end: the total and each region.
+func consolidationChart(ov transition.Overview, v view) chart {
+	var labels []string
+	for _, p := range ov.History {
+		labels = append(labels, p.Day[:7])
+	}
+	var ss []series
+	for i, r := range ov.Regions {
+		sr := series{Name: strings.TrimPrefix(r.Key, "Region "), Class: fmt.Sprintf("series%d", i), Dash: dashes[i%len(dashes)], Width: 2}
+		for _, p := range ov.History {
+			sr.Values = append(sr.Values, p.Regions[r.Key])
+		}
+		ss = append(ss, sr)
+	}
+	total := series{Name: v.T("orders.all"), Class: "total", Width: 4}
+	for _, p := range ov.History {
+		total.Values = append(total.Values, p.Total)
+	}
+	return percentChart(v.T("transition.chart"), labels, append(ss, total), v)
 }

@@ -207,6 +207,7 @@ func (s *Server) routes() {
 	s.ticketRoutes()
 	s.changeRoutes()
 	s.changePageRoutes()
+	s.reportRoutes()
 	s.ticketPageRoutes()
 	s.api("GET /api/v1/transition", s.apiTransitionOverview)
 	s.api("GET /api/v1/transition/{municipality}", s.apiTransitionPlan)

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"io"
 	"net/url"
 	"strconv"
 	"strings"
@@ -142,4 +143,45 @@ func TestNoticeKindsHaveTexts(t *testing.T) {
 			t.Errorf("no text for notice %s", k)
 		}
 	}
+}
+
+func TestReportAPIAndPage(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := start(t, db)
+		spoc := e.token("demo-spoc")
+		var tk ticketJSON
+		e.call("POST", "/api/v1/tickets", spoc, `{"title":"Skærm","impact":3,"urgency":3}`, &tk)
+		if r := e.call("POST", "/api/v1/tickets/"+strconv.FormatInt(tk.ID, 10)+"/resolve", spoc, `{"resolution":"Nyt kabel"}`, nil); r.StatusCode != 200 {
+			t.Fatalf("resolve = %d", r.StatusCode)
+		}
+		var rep struct {
+			Report struct {
+				Month     string
+				Opened    int
+				Resolved  int
+				FirstLine struct{ Measured, Met int } `json:"first_line"`
+			}
+			Trend []struct{ Month string }
+		}
+		if r := e.call("GET", "/api/v1/reports", spoc, "", &rep); r.StatusCode != 200 || rep.Report.Opened != 1 || rep.Report.Resolved != 1 ||
+			rep.Report.FirstLine.Measured != 1 || rep.Report.FirstLine.Met != 1 || len(rep.Trend) != 12 {
+			t.Fatalf("report = %d %+v", r.StatusCode, rep)
+		}
+		r := e.call("GET", "/api/v1/reports?format=csv", spoc, "", nil)
+		body, _ := io.ReadAll(r.Body)
+		lines := strings.Split(strings.TrimSpace(string(body)), "\n")
+		if r.StatusCode != 200 || len(lines) != 13 || !strings.HasPrefix(lines[12], rep.Report.Month+",1,1,") {
+			t.Errorf("csv = %d, %d lines, last %q", r.StatusCode, len(lines), lines[len(lines)-1])
+		}
+		var p problem
+		if r := e.call("GET", "/api/v1/reports?month=november", spoc, "", &p); r.StatusCode != 400 || p.Field != "month" {
+			t.Errorf("bad month = %d %+v", r.StatusCode, p)
+		}
+		b := newBrowser(t, e.url)
+		b.login("demo-spoc", e.Passwords["demo-spoc"])
+		_, page := b.get("/reports")
+		if !strings.Contains(page, "<svg") || !strings.Contains(page, "1. linje (OLA)") || !strings.Contains(page, "100 %") {
+			t.Error("the report page lacks its chart or the first-line share")
+		}
+	})
 }
