@@ -120,7 +120,9 @@ func (s *Service) Report(ctx context.Context, sc access.Scope, f ReportFilter) (
 		{&r.Escalated, func(a *store.Args) string {
 			return "t.escalated_at >= " + a.Add(from) + " AND t.escalated_at < " + a.Add(to) + " AND t.kind IN ('incident', 'request')"
 		}},
-		{&r.Resolved, func(a *store.Args) string { return "t.resolved_at >= " + a.Add(from) + " AND t.resolved_at < " + a.Add(to) }},
+		{&r.Resolved, func(a *store.Args) string {
+			return "t.resolved_at >= " + a.Add(from) + " AND t.resolved_at < " + a.Add(to)
+		}},
 		{&r.Backlog, func(a *store.Args) string {
 			p := a.Add(to)
 			return "t.created_at < " + p + " AND (t.resolved_at IS NULL OR t.resolved_at >= " + p + ") AND t.status <> 'closed'"
