@@ -31,7 +31,7 @@ func cph(s string) time.Time {
 	return t
 }
 
-func setup(t *testing.T, db *store.DB) *fixture {
+func setup(t testing.TB, db *store.DB) *fixture {
 	t.Helper()
 	e := demotest.New(t, db, true)
 	e.AddUser(t, "spoc-frb", "147", access.RoleSPOC)
