@@ -22,6 +22,8 @@ func (s *Server) changeRoutes() {
 	s.api("POST /api/v1/changes/{id}/decision", s.apiDecideChange)
 	s.api("PUT /api/v1/tickets/{id}/problem", s.apiSetProblem)
 	s.api("POST /api/v1/tickets/{id}/incidents", s.apiLinkIncident)
+	s.api("GET /api/v1/organizations/{ref}/closing-days", s.apiUnitClosures)
+	s.api("PUT /api/v1/organizations/{ref}/closing-days", s.apiSetUnitClosures)
 }
 
 // orgParam resolves an optional organisation reference in the query.
@@ -291,5 +293,43 @@ func (s *Server) apiLinkIncident(w http.ResponseWriter, r *http.Request, c *call
 		return err
 	}
 	writeJSON(w, http.StatusOK, t)
+	return nil
+}
+
+func (s *Server) apiUnitClosures(w http.ResponseWriter, r *http.Request, c *caller) error {
+	o, err := s.orgs.Get(r.Context(), c.scope, r.PathValue("ref"))
+	if err != nil {
+		return err
+	}
+	cs, err := servicedesk.UnitClosures(r.Context(), s.db.Reader(), o.ID)
+	if err != nil {
+		return err
+	}
+	if cs == nil {
+		cs = []calendar.Closure{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"closures": cs})
+	return nil
+}
+
+// ClosuresRequest is the body of PUT /api/v1/organizations/{ref}/closing-days.
+type ClosuresRequest struct {
+	Closures []string `json:"closures"`
+}
+
+func (s *Server) apiSetUnitClosures(w http.ResponseWriter, r *http.Request, c *caller) error {
+	o, err := s.orgs.Get(r.Context(), c.scope, r.PathValue("ref"))
+	if err != nil {
+		return err
+	}
+	var req ClosuresRequest
+	if err := decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	cs, err := s.sd.SetUnitClosures(r.Context(), c.scope, o.ID, req.Closures)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"closures": cs})
 	return nil
 }

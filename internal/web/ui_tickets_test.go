@@ -185,3 +185,36 @@ func TestReportAPIAndPage(t *testing.T) {
 		}
 	})
 }
+
+func TestUnitClosingDays(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := start(t, db)
+		mgr, desk := e.token("demo-unit-manager"), e.token("demo-servicedesk")
+		unit := "enhed-hovedstaden"
+		if r := e.call("PUT", "/api/v1/organizations/"+unit+"/closing-days", desk, `{"closures":["christmas-eve"]}`, nil); r.StatusCode != 403 {
+			t.Errorf("the service desk sets closing days: %d", r.StatusCode)
+		}
+		var p problem
+		if r := e.call("PUT", "/api/v1/organizations/"+unit+"/closing-days", mgr, `{"closures":["midsummer"]}`, &p); r.StatusCode != 400 || p.Field != "closures[0]" {
+			t.Errorf("an unknown closing day = %d %+v", r.StatusCode, p)
+		}
+		if r := e.call("PUT", "/api/v1/organizations/"+unit+"/closing-days", mgr, `{"closures":["christmas-eve","2026-12-28"]}`, nil); r.StatusCode != 200 {
+			t.Fatalf("set closing days = %d", r.StatusCode)
+		}
+		start := url.QueryEscape("2026-12-23T15:00:00+01:00")
+		var dl struct{ Deadline string }
+		e.call("GET", "/api/v1/calendars/dk-weekdays-8-16/deadline?start="+start+"&hours=2", mgr, "", &dl)
+		if dl.Deadline != "2026-12-24T09:00:00+01:00" {
+			t.Errorf("plain deadline = %s; want 24 December 09:00", dl.Deadline)
+		}
+		e.call("GET", "/api/v1/calendars/dk-weekdays-8-16/deadline?unit="+unit+"&start="+start+"&hours=2", mgr, "", &dl)
+		if dl.Deadline != "2026-12-29T09:00:00+01:00" {
+			t.Errorf("the unit's deadline = %s; want 29 December 09:00 (24th and 28th closed)", dl.Deadline)
+		}
+		var hol []struct{ Date, Kind string }
+		e.call("GET", "/api/v1/calendars/dk-weekdays-8-16/holidays?year=2026&unit="+unit, mgr, "", &hol)
+		if len(hol) != 12 || hol[8].Date != "2026-12-24" || hol[8].Kind != "closure" {
+			t.Errorf("the unit's 2026 closed days = %+v", hol)
+		}
+	})
+}
