@@ -231,7 +231,9 @@ type change struct {
 	notices []notify.Notice
 	before  map[string]any
 	after   map[string]any
-	unit    *calendar.Calendar // calendars resolved for SLA clocks
+	// touched bumps the version although fn changed no column (it wrote
+	// rows of its own).
+	touched bool
 }
 
 type draft struct {
@@ -304,7 +306,7 @@ func (s *Service) mutate(ctx context.Context, sc access.Scope, id int64, version
 		if err := fn(ctx, tx, now, c); err != nil {
 			return err
 		}
-		if len(c.set) > 0 || len(c.entries) > 0 {
+		if len(c.set) > 0 || len(c.entries) > 0 || c.touched {
 			sets := make([]string, len(c.set))
 			for i, col := range c.set {
 				sets[i] = col + " = $" + idString(int64(i+1))

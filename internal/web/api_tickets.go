@@ -1,6 +1,8 @@
 package web
 
 import (
+	"io"
+	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -457,4 +459,79 @@ func mayWorkTickets(sc access.Scope) bool {
 		return true
 	}
 	return false
+}
+
+func (s *Server) attachmentRoutes() {
+	s.api("POST /api/v1/tickets/{id}/attachments", s.apiAttach)
+	s.api("GET /api/v1/tickets/{id}/attachments/{aid}", s.apiAttachment)
+	s.pageWith("POST /tickets/{id}/attach", servicedesk.MaxAttachment+64<<10, s.attachPage)
+	s.page("GET /tickets/{id}/attachments/{aid}", s.apiAttachment)
+}
+
+// apiAttach takes the file as the request body (?name=, ?internal=true).
+func (s *Server) apiAttach(w http.ResponseWriter, r *http.Request, c *caller) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, servicedesk.MaxAttachment+1))
+	if err != nil {
+		return errs.Field("file", "at most %d MiB per file", servicedesk.MaxAttachment>>20)
+	}
+	t, err := s.sd.Attach(r.Context(), c.scope, id, r.URL.Query().Get("name"), r.Header.Get("Content-Type"), data, r.URL.Query().Get("internal") == "true")
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, t)
+	return nil
+}
+
+// attachPage takes a file from the ticket page's upload form.
+func (s *Server) attachPage(w http.ResponseWriter, r *http.Request, c *caller) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	f, hdr, err := r.FormFile("file")
+	if err == nil {
+		defer f.Close()
+		var data []byte
+		if data, err = io.ReadAll(f); err == nil {
+			_, err = s.sd.Attach(r.Context(), c.scope, id, hdr.Filename, hdr.Header.Get("Content-Type"), data, r.FormValue("internal") == "on")
+		}
+	} else {
+		err = errs.Field("file", "choose a file of at most %d MiB", servicedesk.MaxAttachment>>20)
+	}
+	if code := errs.CodeOf(err); code == errs.Invalid || code == errs.Conflict || code == errs.Forbidden {
+		p := s.problemFor(r, err)
+		return s.renderTicket(w, r, c, p.Status, &p)
+	} else if err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/tickets/"+strconv.FormatInt(id, 10)+"?msg=tickets.saved", http.StatusSeeOther)
+	return nil
+}
+
+// apiAttachment sends a file as a download: browsers never render it in
+// samdrift's origin.
+func (s *Server) apiAttachment(w http.ResponseWriter, r *http.Request, c *caller) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	aid, err := pathID(r, "aid")
+	if err != nil {
+		return err
+	}
+	f, err := s.sd.Attachment(r.Context(), c.scope, id, aid)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/octet-stream")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": f.Name}))
+	w.Header().Set("Digest", "sha-256="+f.SHA256)
+	w.Header().Set("Content-Length", strconv.Itoa(len(f.Data)))
+	_, _ = w.Write(f.Data)
+	return nil
 }

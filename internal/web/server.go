@@ -208,6 +208,7 @@ func (s *Server) routes() {
 	s.changeRoutes()
 	s.changePageRoutes()
 	s.reportRoutes()
+	s.attachmentRoutes()
 	s.ticketPageRoutes()
 	s.api("GET /api/v1/transition", s.apiTransitionOverview)
 	s.api("GET /api/v1/transition/{municipality}", s.apiTransitionPlan)

@@ -230,6 +230,11 @@ func (s *Server) uiError(w http.ResponseWriter, r *http.Request, err error) {
 // page registers a UI route that needs a fully logged-in caller; a caller
 // with a pending second factor is sent to finish it first.
 func (s *Server) page(pattern string, h func(http.ResponseWriter, *http.Request, *caller) error) {
+	s.pageWith(pattern, 64<<10, h)
+}
+
+// pageWith is page with a larger bound on a POST body (file uploads).
+func (s *Server) pageWith(pattern string, maxBody int64, h func(http.ResponseWriter, *http.Request, *caller) error) {
 	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		c := callerOf(r)
 		if c.session != nil && c.session.MFAPending {
@@ -245,7 +250,7 @@ func (s *Server) page(pattern string, h func(http.ResponseWriter, *http.Request,
 			return
 		}
 		if r.Method == http.MethodPost {
-			r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+			r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 			if err := s.checkCSRF(r); err != nil {
 				s.uiError(w, r, err)
 				return

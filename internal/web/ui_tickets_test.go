@@ -218,3 +218,54 @@ func TestUnitClosingDays(t *testing.T) {
 		}
 	})
 }
+
+func TestTicketAttachments(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := start(t, db)
+		spoc, desk := e.token("demo-spoc"), e.token("demo-servicedesk")
+		var tk ticketJSON
+		e.call("POST", "/api/v1/tickets", spoc, `{"title":"Fejlbesked ved login","impact":2,"urgency":2}`, &tk)
+		path := "/api/v1/tickets/" + strconv.FormatInt(tk.ID, 10)
+		png := "\x89PNG\r\n\x1a\n" + strings.Repeat("x", 100)
+		type entry struct {
+			Kind   string
+			Detail map[string]any
+		}
+		var got struct{ Entries []entry }
+		if r := e.call("POST", path+"/attachments?name=sk%C3%A6rm.png", spoc, png, &got); r.StatusCode != 201 {
+			t.Fatalf("attach = %d", r.StatusCode)
+		}
+		if r := e.call("POST", path+"/attachments?name=noter.txt&internal=true", spoc, "kun for os", &got); r.StatusCode != 201 {
+			t.Fatalf("attach internal = %d", r.StatusCode)
+		}
+		var ids []string
+		for _, en := range got.Entries {
+			if en.Kind == "attachment" {
+				ids = append(ids, strconv.FormatFloat(en.Detail["attachment"].(float64), 'f', 0, 64))
+			}
+		}
+		if len(ids) != 2 {
+			t.Fatalf("attachment entries = %v", ids)
+		}
+		var p problem
+		if r := e.call("POST", path+"/attachments?name=a%22b.txt", spoc, "x", &p); r.StatusCode != 400 || p.Field != "name" {
+			t.Errorf("a name with a quote = %d %+v", r.StatusCode, p)
+		}
+		if r := e.call("POST", path+"/attachments?name=big.bin", spoc, strings.Repeat("y", 10<<20+1), &p); r.StatusCode != 400 || p.Field != "file" {
+			t.Errorf("11 MiB = %d %+v", r.StatusCode, p)
+		}
+		if r := e.call("GET", path+"/attachments/"+ids[0], desk, "", nil); r.StatusCode != 404 {
+			t.Errorf("the unit downloads before escalation: %d", r.StatusCode)
+		}
+		e.call("POST", path+"/escalate", spoc, `{"handover":{"tried":"a","affected":"b","contact":"c"}}`, nil)
+		r := e.call("GET", path+"/attachments/"+ids[0], desk, "", nil)
+		body, _ := io.ReadAll(r.Body)
+		if r.StatusCode != 200 || string(body) != png || !strings.Contains(r.Header.Get("Content-Disposition"), "attachment") ||
+			r.Header.Get("Content-Type") != "application/octet-stream" {
+			t.Errorf("download = %d %q %v", r.StatusCode, r.Header.Get("Content-Disposition"), r.Header)
+		}
+		if r := e.call("GET", path+"/attachments/"+ids[1], desk, "", nil); r.StatusCode != 404 {
+			t.Errorf("the unit downloads the municipality's internal file: %d", r.StatusCode)
+		}
+	})
+}
