@@ -748,6 +748,9 @@ func (s *Service) SetPriority(ctx context.Context, sc access.Scope, id int64, ve
 			}
 		}
 		for _, k := range c.clocks {
+			if k.State == Stopped {
+				continue // measured already, on the priority it had
+			}
 			switch k.Name {
 			case FirstLine:
 				k.Retarget(now, k.cal, FirstLineTargets.Resolution[p])

@@ -125,7 +125,7 @@ func (s *Service) Report(ctx context.Context, sc access.Scope, f ReportFilter) (
 		}},
 		{&r.Backlog, func(a *store.Args) string {
 			p := a.Add(to)
-			return "t.created_at < " + p + " AND (t.resolved_at IS NULL OR t.resolved_at >= " + p + ") AND t.status <> 'closed'"
+			return "t.created_at < " + p + " AND (t.resolved_at IS NULL OR t.resolved_at >= " + p + ")"
 		}},
 	}
 	for _, c := range counts {

@@ -171,6 +171,9 @@ func TestEscalationFlow(t *testing.T) {
 		if tk.Priority != "P1" || r.ElapsedMinutes != 180 || !r.Deadline.Equal(cal.Add(f.now, 5*time.Hour)) {
 			t.Errorf("after P1: %s elapsed %d deadline %v; want P1, 180, %v", tk.Priority, r.ElapsedMinutes, r.Deadline, cal.Add(f.now, 5*time.Hour))
 		}
+		if fl := clockOf(t, tk, servicedesk.FirstLine); fl.TargetMinutes != 480 {
+			t.Errorf("the stopped OLA was retargeted to %d min; it was measured on P3's 480", fl.TargetMinutes)
+		}
 		_, err = f.sd.Pend(ctx, desk, tk.ID, stale, "?")
 		wantCode(t, "Pend with a stale version", err, errs.Conflict)
 
