@@ -2,6 +2,7 @@ package demo
 
 import (
 	"context"
+	"math/rand/v2"
 	"time"
 
 	"github.com/samdrift/samdrift/internal/access"
@@ -105,13 +106,104 @@ func LoadTickets(ctx context.Context, orgs *org.Service, ord *orders.Service, sd
 			}
 		}
 	}
-	n, err := loadNetwork(ctx, orgs, sd, now)
+	n, err := loadHistory(ctx, orgs, sd, now)
+	made += n
+	if err != nil {
+		return made, err
+	}
+	n, err = loadNetwork(ctx, orgs, sd, now)
 	made += n
 	if err != nil {
 		return made, err
 	}
 	_, err = sd.Sweep(ctx, now)
 	return made, err
+}
+
+// loadHistory plays six months of closed tickets so that the monthly
+// reports and their chart have something to show: escalations, answers
+// within and beyond the targets (breaches raised as they happened, some
+// explained), visits and satisfaction.
+func loadHistory(ctx context.Context, orgs *org.Service, sd *servicedesk.Service, now time.Time) (int, error) {
+	sc := access.System("demo")
+	r := rand.New(rand.NewPCG(2026, 11))
+	codes := []string{"101", "147", "151", "851", "461"}
+	ids := map[string]int64{}
+	for _, c := range codes {
+		m, err := orgs.Get(ctx, sc, c)
+		if err != nil {
+			return 0, err
+		}
+		ids[c] = m.ID
+	}
+	titles := []string{"Langsom adgang til fællesdrev", "Printer offline", "Ny adgang til fagsystem", "VPN-fejl", "Mail forsinket",
+		"Skærm flimrer", "Backupjob fejlede", "Certifikat udløbet", "Wi-fi dækning i mødelokale", "Licens mangler"}
+	h := servicedesk.Handover{Tried: "Genstart og kontrol af opsætning", Affected: "En afdeling", Contact: "Demo SPOC"}
+	made := 0
+	for back := 6; back >= 1; back-- {
+		month := time.Date(now.Year(), now.Month()-time.Month(back), 3, 9, 0, 0, 0, calendar.Copenhagen)
+		for i := range 10 {
+			at := month.Add(time.Duration(i*62+r.IntN(48)) * time.Hour)
+			for !isWorkTime(at) {
+				at = at.Add(time.Hour)
+			}
+			code := codes[r.IntN(len(codes))]
+			step := func() time.Time {
+				at = at.Add(time.Duration(30+r.IntN(6*60)) * time.Minute)
+				return at
+			}
+			sd.Clock = func() time.Time { return at }
+			t, err := sd.Create(ctx, sc, servicedesk.NewTicket{Kind: servicedesk.Incident, Municipality: ids[code], Title: titles[r.IntN(len(titles))],
+				Impact: 1 + r.IntN(3), Urgency: 1 + r.IntN(3), Requester: "Demo-bruger"})
+			if err != nil {
+				return made, err
+			}
+			made++
+			escalated := r.IntN(10) < 6
+			if escalated {
+				step()
+				if _, err := sd.Escalate(ctx, sc, t.ID, 0, 0, h); err != nil {
+					return made, err
+				}
+				if code == "101" || code == "147" || code == "151" {
+					step()
+					if _, err := sd.Assign(ctx, sc, t.ID, 0, "demo-servicedesk"); err != nil {
+						return made, err
+					}
+					if r.IntN(4) == 0 {
+						if _, err := sd.ScheduleVisit(ctx, sc, t.ID, 0, servicedesk.NewVisit{Address: "Rådhuset", StartsAt: at.Add(time.Hour),
+							EndsAt: at.Add(2 * time.Hour), Technician: "Demo tekniker"}); err != nil {
+							return made, err
+						}
+					}
+				}
+			}
+			// Some take days: the sweep raises their breaches as it goes.
+			at = at.Add(time.Duration(r.IntN(4)*24+1) * time.Hour)
+			if _, err := sd.Sweep(ctx, at); err != nil {
+				return made, err
+			}
+			if escalated && r.IntN(2) == 0 {
+				if _, err := sd.SetBreachReason(ctx, sc, t.ID, 0, "Afventede leverandør"); err != nil && errs.CodeOf(err) != errs.Forbidden {
+					return made, err
+				}
+			}
+			if _, err := sd.Resolve(ctx, sc, t.ID, 0, "Løst og testet med brugeren."); err != nil {
+				return made, err
+			}
+			step()
+			if _, err := sd.Close(ctx, sc, t.ID, 0, 2+r.IntN(4), ""); err != nil {
+				return made, err
+			}
+		}
+	}
+	return made, nil
+}
+
+// isWorkTime says whether t is on a weekday between 8 and 15 in Copenhagen.
+func isWorkTime(t time.Time) bool {
+	l := t.In(calendar.Copenhagen)
+	return l.Weekday() != time.Saturday && l.Weekday() != time.Sunday && l.Hour() >= 8 && l.Hour() < 15
 }
 
 // loadNetwork registers demo sites and a ring connection in Region

@@ -411,6 +411,10 @@ func TestDemoTickets(t *testing.T) {
 			}
 			awaiting = awaiting || (len(full.Change.Acks) == 3 && pending == 3)
 		}
+		past, err := f.sd.Report(ctx, access.System("t"), servicedesk.ReportFilter{Month: time.Now().AddDate(0, -2, 0)})
+		if err != nil || past.Opened != 10 || past.Resolution.Measured == 0 || past.Satisfaction.Answers < 5 {
+			t.Errorf("the demo's report two months back = %+v, %v; want 10 tickets with measured SLAs and answers", past, err)
+		}
 		if !awaiting {
 			t.Error("the demo has no change touching three municipalities awaiting their acknowledgements")
 		}
