@@ -18,6 +18,7 @@ import (
 	"github.com/samdrift/samdrift/internal/access"
 	"github.com/samdrift/samdrift/internal/audit"
 	"github.com/samdrift/samdrift/internal/errs"
+	"github.com/samdrift/samdrift/internal/notify"
 	"github.com/samdrift/samdrift/internal/org"
 )
 
@@ -272,6 +273,7 @@ func (s *Server) uiRoutes() {
 	s.mux.HandleFunc("POST /totp/setup", s.totpSetupSubmit)
 	s.mux.HandleFunc("GET /lang/{lang}", s.setLang)
 	s.page("GET /{$}", s.home)
+	s.page("POST /account/notifications", s.accountNotifications)
 	s.page("GET /organizations", s.orgsPage)
 	s.page("GET /organizations/{ref}", s.orgPage)
 	s.page("GET /users", s.usersPage)
@@ -779,8 +781,10 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, c *caller) er
 }
 
 type accountData struct {
-	Tokens   []access.Token
-	NewToken string
+	Tokens    []access.Token
+	NewToken  string
+	Prefs     notify.Prefs
+	NewSecret string
 }
 
 func (s *Server) renderAccount(w http.ResponseWriter, r *http.Request, c *caller, status int, newToken string, problem *Problem) error {
@@ -788,10 +792,39 @@ func (s *Server) renderAccount(w http.ResponseWriter, r *http.Request, c *caller
 	if err != nil {
 		return err
 	}
+	prefs, err := notify.NewInbox(s.db).Preferences(r.Context(), c.scope)
+	if err != nil {
+		return err
+	}
 	v := s.newView(r, "account", "account.title")
 	v.Err = problem
-	v.Data = accountData{Tokens: tokens, NewToken: newToken}
+	v.Data = accountData{Tokens: tokens, NewToken: newToken, Prefs: prefs}
 	s.render(w, r, status, "account", v)
+	return nil
+}
+
+// accountNotifications stores the caller's e-mail and webhook choices and
+// shows a new webhook secret once.
+func (s *Server) accountNotifications(w http.ResponseWriter, r *http.Request, c *caller) error {
+	p, err := notify.NewInbox(s.db).SetPreferences(r.Context(), c.scope, r.PostFormValue("email") == "on", r.PostFormValue("webhook_url"),
+		r.PostFormValue("rotate") == "on")
+	if code := errs.CodeOf(err); code == errs.Invalid {
+		pr := s.problemFor(r, err)
+		return s.renderAccount(w, r, c, pr.Status, "", &pr)
+	} else if err != nil {
+		return err
+	}
+	if p.Secret == "" {
+		http.Redirect(w, r, "/account?msg=account.changed", http.StatusSeeOther)
+		return nil
+	}
+	tokens, err := s.acc.ListTokens(r.Context(), c.scope, false)
+	if err != nil {
+		return err
+	}
+	v := s.newView(r, "account", "account.title")
+	v.Data = accountData{Tokens: tokens, Prefs: p, NewSecret: p.Secret}
+	s.render(w, r, http.StatusOK, "account", v)
 	return nil
 }
 

@@ -269,3 +269,29 @@ func TestTicketAttachments(t *testing.T) {
 		}
 	})
 }
+
+func TestAccountNotificationSettings(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := start(t, db)
+		b := newBrowser(t, e.url)
+		b.login("demo-spoc", e.Passwords["demo-spoc"])
+		_, page := b.get("/account")
+		resp, page := b.post("/account/notifications", url.Values{"csrf": {csrfOf(t, page)}, "email": {"on"}, "webhook_url": {"https://chat.kk.dk/hook/1"}})
+		if resp.StatusCode != 200 || regexpFind(page, `<code class="secret">([0-9a-f]{64})</code>`) == "" {
+			t.Fatalf("saving a webhook = %d; want the new secret shown once", resp.StatusCode)
+		}
+		var prefs struct {
+			Email      bool   `json:"email"`
+			WebhookURL string `json:"webhook_url"`
+			Secret     string `json:"webhook_secret"`
+		}
+		e.call("GET", "/api/v1/me/notification-settings", e.token("demo-spoc"), "", &prefs)
+		if !prefs.Email || prefs.WebhookURL != "https://chat.kk.dk/hook/1" || prefs.Secret != "" {
+			t.Errorf("settings = %+v", prefs)
+		}
+		resp, _ = b.post("/account/notifications", url.Values{"csrf": {csrfOf(t, page)}, "webhook_url": {"javascript:alert(1)"}})
+		if resp.StatusCode != 400 {
+			t.Errorf("a javascript: webhook = %d; want 400", resp.StatusCode)
+		}
+	})
+}
