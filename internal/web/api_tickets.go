@@ -502,14 +502,7 @@ func (s *Server) attachPage(w http.ResponseWriter, r *http.Request, c *caller) e
 	} else {
 		err = errs.Field("file", "choose a file of at most %d MiB", servicedesk.MaxAttachment>>20)
 	}
-	if code := errs.CodeOf(err); code == errs.Invalid || code == errs.Conflict || code == errs.Forbidden {
-		p := s.problemFor(r, err)
-		return s.renderTicket(w, r, c, p.Status, &p)
-	} else if err != nil {
-		return err
-	}
-	http.Redirect(w, r, "/tickets/"+strconv.FormatInt(id, 10)+"?msg=tickets.saved", http.StatusSeeOther)
-	return nil
+	return s.ticketStepDone(w, r, c, id, err)
 }
 
 // apiAttachment sends a file as a download: browsers never render it in

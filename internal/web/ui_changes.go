@@ -78,16 +78,22 @@ func (s *Server) changesPage(w http.ResponseWriter, r *http.Request, c *caller) 
 			d.Conflicts++
 		}
 	}
-	if d.Units, _, err = s.orgs.List(r.Context(), c.scope, org.Filter{Kind: org.KindUnit, Limit: 50}); err != nil {
-		return err
-	}
-	if d.Municipalities, _, err = s.orgs.List(r.Context(), c.scope, org.Filter{Kind: org.KindMunicipality, Limit: 200}); err != nil {
+	if d.Units, d.Municipalities, err = s.orgChoices(r, c); err != nil {
 		return err
 	}
 	v := s.newView(r, "changes", "changes.title")
 	v.Data = d
 	s.render(w, r, http.StatusOK, "changes", v)
 	return nil
+}
+
+// orgChoices lists the units and municipalities for a page's filter.
+func (s *Server) orgChoices(r *http.Request, c *caller) (units, municipalities []org.Organization, err error) {
+	if units, _, err = s.orgs.List(r.Context(), c.scope, org.Filter{Kind: org.KindUnit, Limit: 50}); err != nil {
+		return nil, nil, err
+	}
+	municipalities, _, err = s.orgs.List(r.Context(), c.scope, org.Filter{Kind: org.KindMunicipality, Limit: 200})
+	return units, municipalities, err
 }
 
 // changeStepPage posts an acknowledgement, objection or decision from the
@@ -114,14 +120,7 @@ func (s *Server) changeStepPage(w http.ResponseWriter, r *http.Request, c *calle
 	default:
 		return errs.E(errs.NotFound, "no step %q", r.PathValue("step"))
 	}
-	if code := errs.CodeOf(err); code == errs.Invalid || code == errs.Conflict || code == errs.Forbidden {
-		p := s.problemFor(r, err)
-		return s.renderTicket(w, r, c, p.Status, &p)
-	} else if err != nil {
-		return err
-	}
-	http.Redirect(w, r, "/tickets/"+strconv.FormatInt(id, 10)+"?msg=tickets.saved", http.StatusSeeOther)
-	return nil
+	return s.ticketStepDone(w, r, c, id, err)
 }
 
 // MayAnswer reports whether the caller answers change ch for its own

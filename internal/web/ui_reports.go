@@ -129,10 +129,7 @@ func (s *Server) reportsPage(w http.ResponseWriter, r *http.Request, c *caller) 
 		}
 	}
 	d.Chart = percentChart(v.T("reports.chart"), labels, ss, v)
-	if d.Units, _, err = s.orgs.List(r.Context(), c.scope, org.Filter{Kind: org.KindUnit, Limit: 50}); err != nil {
-		return err
-	}
-	if d.Municipalities, _, err = s.orgs.List(r.Context(), c.scope, org.Filter{Kind: org.KindMunicipality, Limit: 200}); err != nil {
+	if d.Units, d.Municipalities, err = s.orgChoices(r, c); err != nil {
 		return err
 	}
 	v.Data = d

@@ -181,6 +181,13 @@ func (s *Server) ticketStep(w http.ResponseWriter, r *http.Request, c *caller) e
 	default:
 		return errs.E(errs.NotFound, "no step %q", r.PathValue("step"))
 	}
+	return s.ticketStepDone(w, r, c, id, err)
+}
+
+// ticketStepDone ends a step posted from the ticket page: bad input, a
+// conflict or a refusal shows the page again with the reason; success
+// goes back to the ticket.
+func (s *Server) ticketStepDone(w http.ResponseWriter, r *http.Request, c *caller, id int64, err error) error {
 	if code := errs.CodeOf(err); code == errs.Invalid || code == errs.Conflict || code == errs.Forbidden {
 		p := s.problemFor(r, err)
 		return s.renderTicket(w, r, c, p.Status, &p)
