@@ -39,6 +39,30 @@ func chromium(t *testing.T) string {
 	return ""
 }
 
+// browse starts a headless Chromium for t and returns its context (90 s).
+func browse(t *testing.T, exe string) context.Context {
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true), chromedp.UserDataDir(t.TempDir()))
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelCtx := chromedp.NewContext(actx)
+	ctx, cancel := context.WithTimeout(ctx, 90*time.Second)
+	t.Cleanup(func() { cancel(); cancelCtx(); cancelAlloc() })
+	return ctx
+}
+
+// login signs in through the login form.
+func login(base, user, password string) chromedp.Action[chromedp.Void] {
+	return chromedp.Steps(
+		chromedp.Navigate(base+"/login"),
+		chromedp.WaitVisible(`input[name="username"]`),
+		chromedp.SendKeys(`input[name="username"]`, user),
+		chromedp.SendKeys(`input[name="password"]`, password),
+		chromedp.Submit(`input[name="password"]`),
+		chromedp.WaitVisible(`nav`),
+	)
+}
+
 // TestAlertsLiveInChromium: København's CISO has /alerts open in a real
 // browser; an alert the detector writes appears in the table by itself
 // (server-sent events and alerts.js), within 5 seconds.
@@ -56,25 +80,11 @@ func TestAlertsLiveInChromium(t *testing.T) {
 		t.Fatal(err)
 	}
 	hs := httptest.NewServer(srv.Handler())
-	defer hs.Close()
+	t.Cleanup(hs.Close) // after the browser (cleanups run last first), so open streams end
 
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true), chromedp.UserDataDir(t.TempDir()))
-	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancel()
-	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	ctx, cancel = context.WithTimeout(ctx, 90*time.Second)
-	defer cancel()
-
+	ctx := browse(t, exe)
 	_, err = chromedp.Run(ctx, chromedp.Steps(
-		chromedp.Navigate(hs.URL+"/login"),
-		chromedp.WaitVisible(`input[name="username"]`),
-		chromedp.SendKeys(`input[name="username"]`, "demo-ciso"),
-		chromedp.SendKeys(`input[name="password"]`, env.Passwords["demo-ciso"]),
-		chromedp.Submit(`input[name="password"]`),
-		chromedp.WaitVisible(`nav`),
+		login(hs.URL, "demo-ciso", env.Passwords["demo-ciso"]),
 		chromedp.Navigate(hs.URL+"/alerts"),
 		chromedp.WaitVisible(`#alerts-live`), // the stream is open
 	))
@@ -101,5 +111,64 @@ func TestAlertsLiveInChromium(t *testing.T) {
 	t.Logf("the alert appeared in the browser %s after it was written", time.Since(sent).Round(time.Millisecond))
 	if !strings.Contains(row, "Interactive root shell through sudo") || !strings.Contains(row, "web01") {
 		t.Errorf("live row = %q", row)
+	}
+}
+
+// TestTicketEscalationInChromium: København's SPOC opens a ticket and
+// escalates it with the handover in a real browser; the unit's service
+// desk then finds it in its queue and takes it.
+func TestTicketEscalationInChromium(t *testing.T) {
+	exe := chromium(t)
+	db := storetest.SQLite(t)
+	env := demotest.New(t, db, false)
+	srv, err := web.New(context.Background(), web.Config{DB: db, Orgs: env.Orgs, Access: env.Access, Version: "test",
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv.Handler())
+	t.Cleanup(hs.Close) // after the browser (cleanups run last first), so open streams end
+
+	ctx := browse(t, exe)
+	var status string
+	_, err = chromedp.Run(ctx, chromedp.Steps(
+		login(hs.URL, "demo-spoc", env.Passwords["demo-spoc"]),
+		chromedp.Navigate(hs.URL+"/tickets"),
+		chromedp.WaitVisible(`#title`),
+		chromedp.SendKeys(`#title`, "Borgerservice kan ikke printe"),
+		chromedp.SendKeys(`#description`, "Alle tre printere melder fejl"),
+		chromedp.SetValue(`#impact`, "1"),
+		chromedp.Submit(`#title`),
+		chromedp.WaitVisible(`#clocks`),
+		chromedp.Click(`details summary`),
+		chromedp.WaitVisible(`#tried`),
+		chromedp.SendKeys(`#tried`, "Genstartet printerne"),
+		chromedp.SendKeys(`#affected`, "Borgerservice, 12 medarbejdere"),
+		chromedp.SendKeys(`#contact`, "Anna, 3366 0000"),
+		chromedp.Submit(`#contact`),
+		chromedp.WaitVisible(`#status`),
+	))
+	if err != nil {
+		t.Fatalf("open and escalate: %v", err)
+	}
+	if status, err = chromedp.Run(ctx, chromedp.Text(`#status`)); err != nil || status != "Eskaleret" {
+		t.Fatalf("status after escalation = %q, %v; want Eskaleret", status, err)
+	}
+
+	desk := browse(t, exe)
+	_, err = chromedp.Run(desk, chromedp.Steps(
+		login(hs.URL, "demo-servicedesk", env.Passwords["demo-servicedesk"]),
+		chromedp.Navigate(hs.URL+"/tickets"),
+		chromedp.WaitVisible(`#queue`),
+		chromedp.Click(`#queue tbody a`),
+		chromedp.WaitVisible(`#assignee`),
+		chromedp.Submit(`#assignee`),
+		chromedp.WaitVisible(`#status`),
+	))
+	if err != nil {
+		t.Fatalf("the service desk takes the ticket: %v", err)
+	}
+	if status, err = chromedp.Run(desk, chromedp.Text(`#status`)); err != nil || status != "Under behandling" {
+		t.Errorf("status after assignment = %q, %v; want Under behandling", status, err)
 	}
 }
