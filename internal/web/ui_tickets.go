@@ -23,13 +23,17 @@ func (s *Server) ticketPageRoutes() {
 }
 
 type ticketsData struct {
-	Status   string
-	Query    string
-	Statuses []servicedesk.Status
-	Page     servicedesk.Page
-	More     string
-	CanOpen  bool
-	Now      time.Time
+	Status     string
+	Query      string
+	Kind       string
+	Priority   string
+	Kinds      []servicedesk.Kind
+	Priorities []string
+	Statuses   []servicedesk.Status
+	Page       servicedesk.Page
+	More       string
+	CanOpen    bool
+	Now        time.Time
 }
 
 // queueStatuses are the tabs of the queue: "" is everything still active.
@@ -50,13 +54,22 @@ func (s *Server) ticketsPage(w http.ResponseWriter, r *http.Request, c *caller) 
 
 func (s *Server) renderTickets(w http.ResponseWriter, r *http.Request, c *caller, status int, problem *Problem) error {
 	q := r.URL.Query()
-	d := ticketsData{Status: q.Get("status"), Query: strings.TrimSpace(q.Get("q")), Statuses: servicedesk.Statuses(), Now: time.Now(),
+	d := ticketsData{Status: q.Get("status"), Query: strings.TrimSpace(q.Get("q")), Kind: q.Get("kind"), Priority: q.Get("priority"),
+		Statuses: servicedesk.Statuses(), Now: time.Now(), Kinds: servicedesk.Kinds(), Priorities: []string{"P1", "P2", "P3", "P4"},
 		CanOpen: c.scope.OrgKind == "municipality" && (c.scope.Role == access.RoleSPOC || c.scope.Role == access.RoleKommuneIT)}
 	sts, err := queueStatuses(d.Status)
 	if err != nil {
 		return err
 	}
-	f := servicedesk.Filter{Statuses: sts, Query: d.Query, Limit: 50}
+	f := servicedesk.Filter{Statuses: sts, Query: d.Query, Limit: 50, Priority: d.Priority}
+	if d.Kind != "" {
+		if f.Kind, err = servicedesk.ParseKind("kind", d.Kind); err != nil {
+			return err
+		}
+	}
+	if d.Priority != "" && d.Priority != "P1" && d.Priority != "P2" && d.Priority != "P3" && d.Priority != "P4" {
+		return errs.Field("priority", "want P1, P2, P3 or P4")
+	}
 	if v := q.Get("cursor"); v != "" {
 		if f.Before, err = strconv.ParseInt(v, 10, 64); err != nil {
 			return errs.Field("cursor", "want a ticket number")

@@ -131,6 +131,14 @@ func TestTicketPages(t *testing.T) {
 		if !strings.Contains(page, "Skærmen flimrer") {
 			t.Error("the queue search does not find the ticket")
 		}
+		_, page = b.get("/tickets?priority=P4&kind=incident")
+		if !strings.Contains(page, "Skærmen flimrer") {
+			t.Error("the P4 incident filter does not show the ticket")
+		}
+		_, page = b.get("/tickets?priority=P1")
+		if strings.Contains(page, "Skærmen flimrer") {
+			t.Error("the P1 filter shows a P4 ticket")
+		}
 	})
 }
 
