@@ -75,7 +75,7 @@ func (s *Service) ChangeCalendar(ctx context.Context, sc access.Scope, f Calenda
 	a := store.Args{}
 	a.Add(f.To.UTC())
 	a.Add(f.From.UTC())
-	where := " AND " + visible(sc, &a)
+	where := " AND " + s.visible(sc, &a)
 	if f.Unit != 0 {
 		where += " AND t.unit_id = " + a.Add(f.Unit)
 	}

@@ -28,7 +28,7 @@ type LinkedTicket struct {
 	Status Status `json:"status"`
 }
 
-func loadProblem(ctx context.Context, q store.Querier, sc access.Scope, id int64) (*ProblemInfo, error) {
+func (s *Service) loadProblem(ctx context.Context, q store.Querier, sc access.Scope, id int64) (*ProblemInfo, error) {
 	p := &ProblemInfo{Incidents: []LinkedTicket{}}
 	err := q.QueryRowContext(ctx, `SELECT root_cause, workaround, known_error FROM ticket_problems WHERE ticket_id = $1`, id).
 		Scan(&p.RootCause, &p.Workaround, &p.KnownError)
@@ -37,7 +37,7 @@ func loadProblem(ctx context.Context, q store.Querier, sc access.Scope, id int64
 	}
 	var a store.Args
 	rows, err := q.QueryContext(ctx, `SELECT t.id, t.title, t.status FROM problem_links l JOIN tickets t ON t.id = l.incident_id
-		WHERE l.problem_id = `+a.Add(id)+` AND `+visible(sc, &a)+` ORDER BY t.id`, a.Values()...)
+		WHERE l.problem_id = `+a.Add(id)+` AND `+s.visible(sc, &a)+` ORDER BY t.id`, a.Values()...)
 	if err != nil {
 		return nil, errs.Wrap(err, "cannot load incidents of problem %d", id)
 	}

@@ -83,7 +83,7 @@ func (s *Service) Report(ctx context.Context, sc access.Scope, f ReportFilter) (
 	start, end := monthSpan(f.Month)
 	r := Report{Month: start.Format("2006-01"), ByKind: map[string]int{}, ByPriority: map[string]int{}, Breaches: []Breach{}}
 	scope := func(a *store.Args) string {
-		w := visible(sc, a)
+		w := s.visible(sc, a)
 		if f.Unit != 0 {
 			w += " AND t.unit_id = " + a.Add(f.Unit)
 		}

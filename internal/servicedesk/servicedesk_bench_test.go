@@ -27,7 +27,7 @@ var benchWords = strings.Fields(`printer skærm netværk vpn mail outlook exchan
 // database in large batches: 98 municipalities' worth of history where
 // most tickets are closed and a few percent active, as a year of a real
 // service desk looks.
-func seedTickets(b *testing.B, db *store.DB, munis, units map[int64]int64, n int) {
+func seedTickets(b testing.TB, db *store.DB, munis, units map[int64]int64, n int) {
 	ctx := context.Background()
 	r := rand.New(rand.NewPCG(6, 1))
 	ids := make([]int64, 0, len(munis))

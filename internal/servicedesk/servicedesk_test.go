@@ -320,8 +320,11 @@ func TestTicketScopingAndSearch(t *testing.T) {
 		if n := search(spoc, "vpn"); n != 1 {
 			t.Errorf("København searching vpn sees %d tickets; want its own 1", n)
 		}
-		if n := search(spoc, "forbind kvarter"); n != 1 {
-			t.Errorf("prefix search 'forbind kvarter' found %d; want 1", n)
+		if n := search(spoc, "forbind* kvarter"); n != 1 {
+			t.Errorf("prefix search 'forbind* kvarter' found %d; want 1", n)
+		}
+		if n := search(spoc, "forbind kvarter"); n != 0 {
+			t.Errorf("'forbind' without * found %d; want 0 (whole words unless a prefix is asked for)", n)
 		}
 		if n := search(frb, "kvarter"); n != 0 {
 			t.Errorf("Frederiksberg finds København's ticket by text (%d)", n)

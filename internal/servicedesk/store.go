@@ -37,15 +37,22 @@ func (s *Service) DB() *store.DB { return s.db }
 func (s *Service) now() time.Time { return s.Clock().UTC().Truncate(time.Microsecond) }
 
 // visible is the predicate for tickets sc may see: a municipality its own
-// and the changes that touch it;
-// a unit those escalated to it (never before escalation) and its own
-// problems and changes; admins and governance all.
-func visible(sc access.Scope, a *store.Args) string {
+// and the changes that touch it; a unit those escalated to it (never
+// before escalation) and its own problems and changes; admins and
+// governance all.
+func (s *Service) visible(sc access.Scope, a *store.Args) string {
 	switch sc.Reach {
 	case access.ReachAll:
 		return "TRUE"
 	case access.ReachOwn:
 		p := a.Add(sc.OrgID)
+		if s.db.Dialect() == store.SQLite {
+			// One IN over a union rather than an OR: SQLite then walks the
+			// municipality's index instead of every ticket (193 → 11 ms
+			// for a queue page at a million tickets); PostgreSQL plans the
+			// OR better (29 vs 71 ms), docs/PERFORMANCE.md.
+			return "t.id IN (SELECT id FROM tickets WHERE municipality_id = " + p + " UNION ALL SELECT ticket_id FROM change_acks WHERE municipality_id = " + p + ")"
+		}
 		return "(t.municipality_id = " + p + " OR t.id IN (SELECT ticket_id FROM change_acks WHERE municipality_id = " + p + "))"
 	case access.ReachSupplied:
 		return "(t.unit_id = " + a.Add(sc.OrgID) + " AND t.escalated_at IS NOT NULL)"
@@ -213,7 +220,7 @@ func saveClock(ctx context.Context, tx *sql.Tx, id int64, c Clock) error {
 // timeline (internal entries only for their own organisation) and visits.
 func (s *Service) get(ctx context.Context, q store.Querier, sc access.Scope, id int64, full bool) (Ticket, []Clock, error) {
 	var a store.Args
-	t, err := scanTicket(q.QueryRowContext(ctx, `SELECT `+ticketColumns+ticketFrom+` WHERE t.id = `+a.Add(id)+` AND `+visible(sc, &a), a.Values()...))
+	t, err := scanTicket(q.QueryRowContext(ctx, `SELECT `+ticketColumns+ticketFrom+` WHERE t.id = `+a.Add(id)+` AND `+s.visible(sc, &a), a.Values()...))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Ticket{}, nil, errs.E(errs.NotFound, "no ticket %d", id)
 	}
@@ -243,7 +250,7 @@ func (s *Service) get(ctx context.Context, q store.Querier, sc access.Scope, id 
 			return Ticket{}, nil, err
 		}
 	case Problem:
-		if t.Problem, err = loadProblem(ctx, q, sc, id); err != nil {
+		if t.Problem, err = s.loadProblem(ctx, q, sc, id); err != nil {
 			return Ticket{}, nil, err
 		}
 	case Incident:
@@ -334,14 +341,33 @@ type Page struct {
 	Next int64 `json:"next,omitempty"`
 }
 
+// searchTerm is one word of a ticket search; Prefix when the user ended
+// it with '*'.
+type searchTerm struct {
+	Word   string
+	Prefix bool
+}
+
 // ftsQuery turns free text into safe search terms (letters and digits
-// only), at most 8.
-func ftsQuery(s string) []string {
-	words := strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
-	if len(words) > 8 {
-		words = words[:8]
+// only; a trailing '*' asks for a prefix), at most 8. Whole words are the
+// default: a prefix of a common word makes the index merge every word
+// that starts with it (measured: 160 ms instead of 4 ms at a million
+// tickets).
+func ftsQuery(s string) []searchTerm {
+	var out []searchTerm
+	for _, f := range strings.Fields(strings.ToLower(s)) {
+		prefix := strings.HasSuffix(f, "*")
+		for _, w := range strings.FieldsFunc(f, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
+			out = append(out, searchTerm{Word: w})
+		}
+		if prefix && len(out) > 0 {
+			out[len(out)-1].Prefix = true
+		}
 	}
-	return words
+	if len(out) > 8 {
+		out = out[:8]
+	}
+	return out
 }
 
 // List returns the tickets sc may see that match f, newest first.
@@ -356,7 +382,7 @@ func (s *Service) List(ctx context.Context, sc access.Scope, f Filter) (Page, er
 		return Page{}, errs.Field("limit", "must be between 1 and 500")
 	}
 	var a store.Args
-	where := []string{visible(sc, &a)}
+	where := []string{s.visible(sc, &a)}
 	if len(f.Statuses) > 0 {
 		var ps []string
 		for _, st := range f.Statuses {
@@ -389,19 +415,27 @@ func (s *Service) List(ctx context.Context, sc access.Scope, f Filter) (Page, er
 		where = append(where, "t.id < "+a.Add(f.Before))
 	}
 	if f.Query != "" {
-		words := ftsQuery(f.Query)
-		if len(words) == 0 {
+		terms := ftsQuery(f.Query)
+		if len(terms) == 0 {
 			return Page{}, errs.Field("q", "give at least one word to search for")
 		}
-		if s.db.Dialect() == store.Postgres {
-			for i := range words {
-				words[i] += ":*"
+		words := make([]string, len(terms))
+		pg := s.db.Dialect() == store.Postgres
+		for i, t := range terms {
+			switch {
+			case pg && t.Prefix:
+				words[i] = t.Word + ":*"
+			case pg:
+				words[i] = t.Word
+			case t.Prefix:
+				words[i] = `"` + t.Word + `"*`
+			default:
+				words[i] = `"` + t.Word + `"`
 			}
+		}
+		if pg {
 			where = append(where, "t.search @@ to_tsquery('simple', "+a.Add(strings.Join(words, " & "))+")")
 		} else {
-			for i := range words {
-				words[i] = `"` + words[i] + `"*`
-			}
 			where = append(where, "t.id IN (SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH "+a.Add(strings.Join(words, " "))+")")
 		}
 	}

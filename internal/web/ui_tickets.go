@@ -61,6 +61,9 @@ func (s *Server) renderTickets(w http.ResponseWriter, r *http.Request, c *caller
 	if err != nil {
 		return err
 	}
+	if d.Query != "" && d.Status == "" {
+		sts = nil // a search looks through closed tickets too ("has this happened before?")
+	}
 	f := servicedesk.Filter{Statuses: sts, Query: d.Query, Limit: 50, Priority: d.Priority}
 	if d.Kind != "" {
 		if f.Kind, err = servicedesk.ParseKind("kind", d.Kind); err != nil {
