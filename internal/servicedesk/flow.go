@@ -782,3 +782,51 @@ func (s *Service) SetBreachReason(ctx context.Context, sc access.Scope, id int64
 		return nil
 	})
 }
+
+// SetSubscription links ticket id to another subscription of its
+// municipality (0: none) — another service or level. Running and paused
+// SLA clocks take the new level's targets and calendar and keep the
+// business time already counted; the side that holds the ticket decides.
+func (s *Service) SetSubscription(ctx context.Context, sc access.Scope, id int64, version int, subscription int64, reason string) (Ticket, error) {
+	reason, err := checkText("reason", reason, 1, maxNote)
+	if err != nil {
+		return Ticket{}, errs.Field("reason", "say why the service level changes")
+	}
+	return s.mutate(ctx, sc, id, version, "subscription", func(ctx context.Context, tx *sql.Tx, now time.Time, c *change) error {
+		t := c.t
+		if err := closed(t); err != nil {
+			return err
+		}
+		if err := holder(sc, t, id); err != nil {
+			return err
+		}
+		if err := s.checkLinks(ctx, tx, NewTicket{Municipality: t.MunicipalityID, Subscription: subscription}); err != nil {
+			return err
+		}
+		c.before["subscription"], c.after["subscription"] = t.SubscriptionID, subscription
+		c.update("subscription_id", nullID(subscription))
+		c.t.SubscriptionID = subscription
+		if t.Tier == 2 {
+			tg, err := s.slaTargets(ctx, tx, c.t)
+			if err != nil {
+				return err
+			}
+			cal, err := calendarFor(ctx, tx, Response, tg.Calendar, t.UnitID)
+			if err != nil {
+				return err
+			}
+			for _, k := range c.clocks {
+				switch {
+				case k.State == Stopped:
+				case k.Name == Response:
+					k.Retarget(now, cal, tg.Response[t.Priority])
+				case k.Name == Resolution:
+					k.Retarget(now, cal, tg.Resolution[t.Priority])
+				}
+			}
+			c.after["targets"] = tg.Source
+		}
+		c.note("subscription", false, reason, map[string]any{"subscription": subscription})
+		return nil
+	})
+}

@@ -12,6 +12,7 @@ import (
 	"github.com/samdrift/samdrift/internal/demo/demotest"
 	"github.com/samdrift/samdrift/internal/errs"
 	"github.com/samdrift/samdrift/internal/notify"
+	"github.com/samdrift/samdrift/internal/orders"
 	"github.com/samdrift/samdrift/internal/servicedesk"
 	"github.com/samdrift/samdrift/internal/store"
 	"github.com/samdrift/samdrift/internal/store/storetest"
@@ -420,6 +421,62 @@ func TestDemoTickets(t *testing.T) {
 		}
 		if !awaiting {
 			t.Error("the demo has no change touching three municipalities awaiting their acknowledgements")
+		}
+	})
+}
+
+// TestLevelChangeKeepsPausedTime: a ticket waiting for the customer moves
+// to another subscription's level; its paused resolution clock takes the
+// new target and calendar without losing (or counting) the wait.
+func TestLevelChangeKeepsPausedTime(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := setup(t, db)
+		spoc, desk, it := f.Scope(t, "demo-spoc"), f.Scope(t, "demo-servicedesk"), f.Scope(t, "demo-kommune-it")
+		f.Orders.Clock = func() time.Time { return cph("2026-11-01 10:00") }
+		o, err := f.Orders.Place(ctx, it, orders.NewOrder{Service: "server-virtual-windows", Level: "standard", Quantity: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, st := range []orders.Status{orders.Accepted, orders.InDelivery, orders.Active} {
+			if _, err := f.Orders.Move(ctx, desk, o.ID, st, ""); err != nil {
+				t.Fatal(err)
+			}
+		}
+		f.now = cph("2026-11-30 09:00")
+		tk, err := f.sd.Create(ctx, spoc, servicedesk.NewTicket{Kind: servicedesk.Incident, Title: "Server svarer ikke", Impact: 2, Urgency: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.sd.Escalate(ctx, spoc, tk.ID, 0, 0, servicedesk.Handover{Tried: "a", Affected: "b", Contact: "c"}); err != nil {
+			t.Fatal(err)
+		}
+		f.now = cph("2026-11-30 14:00") // 5 business hours of the basic level's 40
+		if _, err := f.sd.Pend(ctx, desk, tk.ID, 0, "Hvilken server?"); err != nil {
+			t.Fatal(err)
+		}
+		f.now = cph("2026-12-01 10:00")
+		_, err = f.sd.SetSubscription(ctx, spoc, tk.ID, 0, o.ID, "Det er en standardserver")
+		wantCode(t, "the SPOC changes the level at the unit", err, errs.Forbidden)
+		_, err = f.sd.SetSubscription(ctx, desk, tk.ID, 0, 999999, "x")
+		wantCode(t, "an unknown subscription", err, errs.Invalid)
+		tk, err = f.sd.SetSubscription(ctx, desk, tk.ID, 0, o.ID, "Det er en standardserver")
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := clockOf(t, tk, servicedesk.Resolution)
+		if r.State != servicedesk.Paused || r.TargetMinutes != 24*60 || r.ElapsedMinutes != 300 || r.Calendar != "dk-weekdays-7-22" {
+			t.Fatalf("resolution after the level change = %s, target %d, elapsed %d, %s; want paused, 1440, 300, dk-weekdays-7-22",
+				r.State, r.TargetMinutes, r.ElapsedMinutes, r.Calendar)
+		}
+		f.now = cph("2026-12-02 07:30")
+		tk, err = f.sd.Comment(ctx, spoc, tk.ID, "SRV-FIL-02", false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cal, _ := calendar.Lookup("dk-weekdays-7-22")
+		if r := clockOf(t, tk, servicedesk.Resolution); r.State != servicedesk.Running || !r.Deadline.Equal(cal.Add(f.now, 19*time.Hour)) {
+			t.Errorf("resumed deadline = %v; want %v (19 of 24 hours left on 7–22)", r.Deadline, cal.Add(f.now, 19*time.Hour))
 		}
 	})
 }

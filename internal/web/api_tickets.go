@@ -29,6 +29,7 @@ func (s *Server) ticketRoutes() {
 	s.api("POST /api/v1/tickets/{id}/close", s.apiCloseTicket)
 	s.api("PUT /api/v1/tickets/{id}/priority", s.apiTicketPriority)
 	s.api("PUT /api/v1/tickets/{id}/breach-reason", s.apiTicketBreachReason)
+	s.api("PUT /api/v1/tickets/{id}/subscription", s.apiTicketSubscription)
 	s.api("POST /api/v1/tickets/{id}/visits", s.apiTicketVisit)
 	s.api("GET /api/v1/calendars", s.apiListCalendars)
 	s.api("GET /api/v1/calendars/{id}/holidays", s.apiCalendarHolidays)
@@ -222,6 +223,7 @@ type TicketStep struct {
 	EndsAt       time.Time             `json:"ends_at"`
 	Technician   string                `json:"technician"`
 	Note         string                `json:"note"`
+	Subscription int64                 `json:"subscription"`
 }
 
 // step decodes a TicketStep, takes the version from If-Match when the body
@@ -319,6 +321,12 @@ func (s *Server) apiTicketPriority(w http.ResponseWriter, r *http.Request, c *ca
 func (s *Server) apiTicketBreachReason(w http.ResponseWriter, r *http.Request, c *caller) error {
 	return s.step(w, r, func(id int64, st TicketStep) (servicedesk.Ticket, error) {
 		return s.sd.SetBreachReason(r.Context(), c.scope, id, st.Version, st.Reason)
+	})
+}
+
+func (s *Server) apiTicketSubscription(w http.ResponseWriter, r *http.Request, c *caller) error {
+	return s.step(w, r, func(id int64, st TicketStep) (servicedesk.Ticket, error) {
+		return s.sd.SetSubscription(r.Context(), c.scope, id, st.Version, st.Subscription, st.Reason)
 	})
 }
 

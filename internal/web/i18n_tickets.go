@@ -91,6 +91,7 @@ func init() {
 		"account.webhook":               {"Webhook-URL", "Webhook URL"},
 		"account.webhook.rotate":        {"Lav en ny signeringsnøgle", "Make a new signing secret"},
 		"account.webhook.secret":        {"Webhookens signeringsnøgle (HMAC-SHA256) vises kun nu:", "The webhook's signing secret (HMAC-SHA256), shown only now:"},
+		"entry.subscription":            {"skiftede serviceniveau", "changed the service level"},
 		"nav.tickets":                   {"Sager", "Tickets"},
 		"nav.inbox":                     {"Indbakke", "Inbox"},
 		"tickets.title":                 {"Servicedesk", "Service desk"},
