@@ -186,6 +186,13 @@ func TestEscalationFlow(t *testing.T) {
 		if len(tk.Visits) != 1 || tk.Visits[0].Address != "Rådhuspladsen 1" {
 			t.Errorf("visits = %+v", tk.Visits)
 		}
+		_, err = f.sd.SetVisitStatus(ctx, spoc, tk.ID, tk.Visits[0].ID, "done", "")
+		wantCode(t, "the SPOC marks the unit's visit done", err, errs.Forbidden)
+		if tk, err = f.sd.SetVisitStatus(ctx, desk, tk.ID, tk.Visits[0].ID, "done", "Printer skiftet"); err != nil || tk.Visits[0].Status != "done" {
+			t.Fatalf("visit done = %v, %+v", err, tk.Visits)
+		}
+		_, err = f.sd.SetVisitStatus(ctx, desk, tk.ID, tk.Visits[0].ID, "cancelled", "")
+		wantCode(t, "cancelling a visit that is done", err, errs.Conflict)
 
 		f.now = cph("2026-12-02 15:30")
 		_, err = f.sd.Resolve(ctx, spoc, tk.ID, 0, "selv løst")

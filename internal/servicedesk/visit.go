@@ -80,3 +80,34 @@ func (s *Service) ScheduleVisit(ctx context.Context, sc access.Scope, id int64, 
 		return nil
 	})
 }
+
+// SetVisitStatus marks visit vid of ticket id done or cancelled (the
+// unit's service desk does); the municipality is told of a cancellation.
+func (s *Service) SetVisitStatus(ctx context.Context, sc access.Scope, id, vid int64, status, note string) (Ticket, error) {
+	if status != "done" && status != "cancelled" {
+		return Ticket{}, errs.Field("status", "want done or cancelled, got %q", status)
+	}
+	note, err := checkText("note", note, 0, maxNote)
+	if err != nil {
+		return Ticket{}, err
+	}
+	return s.mutate(ctx, sc, id, 0, "visit_"+status, func(ctx context.Context, tx *sql.Tx, now time.Time, c *change) error {
+		t := c.t
+		if t.Tier != 2 || !onUnitSide(sc, t) {
+			return errs.E(errs.Forbidden, "only the service desk of %s updates visits of ticket %d", t.UnitName, id)
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE ticket_visits SET status = $1 WHERE id = $2 AND ticket_id = $3 AND status = 'planned'`, status, vid, id)
+		if err != nil {
+			return errs.Wrap(err, "cannot update visit %d", vid)
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return errs.E(errs.Conflict, "ticket %d has no planned visit %d", id, vid)
+		}
+		c.after["visit"] = map[string]any{"id": vid, "status": status}
+		c.note("visit_"+status, false, note, map[string]any{"visit": vid})
+		if status == "cancelled" {
+			c.tell(t.MunicipalityID, spocRoles, "ticket.visit_cancelled")
+		}
+		return nil
+	})
+}

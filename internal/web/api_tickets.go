@@ -31,6 +31,7 @@ func (s *Server) ticketRoutes() {
 	s.api("PUT /api/v1/tickets/{id}/breach-reason", s.apiTicketBreachReason)
 	s.api("PUT /api/v1/tickets/{id}/subscription", s.apiTicketSubscription)
 	s.api("POST /api/v1/tickets/{id}/visits", s.apiTicketVisit)
+	s.api("PUT /api/v1/tickets/{id}/visits/{vid}", s.apiTicketVisitStatus)
 	s.api("GET /api/v1/calendars", s.apiListCalendars)
 	s.api("GET /api/v1/calendars/{id}/holidays", s.apiCalendarHolidays)
 	s.api("GET /api/v1/calendars/{id}/deadline", s.apiCalendarDeadline)
@@ -328,6 +329,33 @@ func (s *Server) apiTicketSubscription(w http.ResponseWriter, r *http.Request, c
 	return s.step(w, r, func(id int64, st TicketStep) (servicedesk.Ticket, error) {
 		return s.sd.SetSubscription(r.Context(), c.scope, id, st.Version, st.Subscription, st.Reason)
 	})
+}
+
+// VisitStatusRequest is the body of PUT /api/v1/tickets/{id}/visits/{vid}.
+type VisitStatusRequest struct {
+	Status string `json:"status"` // done or cancelled
+	Note   string `json:"note"`
+}
+
+func (s *Server) apiTicketVisitStatus(w http.ResponseWriter, r *http.Request, c *caller) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	vid, err := pathID(r, "vid")
+	if err != nil {
+		return err
+	}
+	var req VisitStatusRequest
+	if err := decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	t, err := s.sd.SetVisitStatus(r.Context(), c.scope, id, vid, req.Status, req.Note)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, t)
+	return nil
 }
 
 func (s *Server) apiTicketVisit(w http.ResponseWriter, r *http.Request, c *caller) error {

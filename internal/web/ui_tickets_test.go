@@ -144,7 +144,7 @@ func TestTicketPages(t *testing.T) {
 
 func TestNoticeKindsHaveTexts(t *testing.T) {
 	for _, k := range []string{"ticket.escalated", "ticket.comment", "ticket.pending", "ticket.resumed", "ticket.resolved", "ticket.reopened",
-		"ticket.visit", "ticket.problem", "ticket.change", "sla.warning.first_line", "sla.breach.first_line", "sla.warning.response",
+		"ticket.visit", "ticket.visit_cancelled", "ticket.problem", "ticket.change", "sla.warning.first_line", "sla.breach.first_line", "sla.warning.response",
 		"sla.breach.response", "sla.warning.resolution", "sla.breach.resolution", "change.announced", "change.acknowledged", "change.objected",
 		"change.approved", "change.rejected"} {
 		if web.Danish.T("notice."+k) == "notice."+k || web.English.T("notice."+k) == "notice."+k {
