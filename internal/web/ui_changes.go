@@ -8,12 +8,14 @@ import (
 	"github.com/samdrift/samdrift/internal/access"
 	"github.com/samdrift/samdrift/internal/calendar"
 	"github.com/samdrift/samdrift/internal/errs"
+	"github.com/samdrift/samdrift/internal/network"
 	"github.com/samdrift/samdrift/internal/org"
 	"github.com/samdrift/samdrift/internal/servicedesk"
 )
 
 func (s *Server) changePageRoutes() {
 	s.page("GET /changes", s.changesPage)
+	s.page("POST /changes", s.changesCreate)
 	s.page("POST /tickets/{id}/change/{step}", s.changeStepPage)
 }
 
@@ -32,11 +34,50 @@ type changesData struct {
 	Municipalities []org.Organization
 	Unit           string
 	Municipality   string
+	// CanCreate: the caller registers changes for its unit, choosing from
+	// the sites and connections it sees.
+	CanCreate   bool
+	Sites       []network.Site
+	Connections []network.Connection
 }
 
 // changesPage is the shared change calendar: one week, day by day,
 // changes that collide on a site or connection marked.
 func (s *Server) changesPage(w http.ResponseWriter, r *http.Request, c *caller) error {
+	return s.renderChanges(w, r, c, http.StatusOK, nil)
+}
+
+// changesCreate registers a change from the calendar page's form.
+func (s *Server) changesCreate(w http.ResponseWriter, r *http.Request, c *caller) error {
+	ids := func(name string) []int64 {
+		var out []int64
+		for _, v := range r.PostForm[name] {
+			if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+				out = append(out, n)
+			}
+		}
+		return out
+	}
+	from, err1 := time.ParseInLocation("2006-01-02T15:04", r.PostFormValue("window_start"), calendar.Copenhagen)
+	to, err2 := time.ParseInLocation("2006-01-02T15:04", r.PostFormValue("window_end"), calendar.Copenhagen)
+	var t servicedesk.Ticket
+	var err error = errs.Field("window_start", "give when the window starts and ends")
+	if err1 == nil && err2 == nil {
+		t, err = s.sd.CreateChange(r.Context(), c.scope, servicedesk.NewChange{Title: r.PostFormValue("title"), Description: r.PostFormValue("description"),
+			Type: r.PostFormValue("type"), Risk: r.PostFormValue("risk"), Plan: r.PostFormValue("plan"), Rollback: r.PostFormValue("rollback"),
+			WindowStart: from, WindowEnd: to, Sites: ids("sites"), Connections: ids("connections")})
+	}
+	if code := errs.CodeOf(err); code == errs.Invalid || code == errs.Conflict || code == errs.Forbidden {
+		p := s.problemFor(r, err)
+		return s.renderChanges(w, r, c, p.Status, &p)
+	} else if err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/tickets/"+strconv.FormatInt(t.ID, 10)+"?msg=tickets.created", http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) renderChanges(w http.ResponseWriter, r *http.Request, c *caller, status int, problem *Problem) error {
 	q := r.URL.Query()
 	week := weekStart(time.Now())
 	if v := q.Get("week"); v != "" {
@@ -81,9 +122,20 @@ func (s *Server) changesPage(w http.ResponseWriter, r *http.Request, c *caller) 
 	if d.Units, d.Municipalities, err = s.orgChoices(r, c); err != nil {
 		return err
 	}
+	sc := c.scope
+	if d.CanCreate = sc.OrgKind == "unit" && (sc.Role == access.RoleServiceDesk || sc.Role == access.RoleUnitManager); d.CanCreate {
+		reg := network.New(s.db)
+		if d.Sites, err = reg.Sites(r.Context(), sc, 0); err != nil {
+			return err
+		}
+		if d.Connections, err = reg.Connections(r.Context(), sc); err != nil {
+			return err
+		}
+	}
 	v := s.newView(r, "changes", "changes.title")
+	v.Err = problem
 	v.Data = d
-	s.render(w, r, http.StatusOK, "changes", v)
+	s.render(w, r, status, "changes", v)
 	return nil
 }
 

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"fmt"
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -78,6 +79,29 @@ func TestChangeCalendarAPIAndPage(t *testing.T) {
 		_, page = br.get("/tickets/" + strconv.FormatInt(ch.ID, 10))
 		if !strings.Contains(page, "Kvitteret") || !strings.Contains(page, "Tilbagerulning") {
 			t.Error("the change's page lacks its acknowledgements or rollback plan")
+		}
+		if strings.Contains(page, `action="/changes"`) {
+			t.Error("a SPOC is offered the form to register changes")
+		}
+
+		// The unit's desk registers a change from the calendar page.
+		dk := newBrowser(t, e.url)
+		dk.login("demo-servicedesk", e.Passwords["demo-servicedesk"])
+		_, page = dk.get("/changes")
+		if !strings.Contains(page, "Ring Nord") {
+			t.Fatal("the unit's change form does not offer its connection")
+		}
+		start := win.Add(7 * 24 * time.Hour).In(time.Local)
+		resp, _ := dk.post("/changes", url.Values{"csrf": {csrfOf(t, page)}, "title": {"Firmware på Ring Nord"}, "type": {"normal"}, "risk": {"low"},
+			"window_start": {start.Format("2006-01-02T15:04")}, "window_end": {start.Add(time.Hour).Format("2006-01-02T15:04")},
+			"plan": {"Opgrader"}, "rollback": {"Nedgrader"}, "connections": {strconv.FormatInt(conn.ID, 10)}})
+		if resp.StatusCode != 303 || !strings.HasPrefix(resp.Header.Get("Location"), "/tickets/") {
+			t.Errorf("register a change by form = %d %s", resp.StatusCode, resp.Header.Get("Location"))
+		}
+		resp, _ = dk.post("/changes", url.Values{"csrf": {csrfOf(t, page)}, "title": {"Uden vindue"}, "type": {"normal"}, "risk": {"low"},
+			"plan": {"Opgrader"}, "rollback": {"Nedgrader"}})
+		if resp.StatusCode != 400 {
+			t.Errorf("a change without a window = %d; want 400", resp.StatusCode)
 		}
 	})
 }
