@@ -31,23 +31,33 @@ func (s *Service) Sweep(ctx context.Context, now time.Time) (SweepResult, error)
 			id   int64
 			name ClockName
 		}
-		rows, err := s.db.Reader().QueryContext(ctx, `SELECT ticket_id, name FROM ticket_clocks WHERE state = 'running'
-			AND ((warned_at IS NULL AND warn_at <= $1) OR (breached_at IS NULL AND deadline <= $1)) ORDER BY ticket_id LIMIT 200`, now)
-		if err != nil {
-			return res, errs.Wrap(err, "cannot find due clocks")
-		}
+		// Two queries, each on its partial index: one with an OR scanned
+		// every clock (4.5 s at a million tickets).
 		var batch []due
-		for rows.Next() {
-			var d due
-			if err := rows.Scan(&d.id, &d.name); err != nil {
-				rows.Close()
-				return res, errs.Wrap(err, "cannot read due clock")
+		seen := map[due]bool{}
+		for _, q := range []string{
+			`SELECT ticket_id, name FROM ticket_clocks WHERE state = 'running' AND warned_at IS NULL AND warn_at <= $1 LIMIT 200`,
+			`SELECT ticket_id, name FROM ticket_clocks WHERE state = 'running' AND breached_at IS NULL AND deadline <= $1 LIMIT 200`,
+		} {
+			rows, err := s.db.Reader().QueryContext(ctx, q, now)
+			if err != nil {
+				return res, errs.Wrap(err, "cannot find due clocks")
 			}
-			batch = append(batch, d)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return res, errs.Wrap(err, "cannot find due clocks")
+			for rows.Next() {
+				var d due
+				if err := rows.Scan(&d.id, &d.name); err != nil {
+					rows.Close()
+					return res, errs.Wrap(err, "cannot read due clock")
+				}
+				if !seen[d] {
+					seen[d] = true
+					batch = append(batch, d)
+				}
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return res, errs.Wrap(err, "cannot find due clocks")
+			}
 		}
 		if len(batch) == 0 {
 			return res, nil
