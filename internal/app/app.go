@@ -130,6 +130,9 @@ type ServeOptions struct {
 	// their links.
 	SMTP      *notify.SMTP
 	PublicURL string
+	// WebhookAllowPrivate lets webhooks reach private and loopback
+	// addresses (by default only public ones).
+	WebhookAllowPrivate bool
 }
 
 // Serve runs samdrift until ctx is cancelled, then shuts down cleanly:
@@ -241,7 +244,7 @@ func (a *App) Serve(ctx context.Context, o ServeOptions) error {
 	if o.Ready != nil {
 		o.Ready(addr)
 	}
-	deliver := notify.NewDeliverer(a.DB)
+	deliver := notify.NewDeliverer(a.DB, o.WebhookAllowPrivate)
 	deliver.SMTP, deliver.PublicURL = o.SMTP, o.PublicURL
 	deliver.Describe = func(kind string) string { return web.Danish.T("notice." + kind) }
 	go a.housekeeping(ctx, log, deliver)

@@ -171,6 +171,7 @@ func serveCommand(stdio IO) *ffcli.Command {
 	smtpUser := fs.String("smtp-username", "", "SMTP user (empty: no authentication)")
 	smtpPass := fs.String("smtp-password", "", "SMTP password (better: SAMDRIFT_SMTP_PASSWORD)")
 	smtpSec := fs.String("smtp-security", "starttls", "starttls, tls (implicit, port 465) or none (a trusted relay only)")
+	hookPrivate := fs.Bool("webhook-allow-private", false, "let webhooks reach private and loopback addresses (by default only public ones, so users cannot probe the internal network)")
 	publicURL := fs.String("public-url", "", "how users reach samdrift (https://samdrift.example.dk), for links in e-mails and webhooks")
 	return &ffcli.Command{
 		Name:       "serve",
@@ -224,7 +225,7 @@ and closes the database.` + "\n" + configHelp,
 			}
 			return a.Serve(ctx, app.ServeOptions{HTTPAddr: *httpAddr, TLSCert: *tlsCert, TLSKey: *tlsKey, SecureCookies: *secure,
 				Demo: *demo, ShutdownTimeout: *shutdown, SessionTTL: *sessionTTL, Logger: log, Out: stdio.Out, Ready: serveReady(ctx),
-				SMTP: smtpCfg, PublicURL: *publicURL,
+				SMTP: smtpCfg, PublicURL: *publicURL, WebhookAllowPrivate: *hookPrivate,
 				Events: app.EventOptions{DataDir: db.data, NATS: *natsURL, SpineMaxBytes: *spineMax, SyslogTCP: *syslogTCP, SyslogUDP: *syslogUDP,
 					SyslogTLS: *syslogTLS, RELP: *relpAddr, IngestHTTP: *ingestHTTP, TLSCert: *ingestCert, TLSKey: *ingestKey,
 					ClientCA: *clientCA, RequireClientCert: *requireClient, NoDetect: *noDetect,

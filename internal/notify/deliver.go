@@ -16,9 +16,11 @@ import (
 	"mime"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/emersion/go-sasl"
@@ -56,9 +58,39 @@ type Deliverer struct {
 	Describe func(kind string) string
 }
 
-// NewDeliverer returns a deliverer over db.
-func NewDeliverer(db *store.DB) *Deliverer {
-	return &Deliverer{db: db, HTTP: &http.Client{Timeout: 10 * time.Second}}
+// NewDeliverer returns a deliverer over db whose webhooks may reach only
+// public addresses: a user cannot point samdrift at its own network (the
+// database, NATS, the cloud's metadata service). allowPrivate lifts that,
+// for webhooks inside the operator's network (and tests).
+func NewDeliverer(db *store.DB, allowPrivate bool) *Deliverer {
+	dialer := &net.Dialer{Timeout: 10 * time.Second}
+	if !allowPrivate {
+		dialer.Control = publicOnly
+	}
+	tr := &http.Transport{DialContext: dialer.DialContext, TLSHandshakeTimeout: 10 * time.Second, MaxIdleConns: 10,
+		IdleConnTimeout: 90 * time.Second, Proxy: nil}
+	return &Deliverer{db: db, HTTP: &http.Client{Timeout: 10 * time.Second, Transport: tr,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+}
+
+// publicOnly refuses connections to loopback, private, link-local and
+// other non-public addresses. It runs on the address actually dialled, so
+// a name that resolves to an internal address is refused too.
+func publicOnly(network, address string, _ syscall.RawConn) error {
+	host, _, err := net.SplitHostPort(address)
+	if err != nil {
+		return err
+	}
+	ip, err := netip.ParseAddr(host)
+	if err != nil {
+		return err
+	}
+	ip = ip.Unmap()
+	if ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() || ip.IsUnspecified() ||
+		ip.IsMulticast() || ip.IsInterfaceLocalMulticast() || netip.MustParsePrefix("100.64.0.0/10").Contains(ip) {
+		return fmt.Errorf("webhook address %s is not public; samdrift posts webhooks to public addresses only (serve --webhook-allow-private lifts this)", ip)
+	}
+	return nil
 }
 
 // maxAttempts bounds retries; a notice not delivered by then is marked

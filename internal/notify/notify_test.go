@@ -136,7 +136,22 @@ func TestDeliverByEmailAndSignedWebhook(t *testing.T) {
 		queue(notify.Notice{OrgID: kk, Roles: []access.Role{access.RoleSPOC}, Kind: "sla.warning.first_line", TicketID: 43, Subject: "Senere", At: now,
 			NotBefore: now.Add(23 * time.Hour)})
 
-		d := notify.NewDeliverer(db)
+		// A deliverer for public addresses refuses the test's 127.0.0.1.
+		strict := notify.NewDeliverer(db, false)
+		if res, err := strict.Deliver(ctx, now); err != nil || res.Webhooks != 0 || res.Retrying != 1 {
+			t.Fatalf("a webhook to 127.0.0.1 without allowPrivate = %+v, %v; want it refused and retried", res, err)
+		}
+		var lastErr string
+		if err := db.Reader().QueryRowContext(ctx, `SELECT last_error FROM notifications WHERE ticket_id = 42`).Scan(&lastErr); err != nil || !strings.Contains(lastErr, "not public") {
+			t.Errorf("last error = %q, %v; want it to say the address is not public", lastErr, err)
+		}
+		if err := db.Write(ctx, func(tx *sql.Tx) error { // undo the strict attempt
+			_, err := tx.ExecContext(ctx, `UPDATE notifications SET attempts = 0, next_attempt = $1, webhook_state = 'pending', email_state = 'pending', last_error = '' WHERE ticket_id = 42`, now)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		d := notify.NewDeliverer(db, true)
 		d.SMTP = &notify.SMTP{Addr: addr, From: "samdrift@drift.example.dk", Security: "none"}
 		d.PublicURL = "https://samdrift.example.dk"
 		d.Describe = func(kind string) string { return "Frist overskredet (" + kind + ")" }
