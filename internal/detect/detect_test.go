@@ -12,6 +12,7 @@ import (
 	"github.com/samdrift/samdrift/internal/detect"
 	"github.com/samdrift/samdrift/internal/event"
 	"github.com/samdrift/samdrift/internal/indicator"
+	"github.com/samdrift/samdrift/internal/loadgen"
 	"github.com/samdrift/samdrift/internal/store"
 	"github.com/samdrift/samdrift/internal/store/storetest"
 )
@@ -301,4 +302,31 @@ filter:
 			}
 		}
 	})
+}
+
+// TestLoadgenMixFiresDemoRules: the load generator's Windows process
+// events carry whoami among their commands, so a load run exercises
+// the demo's rules instead of matching nothing.
+func TestLoadgenMixFiresDemoRules(t *testing.T) {
+	db := storetest.SQLite(t)
+	ctx := context.Background()
+	env := demotest.New(t, db, false)
+	d := detect.New(db, nil)
+	if _, err := d.Library().ImportOwn(ctx, env.Scope(t, "demo-soc-analyst")); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC()
+	var evs []event.Event
+	for i, line := range loadgen.Sample(96, now) {
+		e := event.NewParser(time.UTC).ParseSyslog(line, now, "127.0.0.1")
+		e.Tenant, e.ID = env.Org(t, "101").ID, fmt.Sprintf("lg%d", i)
+		evs = append(evs, e)
+	}
+	if err := d.Handle(ctx, []detect.Batch{{ID: "lg", Events: evs}}); err != nil {
+		t.Fatal(err)
+	}
+	as, _, err := d.Alerts(ctx, env.Scope(t, "demo-soc-analyst"), detect.Filter{RuleID: "5a3e9a1c-6f0b-4b6e-9d4e-0c1f2a3b4c11"})
+	if err != nil || len(as) == 0 {
+		t.Errorf("whoami alerts from the loadgen mix = %d, %v; want at least one", len(as), err)
+	}
 }

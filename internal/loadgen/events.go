@@ -85,8 +85,11 @@ func (g gen) windows(seq int, now time.Time, withLabels bool) map[string]any {
 	u, h := users[seq%len(users)], hosts[seq%len(hosts)]
 	doc := map[string]any{"@timestamp": now.UTC().Format(time.RFC3339Nano), "host": map[string]any{"name": h + ".kommune.local"}}
 	if seq%kinds == kindWinProcess {
+		// The command turns with seq/kinds: seq%len(cmds) would only ever
+		// meet the commands whose index shares seq's residue (whoami never
+		// came, so the demo's whoami rule never fired under load).
 		doc["winlog"] = map[string]any{"channel": "Security", "event_id": 4688, "provider_name": "Microsoft-Windows-Security-Auditing",
-			"event_data": map[string]any{"NewProcessName": `C:\Windows\System32\cmd.exe`, "CommandLine": cmds[seq%len(cmds)],
+			"event_data": map[string]any{"NewProcessName": `C:\Windows\System32\cmd.exe`, "CommandLine": cmds[(seq/kinds)%len(cmds)],
 				"SubjectUserName": u, "ParentProcessName": `C:\Windows\explorer.exe`}}
 		doc["message"] = "A new process has been created."
 	} else {
