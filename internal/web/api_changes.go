@@ -28,13 +28,18 @@ func (s *Server) changeRoutes() {
 
 // orgParam resolves an optional organisation reference in the query.
 func (s *Server) orgParam(r *http.Request, c *caller, name string) (int64, error) {
-	v := r.URL.Query().Get(name)
-	if v == "" {
+	return s.orgRef(r, c, name, r.URL.Query().Get(name))
+}
+
+// orgRef resolves an optional organisation reference (code, slug or id)
+// given in field: 0 when empty, an error in that field when unknown.
+func (s *Server) orgRef(r *http.Request, c *caller, field, ref string) (int64, error) {
+	if ref == "" {
 		return 0, nil
 	}
-	o, err := s.orgs.Get(r.Context(), c.scope, v)
+	o, err := s.orgs.Get(r.Context(), c.scope, ref)
 	if err != nil {
-		return 0, errs.InField(name, err)
+		return 0, errs.InField(field, err)
 	}
 	return o.ID, nil
 }
@@ -65,12 +70,9 @@ func (s *Server) apiCreateSite(w http.ResponseWriter, r *http.Request, c *caller
 		return err
 	}
 	var m int64
-	if req.Municipality != "" {
-		o, err := s.orgs.Get(r.Context(), c.scope, req.Municipality)
-		if err != nil {
-			return errs.InField("municipality", err)
-		}
-		m = o.ID
+	var err error
+	if m, err = s.orgRef(r, c, "municipality", req.Municipality); err != nil {
+		return err
 	}
 	site, err := network.New(s.db).AddSite(r.Context(), c.scope, m, req.Name, req.Address)
 	if err != nil {
@@ -106,12 +108,9 @@ func (s *Server) apiCreateConnection(w http.ResponseWriter, r *http.Request, c *
 		return err
 	}
 	n := network.NewConnection{Name: req.Name, Kind: req.Kind, BandwidthMbps: req.BandwidthMbps, Provider: req.Provider, SiteA: req.SiteA, SiteB: req.SiteB}
-	if req.Unit != "" {
-		o, err := s.orgs.Get(r.Context(), c.scope, req.Unit)
-		if err != nil {
-			return errs.InField("unit", err)
-		}
-		n.Unit = o.ID
+	var err error
+	if n.Unit, err = s.orgRef(r, c, "unit", req.Unit); err != nil {
+		return err
 	}
 	conn, err := network.New(s.db).AddConnection(r.Context(), c.scope, n)
 	if err != nil {
@@ -196,12 +195,9 @@ func (s *Server) apiCreateChange(w http.ResponseWriter, r *http.Request, c *call
 	n := servicedesk.NewChange{Title: req.Title, Description: req.Description, Type: req.Type, Risk: req.Risk, Plan: req.Plan,
 		Rollback: req.Rollback, WindowStart: req.WindowStart, WindowEnd: req.WindowEnd, Sites: req.Sites, Connections: req.Connections,
 		Impact: req.Impact, Urgency: req.Urgency}
-	if req.Unit != "" {
-		o, err := s.orgs.Get(r.Context(), c.scope, req.Unit)
-		if err != nil {
-			return errs.InField("unit", err)
-		}
-		n.Unit = o.ID
+	var err error
+	if n.Unit, err = s.orgRef(r, c, "unit", req.Unit); err != nil {
+		return err
 	}
 	t, err := s.sd.CreateChange(r.Context(), c.scope, n)
 	if err != nil {

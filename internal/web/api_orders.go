@@ -92,19 +92,12 @@ func (s *Server) apiCreateOrder(w http.ResponseWriter, r *http.Request, c *calle
 		return err
 	}
 	n := orders.NewOrder{Service: req.Service, Level: req.Level, Quantity: req.Quantity, Requirements: req.Requirements}
-	if req.Municipality != "" {
-		o, err := s.orgs.Get(r.Context(), c.scope, req.Municipality)
-		if err != nil {
-			return errs.InField("municipality", err)
-		}
-		n.Municipality = o.ID
+	var err error
+	if n.Municipality, err = s.orgRef(r, c, "municipality", req.Municipality); err != nil {
+		return err
 	}
-	if req.Unit != "" {
-		o, err := s.orgs.Get(r.Context(), c.scope, req.Unit)
-		if err != nil {
-			return errs.InField("unit", err)
-		}
-		n.Unit = o.ID
+	if n.Unit, err = s.orgRef(r, c, "unit", req.Unit); err != nil {
+		return err
 	}
 	o, err := s.ord.Place(r.Context(), c.scope, n)
 	if err != nil {

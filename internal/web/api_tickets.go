@@ -120,19 +120,12 @@ func (s *Server) ticketFilter(r *http.Request, c *caller) (servicedesk.Filter, e
 			*p.dst = n
 		}
 	}
-	for _, p := range []struct {
-		name string
-		dst  *int64
-	}{{"municipality", &f.Municipality}, {"unit", &f.Unit}} {
-		if v := q.Get(p.name); v != "" {
-			o, err := s.orgs.Get(r.Context(), c.scope, v)
-			if err != nil {
-				return f, errs.InField(p.name, err)
-			}
-			*p.dst = o.ID
-		}
+	var err error
+	if f.Municipality, err = s.orgParam(r, c, "municipality"); err != nil {
+		return f, err
 	}
-	return f, nil
+	f.Unit, err = s.orgParam(r, c, "unit")
+	return f, err
 }
 
 func (s *Server) apiListTickets(w http.ResponseWriter, r *http.Request, c *caller) error {
@@ -171,12 +164,9 @@ func (s *Server) apiCreateTicket(w http.ResponseWriter, r *http.Request, c *call
 	}
 	n := servicedesk.NewTicket{Kind: servicedesk.Kind(req.Kind), Subscription: req.Subscription, Site: req.Site, Title: req.Title,
 		Description: req.Description, Impact: req.Impact, Urgency: req.Urgency, Requester: req.Requester}
-	if req.Municipality != "" {
-		o, err := s.orgs.Get(r.Context(), c.scope, req.Municipality)
-		if err != nil {
-			return errs.InField("municipality", err)
-		}
-		n.Municipality = o.ID
+	var err error
+	if n.Municipality, err = s.orgRef(r, c, "municipality", req.Municipality); err != nil {
+		return err
 	}
 	t, err := s.sd.Create(r.Context(), c.scope, n)
 	if err != nil {
@@ -256,13 +246,9 @@ func (s *Server) step(w http.ResponseWriter, r *http.Request, do func(id int64, 
 
 func (s *Server) apiEscalateTicket(w http.ResponseWriter, r *http.Request, c *caller) error {
 	return s.step(w, r, func(id int64, st TicketStep) (servicedesk.Ticket, error) {
-		var unit int64
-		if st.Unit != "" {
-			o, err := s.orgs.Get(r.Context(), c.scope, st.Unit)
-			if err != nil {
-				return servicedesk.Ticket{}, errs.InField("unit", err)
-			}
-			unit = o.ID
+		unit, err := s.orgRef(r, c, "unit", st.Unit)
+		if err != nil {
+			return servicedesk.Ticket{}, err
 		}
 		if st.Handover == nil {
 			return servicedesk.Ticket{}, errs.Field("handover", "give the handover: what was tried, who is affected, whom to contact")
