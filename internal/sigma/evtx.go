@@ -39,8 +39,11 @@ func FillEvtx(d *Doc, v map[string]any) {
 			case map[string]any:
 				if a, ok := x["#attributes"].(map[string]any); ok {
 					for ak, av := range a {
-						if name := k + "_" + ak; d.Reads(name) {
-							d.Set(name, scalarString(av))
+						// The joined name is looked up without building a
+						// string: most attributes are read by no rule.
+						d.name = append(append(append(d.name[:0], k...), '_'), ak...)
+						if i, ok := d.schema.slots[string(d.name)]; ok {
+							d.setSlot(i, scalarString(av))
 						}
 					}
 				}
@@ -53,9 +56,11 @@ func FillEvtx(d *Doc, v map[string]any) {
 			}
 		}
 		if tc, ok := sys["TimeCreated"].(map[string]any); ok {
-			if st, ok := attrs(tc)["SystemTime"]; ok {
-				if t, err := time.Parse(time.RFC3339Nano, st); err == nil {
-					d.Time = t
+			if a, ok := tc["#attributes"].(map[string]any); ok {
+				if st, ok := a["SystemTime"].(string); ok {
+					if t, err := time.Parse(time.RFC3339Nano, st); err == nil {
+						d.Time = t
+					}
 				}
 			}
 		}
@@ -66,19 +71,6 @@ func FillEvtx(d *Doc, v map[string]any) {
 			fillData(d, x)
 		}
 	}
-}
-
-// attrs returns an evtx node's "#attributes" as strings.
-func attrs(x map[string]any) map[string]string {
-	a, ok := x["#attributes"].(map[string]any)
-	if !ok {
-		return nil
-	}
-	out := make(map[string]string, len(a))
-	for k, v := range a {
-		out[k] = scalarString(v)
-	}
-	return out
 }
 
 // fillData sets every leaf under its own key (nested UserData documents

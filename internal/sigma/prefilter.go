@@ -4,9 +4,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"unsafe"
-
-	"github.com/coregx/ahocorasick"
 )
 
 // A prefilter keeps a route from evaluating rules that cannot match. For
@@ -15,7 +12,7 @@ import (
 // clause (each selection test with literals is a clause of a selection;
 // an and keeps its children's clauses; an or is one clause uniting one
 // clause of each child; not gives none). Per event it runs one
-// Aho-Corasick automaton per field over the folded value, sets the bits
+// literal index (litIndex) per field over the folded value, sets the bits
 // of the clauses whose atoms were found, and evaluates only the rules
 // with all clause bits set, and the rules without clauses.
 type prefilter struct {
@@ -24,12 +21,12 @@ type prefilter struct {
 	fields []prefilterField
 }
 
-// prefilterField is the automaton over one field's literals (slot -1:
+// prefilterField is the index over one field's literals (slot -1:
 // keyword values).
 type prefilterField struct {
 	slot  int
-	ac    *ahocorasick.Automaton
-	posts [][]int32 // per pattern id: rule<<6 | clause bit
+	idx   *litIndex
+	posts [][]int32 // per literal id: rule<<6 | clause bit
 }
 
 // maxClauses bounds the clauses kept per rule (one bit each).
@@ -105,6 +102,19 @@ func atomOf(lit string) string { return foldString(lit) }
 
 // testAtoms returns the atoms one of which must hold for t to hold.
 func testAtoms(t *test) atomSet {
+	if t.kind == tRe && !t.neg && !t.all && t.slot >= 0 {
+		var set atomSet
+		for _, re := range t.res {
+			lits := regexLiterals(re.String())
+			if lits == nil {
+				return nil
+			}
+			for _, l := range lits {
+				set = append(set, atom{t.slot, atomOf(l)})
+			}
+		}
+		return set
+	}
 	if t.kind != tStr || t.neg || len(t.pats) == 0 {
 		return nil
 	}
@@ -242,11 +252,7 @@ func buildPrefilter(rules []*compiledRule) (*prefilter, error) {
 	}
 	for _, slot := range order {
 		f := fields[slot]
-		ac, err := ahocorasick.NewBuilder().AddStrings(f.lits).Build()
-		if err != nil {
-			return nil, err
-		}
-		pf.fields = append(pf.fields, prefilterField{slot: slot, ac: ac, posts: f.posts})
+		pf.fields = append(pf.fields, prefilterField{slot: slot, idx: newLitIndex(f.lits), posts: f.posts})
 	}
 	return pf, nil
 }
@@ -260,17 +266,17 @@ func (pf *prefilter) candidates(d *Doc, hits []uint64, touched []int32, out []in
 		f := &pf.fields[fi]
 		if f.slot < 0 {
 			for _, v := range d.keywordValues(false) {
-				touched = f.scan(v, hits, touched)
+				touched = f.scan(d, v, hits, touched)
 			}
 			continue
 		}
 		if !d.has(f.slot) {
 			continue
 		}
-		touched = f.scan(d.value(f.slot, false, false), hits, touched)
+		touched = f.scan(d, d.value(f.slot, false, false), hits, touched)
 		if len(d.more) > 0 {
 			for _, v := range d.extra(f.slot, false, false) {
-				touched = f.scan(v, hits, touched)
+				touched = f.scan(d, v, hits, touched)
 			}
 		}
 	}
@@ -285,13 +291,10 @@ func (pf *prefilter) candidates(d *Doc, hits []uint64, touched []int32, out []in
 	return out, touched
 }
 
-func (f *prefilterField) scan(v string, hits []uint64, touched []int32) []int32 {
-	if v == "" {
-		return touched
-	}
-	b := unsafe.Slice(unsafe.StringData(v), len(v)) // read only
-	for _, m := range f.ac.FindAllOverlapping(b) {
-		for _, p := range f.posts[m.PatternID] {
+func (f *prefilterField) scan(d *Doc, v string, hits []uint64, touched []int32) []int32 {
+	d.found = f.idx.scan(v, d.found[:0])
+	for _, id := range d.found {
+		for _, p := range f.posts[id] {
 			r := p >> 6
 			if hits[r] == 0 {
 				touched = append(touched, r)

@@ -49,11 +49,13 @@ type Doc struct {
 
 	f     *folder
 	arena []byte // folded values of this event
+	name  []byte // scratch for adapters' joined field names
 	memo  []int8
 	// prefilter scratch
 	hits    []uint64
 	touched []int32
 	cands   []int32
+	found   []int32
 }
 
 func newDoc(s *Schema) *Doc {

@@ -80,7 +80,11 @@ func (t *test) evalRaw(d *Doc) bool {
 		}
 		return false
 	}
-	return t.matchValues(d, append([]string{d.value(t.slot, t.cased, t.dash)}, d.extra(t.slot, t.cased, t.dash)...))
+	v := d.value(t.slot, t.cased, t.dash)
+	if len(d.more[t.slot]) == 0 {
+		return t.matchValues(d, []string{v}) // does not escape: no allocation
+	}
+	return t.matchValues(d, append([]string{v}, d.extra(t.slot, t.cased, t.dash)...))
 }
 
 func (t *test) evalKeywords(d *Doc) bool { return t.matchValues(d, d.keywordValues(t.cased)) }
