@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/samdrift/samdrift/internal/event"
+	"github.com/samdrift/samdrift/internal/loadgen"
 )
 
 var mix = [][]byte{
@@ -36,6 +37,22 @@ func BenchmarkParseJSONWindows(b *testing.B) {
 		e := event.ParseJSON(doc, received, "")
 		if e.Product != "windows" {
 			b.Fatal("not windows")
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+}
+
+// BenchmarkParseLoadgen parses loadgen's mix as the syslog receiver does
+// (RFC 5424 with the run in structured data; sshd, sudo, FortiGate,
+// Windows JSON and Cisco bodies).
+func BenchmarkParseLoadgen(b *testing.B) {
+	lines := loadgen.Sample(6000, received)
+	p := event.NewParser(nil)
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		e := p.ParseSyslog(lines[i%len(lines)], received, "10.0.0.1")
+		if e.Format != event.FormatRFC5424 {
+			b.Fatalf("format %s", e.Format)
 		}
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")

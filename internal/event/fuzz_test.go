@@ -1,10 +1,14 @@
 package event_test
 
 import (
+	"reflect"
+	"slices"
+	"strings"
 	"testing"
 	"unicode/utf8"
 
 	"github.com/samdrift/samdrift/internal/event"
+	"github.com/samdrift/samdrift/internal/loadgen"
 )
 
 var seeds = []string{
@@ -50,4 +54,64 @@ func FuzzParseJSON(f *testing.F) {
 			t.Fatalf("raw input not kept")
 		}
 	})
+}
+
+// FuzzParse5424 holds the RFC 5424 fast path to go-syslog's state
+// machine: wherever the fast path accepts a message, both give the same
+// event (fields compared as sets: go-syslog keeps structured data in a
+// map).
+func FuzzParse5424(f *testing.F) {
+	for _, s := range seeds {
+		f.Add([]byte(s))
+	}
+	for _, s := range []string{
+		`<13>1 2026-02-28T23:59:59.999999+01:00 host app 42 - [a b="1" c="x\"y\\z\]w\q"][d@1 e=""] msg`,
+		`<191>1 2024-02-29T00:00:00-11:30 - - - - -`,
+		`<0>1 - h a p m [x] `,
+		`<13>1 2026-11-29T10:00:00Z h a -12 m - ` + "\xEF\xBB\xBFbom",
+		`<13>1 2026-11-29T10:00:00.1234567Z h a p m - x`,
+		`<13>1 2026-13-01T10:00:00Z h a p m - x`,
+		`<13>1 2026-11-29T10:00:00Z h a p m [a b="1"][a b="2"] dup`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, in []byte) {
+		got, want, took := event.ParseSyslogBoth(in, received, "127.0.0.1")
+		if !took {
+			return // the fast path declined: the machine decides
+		}
+		got.Fields, want.Fields = sortedFields(got.Fields), sortedFields(want.Fields)
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("%q:\nfast    %+v\nmachine %+v", in, got, want)
+		}
+	})
+}
+
+// TestFastPathTakesLoadgenMessages: the RFC 5424 fast path takes every
+// RFC 5424 message loadgen sends (what rsyslog and the load tests send
+// too) and agrees with the state machine on each.
+func TestFastPathTakesLoadgenMessages(t *testing.T) {
+	n := 0
+	for _, line := range loadgen.Sample(600, received) {
+		got, want, took := event.ParseSyslogBoth(line, received, "10.0.0.1")
+		if want.Format != event.FormatRFC5424 {
+			continue
+		}
+		n++
+		if !took {
+			t.Fatalf("fast path declined %q", line)
+		}
+		if !reflect.DeepEqual(sortedFields(got.Fields), sortedFields(want.Fields)) || got.Message != want.Message || !got.Time.Equal(want.Time) {
+			t.Fatalf("%q:\nfast    %+v\nmachine %+v", line, got, want)
+		}
+	}
+	if n < 500 {
+		t.Fatalf("only %d of 600 loadgen messages were RFC 5424", n)
+	}
+}
+
+func sortedFields(fs []event.Field) []event.Field {
+	out := slices.Clone(fs)
+	slices.SortFunc(out, func(a, b event.Field) int { return strings.Compare(a.Key+"\x00"+a.Value, b.Key+"\x00"+b.Value) })
+	return out
 }

@@ -15,6 +15,12 @@ type Parser struct {
 	rfc5424 syslog.Machine
 	rfc3164 syslog.Machine
 	loc     *time.Location
+	// the RFC 5424 fast path's interned structured-data keys
+	keyBuf []byte
+	sdKeys map[string]string
+	// tests: fastOff turns the fast path off; fastHit tells whether the
+	// last message took it
+	fastOff, fastHit bool
 }
 
 // Copenhagen is the zone RFC 3164 timestamps (which carry none) are read in.
@@ -71,6 +77,12 @@ func (p *Parser) ParseSyslog(msg []byte, received time.Time, sourceIP string) Ev
 		msg = msg[:len(msg)-1]
 	}
 	e := Event{Received: received, Time: received, SourceIP: sourceIP, Severity: -1, Facility: -1, Fields: make([]Field, 0, 16)}
+	p.fastHit = !p.fastOff && p.parse5424(msg, &e)
+	if p.fastHit {
+		e.Format = FormatRFC5424
+		interpret(&e)
+		return e
+	}
 	var m syslog.Message
 	var err error
 	if isRFC5424(msg) {

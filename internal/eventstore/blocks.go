@@ -62,7 +62,16 @@ func appendBlocksTx(ctx context.Context, tx *sql.Tx, batches []Batch) (int, erro
 	err := func() error {
 		now := time.Now().UnixMicro()
 		type key struct{ tenant, day int64 }
-		groups := map[key][]event.Event{}
+		// Events are grouped by index and copied once into groups of
+		// the right size: appending whole events grew each group's
+		// slice many times over (a tenth of ingest's CPU at 60,000
+		// events/s).
+		type ref struct {
+			k    key
+			b, e int32
+		}
+		var refs []ref
+		counts := map[key]int{}
 		var order []key
 		var idStmt *sql.Stmt
 		defer func() {
@@ -70,7 +79,7 @@ func appendBlocksTx(ctx context.Context, tx *sql.Tx, batches []Batch) (int, erro
 				idStmt.Close()
 			}
 		}()
-		for _, b := range batches {
+		for bi, b := range batches {
 			if b.ID != "" {
 				res, err := tx.ExecContext(ctx, `INSERT INTO stored_batches (id, at) VALUES ($1, $2) ON CONFLICT DO NOTHING`, b.ID, now)
 				if err != nil {
@@ -80,7 +89,8 @@ func appendBlocksTx(ctx context.Context, tx *sql.Tx, batches []Batch) (int, erro
 					continue // stored before
 				}
 			}
-			for _, e := range b.Events {
+			for ei := range b.Events {
+				e := &b.Events[ei]
 				if event.IsStableID(e.ID) {
 					if idStmt == nil {
 						var err error
@@ -97,11 +107,19 @@ func appendBlocksTx(ctx context.Context, tx *sql.Tx, batches []Batch) (int, erro
 					}
 				}
 				k := key{e.Tenant, dayOf(e.Time.UnixMicro())}
-				if _, ok := groups[k]; !ok {
+				if counts[k] == 0 {
 					order = append(order, k)
 				}
-				groups[k] = append(groups[k], e)
+				counts[k]++
+				refs = append(refs, ref{k, int32(bi), int32(ei)})
 			}
+		}
+		groups := make(map[key][]event.Event, len(order))
+		for _, k := range order {
+			groups[k] = make([]event.Event, 0, counts[k])
+		}
+		for _, r := range refs {
+			groups[r.k] = append(groups[r.k], batches[r.b].Events[r.e])
 		}
 		st, err := tx.PrepareContext(ctx, `INSERT INTO event_blocks (tenant, ts_min, ts_max, n, data) VALUES ($1, $2, $3, $4, $5)`)
 		if err != nil {

@@ -175,6 +175,9 @@ func httpProblem(w http.ResponseWriter, status int, detail string) {
 // waiting (for senders that can retry).
 func (b *Batcher) publish(ctx context.Context) error {
 	for tenant, evs := range b.pending {
+		if len(evs) == 0 {
+			continue // kept from an earlier batch
+		}
 		data, err := event.EncodeBatch(evs)
 		if err != nil {
 			return err

@@ -159,6 +159,9 @@ func (b *Batcher) Len() int { return b.count }
 // as dropped.
 func (b *Batcher) Flush(ctx context.Context, wait bool) error {
 	for tenant, evs := range b.pending {
+		if len(evs) == 0 {
+			continue // kept from an earlier batch
+		}
 		data, err := event.EncodeBatch(evs)
 		if err != nil {
 			return err
@@ -185,8 +188,18 @@ func (b *Batcher) Flush(ctx context.Context, wait bool) error {
 		if err != nil {
 			return err
 		}
-		delete(b.pending, tenant)
+		// Keep the slice for the tenant's next batch (a connection
+		// sends for few tenants), its events cleared for the collector.
+		clear(evs)
+		b.pending[tenant] = evs[:0]
+	}
+	if len(b.pending) > maxPendingTenants {
+		clear(b.pending)
 	}
 	b.count = 0
 	return nil
 }
+
+// maxPendingTenants bounds the per-tenant slices a batcher keeps between
+// batches.
+const maxPendingTenants = 64
