@@ -117,6 +117,9 @@ const (
 	// TuneDetection: enable, disable or re-level rules for one's own
 	// organisation (its CISO).
 	TuneDetection Permission = "detection.tune"
+	// TriageAlerts: acknowledge, assign, comment on and close the alerts
+	// within one's security reach (SOC analysts, the CERT, CISOs).
+	TriageAlerts Permission = "alerts.triage"
 )
 
 // Can reports whether the scope holds permission p. Store methods check it
@@ -145,6 +148,8 @@ func (s Scope) Can(p Permission) bool {
 		return s.Role == RoleAdmin || (s.OrgKind == kindSOC && (s.Role == RoleSOCAnalyst || s.Role == RoleCERT))
 	case TuneDetection:
 		return s.Role == RoleAdmin || s.Role == RoleCISO || (s.OrgKind == kindSOC && (s.Role == RoleSOCAnalyst || s.Role == RoleCERT))
+	case TriageAlerts:
+		return s.Role == RoleAdmin || s.Role == RoleSOCAnalyst || s.Role == RoleCERT || s.Role == RoleCISO
 	case DecideOrders:
 		return s.Role == RoleAdmin || ((s.Role == RoleUnitManager || s.Role == RoleServiceDesk) && s.OrgKind == kindUnit)
 	}

@@ -10,6 +10,8 @@ import (
 	"github.com/samdrift/samdrift/internal/access"
 	"github.com/samdrift/samdrift/internal/errs"
 	"github.com/samdrift/samdrift/internal/event"
+	"github.com/samdrift/samdrift/internal/notify"
+	"github.com/samdrift/samdrift/internal/org"
 	"github.com/samdrift/samdrift/internal/store"
 )
 
@@ -30,7 +32,11 @@ type Alert struct {
 	LastSeen  time.Time       `json:"last_seen"`
 	EventIDs  []string        `json:"event_ids"`
 	Sample    json.RawMessage `json:"sample,omitempty"`
-	Status    string          `json:"status"`
+	// Status is new, acknowledged or closed (see Triage); Resolution says
+	// how a closed alert ended; Assignee is who works it.
+	Status     string `json:"status"`
+	Resolution string `json:"resolution,omitempty"`
+	Assignee   string `json:"assignee,omitempty"`
 }
 
 // GroupWindow is how close repeated matches must come to join an alert.
@@ -50,13 +56,15 @@ type Filter struct {
 	Offset int
 }
 
-const alertColumns = `id, tenant, rule_id, kind, title, level, tags, group_key, count, first_seen, last_seen, event_ids, sample, status`
+const alertColumns = `id, tenant, rule_id, kind, title, level, tags, group_key, count, first_seen, last_seen, event_ids, sample, status,
+	resolution, COALESCE((SELECT username FROM users WHERE users.id = alerts.assignee_id), '')`
 
 func scanAlert(rows interface{ Scan(...any) error }) (Alert, error) {
 	var a Alert
 	var tags, ids, sample string
 	var first, last int64
-	if err := rows.Scan(&a.ID, &a.Tenant, &a.RuleID, &a.Kind, &a.Title, &a.Level, &tags, &a.Key, &a.Count, &first, &last, &ids, &sample, &a.Status); err != nil {
+	if err := rows.Scan(&a.ID, &a.Tenant, &a.RuleID, &a.Kind, &a.Title, &a.Level, &tags, &a.Key, &a.Count, &first, &last, &ids, &sample, &a.Status,
+		&a.Resolution, &a.Assignee); err != nil {
 		return a, errs.Wrap(err, "cannot read an alert")
 	}
 	a.Tags = strings.Fields(tags)
@@ -185,7 +193,7 @@ func record(ctx context.Context, tx *sql.Tx, hits []hit, batchIDs []string, now 
 		g := groups[k]
 		h := g.first
 		row := tx.QueryRowContext(ctx, `SELECT `+alertColumns+` FROM alerts WHERE tenant = $1 AND rule_id = $2 AND group_key = $3 AND last_seen >= $4
-			ORDER BY last_seen DESC LIMIT 1`, h.tenant, h.ruleID, h.key, g.lo.Add(-GroupWindow).UnixMicro())
+			AND status <> 'closed' ORDER BY last_seen DESC LIMIT 1`, h.tenant, h.ruleID, h.key, g.lo.Add(-GroupWindow).UnixMicro())
 		al, err := scanAlert(row)
 		switch {
 		case err == nil:
@@ -214,6 +222,9 @@ func record(ctx context.Context, tx *sql.Tx, hits []hit, batchIDs []string, now 
 				strings.Join(g.ids, " "), string(al.Sample), now.UnixMicro()).Scan(&al.ID); err != nil {
 				return nil, errs.Wrap(err, "cannot store an alert of %s", h.ruleID)
 			}
+			if err := announce(ctx, tx, al, now); err != nil {
+				return nil, err
+			}
 		default:
 			return nil, err
 		}
@@ -234,4 +245,44 @@ func isNoRows(err error) bool {
 		e = u.Unwrap()
 	}
 	return false
+}
+
+// announce tells the people who must act on a new high or critical alert:
+// the shared SOC's analysts and CERT, the analysts of the unit that
+// supplies the municipality, and the municipality's CISO (inbox, and
+// e-mail or webhook as each prefers). Lower levels wait on the alert list.
+func announce(ctx context.Context, tx *sql.Tx, al Alert, now time.Time) error {
+	if al.Level != "high" && al.Level != "critical" {
+		return nil
+	}
+	n := notify.Notice{Kind: "alert." + al.Level, AlertID: al.ID, Subject: al.Title, Body: "host/key: " + al.Key, At: now}
+	var notices []notify.Notice
+	rows, err := tx.QueryContext(ctx, `SELECT id FROM organizations WHERE kind = 'soc' ORDER BY id`)
+	if err != nil {
+		return errs.Wrap(err, "cannot find the SOC to notify")
+	}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return errs.Wrap(err, "cannot find the SOC to notify")
+		}
+		n.OrgID, n.Roles = id, []access.Role{access.RoleSOCAnalyst, access.RoleCERT}
+		notices = append(notices, n)
+	}
+	rows.Close()
+	if al.Tenant != 0 {
+		if unit, err := org.SupplierOf(ctx, tx, al.Tenant); err == nil {
+			n.OrgID, n.Roles = unit, []access.Role{access.RoleSOCAnalyst}
+			notices = append(notices, n)
+		}
+		n.OrgID, n.Roles = al.Tenant, []access.Role{access.RoleCISO}
+		notices = append(notices, n)
+	}
+	for _, n := range notices {
+		if _, err := notify.Queue(ctx, tx, n); err != nil {
+			return err
+		}
+	}
+	return nil
 }

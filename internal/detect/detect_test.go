@@ -10,9 +10,11 @@ import (
 	"github.com/samdrift/samdrift/internal/access"
 	"github.com/samdrift/samdrift/internal/demo/demotest"
 	"github.com/samdrift/samdrift/internal/detect"
+	"github.com/samdrift/samdrift/internal/errs"
 	"github.com/samdrift/samdrift/internal/event"
 	"github.com/samdrift/samdrift/internal/indicator"
 	"github.com/samdrift/samdrift/internal/loadgen"
+	"github.com/samdrift/samdrift/internal/notify"
 	"github.com/samdrift/samdrift/internal/store"
 	"github.com/samdrift/samdrift/internal/store/storetest"
 )
@@ -329,4 +331,114 @@ func TestLoadgenMixFiresDemoRules(t *testing.T) {
 	if err != nil || len(as) == 0 {
 		t.Errorf("whoami alerts from the loadgen mix = %d, %v; want at least one", len(as), err)
 	}
+}
+
+// TestAlertTriage: a high alert reaches the SOC's and the municipality's
+// inboxes (no other municipality's); the SOC acknowledges it, the CISO
+// closes it as a false positive; every step is a note and an audit
+// record; callers outside the alert's reach or without the permission are
+// refused; and matches after the close open a new alert instead of
+// hiding in the closed one.
+func TestAlertTriage(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		env := demotest.New(t, db, false)
+		env.AddUser(t, "ciso-147", "147", access.RoleCISO)
+		kk := env.Org(t, "101").ID
+		soc, ciso101, ciso147, spoc := env.Scope(t, "demo-soc-analyst"), env.Scope(t, "demo-ciso"), env.Scope(t, "ciso-147"), env.Scope(t, "demo-spoc")
+		d := detect.New(db, nil)
+		if _, err := d.Library().ImportOwn(ctx, soc); err != nil {
+			t.Fatal(err)
+		}
+		now := time.Now().UTC().Truncate(time.Second)
+		failures := func(batch string, from time.Time) {
+			t.Helper()
+			var evs []event.Event
+			for i := 0; i < 10; i++ {
+				at := from.Add(time.Duration(i) * time.Second)
+				line := fmt.Sprintf("<38>1 %s srv02 sshd - - - Failed password for bo from 198.51.100.7 port %d ssh2", at.Format(time.RFC3339), 40000+i)
+				evs = append(evs, syslogEvent(t, kk, line, at, fmt.Sprintf("%s-%d", batch, i)))
+			}
+			if err := d.Handle(ctx, []detect.Batch{{ID: batch, Events: evs}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		failures("t1", now)
+		as, _, err := d.Alerts(ctx, soc, detect.Filter{RuleID: ruleBrute})
+		if err != nil || len(as) != 1 || as[0].Level != "high" || as[0].Status != detect.StatusNew {
+			t.Fatalf("brute-force alerts = %+v, %v; want one new high alert", as, err)
+		}
+		id := as[0].ID
+
+		inbox := notify.NewInbox(db)
+		hasNotice := func(sc access.Scope) bool {
+			ms, _, err := inbox.List(ctx, sc, now.Add(time.Hour), 50)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, m := range ms {
+				if m.AlertID == id && m.Kind == "alert.high" {
+					return true
+				}
+			}
+			return false
+		}
+		if !hasNotice(soc) || !hasNotice(ciso101) {
+			t.Errorf("the SOC analyst (%v) and København's CISO (%v) were not both told of the high alert", hasNotice(soc), hasNotice(ciso101))
+		}
+		if hasNotice(ciso147) {
+			t.Error("Frederiksberg's CISO was told of København's alert")
+		}
+
+		for _, c := range []struct {
+			name string
+			sc   access.Scope
+			req  detect.TriageRequest
+			code errs.Code
+		}{
+			{"a SPOC", spoc, detect.TriageRequest{Status: detect.StatusAcknowledged}, errs.Forbidden},
+			{"another municipality's CISO", ciso147, detect.TriageRequest{Status: detect.StatusAcknowledged}, errs.NotFound},
+			{"closing without a resolution", soc, detect.TriageRequest{Status: detect.StatusClosed}, errs.Invalid},
+			{"a resolution without closing", soc, detect.TriageRequest{Status: detect.StatusAcknowledged, Resolution: "benign"}, errs.Invalid},
+			{"an unknown status", soc, detect.TriageRequest{Status: "snoozed"}, errs.Invalid},
+			{"nothing to change", soc, detect.TriageRequest{}, errs.Invalid},
+		} {
+			if _, err := d.Triage(ctx, c.sc, id, c.req, now); errs.CodeOf(err) != c.code {
+				t.Errorf("%s: Triage = %v; want %s", c.name, err, c.code)
+			}
+		}
+
+		got, err := d.Triage(ctx, soc, id, detect.TriageRequest{Status: detect.StatusAcknowledged, Comment: "looking at srv02"}, now)
+		if err != nil || got.Status != detect.StatusAcknowledged || got.Assignee != "demo-soc-analyst" || len(got.Notes) != 1 || got.Notes[0].Body != "looking at srv02" {
+			t.Fatalf("acknowledge = %+v, %v; want acknowledged, taken by the analyst, one note", got, err)
+		}
+		if _, err := d.Triage(ctx, soc, id, detect.TriageRequest{Status: detect.StatusAcknowledged}, now); errs.CodeOf(err) != errs.Conflict {
+			t.Errorf("acknowledging twice = %v; want a conflict", err)
+		}
+		got, err = d.Triage(ctx, ciso101, id, detect.TriageRequest{Status: detect.StatusClosed, Resolution: "false-positive", Comment: "our pentest"}, now)
+		if err != nil || got.Status != detect.StatusClosed || got.Resolution != "false-positive" || len(got.Notes) != 2 || got.Notes[1].Author != "demo-ciso" {
+			t.Fatalf("close = %+v, %v; want closed as a false positive by the CISO", got, err)
+		}
+		var audited int
+		if err := db.Reader().QueryRowContext(ctx, `SELECT COUNT(*) FROM audit_log WHERE action = 'alert.triage' AND target_id = $1`, fmt.Sprint(id)).Scan(&audited); err != nil || audited != 2 {
+			t.Errorf("audit records of the triage = %d, %v; want 2", audited, err)
+		}
+
+		failures("t2", now.Add(5*time.Minute))
+		as, _, err = d.Alerts(ctx, soc, detect.Filter{RuleID: ruleBrute})
+		if err != nil || len(as) != 2 {
+			t.Fatalf("alerts after the close = %+v, %v; want the closed one and a new one", as, err)
+		}
+		for _, a := range as {
+			if a.ID == id && (a.Status != detect.StatusClosed || a.Count != got.Count) {
+				t.Errorf("the closed alert changed: %+v", a)
+			}
+			if a.ID != id && a.Status != detect.StatusNew {
+				t.Errorf("the new alert is %s; want new", a.Status)
+			}
+		}
+		if open, _, _ := d.Alerts(ctx, soc, detect.Filter{RuleID: ruleBrute, Status: detect.StatusNew}); len(open) != 1 {
+			t.Errorf("status filter new = %d alerts; want 1", len(open))
+		}
+	})
 }

@@ -20,8 +20,9 @@ import (
 type Notice struct {
 	OrgID     int64
 	Roles     []access.Role
-	Kind      string // e.g. "ticket.escalated", "sla.warning", "sla.breach"
+	Kind      string // e.g. "ticket.escalated", "sla.warning", "sla.breach", "alert.high"
 	TicketID  int64
+	AlertID   int64
 	Subject   string
 	Body      string
 	At        time.Time
@@ -36,8 +37,8 @@ func Queue(ctx context.Context, tx *sql.Tx, n Notice) (int, error) {
 	}
 	var a store.Args
 	nb := a.Add(n.NotBefore)
-	q := `INSERT INTO notifications (user_id, created_at, not_before, kind, ticket_id, subject, body, email_state, webhook_state, next_attempt)
-		SELECT u.id, ` + a.Add(n.At) + `, ` + nb + `, ` + a.Add(n.Kind) + `, ` + a.Add(nullID(n.TicketID)) + `, ` +
+	q := `INSERT INTO notifications (user_id, created_at, not_before, kind, ticket_id, alert_id, subject, body, email_state, webhook_state, next_attempt)
+		SELECT u.id, ` + a.Add(n.At) + `, ` + nb + `, ` + a.Add(n.Kind) + `, ` + a.Add(nullID(n.TicketID)) + `, ` + a.Add(nullID(n.AlertID)) + `, ` +
 		a.Add(n.Subject) + `, ` + a.Add(n.Body) + `,
 		CASE WHEN COALESCE(p.email, TRUE) AND u.email <> '' THEN 'pending' ELSE 'none' END,
 		CASE WHEN COALESCE(p.webhook_url, '') <> '' THEN 'pending' ELSE 'none' END, ` + nb + `
@@ -70,6 +71,7 @@ type Message struct {
 	At        time.Time  `json:"at"`
 	Kind      string     `json:"kind"`
 	TicketID  int64      `json:"ticket_id,omitempty"`
+	AlertID   int64      `json:"alert_id,omitempty"`
 	Subject   string     `json:"subject"`
 	Body      string     `json:"body,omitempty"`
 	ReadAt    *time.Time `json:"read_at,omitempty"`
@@ -97,7 +99,7 @@ func (b *Inbox) List(ctx context.Context, sc access.Scope, now time.Time, limit 
 		sc.UserID, now).Scan(&unread); err != nil {
 		return nil, 0, errs.Wrap(err, "cannot count notifications")
 	}
-	rows, err := q.QueryContext(ctx, `SELECT id, created_at, kind, COALESCE(ticket_id, 0), subject, body, read_at, not_before
+	rows, err := q.QueryContext(ctx, `SELECT id, created_at, kind, COALESCE(ticket_id, 0), COALESCE(alert_id, 0), subject, body, read_at, not_before
 		FROM notifications WHERE user_id = $1 AND not_before <= $2 ORDER BY id DESC LIMIT $3`, sc.UserID, now, limit)
 	if err != nil {
 		return nil, 0, errs.Wrap(err, "cannot list notifications")
@@ -107,7 +109,7 @@ func (b *Inbox) List(ctx context.Context, sc access.Scope, now time.Time, limit 
 	for rows.Next() {
 		var m Message
 		var read sql.NullTime
-		if err := rows.Scan(&m.ID, &m.At, &m.Kind, &m.TicketID, &m.Subject, &m.Body, &read, &m.NotBefore); err != nil {
+		if err := rows.Scan(&m.ID, &m.At, &m.Kind, &m.TicketID, &m.AlertID, &m.Subject, &m.Body, &read, &m.NotBefore); err != nil {
 			return nil, 0, errs.Wrap(err, "cannot read notification")
 		}
 		m.At = m.At.UTC()

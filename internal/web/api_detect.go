@@ -16,6 +16,8 @@ import (
 func (s *Server) detectRoutes() {
 	s.api("GET /api/v1/alerts", s.apiAlerts)
 	s.api("GET /api/v1/alerts/stream", s.apiAlertStream)
+	s.api("GET /api/v1/alerts/{id}", s.apiAlert)
+	s.api("POST /api/v1/alerts/{id}/triage", s.apiTriageAlert)
 	s.api("GET /api/v1/detection-rules", s.apiDetectionRules)
 	s.api("POST /api/v1/detection-rules", s.apiImportRules)
 	s.api("PUT /api/v1/detection-rules/{id}", s.apiSetRule)
@@ -112,6 +114,36 @@ func (s *Server) apiAlerts(w http.ResponseWriter, r *http.Request, c *caller) er
 		return err
 	}
 	writeJSON(w, http.StatusOK, page(items, total, f.Limit, f.Offset))
+	return nil
+}
+
+func (s *Server) apiAlert(w http.ResponseWriter, r *http.Request, c *caller) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	a, err := s.det.Alert(r.Context(), c.scope, id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, a)
+	return nil
+}
+
+func (s *Server) apiTriageAlert(w http.ResponseWriter, r *http.Request, c *caller) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var req detect.TriageRequest
+	if err := decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	a, err := s.det.Triage(r.Context(), c.scope, id, req, time.Now().UTC())
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, a)
 	return nil
 }
 

@@ -4,10 +4,14 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/samdrift/samdrift/internal/access"
 	"github.com/samdrift/samdrift/internal/detect"
+	"github.com/samdrift/samdrift/internal/errs"
 )
 
 type alertsData struct {
@@ -42,12 +46,80 @@ func (s *Server) alertsPage(w http.ResponseWriter, r *http.Request, c *caller) e
 	return nil
 }
 
+type alertData struct {
+	A         detect.AlertDetail
+	Org       string
+	MayTriage bool
+	Statuses  []string
+	Resolved  []string
+}
+
+// EventLink is the log search for one of the alert's events, over the
+// alert's time span.
+func (d alertData) EventLink(id string) string {
+	q := url.Values{"q": {"id:" + id}, "from": {d.A.FirstSeen.Add(-time.Hour).Format(time.RFC3339)},
+		"to": {d.A.LastSeen.Add(time.Hour).Format(time.RFC3339)}}
+	return "/events?" + q.Encode()
+}
+
+func (s *Server) alertPage(w http.ResponseWriter, r *http.Request, c *caller) error {
+	return s.renderAlert(w, r, c, http.StatusOK, nil)
+}
+
+func (s *Server) renderAlert(w http.ResponseWriter, r *http.Request, c *caller, status int, problem *Problem) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	a, err := s.det.Alert(r.Context(), c.scope, id)
+	if err != nil {
+		return err
+	}
+	d := alertData{A: a, Org: "—", MayTriage: c.scope.Can(access.TriageAlerts),
+		Statuses: []string{detect.StatusNew, detect.StatusAcknowledged, detect.StatusClosed}, Resolved: detect.Resolutions}
+	if a.Tenant != 0 {
+		if o, err := s.orgs.Get(r.Context(), c.scope, fmt.Sprint(a.Tenant)); err == nil {
+			d.Org = o.Name
+		}
+	}
+	v := s.newView(r, "alerts", "alerts.title")
+	v.Title = a.Title
+	v.Err = problem
+	v.Data = d
+	s.render(w, r, status, "alert", v)
+	return nil
+}
+
+// alertTriage applies the triage form of the alert page.
+func (s *Server) alertTriage(w http.ResponseWriter, r *http.Request, c *caller) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	f := r.PostFormValue
+	_, err = s.det.Triage(r.Context(), c.scope, id, detect.TriageRequest{Status: f("status"), Resolution: f("resolution"),
+		Assign: f("assign"), Comment: f("comment")}, time.Now().UTC())
+	if code := errs.CodeOf(err); code == errs.Invalid || code == errs.Conflict || code == errs.Forbidden {
+		p := s.problemFor(r, err)
+		return s.renderAlert(w, r, c, p.Status, &p)
+	} else if err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/alerts/"+strconv.FormatInt(id, 10)+"?msg=alerts.saved", http.StatusSeeOther)
+	return nil
+}
+
 // LevelName is an alert or rule level in the page's language.
 func (v view) LevelName(l string) string {
 	if l == "" {
 		return "—"
 	}
 	return v.T("level." + l)
+}
+
+// AlertStatuses are the statuses an alert moves through.
+func (v view) AlertStatuses() []string {
+	return []string{detect.StatusNew, detect.StatusAcknowledged, detect.StatusClosed}
 }
 
 // Levels are the alert levels, most severe first.

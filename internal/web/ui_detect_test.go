@@ -2,6 +2,8 @@ package web_test
 
 import (
 	"context"
+	"fmt"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -99,6 +101,47 @@ func TestDetectionAPIAndPages(t *testing.T) {
 		}
 		if r, js := b.get("/static/alerts.js"); r.StatusCode != 200 || !strings.Contains(js, "EventSource") {
 			t.Errorf("alerts.js = %d", r.StatusCode)
+		}
+
+		// Triage: the alert's page and API, as the SOC and the CISO.
+		var list struct {
+			Items []struct{ ID int64 }
+		}
+		if r := e.call("GET", "/api/v1/alerts", ciso, "", &list); r.StatusCode != 200 || len(list.Items) != 1 {
+			t.Fatalf("alerts = %d %+v", r.StatusCode, list)
+		}
+		id := fmt.Sprint(list.Items[0].ID)
+		var detail struct {
+			Status, Assignee, Resolution string
+			Notes                        []struct{ Author, Status, Body string }
+		}
+		if r := e.call("GET", "/api/v1/alerts/"+id, e.token("ciso-odense"), "", nil); r.StatusCode != 404 {
+			t.Errorf("Odense's CISO read København's alert: %d", r.StatusCode)
+		}
+		if r := e.call("POST", "/api/v1/alerts/"+id+"/triage", soc, `{"status":"closed"}`, nil); r.StatusCode != 400 {
+			t.Errorf("closing without a resolution = %d; want 400", r.StatusCode)
+		}
+		if r := e.call("POST", "/api/v1/alerts/"+id+"/triage", soc, `{"status":"acknowledged","comment":"ws7 is a lab machine?"}`, &detail); r.StatusCode != 200 ||
+			detail.Status != "acknowledged" || detail.Assignee != "demo-soc-analyst" || len(detail.Notes) != 1 {
+			t.Fatalf("acknowledge = %d %+v", r.StatusCode, detail)
+		}
+		r, html = b.get("/alerts/" + id)
+		if r.StatusCode != 200 || !strings.Contains(html, "Under behandling") || !strings.Contains(html, "ws7 is a lab machine?") ||
+			!strings.Contains(html, `action="/alerts/`+id+`/triage"`) || !strings.Contains(html, "/events?") {
+			t.Errorf("alert page = %d; lacks the status, the note, the triage form or the event links", r.StatusCode)
+		}
+		csrf := csrfOf(t, html)
+		r, _ = b.post("/alerts/"+id+"/triage", url.Values{"csrf": {csrf}, "status": {"closed"}, "resolution": {"benign"}, "comment": {"approved test"}})
+		if loc := r.Header.Get("Location"); r.StatusCode != 303 || loc != "/alerts/"+id+"?msg=alerts.saved" {
+			t.Errorf("closing from the page = %d to %q; want 303 back to the alert", r.StatusCode, loc)
+		}
+		r, html = b.get("/alerts/" + id + "?msg=alerts.saved")
+		if r.StatusCode != 200 || !strings.Contains(html, "Lukket") || !strings.Contains(html, "Godartet") || !strings.Contains(html, "Alarmen er opdateret") {
+			t.Errorf("closing from the page = %d; the page lacks the closed state or the confirmation", r.StatusCode)
+		}
+		r, html = b.post("/alerts/"+id+"/triage", url.Values{"csrf": {csrf}, "status": {"closed"}})
+		if r.StatusCode != 400 || !strings.Contains(html, "resolution") {
+			t.Errorf("closing without a resolution from the page = %d; want 400 naming the resolution", r.StatusCode)
 		}
 	})
 }

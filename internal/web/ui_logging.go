@@ -18,6 +18,8 @@ func (s *Server) loggingRoutes() {
 	s.page("POST /coverage/retention", s.coverageRetention)
 	s.page("GET /quarantine", s.quarantinePage)
 	s.page("GET /alerts", s.alertsPage)
+	s.page("GET /alerts/{id}", s.alertPage)
+	s.page("POST /alerts/{id}/triage", s.alertTriage)
 	s.page("GET /detection-rules", s.rulesPage)
 }
 

@@ -19,9 +19,14 @@
     var tr = document.createElement("tr");
     tr.dataset.id = a.id;
     tr.className = "level-" + a.level + " fresh";
-    [a.level, a.title, String(a.tenant), a.key, String(a.count), a.first_seen, a.last_seen].forEach(function (text, i) {
+    [a.level, a.title, String(a.tenant), a.key, String(a.count), a.first_seen, a.last_seen, a.status].forEach(function (text, i) {
       var td = document.createElement("td");
-      if (i === 3) {
+      if (i === 1) {
+        var link = document.createElement("a");
+        link.href = "/alerts/" + a.id;
+        link.textContent = text;
+        td.appendChild(link);
+      } else if (i === 3) {
         var code = document.createElement("code");
         code.textContent = text;
         td.appendChild(code);

@@ -1,0 +1,173 @@
+package detect
+
+import (
+	"context"
+	"database/sql"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/samdrift/samdrift/internal/access"
+	"github.com/samdrift/samdrift/internal/audit"
+	"github.com/samdrift/samdrift/internal/errs"
+	"github.com/samdrift/samdrift/internal/store"
+)
+
+// The statuses of an alert: new until someone takes it, acknowledged
+// while it is worked, closed with a resolution. A closed alert gathers no
+// further matches; they open a new alert.
+const (
+	StatusNew          = "new"
+	StatusAcknowledged = "acknowledged"
+	StatusClosed       = "closed"
+)
+
+// Resolutions say how a closed alert ended.
+var Resolutions = []string{"true-positive", "false-positive", "benign", "duplicate"}
+
+// maxComment bounds a triage note.
+const maxComment = 4000
+
+// Note is one step of an alert's triage: the status (and resolution and
+// assignee) it left the alert in, and what its author wrote.
+type Note struct {
+	ID         int64     `json:"id"`
+	At         time.Time `json:"at"`
+	Author     string    `json:"author"`
+	Status     string    `json:"status"`
+	Resolution string    `json:"resolution,omitempty"`
+	Assignee   string    `json:"assignee,omitempty"`
+	Body       string    `json:"body,omitempty"`
+}
+
+// AlertDetail is an alert with its triage notes, oldest first.
+type AlertDetail struct {
+	Alert
+	Notes []Note `json:"notes"`
+}
+
+// TriageRequest changes an alert's status or assignee and may add a note;
+// empty fields keep what is there.
+type TriageRequest struct {
+	// Status: new, acknowledged or closed.
+	Status string `json:"status,omitempty"`
+	// Resolution is required when closing: true-positive, false-positive,
+	// benign or duplicate.
+	Resolution string `json:"resolution,omitempty"`
+	// Assign: "me" takes the alert, "none" releases it.
+	Assign  string `json:"assign,omitempty"`
+	Comment string `json:"comment,omitempty"`
+}
+
+// Alert returns alert id with its notes, if sc may see it.
+func (d *Detector) Alert(ctx context.Context, sc access.Scope, id int64) (AlertDetail, error) {
+	return alertDetail(ctx, d.db.Reader(), sc, id)
+}
+
+func alertDetail(ctx context.Context, q store.Querier, sc access.Scope, id int64) (AlertDetail, error) {
+	var a store.Args
+	row := q.QueryRowContext(ctx, `SELECT `+alertColumns+` FROM alerts WHERE id = `+a.Add(id)+` AND `+sc.SecurityPredicate("tenant", &a), a.Values()...)
+	al, err := scanAlert(row)
+	if isNoRows(err) {
+		return AlertDetail{}, errs.E(errs.NotFound, "no alert %d", id)
+	}
+	if err != nil {
+		return AlertDetail{}, err
+	}
+	out := AlertDetail{Alert: al, Notes: []Note{}}
+	rows, err := q.QueryContext(ctx, `SELECT id, at, author, status, resolution, assignee, body FROM alert_notes WHERE alert_id = $1 ORDER BY id`, id)
+	if err != nil {
+		return out, errs.Wrap(err, "cannot read the notes of alert %d", id)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var n Note
+		var at int64
+		if err := rows.Scan(&n.ID, &at, &n.Author, &n.Status, &n.Resolution, &n.Assignee, &n.Body); err != nil {
+			return out, errs.Wrap(err, "cannot read a note of alert %d", id)
+		}
+		n.At = time.UnixMicro(at).UTC()
+		out.Notes = append(out.Notes, n)
+	}
+	return out, rows.Err()
+}
+
+// Triage applies req to alert id as sc: the shared SOC works every
+// alert, a unit's SOC analysts those of the municipalities it supplies,
+// a CISO those of their own organisation. The change, its note and its
+// audit record are one transaction.
+func (d *Detector) Triage(ctx context.Context, sc access.Scope, id int64, req TriageRequest, now time.Time) (AlertDetail, error) {
+	if !sc.Can(access.TriageAlerts) {
+		return AlertDetail{}, errs.E(errs.Forbidden, "only SOC analysts, the CERT and CISOs triage alerts")
+	}
+	req.Comment = strings.TrimSpace(req.Comment)
+	switch {
+	case req.Status != "" && !slices.Contains([]string{StatusNew, StatusAcknowledged, StatusClosed}, req.Status):
+		return AlertDetail{}, errs.Field("status", "status is new, acknowledged or closed")
+	case req.Status == StatusClosed && !slices.Contains(Resolutions, req.Resolution):
+		return AlertDetail{}, errs.Field("resolution", "closing an alert needs a resolution: %s", strings.Join(Resolutions, ", "))
+	case req.Status != StatusClosed && req.Resolution != "":
+		return AlertDetail{}, errs.Field("resolution", "a resolution goes with status closed")
+	case req.Assign != "" && req.Assign != "me" && req.Assign != "none":
+		return AlertDetail{}, errs.Field("assign", `assign is "me" or "none"`)
+	case len(req.Comment) > maxComment:
+		return AlertDetail{}, errs.Field("comment", "a comment has at most %d characters", maxComment)
+	case req.Status == "" && req.Assign == "" && req.Comment == "":
+		return AlertDetail{}, errs.Field("status", "nothing to change: give a status, an assignment or a comment")
+	}
+	var out AlertDetail
+	err := d.db.Write(ctx, func(tx *sql.Tx) error {
+		cur, err := alertDetail(ctx, tx, sc, id)
+		if err != nil {
+			return err
+		}
+		next := cur.Alert
+		if req.Status != "" {
+			next.Status, next.Resolution = req.Status, req.Resolution
+		}
+		assignee := sql.NullInt64{}
+		if cur.Assignee != "" {
+			if err := tx.QueryRowContext(ctx, `SELECT assignee_id FROM alerts WHERE id = $1`, id).Scan(&assignee); err != nil {
+				return errs.Wrap(err, "cannot read the assignee of alert %d", id)
+			}
+		}
+		switch req.Assign {
+		case "me":
+			assignee, next.Assignee = sql.NullInt64{Int64: sc.UserID, Valid: sc.UserID != 0}, sc.Username
+		case "none":
+			assignee, next.Assignee = sql.NullInt64{}, ""
+		}
+		if next.Status == StatusAcknowledged && next.Assignee == "" && req.Assign == "" && sc.UserID != 0 {
+			// Acknowledging takes the alert unless someone has it.
+			assignee, next.Assignee = sql.NullInt64{Int64: sc.UserID, Valid: true}, sc.Username
+		}
+		if next.Status == cur.Status && next.Resolution == cur.Resolution && next.Assignee == cur.Assignee && req.Comment == "" {
+			return errs.E(errs.Conflict, "alert %d is already %s; reload it", id, cur.Status)
+		}
+		at := now.UnixMicro()
+		if _, err := tx.ExecContext(ctx, `UPDATE alerts SET status = $1, resolution = $2, assignee_id = $3, updated_at = $4 WHERE id = $5`,
+			next.Status, next.Resolution, assignee, at, id); err != nil {
+			return errs.Wrap(err, "cannot update alert %d", id)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO alert_notes (alert_id, at, user_id, author, status, resolution, assignee, body)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, id, at, sql.NullInt64{Int64: sc.UserID, Valid: sc.UserID != 0}, sc.Actor().Name,
+			next.Status, next.Resolution, next.Assignee, req.Comment); err != nil {
+			return errs.Wrap(err, "cannot add a note to alert %d", id)
+		}
+		state := func(a Alert) map[string]string {
+			return map[string]string{"status": a.Status, "resolution": a.Resolution, "assignee": a.Assignee}
+		}
+		if err := audit.Append(ctx, tx, sc.Actor(), audit.Entry{Action: "alert.triage", TargetType: "alert", TargetID: strconv.FormatInt(id, 10),
+			OrgID: cur.Tenant, Before: state(cur.Alert), After: state(next)}); err != nil {
+			return err
+		}
+		out, err = alertDetail(ctx, tx, sc, id)
+		return err
+	})
+	if err != nil {
+		return AlertDetail{}, err
+	}
+	d.hub.publish([]Alert{out.Alert})
+	return out, nil
+}
