@@ -81,7 +81,7 @@ func (a *App) startEvents(ctx context.Context, o EventOptions, log *slog.Logger,
 					log.Error("dropping an undecodable batch from the spine", "batch", b.ID, "err", err)
 					continue
 				}
-				all = append(all, eventstore.Batch{ID: b.ID, Events: evs})
+				all = append(all, eventstore.Batch{ID: b.ID, Events: evs, Data: b.Data})
 				forDetect = append(forDetect, detect.Batch{ID: b.ID, Events: evs})
 			}
 			// Detection reads the same decoded events while they are

@@ -68,6 +68,37 @@ func EncodeBatch(events []Event) ([]byte, error) {
 
 var errBatch = errors.New("cannot decode event batch: truncated or corrupt")
 
+// BatchBody returns the encoded events of a batch EncodeBatch wrote (the
+// bytes after its header) and how many there are; ok is false for other
+// forms. JoinBatches puts bodies back together, so that batches can be
+// merged without decoding and encoding their events again.
+func BatchBody(data []byte) (body []byte, n int, ok bool) {
+	if len(data) < 2 || data[0] != batchV1 {
+		return nil, 0, false
+	}
+	c, k := binary.Uvarint(data[1:])
+	if k <= 0 || c > maxBatchEvents {
+		return nil, 0, false
+	}
+	return data[1+k:], int(c), true
+}
+
+// JoinBatches writes one batch holding the events of bodies (from
+// BatchBody), n in all, in order.
+func JoinBatches(bodies [][]byte, n int) []byte {
+	size := 1 + binary.MaxVarintLen64
+	for _, b := range bodies {
+		size += len(b)
+	}
+	out := make([]byte, 0, size)
+	out = append(out, batchV1)
+	out = binary.AppendUvarint(out, uint64(n))
+	for _, b := range bodies {
+		out = append(out, b...)
+	}
+	return out
+}
+
 // DecodeBatch reads what EncodeBatch wrote (or a JSON batch of an earlier
 // version). Strings share one copy of data.
 func DecodeBatch(data []byte) ([]Event, error) {

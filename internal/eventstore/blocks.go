@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"math"
 	"slices"
 	"strings"
 	"sync"
@@ -34,6 +35,10 @@ const maxBlockEvents = 5000
 type Batch struct {
 	ID     string
 	Events []event.Event
+	// Data, when set, is Events as event.EncodeBatch wrote them (the
+	// spine's bytes): a batch of one tenant and day is then stored as it
+	// came, without encoding its events again.
+	Data []byte
 }
 
 // dayOf is the UTC day number of a Unix µs time.
@@ -61,7 +66,7 @@ func appendBlocksTx(ctx context.Context, tx *sql.Tx, batches []Batch) (int, erro
 	inserted := 0
 	err := func() error {
 		now := time.Now().UnixMicro()
-		type key struct{ tenant, day int64 }
+		type key = blockKey
 		// Events are grouped by index and copied once into groups of
 		// the right size: appending whole events grew each group's
 		// slice many times over (a tenth of ingest's CPU at 60,000
@@ -73,6 +78,10 @@ func appendBlocksTx(ctx context.Context, tx *sql.Tx, batches []Batch) (int, erro
 		var refs []ref
 		counts := map[key]int{}
 		var order []key
+		// Whole batches of one tenant and day, kept encoded; a key with
+		// any single events falls back to encoding them all.
+		pieces := map[key][]encodedBatch{}
+		mixed := map[key]bool{}
 		var idStmt *sql.Stmt
 		defer func() {
 			if idStmt != nil {
@@ -88,6 +97,17 @@ func appendBlocksTx(ctx context.Context, tx *sql.Tx, batches []Batch) (int, erro
 				if n, _ := res.RowsAffected(); n == 0 {
 					continue // stored before
 				}
+			}
+			if k, p, ok := wholeBatch(b); ok {
+				if counts[k] == 0 {
+					order = append(order, k)
+				}
+				counts[k] += p.n
+				pieces[k] = append(pieces[k], p)
+				for ei := range b.Events {
+					refs = append(refs, ref{k, int32(bi), int32(ei)})
+				}
+				continue
 			}
 			for ei := range b.Events {
 				e := &b.Events[ei]
@@ -111,15 +131,20 @@ func appendBlocksTx(ctx context.Context, tx *sql.Tx, batches []Batch) (int, erro
 					order = append(order, k)
 				}
 				counts[k]++
+				mixed[k] = true
 				refs = append(refs, ref{k, int32(bi), int32(ei)})
 			}
 		}
 		groups := make(map[key][]event.Event, len(order))
 		for _, k := range order {
-			groups[k] = make([]event.Event, 0, counts[k])
+			if mixed[k] {
+				groups[k] = make([]event.Event, 0, counts[k])
+			}
 		}
 		for _, r := range refs {
-			groups[r.k] = append(groups[r.k], batches[r.b].Events[r.e])
+			if mixed[r.k] {
+				groups[r.k] = append(groups[r.k], batches[r.b].Events[r.e])
+			}
 		}
 		st, err := tx.PrepareContext(ctx, `INSERT INTO event_blocks (tenant, ts_min, ts_max, n, data) VALUES ($1, $2, $3, $4, $5)`)
 		if err != nil {
@@ -127,6 +152,23 @@ func appendBlocksTx(ctx context.Context, tx *sql.Tx, batches []Batch) (int, erro
 		}
 		defer st.Close()
 		for _, k := range order {
+			if !mixed[k] {
+				// Consecutive whole batches, up to a block's worth each.
+				ps := pieces[k]
+				for len(ps) > 0 {
+					bodies, n, lo, hi := [][]byte{}, 0, int64(math.MaxInt64), int64(math.MinInt64)
+					for len(ps) > 0 && (n == 0 || n+ps[0].n <= maxBlockEvents) {
+						bodies, n = append(bodies, ps[0].body), n+ps[0].n
+						lo, hi = min(lo, ps[0].tsMin), max(hi, ps[0].tsMax)
+						ps = ps[1:]
+					}
+					if _, err := st.ExecContext(ctx, k.tenant, lo, hi, n, zenc.EncodeAll(event.JoinBatches(bodies, n), nil)); err != nil {
+						return errs.Wrap(err, "cannot store a block of tenant %d", k.tenant)
+					}
+					inserted += n
+				}
+				continue
+			}
 			evs := groups[k]
 			slices.SortStableFunc(evs, func(a, b event.Event) int { return a.Time.Compare(b.Time) })
 			for start := 0; start < len(evs); start += maxBlockEvents {
@@ -145,6 +187,37 @@ func appendBlocksTx(ctx context.Context, tx *sql.Tx, batches []Batch) (int, erro
 		return nil
 	}()
 	return inserted, err
+}
+
+// blockKey is what a block holds events of: one tenant, one UTC day.
+type blockKey struct{ tenant, day int64 }
+
+// encodedBatch is a batch's encoded events with their count and times.
+type encodedBatch struct {
+	body         []byte
+	n            int
+	tsMin, tsMax int64
+}
+
+// wholeBatch reports whether b can be stored as it came: it has its
+// encoded form, and its events share one tenant and day and carry no
+// stable ids (those are checked one by one for retransmissions).
+func wholeBatch(b Batch) (k blockKey, p encodedBatch, ok bool) {
+	body, n, ok := event.BatchBody(b.Data)
+	if !ok || n != len(b.Events) || n == 0 {
+		return k, p, false
+	}
+	p.body, p.n, p.tsMin, p.tsMax = body, n, math.MaxInt64, math.MinInt64
+	k.tenant, k.day = b.Events[0].Tenant, dayOf(b.Events[0].Time.UnixMicro())
+	for i := range b.Events {
+		e := &b.Events[i]
+		ts := e.Time.UnixMicro()
+		if e.Tenant != k.tenant || dayOf(ts) != k.day || event.IsStableID(e.ID) {
+			return k, p, false
+		}
+		p.tsMin, p.tsMax = min(p.tsMin, ts), max(p.tsMax, ts)
+	}
+	return k, p, true
 }
 
 var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 1<<20); return &b }}

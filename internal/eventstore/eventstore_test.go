@@ -131,3 +131,82 @@ func TestAppendSearchScoped(t *testing.T) {
 		}
 	})
 }
+
+// TestAppendEncodedBatches: batches that come with their spine encoding
+// are stored as they came when they hold one tenant's events of one day
+// (consecutive ones joined up to a block's worth), and event by event
+// otherwise (two days, stable ids); either way every event is found once,
+// whole, and a replayed batch adds nothing.
+func TestAppendEncodedBatches(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		e := demotest.New(t, db, false)
+		es := eventstore.New(db)
+		cph, frb := e.Org(t, "101").ID, e.Org(t, "147").ID
+		now := time.Now().UTC().Truncate(time.Hour).Add(30 * time.Minute)
+		mk := func(id string, tenant int64, at time.Time, msg string) event.Event {
+			ev := event.Event{ID: id, Tenant: tenant, Time: at, Received: now, Host: "h-" + id, Message: msg, Severity: 6, Format: event.FormatRFC5424}
+			ev.Set("user.name", "u-"+id)
+			return ev
+		}
+		encoded := func(id string, evs []event.Event) eventstore.Batch {
+			data, err := event.EncodeBatch(evs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return eventstore.Batch{ID: id, Events: evs, Data: data}
+		}
+		var batches []eventstore.Batch
+		want := 0
+		for b := 0; b < 3; b++ { // København: 3 × 2,000 events of this hour
+			var evs []event.Event
+			for i := 0; i < 2000; i++ {
+				evs = append(evs, mk(fmt.Sprintf("k%d-%d", b, i), cph, now.Add(-time.Duration(i)*time.Millisecond), "kk"))
+			}
+			batches = append(batches, encoded(fmt.Sprintf("kb%d", b), evs))
+			want += len(evs)
+		}
+		// Frederiksberg: one batch over two days, one with a stable id.
+		batches = append(batches, encoded("fb1", []event.Event{mk("f1", frb, now, "today"), mk("f2", frb, now.Add(-48*time.Hour), "two days ago")}))
+		stable := mk(event.StableID("relp", "10.0.0.9", "<13>1 x"), frb, now, "stable")
+		batches = append(batches, encoded("fb2", []event.Event{stable}))
+		want += 3
+		if n, err := es.AppendBatches(ctx, batches); err != nil || n != want {
+			t.Fatalf("AppendBatches = %d, %v; want %d", n, err, want)
+		}
+		if n, err := es.AppendBatches(ctx, batches[:1]); err != nil || n != 0 {
+			t.Errorf("replayed batch = %d, %v; want 0", n, err)
+		}
+		if n, err := es.AppendBatches(ctx, []eventstore.Batch{encoded("fb3", []event.Event{stable})}); err != nil || n != 0 {
+			t.Errorf("retransmitted stable id = %d, %v; want 0", n, err)
+		}
+		soc := e.Scope(t, "demo-soc-analyst")
+		seen := map[string]int{}
+		err := es.Each(ctx, soc, eventstore.Query{From: now.Add(-72 * time.Hour), To: now.Add(time.Hour)}, func(ev event.Event) error {
+			seen[ev.ID]++
+			if ev.Get("user.name") != "u-"+ev.ID || ev.Host != "h-"+ev.ID {
+				t.Errorf("event %s came back as %+v", ev.ID, ev)
+			}
+			return nil
+		})
+		if err != nil || len(seen) != want {
+			t.Fatalf("Each found %d distinct events, %v; want %d", len(seen), err, want)
+		}
+		for id, n := range seen {
+			if n != 1 {
+				t.Errorf("event %s found %d times", id, n)
+			}
+		}
+		if r, err := es.Search(ctx, soc, eventstore.Query{From: now.Add(-time.Hour), To: now.Add(time.Hour), Q: "user.name:u-k2-1999"}); err != nil || r.Total != 1 {
+			t.Errorf("search in a joined block = %+v, %v; want 1", r.Total, err)
+		}
+		if db.Dialect() == store.SQLite {
+			// Whole batches joined up to 5,000 events: 4,000 + 2,000 (event
+			// by event would have made 5,000 + 1,000).
+			var small, large int
+			if err := db.Reader().QueryRowContext(ctx, `SELECT MIN(n), MAX(n) FROM event_blocks WHERE tenant = $1`, cph).Scan(&small, &large); err != nil || small != 2000 || large != 4000 {
+				t.Errorf("København's blocks hold %d to %d events, %v; want 2,000 and 4,000", small, large, err)
+			}
+		}
+	})
+}
