@@ -32,6 +32,19 @@ func syslogEvent(t *testing.T, tenant int64, line string, at time.Time, id strin
 	return e
 }
 
+// failedLogins is ten failed sshd passwords from one address, a second
+// apart from from: enough for the demo's brute-force correlation.
+func failedLogins(t *testing.T, tenant int64, idPrefix string, from time.Time) []event.Event {
+	t.Helper()
+	var evs []event.Event
+	for i := 0; i < 10; i++ {
+		at := from.Add(time.Duration(i) * time.Second)
+		line := fmt.Sprintf("<38>1 %s srv02 sshd - - - Failed password for bo from 198.51.100.7 port %d ssh2", at.Format(time.RFC3339), 40000+i)
+		evs = append(evs, syslogEvent(t, tenant, line, at, fmt.Sprintf("%s%d", idPrefix, i)))
+	}
+	return evs
+}
+
 func TestDetectAlerts(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
@@ -104,12 +117,7 @@ func TestDetectAlerts(t *testing.T) {
 
 		// Ten failed passwords from one address: the correlation alerts,
 		// the single failures (used by it, without generate) do not.
-		var evs []event.Event
-		for i := 0; i < 10; i++ {
-			line := fmt.Sprintf("<38>1 %s srv02 sshd - - - Failed password for bo from 198.51.100.7 port %d ssh2", now.Add(time.Duration(i)*time.Second).Format(time.RFC3339), 40000+i)
-			evs = append(evs, syslogEvent(t, kk, line, now.Add(time.Duration(i)*time.Second), fmt.Sprintf("f%d", i)))
-		}
-		if err := d.Handle(ctx, []detect.Batch{{ID: "b4", Events: evs}}); err != nil {
+		if err := d.Handle(ctx, []detect.Batch{{ID: "b4", Events: failedLogins(t, kk, "f", now)}}); err != nil {
 			t.Fatal(err)
 		}
 		if as, _, _ := d.Alerts(ctx, soc, detect.Filter{RuleID: ruleBrute}); len(as) != 1 || as[0].Kind != "correlation" || as[0].Level != "high" || as[0].Key != "source.ip=198.51.100.7" {
@@ -353,13 +361,7 @@ func TestAlertTriage(t *testing.T) {
 		now := time.Now().UTC().Truncate(time.Second)
 		failures := func(batch string, from time.Time) {
 			t.Helper()
-			var evs []event.Event
-			for i := 0; i < 10; i++ {
-				at := from.Add(time.Duration(i) * time.Second)
-				line := fmt.Sprintf("<38>1 %s srv02 sshd - - - Failed password for bo from 198.51.100.7 port %d ssh2", at.Format(time.RFC3339), 40000+i)
-				evs = append(evs, syslogEvent(t, kk, line, at, fmt.Sprintf("%s-%d", batch, i)))
-			}
-			if err := d.Handle(ctx, []detect.Batch{{ID: batch, Events: evs}}); err != nil {
+			if err := d.Handle(ctx, []detect.Batch{{ID: batch, Events: failedLogins(t, kk, batch, from)}}); err != nil {
 				t.Fatal(err)
 			}
 		}

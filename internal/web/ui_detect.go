@@ -50,7 +50,6 @@ type alertData struct {
 	A         detect.AlertDetail
 	Org       string
 	MayTriage bool
-	Statuses  []string
 	Resolved  []string
 }
 
@@ -75,8 +74,7 @@ func (s *Server) renderAlert(w http.ResponseWriter, r *http.Request, c *caller, 
 	if err != nil {
 		return err
 	}
-	d := alertData{A: a, Org: "—", MayTriage: c.scope.Can(access.TriageAlerts),
-		Statuses: []string{detect.StatusNew, detect.StatusAcknowledged, detect.StatusClosed}, Resolved: detect.Resolutions}
+	d := alertData{A: a, Org: "—", MayTriage: c.scope.Can(access.TriageAlerts), Resolved: detect.Resolutions}
 	if a.Tenant != 0 {
 		if o, err := s.orgs.Get(r.Context(), c.scope, fmt.Sprint(a.Tenant)); err == nil {
 			d.Org = o.Name
