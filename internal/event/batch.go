@@ -25,12 +25,7 @@ const maxBatchEvents = 1 << 20
 func EncodeBatch(events []Event) ([]byte, error) {
 	size := 8
 	for i := range events {
-		e := &events[i]
-		size += 64 + len(e.ID) + len(e.Source) + len(e.SourceIP) + len(e.Host) + len(e.App) + len(e.Message) + len(e.Format) +
-			len(e.Product) + len(e.Raw) + len(e.ParseError)
-		for _, f := range e.Fields {
-			size += 4 + len(f.Key) + len(f.Value)
-		}
+		size += EncodedSize(&events[i])
 	}
 	b := make([]byte, 0, size)
 	b = append(b, batchV1)
@@ -64,6 +59,17 @@ func EncodeBatch(events []Event) ([]byte, error) {
 		str(e.ParseError)
 	}
 	return b, nil
+}
+
+// EncodedSize is at least the bytes EncodeBatch writes for e (it errs on
+// the large side), for splitting batches to a size.
+func EncodedSize(e *Event) int {
+	size := 64 + len(e.ID) + len(e.Source) + len(e.SourceIP) + len(e.Host) + len(e.App) + len(e.Message) + len(e.Format) +
+		len(e.Product) + len(e.Raw) + len(e.ParseError)
+	for _, f := range e.Fields {
+		size += 4 + len(f.Key) + len(f.Value)
+	}
+	return size
 }
 
 var errBatch = errors.New("cannot decode event batch: truncated or corrupt")

@@ -175,15 +175,14 @@ func httpProblem(w http.ResponseWriter, status int, detail string) {
 // waiting (for senders that can retry).
 func (b *Batcher) publish(ctx context.Context) error {
 	for tenant, evs := range b.pending {
-		if len(evs) == 0 {
-			continue // kept from an earlier batch
-		}
-		data, err := event.EncodeBatch(evs)
-		if err != nil {
-			return err
-		}
-		if err := b.p.sink.Publish(ctx, fmt.Sprint(tenant), b.p.nextID(), data); err != nil {
-			return err
+		for _, part := range spineParts(evs) {
+			data, err := event.EncodeBatch(part)
+			if err != nil {
+				return err
+			}
+			if err := b.p.sink.Publish(ctx, fmt.Sprint(tenant), b.p.nextID(), data); err != nil {
+				return err
+			}
 		}
 		delete(b.pending, tenant)
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -270,5 +271,29 @@ func TestIdempotencyKey(t *testing.T) {
 	// two new ones each: 6 distinct ids over 8 events.
 	if len(evs) != 8 || len(ids) != 6 {
 		t.Errorf("%d events with %d distinct ids; want 8 with 6", len(evs), len(ids))
+	}
+}
+
+// TestLargeBatchSplitForTheSpine: a request whose events together exceed
+// what one spine message may carry (NATS refuses payloads over 1 MiB) is
+// published in several messages, not refused.
+func TestLargeBatchSplitForTheSpine(t *testing.T) {
+	e := newIngestEnv(t)
+	var body bytes.Buffer
+	const n = 40
+	big := strings.Repeat("x", 60<<10)
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&body, `{"message":"event %d %s","host.name":"h%d"}`+"\n", i, big, i)
+	}
+	if code, resp := e.do(t, "POST", "/ingest/v1/events", "Bearer "+e.token, "application/x-ndjson", body.Bytes()); code/100 != 2 {
+		t.Fatalf("POST of %d KiB = %d %s; want 2xx", body.Len()>>10, code, resp)
+	}
+	evs := e.drain(t, n)
+	seen := map[string]bool{}
+	for _, ev := range evs {
+		seen[ev.Host] = true
+	}
+	if len(evs) != n || len(seen) != n {
+		t.Fatalf("the spine holds %d events of %d hosts; want %d", len(evs), len(seen), n)
 	}
 }

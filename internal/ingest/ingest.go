@@ -159,34 +159,10 @@ func (b *Batcher) Len() int { return b.count }
 // as dropped.
 func (b *Batcher) Flush(ctx context.Context, wait bool) error {
 	for tenant, evs := range b.pending {
-		if len(evs) == 0 {
-			continue // kept from an earlier batch
-		}
-		data, err := event.EncodeBatch(evs)
-		if err != nil {
-			return err
-		}
-		id := b.p.nextID()
-		t := strconv.FormatInt(tenant, 10)
-		for delay := 50 * time.Millisecond; ; delay = min(delay*2, 2*time.Second) {
-			err = b.p.sink.Publish(ctx, t, id, data)
-			if !errors.Is(err, spine.ErrFull) {
-				break
+		for _, part := range spineParts(evs) {
+			if err := b.publishWaiting(ctx, tenant, part, wait); err != nil {
+				return err
 			}
-			if !wait {
-				b.p.dropped.WithLabelValues(b.protocol).Add(float64(len(evs)))
-				err = nil
-				break
-			}
-			b.p.waits.Inc()
-			select {
-			case <-ctx.Done():
-				return ctx.Err()
-			case <-time.After(delay):
-			}
-		}
-		if err != nil {
-			return err
 		}
 		// Keep the slice for the tenant's next batch (a connection
 		// sends for few tenants), its events cleared for the collector.
@@ -198,6 +174,58 @@ func (b *Batcher) Flush(ctx context.Context, wait bool) error {
 	}
 	b.count = 0
 	return nil
+}
+
+// maxSpineMessage bounds the encoded events of one spine message: NATS
+// refuses payloads over 1 MiB (its default), so a batch of large events
+// is published in parts.
+const maxSpineMessage = 512 << 10
+
+// spineParts cuts evs into runs of at most maxSpineMessage encoded bytes
+// (a single larger event is a part of its own).
+func spineParts(evs []event.Event) [][]event.Event {
+	var parts [][]event.Event
+	start, size := 0, 0
+	for i := range evs {
+		n := event.EncodedSize(&evs[i])
+		if i > start && size+n > maxSpineMessage {
+			parts = append(parts, evs[start:i])
+			start, size = i, 0
+		}
+		size += n
+	}
+	if start < len(evs) {
+		parts = append(parts, evs[start:])
+	}
+	return parts
+}
+
+// publishWaiting publishes one part; with wait, a full spine is retried
+// until it has room or ctx ends, without, the events are counted as
+// dropped.
+func (b *Batcher) publishWaiting(ctx context.Context, tenant int64, evs []event.Event, wait bool) error {
+	data, err := event.EncodeBatch(evs)
+	if err != nil {
+		return err
+	}
+	id := b.p.nextID()
+	t := strconv.FormatInt(tenant, 10)
+	for delay := 50 * time.Millisecond; ; delay = min(delay*2, 2*time.Second) {
+		err = b.p.sink.Publish(ctx, t, id, data)
+		if !errors.Is(err, spine.ErrFull) {
+			return err
+		}
+		if !wait {
+			b.p.dropped.WithLabelValues(b.protocol).Add(float64(len(evs)))
+			return nil
+		}
+		b.p.waits.Inc()
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(delay):
+		}
+	}
 }
 
 // maxPendingTenants bounds the per-tenant slices a batcher keeps between
