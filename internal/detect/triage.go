@@ -126,32 +126,30 @@ func (d *Detector) Triage(ctx context.Context, sc access.Scope, id int64, req Tr
 		if req.Status != "" {
 			next.Status, next.Resolution = req.Status, req.Resolution
 		}
-		assignee := sql.NullInt64{}
-		if cur.Assignee != "" {
-			if err := tx.QueryRowContext(ctx, `SELECT assignee_id FROM alerts WHERE id = $1`, id).Scan(&assignee); err != nil {
-				return errs.Wrap(err, "cannot read the assignee of alert %d", id)
-			}
+		me := sql.NullInt64{Int64: sc.UserID, Valid: sc.UserID != 0}
+		assign := req.Assign
+		if assign == "" && next.Status == StatusAcknowledged && next.Assignee == "" && me.Valid {
+			assign = "me" // acknowledging takes the alert unless someone has it
 		}
-		switch req.Assign {
+		var a store.Args
+		set := "status = " + a.Add(next.Status) + ", resolution = " + a.Add(next.Resolution)
+		switch assign {
 		case "me":
-			assignee, next.Assignee = sql.NullInt64{Int64: sc.UserID, Valid: sc.UserID != 0}, sc.Username
+			next.Assignee = sc.Username
+			set += ", assignee_id = " + a.Add(me)
 		case "none":
-			assignee, next.Assignee = sql.NullInt64{}, ""
-		}
-		if next.Status == StatusAcknowledged && next.Assignee == "" && req.Assign == "" && sc.UserID != 0 {
-			// Acknowledging takes the alert unless someone has it.
-			assignee, next.Assignee = sql.NullInt64{Int64: sc.UserID, Valid: true}, sc.Username
+			next.Assignee = ""
+			set += ", assignee_id = NULL"
 		}
 		if next.Status == cur.Status && next.Resolution == cur.Resolution && next.Assignee == cur.Assignee && req.Comment == "" {
 			return errs.E(errs.Conflict, "alert %d is already %s; reload it", id, cur.Status)
 		}
 		at := now.UnixMicro()
-		if _, err := tx.ExecContext(ctx, `UPDATE alerts SET status = $1, resolution = $2, assignee_id = $3, updated_at = $4 WHERE id = $5`,
-			next.Status, next.Resolution, assignee, at, id); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE alerts SET `+set+`, updated_at = `+a.Add(at)+` WHERE id = `+a.Add(id), a.Values()...); err != nil {
 			return errs.Wrap(err, "cannot update alert %d", id)
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO alert_notes (alert_id, at, user_id, author, status, resolution, assignee, body)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, id, at, sql.NullInt64{Int64: sc.UserID, Valid: sc.UserID != 0}, sc.Actor().Name,
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, id, at, me, sc.Actor().Name,
 			next.Status, next.Resolution, next.Assignee, req.Comment); err != nil {
 			return errs.Wrap(err, "cannot add a note to alert %d", id)
 		}

@@ -2,6 +2,7 @@ package event
 
 import (
 	"bytes"
+	"strconv"
 	"time"
 	"unicode/utf8"
 )
@@ -69,7 +70,7 @@ func (p *Parser) parse5424(msg []byte, e *Event) bool {
 		e.App = a
 		e.Set("process.name", a)
 	}
-	if pid := val(2); pid != "" && isDecimal(pid) {
+	if pid := val(2); pid != "" && isInt(pid) {
 		e.Set("process.pid", pid)
 	}
 	e.Set("log.syslog.msgid", val(3))
@@ -77,21 +78,11 @@ func (p *Parser) parse5424(msg []byte, e *Event) bool {
 	return true
 }
 
-// isDecimal reports whether s is an optionally signed decimal that fits an
-// int, as strconv.Atoi accepts.
-func isDecimal(s string) bool {
-	if s[0] == '+' || s[0] == '-' {
-		s = s[1:]
-	}
-	if len(s) == 0 || len(s) > 18 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
+// isInt reports whether s is a number strconv.Atoi accepts (go-syslog's
+// machine keeps a process id only then).
+func isInt(s string) bool {
+	_, err := strconv.Atoi(s)
+	return err == nil
 }
 
 // fieldsFromSD sets syslog.sd.<id>.<name> for every parameter of sd, a
@@ -230,9 +221,11 @@ func (r *reader5424) timestamp() (time.Time, bool, bool) {
 	mi, ok9 := r.digits(2)
 	ok10 := r.lit(":")
 	s, ok11 := r.digits(2)
-	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6 && ok7 && ok8 && ok9 && ok10 && ok11) ||
-		mo < 1 || mo > 12 || d < 1 || d > daysIn(y, mo) || h > 23 || mi > 59 || s > 59 {
+	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6 && ok7 && ok8 && ok9 && ok10 && ok11) || h > 23 || mi > 59 || s > 59 {
 		return t, false, false
+	}
+	if date := time.Date(y, time.Month(mo), d, 0, 0, 0, 0, time.UTC); date.Year() != y || int(date.Month()) != mo || date.Day() != d {
+		return t, false, false // no such day: time.Date normalised it
 	}
 	ns := 0
 	if r.lit(".") {
@@ -273,19 +266,6 @@ func (r *reader5424) timestamp() (time.Time, bool, bool) {
 	}
 	t = time.Date(y, time.Month(mo), d, h, mi, s, ns, time.UTC).Add(-time.Duration(off) * time.Second)
 	return t, true, true
-}
-
-func daysIn(y, m int) int {
-	switch m {
-	case 2:
-		if y%4 == 0 && (y%100 != 0 || y%400 == 0) {
-			return 29
-		}
-		return 28
-	case 4, 6, 9, 11:
-		return 30
-	}
-	return 31
 }
 
 // header reads "-" (start -1) or 1…maxLen printable US-ASCII characters.

@@ -69,24 +69,16 @@ func requiredLiterals(re *syntax.Regexp) []string {
 	return nil
 }
 
-// litSetBetter ranks literal sets as atomSet.better does: a longer
-// shortest literal first, then fewer literals.
-func litSetBetter(s, o []string) bool {
-	if s == nil {
-		return false
+// litSetBetter ranks literal sets as atomSet.better does.
+func litSetBetter(s, o []string) bool { return asAtoms(s).better(asAtoms(o)) }
+
+func asAtoms(lits []string) atomSet {
+	if lits == nil {
+		return nil
 	}
-	if o == nil {
-		return true
+	out := make(atomSet, len(lits))
+	for i, l := range lits {
+		out[i] = atom{lit: l}
 	}
-	ms, mo := 1<<30, 1<<30
-	for _, l := range s {
-		ms = min(ms, len(l))
-	}
-	for _, l := range o {
-		mo = min(mo, len(l))
-	}
-	if ms != mo {
-		return ms > mo
-	}
-	return len(s) < len(o)
+	return out
 }
