@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -69,6 +70,7 @@ func (a *App) startEvents(ctx context.Context, o EventOptions, log *slog.Logger,
 		return nil, err
 	}
 	es := a.Events
+	var stored atomic.Int64
 	ep.wg.Add(1)
 	go func() {
 		defer ep.wg.Done()
@@ -99,7 +101,8 @@ func (a *App) startEvents(ctx context.Context, o EventOptions, log *slog.Logger,
 					derr = a.Detect.Handle(context.WithoutCancel(ctx), forDetect)
 				}()
 			}
-			_, serr := es.AppendBatches(context.WithoutCancel(ctx), all)
+			n, serr := es.AppendBatches(context.WithoutCancel(ctx), all)
+			stored.Add(int64(n))
 			dwg.Wait()
 			if serr != nil {
 				log.Error("cannot store events; they will be delivered again", "batches", len(all), "err", serr)
@@ -130,6 +133,18 @@ func (a *App) startEvents(ctx context.Context, o EventOptions, log *slog.Logger,
 		})
 	}()
 	if reg != nil {
+		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "samdrift_events_stored_total",
+			Help: "Events the store consumer committed (a redelivered batch counts again; the store keeps it once)."}, func() float64 { return float64(stored.Load()) }))
+		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "samdrift_spine_pending_batches",
+			Help: "Batches in the event spine the store consumer has not acknowledged yet (its lag)."}, func() float64 {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			n, err := sp.Pending(ctx, "store")
+			if err != nil {
+				return -1
+			}
+			return float64(n)
+		}))
 		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "samdrift_detect_events_total",
 			Help: "Events the detect consumer ran through the rules and indicators."}, func() float64 { return float64(a.Detect.Events.Load()) }))
 		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "samdrift_detect_matches_total",

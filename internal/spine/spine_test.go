@@ -131,7 +131,7 @@ func TestPublishConsumeDedupe(t *testing.T) {
 		if n, _ := s.Pending(ctx, "store"); n != 0 {
 			t.Errorf("pending after consuming = %d; want 0", n)
 		}
-		// Interest retention: acknowledged batches leave the stream.
+		// Acknowledged batches are purged from the stream.
 		deadline := time.Now().Add(5 * time.Second)
 		for {
 			_, msgs, err := s.Stored(ctx)
@@ -226,4 +226,40 @@ func TestDurableAcrossRestart(t *testing.T) {
 	if len(seen) != 10 {
 		t.Errorf("after restart %d distinct batches were delivered; want 10", len(seen))
 	}
+}
+
+// TestPurgeWaitsForEveryConsumer: a batch one consumer has acknowledged
+// stays in the stream until every configured consumer has.
+func TestPurgeWaitsForEveryConsumer(t *testing.T) {
+	each(t, func(t *testing.T, o spine.Options) {
+		ctx := context.Background()
+		o.Consumers = []string{"store", "audit"}
+		s := open(t, o)
+		for i := 0; i < 20; i++ {
+			if err := s.Publish(ctx, "1", fmt.Sprintf("w-%d", i), []byte("x")); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got := collect(t, s, "store", 20, nil); len(got) != 20 {
+			t.Fatalf("store consumed %d batches; want 20", len(got))
+		}
+		time.Sleep(600 * time.Millisecond) // more than two purge intervals
+		if _, msgs, err := s.Stored(ctx); err != nil || msgs != 20 {
+			t.Errorf("after one of two consumers acknowledged, the stream holds %d batches (%v); want 20", msgs, err)
+		}
+		if got := collect(t, s, "audit", 20, nil); len(got) != 20 {
+			t.Fatalf("audit consumed %d batches; want 20", len(got))
+		}
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			_, msgs, err := s.Stored(ctx)
+			if err == nil && msgs == 0 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("stream still holds %d batches after both consumers acknowledged them", msgs)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	})
 }
