@@ -27,7 +27,12 @@ func EncodeBatch(events []Event) ([]byte, error) {
 	for i := range events {
 		size += EncodedSize(&events[i])
 	}
-	b := make([]byte, 0, size)
+	return AppendBatch(make([]byte, 0, size), events), nil
+}
+
+// AppendBatch appends what EncodeBatch writes for events to b, for
+// callers that reuse one buffer.
+func AppendBatch(b []byte, events []Event) []byte {
 	b = append(b, batchV1)
 	b = binary.AppendUvarint(b, uint64(len(events)))
 	str := func(s string) {
@@ -58,7 +63,7 @@ func EncodeBatch(events []Event) ([]byte, error) {
 		str(e.Raw)
 		str(e.ParseError)
 	}
-	return b, nil
+	return b
 }
 
 // EncodedSize is at least the bytes EncodeBatch writes for e (it errs on

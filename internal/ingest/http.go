@@ -176,11 +176,8 @@ func httpProblem(w http.ResponseWriter, status int, detail string) {
 func (b *Batcher) publish(ctx context.Context) error {
 	for tenant, evs := range b.pending {
 		for _, part := range spineParts(evs) {
-			data, err := event.EncodeBatch(part)
-			if err != nil {
-				return err
-			}
-			if err := b.p.sink.Publish(ctx, fmt.Sprint(tenant), b.p.nextID(), data); err != nil {
+			b.buf = event.AppendBatch(b.buf[:0], part)
+			if err := b.p.sink.Publish(ctx, fmt.Sprint(tenant), b.p.nextID(), b.buf); err != nil {
 				return err
 			}
 		}

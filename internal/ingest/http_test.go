@@ -34,6 +34,7 @@ type ingestEnv struct {
 	url, token string
 	tenant     int64
 	sp         *spine.Spine
+	p          *ingest.Pipeline
 }
 
 func newIngestEnv(t *testing.T) *ingestEnv {
@@ -64,7 +65,7 @@ func newIngestEnv(t *testing.T) *ingestEnv {
 	p.Routes(mux.Handle)
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
-	return &ingestEnv{url: srv.URL, token: token, tenant: frb.ID, sp: sp}
+	return &ingestEnv{url: srv.URL, token: token, tenant: frb.ID, sp: sp, p: p}
 }
 
 // drain returns the events in the spine (waiting up to 10 s for want).

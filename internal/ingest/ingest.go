@@ -25,7 +25,8 @@ import (
 	"github.com/samdrift/samdrift/internal/spine"
 )
 
-// Sink takes batches; the spine is one.
+// Sink takes batches; the spine is one. Publish must not keep batch after
+// it returns (the batchers reuse it).
 type Sink interface {
 	Publish(ctx context.Context, tenant, id string, batch []byte) error
 }
@@ -83,6 +84,7 @@ type Batcher struct {
 	pending  map[int64][]event.Event
 	count    int
 	last     string
+	buf      []byte // the encoded batch being published, reused
 	// Per-batcher caches of the hot path: the protocol's counters, and
 	// the attribution of the sender's host names (one connection has one
 	// address and few host names; the registry is consulted again when
@@ -204,12 +206,11 @@ func spineParts(evs []event.Event) [][]event.Event {
 // until it has room or ctx ends, without, the events are counted as
 // dropped.
 func (b *Batcher) publishWaiting(ctx context.Context, tenant int64, evs []event.Event, wait bool) error {
-	data, err := event.EncodeBatch(evs)
-	if err != nil {
-		return err
-	}
+	b.buf = event.AppendBatch(b.buf[:0], evs)
+	data := b.buf
 	id := b.p.nextID()
 	t := strconv.FormatInt(tenant, 10)
+	var err error
 	for delay := 50 * time.Millisecond; ; delay = min(delay*2, 2*time.Second) {
 		err = b.p.sink.Publish(ctx, t, id, data)
 		if !errors.Is(err, spine.ErrFull) {

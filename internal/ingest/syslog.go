@@ -72,27 +72,53 @@ func (p *Pipeline) syslogConn(ctx context.Context, conn net.Conn, protocol strin
 	r := bufio.NewReaderSize(conn, 64<<10)
 	parser := event.NewParser(nil)
 	batch := p.NewBatcher(protocol, 500)
-	defer func() { _ = batch.Flush(context.WithoutCancel(ctx), true) }()
-	go func() {
-		<-ctx.Done()
-		_ = conn.SetReadDeadline(time.Now())
+	// The batch is flushed by a ticker, not by a read deadline: a
+	// deadline firing inside a frame (a sender's lost TCP segment is
+	// resent after 200 ms or more) lost the frame's start and closed the
+	// connection on the "broken" frame after it.
+	var mu sync.Mutex
+	defer func() {
+		mu.Lock()
+		_ = batch.Flush(context.WithoutCancel(ctx), true)
+		mu.Unlock()
 	}()
-	octets := -1 // unknown until the first byte
-	for ctx.Err() == nil {
-		_ = conn.SetReadDeadline(time.Now().Add(flushEvery))
-		msg, err := readFrame(r, &octets)
-		if errors.Is(err, os.ErrDeadlineExceeded) {
-			if batch.Len() > 0 {
-				if err := batch.Flush(ctx, true); err != nil {
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		t := time.NewTicker(flushEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				_ = conn.SetReadDeadline(time.Now())
+				return
+			case <-t.C:
+				mu.Lock()
+				var err error
+				if batch.Len() > 0 {
+					err = batch.Flush(ctx, true)
+				}
+				mu.Unlock()
+				if err != nil {
+					p.log.Warn("cannot publish events; closing connection", "remote", addr, "err", err)
+					_ = conn.Close()
 					return
 				}
 			}
-			continue
 		}
+	}()
+	octets := -1 // unknown until the first byte
+	for ctx.Err() == nil {
+		msg, err := readFrame(r, &octets)
 		if len(msg) > 0 {
 			e := parser.ParseSyslog(msg, time.Now().UTC(), addr.String())
-			if err := batch.Add(ctx, e, addr, cred); err != nil {
-				p.log.Warn("cannot publish events; closing connection", "remote", addr, "err", err)
+			mu.Lock()
+			aerr := batch.Add(ctx, e, addr, cred)
+			mu.Unlock()
+			if aerr != nil {
+				p.log.Warn("cannot publish events; closing connection", "remote", addr, "err", aerr)
 				return
 			}
 		}
