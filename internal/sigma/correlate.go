@@ -111,7 +111,10 @@ type Correlator struct {
 	byRef  map[string][]int // rule or correlation ref -> correlations using it
 	mu     sync.Mutex
 	groups map[groupKey]*groupState
-	keyBuf []byte
+	// recent lists the groups from the most (head) to the least recently
+	// observed (tail), which is evicted first.
+	head, tail *groupState
+	keyBuf     []byte
 	// Evicted counts groups dropped to stay within Limits.Groups, and
 	// Truncated values dropped within a group: nothing is lost silently.
 	Evicted, Truncated int64
@@ -132,6 +135,9 @@ type groupState struct {
 	seen   map[int]time.Time // temporal: position -> last time
 	stages []time.Time       // temporal_ordered: start of the sequence per reached stage
 	hasStg []bool
+
+	key        groupKey
+	prev, next *groupState // in Correlator.recent
 }
 
 type timedValue struct {
@@ -251,14 +257,17 @@ func (c *Correlator) feed(ci int, cc *compiledCorr, pos int, tenant int64, t tim
 		if m, ok := c.decide(corr, tenant, st); ok {
 			closed = append(closed, m)
 		}
-		delete(c.groups, gk)
+		c.drop(st)
 		st = nil
 	}
 	if st == nil {
 		c.evictIfFull()
-		st = &groupState{group: newGroup(), first: t}
+		st = &groupState{group: newGroup(), first: t, key: gk}
 		c.groups[gk] = st
+	} else {
+		c.unlink(st)
 	}
+	c.pushFront(st)
 	if upperOnly(corr) {
 		// Fewer-than conditions are decided when the window ends (by a
 		// later event of the group or by Flush), not at each event.
@@ -342,7 +351,7 @@ func (c *Correlator) feed(ci int, cc *compiledCorr, pos int, tenant int64, t tim
 	}
 	m := CorrelationMatch{Correlation: corr, Tenant: tenant, Group: st.group, Value: value, First: st.first, Last: st.last}
 	// Start over: the next alert for this group needs a fresh window.
-	delete(c.groups, gk)
+	c.drop(st)
 	return m, true
 }
 
@@ -422,7 +431,7 @@ func (c *Correlator) Flush(now time.Time) []CorrelationMatch {
 		if m, ok := c.decide(corr, k.tenant, st); ok {
 			out = append(out, m)
 		}
-		delete(c.groups, k)
+		c.drop(st)
 	}
 	return out
 }
@@ -496,26 +505,46 @@ func aggregate(corr *Correlation, vs []timedValue) float64 {
 	return fs[min(max(rank, 1), len(fs))-1]
 }
 
-// evictIfFull drops a stale group when the limit is reached: the least
-// recently seen of a random sample (map iteration starts at random), so
-// that a flood of new groups costs O(1) per group.
+// evictIfFull drops the least recently observed group when the limit is
+// reached. (It sampled the map before: at 100,000 events/s with a flood of
+// new groups that was 6% of the server's CPU.)
 func (c *Correlator) evictIfFull() {
-	if len(c.groups) < c.lim.Groups {
+	if len(c.groups) < c.lim.Groups || c.tail == nil {
 		return
 	}
-	var oldest groupKey
-	var ot time.Time
-	n := 0
-	for k, st := range c.groups {
-		if n == 0 || st.last.Before(ot) {
-			oldest, ot = k, st.last
-		}
-		if n++; n == 16 {
-			break
-		}
-	}
-	delete(c.groups, oldest)
+	c.drop(c.tail)
 	c.Evicted++
+}
+
+// drop forgets st.
+func (c *Correlator) drop(st *groupState) {
+	c.unlink(st)
+	delete(c.groups, st.key)
+}
+
+func (c *Correlator) pushFront(st *groupState) {
+	st.prev, st.next = nil, c.head
+	if c.head != nil {
+		c.head.prev = st
+	}
+	c.head = st
+	if c.tail == nil {
+		c.tail = st
+	}
+}
+
+func (c *Correlator) unlink(st *groupState) {
+	if st.prev != nil {
+		st.prev.next = st.next
+	} else if c.head == st {
+		c.head = st.next
+	}
+	if st.next != nil {
+		st.next.prev = st.prev
+	} else if c.tail == st {
+		c.tail = st.prev
+	}
+	st.prev, st.next = nil, nil
 }
 
 // Groups returns how many groups the correlator holds.

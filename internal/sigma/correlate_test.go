@@ -1,12 +1,13 @@
 package sigma
 
 import (
+	"fmt"
 	"testing"
 	"time"
 )
 
 // fixtureEngine loads testdata/correlations without routing.
-func fixtureEngine(t *testing.T, filterTenants []int64) *Engine {
+func fixtureEngine(t testing.TB, filterTenants []int64) *Engine {
 	t.Helper()
 	set, err := LoadDir("testdata/correlations")
 	if err != nil {
@@ -219,6 +220,43 @@ func TestCorrelatorBounded(t *testing.T) {
 	}
 }
 
+// TestCorrelatorEvictsLeastRecent: under a flood of new groups beyond
+// the limit, a group still being observed keeps its state; the ones not
+// seen for longest go.
+func TestCorrelatorEvictsLeastRecent(t *testing.T) {
+	e := fixtureEngine(t, nil)
+	f := &feeder{t: t, e: e, c: e.NewCorrelator(Limits{Groups: 20, Values: 5}), d: e.NewDoc()}
+	at := t0
+	failed := func(user string) []string {
+		at = at.Add(time.Second)
+		return f.feed(101, at, map[string]string{"EventID": "4625", "TargetUserName": user, "IpAddress": "10.0.0.1"})
+	}
+	n := 0
+	flood := func(k int) {
+		for range k {
+			failed(fmt.Sprintf("flood%d", n))
+			n++
+		}
+	}
+	failed("keep")
+	flood(15)
+	failed("keep")
+	flood(15)
+	if ids := failed("keep"); !has(ids, corrBrute) {
+		t.Fatalf("the third failure of a group observed between floods did not fire (evicted %d): %v", f.c.Evicted, ids)
+	}
+	// A group the flood pushed out starts over.
+	failed("gone")
+	failed("gone")
+	flood(40)
+	if ids := failed("gone"); has(ids, corrBrute) {
+		t.Fatal("a group evicted by the flood kept its count")
+	}
+	if g := f.c.Groups(); g > 20 || f.c.Evicted == 0 {
+		t.Fatalf("groups %d (limit 20), evicted %d", g, f.c.Evicted)
+	}
+}
+
 func TestFilterPerTenant(t *testing.T) {
 	e := fixtureEngine(t, []int64{101})
 	d := e.NewDoc()
@@ -300,4 +338,28 @@ correlation:
 	if ids := beat("c", t0.Add(31*time.Minute)); !has(ids, "hb-few") {
 		t.Errorf("the event after c's window did not decide it: %v", ids)
 	}
+}
+
+// BenchmarkCorrelatorFlood: failed logons for ever new accounts (a spray
+// or a scan), so every event opens a group and, past the limit, evicts
+// one: the correlator's worst case.
+func BenchmarkCorrelatorFlood(b *testing.B) {
+	e := fixtureEngine(b, nil)
+	c := e.NewCorrelator(Limits{Groups: 100000})
+	d := e.NewDoc()
+	users := make([]string, 1<<18)
+	for i := range users {
+		users[i] = fmt.Sprintf("user%d", i)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		d.Reset()
+		d.Time = t0.Add(time.Duration(i) * time.Millisecond)
+		d.Set("EventID", "4625")
+		d.Set("TargetUserName", users[i%len(users)])
+		d.Set("IpAddress", "10.0.0.1")
+		c.Observe(101, d, e.MatchFor(d, 101, nil))
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+	b.ReportMetric(float64(c.Evicted), "evicted")
 }
