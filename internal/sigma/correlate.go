@@ -1,6 +1,7 @@
 package sigma
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math"
 	"sort"
@@ -110,7 +111,7 @@ type Correlator struct {
 	corrs  []*compiledCorr
 	byRef  map[string][]int // rule or correlation ref -> correlations using it
 	mu     sync.Mutex
-	groups map[groupKey]*groupState
+	groups map[string]*groupState // by groupKey
 	// recent lists the groups from the most (head) to the least recently
 	// observed (tail), which is evicted first.
 	head, tail *groupState
@@ -120,14 +121,32 @@ type Correlator struct {
 	Evicted, Truncated int64
 }
 
-type groupKey struct {
-	corr   int
-	tenant int64
-	key    string
+// A group's key is 8 bytes of correlation index, 8 of tenant, then each
+// group-by value followed by a NUL: one string, so that looking a group
+// up from scratch bytes allocates nothing.
+const groupKeyPrefix = 16
+
+func groupKey(buf []byte, corr int, tenant int64) []byte {
+	buf = binary.BigEndian.AppendUint64(buf[:0], uint64(corr))
+	return binary.BigEndian.AppendUint64(buf, uint64(tenant))
+}
+
+// groupValues are the group-by values of key, by field. They are made
+// when a correlation fires, not kept per group.
+func groupValues(corr *Correlation, key string) map[string]string {
+	group := make(map[string]string, len(corr.GroupBy))
+	rest := key[groupKeyPrefix:]
+	for _, g := range corr.GroupBy {
+		i := strings.IndexByte(rest, 0)
+		group[g] = rest[:i]
+		rest = rest[i+1:]
+	}
+	return group
 }
 
 type groupState struct {
-	group  map[string]string
+	corr   int
+	tenant int64
 	first  time.Time
 	last   time.Time
 	times  []time.Time       // event_count
@@ -136,7 +155,7 @@ type groupState struct {
 	stages []time.Time       // temporal_ordered: start of the sequence per reached stage
 	hasStg []bool
 
-	key        groupKey
+	key        string      // see groupKey; it holds copies of the values
 	prev, next *groupState // in Correlator.recent
 }
 
@@ -154,7 +173,7 @@ func (e *Engine) NewCorrelator(lim Limits) *Correlator {
 	if lim.Values <= 0 {
 		lim.Values = DefaultLimits.Values
 	}
-	c := &Correlator{e: e, lim: lim, byRef: map[string][]int{}, groups: map[groupKey]*groupState{}}
+	c := &Correlator{e: e, lim: lim, byRef: map[string][]int{}, groups: map[string]*groupState{}}
 	for i, corr := range e.corrs {
 		cc := &compiledCorr{c: corr, refs: map[string]int{}}
 		for pos, ref := range corr.Rules {
@@ -226,7 +245,7 @@ func (c *Correlator) feed(ci int, cc *compiledCorr, pos int, tenant int64, t tim
 	corr := cc.c
 	// The key is built in scratch space; the group's values are copied
 	// only when the group is new (most events join an existing group).
-	c.keyBuf = c.keyBuf[:0]
+	c.keyBuf = groupKey(c.keyBuf, ci, tenant)
 	for gi, g := range corr.GroupBy {
 		var v string
 		if upstream != nil {
@@ -237,20 +256,7 @@ func (c *Correlator) feed(ci int, cc *compiledCorr, pos int, tenant int64, t tim
 		c.keyBuf = append(c.keyBuf, v...)
 		c.keyBuf = append(c.keyBuf, 0)
 	}
-	gk := groupKey{corr: ci, tenant: tenant, key: string(c.keyBuf)}
-	newGroup := func() map[string]string {
-		// Copied: the values may point into a whole decoded batch, which
-		// state kept for minutes would pin in memory.
-		group := make(map[string]string, len(corr.GroupBy))
-		rest := gk.key
-		for _, g := range corr.GroupBy {
-			i := strings.IndexByte(rest, 0)
-			group[g] = rest[:i]
-			rest = rest[i+1:]
-		}
-		return group
-	}
-	st := c.groups[gk]
+	st := c.groups[string(c.keyBuf)]
 	var closed []CorrelationMatch
 	if st != nil && upperOnly(corr) && t.Sub(st.first) > corr.Timespan {
 		// The group's window has ended: decide it, then start over.
@@ -262,8 +268,10 @@ func (c *Correlator) feed(ci int, cc *compiledCorr, pos int, tenant int64, t tim
 	}
 	if st == nil {
 		c.evictIfFull()
-		st = &groupState{group: newGroup(), first: t, key: gk}
-		c.groups[gk] = st
+		// The key is a copy: the values may point into a whole decoded
+		// batch, which state kept for minutes would pin in memory.
+		st = &groupState{corr: ci, tenant: tenant, first: t, key: string(c.keyBuf)}
+		c.groups[st.key] = st
 	} else {
 		c.unlink(st)
 	}
@@ -349,7 +357,7 @@ func (c *Correlator) feed(ci int, cc *compiledCorr, pos int, tenant int64, t tim
 	if !holds(corr.Condition.Bounds, value) {
 		return CorrelationMatch{}, false
 	}
-	m := CorrelationMatch{Correlation: corr, Tenant: tenant, Group: st.group, Value: value, First: st.first, Last: st.last}
+	m := CorrelationMatch{Correlation: corr, Tenant: tenant, Group: groupValues(corr, st.key), Value: value, First: st.first, Last: st.last}
 	// Start over: the next alert for this group needs a fresh window.
 	c.drop(st)
 	return m, true
@@ -413,7 +421,7 @@ func (c *Correlator) decide(corr *Correlation, tenant int64, st *groupState) (Co
 	if !holds(corr.Condition.Bounds, v) {
 		return CorrelationMatch{}, false
 	}
-	return CorrelationMatch{Correlation: corr, Tenant: tenant, Group: st.group, Value: v, First: st.first, Last: st.last}, true
+	return CorrelationMatch{Correlation: corr, Tenant: tenant, Group: groupValues(corr, st.key), Value: v, First: st.first, Last: st.last}, true
 }
 
 // Flush decides the fewer-than groups whose window ended before now and
@@ -423,12 +431,12 @@ func (c *Correlator) Flush(now time.Time) []CorrelationMatch {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	var out []CorrelationMatch
-	for k, st := range c.groups {
-		corr := c.corrs[k.corr].c
+	for _, st := range c.groups {
+		corr := c.corrs[st.corr].c
 		if !upperOnly(corr) || now.Sub(st.first) <= corr.Timespan {
 			continue
 		}
-		if m, ok := c.decide(corr, k.tenant, st); ok {
+		if m, ok := c.decide(corr, st.tenant, st); ok {
 			out = append(out, m)
 		}
 		c.drop(st)
