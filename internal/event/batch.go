@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"time"
 )
 
@@ -94,14 +95,14 @@ func BatchBody(data []byte) (body []byte, n int, ok bool) {
 	return data[1+k:], int(c), true
 }
 
-// JoinBatches writes one batch holding the events of bodies (from
+// JoinBatches appends to dst one batch holding the events of bodies (from
 // BatchBody), n in all, in order.
-func JoinBatches(bodies [][]byte, n int) []byte {
+func JoinBatches(dst []byte, bodies [][]byte, n int) []byte {
 	size := 1 + binary.MaxVarintLen64
 	for _, b := range bodies {
 		size += len(b)
 	}
-	out := make([]byte, 0, size)
+	out := slices.Grow(dst, size)
 	out = append(out, batchV1)
 	out = binary.AppendUvarint(out, uint64(n))
 	for _, b := range bodies {
@@ -130,6 +131,7 @@ func DecodeBatch(data []byte) ([]Event, error) {
 		return nil, errBatch
 	}
 	out := make([]Event, n)
+	var slab []Field // the events' fields, cut from few allocations
 	for i := range out {
 		e := &out[i]
 		e.ID = d.str()
@@ -151,7 +153,12 @@ func DecodeBatch(data []byte) ([]Event, error) {
 			return nil, errBatch
 		}
 		if nf > 0 {
-			e.Fields = make([]Field, nf)
+			if uint64(cap(slab)-len(slab)) < nf {
+				slab = make([]Field, 0, max(nf, 1024))
+			}
+			k := len(slab)
+			slab = slab[:k+int(nf)]
+			e.Fields = slab[k : k+int(nf) : k+int(nf)]
 			for j := range e.Fields {
 				e.Fields[j].Key = d.str()
 				e.Fields[j].Value = d.str()

@@ -116,6 +116,10 @@ type Correlator struct {
 	// observed (tail), which is evicted first.
 	head, tail *groupState
 	keyBuf     []byte
+	// upper counts the groups of fewer-than correlations, which Flush
+	// decides; flushed is when it last looked.
+	upper   int
+	flushed time.Time
 	// Evicted counts groups dropped to stay within Limits.Groups, and
 	// Truncated values dropped within a group: nothing is lost silently.
 	Evicted, Truncated int64
@@ -272,6 +276,9 @@ func (c *Correlator) feed(ci int, cc *compiledCorr, pos int, tenant int64, t tim
 		// batch, which state kept for minutes would pin in memory.
 		st = &groupState{corr: ci, tenant: tenant, first: t, key: string(c.keyBuf)}
 		c.groups[st.key] = st
+		if upperOnly(corr) {
+			c.upper++
+		}
 	} else {
 		c.unlink(st)
 	}
@@ -426,10 +433,15 @@ func (c *Correlator) decide(corr *Correlation, tenant int64, st *groupState) (Co
 
 // Flush decides the fewer-than groups whose window ended before now and
 // returns those whose condition held. Call it now and then (the detector
-// does with every batch).
+// does with every batch); it looks through the groups at most once a
+// second, so a window is decided up to a second after it ended.
 func (c *Correlator) Flush(now time.Time) []CorrelationMatch {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.upper == 0 || (now.Sub(c.flushed) < time.Second && now.After(c.flushed)) {
+		return nil
+	}
+	c.flushed = now
 	var out []CorrelationMatch
 	for _, st := range c.groups {
 		corr := c.corrs[st.corr].c
@@ -528,6 +540,9 @@ func (c *Correlator) evictIfFull() {
 func (c *Correlator) drop(st *groupState) {
 	c.unlink(st)
 	delete(c.groups, st.key)
+	if upperOnly(c.corrs[st.corr].c) {
+		c.upper--
+	}
 }
 
 func (c *Correlator) pushFront(st *groupState) {

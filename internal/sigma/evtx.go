@@ -42,7 +42,7 @@ func FillEvtx(d *Doc, v map[string]any) {
 						// The joined name is looked up without building a
 						// string: most attributes are read by no rule.
 						d.name = append(append(append(d.name[:0], k...), '_'), ak...)
-						if i, ok := d.schema.slots[string(d.name)]; ok {
+						if i, ok := d.names.lookupBytes(d.name); ok {
 							d.setSlot(i, scalarString(av))
 						}
 					}

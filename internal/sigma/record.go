@@ -1,12 +1,29 @@
 package sigma
 
-import "time"
+import (
+	"sync"
+	"time"
+)
 
 // Schema numbers the field names an engine's rules and routes read, so
 // that evaluation indexes slices instead of hashing names.
 type Schema struct {
 	slots map[string]int
 	names []string
+
+	mu   sync.Mutex
+	idx  *nameIndex // of names[:idxN], rebuilt when names have grown
+	idxN int
+}
+
+// index returns the lookup table of the names so far.
+func (s *Schema) index() *nameIndex {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.idx == nil || s.idxN != len(s.names) {
+		s.idx, s.idxN = newNameIndex(s.names), len(s.names)
+	}
+	return s.idx
 }
 
 func newSchema() *Schema { return &Schema{slots: map[string]int{}} }
@@ -29,6 +46,7 @@ func (s *Schema) slot(name string) int {
 // Engine.NewDoc.
 type Doc struct {
 	schema *Schema
+	names  *nameIndex
 	cur    uint32
 	gen    []uint32
 	vals   []string
@@ -60,7 +78,7 @@ type Doc struct {
 
 func newDoc(s *Schema) *Doc {
 	n := len(s.names)
-	return &Doc{schema: s, cur: 1, gen: make([]uint32, n), vals: make([]string, n),
+	return &Doc{schema: s, names: s.index(), cur: 1, gen: make([]uint32, n), vals: make([]string, n),
 		foldGen: make([]uint32, n), folded: make([]string, n), dashGen: make([]uint32, n), dashed: make([]string, n), f: newFolder()}
 }
 
@@ -86,7 +104,7 @@ func (d *Doc) Reset() {
 // Set records a field value. Fields no rule reads are ignored; setting a
 // field twice makes it multi-valued (a rule matches when any value does).
 func (d *Doc) Set(name, value string) {
-	i, ok := d.schema.slots[name]
+	i, ok := d.names.lookup(name)
 	if !ok {
 		return
 	}
@@ -113,7 +131,7 @@ func (d *Doc) AddKeyword(v string) { d.keywords = append(d.keywords, v) }
 // Reads reports whether any loaded rule or route reads field name; an
 // adapter can skip computing values nobody reads.
 func (d *Doc) Reads(name string) bool {
-	_, ok := d.schema.slots[name]
+	_, ok := d.names.lookup(name)
 	return ok
 }
 
