@@ -38,6 +38,7 @@ func (p *Pipeline) ServeRELP(ctx context.Context, ln net.Listener) error {
 func (p *Pipeline) relpConn(ctx context.Context, conn net.Conn, protocol string, cred sources.Credential) {
 	defer conn.Close()
 	addr := remoteAddr(conn.RemoteAddr())
+	from := addr.String()
 	r := bufio.NewReaderSize(conn, 256<<10)
 	w := bufio.NewWriterSize(conn, 64<<10)
 	parser := event.NewParser(nil)
@@ -96,10 +97,10 @@ func (p *Pipeline) relpConn(ctx context.Context, conn net.Conn, protocol string,
 			_ = w.Flush()
 			return
 		case f.Command == relp.CmdSyslog:
-			e := parser.ParseSyslog(f.Data, time.Now().UTC(), addr.String())
+			e := parser.ParseSyslog(f.Data, time.Now().UTC(), from)
 			// RELP clients resend what was unacknowledged when a session
 			// broke; a content id stores such a retransmission once.
-			e.ID = event.StableID("relp", addr.String(), cred.CertSHA256, string(f.Data))
+			e.ID = event.StableID("relp", from, cred.CertSHA256, string(f.Data))
 			if err := batch.Add(ctx, e, addr, cred); err != nil {
 				return
 			}

@@ -110,10 +110,11 @@ func (p *Pipeline) syslogConn(ctx context.Context, conn net.Conn, protocol strin
 		}
 	}()
 	octets := -1 // unknown until the first byte
+	from := addr.String()
 	for ctx.Err() == nil {
 		msg, err := readFrame(r, &octets)
 		if len(msg) > 0 {
-			e := parser.ParseSyslog(msg, time.Now().UTC(), addr.String())
+			e := parser.ParseSyslog(msg, time.Now().UTC(), from)
 			mu.Lock()
 			aerr := batch.Add(ctx, e, addr, cred)
 			mu.Unlock()

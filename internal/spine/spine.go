@@ -196,14 +196,11 @@ func (s *Spine) purge(ctx context.Context) (bool, error) {
 	defer s.purgeMu.Unlock()
 	var floor uint64
 	for i, name := range s.opts.Consumers {
-		c, err := s.stream.Consumer(ctx, name)
+		c, err := s.stream.Consumer(ctx, name) // one info request
 		if err != nil {
 			return false, err
 		}
-		info, err := c.Info(ctx)
-		if err != nil {
-			return false, err
-		}
+		info := c.CachedInfo()
 		if i == 0 || info.AckFloor.Stream < floor {
 			floor = info.AckFloor.Stream
 		}

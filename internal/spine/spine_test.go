@@ -132,19 +132,25 @@ func TestPublishConsumeDedupe(t *testing.T) {
 			t.Errorf("pending after consuming = %d; want 0", n)
 		}
 		// Acknowledged batches are purged from the stream.
-		deadline := time.Now().Add(5 * time.Second)
-		for {
-			_, msgs, err := s.Stored(ctx)
-			if err == nil && msgs == 0 {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Errorf("stream still holds %d batches after all were acknowledged", msgs)
-				break
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
+		waitEmpty(t, s)
 	})
+}
+
+// waitEmpty waits up to 5 s for the stream to hold no batches.
+func waitEmpty(t *testing.T, s *spine.Spine) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		_, msgs, err := s.Stored(context.Background())
+		if err == nil && msgs == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("stream still holds %d batches (%v) after every consumer acknowledged them", msgs, err)
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 func TestRedeliveryAfterFailedHandler(t *testing.T) {
@@ -250,16 +256,6 @@ func TestPurgeWaitsForEveryConsumer(t *testing.T) {
 		if got := collect(t, s, "audit", 20, nil); len(got) != 20 {
 			t.Fatalf("audit consumed %d batches; want 20", len(got))
 		}
-		deadline := time.Now().Add(5 * time.Second)
-		for {
-			_, msgs, err := s.Stored(ctx)
-			if err == nil && msgs == 0 {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("stream still holds %d batches after both consumers acknowledged them", msgs)
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
+		waitEmpty(t, s)
 	})
 }
