@@ -444,3 +444,77 @@ func TestAlertTriage(t *testing.T) {
 		}
 	})
 }
+
+// TestBulkTriage: a list of alerts is triaged in one step, all or none:
+// an alert out of the caller's reach refuses the whole request; alerts
+// already as asked are reported, not refused; each change has its note
+// and audit record.
+func TestBulkTriage(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		env := demotest.New(t, db, false)
+		kk, frb := env.Org(t, "101").ID, env.Org(t, "147").ID
+		soc, ciso101 := env.Scope(t, "demo-soc-analyst"), env.Scope(t, "demo-ciso")
+		d := detect.New(db, nil)
+		if _, err := d.Library().ImportOwn(ctx, soc); err != nil {
+			t.Fatal(err)
+		}
+		now := time.Now().UTC().Truncate(time.Second)
+		if err := d.Handle(ctx, []detect.Batch{{ID: "b1", Events: append(failedLogins(t, kk, "b1", now), failedLogins(t, frb, "b1f", now)...)}}); err != nil {
+			t.Fatal(err)
+		}
+		as, _, err := d.Alerts(ctx, soc, detect.Filter{RuleID: ruleBrute})
+		if err != nil || len(as) != 2 {
+			t.Fatalf("brute-force alerts = %+v, %v; want one per municipality", as, err)
+		}
+		ids := []int64{as[0].ID, as[1].ID}
+		ack := detect.TriageRequest{Status: detect.StatusAcknowledged}
+
+		if _, err := d.TriageMany(ctx, ciso101, ids, ack, now); errs.CodeOf(err) != errs.NotFound {
+			t.Errorf("København's CISO triaging Frederiksberg's alert too = %v; want not found", err)
+		}
+		if mine, _, _ := d.Alerts(ctx, ciso101, detect.Filter{RuleID: ruleBrute}); len(mine) != 1 || mine[0].Status != detect.StatusNew {
+			t.Errorf("after the refused request København's alert is %+v; want still new (all or none)", mine)
+		}
+		for _, c := range []struct {
+			name string
+			ids  []int64
+			req  detect.TriageRequest
+		}{
+			{"no alerts", nil, ack},
+			{"too many alerts", make([]int64, detect.MaxBulk+1), ack},
+			{"closing without a resolution", ids, detect.TriageRequest{Status: detect.StatusClosed}},
+		} {
+			if _, err := d.TriageMany(ctx, soc, c.ids, c.req, now); errs.CodeOf(err) != errs.Invalid {
+				t.Errorf("%s: TriageMany = %v; want invalid", c.name, err)
+			}
+		}
+
+		res, err := d.TriageMany(ctx, soc, append(ids, ids[0]), ack, now)
+		if err != nil || len(res.Items) != 2 || len(res.Unchanged) != 0 {
+			t.Fatalf("bulk acknowledge = %+v, %v; want both changed once", res, err)
+		}
+		for _, a := range res.Items {
+			if a.Status != detect.StatusAcknowledged || a.Assignee != "demo-soc-analyst" {
+				t.Errorf("after bulk acknowledge: %+v; want acknowledged and taken by the analyst", a)
+			}
+		}
+		if _, err := d.Triage(ctx, soc, ids[1], detect.TriageRequest{Status: detect.StatusClosed, Resolution: "benign"}, now); err != nil {
+			t.Fatal(err)
+		}
+		res, err = d.TriageMany(ctx, soc, ids, detect.TriageRequest{Status: detect.StatusClosed, Resolution: "benign", Comment: ""}, now)
+		if err != nil || len(res.Items) != 1 || res.Items[0].ID != ids[0] || len(res.Unchanged) != 1 || res.Unchanged[0] != ids[1] {
+			t.Fatalf("bulk close with one already closed = %+v, %v; want one changed, one unchanged", res, err)
+		}
+		for _, id := range ids {
+			a, err := d.Alert(ctx, soc, id)
+			if err != nil || a.Status != detect.StatusClosed || len(a.Notes) != 2 {
+				t.Errorf("alert %d = %+v, %v; want closed with two notes", id, a, err)
+			}
+			var audited int
+			if err := db.Reader().QueryRowContext(ctx, `SELECT COUNT(*) FROM audit_log WHERE action = 'alert.triage' AND target_id = $1`, fmt.Sprint(id)).Scan(&audited); err != nil || audited != 2 {
+				t.Errorf("audit records of alert %d = %d, %v; want 2", id, audited, err)
+			}
+		}
+	})
+}

@@ -98,69 +98,13 @@ func alertDetail(ctx context.Context, q store.Querier, sc access.Scope, id int64
 // a CISO those of their own organisation. The change, its note and its
 // audit record are one transaction.
 func (d *Detector) Triage(ctx context.Context, sc access.Scope, id int64, req TriageRequest, now time.Time) (AlertDetail, error) {
-	if !sc.Can(access.TriageAlerts) {
-		return AlertDetail{}, errs.E(errs.Forbidden, "only SOC analysts, the CERT and CISOs triage alerts")
-	}
-	req.Comment = strings.TrimSpace(req.Comment)
-	switch {
-	case req.Status != "" && !slices.Contains([]string{StatusNew, StatusAcknowledged, StatusClosed}, req.Status):
-		return AlertDetail{}, errs.Field("status", "status is new, acknowledged or closed")
-	case req.Status == StatusClosed && !slices.Contains(Resolutions, req.Resolution):
-		return AlertDetail{}, errs.Field("resolution", "closing an alert needs a resolution: %s", strings.Join(Resolutions, ", "))
-	case req.Status != StatusClosed && req.Resolution != "":
-		return AlertDetail{}, errs.Field("resolution", "a resolution goes with status closed")
-	case req.Assign != "" && req.Assign != "me" && req.Assign != "none":
-		return AlertDetail{}, errs.Field("assign", `assign is "me" or "none"`)
-	case len(req.Comment) > maxComment:
-		return AlertDetail{}, errs.Field("comment", "a comment has at most %d characters", maxComment)
-	case req.Status == "" && req.Assign == "" && req.Comment == "":
-		return AlertDetail{}, errs.Field("status", "nothing to change: give a status, an assignment or a comment")
+	if err := req.check(sc); err != nil {
+		return AlertDetail{}, err
 	}
 	var out AlertDetail
 	err := d.db.Write(ctx, func(tx *sql.Tx) error {
-		cur, err := alertDetail(ctx, tx, sc, id)
-		if err != nil {
-			return err
-		}
-		next := cur.Alert
-		if req.Status != "" {
-			next.Status, next.Resolution = req.Status, req.Resolution
-		}
-		me := sql.NullInt64{Int64: sc.UserID, Valid: sc.UserID != 0}
-		assign := req.Assign
-		if assign == "" && next.Status == StatusAcknowledged && next.Assignee == "" && me.Valid {
-			assign = "me" // acknowledging takes the alert unless someone has it
-		}
-		var a store.Args
-		set := "status = " + a.Add(next.Status) + ", resolution = " + a.Add(next.Resolution)
-		switch assign {
-		case "me":
-			next.Assignee = sc.Username
-			set += ", assignee_id = " + a.Add(me)
-		case "none":
-			next.Assignee = ""
-			set += ", assignee_id = NULL"
-		}
-		if next.Status == cur.Status && next.Resolution == cur.Resolution && next.Assignee == cur.Assignee && req.Comment == "" {
-			return errs.E(errs.Conflict, "alert %d is already %s; reload it", id, cur.Status)
-		}
-		at := now.UnixMicro()
-		if _, err := tx.ExecContext(ctx, `UPDATE alerts SET `+set+`, updated_at = `+a.Add(at)+` WHERE id = `+a.Add(id), a.Values()...); err != nil {
-			return errs.Wrap(err, "cannot update alert %d", id)
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO alert_notes (alert_id, at, user_id, author, status, resolution, assignee, body)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, id, at, me, sc.Actor().Name,
-			next.Status, next.Resolution, next.Assignee, req.Comment); err != nil {
-			return errs.Wrap(err, "cannot add a note to alert %d", id)
-		}
-		state := func(a Alert) map[string]string {
-			return map[string]string{"status": a.Status, "resolution": a.Resolution, "assignee": a.Assignee}
-		}
-		if err := audit.Append(ctx, tx, sc.Actor(), audit.Entry{Action: "alert.triage", TargetType: "alert", TargetID: strconv.FormatInt(id, 10),
-			OrgID: cur.Tenant, Before: state(cur.Alert), After: state(next)}); err != nil {
-			return err
-		}
-		out, err = alertDetail(ctx, tx, sc, id)
+		var err error
+		out, err = triageTx(ctx, tx, sc, id, &req, now)
 		return err
 	})
 	if err != nil {
@@ -168,4 +112,123 @@ func (d *Detector) Triage(ctx context.Context, sc access.Scope, id int64, req Tr
 	}
 	d.hub.publish([]Alert{out.Alert})
 	return out, nil
+}
+
+// MaxBulk bounds the alerts one bulk triage may change.
+const MaxBulk = 500
+
+// BulkResult is what a bulk triage did: the alerts it changed, and those
+// already as asked (left alone, no note).
+type BulkResult struct {
+	Items     []Alert `json:"items"`
+	Unchanged []int64 `json:"unchanged"`
+}
+
+// TriageMany applies req to each of ids in one transaction, as Triage
+// does to one: every alert gets its note and audit record, and if any
+// cannot be seen or changed by sc, none is changed. Alerts already as
+// asked are reported, not refused.
+func (d *Detector) TriageMany(ctx context.Context, sc access.Scope, ids []int64, req TriageRequest, now time.Time) (BulkResult, error) {
+	if err := req.check(sc); err != nil {
+		return BulkResult{}, err
+	}
+	switch {
+	case len(ids) == 0:
+		return BulkResult{}, errs.Field("ids", "choose at least one alert")
+	case len(ids) > MaxBulk:
+		return BulkResult{}, errs.Field("ids", "at most %d alerts at a time (got %d)", MaxBulk, len(ids))
+	}
+	ids = slices.Compact(slices.Sorted(slices.Values(ids)))
+	out := BulkResult{Items: []Alert{}, Unchanged: []int64{}}
+	err := d.db.Write(ctx, func(tx *sql.Tx) error {
+		out.Items, out.Unchanged = out.Items[:0], out.Unchanged[:0]
+		for _, id := range ids {
+			a, err := triageTx(ctx, tx, sc, id, &req, now)
+			if errs.CodeOf(err) == errs.Conflict {
+				out.Unchanged = append(out.Unchanged, id)
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			out.Items = append(out.Items, a.Alert)
+		}
+		return nil
+	})
+	if err != nil {
+		return BulkResult{}, err
+	}
+	d.hub.publish(out.Items)
+	return out, nil
+}
+
+// check validates req for sc (before any alert is read).
+func (req *TriageRequest) check(sc access.Scope) error {
+	if !sc.Can(access.TriageAlerts) {
+		return errs.E(errs.Forbidden, "only SOC analysts, the CERT and CISOs triage alerts")
+	}
+	req.Comment = strings.TrimSpace(req.Comment)
+	switch {
+	case req.Status != "" && !slices.Contains([]string{StatusNew, StatusAcknowledged, StatusClosed}, req.Status):
+		return errs.Field("status", "status is new, acknowledged or closed")
+	case req.Status == StatusClosed && !slices.Contains(Resolutions, req.Resolution):
+		return errs.Field("resolution", "closing an alert needs a resolution: %s", strings.Join(Resolutions, ", "))
+	case req.Status != StatusClosed && req.Resolution != "":
+		return errs.Field("resolution", "a resolution goes with status closed")
+	case req.Assign != "" && req.Assign != "me" && req.Assign != "none":
+		return errs.Field("assign", `assign is "me" or "none"`)
+	case len(req.Comment) > maxComment:
+		return errs.Field("comment", "a comment has at most %d characters", maxComment)
+	case req.Status == "" && req.Assign == "" && req.Comment == "":
+		return errs.Field("status", "nothing to change: give a status, an assignment or a comment")
+	}
+	return nil
+}
+
+// triageTx applies a checked req to alert id within tx; an alert already
+// as asked (and no comment) is a Conflict.
+func triageTx(ctx context.Context, tx *sql.Tx, sc access.Scope, id int64, req *TriageRequest, now time.Time) (AlertDetail, error) {
+	cur, err := alertDetail(ctx, tx, sc, id)
+	if err != nil {
+		return AlertDetail{}, err
+	}
+	next := cur.Alert
+	if req.Status != "" {
+		next.Status, next.Resolution = req.Status, req.Resolution
+	}
+	me := sql.NullInt64{Int64: sc.UserID, Valid: sc.UserID != 0}
+	assign := req.Assign
+	if assign == "" && next.Status == StatusAcknowledged && next.Assignee == "" && me.Valid {
+		assign = "me" // acknowledging takes the alert unless someone has it
+	}
+	var a store.Args
+	set := "status = " + a.Add(next.Status) + ", resolution = " + a.Add(next.Resolution)
+	switch assign {
+	case "me":
+		next.Assignee = sc.Username
+		set += ", assignee_id = " + a.Add(me)
+	case "none":
+		next.Assignee = ""
+		set += ", assignee_id = NULL"
+	}
+	if next.Status == cur.Status && next.Resolution == cur.Resolution && next.Assignee == cur.Assignee && req.Comment == "" {
+		return AlertDetail{}, errs.E(errs.Conflict, "alert %d is already %s; reload it", id, cur.Status)
+	}
+	at := now.UnixMicro()
+	if _, err := tx.ExecContext(ctx, `UPDATE alerts SET `+set+`, updated_at = `+a.Add(at)+` WHERE id = `+a.Add(id), a.Values()...); err != nil {
+		return AlertDetail{}, errs.Wrap(err, "cannot update alert %d", id)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO alert_notes (alert_id, at, user_id, author, status, resolution, assignee, body)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, id, at, me, sc.Actor().Name,
+		next.Status, next.Resolution, next.Assignee, req.Comment); err != nil {
+		return AlertDetail{}, errs.Wrap(err, "cannot add a note to alert %d", id)
+	}
+	state := func(a Alert) map[string]string {
+		return map[string]string{"status": a.Status, "resolution": a.Resolution, "assignee": a.Assignee}
+	}
+	if err := audit.Append(ctx, tx, sc.Actor(), audit.Entry{Action: "alert.triage", TargetType: "alert", TargetID: strconv.FormatInt(id, 10),
+		OrgID: cur.Tenant, Before: state(cur.Alert), After: state(next)}); err != nil {
+		return AlertDetail{}, err
+	}
+	return alertDetail(ctx, tx, sc, id)
 }

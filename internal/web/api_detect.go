@@ -18,6 +18,7 @@ func (s *Server) detectRoutes() {
 	s.api("GET /api/v1/alerts/stream", s.apiAlertStream)
 	s.api("GET /api/v1/alerts/{id}", s.apiAlert)
 	s.api("POST /api/v1/alerts/{id}/triage", s.apiTriageAlert)
+	s.api("POST /api/v1/alerts/triage", s.apiTriageAlerts)
 	s.api("GET /api/v1/detection-rules", s.apiDetectionRules)
 	s.api("POST /api/v1/detection-rules", s.apiImportRules)
 	s.api("PUT /api/v1/detection-rules/{id}", s.apiSetRule)
@@ -144,6 +145,25 @@ func (s *Server) apiTriageAlert(w http.ResponseWriter, r *http.Request, c *calle
 		return err
 	}
 	writeJSON(w, http.StatusOK, a)
+	return nil
+}
+
+// bulkTriage is the body of a bulk triage: the alerts and what to do.
+type bulkTriage struct {
+	IDs []int64 `json:"ids"`
+	detect.TriageRequest
+}
+
+func (s *Server) apiTriageAlerts(w http.ResponseWriter, r *http.Request, c *caller) error {
+	var req bulkTriage
+	if err := decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	res, err := s.det.TriageMany(r.Context(), c.scope, req.IDs, req.TriageRequest, time.Now().UTC())
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, res)
 	return nil
 }
 

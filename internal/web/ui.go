@@ -44,11 +44,11 @@ func parseTemplates() (map[string]*template.Template, error) {
 	if err != nil {
 		return nil, err
 	}
-	shared := []string{"templates/layout.html", "templates/pager.html", "templates/linechart.html"}
+	shared := []string{"templates/layout.html", "templates/pager.html", "templates/linechart.html", "templates/triage.html"}
 	pages := map[string]*template.Template{}
 	for _, e := range entries {
 		name := strings.TrimSuffix(e.Name(), ".html")
-		if name == "layout" || name == "pager" || name == "linechart" {
+		if name == "layout" || name == "pager" || name == "linechart" || name == "triage" {
 			continue
 		}
 		t, err := template.ParseFS(templateFS, append(shared, "templates/"+e.Name())...)

@@ -19,9 +19,16 @@ type alertsData struct {
 	Total  int
 	Filter detect.Filter
 	Names  map[int64]string
+	// MayTriage shows the bulk form and a tick box per alert.
+	MayTriage bool
+	Resolved  []string
 }
 
 func (s *Server) alertsPage(w http.ResponseWriter, r *http.Request, c *caller) error {
+	return s.renderAlerts(w, r, c, http.StatusOK, nil)
+}
+
+func (s *Server) renderAlerts(w http.ResponseWriter, r *http.Request, c *caller, status int, problem *Problem) error {
 	f, err := s.alertFilter(r, c)
 	if err != nil {
 		return err
@@ -30,7 +37,8 @@ func (s *Server) alertsPage(w http.ResponseWriter, r *http.Request, c *caller) e
 	if err != nil {
 		return err
 	}
-	d := alertsData{Alerts: items, Total: total, Filter: f, Names: map[int64]string{0: "—"}}
+	d := alertsData{Alerts: items, Total: total, Filter: f, Names: map[int64]string{0: "—"},
+		MayTriage: c.scope.Can(access.TriageAlerts), Resolved: detect.Resolutions}
 	for _, a := range items {
 		if _, ok := d.Names[a.Tenant]; !ok {
 			if o, err := s.orgs.Get(r.Context(), c.scope, fmt.Sprint(a.Tenant)); err == nil {
@@ -42,7 +50,13 @@ func (s *Server) alertsPage(w http.ResponseWriter, r *http.Request, c *caller) e
 	}
 	v := s.newView(r, "alerts", "alerts.title")
 	v.Data = d
-	s.render(w, r, http.StatusOK, "alerts", v)
+	v.Err = problem
+	if q := r.URL.Query(); q.Get("msg") == "alerts.bulk.saved" {
+		changed, _ := strconv.Atoi(q.Get("changed"))
+		unchanged, _ := strconv.Atoi(q.Get("unchanged"))
+		v.Flash = v.T("alerts.bulk.saved", changed, unchanged)
+	}
+	s.render(w, r, status, "alerts", v)
 	return nil
 }
 
@@ -104,6 +118,34 @@ func (s *Server) alertTriage(w http.ResponseWriter, r *http.Request, c *caller) 
 		return err
 	}
 	http.Redirect(w, r, "/alerts/"+strconv.FormatInt(id, 10)+"?msg=alerts.saved", http.StatusSeeOther)
+	return nil
+}
+
+// alertsTriage applies the bulk form of the alert list to the ticked
+// alerts, then shows the list again with what happened.
+func (s *Server) alertsTriage(w http.ResponseWriter, r *http.Request, c *caller) error {
+	if err := r.ParseForm(); err != nil {
+		return errs.E(errs.Invalid, "cannot read the form: %v", err)
+	}
+	var ids []int64
+	for _, v := range r.PostForm["id"] {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return errs.Field("id", "%q is not an alert number", v)
+		}
+		ids = append(ids, id)
+	}
+	f := r.PostFormValue
+	res, err := s.det.TriageMany(r.Context(), c.scope, ids, detect.TriageRequest{Status: f("status"), Resolution: f("resolution"),
+		Assign: f("assign"), Comment: f("comment")}, time.Now().UTC())
+	if code := errs.CodeOf(err); code == errs.Invalid || code == errs.Forbidden || code == errs.NotFound {
+		p := s.problemFor(r, err)
+		return s.renderAlerts(w, r, c, p.Status, &p)
+	} else if err != nil {
+		return err
+	}
+	q := url.Values{"msg": {"alerts.bulk.saved"}, "changed": {strconv.Itoa(len(res.Items))}, "unchanged": {strconv.Itoa(len(res.Unchanged))}}
+	http.Redirect(w, r, "/alerts?"+q.Encode(), http.StatusSeeOther)
 	return nil
 }
 

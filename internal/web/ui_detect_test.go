@@ -143,5 +143,38 @@ func TestDetectionAPIAndPages(t *testing.T) {
 		if r.StatusCode != 400 || !strings.Contains(html, "resolution") {
 			t.Errorf("closing without a resolution from the page = %d; want 400 naming the resolution", r.StatusCode)
 		}
+
+		// Bulk triage: the API and the list's form.
+		var bulk struct {
+			Items []struct {
+				ID     int64
+				Status string
+			}
+			Unchanged []int64
+		}
+		if r := e.call("POST", "/api/v1/alerts/triage", soc, `{"ids":[`+id+`],"status":"new","comment":"reopened: not a lab machine"}`, &bulk); r.StatusCode != 200 ||
+			len(bulk.Items) != 1 || bulk.Items[0].Status != "new" || len(bulk.Unchanged) != 0 {
+			t.Fatalf("bulk reopen = %d %+v", r.StatusCode, bulk)
+		}
+		if r := e.call("POST", "/api/v1/alerts/triage", soc, `{"ids":[],"status":"new"}`, nil); r.StatusCode != 400 {
+			t.Errorf("bulk triage of no alerts = %d; want 400", r.StatusCode)
+		}
+		r, html = b.get("/alerts")
+		if !strings.Contains(html, `id="bulk"`) || !strings.Contains(html, `name="id" value="`+id+`" form="bulk"`) {
+			t.Errorf("alerts page lacks the bulk form or the alert's tick box")
+		}
+		csrf = csrfOf(t, html)
+		r, _ = b.post("/alerts/triage", url.Values{"csrf": {csrf}, "id": {id}, "status": {"acknowledged"}})
+		if loc := r.Header.Get("Location"); r.StatusCode != 303 || !strings.Contains(loc, "msg=alerts.bulk.saved") {
+			t.Fatalf("bulk acknowledge from the list = %d to %q; want 303 back to the list", r.StatusCode, loc)
+		}
+		r, html = b.get(r.Header.Get("Location"))
+		if r.StatusCode != 200 || !strings.Contains(html, "1 alarmer er opdateret; 0 var allerede sådan.") {
+			t.Errorf("after bulk acknowledge the list = %d; lacks the confirmation with counts", r.StatusCode)
+		}
+		r, html = b.post("/alerts/triage", url.Values{"csrf": {csrf}, "status": {"acknowledged"}})
+		if r.StatusCode != 400 || !strings.Contains(html, "at least one alert") {
+			t.Errorf("bulk triage with no alert ticked = %d; want 400 asking for one", r.StatusCode)
+		}
 	})
 }

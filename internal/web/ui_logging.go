@@ -20,6 +20,7 @@ func (s *Server) loggingRoutes() {
 	s.page("GET /alerts", s.alertsPage)
 	s.page("GET /alerts/{id}", s.alertPage)
 	s.page("POST /alerts/{id}/triage", s.alertTriage)
+	s.page("POST /alerts/triage", s.alertsTriage)
 	s.page("GET /detection-rules", s.rulesPage)
 }
 

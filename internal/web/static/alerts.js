@@ -19,6 +19,18 @@
     var tr = document.createElement("tr");
     tr.dataset.id = a.id;
     tr.className = "level-" + a.level + " fresh";
+    if (document.getElementById("bulk")) {
+      // The bulk triage form's tick box, as the server renders it.
+      var pick = document.createElement("td");
+      var box = document.createElement("input");
+      box.type = "checkbox";
+      box.name = "id";
+      box.value = String(a.id);
+      box.setAttribute("form", "bulk");
+      box.setAttribute("aria-label", a.title);
+      pick.appendChild(box);
+      tr.appendChild(pick);
+    }
     [a.level, a.title, String(a.tenant), a.key, String(a.count), a.first_seen, a.last_seen, a.status].forEach(function (text, i) {
       var td = document.createElement("td");
       if (i === 1) {
