@@ -103,10 +103,8 @@ func appendBlocksTx(ctx context.Context, tx *sql.Tx, batches []Batch) (int, erro
 					order = append(order, k)
 				}
 				counts[k] += p.n
+				p.batch = bi
 				pieces[k] = append(pieces[k], p)
-				for ei := range b.Events {
-					refs = append(refs, ref{k, int32(bi), int32(ei)})
-				}
 				continue
 			}
 			for ei := range b.Events {
@@ -138,13 +136,16 @@ func appendBlocksTx(ctx context.Context, tx *sql.Tx, batches []Batch) (int, erro
 		groups := make(map[key][]event.Event, len(order))
 		for _, k := range order {
 			if mixed[k] {
+				// Whole batches whose key also has single events are
+				// stored event by event with them.
 				groups[k] = make([]event.Event, 0, counts[k])
+				for _, p := range pieces[k] {
+					groups[k] = append(groups[k], batches[p.batch].Events...)
+				}
 			}
 		}
 		for _, r := range refs {
-			if mixed[r.k] {
-				groups[r.k] = append(groups[r.k], batches[r.b].Events[r.e])
-			}
+			groups[r.k] = append(groups[r.k], batches[r.b].Events[r.e])
 		}
 		st, err := tx.PrepareContext(ctx, `INSERT INTO event_blocks (tenant, ts_min, ts_max, n, data) VALUES ($1, $2, $3, $4, $5)`)
 		if err != nil {
@@ -200,6 +201,7 @@ type encodedBatch struct {
 	body         []byte
 	n            int
 	tsMin, tsMax int64
+	batch        int // index in the batches being stored
 }
 
 // wholeBatch reports whether b can be stored as it came: it has its

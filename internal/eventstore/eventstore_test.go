@@ -166,7 +166,11 @@ func TestAppendEncodedBatches(t *testing.T) {
 			batches = append(batches, encoded(fmt.Sprintf("kb%d", b), evs))
 			want += len(evs)
 		}
-		// Frederiksberg: one batch over two days, one with a stable id.
+		// Frederiksberg: a whole batch of today, whose tenant and day the
+		// next batch (over two days) also has events of, so it is stored
+		// event by event with them; and one with a stable id.
+		batches = append(batches, encoded("fw", []event.Event{mk("fw1", frb, now, "whole"), mk("fw2", frb, now.Add(-time.Minute), "whole")}))
+		want += 2
 		batches = append(batches, encoded("fb1", []event.Event{mk("f1", frb, now, "today"), mk("f2", frb, now.Add(-48*time.Hour), "two days ago")}))
 		stable := mk(event.StableID("relp", "10.0.0.9", "<13>1 x"), frb, now, "stable")
 		batches = append(batches, encoded("fb2", []event.Event{stable}))
