@@ -20,8 +20,23 @@ import (
 // gram up and compares the literals anchored on it in place. Literals of
 // two or three bytes are keyed the same way on their first two bytes,
 // one-byte literals by a table. Like Hyperscan's FDR, minus the SIMD.
+//
+// When every literal is long (keyword searches, hashes, most paths) the
+// index skips instead, as Wu and Manber's multi-pattern search does: with
+// m the shortest literal's length, a window of m bytes ends at each
+// probe; a table says, for the window's last 4-byte gram, how far the
+// window may move before any literal's first m bytes could fit in it,
+// and only a gram that ends some literal's first m bytes (distance 0) is
+// looked up and verified. Over long literals most probes move the window
+// by nearly m bytes, so a text costs about len/m probes, not len.
 type litIndex struct {
 	lits []string
+
+	// skip is the skip table (nil: scan every position); grams then
+	// holds the literals keyed on the gram that ends their first m bytes.
+	skip     []uint8
+	skipBits uint
+	m        int
 
 	grams gramTable // 4-byte anchors of literals of len >= 4
 	pairs gramTable // first two bytes of literals of len 2 and 3
@@ -152,6 +167,9 @@ func newLitIndex(lits []string) *litIndex {
 			}
 		}
 	}
+	if x.buildSkip() {
+		return x
+	}
 	var gkeys, pkeys []uint32
 	var gcands, pcands []gramCand
 	for id, l := range lits {
@@ -180,6 +198,46 @@ func newLitIndex(lits []string) *litIndex {
 	return x
 }
 
+// minSkip is the shortest literal length for which the index skips: a
+// window of minSkip bytes moves by up to minSkip-3 bytes a probe.
+const minSkip = 8
+
+// buildSkip builds the skip table when every literal has at least
+// minSkip bytes, and reports whether it did.
+func (x *litIndex) buildSkip() bool {
+	m := 1 << 30
+	for _, l := range x.lits {
+		m = min(m, len(l))
+	}
+	if len(x.lits) == 0 || m < minSkip {
+		return false
+	}
+	// Never more than 64 probes in a row: the distance is a byte.
+	m = min(m, 64)
+	x.m = m
+	grams := len(x.lits) * (m - 3)
+	// Four slots per gram keep collisions (which only shorten moves) rare;
+	// 32 KiB at most stays in the first-level cache.
+	x.skipBits = uint(max(8, min(15, bits.Len(uint(grams*4)))))
+	x.skip = make([]uint8, 1<<x.skipBits)
+	for i := range x.skip {
+		x.skip[i] = uint8(m - 3)
+	}
+	keys := make([]uint32, 0, len(x.lits))
+	cands := make([]gramCand, 0, len(x.lits))
+	for id, l := range x.lits {
+		b := unsafe.Slice(unsafe.StringData(l), len(l))
+		for i := 0; i+4 <= m; i++ {
+			h := x.grams.hash(gramAt(b, i), x.skipBits)
+			x.skip[h] = min(x.skip[h], uint8(m-4-i))
+		}
+		keys = append(keys, gramAt(b, m-4))
+		cands = append(cands, gramCand{lit: int32(id), off: int32(m - 4)})
+	}
+	x.grams.build(keys, cands)
+	return true
+}
+
 // scan appends to found the id of every literal occurring in v (an id
 // once per occurrence; callers treat repeats as one).
 func (x *litIndex) scan(v string, found []int32) []int32 {
@@ -188,6 +246,19 @@ func (x *litIndex) scan(v string, found []int32) []int32 {
 		return found
 	}
 	b := unsafe.Slice(unsafe.StringData(v), n) // read only
+	if x.skip != nil {
+		skip, bits := x.skip, x.skipBits
+		for i := x.m - 4; i+4 <= n; {
+			g := binary.LittleEndian.Uint32(b[i:])
+			if s := skip[(g*gramMul)>>(32-bits)]; s != 0 {
+				i += int(s)
+				continue
+			}
+			found = x.verify(x.grams.lookup(g), v, i, found)
+			i++
+		}
+		return found
+	}
 	gb, gshift := x.grams.bloom, x.grams.wordShift
 	pb, pshift := x.pairs.bloom, x.pairs.wordShift
 	i := 0

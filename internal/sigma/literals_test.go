@@ -42,19 +42,32 @@ func TestLitIndexMatchesContains(t *testing.T) {
 		}
 		return b.String()
 	}
-	for round := range 300 {
+	for round := range 600 {
+		// Odd rounds draw only long literals, for the skipping scan.
+		short, long := 1, 12
+		if round%2 == 1 {
+			short, long = minSkip, 3*minSkip
+		}
 		seen := map[string]bool{}
 		var lits []string
 		for range 1 + rng.IntN(200) {
-			l := word(1 + rng.IntN(12))
+			l := word(short + rng.IntN(long-short+1))
 			if !seen[l] {
 				seen[l] = true
 				lits = append(lits, l)
 			}
 		}
 		x := newLitIndex(lits)
+		shortest := len(slices.MinFunc(lits, func(a, b string) int { return len(a) - len(b) }))
+		if (x.skip != nil) != (shortest >= minSkip) {
+			t.Fatalf("round %d: skipping is %v with a shortest literal of %d bytes", round, x.skip != nil, shortest)
+		}
 		for range 20 {
 			v := word(rng.IntN(80))
+			if rng.IntN(2) == 0 && len(lits) > 0 {
+				// Plant literals so that long ones are found too.
+				v += lits[rng.IntN(len(lits))] + word(rng.IntN(8)) + lits[rng.IntN(len(lits))]
+			}
 			got := distinct(x.scan(v, nil))
 			if want := naiveFound(lits, v); !slices.Equal(got, want) {
 				t.Fatalf("round %d: scan(%q) found %v, want %v (literals %q)", round, v, got, want, lits)
