@@ -96,6 +96,9 @@ type Engine struct {
 	unrouted []*Rule
 	maxSels  int
 	maxRules int
+	// keySlots are the fields routes are dispatched on (nil: no
+	// dispatch; every route is tested for every event).
+	keySlots []int
 	filters  map[string][]ScopedFilter // by rule id and name
 	corrs    []*Correlation
 	// referenced holds rules that correlations use without generate:
@@ -169,6 +172,7 @@ func NewEngine(rules []*Rule, opts Options) (*Engine, []error) {
 		}
 	}
 	errs = append(errs, e.addCorrelations(opts.Correlations)...)
+	e.buildDispatch()
 	for _, rt := range e.routes {
 		pf, err := buildPrefilter(rt.rules)
 		if err != nil {
@@ -358,24 +362,41 @@ func (e *Engine) Match(d *Doc, out []Match) []Match { return e.MatchFor(d, 0, ou
 // one event (two routes whose predicates both hold) is reported once.
 func (e *Engine) MatchFor(d *Doc, tenant int64, out []Match) []Match {
 	start := len(out)
+	if rs, ok := e.routesFor(d); ok {
+		for _, i := range rs {
+			rt := e.routes[i]
+			if rt.dynamic && !rt.matches(d) {
+				continue
+			}
+			out = e.matchRoute(d, rt, tenant, out, start)
+		}
+		return out
+	}
 	for _, rt := range e.routes {
 		if len(rt.rules) == 0 || !rt.matches(d) {
 			continue
 		}
-		d.cands, d.touched = rt.pf.candidates(d, d.hits, d.touched, d.cands[:0])
-	rules:
-		for _, i := range d.cands {
-			cr := rt.rules[i]
-			if (cr.tenant != 0 && cr.tenant != tenant) || !cr.eval(d, tenant) {
-				continue
-			}
-			for _, m := range out[start:] {
-				if m.Rule == cr.rule {
-					continue rules
-				}
-			}
-			out = append(out, Match{Rule: cr.rule, Route: rt.name})
+		out = e.matchRoute(d, rt, tenant, out, start)
+	}
+	return out
+}
+
+// matchRoute appends the matches of one route's rules, skipping rules
+// already in out[start:].
+func (e *Engine) matchRoute(d *Doc, rt *route, tenant int64, out []Match, start int) []Match {
+	d.cands, d.touched = rt.pf.candidates(d, d.hits, d.touched, d.cands[:0])
+rules:
+	for _, i := range d.cands {
+		cr := rt.rules[i]
+		if (cr.tenant != 0 && cr.tenant != tenant) || !cr.eval(d, tenant) {
+			continue
 		}
+		for _, m := range out[start:] {
+			if m.Rule == cr.rule {
+				continue rules
+			}
+		}
+		out = append(out, Match{Rule: cr.rule, Route: rt.name})
 	}
 	return out
 }

@@ -127,6 +127,9 @@ type route struct {
 	pred     []selection // all must hold
 	rules    []*compiledRule
 	pf       *prefilter
+	// dynamic routes' predicates read keyword values: they are tested
+	// for every event, not dispatched on key fields.
+	dynamic bool
 }
 
 // covers reports whether a rule with log source l is routed to r.

@@ -69,6 +69,10 @@ type Doc struct {
 	arena []byte // folded values of this event
 	name  []byte // scratch for adapters' joined field names
 	memo  []int8
+	// route dispatch: the routes taken per key (see dispatch.go)
+	key        []byte
+	routeCache map[string][]int32
+	routeOwner *Engine
 	// prefilter scratch
 	hits    []uint64
 	touched []int32
