@@ -205,6 +205,26 @@ func nodeClauses(n *node, sels []selection) []atomSet {
 	return nil
 }
 
+// weakLen is the length below which an atom says almost nothing: one
+// byte (" ", "a", "-") is in nearly every command line.
+const weakLen = 2
+
+// strongClauses drops the clauses whose shortest atom is weak when the
+// rule has a stronger one: they admit nearly every event anyway, and
+// each found weak literal costs a visit to every rule that names it.
+// (Every clause is necessary, so any subset still admits every event the
+// rule can match.)
+func strongClauses(cs []atomSet) []atomSet {
+	best := 0
+	for _, c := range cs {
+		best = max(best, c.minLen())
+	}
+	if best < weakLen {
+		return cs
+	}
+	return slices.DeleteFunc(cs, func(c atomSet) bool { return c.minLen() < weakLen })
+}
+
 // buildPrefilter indexes a route's rules.
 func buildPrefilter(rules []*compiledRule) (*prefilter, error) {
 	pf := &prefilter{need: make([]uint64, len(rules))}
@@ -216,7 +236,7 @@ func buildPrefilter(rules []*compiledRule) (*prefilter, error) {
 	fields := map[int]*fieldLits{}
 	var order []int
 	for i, cr := range rules {
-		clauses := nodeClauses(cr.cond, cr.sels)
+		clauses := strongClauses(nodeClauses(cr.cond, cr.sels))
 		if len(clauses) > maxClauses {
 			// Keep the most selective ones; fewer clauses only admit
 			// more candidates.
