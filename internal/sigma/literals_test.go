@@ -122,6 +122,32 @@ func FuzzFoldInto(f *testing.F) {
 	})
 }
 
+// TestFoldIntoEveryRune: folding rune by rune from the folder's cache
+// gives what Unicode full case folding of the whole string gives, for
+// every valid rune, alone, between ASCII and repeated (the second time
+// from the cache), and after eight ASCII bytes (the word-at-a-time path).
+func TestFoldIntoEveryRune(t *testing.T) {
+	caser := cases.Fold()
+	fo := newFolder()
+	var arena []byte
+	for r := rune(0x80); r <= utf8.MaxRune; r++ {
+		if !utf8.ValidRune(r) {
+			continue
+		}
+		c := string(r)
+		for _, s := range []string{c, "aB" + c + "Cd" + c, "ABCDEFGH" + c + "x"} {
+			var got string
+			arena, got = fo.foldInto(arena[:0], s)
+			if want := caser.String(s); got != want {
+				t.Fatalf("foldInto(%q) = %q, want %q", s, got, want)
+			}
+		}
+	}
+	if len(fo.runes) == 0 {
+		t.Fatal("no rune was folded from the cache")
+	}
+}
+
 // FuzzRegexLiterals: when an expression matches a value, the folded value
 // contains one of the literals the prefilter keys the expression on — the
 // prefilter never hides a match.

@@ -16,7 +16,14 @@ import (
 // concurrent use (cases.Caser keeps state).
 type folder struct {
 	caser cases.Caser
+	// runes caches the folding of the non-ASCII runes seen: Danish
+	// names and paths (æ, ø, å) are in many values, and folding them one
+	// rune at a time from this cache keeps them off the Caser's slow path.
+	runes map[rune]string
 }
+
+// maxFoldRunes bounds a folder's rune cache.
+const maxFoldRunes = 4096
 
 func newFolder() *folder { return &folder{caser: cases.Fold()} }
 
@@ -32,7 +39,7 @@ func (f *folder) foldInto(arena []byte, s string) ([]byte, string) {
 	for ; i+8 <= len(s); i += 8 {
 		w := binary.LittleEndian.Uint64(unsafe.Slice(unsafe.StringData(s[i:]), 8))
 		if w&hi8 != 0 {
-			return arena[:start], f.caser.String(s)
+			return f.foldRunes(arena[:start+i], start, s, i)
 		}
 		m := upperMask(w)
 		upper |= m
@@ -41,7 +48,7 @@ func (f *folder) foldInto(arena []byte, s string) ([]byte, string) {
 	for ; i < len(s); i++ {
 		c := s[i]
 		if c >= utf8.RuneSelf {
-			return arena[:start], f.caser.String(s)
+			return f.foldRunes(arena[:start+i], start, s, i)
 		}
 		if 'A' <= c && c <= 'Z' {
 			c += 'a' - 'A'
@@ -53,6 +60,43 @@ func (f *folder) foldInto(arena []byte, s string) ([]byte, string) {
 		return arena[:start], s
 	}
 	arena = arena[:start+len(s)]
+	return arena, unsafe.String(unsafe.SliceData(out), len(out))
+}
+
+// foldRunes folds s[i:] onto arena (which holds s[:i] folded from
+// start) rune by rune, each non-ASCII rune from the cache. Full case
+// folding maps each rune on its own (no context), so this equals folding
+// the whole string; invalid UTF-8 goes to the Caser whole.
+func (f *folder) foldRunes(arena []byte, start int, s string, i int) ([]byte, string) {
+	for i < len(s) {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			arena = append(arena, c)
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && n <= 1 {
+			return arena[:start], f.caser.String(s)
+		}
+		fr, ok := f.runes[r]
+		if !ok {
+			fr = f.caser.String(s[i : i+n])
+			if f.runes == nil || len(f.runes) >= maxFoldRunes {
+				f.runes = make(map[rune]string)
+			}
+			f.runes[r] = fr
+		}
+		arena = append(arena, fr...)
+		i += n
+	}
+	out := arena[start:]
+	if string(out) == s {
+		return arena[:start], s
+	}
 	return arena, unsafe.String(unsafe.SliceData(out), len(out))
 }
 
