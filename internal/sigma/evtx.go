@@ -21,16 +21,65 @@ func ParseEvtxJSON(data []byte) (map[string]any, error) {
 	return v, nil
 }
 
+// Flat is an event decoded once into the values rules read by name, as
+// an adapter produces it: presenting it to an engine (Doc.Fill) costs one
+// name lookup per value. Decoding Windows events into a Flat once, rather
+// than walking their JSON tree per engine, is what hunting over exported
+// events and the benchmarks do.
+type Flat struct {
+	Fields []FlatField
+	Time   time.Time
+}
+
+// FlatField is one named value; Keyword makes it a keyword value too.
+type FlatField struct {
+	Name, Value string
+	Keyword     bool
+}
+
+// Reset empties f, keeping its storage.
+func (f *Flat) Reset() {
+	f.Fields = f.Fields[:0]
+	f.Time = time.Time{}
+}
+
+func (f *Flat) add(name, value string, keyword bool) {
+	f.Fields = append(f.Fields, FlatField{Name: name, Value: value, Keyword: keyword})
+}
+
+// Fill presents a flattened event: each value under its name (names no
+// rule reads are skipped), the keyword values, the time.
+func (d *Doc) Fill(f *Flat) {
+	d.Time = f.Time
+	for i := range f.Fields {
+		x := &f.Fields[i]
+		if s, ok := d.names.lookup(x.Name); ok {
+			d.setSlot(s, x.Value)
+		}
+		if x.Keyword {
+			d.keywords = append(d.keywords, x.Value)
+		}
+	}
+}
+
 // FillEvtx presents a Windows event in evtx_dump's JSON shape to rules
-// under the names Sigma's Windows rules use: System's EventID, Channel,
+// (FlattenEvtx, then Fill).
+func FillEvtx(d *Doc, v map[string]any) {
+	d.flat.Reset()
+	FlattenEvtx(&d.flat, v)
+	d.Fill(&d.flat)
+}
+
+// FlattenEvtx appends a Windows event in evtx_dump's JSON shape to f under
+// the names Sigma's Windows rules use: System's EventID, Channel,
 // Computer, Provider_Name (attributes joined with '_'), every EventData
 // and UserData value under its own name. Keyword searches look through
 // the EventData and UserData values. A value that is not an evtx event
-// is presented flat (top-level keys, nested keys joined with '.').
-func FillEvtx(d *Doc, v map[string]any) {
+// is flattened as it is (top-level keys, nested keys joined with '.').
+func FlattenEvtx(f *Flat, v map[string]any) {
 	ev, ok := v["Event"].(map[string]any)
 	if !ok {
-		fillFlat(d, "", v, true)
+		flatten(f, "", v, true)
 		return
 	}
 	if sys, ok := ev["System"].(map[string]any); ok {
@@ -39,27 +88,22 @@ func FillEvtx(d *Doc, v map[string]any) {
 			case map[string]any:
 				if a, ok := x["#attributes"].(map[string]any); ok {
 					for ak, av := range a {
-						// The joined name is looked up without building a
-						// string: most attributes are read by no rule.
-						d.name = append(append(append(d.name[:0], k...), '_'), ak...)
-						if i, ok := d.names.lookupBytes(d.name); ok {
-							d.setSlot(i, scalarString(av))
-						}
+						f.add(k+"_"+ak, scalarString(av), false)
 					}
 				}
 				if t, ok := x["#text"]; ok {
-					d.Set(k, scalarString(t))
+					f.add(k, scalarString(t), false)
 				}
 			case nil:
 			default:
-				d.Set(k, scalarString(x))
+				f.add(k, scalarString(x), false)
 			}
 		}
 		if tc, ok := sys["TimeCreated"].(map[string]any); ok {
 			if a, ok := tc["#attributes"].(map[string]any); ok {
 				if st, ok := a["SystemTime"].(string); ok {
 					if t, err := time.Parse(time.RFC3339Nano, st); err == nil {
-						d.Time = t
+						f.Time = t
 					}
 				}
 			}
@@ -68,42 +112,50 @@ func FillEvtx(d *Doc, v map[string]any) {
 	for _, sect := range []string{"EventData", "UserData"} {
 		switch x := ev[sect].(type) {
 		case map[string]any:
-			fillData(d, x)
+			flattenData(f, x)
 		}
 	}
 }
 
-// fillData sets every leaf under its own key (nested UserData documents
-// are flattened to their leaves) and adds it to the keyword values.
-func fillData(d *Doc, m map[string]any) {
+// flattenData adds every leaf under its own key (nested UserData
+// documents are flattened to their leaves) as a keyword value too.
+func flattenData(f *Flat, m map[string]any) {
 	for k, v := range m {
 		switch x := v.(type) {
 		case map[string]any:
 			if t, ok := x["#text"]; ok {
-				setData(d, k, scalarString(t))
+				addData(f, k, scalarString(t))
 				continue
 			}
 			if k == "#attributes" {
 				continue
 			}
-			fillData(d, x)
+			flattenData(f, x)
 		case []any:
 			for _, e := range x {
 				if e == nil {
 					continue
 				}
-				setData(d, k, scalarString(e))
+				addData(f, k, scalarString(e))
 			}
 		case nil:
 		default:
-			setData(d, k, scalarString(x))
+			addData(f, k, scalarString(x))
 		}
 	}
 }
 
-// setData sets an event data value under its name and, when the name has
+// addData adds an event data value under its name and, when the name has
 // spaces (Defender's "Threat Name", "Source Name"), under the name without
 // them, which is how Sigma rules write it.
+func addData(f *Flat, k, v string) {
+	f.add(k, v, true)
+	if strings.IndexByte(k, ' ') >= 0 {
+		f.add(strings.ReplaceAll(k, " ", ""), v, false)
+	}
+}
+
+// setData is addData for a Doc directly (the ECS adapter's winlog data).
 func setData(d *Doc, k, v string) {
 	d.Set(k, v)
 	if strings.IndexByte(k, ' ') >= 0 {
@@ -112,7 +164,8 @@ func setData(d *Doc, k, v string) {
 	d.AddKeyword(v)
 }
 
-func fillFlat(d *Doc, prefix string, m map[string]any, keywords bool) {
+// flatten adds a JSON document's scalars under their dotted paths.
+func flatten(f *Flat, prefix string, m map[string]any, keywords bool) {
 	for k, x := range m {
 		name := k
 		if prefix != "" {
@@ -120,24 +173,17 @@ func fillFlat(d *Doc, prefix string, m map[string]any, keywords bool) {
 		}
 		switch x := x.(type) {
 		case map[string]any:
-			fillFlat(d, name, x, keywords)
+			flatten(f, name, x, keywords)
 		case []any:
 			for _, e := range x {
 				if _, ok := e.(map[string]any); ok || e == nil {
 					continue
 				}
-				d.Set(name, scalarString(e))
-				if keywords {
-					d.AddKeyword(scalarString(e))
-				}
+				f.add(name, scalarString(e), keywords)
 			}
 		case nil:
 		default:
-			s := scalarString(x)
-			d.Set(name, s)
-			if keywords {
-				d.AddKeyword(s)
-			}
+			f.add(name, scalarString(x), keywords)
 		}
 	}
 }

@@ -41,16 +41,7 @@ func (ix *nameIndex) lookup(name string) (int, bool) {
 	}
 }
 
-// lookupBytes is lookup for a name being built in scratch space.
-func (ix *nameIndex) lookupBytes(name []byte) (int, bool) {
-	for h := nameHash(name) & ix.mask; ; h = (h + 1) & ix.mask {
-		if i := ix.slots[h]; i < 0 || ix.names[h] == string(name) {
-			return int(i), i >= 0
-		}
-	}
-}
-
-func nameHash[T string | []byte](s T) uint64 {
+func nameHash(s string) uint64 {
 	n := len(s)
 	var a, b uint64
 	if n >= 8 {
@@ -70,7 +61,7 @@ func nameHash[T string | []byte](s T) uint64 {
 }
 
 // load64 reads the first eight bytes of s (little-endian).
-func load64[T string | []byte](s T) uint64 {
+func load64(s string) uint64 {
 	_ = s[7]
 	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
 		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56

@@ -19,9 +19,6 @@ func TestNameIndexAgreesWithTheMap(t *testing.T) {
 		if got, ok := ix.lookup(name); !ok || got != want {
 			t.Fatalf("lookup(%q) = %d, %v; want %d", name, got, ok, want)
 		}
-		if got, ok := ix.lookupBytes([]byte(name)); !ok || got != want {
-			t.Fatalf("lookupBytes(%q) = %d, %v; want %d", name, got, ok, want)
-		}
 	}
 	for _, name := range []string{"winlog.event_data.Field3000", "f-1", "F1", "winlog.event_data.field1", "x"} {
 		if i, ok := ix.lookup(name); ok {

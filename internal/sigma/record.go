@@ -67,7 +67,7 @@ type Doc struct {
 
 	f     *folder
 	arena []byte // folded values of this event
-	name  []byte // scratch for adapters' joined field names
+	flat  Flat   // scratch for adapters that flatten first
 	memo  []int8
 	// route dispatch: the routes taken per key (see dispatch.go)
 	key        []byte

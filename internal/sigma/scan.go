@@ -26,7 +26,9 @@ func FillJSON(d *Doc, v map[string]any) {
 			}
 		}
 	}
-	fillFlat(d, "", v, true)
+	d.flat.Reset()
+	flatten(&d.flat, "", v, true)
+	d.Fill(&d.flat)
 }
 
 // Scan evaluates every event of a file (JSON lines, concatenated JSON or
