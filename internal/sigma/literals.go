@@ -40,9 +40,12 @@ type litIndex struct {
 
 	grams gramTable // 4-byte anchors of literals of len >= 4
 	pairs gramTable // first two bytes of literals of len 2 and 3
+	// pairSet has a bit for each pair key: exact, and one load without a
+	// multiply (nil when there are no pairs).
+	pairSet *[1 << 16 / 64]uint64
 	one   [256]int32
-	// hasPairs and hasOne skip the short-literal checks when there are none.
-	hasPairs, hasOne bool
+	// hasOne skips the one-byte pass when there are no such literals.
+	hasOne bool
 }
 
 // gramTable maps a key (a 4-byte gram, or a 2-byte prefix) to the
@@ -194,7 +197,12 @@ func newLitIndex(lits []string) *litIndex {
 	}
 	x.grams.build(gkeys, gcands)
 	x.pairs.build(pkeys, pcands)
-	x.hasPairs = len(pkeys) > 0
+	if len(pkeys) > 0 {
+		x.pairSet = new([1 << 16 / 64]uint64)
+		for _, k := range pkeys {
+			x.pairSet[k>>6] |= 1 << (k & 63)
+		}
+	}
 	return x
 }
 
@@ -260,7 +268,7 @@ func (x *litIndex) scan(v string, found []int32) []int32 {
 		return found
 	}
 	gb, gshift := x.grams.bloom, x.grams.wordShift
-	pb, pshift := x.pairs.bloom, x.pairs.wordShift
+	ps := x.pairSet
 	i := 0
 	if gb != nil {
 		for ; i+4 <= n; i++ {
@@ -268,18 +276,16 @@ func (x *litIndex) scan(v string, found []int32) []int32 {
 			if w, m := bloomProbe(g, gshift); gb[w]&m == m {
 				found = x.verify(x.grams.lookup(g), v, i, found)
 			}
-			if pb != nil {
-				p := g & 0xffff
-				if w, m := bloomProbe(p, pshift); pb[w]&m == m {
+			if ps != nil {
+				if p := g & 0xffff; ps[p>>6]&(1<<(p&63)) != 0 {
 					found = x.verify(x.pairs.lookup(p), v, i, found)
 				}
 			}
 		}
 	}
-	if pb != nil {
+	if ps != nil {
 		for ; i+2 <= n; i++ {
-			p := uint32(binary.LittleEndian.Uint16(b[i:]))
-			if w, m := bloomProbe(p, pshift); pb[w]&m == m {
+			if p := uint32(binary.LittleEndian.Uint16(b[i:])); ps[p>>6]&(1<<(p&63)) != 0 {
 				found = x.verify(x.pairs.lookup(p), v, i, found)
 			}
 		}
