@@ -41,7 +41,8 @@ type atom struct {
 // atomSet is a disjunction of atoms; nil means "no necessary literal".
 type atomSet []atom
 
-// quality ranks atom sets: longer shortest literal first, then fewer atoms.
+// better ranks atom sets by length alone: longer shortest literal first,
+// then fewer atoms.
 func (s atomSet) better(o atomSet) bool {
 	if o == nil {
 		return s != nil
@@ -54,6 +55,76 @@ func (s atomSet) better(o atomSet) bool {
 		return ms > mo
 	}
 	return len(s) < len(o)
+}
+
+// commonness estimates how often each atom holds: the number of the
+// route's literals (in the atom's field) that contain it. Rule authors'
+// literals are drawn from real values, so a piece inside hundreds of them
+// ("\\windows\\", ".exe") is in most events too, while a tool's name is
+// in few. No data needed; counted with one literal index per field.
+type commonness map[atom]int
+
+// cost is a clause's estimated chance of holding: the sum of its atoms'
+// commonness.
+func (c commonness) cost(s atomSet) int {
+	n := 0
+	for _, a := range s {
+		n += c[a]
+	}
+	return n
+}
+
+// better ranks atom sets for the prefilter: the rarer clause first, then
+// by length. With no counts it is atomSet.better.
+func (c commonness) better(s, o atomSet) bool {
+	if c == nil || s == nil || o == nil {
+		return s.better(o)
+	}
+	if cs, co := c.cost(s), c.cost(o); cs != co {
+		return cs < co
+	}
+	return s.better(o)
+}
+
+// countCommonness counts, for every atom the rules' tests offer, the
+// literals of its field that contain it.
+func countCommonness(rules []*compiledRule) commonness {
+	byField := map[int]map[string]bool{}
+	for _, cr := range rules {
+		for si := range cr.sels {
+			for _, conj := range cr.sels[si].alts {
+				for ti := range conj {
+					for _, a := range testAtoms(&conj[ti]) {
+						if byField[a.slot] == nil {
+							byField[a.slot] = map[string]bool{}
+						}
+						byField[a.slot][a.lit] = true
+					}
+				}
+			}
+		}
+	}
+	c := commonness{}
+	var found []int32
+	for slot, set := range byField {
+		lits := make([]string, 0, len(set))
+		for l := range set {
+			lits = append(lits, l)
+		}
+		sort.Strings(lits)
+		x := newLitIndex(lits)
+		seen := make([]int, len(lits)) // last literal (1-based) that counted an atom
+		for li, l := range lits {
+			found = x.scan(l, found[:0])
+			for _, id := range found {
+				if seen[id] != li+1 {
+					seen[id] = li + 1
+					c[atom{slot, lits[id]}]++
+				}
+			}
+		}
+	}
+	return c
 }
 
 func (s atomSet) minLen() int {
@@ -145,7 +216,7 @@ func testAtoms(t *test) atomSet {
 // selectionClauses: a selection with one alternative gives a clause per
 // test that has atoms; with several, one clause uniting each
 // alternative's best test (none when an alternative has no atoms).
-func selectionClauses(s *selection) []atomSet {
+func (c commonness) selectionClauses(s *selection) []atomSet {
 	if len(s.alts) == 1 {
 		var out []atomSet
 		for i := range s.alts[0] {
@@ -159,7 +230,7 @@ func selectionClauses(s *selection) []atomSet {
 	for _, conj := range s.alts {
 		var best atomSet
 		for i := range conj {
-			if a := testAtoms(&conj[i]); a.better(best) {
+			if a := testAtoms(&conj[i]); c.better(a, best) {
 				best = a
 			}
 		}
@@ -171,30 +242,30 @@ func selectionClauses(s *selection) []atomSet {
 	return []atomSet{union}
 }
 
-func bestClause(cs []atomSet) atomSet {
+func (c commonness) bestClause(cs []atomSet) atomSet {
 	var best atomSet
-	for _, c := range cs {
-		if c.better(best) {
-			best = c
+	for _, s := range cs {
+		if c.better(s, best) {
+			best = s
 		}
 	}
 	return best
 }
 
-func nodeClauses(n *node, sels []selection) []atomSet {
+func (c commonness) nodeClauses(n *node, sels []selection) []atomSet {
 	switch n.op {
 	case nSel:
-		return selectionClauses(&sels[n.sel])
+		return c.selectionClauses(&sels[n.sel])
 	case nAnd:
 		var out []atomSet
 		for _, k := range n.kids {
-			out = append(out, nodeClauses(k, sels)...)
+			out = append(out, c.nodeClauses(k, sels)...)
 		}
 		return out
 	case nOr:
 		var union atomSet
 		for _, k := range n.kids {
-			b := bestClause(nodeClauses(k, sels))
+			b := c.bestClause(c.nodeClauses(k, sels))
 			if b == nil {
 				return nil
 			}
@@ -235,12 +306,13 @@ func buildPrefilter(rules []*compiledRule) (*prefilter, error) {
 	}
 	fields := map[int]*fieldLits{}
 	var order []int
+	common := countCommonness(rules)
 	for i, cr := range rules {
-		clauses := strongClauses(nodeClauses(cr.cond, cr.sels))
+		clauses := strongClauses(common.nodeClauses(cr.cond, cr.sels))
 		if len(clauses) > maxClauses {
 			// Keep the most selective ones; fewer clauses only admit
 			// more candidates.
-			sort.SliceStable(clauses, func(a, b int) bool { return clauses[a].better(clauses[b]) })
+			sort.SliceStable(clauses, func(a, b int) bool { return common.better(clauses[a], clauses[b]) })
 			clauses = clauses[:maxClauses]
 		}
 		if len(clauses) == 0 {
