@@ -80,3 +80,29 @@ detection: {sel: {Path|endswith: '\other.exe'}, condition: sel}
 		t.Fatalf("matched %v from the Flat and %v from the JSON tree, want %v", fromFlat, fromTree, want)
 	}
 }
+
+// TestKeywordText: the folded keyword values are kept one after the
+// other, NUL-joined for the prefilter's single scan, and each value is
+// still read whole (a NUL inside a value does not split it).
+func TestKeywordText(t *testing.T) {
+	e, errs := unrouted(t, ruleYAML("kw: ['*d*']\ncondition: kw"), nil)
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	d := e.NewDoc()
+	for range 2 { // the second event reuses the arena
+		d.Reset()
+		for _, k := range []string{"ABC", "d\x00E", "", "ÆØ"} {
+			d.AddKeyword(k)
+		}
+		if got, want := d.keywordValues(false), []string{"abc", "d\x00e", "", "æø"}; !slices.Equal(got, want) {
+			t.Fatalf("folded keyword values %q, want %q", got, want)
+		}
+		if got, want := d.keywordText(), "abc\x00d\x00e\x00\x00æø\x00"; got != want {
+			t.Fatalf("keyword text %q, want %q", got, want)
+		}
+		if got := d.keywordValues(true); !slices.Equal(got, []string{"ABC", "d\x00E", "", "ÆØ"}) {
+			t.Fatalf("cased keyword values %q", got)
+		}
+	}
+}

@@ -43,7 +43,7 @@ type litIndex struct {
 	// pairSet has a bit for each pair key: exact, and one load without a
 	// multiply (nil when there are no pairs).
 	pairSet *[1 << 16 / 64]uint64
-	one   [256]int32
+	one     [256]int32
 	// hasOne skips the one-byte pass when there are no such literals.
 	hasOne bool
 }

@@ -357,9 +357,7 @@ func (pf *prefilter) candidates(d *Doc, hits []uint64, touched []int32, out []in
 	for fi := range pf.fields {
 		f := &pf.fields[fi]
 		if f.slot < 0 {
-			for _, v := range d.keywordValues(false) {
-				touched = f.scan(d, v, hits, touched)
-			}
+			touched = f.scan(d, d.keywordText(), hits, touched)
 			continue
 		}
 		if !d.has(f.slot) {

@@ -3,6 +3,7 @@ package sigma
 import (
 	"sync"
 	"time"
+	"unsafe"
 )
 
 // Schema numbers the field names an engine's rules and routes read, so
@@ -59,6 +60,8 @@ type Doc struct {
 
 	keywords   []string
 	kwFolded   []string
+	kwText     string // kwFolded joined by NUL
+	kwEnds     []int  // where each value ends in kwText
 	kwFoldDone bool
 
 	// Time is when the event happened (for correlations and time
@@ -187,13 +190,46 @@ func (d *Doc) keywordValues(cased bool) []string {
 	if cased {
 		return d.keywords
 	}
-	if !d.kwFoldDone {
-		d.kwFoldDone = true
-		for _, k := range d.keywords {
-			var f string
-			d.arena, f = d.f.foldInto(d.arena, k)
-			d.kwFolded = append(d.kwFolded, f)
-		}
-	}
+	d.foldKeywords()
 	return d.kwFolded
+}
+
+// keywordText returns the folded keyword values joined by NUL bytes, so
+// that the prefilter scans them in one pass. A literal found across a
+// joint only makes a rule a candidate; its evaluation reads the values.
+func (d *Doc) keywordText() string {
+	d.foldKeywords()
+	return d.kwText
+}
+
+// foldKeywords folds the keyword values once per event, one after the
+// other in the arena.
+func (d *Doc) foldKeywords() {
+	if d.kwFoldDone {
+		return
+	}
+	d.kwFoldDone = true
+	start := len(d.arena)
+	ends := d.kwEnds[:0]
+	for _, k := range d.keywords {
+		n := len(d.arena)
+		var f string
+		d.arena, f = d.f.foldInto(d.arena, k)
+		if len(d.arena) == n { // already folded: not copied
+			d.arena = append(d.arena, f...)
+		}
+		ends = append(ends, len(d.arena)-start)
+		d.arena = append(d.arena, 0)
+	}
+	d.kwEnds = ends
+	if len(d.arena) == start {
+		d.kwText = ""
+		return
+	}
+	d.kwText = unsafe.String(&d.arena[start], len(d.arena)-start)
+	off := 0
+	for _, end := range ends {
+		d.kwFolded = append(d.kwFolded, d.kwText[off:end])
+		off = end + 1
+	}
 }
