@@ -220,7 +220,8 @@ func (x *litIndex) buildSkip() bool {
 	if len(x.lits) == 0 || m < minSkip {
 		return false
 	}
-	// Never more than 64 probes in a row: the distance is a byte.
+	// A move is at most m-3 bytes and is kept in a byte: windows of more
+	// than 64 bytes gain little (texts are short) and would not fit.
 	m = min(m, 64)
 	x.m = m
 	grams := len(x.lits) * (m - 3)
