@@ -170,6 +170,11 @@ func (s *Service) SessionByToken(ctx context.Context, token, remoteAddr string) 
 	return Session{Scope: sc, User: u, MFAPending: !mfaDone, NeedEnrol: !mfaDone && !u.TOTPEnabled, CreatedAt: created.UTC()}, nil
 }
 
+// ScopeOf returns the scope user u has when logged in (without a second
+// factor or an address): what u may see and do, for checking whether work
+// can be handed to u.
+func ScopeOf(u User) Scope { return scopeFor(u, "") }
+
 func scopeFor(u User, remoteAddr string) Scope {
 	return Scope{UserID: u.ID, Username: u.Username, OrgID: u.OrgID, OrgKind: u.OrgKind, Role: u.Role,
 		Reach: reachFor(u.Role, u.OrgKind), RemoteAddr: remoteAddr}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/samdrift/samdrift/internal/access"
+	"github.com/samdrift/samdrift/internal/demo"
 	"github.com/samdrift/samdrift/internal/demo/demotest"
 	"github.com/samdrift/samdrift/internal/detect"
 	"github.com/samdrift/samdrift/internal/errs"
@@ -424,6 +425,41 @@ func TestAlertTriage(t *testing.T) {
 		var audited int
 		if err := db.Reader().QueryRowContext(ctx, `SELECT COUNT(*) FROM audit_log WHERE action = 'alert.triage' AND target_id = $1`, fmt.Sprint(id)).Scan(&audited); err != nil || audited != 2 {
 			t.Errorf("audit records of the triage = %d, %v; want 2", audited, err)
+		}
+
+		// Handing an alert to a colleague: København's CISO and a SOC
+		// analyst may take it; Frederiksberg's CISO, a SPOC, a disabled
+		// user and nobody may not — one answer for all of them.
+		got, err = d.Triage(ctx, soc, id, detect.TriageRequest{Assign: "Demo-CISO"}, now)
+		if err != nil || got.Assignee != "demo-ciso" || got.Notes[len(got.Notes)-1].Assignee != "demo-ciso" {
+			t.Fatalf("assign to the CISO = %+v, %v; want demo-ciso", got, err)
+		}
+		env.AddUser(t, "soc-2", demo.SOCSlug, access.RoleSOCAnalyst)
+		if got, err = d.Triage(ctx, ciso101, id, detect.TriageRequest{Assign: "soc-2", Comment: "please look"}, now); err != nil || got.Assignee != "soc-2" {
+			t.Fatalf("the CISO hands it to a SOC analyst = %+v, %v", got, err)
+		}
+		gone := env.AddUser(t, "soc-gone", demo.SOCSlug, access.RoleSOCAnalyst)
+		disabled := true
+		if _, err := env.Access.UpdateUser(ctx, access.System("test"), gone.ID, access.UserChange{Disabled: &disabled}); err != nil {
+			t.Fatal(err)
+		}
+		var refusals []string
+		for _, who := range []string{"ciso-147", "demo-spoc", "soc-gone", "nobody-here", "not a name"} {
+			_, err := d.Triage(ctx, soc, id, detect.TriageRequest{Assign: who}, now)
+			if errs.CodeOf(err) != errs.Invalid {
+				t.Errorf("assign to %s = %v; want refused as invalid", who, err)
+			}
+			if err != nil {
+				refusals = append(refusals, strings.Replace(err.Error(), who, "X", 1))
+			}
+		}
+		for _, r := range refusals[1:4] {
+			if r != refusals[0] {
+				t.Errorf("refusals differ (%q vs %q): they tell who exists", r, refusals[0])
+			}
+		}
+		if a, _ := d.Triage(ctx, soc, id, detect.TriageRequest{Comment: "still soc-2"}, now); a.Assignee != "soc-2" {
+			t.Errorf("after the refusals the assignee is %q; want soc-2", a.Assignee)
 		}
 
 		failures("t2", now.Add(5*time.Minute))

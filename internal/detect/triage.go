@@ -55,7 +55,8 @@ type TriageRequest struct {
 	// Resolution is required when closing: true-positive, false-positive,
 	// benign or duplicate.
 	Resolution string `json:"resolution,omitempty"`
-	// Assign: "me" takes the alert, "none" releases it.
+	// Assign: "me" takes the alert, "none" releases it, a username hands
+	// it to that colleague (who must be able to triage it).
 	Assign  string `json:"assign,omitempty"`
 	Comment string `json:"comment,omitempty"`
 }
@@ -175,14 +176,54 @@ func (req *TriageRequest) check(sc access.Scope) error {
 		return errs.Field("resolution", "closing an alert needs a resolution: %s", strings.Join(Resolutions, ", "))
 	case req.Status != StatusClosed && req.Resolution != "":
 		return errs.Field("resolution", "a resolution goes with status closed")
-	case req.Assign != "" && req.Assign != "me" && req.Assign != "none":
-		return errs.Field("assign", `assign is "me" or "none"`)
+	case req.Assign != "" && req.Assign != "me" && req.Assign != "none" && !validUsername(req.Assign):
+		return errs.Field("assign", `assign is "me", "none" or a colleague's username`)
 	case len(req.Comment) > maxComment:
 		return errs.Field("comment", "a comment has at most %d characters", maxComment)
 	case req.Status == "" && req.Assign == "" && req.Comment == "":
 		return errs.Field("status", "nothing to change: give a status, an assignment or a comment")
 	}
 	return nil
+}
+
+func validUsername(s string) bool {
+	_, err := access.NormalizeUsername("assign", s)
+	return err == nil
+}
+
+// colleague returns the id and username of the active user called name
+// when that user may triage alert id (its role triages alerts and the
+// alert's tenant is within its security reach). Whether the user does not
+// exist or may not take the alert is one answer, so that the form does
+// not tell who exists elsewhere.
+func colleague(ctx context.Context, tx *sql.Tx, id int64, name string) (int64, string, error) {
+	name, err := access.NormalizeUsername("assign", name)
+	if err != nil {
+		return 0, "", err
+	}
+	var u access.User
+	err = tx.QueryRowContext(ctx, `SELECT u.id, u.username, u.org_id, o.kind, u.role FROM users u JOIN organizations o ON o.id = u.org_id
+		WHERE u.username = $1 AND NOT u.disabled`, name).Scan(&u.ID, &u.Username, &u.OrgID, &u.OrgKind, &u.Role)
+	refused := errs.Field("assign", "%s cannot take alert %d: no active user of that name may triage it", name, id)
+	if isNoRows(err) {
+		return 0, "", refused
+	}
+	if err != nil {
+		return 0, "", errs.Wrap(err, "cannot look up user %s", name)
+	}
+	cs := access.ScopeOf(u)
+	if !cs.Can(access.TriageAlerts) {
+		return 0, "", refused
+	}
+	var a store.Args
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM alerts WHERE id = `+a.Add(id)+` AND `+cs.SecurityPredicate("tenant", &a), a.Values()...).Scan(&n); err != nil {
+		return 0, "", errs.Wrap(err, "cannot check whether %s sees alert %d", name, id)
+	}
+	if n == 0 {
+		return 0, "", refused
+	}
+	return u.ID, u.Username, nil
 }
 
 // triageTx applies a checked req to alert id within tx; an alert already
@@ -204,12 +245,20 @@ func triageTx(ctx context.Context, tx *sql.Tx, sc access.Scope, id int64, req *T
 	var a store.Args
 	set := "status = " + a.Add(next.Status) + ", resolution = " + a.Add(next.Resolution)
 	switch assign {
+	case "":
 	case "me":
 		next.Assignee = sc.Username
 		set += ", assignee_id = " + a.Add(me)
 	case "none":
 		next.Assignee = ""
 		set += ", assignee_id = NULL"
+	default:
+		uid, name, err := colleague(ctx, tx, id, assign)
+		if err != nil {
+			return AlertDetail{}, err
+		}
+		next.Assignee = name
+		set += ", assignee_id = " + a.Add(uid)
 	}
 	if next.Status == cur.Status && next.Resolution == cur.Resolution && next.Assignee == cur.Assignee && req.Comment == "" {
 		return AlertDetail{}, errs.E(errs.Conflict, "alert %d is already %s; reload it", id, cur.Status)

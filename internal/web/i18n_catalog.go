@@ -160,6 +160,8 @@ func init() {
 		"alerts.assignee":                  {"Ansvarlig", "Assignee"},
 		"alerts.assign.me":                 {"Tag den selv", "Take it"},
 		"alerts.assign.none":               {"Frigiv", "Release"},
+		"alerts.assign.to":                 {"…eller giv den til", "…or hand it to"},
+		"alerts.assign.to.hint":            {"kollegas brugernavn", "a colleague's username"},
 		"alerts.keep":                      {"(uændret)", "(unchanged)"},
 		"alerts.comment":                   {"Note", "Note"},
 		"alerts.save":                      {"Gem", "Save"},

@@ -20,8 +20,9 @@ type alertsData struct {
 	Filter detect.Filter
 	Names  map[int64]string
 	// MayTriage shows the bulk form and a tick box per alert.
-	MayTriage bool
-	Resolved  []string
+	MayTriage  bool
+	Resolved   []string
+	Colleagues []string
 }
 
 func (s *Server) alertsPage(w http.ResponseWriter, r *http.Request, c *caller) error {
@@ -38,7 +39,7 @@ func (s *Server) renderAlerts(w http.ResponseWriter, r *http.Request, c *caller,
 		return err
 	}
 	d := alertsData{Alerts: items, Total: total, Filter: f, Names: map[int64]string{0: "—"},
-		MayTriage: c.scope.Can(access.TriageAlerts), Resolved: detect.Resolutions}
+		MayTriage: c.scope.Can(access.TriageAlerts), Resolved: detect.Resolutions, Colleagues: s.colleagues(r, c)}
 	for _, a := range items {
 		if _, ok := d.Names[a.Tenant]; !ok {
 			if o, err := s.orgs.Get(r.Context(), c.scope, fmt.Sprint(a.Tenant)); err == nil {
@@ -61,10 +62,41 @@ func (s *Server) renderAlerts(w http.ResponseWriter, r *http.Request, c *caller,
 }
 
 type alertData struct {
-	A         detect.AlertDetail
-	Org       string
-	MayTriage bool
-	Resolved  []string
+	A          detect.AlertDetail
+	Org        string
+	MayTriage  bool
+	Resolved   []string
+	Colleagues []string
+}
+
+// colleagues lists the users in the caller's reach (other than the
+// caller) whose role triages alerts, to offer in the triage form's
+// assignee field. Anyone else who may triage an alert can be typed in;
+// Triage decides.
+func (s *Server) colleagues(r *http.Request, c *caller) []string {
+	if !c.scope.Can(access.TriageAlerts) {
+		return nil
+	}
+	users, _, err := s.acc.ListUsers(r.Context(), c.scope, access.UserFilter{Limit: 500})
+	if err != nil {
+		return nil // the field still takes a typed name
+	}
+	var out []string
+	for _, u := range users {
+		if u.ID != c.scope.UserID && !u.Disabled && access.ScopeOf(u).Can(access.TriageAlerts) {
+			out = append(out, u.Username)
+		}
+	}
+	return out
+}
+
+// triageAssign is the assignee the triage form asks for: a typed
+// colleague's name over the choice of the select.
+func triageAssign(r *http.Request) string {
+	if name := strings.TrimSpace(r.PostFormValue("assign_to")); name != "" {
+		return name
+	}
+	return r.PostFormValue("assign")
 }
 
 // EventLink is the log search for one of the alert's events, over the
@@ -88,7 +120,7 @@ func (s *Server) renderAlert(w http.ResponseWriter, r *http.Request, c *caller, 
 	if err != nil {
 		return err
 	}
-	d := alertData{A: a, Org: "—", MayTriage: c.scope.Can(access.TriageAlerts), Resolved: detect.Resolutions}
+	d := alertData{A: a, Org: "—", MayTriage: c.scope.Can(access.TriageAlerts), Resolved: detect.Resolutions, Colleagues: s.colleagues(r, c)}
 	if a.Tenant != 0 {
 		if o, err := s.orgs.Get(r.Context(), c.scope, fmt.Sprint(a.Tenant)); err == nil {
 			d.Org = o.Name
@@ -110,7 +142,7 @@ func (s *Server) alertTriage(w http.ResponseWriter, r *http.Request, c *caller) 
 	}
 	f := r.PostFormValue
 	_, err = s.det.Triage(r.Context(), c.scope, id, detect.TriageRequest{Status: f("status"), Resolution: f("resolution"),
-		Assign: f("assign"), Comment: f("comment")}, time.Now().UTC())
+		Assign: triageAssign(r), Comment: f("comment")}, time.Now().UTC())
 	if code := errs.CodeOf(err); code == errs.Invalid || code == errs.Conflict || code == errs.Forbidden {
 		p := s.problemFor(r, err)
 		return s.renderAlert(w, r, c, p.Status, &p)
@@ -137,7 +169,7 @@ func (s *Server) alertsTriage(w http.ResponseWriter, r *http.Request, c *caller)
 	}
 	f := r.PostFormValue
 	res, err := s.det.TriageMany(r.Context(), c.scope, ids, detect.TriageRequest{Status: f("status"), Resolution: f("resolution"),
-		Assign: f("assign"), Comment: f("comment")}, time.Now().UTC())
+		Assign: triageAssign(r), Comment: f("comment")}, time.Now().UTC())
 	if code := errs.CodeOf(err); code == errs.Invalid || code == errs.Forbidden || code == errs.NotFound {
 		p := s.problemFor(r, err)
 		return s.renderAlerts(w, r, c, p.Status, &p)

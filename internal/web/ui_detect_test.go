@@ -131,6 +131,21 @@ func TestDetectionAPIAndPages(t *testing.T) {
 			t.Errorf("alert page = %d; lacks the status, the note, the triage form or the event links", r.StatusCode)
 		}
 		csrf := csrfOf(t, html)
+		// Handing it on: the CISO types the SOC analyst's name (not in her
+		// reach, so not offered); Odense's CISO cannot be given it.
+		if !strings.Contains(html, `list="triage-colleagues"`) || !strings.Contains(html, "kollegas brugernavn") {
+			t.Error("the triage form lacks the colleague field")
+		}
+		r, _ = b.post("/alerts/"+id+"/triage", url.Values{"csrf": {csrf}, "assign": {""}, "assign_to": {"demo-soc-analyst"}, "comment": {"over to you"}})
+		if r.StatusCode != 303 {
+			t.Errorf("handing the alert on from the page = %d; want 303", r.StatusCode)
+		}
+		if r := e.call("GET", "/api/v1/alerts/"+id, soc, "", &detail); r.StatusCode != 200 || detail.Assignee != "demo-soc-analyst" {
+			t.Errorf("after handing it on = %d %+v; want demo-soc-analyst", r.StatusCode, detail)
+		}
+		if r := e.call("POST", "/api/v1/alerts/"+id+"/triage", soc, `{"assign":"ciso-odense"}`, nil); r.StatusCode != 400 {
+			t.Errorf("handing København's alert to Odense's CISO = %d; want 400", r.StatusCode)
+		}
 		r, _ = b.post("/alerts/"+id+"/triage", url.Values{"csrf": {csrf}, "status": {"closed"}, "resolution": {"benign"}, "comment": {"approved test"}})
 		if loc := r.Header.Get("Location"); r.StatusCode != 303 || loc != "/alerts/"+id+"?msg=alerts.saved" {
 			t.Errorf("closing from the page = %d to %q; want 303 back to the alert", r.StatusCode, loc)
