@@ -554,3 +554,34 @@ func TestBulkTriage(t *testing.T) {
 		}
 	})
 }
+
+// TestCorrelationSurvivesTuning: a CISO turning a rule off recompiles the
+// rules; the brute-force window open at that moment carries on, so five
+// failures before and five after still make an alert.
+func TestCorrelationSurvivesTuning(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		env := demotest.New(t, db, false)
+		soc, ciso := env.Scope(t, "demo-soc-analyst"), env.Scope(t, "demo-ciso")
+		kk := env.Org(t, "101").ID
+		d := detect.New(db, nil)
+		if _, err := d.Library().ImportOwn(ctx, soc); err != nil {
+			t.Fatal(err)
+		}
+		evs := failedLogins(t, kk, "tune", time.Now().UTC().Truncate(time.Second))
+		if err := d.Handle(ctx, []detect.Batch{{ID: "tune1", Events: evs[:5]}}); err != nil {
+			t.Fatal(err)
+		}
+		if err := d.Library().SetForOrg(ctx, ciso, kk, ruleSudoShell, detect.Setting{Enabled: false}); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(2100 * time.Millisecond) // the detector looks for changes every 2 s
+		if err := d.Handle(ctx, []detect.Batch{{ID: "tune2", Events: evs[5:]}}); err != nil {
+			t.Fatal(err)
+		}
+		as, _, err := d.Alerts(ctx, soc, detect.Filter{RuleID: ruleBrute})
+		if err != nil || len(as) != 1 {
+			t.Fatalf("brute-force alerts = %+v, %v; want one, from failures on both sides of the recompile", as, err)
+		}
+	})
+}

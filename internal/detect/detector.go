@@ -118,8 +118,11 @@ func (d *Detector) current(ctx context.Context) (*runState, error) {
 	st := &runState{lib: l, version: ver, eng: eng, doc: eng.NewDoc(), rejected: append(l.set.Rejected, rejected...)}
 	st.corr = eng.NewCorrelator(sigma.Limits{})
 	if d.state != nil {
-		// Correlation state does not survive a recompile: windows restart.
-		d.log.Info("detection rules reloaded", "rules", len(eng.Rules()), "correlations", len(eng.Correlations()), "rejected", len(st.rejected))
+		// Open windows carry over to correlations of the same shape, so
+		// that tuning a rule does not blind the correlations.
+		kept, dropped := st.corr.Adopt(d.state.corr)
+		d.log.Info("detection rules reloaded", "rules", len(eng.Rules()), "correlations", len(eng.Correlations()), "rejected", len(st.rejected),
+			"correlation_groups_kept", kept, "correlation_groups_dropped", dropped)
 	}
 	for _, e := range st.rejected {
 		d.log.Warn("detection rule rejected", "err", e)

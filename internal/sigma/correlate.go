@@ -570,6 +570,73 @@ func (c *Correlator) unlink(st *groupState) {
 	st.prev, st.next = nil, nil
 }
 
+// stateShape is what a correlation's group state depends on: state kept
+// for one correlation is valid for another with the same shape, whatever
+// their titles, levels, thresholds or timespans.
+func stateShape(c *Correlation) string {
+	aliases := make([]string, 0, len(c.Aliases))
+	for a, m := range c.Aliases {
+		for ref, f := range m {
+			aliases = append(aliases, a+"\x00"+ref+"\x00"+f)
+		}
+	}
+	sort.Strings(aliases)
+	return fmt.Sprintf("%q %q %q %q %q %q", c.ID, c.Type, c.Rules, c.GroupBy, aliases, c.Condition.Field)
+}
+
+// Adopt takes over old's groups for the correlations this correlator has
+// in the same shape (same id, type, rules, group-by, aliases and value
+// field), so that recompiling the rules — a CISO turning a rule off, a
+// new rule imported — does not restart every window. Groups of
+// correlations that are gone or changed shape are dropped and counted.
+// old must not be used afterwards.
+func (c *Correlator) Adopt(old *Correlator) (kept, dropped int) {
+	if old == nil || old == c {
+		return 0, 0
+	}
+	old.mu.Lock()
+	defer old.mu.Unlock()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	byShape := map[string]int{}
+	for i, cc := range c.corrs {
+		byShape[stateShape(cc.c)] = i
+	}
+	to := make([]int, len(old.corrs))
+	for i, cc := range old.corrs {
+		to[i] = -1
+		if ni, ok := byShape[stateShape(cc.c)]; ok {
+			to[i] = ni
+		}
+	}
+	// Least recently observed first, so that the most recent ends at the
+	// head as before.
+	for st := old.tail; st != nil; {
+		prev := st.prev
+		ni := to[st.corr]
+		if ni < 0 {
+			dropped++
+			st = prev
+			continue
+		}
+		c.keyBuf = groupKey(c.keyBuf, ni, st.tenant)
+		c.keyBuf = append(c.keyBuf, st.key[groupKeyPrefix:]...)
+		st.corr, st.key, st.prev, st.next = ni, string(c.keyBuf), nil, nil
+		c.evictIfFull()
+		c.groups[st.key] = st
+		c.pushFront(st)
+		if upperOnly(c.corrs[ni].c) {
+			c.upper++
+		}
+		kept++
+		st = prev
+	}
+	c.Evicted += old.Evicted
+	c.Truncated += old.Truncated
+	old.groups, old.head, old.tail, old.upper = map[string]*groupState{}, nil, nil, 0
+	return kept, dropped
+}
+
 // Groups returns how many groups the correlator holds.
 func (c *Correlator) Groups() int {
 	c.mu.Lock()

@@ -363,3 +363,67 @@ func BenchmarkCorrelatorFlood(b *testing.B) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
 	b.ReportMetric(float64(c.Evicted), "evicted")
 }
+
+// TestCorrelatorAdopt: a correlator built for a recompiled engine (the
+// correlations in another order, one changed) takes over the windows of
+// the correlations whose shape is the same and starts the changed one
+// over.
+func TestCorrelatorAdopt(t *testing.T) {
+	set, err := LoadDir("testdata/correlations")
+	if err != nil {
+		t.Fatal(err)
+	}
+	build := func(corrs []*Correlation) *Engine {
+		e, errs := NewEngine(set.Rules, Options{Pipelines: []*Pipeline{}, Correlations: corrs})
+		if len(errs) > 0 {
+			t.Fatal(errs)
+		}
+		return e
+	}
+	e1 := build(set.Correlations)
+	f := &feeder{t: t, e: e1, c: e1.NewCorrelator(Limits{}), d: e1.NewDoc()}
+	failed := func(at time.Time, user, ip string) []string {
+		return f.feed(101, at, map[string]string{"EventID": "4625", "TargetUserName": user, "IpAddress": ip})
+	}
+	// Two failures each for bo (brute force needs 3 per user) and from
+	// 10.0.0.9 for two users (spraying needs 3 users per address).
+	failed(t0, "bo", "10.0.0.1")
+	failed(t0.Add(time.Second), "bo", "10.0.0.1")
+	failed(t0.Add(2*time.Second), "al", "10.0.0.9")
+	failed(t0.Add(3*time.Second), "cy", "10.0.0.9")
+
+	// Recompiled: correlations reversed (other indexes), spraying now
+	// counting events instead of users (another shape: had its window been
+	// kept, a third event from the address would fire it), brute force
+	// re-levelled and renamed (the same shape).
+	var corrs []*Correlation
+	for i := len(set.Correlations) - 1; i >= 0; i-- {
+		c := *set.Correlations[i]
+		switch c.ID {
+		case corrSpray:
+			c.Type = "event_count"
+		case corrBrute:
+			c.Level, c.Title = "critical", "renamed"
+		}
+		corrs = append(corrs, &c)
+	}
+	e2 := build(corrs)
+	c2 := e2.NewCorrelator(Limits{})
+	kept, dropped := c2.Adopt(f.c)
+	if kept < 1 || dropped < 1 {
+		t.Fatalf("adopted %d groups and dropped %d; want the brute-force group kept and the spraying one dropped", kept, dropped)
+	}
+	if f.c.Groups() != 0 {
+		t.Errorf("the old correlator still holds %d groups", f.c.Groups())
+	}
+	f.e, f.c, f.d = e2, c2, e2.NewDoc()
+	if ids := failed(t0.Add(4*time.Second), "bo", "10.0.0.1"); !has(ids, corrBrute) {
+		t.Errorf("bo's third failure after the recompile did not fire brute force: %v", ids)
+	}
+	if ids := failed(t0.Add(5*time.Second), "dee", "10.0.0.9"); has(ids, corrSpray) {
+		t.Error("spraying changed its type yet kept its old window")
+	}
+	if c2.Adopt(c2); c2.Groups() == 0 {
+		t.Error("adopting itself emptied the correlator")
+	}
+}
