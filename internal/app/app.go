@@ -201,6 +201,18 @@ func (a *App) Serve(ctx context.Context, o ServeOptions) error {
 	defer func() {
 		stopEvents()
 		ep.stop()
+		if o.Events.NoDetect {
+			return
+		}
+		// The consumer has stopped: keep the open correlation windows
+		// for the next start.
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		defer cancel()
+		if n, err := a.Detect.SaveState(sctx); err != nil {
+			log.Warn("cannot save correlation windows; they start over at the next start", "err", err)
+		} else if n > 0 {
+			log.Info("correlation windows saved for the next start", "groups", n)
+		}
 	}()
 	if o.Events.IngestHTTP == "" {
 		ep.pipeline.Routes(srv.Mount)

@@ -585,3 +585,38 @@ func TestCorrelationSurvivesTuning(t *testing.T) {
 		}
 	})
 }
+
+// TestCorrelationSurvivesRestart: the windows a detector saves at shutdown
+// are loaded by the next one, once: five failures before a restart and
+// five after make the brute-force alert; the saved state is gone after.
+func TestCorrelationSurvivesRestart(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		env := demotest.New(t, db, false)
+		soc := env.Scope(t, "demo-soc-analyst")
+		kk := env.Org(t, "101").ID
+		first := detect.New(db, nil)
+		if _, err := first.Library().ImportOwn(ctx, soc); err != nil {
+			t.Fatal(err)
+		}
+		evs := failedLogins(t, kk, "restart", time.Now().UTC().Truncate(time.Second))
+		if err := first.Handle(ctx, []detect.Batch{{ID: "restart1", Events: evs[:5]}}); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := first.SaveState(ctx); err != nil || n == 0 {
+			t.Fatalf("SaveState = %d, %v; want the open windows saved", n, err)
+		}
+		next := detect.New(db, nil)
+		if err := next.Handle(ctx, []detect.Batch{{ID: "restart2", Events: evs[5:]}}); err != nil {
+			t.Fatal(err)
+		}
+		as, _, err := next.Alerts(ctx, soc, detect.Filter{RuleID: ruleBrute})
+		if err != nil || len(as) != 1 || as[0].Count < 1 {
+			t.Fatalf("brute-force alerts = %+v, %v; want one, from failures on both sides of the restart", as, err)
+		}
+		var left int
+		if err := db.Reader().QueryRowContext(ctx, `SELECT COUNT(*) FROM detect_state`).Scan(&left); err != nil || left != 0 {
+			t.Errorf("saved state rows after loading = %d, %v; want 0", left, err)
+		}
+	})
+}

@@ -117,6 +117,9 @@ func (d *Detector) current(ctx context.Context) (*runState, error) {
 	}
 	st := &runState{lib: l, version: ver, eng: eng, doc: eng.NewDoc(), rejected: append(l.set.Rejected, rejected...)}
 	st.corr = eng.NewCorrelator(sigma.Limits{})
+	if d.state == nil {
+		d.restoreState(ctx, st)
+	}
 	if d.state != nil {
 		// Open windows carry over to correlations of the same shape, so
 		// that tuning a rule does not blind the correlations.

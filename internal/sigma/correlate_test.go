@@ -2,6 +2,7 @@ package sigma
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 )
@@ -425,5 +426,70 @@ func TestCorrelatorAdopt(t *testing.T) {
 	}
 	if c2.Adopt(c2); c2.Groups() == 0 {
 		t.Error("adopting itself emptied the correlator")
+	}
+}
+
+// TestCorrelatorSaveLoad: state saved by one process and loaded by the
+// next finishes the windows it left open — counts (event_count), distinct
+// values (value_count), sums (value_sum) and an ordered sequence whose
+// first stage was reached (temporal_ordered) — in the right tenant only;
+// a correlation whose shape changed in between starts over.
+func TestCorrelatorSaveLoad(t *testing.T) {
+	f := newFeeder(t)
+	failed := func(tenant int64, at time.Time, user, ip string) []string {
+		return f.feed(tenant, at, map[string]string{"EventID": "4625", "TargetUserName": user, "IpAddress": ip})
+	}
+	failed(101, t0, "bo", "10.0.0.1")
+	failed(101, t0.Add(time.Second), "bo", "10.0.0.1")
+	failed(101, t0.Add(2*time.Second), "al", "10.0.0.9")
+	failed(101, t0.Add(3*time.Second), "cy", "10.0.0.9")
+	for i := range 3 { // brute force against dan fires; the sequence waits for a success
+		failed(101, t0.Add(time.Duration(4+i)*time.Second), "dan", "10.0.0.5")
+	}
+	f.feed(101, t0, map[string]string{"EventID": "3", "Computer": "b", "SentBytes": "600000"})
+
+	var buf strings.Builder
+	n, err := f.c.Save(&buf)
+	if err != nil || n < 5 {
+		t.Fatalf("saved %d groups, %v", n, err)
+	}
+
+	// The next process: the same rules, the value_count one re-typed.
+	set, err := LoadDir("testdata/correlations")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range set.Correlations {
+		if c.ID == corrSpray {
+			c.Type = "event_count"
+		}
+	}
+	e2, errs := NewEngine(set.Rules, Options{Pipelines: []*Pipeline{}, Correlations: set.Correlations})
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	g := &feeder{t: t, e: e2, c: e2.NewCorrelator(Limits{}), d: e2.NewDoc()}
+	kept, dropped, err := g.c.Load(strings.NewReader(buf.String()))
+	if err != nil || kept+dropped != n || dropped != 3 {
+		t.Fatalf("loaded %d, dropped %d of %d, %v; want all but the spray groups of the three addresses", kept, dropped, n, err)
+	}
+	f = g
+	if ids := failed(101, t0.Add(10*time.Second), "bo", "10.0.0.1"); !has(ids, corrBrute) {
+		t.Errorf("bo's third failure after the restart did not fire: %v", ids)
+	}
+	if ids := failed(102, t0.Add(11*time.Second), "bo", "10.0.0.1"); has(ids, corrBrute) {
+		t.Error("another tenant's failure completed tenant 101's window")
+	}
+	if ids := failed(101, t0.Add(12*time.Second), "eve", "10.0.0.9"); has(ids, corrSpray) {
+		t.Error("the re-typed spray correlation kept its old window")
+	}
+	if ids := f.feed(101, t0.Add(time.Minute), map[string]string{"EventID": "3", "Computer": "b", "SentBytes": "500000"}); !has(ids, corrSum) {
+		t.Errorf("the saved sum did not carry over: %v", ids)
+	}
+	if ids := f.feed(101, t0.Add(2*time.Minute), map[string]string{"EventID": "4624", "TargetUserName": "dan", "IpAddress": "10.0.0.5"}); !has(ids, corrChain) {
+		t.Errorf("dan's success after the restart did not finish the ordered sequence: %v", ids)
+	}
+	if _, _, err := g.c.Load(strings.NewReader(`{"shape": 5}`)); err == nil || !strings.Contains(err.Error(), "group 1") {
+		t.Errorf("a malformed state loaded: %v", err)
 	}
 }
