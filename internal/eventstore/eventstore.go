@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/samdrift/samdrift/internal/access"
@@ -25,6 +26,10 @@ type Store struct {
 	db         *store.DB
 	mu         sync.Mutex
 	partitions map[int64]bool // PostgreSQL: days (Unix day numbers) known to have a partition
+
+	// BlocksRead and BlocksSkipped count the SQLite blocks searches read
+	// and the ones their gram filters let them skip.
+	BlocksRead, BlocksSkipped atomic.Int64
 }
 
 // New returns a Store over db.

@@ -2,6 +2,7 @@ package eventstore_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -124,6 +125,64 @@ func TestQueryLanguage(t *testing.T) {
 		}
 		if !found {
 			t.Errorf("facets %+v lack destination.port 22 ×2", f)
+		}
+	})
+}
+
+// TestRareValueSkipsBlocks: a SOC search for a value one tenant's block
+// holds finds it and, on SQLite, reads that block and skips the others by
+// their gram filters; a term every block holds reads them all.
+func TestRareValueSkipsBlocks(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		es := eventstore.New(db)
+		base := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
+		for tenant := int64(1); tenant <= 40; tenant++ {
+			var evs []event.Event
+			for i := range 50 {
+				e := event.Event{ID: fmt.Sprintf("t%d-%d", tenant, i), Tenant: tenant, Time: base.Add(time.Duration(i) * time.Second), Received: base,
+					Host: fmt.Sprintf("srv%02d", tenant), App: "sshd", Message: fmt.Sprintf("Failed password for user%d from 10.0.%d.%d port 22", i, tenant, i)}
+				if tenant == 17 && i == 7 {
+					e.Message = "Accepted password for svc-backup from 198.51.100.77 port 22"
+					e.Set("source.ip", "198.51.100.77")
+				}
+				evs = append(evs, e)
+			}
+			// Odd tenants arrive as spine batches (stored as encoded),
+			// even ones as events.
+			if tenant%2 == 1 {
+				data, err := event.EncodeBatch(evs)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := es.AppendBatches(ctx, []eventstore.Batch{{ID: fmt.Sprint("b", tenant), Events: evs, Data: data}}); err != nil {
+					t.Fatal(err)
+				}
+			} else if _, err := es.Append(ctx, evs); err != nil {
+				t.Fatal(err)
+			}
+		}
+		soc := access.System("test")
+		read0, skipped0 := es.BlocksRead.Load(), es.BlocksSkipped.Load()
+		for _, q := range []string{`"198.51.100.77"`, `source.ip:198.51.100.77`, `svc-backup AND port`} {
+			res, err := es.Search(ctx, soc, eventstore.Query{From: base.Add(-time.Hour), To: base.Add(time.Hour), Q: q})
+			if err != nil || len(res.Items) != 1 || res.Items[0].ID != "t17-7" {
+				t.Fatalf("%s: %+v, %v; want t17-7", q, res.Items, err)
+			}
+		}
+		if db.Dialect() == store.SQLite {
+			read, skipped := es.BlocksRead.Load()-read0, es.BlocksSkipped.Load()-skipped0
+			if read > 3*2 || skipped < 3*38 {
+				t.Errorf("three rare searches read %d blocks and skipped %d; want about one read and 39 skipped each", read, skipped)
+			}
+			read0 = es.BlocksRead.Load()
+			res, err := es.Search(ctx, soc, eventstore.Query{From: base.Add(-time.Hour), To: base.Add(time.Hour), Q: `"failed password"`, Limit: 1000})
+			if err != nil || res.Total != 40*50-1 {
+				t.Fatalf("failed password: %d, %v; want %d", res.Total, err, 40*50-1)
+			}
+			if read := es.BlocksRead.Load() - read0; read != 40 {
+				t.Errorf("a term in every block read %d blocks; want all 40", read)
+			}
 		}
 	})
 }

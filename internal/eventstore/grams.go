@@ -1,0 +1,235 @@
+package eventstore
+
+import (
+	"encoding/binary"
+	"math/bits"
+	"strings"
+	"sync"
+	"unicode/utf8"
+
+	"github.com/samdrift/samdrift/internal/event"
+)
+
+// Per-block gram filters (SQLite). A search over every tenant for a rare
+// value (an address, a user name) used to decompress every block in the
+// time range. Each block now has a Bloom filter of the byte trigrams of
+// its events' lower-cased text values (message, host, app, the fields'
+// values, …); a query's text terms need all their trigrams, so a block
+// whose filter lacks one cannot hold a match and is not read. The filter
+// only ever skips blocks that cannot match: matching is still done on the
+// decoded events. A block without a filter (stored before this) is
+// always read.
+//
+// The filter is built at the largest size and folded in halves (bit i
+// of the half is bit i or bit i+half: indexes are hashes masked by the
+// size) while the folded filter stays under about a third full, so a
+// block's filter fits its distinct trigrams.
+
+const (
+	gramMaxWords = 1 << 20 / 64 // 1 Mi bits at most while building (128 KiB)
+	gramMinWords = 1 << 10 / 64 // 1 Ki bits at least (128 bytes)
+	gramMaxFill  = 0.5          // fold while the folded filter stays under this
+)
+
+// gramBits returns the two bit indexes (before masking) of a trigram.
+func gramBits(g uint32) (uint64, uint64) {
+	h := uint64(g) * 0x9E3779B97F4A7C15
+	return h >> 40, h >> 16 & 0xFFFFFF
+}
+
+// lowerASCII maps 'A'…'Z' to 'a'…'z' and every other byte to itself.
+var lowerASCII = func() (t [256]byte) {
+	for i := range t {
+		t[i] = byte(i)
+		if 'A' <= i && i <= 'Z' {
+			t[i] = byte(i + 'a' - 'A')
+		}
+	}
+	return t
+}()
+
+// gramBuilder collects trigrams into a filter sized for the block; reuse
+// it.
+type gramBuilder struct {
+	words []uint64 // gramMaxWords of scratch
+	n     int      // words in use (a power of two)
+}
+
+// begin starts a filter for a block of about size bytes of text: about
+// two bits per byte (folding shrinks it to the distinct trigrams), so
+// that small blocks cost little to build.
+func (b *gramBuilder) begin(size int) {
+	n := gramMinWords
+	for n < gramMaxWords && n*64 < 2*size {
+		n *= 2
+	}
+	b.n = n
+}
+
+// gramPool keeps builders (128 KiB each) between transactions.
+var gramPool = sync.Pool{New: func() any { return &gramBuilder{words: make([]uint64, gramMaxWords)} }}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// add adds the trigrams of v lower-cased as the matcher lowers values
+// (strings.ToLower; for ASCII that is the table).
+func (b *gramBuilder) add(v string) {
+	if len(v) < 3 {
+		return
+	}
+	if !isASCII(v) {
+		v = strings.ToLower(v)
+	}
+	w := b.words[:b.n]
+	mask := uint64(b.n*64 - 1)
+	g := uint32(lowerASCII[v[0]]) | uint32(lowerASCII[v[1]])<<8
+	for i := 2; i < len(v); i++ {
+		g = g&0xFFFF | uint32(lowerASCII[v[i]])<<16
+		h1, h2 := gramBits(g)
+		h1, h2 = h1&mask, h2&mask
+		w[h1>>6] |= 1 << (h1 & 63)
+		w[h2>>6] |= 1 << (h2 & 63)
+		g >>= 8
+	}
+}
+
+// addEvent adds every text value a query can search except the raw
+// original (a JSON event's whole document would double the work; queries
+// on raw require nothing of the filter).
+func (b *gramBuilder) addEvent(e *event.Event) {
+	for _, v := range [...]string{e.Message, e.Host, e.App, e.Format, e.Product, e.SourceIP, e.ID, e.ParseError} {
+		b.add(v)
+	}
+	for _, f := range e.Fields {
+		b.add(f.Value)
+	}
+}
+
+// filter adds evs, folds everything added since begin into the stored
+// form (little-endian words) and empties the builder.
+func (b *gramBuilder) filter(evs []event.Event) []byte {
+	for i := range evs {
+		b.addEvent(&evs[i])
+	}
+	w := b.words[:b.n]
+	ones := 0
+	for _, x := range w {
+		ones += bits.OnesCount64(x)
+	}
+	n := len(w)
+	for n > gramMinWords {
+		p := float64(ones) / float64(n*64)
+		if 1-(1-p)*(1-p) > gramMaxFill {
+			break
+		}
+		half := n / 2
+		ones = 0
+		for i := 0; i < half; i++ {
+			w[i] |= w[i+half]
+			ones += bits.OnesCount64(w[i])
+		}
+		n = half
+	}
+	out := make([]byte, n*8)
+	for i := 0; i < n; i++ {
+		binary.LittleEndian.PutUint64(out[i*8:], w[i])
+	}
+	clear(b.words[:b.n])
+	return out
+}
+
+// gramReq is what a block's filter must have for a query to match in it:
+// all trigrams of a term (grams), all of (and) or one of (or) its kids.
+// A nil *gramReq requires nothing.
+type gramReq struct {
+	and, or []*gramReq
+	grams   []uint32
+}
+
+// gramRequirement derives the requirement of a parsed query: text terms
+// need their pieces' trigrams (a piece is the text between wildcards, of
+// three bytes or more); ranges, numbers, times, existence, the raw
+// original and negations need nothing.
+func gramRequirement(n *node) *gramReq {
+	if n == nil {
+		return nil
+	}
+	switch n.kind {
+	case nodeAnd:
+		r := &gramReq{}
+		for _, k := range n.kids {
+			if kr := gramRequirement(k); kr != nil {
+				r.and = append(r.and, kr)
+			}
+		}
+		if len(r.and) == 0 {
+			return nil
+		}
+		return r
+	case nodeOr:
+		r := &gramReq{}
+		for _, k := range n.kids {
+			kr := gramRequirement(k)
+			if kr == nil {
+				return nil // one branch needs nothing: neither does the or
+			}
+			r.or = append(r.or, kr)
+		}
+		return r
+	case nodeNot:
+		return nil
+	}
+	if n.term == termExists || n.term == termRange {
+		return nil
+	}
+	if col, ok := queryColumns[n.field]; ok && (col.kind == colNumber || col.kind == colTime || col.name == "raw") {
+		return nil
+	}
+	r := &gramReq{}
+	low := strings.ToLower(n.value)
+	for _, piece := range strings.FieldsFunc(low, func(c rune) bool { return c == wildStar || c == wildOne }) {
+		for i := 0; i+3 <= len(piece); i++ {
+			r.grams = append(r.grams, uint32(piece[i])|uint32(piece[i+1])<<8|uint32(piece[i+2])<<16)
+		}
+	}
+	if len(r.grams) == 0 {
+		return nil
+	}
+	return r
+}
+
+// admits reports whether a block with filter f may hold a match.
+func (r *gramReq) admits(f []byte) bool {
+	if r == nil || len(f) < 8 || len(f)&(len(f)-1) != 0 {
+		return true // no requirement, or not a filter this code wrote
+	}
+	mask := uint64(len(f)*8 - 1)
+	for _, g := range r.grams {
+		h1, h2 := gramBits(g)
+		h1, h2 = h1&mask, h2&mask
+		if f[h1>>3]&(1<<(h1&7)) == 0 || f[h2>>3]&(1<<(h2&7)) == 0 {
+			return false
+		}
+	}
+	for _, k := range r.and {
+		if !k.admits(f) {
+			return false
+		}
+	}
+	if len(r.or) > 0 {
+		for _, k := range r.or {
+			if k.admits(f) {
+				return true
+			}
+		}
+		return false
+	}
+	return true
+}
