@@ -14,8 +14,9 @@ import (
 // value (an address, a user name) used to decompress every block in the
 // time range. Each block now has a Bloom filter of the byte trigrams of
 // its events' lower-cased text values (message, host, app, the fields'
-// values, …); a query's text terms need all their trigrams, so a block
-// whose filter lacks one cannot hold a match and is not read. The filter
+// values, …) and of those values whole (not the message's); a query's
+// text terms need all their trigrams, and equality terms their value,
+// so a block whose filter lacks one cannot hold a match and is not read. The filter
 // only ever skips blocks that cannot match: matching is still done on the
 // decoded events. A block without a filter (stored before this) is
 // always read.
@@ -100,15 +101,52 @@ func (b *gramBuilder) add(v string) {
 	}
 }
 
+// valueHash hashes a whole value lower-cased as the matcher lowers it
+// (FNV-1a: stable across processes, the filters are stored).
+func valueHash(v string) uint64 {
+	if !isASCII(v) {
+		v = strings.ToLower(v)
+	}
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(v); i++ {
+		h ^= uint64(lowerASCII[v[i]])
+		h *= 1099511628211
+	}
+	return h
+}
+
+// valueBits are a whole value's two bit indexes (before masking).
+func valueBits(h uint64) (uint64, uint64) {
+	h *= 0xBF58476D1CE4E5B9
+	return h >> 37, h >> 11 & 0x3FFFFFF
+}
+
+// addValue adds a value's trigrams and the value whole: an equality term
+// (user.name:bob, source.ip:198.51.100.7) is then ruled out by the value,
+// not only by trigrams that digits and dots make common.
+func (b *gramBuilder) addValue(v string) {
+	b.add(v)
+	if v == "" {
+		return
+	}
+	h1, h2 := valueBits(valueHash(v))
+	mask := uint64(b.n*64 - 1)
+	h1, h2 = h1&mask, h2&mask
+	b.words[h1>>6] |= 1 << (h1 & 63)
+	b.words[h2>>6] |= 1 << (h2 & 63)
+}
+
 // addEvent adds every text value a query can search except the raw
-// original (a JSON event's whole document would double the work; queries
-// on raw require nothing of the filter).
+// original (a JSON event's whole document would double the work) and the
+// event id (unique and random: it doubled the filters' size); queries on
+// raw or id require nothing of the filter.
 func (b *gramBuilder) addEvent(e *event.Event) {
-	for _, v := range [...]string{e.Message, e.Host, e.App, e.Format, e.Product, e.SourceIP, e.ID, e.ParseError} {
-		b.add(v)
+	b.add(e.Message) // searched for parts, never whole
+	for _, v := range [...]string{e.Host, e.App, e.Format, e.Product, e.SourceIP, e.ParseError} {
+		b.addValue(v)
 	}
 	for _, f := range e.Fields {
-		b.add(f.Value)
+		b.addValue(f.Value)
 	}
 }
 
@@ -151,12 +189,17 @@ func (b *gramBuilder) filter(evs []event.Event) []byte {
 type gramReq struct {
 	and, or []*gramReq
 	grams   []uint32
+	// value is the hash of a whole value some field must equal (has
+	// says there is one).
+	value uint64
+	has   bool
 }
 
 // gramRequirement derives the requirement of a parsed query: text terms
 // need their pieces' trigrams (a piece is the text between wildcards, of
-// three bytes or more); ranges, numbers, times, existence, the raw
-// original and negations need nothing.
+// three bytes or more), and a term on a field or a text column without
+// wildcards its whole value; ranges, numbers, times, existence, the raw
+// original, the id and negations need nothing.
 func gramRequirement(n *node) *gramReq {
 	if n == nil {
 		return nil
@@ -189,17 +232,25 @@ func gramRequirement(n *node) *gramReq {
 	if n.term == termExists || n.term == termRange {
 		return nil
 	}
-	if col, ok := queryColumns[n.field]; ok && (col.kind == colNumber || col.kind == colTime || col.name == "raw") {
+	col, isCol := queryColumns[n.field]
+	if n.field == "" {
+		col, isCol = column{"message", colMessage}, true
+	}
+	if isCol && (col.kind == colNumber || col.kind == colTime || col.name == "raw" || col.name == "id") {
 		return nil
 	}
 	r := &gramReq{}
+	if !n.wild && (!isCol || col.kind == colText) {
+		// A whole value: message terms are parts, wildcards patterns.
+		r.value, r.has = valueHash(n.value), true
+	}
 	low := strings.ToLower(n.value)
 	for _, piece := range strings.FieldsFunc(low, func(c rune) bool { return c == wildStar || c == wildOne }) {
 		for i := 0; i+3 <= len(piece); i++ {
 			r.grams = append(r.grams, uint32(piece[i])|uint32(piece[i+1])<<8|uint32(piece[i+2])<<16)
 		}
 	}
-	if len(r.grams) == 0 {
+	if len(r.grams) == 0 && !r.has {
 		return nil
 	}
 	return r
@@ -211,6 +262,13 @@ func (r *gramReq) admits(f []byte) bool {
 		return true // no requirement, or not a filter this code wrote
 	}
 	mask := uint64(len(f)*8 - 1)
+	if r.has {
+		h1, h2 := valueBits(r.value)
+		h1, h2 = h1&mask, h2&mask
+		if f[h1>>3]&(1<<(h1&7)) == 0 || f[h2>>3]&(1<<(h2&7)) == 0 {
+			return false
+		}
+	}
 	for _, g := range r.grams {
 		h1, h2 := gramBits(g)
 		h1, h2 = h1&mask, h2&mask

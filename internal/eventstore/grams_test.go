@@ -115,7 +115,7 @@ func TestGramFilterAdmitsEveryMatch(t *testing.T) {
 // TestGramRequirementNeedsNothing: queries without text terms of three
 // bytes or more, negations and or-branches without terms require nothing.
 func TestGramRequirementNeedsNothing(t *testing.T) {
-	for _, q := range []string{``, `severity:<4`, `destination.port:22`, `NOT password`, `password OR severity:3`, `user.name:*`, `user.name:a*b`, `raw:*denied*`, `event.original:"no such"`} {
+	for _, q := range []string{``, `severity:<4`, `NOT password`, `password OR severity:3`, `user.name:*`, `user.name:a*b`, `raw:*denied*`, `event.original:"no such"`, `id:abc-123`} {
 		n, err := parseQuery(q)
 		if err != nil {
 			t.Fatalf("%s: %v", q, err)
@@ -125,7 +125,11 @@ func TestGramRequirementNeedsNothing(t *testing.T) {
 		}
 	}
 	n, _ := parseQuery(`password AND user.name:ro*`)
-	if r := gramRequirement(n); r == nil || len(r.and) != 1 {
+	if r := gramRequirement(n); r == nil || len(r.and) != 1 || r.and[0].has {
 		t.Errorf("password AND user.name:ro* requires %+v; want the trigrams of password only", r)
+	}
+	n, _ = parseQuery(`destination.port:22`)
+	if r := gramRequirement(n); r == nil || !r.has || len(r.grams) != 0 {
+		t.Errorf("destination.port:22 requires %+v; want the whole value 22", r)
 	}
 }
