@@ -15,16 +15,16 @@ import (
 // time range. Each block now has a Bloom filter of the byte trigrams of
 // its events' lower-cased text values (message, host, app, the fields'
 // values, …) and of those values whole (not the message's); a query's
-// text terms need all their trigrams, and equality terms their value,
-// so a block whose filter lacks one cannot hold a match and is not read. The filter
-// only ever skips blocks that cannot match: matching is still done on the
-// decoded events. A block without a filter (stored before this) is
-// always read.
+// text terms need all their trigrams, and equality terms their value, so
+// a block whose filter lacks one cannot hold a match and is not read.
+// The filter only ever skips blocks that cannot match: matching is still
+// done on the decoded events. A block without a filter (stored before
+// this) is always read.
 //
-// The filter is built at the largest size and folded in halves (bit i
-// of the half is bit i or bit i+half: indexes are hashes masked by the
-// size) while the folded filter stays under about a third full, so a
-// block's filter fits its distinct trigrams.
+// The filter is built at about two bits per byte of the block's text and
+// folded in halves (bit i of the half is bit i or bit i+half: indexes are
+// hashes masked by the size) while the folded filter stays at most half
+// full, so a block's filter fits its distinct trigrams and values.
 
 const (
 	gramMaxWords = 1 << 20 / 64 // 1 Mi bits at most while building (128 KiB)
