@@ -6,10 +6,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/samdrift/samdrift/internal/event"
-	"github.com/samdrift/samdrift/internal/loadgen"
 )
 
 // unfiltered returns a copy of e whose routes evaluate every rule: the
@@ -126,25 +122,6 @@ func TestPrefilterHidesNoSigmaHQMatch(t *testing.T) {
 		}
 		fill = append(fill, func(d *Doc) { d.Fill(&f) }, func(d *Doc) { d.Fill(&up) })
 	}
-	p := event.NewParser(time.UTC)
-	for _, line := range loadgen.Sample(1000, time.Now()) {
-		ev := p.ParseSyslog(line, time.Now(), "10.0.0.1")
-		fill = append(fill, func(d *Doc) { FillEvent(d, &ev) })
-	}
-	d, dp := e.NewDoc(), plain.NewDoc()
-	matched := 0
-	for i, f := range fill {
-		d.Reset()
-		f(d)
-		dp.Reset()
-		f(dp)
-		got, want := sortedMatches(e.Match(d, nil)), sortedMatches(plain.Match(dp, nil))
-		if !slices.Equal(got, want) {
-			t.Fatalf("event %d: prefiltered %v, every rule %v", i, got, want)
-		}
-		matched += len(want)
-	}
-	if matched == 0 {
-		t.Fatal("no event matched")
-	}
+	fill = append(fill, loadgenFills(1000)...)
+	agree(t, e, plain, fill, 1, sortedMatches)
 }
