@@ -49,4 +49,3 @@ func agree(t *testing.T, e, ref *Engine, fills []func(*Doc), rounds int, names f
 	}
 	return d, matched
 }
-
