@@ -276,7 +276,7 @@ func decodeBlock(data []byte) ([]event.Event, error) {
 // newest block first, and calls fn for each event in q's time range that
 // m matches; fn returns false to stop. next, when set, is asked before
 // each block with the block's newest time whether to go on.
-func (s *Store) blockScan(ctx context.Context, sc access.Scope, q Query, m matcher, next func(tsMax int64) bool,
+func (s *Store) blockScan(ctx context.Context, sc access.Scope, q Query, bq blockQuery, next func(tsMax int64) bool,
 	fn func(e *event.Event) bool) error {
 	var a store.Args
 	from, to := q.From.UnixMicro(), q.To.UnixMicro()
@@ -288,12 +288,9 @@ func (s *Store) blockScan(ctx context.Context, sc access.Scope, q Query, m match
 		}
 		where = append(where, "tenant IN ("+strings.Join(ps, ",")+")")
 	}
-	n, err := parseQuery(q.Q)
-	if err != nil {
-		return err
-	}
-	if req := gramRequirement(n); req != nil {
-		return s.filteredScan(ctx, req, strings.Join(where, " AND "), a.Values(), from, to, m, next, fn)
+	m := bq.match
+	if bq.grams != nil {
+		return s.filteredScan(ctx, bq.grams, strings.Join(where, " AND "), a.Values(), from, to, m, next, fn)
 	}
 	rows, err := s.db.Reader().QueryContext(ctx, `SELECT ts_max, data FROM event_blocks WHERE `+strings.Join(where, " AND ")+
 		` ORDER BY ts_max DESC`, a.Values()...)
@@ -385,7 +382,7 @@ func newer(a, b *event.Event) int {
 }
 
 // searchBlocks is Search over blocks.
-func (s *Store) searchBlocks(ctx context.Context, sc access.Scope, q Query, m matcher) (Result, error) {
+func (s *Store) searchBlocks(ctx context.Context, sc access.Scope, q Query, bq blockQuery) (Result, error) {
 	var curTS int64
 	var curID string
 	hasCursor := q.Cursor != ""
@@ -397,7 +394,7 @@ func (s *Store) searchBlocks(ctx context.Context, sc access.Scope, q Query, m ma
 	}
 	var top []event.Event // the page so far, kept sorted newest first
 	total := 0
-	err := s.blockScan(ctx, sc, q, m, func(tsMax int64) bool {
+	err := s.blockScan(ctx, sc, q, bq, func(tsMax int64) bool {
 		// Once the count is capped and the page is full, a block whose
 		// newest event is older than the page's oldest can change nothing.
 		return !(total > TotalCap && len(top) == q.Limit && tsMax < top[len(top)-1].Time.UnixMicro())

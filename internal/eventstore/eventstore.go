@@ -246,18 +246,26 @@ func (s *Store) where(sc access.Scope, q Query, a *store.Args) (string, error) {
 	return strings.Join(where, " AND "), nil
 }
 
-// matcherFor checks the caller and q as where does, and compiles q to a
-// Go matcher (the SQLite block store filters decoded events). The SQL
-// compiler runs too, only to give the same errors on every dialect.
-func (s *Store) matcherFor(sc access.Scope, q Query) (matcher, error) {
+// blockQuery is a query compiled for the SQLite block store: the Go
+// matcher of its events and what a block's gram filter must hold.
+type blockQuery struct {
+	match matcher
+	grams *gramReq // nil: nothing
+}
+
+// matcherFor checks the caller and q as where does, and compiles q for
+// the block store (which filters decoded events). The SQL compiler runs
+// too, only to give the same errors on every dialect.
+func (s *Store) matcherFor(sc access.Scope, q Query) (blockQuery, error) {
 	n, err := prepare(sc, q)
 	if err != nil || n == nil {
-		return func(*event.Event) bool { return true }, err
+		return blockQuery{match: func(*event.Event) bool { return true }}, err
 	}
 	if _, err := (&compiler{a: &store.Args{}, like: "LIKE"}).cond(n); err != nil {
-		return nil, err
+		return blockQuery{}, err
 	}
-	return compileMatcher(n)
+	m, err := compileMatcher(n)
+	return blockQuery{match: m, grams: gramRequirement(n)}, err
 }
 
 // CheckQuery reports whether q parses and compiles, with the position of

@@ -79,14 +79,19 @@ func isASCII(s string) bool {
 	return true
 }
 
-// add adds the trigrams of v lower-cased as the matcher lowers values
-// (strings.ToLower; for ASCII that is the table).
+// lower lowers v as the matcher lowers values (strings.ToLower), for
+// non-ASCII values; ASCII ones are lowered by the table as they are read.
+func lower(v string) string {
+	if !isASCII(v) {
+		return strings.ToLower(v)
+	}
+	return v
+}
+
+// add adds the trigrams of v, lowered (see lower).
 func (b *gramBuilder) add(v string) {
 	if len(v) < 3 {
 		return
-	}
-	if !isASCII(v) {
-		v = strings.ToLower(v)
 	}
 	w := b.words[:b.n]
 	mask := uint64(b.n*64 - 1)
@@ -101,12 +106,9 @@ func (b *gramBuilder) add(v string) {
 	}
 }
 
-// valueHash hashes a whole value lower-cased as the matcher lowers it
-// (FNV-1a: stable across processes, the filters are stored).
+// valueHash hashes a whole value, lowered (see lower), with FNV-1a:
+// stable across processes, the filters are stored.
 func valueHash(v string) uint64 {
-	if !isASCII(v) {
-		v = strings.ToLower(v)
-	}
 	h := uint64(14695981039346656037)
 	for i := 0; i < len(v); i++ {
 		h ^= uint64(lowerASCII[v[i]])
@@ -125,10 +127,11 @@ func valueBits(h uint64) (uint64, uint64) {
 // (user.name:bob, source.ip:198.51.100.7) is then ruled out by the value,
 // not only by trigrams that digits and dots make common.
 func (b *gramBuilder) addValue(v string) {
-	b.add(v)
 	if v == "" {
 		return
 	}
+	v = lower(v)
+	b.add(v)
 	h1, h2 := valueBits(valueHash(v))
 	mask := uint64(b.n*64 - 1)
 	h1, h2 = h1&mask, h2&mask
@@ -141,7 +144,7 @@ func (b *gramBuilder) addValue(v string) {
 // event id (unique and random: it doubled the filters' size); queries on
 // raw or id require nothing of the filter.
 func (b *gramBuilder) addEvent(e *event.Event) {
-	b.add(e.Message) // searched for parts, never whole
+	b.add(lower(e.Message)) // searched for parts, never whole
 	for _, v := range [...]string{e.Host, e.App, e.Format, e.Product, e.SourceIP, e.ParseError} {
 		b.addValue(v)
 	}
@@ -242,7 +245,7 @@ func gramRequirement(n *node) *gramReq {
 	r := &gramReq{}
 	if !n.wild && (!isCol || col.kind == colText) {
 		// A whole value: message terms are parts, wildcards patterns.
-		r.value, r.has = valueHash(n.value), true
+		r.value, r.has = valueHash(lower(n.value)), true
 	}
 	low := strings.ToLower(n.value)
 	for _, piece := range strings.FieldsFunc(low, func(c rune) bool { return c == wildStar || c == wildOne }) {
