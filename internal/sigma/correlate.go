@@ -584,6 +584,34 @@ func stateShape(c *Correlation) string {
 	return fmt.Sprintf("%q %q %q %q %q %q", c.ID, c.Type, c.Rules, c.GroupBy, aliases, c.Condition.Field)
 }
 
+// shapes maps each correlation's state shape to its index.
+func (c *Correlator) shapes() map[string]int {
+	byShape := make(map[string]int, len(c.corrs))
+	for i, cc := range c.corrs {
+		byShape[stateShape(cc.c)] = i
+	}
+	return byShape
+}
+
+// take makes st (state from another correlator or a saved one) the group
+// of correlation ci with the group-by values of values, as the most
+// recently observed; state this correlator already holds for the group
+// gives way. c.mu must be held.
+func (c *Correlator) take(st *groupState, ci int, values string) {
+	c.keyBuf = groupKey(c.keyBuf, ci, st.tenant)
+	c.keyBuf = append(c.keyBuf, values...)
+	st.corr, st.key = ci, string(c.keyBuf)
+	if had := c.groups[st.key]; had != nil {
+		c.drop(had)
+	}
+	c.evictIfFull()
+	c.groups[st.key] = st
+	c.pushFront(st)
+	if upperOnly(c.corrs[ci].c) {
+		c.upper++
+	}
+}
+
 // Adopt takes over old's groups for the correlations this correlator has
 // in the same shape (same id, type, rules, group-by, aliases and value
 // field), so that recompiling the rules — a CISO turning a rule off, a
@@ -598,10 +626,7 @@ func (c *Correlator) Adopt(old *Correlator) (kept, dropped int) {
 	defer old.mu.Unlock()
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	byShape := map[string]int{}
-	for i, cc := range c.corrs {
-		byShape[stateShape(cc.c)] = i
-	}
+	byShape := c.shapes()
 	to := make([]int, len(old.corrs))
 	for i, cc := range old.corrs {
 		to[i] = -1
@@ -619,15 +644,8 @@ func (c *Correlator) Adopt(old *Correlator) (kept, dropped int) {
 			st = prev
 			continue
 		}
-		c.keyBuf = groupKey(c.keyBuf, ni, st.tenant)
-		c.keyBuf = append(c.keyBuf, st.key[groupKeyPrefix:]...)
-		st.corr, st.key, st.prev, st.next = ni, string(c.keyBuf), nil, nil
-		c.evictIfFull()
-		c.groups[st.key] = st
-		c.pushFront(st)
-		if upperOnly(c.corrs[ni].c) {
-			c.upper++
-		}
+		st.prev, st.next = nil, nil
+		c.take(st, ni, st.key[groupKeyPrefix:])
 		kept++
 		st = prev
 	}

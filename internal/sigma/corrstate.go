@@ -66,10 +66,7 @@ func (c *Correlator) Save(w io.Writer) (int, error) {
 func (c *Correlator) Load(r io.Reader) (kept, dropped int, err error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	byShape := map[string]int{}
-	for i, cc := range c.corrs {
-		byShape[stateShape(cc.c)] = i
-	}
+	byShape := c.shapes()
 	dec := json.NewDecoder(r)
 	for line := 1; ; line++ {
 		var g savedGroup
@@ -83,23 +80,12 @@ func (c *Correlator) Load(r io.Reader) (kept, dropped int, err error) {
 			dropped++
 			continue
 		}
-		c.keyBuf = groupKey(c.keyBuf, ci, g.Tenant)
-		c.keyBuf = append(c.keyBuf, g.Values...)
-		key := string(c.keyBuf)
-		if old := c.groups[key]; old != nil {
-			c.drop(old) // saved state replaces what this process saw first
-		}
-		st := &groupState{corr: ci, tenant: g.Tenant, first: g.First, last: g.Last, times: g.Times, seen: g.Seen,
-			stages: g.Stages, hasStg: g.HasStg, key: key}
+		st := &groupState{tenant: g.Tenant, first: g.First, last: g.Last, times: g.Times, seen: g.Seen,
+			stages: g.Stages, hasStg: g.HasStg}
 		for _, v := range g.Vals {
 			st.vals = append(st.vals, timedValue{t: v.T, s: v.S, f: v.F})
 		}
-		c.evictIfFull()
-		c.groups[key] = st
-		c.pushFront(st)
-		if upperOnly(c.corrs[ci].c) {
-			c.upper++
-		}
+		c.take(st, ci, g.Values) // saved state replaces what this process saw first
 		kept++
 	}
 }

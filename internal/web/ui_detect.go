@@ -90,13 +90,16 @@ func (s *Server) colleagues(r *http.Request, c *caller) []string {
 	return out
 }
 
-// triageAssign is the assignee the triage form asks for: a typed
-// colleague's name over the choice of the select.
-func triageAssign(r *http.Request) string {
-	if name := strings.TrimSpace(r.PostFormValue("assign_to")); name != "" {
-		return name
+// triageForm reads the triage fields (templates/triage.html) of the alert
+// page's and the list's forms; a typed colleague's name goes over the
+// select's choice of assignee.
+func triageForm(r *http.Request) detect.TriageRequest {
+	f := r.PostFormValue
+	assign := f("assign")
+	if name := strings.TrimSpace(f("assign_to")); name != "" {
+		assign = name
 	}
-	return r.PostFormValue("assign")
+	return detect.TriageRequest{Status: f("status"), Resolution: f("resolution"), Assign: assign, Comment: f("comment")}
 }
 
 // EventLink is the log search for one of the alert's events, over the
@@ -140,9 +143,7 @@ func (s *Server) alertTriage(w http.ResponseWriter, r *http.Request, c *caller) 
 	if err != nil {
 		return err
 	}
-	f := r.PostFormValue
-	_, err = s.det.Triage(r.Context(), c.scope, id, detect.TriageRequest{Status: f("status"), Resolution: f("resolution"),
-		Assign: triageAssign(r), Comment: f("comment")}, time.Now().UTC())
+	_, err = s.det.Triage(r.Context(), c.scope, id, triageForm(r), time.Now().UTC())
 	if code := errs.CodeOf(err); code == errs.Invalid || code == errs.Conflict || code == errs.Forbidden {
 		p := s.problemFor(r, err)
 		return s.renderAlert(w, r, c, p.Status, &p)
@@ -167,9 +168,7 @@ func (s *Server) alertsTriage(w http.ResponseWriter, r *http.Request, c *caller)
 		}
 		ids = append(ids, id)
 	}
-	f := r.PostFormValue
-	res, err := s.det.TriageMany(r.Context(), c.scope, ids, detect.TriageRequest{Status: f("status"), Resolution: f("resolution"),
-		Assign: triageAssign(r), Comment: f("comment")}, time.Now().UTC())
+	res, err := s.det.TriageMany(r.Context(), c.scope, ids, triageForm(r), time.Now().UTC())
 	if code := errs.CodeOf(err); code == errs.Invalid || code == errs.Forbidden || code == errs.NotFound {
 		p := s.problemFor(r, err)
 		return s.renderAlerts(w, r, c, p.Status, &p)
