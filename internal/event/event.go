@@ -131,3 +131,39 @@ const stablePrefix = "s:"
 // IsStableID reports whether id was made by StableID: such events can
 // arrive more than once and are deduplicated by id.
 func IsStableID(id string) bool { return strings.HasPrefix(id, stablePrefix) }
+
+// KeepLast removes every field whose name comes again later in fs, so that
+// of one name the last value is kept (the rule for repeated keys on every
+// path: JSON objects, OTLP attributes, a resource's attributes under a
+// record's). It works in place and returns the shortened slice.
+func KeepLast(fs []Field) []Field {
+	if len(fs) < 2 {
+		return fs
+	}
+	var last map[string]int
+	if len(fs) > 32 {
+		last = make(map[string]int, len(fs))
+		for i, f := range fs {
+			last[f.Key] = i
+		}
+	}
+	w := 0
+	for i, f := range fs {
+		later := false
+		if last != nil {
+			later = last[f.Key] != i
+		} else {
+			for _, g := range fs[i+1:] {
+				if g.Key == f.Key {
+					later = true
+					break
+				}
+			}
+		}
+		if !later {
+			fs[w] = f
+			w++
+		}
+	}
+	return fs[:w]
+}

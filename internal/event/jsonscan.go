@@ -11,7 +11,9 @@ import (
 // flattenJSON reads one JSON object from s and appends its leaves as
 // dotted keys, in document order: arrays of scalars are joined with ", ",
 // arrays of objects are indexed, null is left out, numbers are kept as
-// written. It is a single pass over the text with no intermediate maps
+// written. A key repeated within one object keeps its last value, as in
+// encoding/json and most JSON parsers: the later member replaces
+// everything the earlier one brought (its leaf or its whole subtree). It is a single pass over the text with no intermediate maps
 // (about four times cheaper than decoding into map[string]any, which
 // mattered on the hot path: Windows events are JSON), and it rejects what
 // encoding/json rejects. Nesting deeper than maxDepth is an error.
@@ -76,12 +78,31 @@ func (p *jsonScanner) value(key string, out *[]Field, depth int) error {
 			p.i++
 			return nil
 		}
+		// members records where each member's leaves start in out, so
+		// that a repeated key can take back what its earlier occurrence
+		// appended; seen is a 64-bit filter over the keys that keeps the
+		// common case (no repeats) to one bit test per key.
+		var local [16]member
+		members := local[:0]
+		var seen uint64
+		repeated := false
 		for {
 			p.ws()
 			k, err := p.str()
 			if err != nil {
 				return err
 			}
+			bit := keyBit(k)
+			if seen&bit != 0 && !repeated {
+				for _, m := range members {
+					if m.key == k {
+						repeated = true
+						break
+					}
+				}
+			}
+			seen |= bit
+			members = append(members, member{key: k, start: len(*out)})
 			p.ws()
 			if p.i >= len(p.s) || p.s[p.i] != ':' {
 				return errJSON
@@ -100,6 +121,9 @@ func (p *jsonScanner) value(key string, out *[]Field, depth int) error {
 			}
 			if p.s[p.i] == '}' {
 				p.i++
+				if repeated {
+					*out = dropRepeated(*out, members)
+				}
 				return nil
 			}
 			return errJSON
@@ -158,6 +182,47 @@ func (p *jsonScanner) value(key string, out *[]Field, depth int) error {
 		}
 		return nil
 	}
+}
+
+// member is one key of an object being read and the index in out where
+// its leaves begin (they end where the next member's begin).
+type member struct {
+	key   string
+	start int
+}
+
+// keyBit picks one of 64 bits for a key from its length and its first and
+// last bytes: cheap, and different for most keys of one object.
+func keyBit(k string) uint64 {
+	h := uint(len(k)) * 31
+	if len(k) > 0 {
+		h += uint(k[0])*7 + uint(k[len(k)-1])
+	}
+	return 1 << (h & 63)
+}
+
+// dropRepeated removes from out the leaves of every member whose key comes
+// again later in the same object (members lists them in document order;
+// the last member's leaves run to the end of out).
+func dropRepeated(out []Field, members []member) []Field {
+	w := members[0].start
+	for i, m := range members {
+		end := len(out)
+		if i+1 < len(members) {
+			end = members[i+1].start
+		}
+		later := false
+		for _, n := range members[i+1:] {
+			if n.key == m.key {
+				later = true
+				break
+			}
+		}
+		if !later {
+			w += copy(out[w:], out[m.start:end])
+		}
+	}
+	return out[:w]
 }
 
 // scalar reads a string, number, true, false or null.

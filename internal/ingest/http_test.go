@@ -298,3 +298,48 @@ func TestLargeBatchSplitForTheSpine(t *testing.T) {
 		t.Fatalf("the spine holds %d events of %d hosts; want %d", len(evs), len(seen), n)
 	}
 }
+
+// TestRepeatedKeysLastWins: a key repeated in a JSON document (HTTP,
+// _bulk) or an OTLP attribute list keeps its last value, and a record's
+// attribute wins over its resource's of the same name.
+func TestRepeatedKeysLastWins(t *testing.T) {
+	e := newIngestEnv(t)
+	doc := `{"message":"first","user":{"name":"anna"},"message":"second","user":"bo","tag":"x"}`
+	if code, body := e.do(t, "POST", "/ingest/es/_bulk", "Bearer "+e.token, "application/x-ndjson", []byte("{\"create\":{}}\n"+doc+"\n")); code != 200 {
+		t.Fatalf("_bulk = %d %s", code, body)
+	}
+	js := `{"resourceLogs":[{"resource":{"attributes":[{"key":"host.name","value":{"stringValue":"resource-host"}}]},"scopeLogs":[{"logRecords":[{"body":{"stringValue":"otlp"},"attributes":[` +
+		`{"key":"user.name","value":{"stringValue":"anna"}},{"key":"http","value":{"kvlistValue":{"values":[{"key":"status_code","value":{"intValue":"401"}}]}}},` +
+		`{"key":"host.name","value":{"stringValue":"record-host"}},{"key":"user.name","value":{"stringValue":"bo"}},{"key":"http","value":{"stringValue":"none"}}]}]}]}]}`
+	if code, body := e.do(t, "POST", "/ingest/otlp/v1/logs", "Bearer "+e.token, "application/json", []byte(js)); code != 200 {
+		t.Fatalf("OTLP = %d %s", code, body)
+	}
+	evs := e.drain(t, 2)
+	if len(evs) != 2 {
+		t.Fatalf("spine has %d events; want 2", len(evs))
+	}
+	for _, ev := range evs {
+		names := map[string]int{}
+		for _, f := range ev.Fields {
+			names[f.Key]++
+		}
+		for k, n := range names {
+			if n > 1 {
+				t.Errorf("%s event has field %s %d times", ev.Format, k, n)
+			}
+		}
+		switch ev.Format {
+		case event.FormatJSON:
+			if ev.Message != "second" || ev.Get("user") != "bo" || ev.Has("user.name") {
+				t.Errorf("_bulk document: message %q, user %q, user.name %q; want second, bo, none", ev.Message, ev.Get("user"), ev.Get("user.name"))
+			}
+		case "otlp":
+			if ev.Host != "record-host" || ev.Get("user.name") != "bo" || ev.Get("http") != "none" || ev.Has("http.status_code") {
+				t.Errorf("OTLP record: host %q, user.name %q, http %q, http.status_code %q; want record-host, bo, none, none",
+					ev.Host, ev.Get("user.name"), ev.Get("http"), ev.Get("http.status_code"))
+			}
+		default:
+			t.Errorf("unexpected event %+v", ev)
+		}
+	}
+}

@@ -105,6 +105,9 @@ func otlpEvent(lr *logspb.LogRecord, res []event.Field, scope string, now time.T
 	default:
 		e.Message = anyString(b)
 	}
+	// The record's own attributes are more specific than its resource's,
+	// and its body's than its attributes': of one name the last is kept.
+	e.Fields = event.KeepLast(e.Fields)
 	if n := lr.GetSeverityNumber(); n > 0 {
 		e.Severity = otlpSeverity(int(n))
 		e.Set("log.level", lr.GetSeverityText())
@@ -146,10 +149,24 @@ func otlpSeverity(n int) int {
 	}
 }
 
+// flattenAttrs appends the attributes kvs as dotted fields under prefix.
+// A key repeated in one list keeps its last value, as a repeated key in a
+// JSON object does: the earlier occurrence (its value or its whole list)
+// is skipped.
 func flattenAttrs(prefix string, kvs []*commonpb.KeyValue, out *[]event.Field) {
-	for _, kv := range kvs {
+	var last map[string]int // for long lists: each key's last index
+	if len(kvs) > 16 {
+		last = make(map[string]int, len(kvs))
+		for i, kv := range kvs {
+			last[kv.GetKey()] = i
+		}
+	}
+	for i, kv := range kvs {
 		if len(*out) > maxOTLPFields {
 			return
+		}
+		if last != nil && last[kv.GetKey()] != i || last == nil && repeatedLater(kvs, i) {
+			continue
 		}
 		key := kv.GetKey()
 		if prefix != "" {
@@ -163,6 +180,17 @@ func flattenAttrs(prefix string, kvs []*commonpb.KeyValue, out *[]event.Field) {
 		}
 		*out = append(*out, event.Field{Key: key, Value: anyString(kv.GetValue())})
 	}
+}
+
+// repeatedLater reports whether kvs[i]'s key comes again after it.
+func repeatedLater(kvs []*commonpb.KeyValue, i int) bool {
+	k := kvs[i].GetKey()
+	for _, kv := range kvs[i+1:] {
+		if kv.GetKey() == k {
+			return true
+		}
+	}
+	return false
 }
 
 func anyString(v *commonpb.AnyValue) string {
