@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -120,6 +121,9 @@ func (a *App) startEvents(ctx context.Context, o EventOptions, log *slog.Logger,
 						s.Events++
 						if e.Received.After(s.Last) {
 							s.Last = e.Received
+						}
+						if e.SourceIP != "" && len(s.Addrs) < sources.MaxSeenAddrs && a.Sources.TracksSenders(e.SourceID) && !slices.Contains(s.Addrs, e.SourceIP) {
+							s.Addrs = append(s.Addrs, e.SourceIP)
 						}
 						seen[e.SourceID] = s
 					}

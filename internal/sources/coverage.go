@@ -17,7 +17,17 @@ import (
 type Seen struct {
 	Last   time.Time // newest receive time
 	Events int64
+	// Addrs are the distinct sender addresses (at most MaxSeenAddrs), kept
+	// for sources where TracksSenders says so.
+	Addrs []string
 }
+
+// MaxSeenAddrs bounds the sender addresses one RecordSeen call keeps per
+// source, and maxSenders the addresses kept per source in all.
+const (
+	MaxSeenAddrs = 32
+	maxSenders   = 1024
+)
 
 // RecordSeen adds what the store consumer stored per source to the
 // sources' last-seen times and counters.
@@ -30,6 +40,28 @@ func (r *Registry) RecordSeen(ctx context.Context, seen map[int64]Seen) error {
 			if _, err := tx.ExecContext(ctx, `UPDATE log_sources SET last_seen = CASE WHEN last_seen < $1 THEN $1 ELSE last_seen END,
 				events = events + $2 WHERE id = $3`, s.Last.UnixMicro(), s.Events, id); err != nil {
 				return errs.Wrap(err, "cannot record events of source %d", id)
+			}
+			if len(s.Addrs) == 0 {
+				continue
+			}
+			var kept int
+			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM log_source_senders WHERE source_id = $1`, id).Scan(&kept); err != nil {
+				return errs.Wrap(err, "cannot record senders of source %d", id)
+			}
+			for _, addr := range s.Addrs {
+				// Past the bound only addresses already kept are renewed.
+				q := `INSERT INTO log_source_senders (source_id, addr, last_seen) VALUES ($1, $2, $3)
+					ON CONFLICT (source_id, addr) DO UPDATE SET last_seen = excluded.last_seen`
+				if kept >= maxSenders {
+					q = `UPDATE log_source_senders SET last_seen = $3 WHERE source_id = $1 AND addr = $2`
+				}
+				res, err := tx.ExecContext(ctx, q, id, addr, s.Last.UnixMicro())
+				if err != nil {
+					return errs.Wrap(err, "cannot record senders of source %d", id)
+				}
+				if n, _ := res.RowsAffected(); n > 0 && kept < maxSenders {
+					kept++
+				}
 			}
 		}
 		return nil
@@ -186,6 +218,12 @@ type Signal struct {
 // that send again. It returns how many it raised and cleared.
 func (r *Registry) CheckSilent(ctx context.Context, now time.Time) (raised, cleared int, err error) {
 	sc := access.System("silence-watch")
+	if err := r.db.Write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `DELETE FROM log_source_senders WHERE last_seen < $1`, now.Add(-SenderMemory).UnixMicro())
+		return err
+	}); err != nil {
+		return 0, 0, errs.Wrap(err, "cannot forget old senders")
+	}
 	all, err := r.List(ctx, sc)
 	if err != nil {
 		return 0, 0, err

@@ -103,7 +103,13 @@ type matcher struct {
 	patterns []patternRef
 	tokens   map[string]ref // token hash → source
 	certs    map[string]ref // "sha256:<hex>" or "cn:<name>" → source
+	hosts    map[int64]bool // ids of host-name sources
 }
+
+// TracksSenders reports whether the addresses a source's events come from
+// are worth recording (Seen.Addrs): they are for host-name sources, whose
+// traffic an address range registered later would otherwise take unseen.
+func (r *Registry) TracksSenders(id int64) bool { return r.matcher.Load().hosts[id] }
 
 // Attribution is who an event belongs to.
 type Attribution struct {
@@ -127,11 +133,18 @@ func (r *Registry) Attribute(addr netip.Addr, host string, c Credential) Attribu
 		}
 	}
 	if c.CertSHA256 != "" {
-		if s, ok := m.certs["sha256:"+c.CertSHA256]; ok {
-			return s.attribution()
-		}
-		if s, ok := m.certs["cn:"+strings.ToLower(c.CertSubject)]; ok && c.CertSubject != "" {
-			return s.attribution()
+		fp, byFP := m.certs["sha256:"+c.CertSHA256]
+		cn, byCN := m.certs["cn:"+strings.ToLower(c.CertSubject)]
+		byCN = byCN && c.CertSubject != ""
+		switch {
+		case byFP && byCN && fp.org != cn.org:
+			// Two organisations claim one certificate (one by its
+			// fingerprint, one by its name): neither gets the traffic.
+			return Attribution{Source: "conflicting certificate"}
+		case byFP:
+			return fp.attribution()
+		case byCN:
+			return cn.attribution()
 		}
 	}
 	addr = addr.Unmap()
@@ -196,7 +209,7 @@ func (r *Registry) Reload(ctx context.Context) error {
 		return errs.Wrap(err, "cannot load log sources")
 	}
 	defer rows.Close()
-	m := &matcher{tokens: map[string]ref{}, certs: map[string]ref{}}
+	m := &matcher{tokens: map[string]ref{}, certs: map[string]ref{}, hosts: map[int64]bool{}}
 	for rows.Next() {
 		var id, org int64
 		var name, kind, value, hash string
@@ -211,6 +224,7 @@ func (r *Registry) Reload(ctx context.Context) error {
 			}
 		case KindHostname:
 			m.patterns = append(m.patterns, patternRef{strings.ToLower(value), x})
+			m.hosts[id] = true
 		case KindToken:
 			m.tokens[hash] = x
 		case KindCertificate:
@@ -244,11 +258,23 @@ type NewSource struct {
 	Type string
 	// SilentAfter overrides the type's silence threshold (0: keep it).
 	SilentAfter time.Duration
+	// AllowOverlap registers the source although it overlaps a source of
+	// another organisation; only a caller whose reach covers every
+	// organisation concerned may (see Add).
+	AllowOverlap bool
 }
 
-// Add registers a source. Admins register for any organisation; a unit
-// manager or kommune-it for its own (a unit also for the municipalities it
-// supplies). For a token source it returns the token, shown only now.
+// Add registers a source. Admins and the SOC's analysts register for any
+// organisation; a unit manager or kommune-it for its own (a unit also for
+// the municipalities it supplies). For a token source it returns the
+// token, shown only now.
+//
+// No source may take another organisation's traffic: one that overlaps a
+// source of another organisation (see collisions) is refused with
+// ECONFLICT, unless the caller's reach covers every organisation concerned
+// and n.AllowOverlap says they mean it; then each of those organisations
+// gets an audit record and a notice. Wide ranges and patterns (wideRange,
+// widePattern) are for administrators and the SOC only (EFORBIDDEN).
 func (r *Registry) Add(ctx context.Context, sc access.Scope, n NewSource) (Source, string, error) {
 	if !sc.IsSystem() && sc.Role != access.RoleAdmin && sc.Role != access.RoleUnitManager && sc.Role != access.RoleKommuneIT && sc.Role != access.RoleSOCAnalyst {
 		return Source{}, "", errs.E(errs.Forbidden, "your role may not register log sources")
@@ -269,6 +295,9 @@ func (r *Registry) Add(ctx context.Context, sc access.Scope, n NewSource) (Sourc
 		n.Value = strings.ToLower(strings.TrimSpace(n.Value))
 		if _, err := path.Match(n.Value, "x"); err != nil || n.Value == "" || len(n.Value) > 253 {
 			return Source{}, "", errs.Field("hostname", "not a host name pattern such as *.kk.dk: %q", n.Value)
+		}
+		if strings.IndexFunc(n.Value, func(c rune) bool { return c >= 0x80 || c <= 0x20 }) >= 0 {
+			return Source{}, "", errs.Field("hostname", "write the pattern in ASCII without spaces (an international name in its xn-- form): %q", n.Value)
 		}
 	case KindCertificate:
 		v := strings.TrimSpace(n.Value)
@@ -304,11 +333,23 @@ func (r *Registry) Add(ctx context.Context, sc access.Scope, n NewSource) (Sourc
 	if n.SilentAfter < 0 || (n.SilentAfter > 0 && n.SilentAfter < time.Minute) || n.SilentAfter > 30*24*time.Hour {
 		return Source{}, "", errs.Field("silent_after", "a silence threshold is 1 minute to 30 days")
 	}
+	if n.Kind == KindCIDR && wideRange(netip.MustParsePrefix(n.Value)) && !mayRegisterWide(sc) {
+		return Source{}, "", errs.E(errs.Forbidden, "%s is wider than /%d (IPv6 /%d) and would take the traffic of many organisations; only the SOC or an administrator may register it",
+			n.Value, minIPv4Bits, minIPv6Bits)
+	}
+	if n.Kind == KindHostname && !mayRegisterWide(sc) {
+		if widePattern(n.Value) {
+			return Source{}, "", errs.E(errs.Forbidden, "the pattern %q is not anchored in a domain (write *.kommune.dk or dc*.kommune.dk); only the SOC or an administrator may register it", n.Value)
+		}
+	}
 	var s Source
 	err := r.db.Write(ctx, func(tx *sql.Tx) error {
+		if err := r.db.Lock(ctx, tx, store.LockSources); err != nil {
+			return errs.Wrap(err, "cannot register log source")
+		}
 		var a store.Args
 		var kind string
-		err := tx.QueryRowContext(ctx, `SELECT kind FROM organizations WHERE id = `+a.Add(n.OrgID)+` AND `+sc.OrgPredicate("id", &a), a.Values()...).Scan(&kind)
+		err := tx.QueryRowContext(ctx, `SELECT kind FROM organizations WHERE id = `+a.Add(n.OrgID)+` AND `+sc.SecurityPredicate("id", &a), a.Values()...).Scan(&kind)
 		if err == sql.ErrNoRows {
 			return errs.Field("org", "no organisation %d in your reach", n.OrgID)
 		}
@@ -316,14 +357,28 @@ func (r *Registry) Add(ctx context.Context, sc access.Scope, n NewSource) (Sourc
 			return errs.Wrap(err, "cannot look up organisation %d", n.OrgID)
 		}
 		now := store.Now()
+		clashes, err := collisions(ctx, tx, n, now.Add(-SenderMemory))
+		if err != nil {
+			return err
+		}
+		if err := mayOverlap(ctx, tx, sc, n, clashes); err != nil {
+			return err
+		}
 		s = Source{OrgID: n.OrgID, Name: n.Name, Kind: n.Kind, Value: n.Value, Type: n.Type, SilentAfter: n.SilentAfter,
 			SilentSecs: int64(n.SilentAfter / time.Second), CreatedAt: now, CreatedBy: sc.Actor().Name}
 		if err := tx.QueryRowContext(ctx, `INSERT INTO log_sources (org_id, name, kind, value, token_hash, source_type, silent_after, created_at, created_by)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`, n.OrgID, n.Name, n.Kind, n.Value, hash, n.Type, s.SilentSecs, now, s.CreatedBy).Scan(&s.ID); err != nil {
 			return errs.Wrap(err, "cannot store log source")
 		}
-		return audit.Append(ctx, tx, sc.Actor(), audit.Entry{Action: "logsource.create", TargetType: "log_source",
-			TargetID: strconv.FormatInt(s.ID, 10), OrgID: n.OrgID, After: map[string]any{"name": n.Name, "kind": n.Kind, "value": n.Value, "type": n.Type, "silent_after_seconds": s.SilentSecs}})
+		after := map[string]any{"name": n.Name, "kind": n.Kind, "value": n.Value, "type": n.Type, "silent_after_seconds": s.SilentSecs}
+		if len(clashes) > 0 {
+			after["overlaps"] = clashIDs(clashes)
+		}
+		if err := audit.Append(ctx, tx, sc.Actor(), audit.Entry{Action: "logsource.create", TargetType: "log_source",
+			TargetID: strconv.FormatInt(s.ID, 10), OrgID: n.OrgID, After: after}); err != nil {
+			return err
+		}
+		return tellOverlapped(ctx, tx, sc, s, clashes, now)
 	})
 	if err != nil {
 		return Source{}, "", err

@@ -217,3 +217,27 @@ func IsUniqueViolation(err error) bool {
 // precision both dialects keep), so that a value read back equals the value
 // written.
 func Now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
+
+// Lock is a lock a transaction holds until it ends, for read-check-write
+// sequences that a row lock cannot cover (a check over many rows, as in
+// "no other organisation's source overlaps this one").
+type Lock int64
+
+// The transaction locks.
+const (
+	// LockSources serialises log source registrations.
+	LockSources Lock = 7366347
+)
+
+// Lock takes l for the rest of tx: an advisory transaction lock on
+// PostgreSQL; on SQLite the immediate write transaction already excludes
+// every other writer.
+func (db *DB) Lock(ctx context.Context, tx *sql.Tx, l Lock) error {
+	if db.dialect != Postgres {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(l)); err != nil {
+		return fmt.Errorf("cannot take lock %d: %w", l, err)
+	}
+	return nil
+}

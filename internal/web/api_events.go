@@ -33,6 +33,9 @@ type CreateSourceRequest struct {
 	Type string `json:"type,omitempty"`
 	// SilentAfterSeconds overrides the type's silence threshold.
 	SilentAfterSeconds int64 `json:"silent_after_seconds,omitempty"`
+	// AllowOverlap registers over another organisation's source (see
+	// sources.Registry.Add).
+	AllowOverlap bool `json:"allow_overlap,omitempty"`
 }
 
 // CreateSourceResponse carries an ingest token once, for token sources.
@@ -51,7 +54,7 @@ func (s *Server) apiCreateSource(w http.ResponseWriter, r *http.Request, c *call
 		return errs.InField("org", err)
 	}
 	src, token, err := s.src.Add(r.Context(), c.scope, sources.NewSource{OrgID: o.ID, Name: req.Name, Kind: req.Kind, Value: req.Value,
-		Type: req.Type, SilentAfter: time.Duration(req.SilentAfterSeconds) * time.Second})
+		Type: req.Type, SilentAfter: time.Duration(req.SilentAfterSeconds) * time.Second, AllowOverlap: req.AllowOverlap})
 	if err != nil {
 		return err
 	}

@@ -26,6 +26,20 @@ func TestCoverageRetentionQuarantine(t *testing.T) {
 		if r := e.call("POST", "/api/v1/log-sources", it, `{"org":"101","name":"X","kind":"cidr","value":"10.8.0.0/24","type":"toaster"}`, &prob); r.StatusCode != 400 || !strings.Contains(prob.Detail, "toaster") {
 			t.Errorf("unknown source type = %d %q", r.StatusCode, prob.Detail)
 		}
+		// Another municipality, under another unit, cannot take
+		// København's senders, not even with allow_overlap.
+		e.addUser("it-roskilde", "265", access.RoleKommuneIT)
+		other := e.token("it-roskilde")
+		for body, want := range map[string]int{
+			`{"org":"265","name":"grab","kind":"cidr","value":"10.9.0.128/25","allow_overlap":true}`: 409,
+			`{"org":"265","name":"grab","kind":"cidr","value":"0.0.0.0/0"}`:                          403,
+			`{"org":"265","name":"grab","kind":"hostname","value":"*"}`:                              403,
+			`{"org":"265","name":"own","kind":"cidr","value":"10.65.0.0/24"}`:                        201,
+		} {
+			if r := e.call("POST", "/api/v1/log-sources", other, body, &prob); r.StatusCode != want {
+				t.Errorf("Roskilde POST %s = %d %q; want %d", body, r.StatusCode, prob.Detail, want)
+			}
+		}
 		var cov struct {
 			Required, Sending int
 			Items             []struct {
