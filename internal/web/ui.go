@@ -295,10 +295,24 @@ func (s *Server) uiRoutes() {
 	})
 }
 
-// safeNext returns next when it is a local path, else "/": login must not
-// redirect to another site.
+// safeNext returns next when it is a path on this site, else "/": login
+// and the language switch must not redirect to another site. Browsers read
+// a Location leniently (WHATWG URL): they drop tabs and newlines anywhere,
+// trim control characters and spaces at the ends, and take a backslash for
+// a slash, so "/\t/evil.example" and "/\\evil.example" lead to
+// //evil.example. A next with any of those characters is refused outright;
+// what is left must be an absolute path with no scheme, host or user.
 func safeNext(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+	if len(next) > 2048 || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") {
+		return "/"
+	}
+	for i := 0; i < len(next); i++ {
+		if c := next[i]; c <= ' ' || c == 0x7f || c == '\\' {
+			return "/"
+		}
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" || !strings.HasPrefix(u.Path, "/") || strings.HasPrefix(u.Path, "//") {
 		return "/"
 	}
 	return next
