@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -63,6 +62,7 @@ func (p *Pipeline) ESBulk() http.Handler {
 		if !ok {
 			return
 		}
+		defer req.done()
 		defIndex := "samdrift"
 		if v := r.PathValue("index"); v != "" {
 			defIndex = v
@@ -85,6 +85,12 @@ func (p *Pipeline) ESBulk() http.Handler {
 				ID    string `json:"_id"`
 			}
 			if err := json.Unmarshal(action, &meta); err != nil || len(meta) != 1 {
+				// The scanner hands over the piece of line it had when
+				// the body was cut off at a bound: that is the answer.
+				if msg := tooLarge(sc.Err()); msg != "" {
+					esError(w, http.StatusRequestEntityTooLarge, "content_too_long_exception", msg)
+					return
+				}
 				esError(w, http.StatusBadRequest, "illegal_argument_exception", fmt.Sprintf("line %d: an action line is one object such as {\"create\":{}}", line))
 				return
 			}
@@ -103,6 +109,10 @@ func (p *Pipeline) ESBulk() http.Handler {
 				continue
 			}
 			if !sc.Scan() {
+				if msg := tooLarge(sc.Err()); msg != "" {
+					esError(w, http.StatusRequestEntityTooLarge, "content_too_long_exception", msg)
+					return
+				}
 				esError(w, http.StatusBadRequest, "illegal_argument_exception", fmt.Sprintf("line %d: the %s action has no document line after it", line, op))
 				return
 			}
@@ -112,6 +122,10 @@ func (p *Pipeline) ESBulk() http.Handler {
 				items = append(items, map[string]esItem{op: {Index: index, ID: meta[op].ID, Status: http.StatusBadRequest,
 					Error: map[string]any{"type": "action_request_validation_exception", "reason": "samdrift keeps events immutable; " + op + " is not supported"}}})
 				continue
+			}
+			if batch.Len() == MaxHTTPEvents {
+				esError(w, http.StatusRequestEntityTooLarge, "content_too_long_exception", errTooManyEvents.Error())
+				return
 			}
 			e := event.ParseJSON(sc.Bytes(), now, req.addr.String())
 			if req.idem != "" {
@@ -124,9 +138,8 @@ func (p *Pipeline) ESBulk() http.Handler {
 			items = append(items, map[string]esItem{op: {Index: index, ID: batch.LastID(), Status: http.StatusCreated, Result: "created", Version: 1}})
 		}
 		if err := sc.Err(); err != nil {
-			var tooBig *http.MaxBytesError
-			if errors.As(err, &tooBig) {
-				esError(w, http.StatusRequestEntityTooLarge, "content_too_long_exception", fmt.Sprintf("the body is larger than %d bytes", MaxHTTPBody))
+			if msg := tooLarge(err); msg != "" {
+				esError(w, http.StatusRequestEntityTooLarge, "content_too_long_exception", msg)
 				return
 			}
 			esError(w, http.StatusBadRequest, "illegal_argument_exception", fmt.Sprintf("cannot read line %d: %v", line+1, err))
@@ -142,6 +155,7 @@ func (p *Pipeline) ESBulk() http.Handler {
 }
 
 func esError(w http.ResponseWriter, status int, typ, reason string) {
+	closeUnread(w, status)
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("X-Elastic-Product", "Elasticsearch")
 	if status == http.StatusTooManyRequests {

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -20,8 +21,87 @@ import (
 	"github.com/samdrift/samdrift/internal/spine"
 )
 
-// MaxHTTPBody bounds one ingest request (after decompression).
-const MaxHTTPBody = 16 << 20
+// Bounds on one ingest request: a request over any of them is refused
+// whole (413), never cut short.
+const (
+	// MaxHTTPBody bounds the body after decompression.
+	MaxHTTPBody = 16 << 20
+	// MaxHTTPEvents bounds the events of one request (what it costs in
+	// memory until the spine has them: a body of tiny lines is many
+	// events).
+	MaxHTTPEvents = 100_000
+	// maxGzipRatio bounds how much a compressed body may inflate, beyond
+	// its first MiB (logs compress 10–50 times; a bomb a thousand times).
+	maxGzipRatio = 200
+)
+
+// errTooManyEvents is a request with more than MaxHTTPEvents events.
+var errTooManyEvents = fmt.Errorf("the request holds more than %d events; send smaller requests", MaxHTTPEvents)
+
+// bodyReader bounds a request body after decompression: past MaxHTTPBody
+// bytes, or inflated more than maxGzipRatio times, it fails (with
+// *http.MaxBytesError, so every handler answers 413) instead of ending
+// early, so a body is read whole or refused.
+type bodyReader struct {
+	r       io.Reader
+	wire    *countingReader // compressed bytes read; nil when not compressed
+	n       int64
+	tooMuch error
+}
+
+func (b *bodyReader) Read(p []byte) (int, error) {
+	if b.tooMuch != nil {
+		return 0, b.tooMuch
+	}
+	n, err := b.r.Read(p)
+	b.n += int64(n)
+	switch {
+	case b.n > MaxHTTPBody:
+		b.tooMuch = &http.MaxBytesError{Limit: MaxHTTPBody}
+	case b.wire != nil && b.n > 1<<20 && b.n > maxGzipRatio*b.wire.n:
+		b.tooMuch = &http.MaxBytesError{Limit: maxGzipRatio * b.wire.n}
+	}
+	if b.tooMuch != nil {
+		return 0, b.tooMuch
+	}
+	return n, err
+}
+
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// closeUnread marks the connection to close after a refusal whose body
+// is left unread (401, 413, 429): otherwise the server would first read up
+// to 256 KiB more of it, and a sender that does not stop would get no
+// answer at all.
+func closeUnread(w http.ResponseWriter, status int) {
+	switch status {
+	case http.StatusUnauthorized, http.StatusRequestEntityTooLarge, http.StatusTooManyRequests:
+		w.Header().Set("Connection", "close")
+	}
+}
+
+// tooLarge is the answer to a body over a bound, or "" when err is none.
+func tooLarge(err error) string {
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.Is(err, errTooManyEvents):
+		return err.Error()
+	case errors.As(err, &tooBig) && tooBig.Limit != MaxHTTPBody:
+		return fmt.Sprintf("the compressed body inflates more than %d times; send it uncompressed or in smaller requests", maxGzipRatio)
+	case errors.As(err, &tooBig):
+		return fmt.Sprintf("the body is larger than %d bytes (after decompression); send smaller requests", MaxHTTPBody)
+	}
+	return ""
+}
 
 // HTTPEvents serves POST /ingest/v1/events: a body of JSON lines (one event
 // object a line, gzip allowed), attributed by the ingest token in
@@ -34,6 +114,7 @@ func (p *Pipeline) HTTPEvents() http.Handler {
 		if !ok {
 			return
 		}
+		defer req.done()
 		token, addr, body := req.token, req.addr, req.body
 		batch := p.NewBatcher("http", 1<<30) // flushed once, below
 		sc := bufio.NewScanner(body)
@@ -44,6 +125,10 @@ func (p *Pipeline) HTTPEvents() http.Handler {
 			line := sc.Bytes()
 			if len(strings.TrimSpace(string(line))) == 0 {
 				continue
+			}
+			if n == MaxHTTPEvents {
+				httpProblem(w, http.StatusRequestEntityTooLarge, errTooManyEvents.Error())
+				return
 			}
 			e := event.ParseJSON(line, now, addr.String())
 			if req.idem != "" {
@@ -59,9 +144,8 @@ func (p *Pipeline) HTTPEvents() http.Handler {
 			n++
 		}
 		if err := sc.Err(); err != nil {
-			var tooBig *http.MaxBytesError
-			if errors.As(err, &tooBig) {
-				httpProblem(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("the body is larger than %d bytes; send smaller requests", MaxHTTPBody))
+			if msg := tooLarge(err); msg != "" {
+				httpProblem(w, http.StatusRequestEntityTooLarge, msg)
 				return
 			}
 			httpProblem(w, http.StatusBadRequest, fmt.Sprintf("cannot read line %d: %v (lines may be at most 1 MiB)", n+1, err))
@@ -84,7 +168,14 @@ type httpRequest struct {
 	// scoped to the sender's token or address): events of a retried
 	// request get the ids they had the first time, so they are stored once.
 	idem string
+	// done gives back the request's place among the bodies being read.
+	done func()
 }
+
+// maxBodies bounds the ingest bodies read at once; one more is answered
+// 429 with Retry-After at once (every ingest client retries it), so that
+// a burst of large or hostile requests cannot take the server's memory.
+var maxBodies = max(4, 2*runtime.GOMAXPROCS(0))
 
 // ingestToken reads an ingest token from Authorization: "Bearer T",
 // "ApiKey T" or "ApiKey base64(id:T)" (as Elasticsearch clients send it),
@@ -116,28 +207,47 @@ func ingestToken(r *http.Request) (string, bool) {
 // openHTTP checks an ingest request's token and opens its (possibly
 // gzipped) body, bounded to MaxHTTPBody; on failure it has answered.
 func (p *Pipeline) openHTTP(w http.ResponseWriter, r *http.Request) (httpRequest, bool) {
+	// Who is sending is settled before a byte of the body is read.
+	addr := netip.Addr{}
+	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		addr, _ = netip.ParseAddr(host)
+	}
 	token, ok := ingestToken(r)
 	if !ok || (token != "" && !p.sources.TokenKnown(r.Context(), token)) {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="samdrift ingest"`)
 		httpProblem(w, http.StatusUnauthorized, "the ingest token is unknown; register one with `samdrift sources add --token`")
 		return httpRequest{}, false
 	}
-	var body io.Reader = http.MaxBytesReader(w, r.Body, MaxHTTPBody)
+	if token == "" && p.sources.Attribute(addr.Unmap(), "", sources.Credential{}).SourceID == 0 {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="samdrift ingest"`)
+		httpProblem(w, http.StatusUnauthorized, "send an ingest token (register one with `samdrift sources add --token`); without one only addresses registered as a source may send")
+		return httpRequest{}, false
+	}
+	select {
+	case p.bodies <- struct{}{}:
+	default:
+		p.busy.Inc()
+		w.Header().Set("Retry-After", "1")
+		httpProblem(w, http.StatusTooManyRequests, "too many requests are being read at once; retry in a second")
+		return httpRequest{}, false
+	}
+	done := func() { <-p.bodies }
+	br := &bodyReader{r: http.MaxBytesReader(w, r.Body, MaxHTTPBody)}
 	if strings.EqualFold(r.Header.Get("Content-Encoding"), "gzip") {
-		gz, err := gzip.NewReader(body)
+		br.wire = &countingReader{r: br.r}
+		gz, err := gzip.NewReader(br.wire)
 		if err != nil {
+			done()
 			httpProblem(w, http.StatusBadRequest, "the body is not gzip: "+err.Error())
 			return httpRequest{}, false
 		}
-		body = io.LimitReader(gz, MaxHTTPBody+1)
+		br.r = gz
 	}
-	addr := netip.Addr{}
-	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
-		addr, _ = netip.ParseAddr(host)
-	}
+	var body io.Reader = br
 	idem := ""
 	if k := r.Header.Get("Idempotency-Key"); k != "" {
 		if len(k) > 200 {
+			done()
 			httpProblem(w, http.StatusBadRequest, "the Idempotency-Key is longer than 200 characters")
 			return httpRequest{}, false
 		}
@@ -147,7 +257,7 @@ func (p *Pipeline) openHTTP(w http.ResponseWriter, r *http.Request) (httpRequest
 		}
 		idem = event.StableID(who, k)
 	}
-	return httpRequest{token: token, addr: addr.Unmap(), body: body, idem: idem}, true
+	return httpRequest{token: token, addr: addr.Unmap(), body: body, idem: idem, done: done}, true
 }
 
 // publishHTTP publishes a request's batch and answers a full spine with
@@ -166,6 +276,7 @@ func publishHTTP(w http.ResponseWriter, r *http.Request, batch *Batcher) bool {
 }
 
 func httpProblem(w http.ResponseWriter, status int, detail string) {
+	closeUnread(w, status)
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(status)
 	fmt.Fprintf(w, `{"type":"about:blank","title":%q,"status":%d,"detail":%q}`+"\n", http.StatusText(status), status, detail)

@@ -35,6 +35,7 @@ type ingestEnv struct {
 	tenant     int64
 	sp         *spine.Spine
 	p          *ingest.Pipeline
+	reg        *sources.Registry
 }
 
 func newIngestEnv(t *testing.T) *ingestEnv {
@@ -65,13 +66,19 @@ func newIngestEnv(t *testing.T) *ingestEnv {
 	p.Routes(mux.Handle)
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
-	return &ingestEnv{url: srv.URL, token: token, tenant: frb.ID, sp: sp, p: p}
+	return &ingestEnv{url: srv.URL, token: token, tenant: frb.ID, sp: sp, p: p, reg: reg}
 }
 
 // drain returns the events in the spine (waiting up to 10 s for want).
 func (e *ingestEnv) drain(t *testing.T, want int) []event.Event {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	return e.drainWithin(t, want, 10*time.Second)
+}
+
+// drainWithin is drain waiting at most d.
+func (e *ingestEnv) drainWithin(t *testing.T, want int, d time.Duration) []event.Event {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), d)
 	defer cancel()
 	var out []event.Event
 	_ = e.sp.Consume(ctx, "store", func(_ context.Context, bs []spine.Batch) error {
@@ -186,8 +193,15 @@ not json at all
 	if code, _ := e.do(t, "POST", "/ingest/es/_bulk", "ApiKey "+base64.StdEncoding.EncodeToString([]byte("x:sdi_wrong")), "", []byte(bulk)); code != 401 {
 		t.Errorf("wrong API key = %d; want 401", code)
 	}
+	// Without credentials only a registered address may send.
+	if code, _ := e.do(t, "POST", "/ingest/es/logs/_bulk", "", "", []byte("{\"index\":{}}\n{\"message\":\"basic\"}\n")); code != 401 {
+		t.Errorf("_bulk without credentials from an unregistered address = %d; want 401", code)
+	}
+	if _, _, err := e.reg.Add(context.Background(), access.System("t"), sources.NewSource{OrgID: e.tenant, Name: "local", Kind: sources.KindCIDR, Value: "127.0.0.1/32"}); err != nil {
+		t.Fatal(err)
+	}
 	if code, _ := e.do(t, "POST", "/ingest/es/logs/_bulk", "", "", []byte("{\"index\":{}}\n{\"message\":\"basic\"}\n")); code != 200 {
-		t.Errorf("_bulk without credentials (attributed by address) = %d", code)
+		t.Errorf("_bulk without credentials from a registered address = %d; want 200", code)
 	}
 }
 

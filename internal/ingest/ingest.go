@@ -43,6 +43,8 @@ type Pipeline struct {
 	quarant prometheus.Counter
 	dropped *prometheus.CounterVec
 	waits   prometheus.Counter
+	busy    prometheus.Counter
+	bodies  chan struct{} // places for HTTP bodies being read (maxBodies)
 }
 
 // NewPipeline returns a Pipeline publishing to sink and registering its
@@ -61,9 +63,12 @@ func NewPipeline(sink Sink, src *sources.Registry, log *slog.Logger, reg prometh
 			Help: "Events that could not be delivered (UDP while the spine was full), by protocol."}, []string{"protocol"}),
 		waits: prometheus.NewCounter(prometheus.CounterOpts{Name: "samdrift_ingest_backpressure_waits_total",
 			Help: "Times a receiver waited because the spine was full."}),
+		busy: prometheus.NewCounter(prometheus.CounterOpts{Name: "samdrift_ingest_http_busy_total",
+			Help: "HTTP ingest requests answered 429 because too many bodies were being read at once."}),
+		bodies: make(chan struct{}, maxBodies),
 	}
 	if reg != nil {
-		for _, c := range []prometheus.Collector{p.events, p.errors, p.quarant, p.dropped, p.waits} {
+		for _, c := range []prometheus.Collector{p.events, p.errors, p.quarant, p.dropped, p.waits, p.busy} {
 			_ = reg.Register(c)
 		}
 	}

@@ -2,7 +2,6 @@ package ingest
 
 import (
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -39,14 +38,19 @@ func (p *Pipeline) OTLPLogs() http.Handler {
 		if !ok {
 			return
 		}
+		defer req.done()
 		data, err := io.ReadAll(req.body)
 		if err != nil {
-			var tooBig *http.MaxBytesError
-			if errors.As(err, &tooBig) {
-				httpProblem(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("the body is larger than %d bytes", MaxHTTPBody))
+			if msg := tooLarge(err); msg != "" {
+				httpProblem(w, http.StatusRequestEntityTooLarge, msg)
 				return
 			}
 			httpProblem(w, http.StatusBadRequest, "cannot read the body: "+err.Error())
+			return
+		}
+		if ct == "application/json" && countJSONObjects(data, maxOTLPMessages) > maxOTLPMessages ||
+			ct != "application/json" && countProtoMessages(data, logsDataDescriptor, maxOTLPMessages) > maxOTLPMessages {
+			httpProblem(w, http.StatusRequestEntityTooLarge, errOTLPTooMany.Error())
 			return
 		}
 		var ld logspb.LogsData
@@ -66,6 +70,10 @@ func (p *Pipeline) OTLPLogs() http.Handler {
 			flattenAttrs("", rl.GetResource().GetAttributes(), &res)
 			for _, sl := range rl.GetScopeLogs() {
 				for _, lr := range sl.GetLogRecords() {
+					if batch.Len() == MaxHTTPEvents {
+						httpProblem(w, http.StatusRequestEntityTooLarge, errTooManyEvents.Error())
+						return
+					}
 					e := otlpEvent(lr, res, sl.GetScope().GetName(), now, req.addr.String())
 					if req.idem != "" {
 						e.ID = event.StableID("otlp", req.idem, strconv.Itoa(batch.Len()))

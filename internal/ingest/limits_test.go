@@ -1,0 +1,205 @@
+package ingest_test
+
+import (
+	"bytes"
+	"compress/gzip"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"net/http"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	logspb "go.opentelemetry.io/proto/otlp/logs/v1"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/samdrift/samdrift/internal/ingest"
+)
+
+func gzipped(t *testing.T, fill func(w io.Writer)) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	fill(zw)
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// doGzip posts a gzip body.
+func (e *ingestEnv) doGzip(t *testing.T, path, ctype string, body []byte) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest("POST", e.url+path, bytes.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+e.token)
+	req.Header.Set("Content-Encoding", "gzip")
+	req.Header.Set("Content-Type", ctype)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// spineEmpty checks that nothing of a refused request reached the spine.
+func (e *ingestEnv) spineEmpty(t *testing.T, what string) {
+	t.Helper()
+	if evs := e.drainWithin(t, 1, time.Second); len(evs) != 0 {
+		t.Errorf("%s: %d events reached the spine; want none (accepted whole or refused)", what, len(evs))
+	}
+}
+
+// TestCompressedBodiesWholeOrRefused: a gzip body that inflates past the
+// bound, a gzip bomb, and a body of too many events are refused with 413
+// on every HTTP receiver, and none of their events are kept.
+func TestCompressedBodiesWholeOrRefused(t *testing.T) {
+	e := newIngestEnv(t)
+	// 17 MiB of incompressible lines: past the bound, under the ratio
+	// and the event count.
+	incompressible := func(prefix string) []byte {
+		return gzipped(t, func(w io.Writer) {
+			b := make([]byte, 1024)
+			for n := 0; n < 17<<20; {
+				_, _ = rand.Read(b)
+				k, _ := fmt.Fprintf(w, "%s{\"message\":\"%s\"}\n", prefix, hex.EncodeToString(b))
+				n += k
+			}
+		})
+	}
+	big, bigBulk := incompressible(""), incompressible("{\"create\":{}}\n")
+	// A bomb: 64 MiB of one repeated line, about 200 KB compressed.
+	bomb := gzipped(t, func(w io.Writer) {
+		line := []byte("{\"message\":\"x\"}\n")
+		for range (64 << 20) / len(line) {
+			_, _ = w.Write(line)
+		}
+	})
+	bulkBomb := gzipped(t, func(w io.Writer) {
+		for range 2_000_000 {
+			_, _ = io.WriteString(w, "{\"create\":{}}\n{\"m\":1}\n")
+		}
+	})
+	for _, c := range []struct {
+		name, path, ctype string
+		body              []byte
+		want              string
+	}{
+		{"JSON lines past the bound", "/ingest/v1/events", "application/x-ndjson", big, "larger than"},
+		{"JSON lines bomb", "/ingest/v1/events", "application/x-ndjson", bomb, "inflates"},
+		{"_bulk past the bound", "/ingest/es/_bulk", "application/x-ndjson", bigBulk, "larger than"},
+		{"_bulk bomb", "/ingest/es/_bulk", "application/x-ndjson", bulkBomb, "inflates"},
+		{"OTLP bomb", "/ingest/otlp/v1/logs", "application/json", bomb, "inflates"},
+	} {
+		code, body := e.doGzip(t, c.path, c.ctype, c.body)
+		if code != http.StatusRequestEntityTooLarge || !strings.Contains(body, c.want) {
+			t.Errorf("%s (%d bytes compressed) = %d %.200s; want 413 saying %q", c.name, len(c.body), code, body, c.want)
+		}
+	}
+	// Too many events, however small.
+	var many bytes.Buffer
+	for range ingest.MaxHTTPEvents + 1 {
+		many.WriteString("{}\n")
+	}
+	if code, body := e.do(t, "POST", "/ingest/v1/events", "Bearer "+e.token, "", many.Bytes()); code != 413 || !strings.Contains(string(body), "events") {
+		t.Errorf("%d events in one request = %d %s; want 413", ingest.MaxHTTPEvents+1, code, body)
+	}
+	// OTLP: a million empty records are 2 MB on the wire and would be
+	// gigabytes decoded.
+	recs := make([]*logspb.LogRecord, 1_000_000)
+	for i := range recs {
+		recs[i] = &logspb.LogRecord{}
+	}
+	pb, _ := proto.Marshal(&logspb.LogsData{ResourceLogs: []*logspb.ResourceLogs{{ScopeLogs: []*logspb.ScopeLogs{{LogRecords: recs}}}}})
+	if code, body := e.do(t, "POST", "/ingest/otlp/v1/logs", "Bearer "+e.token, "application/x-protobuf", pb); code != 413 || !strings.Contains(string(body), "OTLP messages") {
+		t.Errorf("OTLP with a million records = %d %s; want 413", code, body)
+	}
+	e.spineEmpty(t, "refused requests")
+	// What fits is still taken whole.
+	ok := gzipped(t, func(w io.Writer) {
+		for i := range 1000 {
+			fmt.Fprintf(w, "{\"message\":\"line %d\"}\n", i)
+		}
+	})
+	if code, body := e.doGzip(t, "/ingest/v1/events", "application/x-ndjson", ok); code != 200 || !strings.Contains(body, `"accepted":1000`) {
+		t.Errorf("1000 gzipped lines = %d %s", code, body)
+	}
+	if evs := e.drain(t, 1000); len(evs) != 1000 {
+		t.Errorf("spine has %d of 1000 events", len(evs))
+	}
+}
+
+// TestIngestAuthenticatesFirstAndBoundsBodies: an unauthenticated request
+// from an unregistered address is refused before its body is read, and
+// bodies beyond the concurrent bound are answered 429 at once.
+func TestIngestAuthenticatesFirstAndBoundsBodies(t *testing.T) {
+	e := newIngestEnv(t)
+	// A body that never ends: the answer must come anyway.
+	pr, pw := io.Pipe()
+	defer pw.Close()
+	req, _ := http.NewRequest("POST", e.url+"/ingest/v1/events", pr)
+	req.Header.Set("Content-Encoding", "gzip")
+	done := make(chan int, 1)
+	go func() {
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			done <- 0
+			return
+		}
+		resp.Body.Close()
+		done <- resp.StatusCode
+	}()
+	go func() { _, _ = pw.Write(bytes.Repeat([]byte{0}, 1<<16)) }()
+	select {
+	case code := <-done:
+		if code != 401 {
+			t.Errorf("unauthenticated endless body = %d; want 401", code)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("an unauthenticated request with an endless body got no answer in 5 s")
+	}
+	// Hold every place with bodies that do not end; one more gets 429.
+	var writers []*io.PipeWriter
+	results := make(chan int, 64)
+	start := func() {
+		pr, pw := io.Pipe()
+		writers = append(writers, pw)
+		req, _ := http.NewRequest("POST", e.url+"/ingest/v1/events", pr)
+		req.Header.Set("Authorization", "Bearer "+e.token)
+		go func() {
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				results <- 0
+				return
+			}
+			resp.Body.Close()
+			results <- resp.StatusCode
+		}()
+		_, _ = pw.Write([]byte("{\"message\":\"slow\"}\n"))
+	}
+	places := max(4, 2*runtime.GOMAXPROCS(0))
+	for range places {
+		start()
+	}
+	start()
+	select {
+	case code := <-results:
+		if code != 429 {
+			t.Errorf("request %d beyond %d held bodies = %d; want 429", places+1, places, code)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatalf("no answer to the request beyond %d held bodies", places)
+	}
+	for _, w := range writers {
+		w.Close()
+	}
+	for range places {
+		if code := <-results; code != 200 {
+			t.Errorf("a held request, once its body ended = %d; want 200", code)
+		}
+	}
+}
