@@ -4,8 +4,10 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"hash/fnv"
 	"io"
 	"net"
+	"strconv"
 	"time"
 
 	"github.com/samdrift/samdrift/internal/event"
@@ -35,6 +37,9 @@ func (p *Pipeline) ServeRELP(ctx context.Context, ln net.Listener) error {
 	})
 }
 
+// relpCopies bounds the messages a RELP session counts copies of.
+const relpCopies = 4096
+
 func (p *Pipeline) relpConn(ctx context.Context, conn net.Conn, protocol string, cred sources.Credential) {
 	defer conn.Close()
 	addr := remoteAddr(conn.RemoteAddr())
@@ -44,6 +49,7 @@ func (p *Pipeline) relpConn(ctx context.Context, conn net.Conn, protocol string,
 	parser := event.NewParser(nil)
 	batch := p.NewBatcher(protocol, 1<<30) // flushed here, before acks
 	var pending []int                      // txnrs of syslog commands not yet acked
+	seen := map[uint64]uint32{}            // content hash → copies so far in this session
 	var out []byte
 	stop := context.AfterFunc(ctx, func() { _ = conn.SetReadDeadline(time.Now()) })
 	defer stop()
@@ -99,8 +105,20 @@ func (p *Pipeline) relpConn(ctx context.Context, conn net.Conn, protocol string,
 		case f.Command == relp.CmdSyslog:
 			e := parser.ParseSyslog(f.Data, time.Now().UTC(), from)
 			// RELP clients resend what was unacknowledged when a session
-			// broke; a content id stores such a retransmission once.
-			e.ID = event.StableID("relp", from, cred.CertSHA256, string(f.Data))
+			// broke, in a new session and under new transaction numbers;
+			// an id from the content and its occurrence in the session
+			// stores such a retransmission once, while identical messages
+			// (the n-th copy of a line in a session) stay distinct events.
+			// The count is kept for the last relpCopies different
+			// messages (a copy further back starts at one again).
+			h := fnv.New64a()
+			_, _ = h.Write(f.Data)
+			k := h.Sum64()
+			if len(seen) >= relpCopies {
+				clear(seen)
+			}
+			seen[k]++
+			e.ID = event.StableID("relp", from, cred.CertSHA256, string(f.Data), strconv.FormatUint(uint64(seen[k]), 10))
 			if err := batch.Add(ctx, e, addr, cred); err != nil {
 				return
 			}
