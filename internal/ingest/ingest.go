@@ -8,12 +8,15 @@
 package ingest
 
 import (
+	"bytes"
 	"context"
+	"fmt"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
 	"log/slog"
 	"net/netip"
+	"slices"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -44,6 +47,7 @@ type Pipeline struct {
 	dropped *prometheus.CounterVec
 	waits   prometheus.Counter
 	busy    prometheus.Counter
+	retries prometheus.Counter
 	bodies  chan struct{} // places for HTTP bodies being read (maxBodies)
 }
 
@@ -65,10 +69,12 @@ func NewPipeline(sink Sink, src *sources.Registry, log *slog.Logger, reg prometh
 			Help: "Times a receiver waited because the spine was full."}),
 		busy: prometheus.NewCounter(prometheus.CounterOpts{Name: "samdrift_ingest_http_busy_total",
 			Help: "HTTP ingest requests answered 429 because too many bodies were being read at once."}),
+		retries: prometheus.NewCounter(prometheus.CounterOpts{Name: "samdrift_ingest_publish_retries_total",
+			Help: "Batch publishes tried again (under the same id) after the spine failed or did not answer in time."}),
 		bodies: make(chan struct{}, maxBodies),
 	}
 	if reg != nil {
-		for _, c := range []prometheus.Collector{p.events, p.errors, p.quarant, p.dropped, p.waits, p.busy} {
+		for _, c := range []prometheus.Collector{p.events, p.errors, p.quarant, p.dropped, p.waits, p.busy, p.retries} {
 			_ = reg.Register(c)
 		}
 	}
@@ -90,6 +96,12 @@ type Batcher struct {
 	count    int
 	last     string
 	buf      []byte // the encoded batch being published, reused
+	// unsent holds parts whose publish failed (the spine unreachable or
+	// not answering in time) with the id they were first tried under:
+	// they are tried again, first, under that id, so a publish that did
+	// land but whose answer was lost is recognised (JetStream's duplicate
+	// window, the store's batch ids) instead of stored twice.
+	unsent []unsentPart
 	// Per-batcher caches of the hot path: the protocol's counters, and
 	// the attribution of the sender's host names (one connection has one
 	// address and few host names; the registry is consulted again when
@@ -161,13 +173,38 @@ func (b *Batcher) LastID() string { return b.last }
 // Len is how many events wait to be published.
 func (b *Batcher) Len() int { return b.count }
 
-// Flush publishes what is pending. With wait, a full spine is retried until
-// it has room or ctx ends (backpressure); without, the events are counted
-// as dropped.
+// unsentPart is an encoded part that is still to be published.
+type unsentPart struct {
+	tenant, id string
+	data       []byte
+	events     int
+}
+
+// Flush publishes what is pending. With wait, a full or failing spine is
+// retried, under the same batch id, until it takes the batch or ctx ends:
+// the receiver stops reading meanwhile, which slows its senders (TCP,
+// RELP) instead of losing or duplicating events; an error leaves the
+// events to the next Flush. Without wait (UDP, which cannot slow its
+// senders), a full spine's events are counted as dropped.
 func (b *Batcher) Flush(ctx context.Context, wait bool) error {
+	for len(b.unsent) > 0 {
+		u := b.unsent[0]
+		if err := b.publishRetrying(ctx, u.tenant, u.id, u.data, u.events, wait); err != nil {
+			return err
+		}
+		b.unsent = b.unsent[1:]
+	}
 	for tenant, evs := range b.pending {
 		for _, part := range spineParts(evs) {
-			if err := b.publishWaiting(ctx, tenant, part, wait); err != nil {
+			b.buf = event.AppendBatch(b.buf[:0], part)
+			t, id := strconv.FormatInt(tenant, 10), b.p.nextID()
+			if err := b.publishRetrying(ctx, t, id, b.buf, len(part), wait); err != nil {
+				// Keep this part (as tried) and the rest for the next
+				// Flush; what was published is not pending any more.
+				b.unsent = append(b.unsent, unsentPart{tenant: t, id: id, data: bytes.Clone(b.buf), events: len(part)})
+				rest := evs[len(evs)-restAfter(evs, part):]
+				b.pending[tenant] = slices.Clone(rest)
+				b.count = b.pendingCount()
 				return err
 			}
 		}
@@ -207,28 +244,61 @@ func spineParts(evs []event.Event) [][]event.Event {
 	return parts
 }
 
-// publishWaiting publishes one part; with wait, a full spine is retried
-// until it has room or ctx ends, without, the events are counted as
-// dropped.
-func (b *Batcher) publishWaiting(ctx context.Context, tenant int64, evs []event.Event, wait bool) error {
-	b.buf = event.AppendBatch(b.buf[:0], evs)
-	data := b.buf
-	id := b.p.nextID()
-	t := strconv.FormatInt(tenant, 10)
-	var err error
+// restAfter is how many events of evs come after part (a subslice of it).
+func restAfter(evs, part []event.Event) int {
+	end := cap(evs) - cap(part) + len(part) // part's end as an index into evs
+	return len(evs) - end
+}
+
+// pendingCount counts the events pending and unsent.
+func (b *Batcher) pendingCount() int {
+	n := 0
+	for _, evs := range b.pending {
+		n += len(evs)
+	}
+	for _, u := range b.unsent {
+		n += u.events
+	}
+	return n
+}
+
+// Abandon gives up what the batcher still holds (a receiver stopping while
+// the spine cannot take it) and counts it as dropped, returning how many
+// events that was.
+func (b *Batcher) Abandon() int {
+	n := b.pendingCount()
+	if n > 0 {
+		b.p.dropped.WithLabelValues(b.protocol).Add(float64(n))
+	}
+	clear(b.pending)
+	b.unsent, b.count = nil, 0
+	return n
+}
+
+// publishRetrying publishes one encoded part under id. With wait, a full
+// spine and a failing publish are retried (under id, with backoff up to
+// 2 s) until ctx ends; without wait, a full spine's events are counted as
+// dropped and other errors returned.
+func (b *Batcher) publishRetrying(ctx context.Context, tenant, id string, data []byte, events int, wait bool) error {
 	for delay := 50 * time.Millisecond; ; delay = min(delay*2, 2*time.Second) {
-		err = b.p.sink.Publish(ctx, t, id, data)
-		if !errors.Is(err, spine.ErrFull) {
-			return err
-		}
-		if !wait {
-			b.p.dropped.WithLabelValues(b.protocol).Add(float64(len(evs)))
+		err := b.p.sink.Publish(ctx, tenant, id, data)
+		switch {
+		case err == nil:
 			return nil
+		case errors.Is(err, spine.ErrFull) && !wait:
+			b.p.dropped.WithLabelValues(b.protocol).Add(float64(events))
+			return nil
+		case !wait:
+			return err
+		case errors.Is(err, spine.ErrFull):
+			b.p.waits.Inc()
+		default:
+			b.p.retries.Inc()
+			b.p.log.Warn("cannot publish a batch; trying again under its id", "protocol", b.protocol, "batch", id, "events", events, "err", err)
 		}
-		b.p.waits.Inc()
 		select {
 		case <-ctx.Done():
-			return ctx.Err()
+			return fmt.Errorf("cannot publish batch %s: %w", id, ctx.Err())
 		case <-time.After(delay):
 		}
 	}
@@ -237,3 +307,27 @@ func (b *Batcher) publishWaiting(ctx context.Context, tenant int64, evs []event.
 // maxPendingTenants bounds the per-tenant slices a batcher keeps between
 // batches.
 const maxPendingTenants = 64
+
+// drainGrace is how long a stopping receiver keeps trying to publish what
+// it holds.
+const drainGrace = 10 * time.Second
+
+// graceContext returns a context that ends drainGrace after ctx does: a
+// receiver publishes with it what it read before being told to stop.
+func graceContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	gctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	stop := context.AfterFunc(ctx, func() { time.AfterFunc(drainGrace, cancel) })
+	return gctx, func() { stop(); cancel() }
+}
+
+// finalFlush publishes what b holds as its receiver stops, trying for up
+// to drainGrace after ctx ends; what the spine still does not take is
+// counted as dropped and logged with its number, never lost unseen.
+func (b *Batcher) finalFlush(ctx context.Context, wait bool) {
+	gctx, cancel := graceContext(ctx)
+	defer cancel()
+	if err := b.Flush(gctx, wait); err != nil {
+		n := b.Abandon()
+		b.p.log.Error("events lost: the spine did not take them before the receiver stopped", "protocol", b.protocol, "events", n, "err", err)
+	}
+}

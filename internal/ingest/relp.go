@@ -53,6 +53,8 @@ func (p *Pipeline) relpConn(ctx context.Context, conn net.Conn, protocol string,
 	var out []byte
 	stop := context.AfterFunc(ctx, func() { _ = conn.SetReadDeadline(time.Now()) })
 	defer stop()
+	pctx, cancel := graceContext(ctx)
+	defer cancel()
 	// commit publishes what is batched and acks it; false when the events
 	// could not be published (the connection is then closed unacked, and
 	// the client sends them again).
@@ -60,7 +62,7 @@ func (p *Pipeline) relpConn(ctx context.Context, conn net.Conn, protocol string,
 		if len(pending) == 0 {
 			return w.Flush() == nil // answers to open and unknown commands
 		}
-		if err := batch.Flush(context.WithoutCancel(ctx), true); err != nil {
+		if err := batch.Flush(pctx, true); err != nil {
 			p.log.Warn("cannot publish RELP events; closing the session unacknowledged", "remote", addr, "err", err)
 			return false
 		}

@@ -79,7 +79,7 @@ func (p *Pipeline) syslogConn(ctx context.Context, conn net.Conn, protocol strin
 	var mu sync.Mutex
 	defer func() {
 		mu.Lock()
-		_ = batch.Flush(context.WithoutCancel(ctx), true)
+		batch.finalFlush(ctx, true)
 		mu.Unlock()
 	}()
 	done := make(chan struct{})
@@ -193,7 +193,7 @@ func (p *Pipeline) ServeSyslogUDP(ctx context.Context, pc net.PacketConn) error 
 	}()
 	parser := event.NewParser(nil)
 	batch := p.NewBatcher("syslog-udp", 500)
-	defer func() { _ = batch.Flush(context.WithoutCancel(ctx), false) }()
+	defer batch.finalFlush(ctx, false)
 	buf := make([]byte, 65536)
 	for {
 		_ = pc.SetReadDeadline(time.Now().Add(flushEvery))
