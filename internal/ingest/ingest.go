@@ -10,10 +10,10 @@ package ingest
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/netip"
 	"slices"
