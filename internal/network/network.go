@@ -188,13 +188,20 @@ func (r *Register) AddConnection(ctx context.Context, sc access.Scope, n NewConn
 		if err := tx.QueryRowContext(ctx, `SELECT kind FROM organizations WHERE id = $1`, n.Unit).Scan(&kind); err != nil || kind != "unit" {
 			return errs.Field("unit", "organisation %d is not a unit", n.Unit)
 		}
-		for _, s := range []int64{n.SiteA, n.SiteB} {
+		// A unit connects the sites of the municipalities it supplies;
+		// any other site answers as unknown (administrators may name any).
+		for i, s := range []int64{n.SiteA, n.SiteB} {
 			if s == 0 {
 				continue
 			}
+			var a store.Args
+			q := `SELECT COUNT(*) FROM sites WHERE id = ` + a.Add(s)
+			if !privileged {
+				q += ` AND ` + sc.OrgPredicate("municipality_id", &a)
+			}
 			var x int
-			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM sites WHERE id = $1`, s).Scan(&x); err != nil || x == 0 {
-				return errs.Field("site", "no site %d", s)
+			if err := tx.QueryRowContext(ctx, q, a.Values()...).Scan(&x); err != nil || x == 0 {
+				return errs.Field([]string{"site_a", "site_b"}[i], "no site %d", s)
 			}
 		}
 		var b any
@@ -242,13 +249,16 @@ func (r *Register) Connections(ctx context.Context, sc access.Scope) ([]Connecti
 }
 
 // Touched returns the municipalities that sites and connections are in
-// (both ends of a connection), sorted, and the sites each connection
-// reaches (for conflict checks). Unknown ids fail Invalid naming them.
-func Touched(ctx context.Context, q store.Querier, sites, conns []int64) (municipalities []int64, err error) {
+// (both ends of a connection), sorted. The sites must be in sc's reach and
+// the connections ones sc's reach is responsible for; other ids, like
+// unknown ones, fail Invalid naming them.
+func Touched(ctx context.Context, q store.Querier, sc access.Scope, sites, conns []int64) (municipalities []int64, err error) {
 	seen := map[int64]bool{}
 	for _, s := range sites {
 		var m int64
-		if err := q.QueryRowContext(ctx, `SELECT municipality_id FROM sites WHERE id = $1`, s).Scan(&m); errors.Is(err, sql.ErrNoRows) {
+		var a store.Args
+		if err := q.QueryRowContext(ctx, `SELECT municipality_id FROM sites WHERE id = `+a.Add(s)+` AND `+sc.OrgPredicate("municipality_id", &a),
+			a.Values()...).Scan(&m); errors.Is(err, sql.ErrNoRows) {
 			return nil, errs.Field("sites", "no site %d", s)
 		} else if err != nil {
 			return nil, errs.Wrap(err, "cannot look up site %d", s)
@@ -256,8 +266,9 @@ func Touched(ctx context.Context, q store.Querier, sites, conns []int64) (munici
 		seen[m] = true
 	}
 	for _, c := range conns {
+		var a store.Args
 		rows, err := q.QueryContext(ctx, `SELECT s.municipality_id FROM network_connections c JOIN sites s ON s.id = c.site_a OR s.id = c.site_b
-			WHERE c.id = $1`, c)
+			WHERE c.id = `+a.Add(c)+` AND `+sc.OrgPredicate("c.unit_id", &a), a.Values()...)
 		if err != nil {
 			return nil, errs.Wrap(err, "cannot look up connection %d", c)
 		}

@@ -160,7 +160,7 @@ func (s *Service) CreateChange(ctx context.Context, sc access.Scope, n NewChange
 		if err := tx.QueryRowContext(ctx, `SELECT kind FROM organizations WHERE id = $1`, n.Unit).Scan(&kind); err != nil || kind != "unit" {
 			return errs.Field("unit", "organisation %d is not a unit", n.Unit)
 		}
-		munis, err := network.Touched(ctx, tx, n.Sites, n.Connections)
+		munis, err := network.Touched(ctx, tx, sc, n.Sites, n.Connections)
 		if err != nil {
 			return err
 		}
