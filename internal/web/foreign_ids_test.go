@@ -354,7 +354,7 @@ func (e *env) attackerResources(t *testing.T) map[string]string {
 	return map[string]string{
 		"ownunit": "enhed-sjaelland", "ownsite": itoa64(site.ID), "ownticket": itoa64(tk.ID), "ownv": strconv.Itoa(tk.Version),
 		"ownproblem": itoa64(prob.ID), "ownsite2": itoa64(site2.ID), "ownconn": itoa64(conn.ID),
-		"ownsub":     e.scalar(e.DB, `SELECT COALESCE(MAX(id), 0) FROM orders WHERE municipality_id = $1 AND status = 'active'`, ros),
+		"ownsub": e.scalar(e.DB, `SELECT COALESCE(MAX(id), 0) FROM orders WHERE municipality_id = $1 AND status = 'active'`, ros),
 	}
 }
 
