@@ -9,6 +9,7 @@ package calendar
 
 import (
 	"fmt"
+	"github.com/samdrift/samdrift/internal/locale"
 	"slices"
 	"sort"
 	"strings"
@@ -48,15 +49,7 @@ type Calendar struct {
 }
 
 // Copenhagen is the time zone every calendar counts in.
-var Copenhagen = mustZone("Europe/Copenhagen")
-
-func mustZone(name string) *time.Location {
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		panic("calendar: no zone data for " + name + " (build with the timetzdata tag or install tzdata): " + err.Error())
-	}
-	return loc
-}
+var Copenhagen = locale.Copenhagen
 
 // New returns a calendar with the given windows per weekday. It fails when
 // a window is out of range or overlaps another, or when the calendar is

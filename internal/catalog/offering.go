@@ -13,6 +13,7 @@ import (
 	"github.com/samdrift/samdrift/internal/access"
 	"github.com/samdrift/samdrift/internal/audit"
 	"github.com/samdrift/samdrift/internal/errs"
+	"github.com/samdrift/samdrift/internal/locale"
 	"github.com/samdrift/samdrift/internal/store"
 )
 
@@ -33,13 +34,7 @@ const (
 	StatusWithdrawn = "withdrawn"
 )
 
-var copenhagen = func() *time.Location {
-	loc, err := time.LoadLocation("Europe/Copenhagen")
-	if err != nil {
-		return time.UTC
-	}
-	return loc
-}()
+var copenhagen = locale.Copenhagen
 
 // Today returns the current calendar day in Denmark as YYYY-MM-DD.
 func Today() string { return time.Now().In(copenhagen).Format(time.DateOnly) }

@@ -7,6 +7,7 @@ import (
 	syslog "github.com/leodido/go-syslog/v4"
 	"github.com/leodido/go-syslog/v4/rfc3164"
 	"github.com/leodido/go-syslog/v4/rfc5424"
+	"github.com/samdrift/samdrift/internal/locale"
 )
 
 // Parser turns raw messages into events. It holds parser state: use one per
@@ -24,13 +25,7 @@ type Parser struct {
 }
 
 // Copenhagen is the zone RFC 3164 timestamps (which carry none) are read in.
-var Copenhagen = func() *time.Location {
-	loc, err := time.LoadLocation("Europe/Copenhagen")
-	if err != nil {
-		return time.UTC
-	}
-	return loc
-}()
+var Copenhagen = locale.Copenhagen
 
 // NewParser returns a Parser that reads zone-less timestamps in loc
 // (nil: Europe/Copenhagen).

@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/samdrift/samdrift/internal/errs"
+	"github.com/samdrift/samdrift/internal/locale"
 )
 
 // The query language is the one Kibana (Lucene syntax) and Graylog users
@@ -454,13 +455,7 @@ func parseTime(s string) (time.Time, bool) {
 	return time.Time{}, false
 }
 
-var copenhagen = func() *time.Location {
-	l, err := time.LoadLocation("Europe/Copenhagen")
-	if err != nil {
-		return time.UTC
-	}
-	return l
-}()
+var copenhagen = locale.Copenhagen
 
 // String renders a parsed query in a canonical form (for tests and logs).
 func (n *node) String() string {

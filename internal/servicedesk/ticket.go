@@ -11,6 +11,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/samdrift/samdrift/internal/calendar"
 	"github.com/samdrift/samdrift/internal/errs"
 )
 
@@ -91,7 +92,7 @@ type Targets struct {
 }
 
 func hours(p1, p2, p3, p4 float64) map[string]time.Duration {
-	h := func(x float64) time.Duration { return time.Duration(x * float64(time.Hour)) }
+	h := calendar.Hours
 	return map[string]time.Duration{"P1": h(p1), "P2": h(p2), "P3": h(p3), "P4": h(p4)}
 }
 

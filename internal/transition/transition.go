@@ -18,6 +18,7 @@ import (
 	"github.com/samdrift/samdrift/internal/audit"
 	"github.com/samdrift/samdrift/internal/catalog"
 	"github.com/samdrift/samdrift/internal/errs"
+	"github.com/samdrift/samdrift/internal/locale"
 	"github.com/samdrift/samdrift/internal/orders"
 	"github.com/samdrift/samdrift/internal/store"
 )
@@ -390,10 +391,7 @@ func (s *Service) Overview(ctx context.Context, sc access.Scope, months int) (Ov
 	}
 	total.Percent = pct(total.FromUnit, total.Basic)
 	ov.Total = total
-	loc, _ := time.LoadLocation("Europe/Copenhagen")
-	if loc == nil {
-		loc = time.UTC
-	}
+	loc := locale.Copenhagen
 	today := now.In(loc)
 	for i := months - 1; i >= 0; i-- {
 		// The last instant of the month i months ago (today for this month).

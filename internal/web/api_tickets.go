@@ -430,11 +430,11 @@ func (s *Server) apiCalendarDeadline(w http.ResponseWriter, r *http.Request, c *
 	if err != nil {
 		return errs.Field("start", "want an RFC 3339 time such as 2026-12-23T15:00:00+01:00, got %q", q.Get("start"))
 	}
-	hours, err := strconv.ParseFloat(q.Get("hours"), 64)
-	if err != nil || hours <= 0 || hours > 20000 {
-		return errs.Field("hours", "want business hours above 0 and at most 20000, got %q", q.Get("hours"))
+	d, err := calendar.ParseHours(q.Get("hours"), 20000)
+	if err != nil {
+		return errs.Field("hours", "%v", err)
 	}
-	dl := cal.Add(start, time.Duration(hours*float64(time.Hour)))
+	dl := cal.Add(start, d)
 	writeJSON(w, http.StatusOK, map[string]string{"deadline": dl.In(calendar.Copenhagen).Format(time.RFC3339)})
 	return nil
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/samdrift/samdrift/internal/access"
 	"github.com/samdrift/samdrift/internal/audit"
 	"github.com/samdrift/samdrift/internal/errs"
+	"github.com/samdrift/samdrift/internal/locale"
 	"github.com/samdrift/samdrift/internal/notify"
 	"github.com/samdrift/samdrift/internal/org"
 )
@@ -87,13 +88,7 @@ func (v view) RoleName(r access.Role) string { return v.Lang.T("role." + string(
 // KindName is an organisation kind's name in the page's language.
 func (v view) KindName(k org.Kind) string { return v.Lang.T("kind." + string(k)) }
 
-var copenhagen = func() *time.Location {
-	loc, err := time.LoadLocation("Europe/Copenhagen")
-	if err != nil {
-		return time.UTC
-	}
-	return loc
-}()
+var copenhagen = locale.Copenhagen
 
 // Time shows t in Danish local time.
 func (v view) Time(t time.Time) string {

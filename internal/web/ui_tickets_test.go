@@ -91,6 +91,15 @@ func TestTicketAPI(t *testing.T) {
 		if r := e.call("GET", "/api/v1/calendars/dk-weekdays-8-16/deadline?start="+url.QueryEscape("2026-11-27T15:00:00+01:00")+"&hours=2", spoc, "", &dl); r.StatusCode != 200 || dl.Deadline != "2026-11-30T09:00:00+01:00" {
 			t.Errorf("deadline = %d %+v; want 2026-11-30T09:00:00+01:00", r.StatusCode, dl)
 		}
+		for _, h := range []string{"NaN", "Inf", "0x1p1", "-2", "1e1"} {
+			if r := e.call("GET", "/api/v1/calendars/always/deadline?start="+url.QueryEscape("2026-11-27T15:00:00+01:00")+"&hours="+url.QueryEscape(h), spoc, "", &p); r.StatusCode != 400 || p.Field != "hours" {
+				t.Errorf("deadline with hours=%s = %d %+v; want 400 on hours", h, r.StatusCode, p)
+			}
+		}
+		// A whole number of seconds written as hours is not cut short.
+		if r := e.call("GET", "/api/v1/calendars/always/deadline?start="+url.QueryEscape("2026-11-27T15:00:00+01:00")+"&hours=0.001944444444", spoc, "", &dl); r.StatusCode != 200 || dl.Deadline != "2026-11-27T15:00:07+01:00" {
+			t.Errorf("7 s as hours = %d %+v; want 15:00:07", r.StatusCode, dl)
+		}
 		if r := e.call("GET", "/api/v1/calendars/mars/deadline?start=x&hours=2", spoc, "", nil); r.StatusCode != 404 {
 			t.Errorf("unknown calendar = %d", r.StatusCode)
 		}
