@@ -34,7 +34,10 @@ type LoginResult struct {
 	NeedEnrol bool
 }
 
-var errBadLogin = errs.E(errs.Unauthorized, "wrong username or password")
+// errBadLogin is the one answer to a failed login, whether the user does
+// not exist, the password is wrong or the account is locked, so that the
+// answer does not tell which usernames exist.
+var errBadLogin = errs.E(errs.Unauthorized, "wrong username or password (after repeated failures an account is locked for a while; wait and try again, or ask your administrator)")
 
 // Login checks credentials and opens a session. Failures are throttled per
 // account (a lock that doubles, kept in the database) and per remote
@@ -73,8 +76,9 @@ func (s *Service) Login(ctx context.Context, c Credentials) (LoginResult, error)
 		}
 		target := strconv.FormatInt(id, 10)
 		if lockedUntil.Valid && lockedUntil.Time.After(now) {
+			CheckPassword(dummyHash, c.Password) // same time and answer as for an unknown user
 			s.throttle.fail(c.RemoteAddr, now)
-			outcome = errs.E(errs.TooMany, "account %s is locked after repeated failed logins; try again in %s", username, lockedUntil.Time.Sub(now).Round(time.Second))
+			outcome = errBadLogin
 			return audit.Append(ctx, tx, anon, audit.Entry{Action: "login.fail", TargetType: "user", TargetID: target, OrgID: orgID,
 				After: map[string]any{"reason": "account locked", "username": username}})
 		}

@@ -66,6 +66,13 @@ func (s *Service) CreateToken(ctx context.Context, sc Scope, userID int64, name 
 		if u.Disabled {
 			return errs.E(errs.Conflict, "user %s is disabled", u.Username)
 		}
+		// A token is a credential of its own (it passes for a second
+		// factor), so a role that needs one gets tokens only once a second
+		// factor is set up; the operator's command line may still issue
+		// them (service accounts, set up by whoever runs the platform).
+		if s.RequiresMFA(u.Role) && !u.TOTPEnabled && !sc.IsSystem() {
+			return errs.E(errs.Conflict, "the role %s needs two-step verification: %s must set it up (log in once) before tokens can be issued", u.Role, u.Username)
+		}
 		t = Token{UserID: userID, Username: u.Username, Name: name, Prefix: plain[:len(tokenPrefix)+6], CreatedAt: now, ExpiresAt: now.Add(ttl)}
 		if err := tx.QueryRowContext(ctx, `INSERT INTO api_tokens (user_id, name, prefix, token_hash, created_at, expires_at)
 			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, userID, name, t.Prefix, h, now, t.ExpiresAt).Scan(&t.ID); err != nil {

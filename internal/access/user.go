@@ -330,7 +330,10 @@ func userAuditView(u User) map[string]any {
 }
 
 // SetPassword sets user id's password. The caller needs ManageUsers (an
-// administrator or the operator's command line). It ends the user's sessions.
+// administrator or the operator's command line). It ends the user's
+// sessions and revokes the user's API tokens: a reset is what one does
+// when an account may be in someone else's hands, and a token made with it
+// must not outlive it.
 func (s *Service) SetPassword(ctx context.Context, sc Scope, id int64, password string) error {
 	if !sc.Can(ManageUsers) {
 		return errs.E(errs.Forbidden, "only an administrator may set another user's password")
@@ -339,6 +342,16 @@ func (s *Service) SetPassword(ctx context.Context, sc Scope, id int64, password 
 		u, err := s.getUser(ctx, tx, sc, id)
 		if err != nil {
 			return err
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL`, s.now(), u.ID)
+		if err != nil {
+			return errs.Wrap(err, "cannot revoke the tokens of user %d", u.ID)
+		}
+		if n, _ := res.RowsAffected(); n > 0 {
+			if err := audit.Append(ctx, tx, sc.Actor(), audit.Entry{Action: "token.revoke", TargetType: "user", TargetID: strconv.FormatInt(u.ID, 10),
+				OrgID: u.OrgID, After: map[string]any{"user": u.Username, "tokens": n, "reason": "password reset"}}); err != nil {
+				return err
+			}
 		}
 		return s.setPassword(ctx, tx, sc, u, password, "user.password.set", "")
 	})

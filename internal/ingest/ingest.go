@@ -48,6 +48,8 @@ type Pipeline struct {
 	waits   prometheus.Counter
 	busy    prometheus.Counter
 	retries prometheus.Counter
+	cut     *prometheus.CounterVec
+	refused *prometheus.CounterVec
 	bodies  chan struct{} // places for HTTP bodies being read (maxBodies)
 }
 
@@ -71,10 +73,14 @@ func NewPipeline(sink Sink, src *sources.Registry, log *slog.Logger, reg prometh
 			Help: "HTTP ingest requests answered 429 because too many bodies were being read at once."}),
 		retries: prometheus.NewCounter(prometheus.CounterOpts{Name: "samdrift_ingest_publish_retries_total",
 			Help: "Batch publishes tried again (under the same id) after the spine failed or did not answer in time."}),
+		cut: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "samdrift_ingest_truncated_total",
+			Help: "Messages longer than a receiver keeps, stored with their start and marked, by protocol."}, []string{"protocol"}),
+		refused: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "samdrift_ingest_refused_connections_total",
+			Help: "Connections closed at once because the listener held its most (MaxConns), by protocol."}, []string{"protocol"}),
 		bodies: make(chan struct{}, maxBodies),
 	}
 	if reg != nil {
-		for _, c := range []prometheus.Collector{p.events, p.errors, p.quarant, p.dropped, p.waits, p.busy, p.retries} {
+		for _, c := range []prometheus.Collector{p.events, p.errors, p.quarant, p.dropped, p.waits, p.busy, p.retries, p.cut, p.refused} {
 			_ = reg.Register(c)
 		}
 	}
@@ -288,6 +294,12 @@ func (b *Batcher) publishRetrying(ctx context.Context, tenant, id string, data [
 		case errors.Is(err, spine.ErrFull) && !wait:
 			b.p.dropped.WithLabelValues(b.protocol).Add(float64(events))
 			return nil
+		case errors.Is(err, spine.ErrTooLarge):
+			// Receivers bound what one event may hold, so this is a bug;
+			// it is counted and logged, and trying again cannot help.
+			b.p.dropped.WithLabelValues(b.protocol).Add(float64(events))
+			b.p.log.Error("events lost: a batch is larger than the spine takes", "protocol", b.protocol, "batch", id, "events", events, "err", err)
+			return nil
 		case !wait:
 			return err
 		case errors.Is(err, spine.ErrFull):
@@ -330,4 +342,17 @@ func (b *Batcher) finalFlush(ctx context.Context, wait bool) {
 		n := b.Abandon()
 		b.p.log.Error("events lost: the spine did not take them before the receiver stopped", "protocol", b.protocol, "events", n, "err", err)
 	}
+}
+
+// markCut marks e, made of the first kept bytes of a message of n bytes,
+// as cut short, and counts it: a too-long message is kept (its start) and
+// shown, not dropped.
+func (p *Pipeline) markCut(e *event.Event, protocol string, n, kept int) {
+	p.cut.WithLabelValues(protocol).Inc()
+	msg := fmt.Sprintf("the message had %d bytes; the first %d are kept", n, kept)
+	if e.ParseError != "" {
+		msg += "; " + e.ParseError
+	}
+	e.ParseError = msg
+	e.Set("event.truncated_from", strconv.Itoa(n))
 }

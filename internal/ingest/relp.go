@@ -15,15 +15,13 @@ import (
 	"github.com/samdrift/samdrift/internal/sources"
 )
 
-// relpIdle is how long a RELP session may be silent before it is closed.
-const relpIdle = 10 * time.Minute
 
 // ServeRELP accepts RELP sessions on ln until ctx ends. A syslog command is
 // acknowledged only once the spine has its event: the receiver reads what
 // the client has pipelined, publishes it as one batch, then answers every
 // command of the batch in order.
 func (p *Pipeline) ServeRELP(ctx context.Context, ln net.Listener) error {
-	return serveConns(ctx, ln, func(conn net.Conn) {
+	return p.serveConns(ctx, ln, "relp", func(conn net.Conn) {
 		cred, err := certIdentity(conn)
 		if err != nil {
 			p.log.Warn("RELP TLS handshake failed", "remote", conn.RemoteAddr().String(), "err", err)
@@ -80,7 +78,7 @@ func (p *Pipeline) relpConn(ctx context.Context, conn net.Conn, protocol string,
 			if !commit() {
 				return
 			}
-			_ = conn.SetReadDeadline(time.Now().Add(relpIdle))
+			_ = conn.SetReadDeadline(time.Now().Add(IdleTimeout))
 			if ctx.Err() != nil {
 				break
 			}
@@ -105,7 +103,17 @@ func (p *Pipeline) relpConn(ctx context.Context, conn net.Conn, protocol string,
 			_ = w.Flush()
 			return
 		case f.Command == relp.CmdSyslog:
-			e := parser.ParseSyslog(f.Data, time.Now().UTC(), from)
+			data, n := f.Data, len(f.Data)
+			if f.Cut > 0 {
+				n = f.Cut
+			}
+			if len(data) > MaxMessage {
+				data = data[:MaxMessage]
+			}
+			e := parser.ParseSyslog(data, time.Now().UTC(), from)
+			if n > len(data) {
+				p.markCut(&e, protocol, n, len(data))
+			}
 			// RELP clients resend what was unacknowledged when a session
 			// broke, in a new session and under new transaction numbers;
 			// an id from the content and its occurrence in the session

@@ -25,18 +25,30 @@ const flushEvery = 200 * time.Millisecond
 // detected per connection (RFC 6587): a digit first means octet counting,
 // anything else newline-separated messages.
 func (p *Pipeline) ServeSyslogTCP(ctx context.Context, ln net.Listener) error {
-	return serveConns(ctx, ln, func(conn net.Conn) { p.syslogConn(ctx, conn, "syslog-tcp", sources.Credential{}) })
+	return p.serveConns(ctx, ln, "syslog-tcp", func(conn net.Conn) { p.syslogConn(ctx, conn, "syslog-tcp", sources.Credential{}) })
 }
 
+// MaxConns bounds the connections one stream listener (syslog TCP, TLS,
+// RELP) holds at once; one more is closed at once and counted in
+// samdrift_ingest_refused_connections_total. A connection silent for
+// IdleTimeout is closed (senders reconnect when they have something).
+var (
+	MaxConns    = 4096
+	IdleTimeout = 10 * time.Minute
+)
+
 // serveConns accepts connections on ln until ctx ends, handling each in
-// its own goroutine, and waits for them to finish.
-func serveConns(ctx context.Context, ln net.Listener, handle func(net.Conn)) error {
+// its own goroutine, at most MaxConns at once, and waits for them to
+// finish.
+func (p *Pipeline) serveConns(ctx context.Context, ln net.Listener, protocol string, handle func(net.Conn)) error {
 	go func() {
 		<-ctx.Done()
 		ln.Close()
 	}()
 	var wg sync.WaitGroup
 	defer wg.Wait()
+	places := make(chan struct{}, MaxConns)
+	var lastWarn time.Time
 	for {
 		conn, err := ln.Accept()
 		if err != nil {
@@ -48,9 +60,22 @@ func serveConns(ctx context.Context, ln net.Listener, handle func(net.Conn)) err
 			}
 			return err
 		}
+		select {
+		case places <- struct{}{}:
+		default:
+			conn.Close()
+			p.refused.WithLabelValues(protocol).Inc()
+			if time.Since(lastWarn) > time.Minute {
+				lastWarn = time.Now()
+				p.log.Warn("connection refused: the listener holds its most connections", "protocol", protocol, "max", MaxConns,
+					"remote", conn.RemoteAddr().String())
+			}
+			continue
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			defer func() { <-places }()
 			handle(conn)
 		}()
 	}
@@ -77,6 +102,8 @@ func (p *Pipeline) syslogConn(ctx context.Context, conn net.Conn, protocol strin
 	// resent after 200 ms or more) lost the frame's start and closed the
 	// connection on the "broken" frame after it.
 	var mu sync.Mutex
+	frames, seenFrames, idleSince := 0, 0, time.Now() // under mu: for the idle timeout
+	idle := IdleTimeout
 	defer func() {
 		mu.Lock()
 		batch.finalFlush(ctx, true)
@@ -100,7 +127,15 @@ func (p *Pipeline) syslogConn(ctx context.Context, conn net.Conn, protocol strin
 				if batch.Len() > 0 {
 					err = batch.Flush(ctx, true)
 				}
+				if frames != seenFrames {
+					seenFrames, idleSince = frames, time.Now()
+				}
 				mu.Unlock()
+				if time.Since(idleSince) > idle {
+					p.log.Debug("closing an idle syslog connection", "remote", addr, "idle", idle)
+					_ = conn.Close()
+					return
+				}
 				if err != nil {
 					p.log.Warn("cannot publish events; closing connection", "remote", addr, "err", err)
 					_ = conn.Close()
@@ -112,10 +147,14 @@ func (p *Pipeline) syslogConn(ctx context.Context, conn net.Conn, protocol strin
 	octets := -1 // unknown until the first byte
 	from := addr.String()
 	for ctx.Err() == nil {
-		msg, err := readFrame(r, &octets)
+		msg, n, err := readFrame(r, &octets)
 		if len(msg) > 0 {
 			e := parser.ParseSyslog(msg, time.Now().UTC(), from)
+			if n > len(msg) {
+				p.markCut(&e, protocol, n, len(msg))
+			}
 			mu.Lock()
+			frames++
 			aerr := batch.Add(ctx, e, addr, cred)
 			mu.Unlock()
 			if aerr != nil {
@@ -132,13 +171,16 @@ func (p *Pipeline) syslogConn(ctx context.Context, conn net.Conn, protocol strin
 	}
 }
 
-// readFrame reads one message. octets is -1 before the first frame, then 1
-// for octet counting or 0 for newline framing.
-func readFrame(r *bufio.Reader, octets *int) ([]byte, error) {
+// readFrame reads one message and returns it with its length as sent: a
+// message longer than MaxMessage (octet counting) or the read buffer
+// (newline framing) is returned cut to its start, with the length it had.
+// octets is -1 before the first frame, then 1 for octet counting or 0 for
+// newline framing.
+func readFrame(r *bufio.Reader, octets *int) ([]byte, int, error) {
 	if *octets < 0 {
 		b, err := r.Peek(1)
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		*octets = 0
 		if b[0] >= '1' && b[0] <= '9' {
@@ -151,37 +193,42 @@ func readFrame(r *bufio.Reader, octets *int) ([]byte, error) {
 		for {
 			c, err := r.ReadByte()
 			if err != nil {
-				return nil, err
+				return nil, 0, err
 			}
 			if c == ' ' {
 				break
 			}
 			if c < '0' || c > '9' || n > MaxMessage*16 {
-				return nil, errors.New("broken octet-counted frame")
+				return nil, 0, errors.New("broken octet-counted frame")
 			}
 			n = n*10 + int(c-'0')
 		}
 		buf := make([]byte, min(n, MaxMessage))
 		if _, err := io.ReadFull(r, buf); err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		if n > MaxMessage {
 			if _, err := r.Discard(n - MaxMessage); err != nil {
-				return buf, err
+				return buf, n, err
 			}
 		}
-		return buf, nil
+		return buf, n, nil
 	}
 	line, err := r.ReadSlice('\n')
 	if errors.Is(err, bufio.ErrBufferFull) {
 		// A line longer than the buffer: keep its start, skip the rest.
 		out := append([]byte(nil), line...)
+		n := len(line)
 		for errors.Is(err, bufio.ErrBufferFull) {
-			_, err = r.ReadSlice('\n')
+			line, err = r.ReadSlice('\n')
+			n += len(line)
 		}
-		return out, err
+		if err == nil {
+			n-- // the newline ends the message, it is not part of it
+		}
+		return out, n, err
 	}
-	return append([]byte(nil), line...), err
+	return append([]byte(nil), line...), len(line), err
 }
 
 // ServeSyslogUDP reads syslog datagrams from pc until ctx ends. UDP has no

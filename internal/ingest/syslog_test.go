@@ -5,8 +5,13 @@ import (
 	"fmt"
 	"net"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/samdrift/samdrift/internal/ingest"
+	"github.com/samdrift/samdrift/internal/relp"
 )
 
 // TestSyslogFrameSplitByAPause: a frame whose bytes arrive in two pieces
@@ -65,4 +70,134 @@ func TestSyslogFrameSplitByAPause(t *testing.T) {
 	if !slices.Equal(msgs, want) {
 		t.Errorf("messages after pauses inside frames:\n got %q\nwant %q", msgs, want)
 	}
+}
+
+// TestTooLongMessagesAreKeptAndMarked: over syslog TCP (both framings) and
+// RELP, a message longer than the receiver keeps is stored with its start,
+// marked with the length it had, and the messages after it arrive; RELP
+// acknowledges it (an error answer would make rsyslog send it forever).
+func TestTooLongMessagesAreKeptAndMarked(t *testing.T) {
+	e := newIngestEnv(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rl, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 2)
+	go func() { served <- e.p.ServeSyslogTCP(ctx, ln) }()
+	go func() { served <- e.p.ServeRELP(ctx, rl) }()
+	defer func() {
+		cancel()
+		<-served
+		<-served
+	}()
+	long := "<13>1 2026-12-05T08:00:00Z host app - - - long " + strings.Repeat("x", 100_000)
+	after := "<13>1 - h a - - - after"
+	for _, framing := range []string{
+		fmt.Sprintf("%d %s%d %s", len(long), long, len(after), after), // octet counting
+		long + "\n" + after + "\n",                                    // newline framing
+	} {
+		conn, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := conn.Write([]byte(framing)); err != nil {
+			t.Fatal(err)
+		}
+		conn.Close()
+	}
+	conn, err := net.Dial("tcp", rl.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := relp.NewClient(conn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	huge := "<13>1 2026-12-05T08:00:00Z host app - - - huge " + strings.Repeat("y", relp.MaxData)
+	if err := c.Send([][]byte{[]byte(huge), []byte(after)}); err != nil {
+		t.Fatalf("RELP with a frame over %d bytes: %v; want it acknowledged", relp.MaxData, err)
+	}
+	_ = c.Close()
+	evs := e.drain(t, 6)
+	cut, followed := 0, 0
+	for _, ev := range evs {
+		switch {
+		case ev.Message == "after":
+			followed++
+		case ev.Get("event.truncated_from") == strconv.Itoa(len(long)) || ev.Get("event.truncated_from") == strconv.Itoa(len(huge)):
+			if !strings.Contains(ev.ParseError, "bytes; the first") || !strings.Contains(ev.Message, "xxxx") && !strings.Contains(ev.Message, "yyyy") {
+				t.Errorf("cut message: parse error %q, message starts %.40q", ev.ParseError, ev.Message)
+			}
+			cut++
+		default:
+			t.Errorf("unexpected event %.120q truncated_from=%q %q", ev.Message, ev.Get("event.truncated_from"), ev.ParseError)
+		}
+	}
+	if cut != 3 || followed != 3 {
+		t.Errorf("got %d cut and %d following messages; want 3 and 3", cut, followed)
+	}
+}
+
+// TestStreamConnectionsBounded: a listener holds at most MaxConns
+// connections (one more is closed at once), and closes one that stays
+// silent for IdleTimeout.
+func TestStreamConnectionsBounded(t *testing.T) {
+	oldMax, oldIdle := ingest.MaxConns, ingest.IdleTimeout
+	ingest.MaxConns, ingest.IdleTimeout = 3, time.Second
+	defer func() { ingest.MaxConns, ingest.IdleTimeout = oldMax, oldIdle }()
+	e := newIngestEnv(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- e.p.ServeSyslogTCP(ctx, ln) }()
+	defer func() {
+		cancel()
+		<-served
+	}()
+	var held []net.Conn
+	for range 3 {
+		c, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		held = append(held, c)
+	}
+	time.Sleep(100 * time.Millisecond) // let the listener take them
+	extra, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer extra.Close()
+	_ = extra.SetReadDeadline(time.Now().Add(500 * time.Millisecond))
+	if _, err := extra.Read(make([]byte, 1)); err == nil || isTimeout(err) {
+		t.Errorf("a connection beyond MaxConns: read = %v; want it closed at once", err)
+	}
+	// One held connection keeps talking; the silent ones are closed.
+	start := time.Now()
+	for time.Since(start) < 2500*time.Millisecond {
+		if _, err := held[0].Write([]byte("<13>1 - h a - - - alive\n")); err != nil {
+			t.Fatalf("the talking connection was closed: %v", err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	for i, c := range held[1:] {
+		_ = c.SetReadDeadline(time.Now().Add(time.Second))
+		if _, err := c.Read(make([]byte, 1)); err == nil || isTimeout(err) {
+			t.Errorf("silent connection %d after 2.5 s: read = %v; want it closed", i+1, err)
+		}
+	}
+}
+
+func isTimeout(err error) bool {
+	ne, ok := err.(net.Error)
+	return ok && ne.Timeout()
 }

@@ -39,7 +39,7 @@ func certIdentity(conn net.Conn) (sources.Credential, error) {
 // client certificate attributes the connection's events to its registered
 // source.
 func (p *Pipeline) ServeSyslogTLS(ctx context.Context, ln net.Listener) error {
-	return serveConns(ctx, ln, func(conn net.Conn) {
+	return p.serveConns(ctx, ln, "syslog-tls", func(conn net.Conn) {
 		cred, err := certIdentity(conn)
 		if err != nil {
 			p.log.Warn("syslog TLS handshake failed", "remote", conn.RemoteAddr().String(), "err", err)

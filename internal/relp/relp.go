@@ -31,6 +31,10 @@ type Frame struct {
 	Txnr    int
 	Command string
 	Data    []byte
+	// Cut, when not 0, is the data length the sender gave, larger than
+	// MaxData: Data holds the first MaxData bytes and the rest was read
+	// and left out, so the session goes on and the frame can be answered.
+	Cut int
 }
 
 // ErrFrame is a malformed frame; the connection cannot continue.
@@ -66,8 +70,9 @@ func ReadFrame(r *bufio.Reader) (Frame, error) {
 	if err != nil {
 		return f, noEOF(err)
 	}
+	keep := n
 	if n > MaxData {
-		return f, fmt.Errorf("%w: %d bytes of data is more than the %d allowed", ErrFrame, n, MaxData)
+		f.Cut, keep = n, MaxData
 	}
 	if n == 0 {
 		if sep != '\n' {
@@ -78,9 +83,14 @@ func ReadFrame(r *bufio.Reader) (Frame, error) {
 	if sep != ' ' {
 		return f, fmt.Errorf("%w: no space after the data length", ErrFrame)
 	}
-	f.Data = make([]byte, n)
+	f.Data = make([]byte, keep)
 	if _, err := io.ReadFull(r, f.Data); err != nil {
 		return f, noEOF(err)
+	}
+	if n > keep {
+		if _, err := r.Discard(n - keep); err != nil {
+			return f, noEOF(err)
+		}
 	}
 	c, err := r.ReadByte()
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -12,7 +13,7 @@ import (
 func TestReadFrame(t *testing.T) {
 	in := "1 open 30 relp_version=0\ncommands=syslog\n" + "2 syslog 11 <13>1 hello\n" + "3 close 0\n"
 	r := bufio.NewReader(strings.NewReader(in))
-	want := []Frame{{1, "open", []byte("relp_version=0\ncommands=syslog")}, {2, "syslog", []byte("<13>1 hello")}, {3, "close", nil}}
+	want := []Frame{{Txnr: 1, Command: "open", Data: []byte("relp_version=0\ncommands=syslog")}, {Txnr: 2, Command: "syslog", Data: []byte("<13>1 hello")}, {Txnr: 3, Command: "close"}}
 	for _, w := range want {
 		f, err := ReadFrame(r)
 		if err != nil || f.Txnr != w.Txnr || f.Command != w.Command || !bytes.Equal(f.Data, w.Data) {
@@ -30,7 +31,7 @@ func TestReadFrameErrors(t *testing.T) {
 		"1 syslog 5 abc\n",        // data shorter than its length
 		"1 syslog 3 abcX",         // no trailer
 		"1 sys|og 1 a\n",          // bad command
-		"1 syslog 99999999 a\n",   // longer than MaxData
+		"1 syslog 99999999 a\n",   // longer than MaxData, and cut short
 		"1234567890 syslog 1 a\n", // transaction number too long
 		"1 close 0 \n",            // no trailer after a zero length
 		"1 syslog 1a\n",           // no space after the length
@@ -40,6 +41,21 @@ func TestReadFrameErrors(t *testing.T) {
 		if err == nil || errors.Is(err, io.EOF) {
 			t.Errorf("ReadFrame(%q) = %v; want an error (not a clean EOF)", in, err)
 		}
+	}
+}
+
+// TestReadFrameTooLarge: a frame over MaxData is read whole, its data
+// kept up to MaxData and marked, and the session goes on to the next.
+func TestReadFrameTooLarge(t *testing.T) {
+	n := MaxData + 10
+	in := "1 syslog " + strconv.Itoa(n) + " " + strings.Repeat("x", n) + "\n2 syslog 1 b\n"
+	r := bufio.NewReader(strings.NewReader(in))
+	f, err := ReadFrame(r)
+	if err != nil || f.Cut != n || len(f.Data) != MaxData || f.Txnr != 1 {
+		t.Fatalf("ReadFrame(%d bytes) = txnr %d, %d bytes kept, cut %d, %v; want txnr 1, %d kept, cut %d", n, f.Txnr, len(f.Data), f.Cut, err, MaxData, n)
+	}
+	if f, err := ReadFrame(r); err != nil || f.Txnr != 2 || string(f.Data) != "b" || f.Cut != 0 {
+		t.Errorf("the frame after = %+v, %v; want txnr 2 with b", f, err)
 	}
 }
 

@@ -29,6 +29,10 @@ import (
 // limit: consumers are behind and the sender must slow down.
 var ErrFull = errors.New("event spine is full: consumers are behind; retry later")
 
+// ErrTooLarge is returned by Publish for a batch larger than the spine
+// takes in one message; trying it again cannot help.
+var ErrTooLarge = errors.New("batch is larger than the event spine takes in one message")
+
 // Options configures Open.
 type Options struct {
 	// URL of an external NATS cluster (nats://…); empty starts an
@@ -271,6 +275,9 @@ func (s *Spine) publish(ctx context.Context, msg *nats.Msg) error {
 	_, err := s.js.PublishMsg(ctx, msg)
 	if err != nil && (strings.Contains(err.Error(), "maximum bytes exceeded") || strings.Contains(err.Error(), "resource limits exceeded")) {
 		return ErrFull
+	}
+	if errors.Is(err, nats.ErrMaxPayload) {
+		return fmt.Errorf("%w: %d bytes", ErrTooLarge, len(msg.Data))
 	}
 	return err
 }
