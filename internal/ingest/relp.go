@@ -15,7 +15,6 @@ import (
 	"github.com/samdrift/samdrift/internal/sources"
 )
 
-
 // ServeRELP accepts RELP sessions on ln until ctx ends. A syslog command is
 // acknowledged only once the spine has its event: the receiver reads what
 // the client has pipelined, publishes it as one batch, then answers every
