@@ -22,6 +22,7 @@ func sourcesCommand(stdio IO) *ffcli.Command {
 	cert := fs.String("certificate", "", "TLS client certificate: sha256:<fingerprint> or cn:<common name> (verified against --ingest-client-ca)")
 	stype := fs.String("type", "", "source type from the logging standard (domain-controller, firewall, vpn, dns, …)")
 	silentAfter := fs.Duration("silent-after", 0, "signal silence after this long without events (default: the type's)")
+	httpOpen := fs.Bool("http-without-token", false, "with --cidr: senders in the range may use HTTP ingest without an ingest token")
 	allowOverlap := fs.Bool("allow-overlap", false, "register although it overlaps another organisation's source (its senders move here; that organisation is told)")
 	return &ffcli.Command{
 		Name:       "sources",
@@ -31,7 +32,7 @@ func sourcesCommand(stdio IO) *ffcli.Command {
 			Name: "add", ShortUsage: "samdrift sources add --org CODE (--cidr CIDR | --hostname PATTERN | --token | --certificate ID) [--type T]",
 			ShortHelp: "attribute a sender's logs to an organisation", FlagSet: fs, Options: ffOptions,
 			Exec: func(ctx context.Context, args []string) error {
-				n := sources.NewSource{Name: *name, Type: *stype, SilentAfter: *silentAfter, AllowOverlap: *allowOverlap}
+				n := sources.NewSource{Name: *name, Type: *stype, SilentAfter: *silentAfter, AllowOverlap: *allowOverlap, HTTPWithoutToken: *httpOpen}
 				set := 0
 				if *cidr != "" {
 					n.Kind, n.Value, set = sources.KindCIDR, *cidr, set+1

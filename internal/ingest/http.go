@@ -218,9 +218,9 @@ func (p *Pipeline) openHTTP(w http.ResponseWriter, r *http.Request) (httpRequest
 		httpProblem(w, http.StatusUnauthorized, "the ingest token is unknown; register one with `samdrift sources add --token`")
 		return httpRequest{}, false
 	}
-	if token == "" && p.sources.Attribute(addr.Unmap(), "", sources.Credential{}).SourceID == 0 {
+	if token == "" && !p.sources.Attribute(addr.Unmap(), "", sources.Credential{}).HTTPWithoutToken {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="samdrift ingest"`)
-		httpProblem(w, http.StatusUnauthorized, "send an ingest token (register one with `samdrift sources add --token`); without one only addresses registered as a source may send")
+		httpProblem(w, http.StatusUnauthorized, "send an ingest token (register one with `samdrift sources add --token`); without one only an address range registered with --http-without-token may send")
 		return httpRequest{}, false
 	}
 	select {

@@ -21,6 +21,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/samdrift/samdrift/internal/access"
+	"github.com/samdrift/samdrift/internal/errs"
 	"github.com/samdrift/samdrift/internal/event"
 	"github.com/samdrift/samdrift/internal/ingest"
 	"github.com/samdrift/samdrift/internal/org"
@@ -197,11 +198,33 @@ not json at all
 	if code, _ := e.do(t, "POST", "/ingest/es/logs/_bulk", "", "", []byte("{\"index\":{}}\n{\"message\":\"basic\"}\n")); code != 401 {
 		t.Errorf("_bulk without credentials from an unregistered address = %d; want 401", code)
 	}
-	if _, _, err := e.reg.Add(context.Background(), access.System("t"), sources.NewSource{OrgID: e.tenant, Name: "local", Kind: sources.KindCIDR, Value: "127.0.0.1/32"}); err != nil {
+	local, _, err := e.reg.Add(context.Background(), access.System("t"), sources.NewSource{OrgID: e.tenant, Name: "local", Kind: sources.KindCIDR, Value: "127.0.0.1/32"})
+	if err != nil {
 		t.Fatal(err)
 	}
-	if code, _ := e.do(t, "POST", "/ingest/es/logs/_bulk", "", "", []byte("{\"index\":{}}\n{\"message\":\"basic\"}\n")); code != 200 {
-		t.Errorf("_bulk without credentials from a registered address = %d; want 200", code)
+	if code, _ := e.do(t, "POST", "/ingest/es/logs/_bulk", "", "", []byte("{\"index\":{}}\n{\"message\":\"basic\"}\n")); code != 401 {
+		t.Errorf("_bulk without credentials from a range registered for syslog = %d; want 401", code)
+	}
+	// The choice is the source's: a range registered to send over HTTP
+	// without a token.
+	if _, _, err := e.reg.Add(context.Background(), access.System("t"), sources.NewSource{OrgID: e.tenant, Name: "local http", Kind: sources.KindCIDR,
+		Value: "127.0.0.0/30", HTTPWithoutToken: true}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := e.reg.Add(context.Background(), access.System("t"), sources.NewSource{OrgID: e.tenant, Name: "x", Kind: sources.KindToken, HTTPWithoutToken: true}); errs.CodeOf(err) != errs.Invalid {
+		t.Errorf("a token source without a token = %v; want EINVALID", err)
+	}
+	// 127.0.0.1/32 (not open) is more specific than 127.0.0.0/30 (open).
+	if code, _ := e.do(t, "POST", "/ingest/es/logs/_bulk", "", "", []byte("{\"index\":{}}\n{\"message\":\"basic\"}\n")); code != 401 {
+		t.Errorf("_bulk without credentials where the most specific range (%s) is not open = %d; want 401", local.Value, code)
+	}
+	open := newIngestEnv(t)
+	if _, _, err := open.reg.Add(context.Background(), access.System("t"), sources.NewSource{OrgID: open.tenant, Name: "local http", Kind: sources.KindCIDR,
+		Value: "127.0.0.1/32", HTTPWithoutToken: true}); err != nil {
+		t.Fatal(err)
+	}
+	if code, body := open.do(t, "POST", "/ingest/es/logs/_bulk", "", "", []byte("{\"index\":{}}\n{\"message\":\"basic\"}\n")); code != 200 {
+		t.Errorf("_bulk without credentials from a range open to HTTP = %d %s; want 200", code, body)
 	}
 }
 

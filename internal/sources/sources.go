@@ -59,6 +59,9 @@ type Source struct {
 	// SilentAfter is how long the source may send nothing before a silent
 	// signal (0: the standard's for its type).
 	SilentAfter time.Duration `json:"-"`
+	// HTTPWithoutToken lets senders in the range (a cidr source) use the
+	// HTTP ingest endpoints without an ingest token.
+	HTTPWithoutToken bool `json:"http_without_token,omitempty"`
 	SilentSecs  int64         `json:"silent_after_seconds,omitempty"`
 	LastSeen    *time.Time    `json:"last_seen"`
 	Events      int64         `json:"events"`
@@ -85,6 +88,7 @@ type ref struct {
 	org  int64
 	id   int64
 	name string
+	open bool // HTTP without a token from this range
 }
 
 type prefixRef struct {
@@ -116,10 +120,13 @@ type Attribution struct {
 	Tenant   int64  // 0: quarantine
 	Source   string // the matching source's name, or "unregistered"
 	SourceID int64  // 0: none
+	// HTTPWithoutToken: the matching source is an address range whose
+	// senders may use HTTP ingest without a token.
+	HTTPWithoutToken bool
 }
 
 func (x ref) attribution() Attribution {
-	return Attribution{Tenant: x.org, Source: x.name, SourceID: x.id}
+	return Attribution{Tenant: x.org, Source: x.name, SourceID: x.id, HTTPWithoutToken: x.open}
 }
 
 // Attribute finds the tenant of a message from addr with host name host,
@@ -204,7 +211,7 @@ func hashToken(t string) string {
 
 // Reload rebuilds the matcher from the database.
 func (r *Registry) Reload(ctx context.Context) error {
-	rows, err := r.db.Reader().QueryContext(ctx, `SELECT id, org_id, name, kind, value, token_hash FROM log_sources`)
+	rows, err := r.db.Reader().QueryContext(ctx, `SELECT id, org_id, name, kind, value, token_hash, http_without_token FROM log_sources`)
 	if err != nil {
 		return errs.Wrap(err, "cannot load log sources")
 	}
@@ -213,10 +220,11 @@ func (r *Registry) Reload(ctx context.Context) error {
 	for rows.Next() {
 		var id, org int64
 		var name, kind, value, hash string
-		if err := rows.Scan(&id, &org, &name, &kind, &value, &hash); err != nil {
+		var open bool
+		if err := rows.Scan(&id, &org, &name, &kind, &value, &hash, &open); err != nil {
 			return errs.Wrap(err, "cannot read log source")
 		}
-		x := ref{org: org, id: id, name: name}
+		x := ref{org: org, id: id, name: name, open: open}
 		switch kind {
 		case KindCIDR:
 			if p, err := netip.ParsePrefix(value); err == nil {
@@ -258,6 +266,9 @@ type NewSource struct {
 	Type string
 	// SilentAfter overrides the type's silence threshold (0: keep it).
 	SilentAfter time.Duration
+	// HTTPWithoutToken lets the range's senders use HTTP ingest without
+	// a token (cidr sources only).
+	HTTPWithoutToken bool
 	// AllowOverlap registers the source although it overlaps a source of
 	// another organisation; only a caller whose reach covers every
 	// organisation concerned may (see Add).
@@ -325,6 +336,9 @@ func (r *Registry) Add(ctx context.Context, sc access.Scope, n NewSource) (Sourc
 	default:
 		return Source{}, "", errs.Field("kind", "kind must be cidr, hostname, token or certificate, got %q", n.Kind)
 	}
+	if n.HTTPWithoutToken && n.Kind != KindCIDR {
+		return Source{}, "", errs.Field("http_without_token", "only an address range can send over HTTP without a token")
+	}
 	if n.Type != "" {
 		if _, ok := logstd.Default().Type(n.Type); !ok {
 			return Source{}, "", errs.Field("type", "no source type %q in the logging standard; see GET /api/v1/logging-standard", n.Type)
@@ -365,12 +379,13 @@ func (r *Registry) Add(ctx context.Context, sc access.Scope, n NewSource) (Sourc
 			return err
 		}
 		s = Source{OrgID: n.OrgID, Name: n.Name, Kind: n.Kind, Value: n.Value, Type: n.Type, SilentAfter: n.SilentAfter,
-			SilentSecs: int64(n.SilentAfter / time.Second), CreatedAt: now, CreatedBy: sc.Actor().Name}
-		if err := tx.QueryRowContext(ctx, `INSERT INTO log_sources (org_id, name, kind, value, token_hash, source_type, silent_after, created_at, created_by)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`, n.OrgID, n.Name, n.Kind, n.Value, hash, n.Type, s.SilentSecs, now, s.CreatedBy).Scan(&s.ID); err != nil {
+			SilentSecs: int64(n.SilentAfter / time.Second), HTTPWithoutToken: n.HTTPWithoutToken, CreatedAt: now, CreatedBy: sc.Actor().Name}
+		if err := tx.QueryRowContext(ctx, `INSERT INTO log_sources (org_id, name, kind, value, token_hash, source_type, silent_after, http_without_token, created_at, created_by)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`, n.OrgID, n.Name, n.Kind, n.Value, hash, n.Type, s.SilentSecs, n.HTTPWithoutToken, now, s.CreatedBy).Scan(&s.ID); err != nil {
 			return errs.Wrap(err, "cannot store log source")
 		}
-		after := map[string]any{"name": n.Name, "kind": n.Kind, "value": n.Value, "type": n.Type, "silent_after_seconds": s.SilentSecs}
+		after := map[string]any{"name": n.Name, "kind": n.Kind, "value": n.Value, "type": n.Type, "silent_after_seconds": s.SilentSecs,
+			"http_without_token": n.HTTPWithoutToken}
 		if len(clashes) > 0 {
 			after["overlaps"] = clashIDs(clashes)
 		}
@@ -386,12 +401,12 @@ func (r *Registry) Add(ctx context.Context, sc access.Scope, n NewSource) (Sourc
 	return s, token, r.Reload(ctx)
 }
 
-const sourceColumns = `id, org_id, name, kind, value, source_type, silent_after, last_seen, events, created_at, created_by`
+const sourceColumns = `id, org_id, name, kind, value, source_type, silent_after, http_without_token, last_seen, events, created_at, created_by`
 
 func scanSource(rows *sql.Rows) (Source, error) {
 	var s Source
 	var last int64
-	if err := rows.Scan(&s.ID, &s.OrgID, &s.Name, &s.Kind, &s.Value, &s.Type, &s.SilentSecs, &last, &s.Events, &s.CreatedAt, &s.CreatedBy); err != nil {
+	if err := rows.Scan(&s.ID, &s.OrgID, &s.Name, &s.Kind, &s.Value, &s.Type, &s.SilentSecs, &s.HTTPWithoutToken, &last, &s.Events, &s.CreatedAt, &s.CreatedBy); err != nil {
 		return s, errs.Wrap(err, "cannot read log source")
 	}
 	s.CreatedAt = s.CreatedAt.UTC()

@@ -36,6 +36,9 @@ type CreateSourceRequest struct {
 	// AllowOverlap registers over another organisation's source (see
 	// sources.Registry.Add).
 	AllowOverlap bool `json:"allow_overlap,omitempty"`
+	// HTTPWithoutToken lets the range's senders use HTTP ingest without a
+	// token.
+	HTTPWithoutToken bool `json:"http_without_token,omitempty"`
 }
 
 // CreateSourceResponse carries an ingest token once, for token sources.
@@ -54,7 +57,7 @@ func (s *Server) apiCreateSource(w http.ResponseWriter, r *http.Request, c *call
 		return errs.InField("org", err)
 	}
 	src, token, err := s.src.Add(r.Context(), c.scope, sources.NewSource{OrgID: o.ID, Name: req.Name, Kind: req.Kind, Value: req.Value,
-		Type: req.Type, SilentAfter: time.Duration(req.SilentAfterSeconds) * time.Second, AllowOverlap: req.AllowOverlap})
+		Type: req.Type, SilentAfter: time.Duration(req.SilentAfterSeconds) * time.Second, AllowOverlap: req.AllowOverlap, HTTPWithoutToken: req.HTTPWithoutToken})
 	if err != nil {
 		return err
 	}
