@@ -61,12 +61,12 @@ type Source struct {
 	SilentAfter time.Duration `json:"-"`
 	// HTTPWithoutToken lets senders in the range (a cidr source) use the
 	// HTTP ingest endpoints without an ingest token.
-	HTTPWithoutToken bool `json:"http_without_token,omitempty"`
-	SilentSecs  int64         `json:"silent_after_seconds,omitempty"`
-	LastSeen    *time.Time    `json:"last_seen"`
-	Events      int64         `json:"events"`
-	CreatedAt   time.Time     `json:"created_at"`
-	CreatedBy   string        `json:"created_by"`
+	HTTPWithoutToken bool       `json:"http_without_token,omitempty"`
+	SilentSecs       int64      `json:"silent_after_seconds,omitempty"`
+	LastSeen         *time.Time `json:"last_seen"`
+	Events           int64      `json:"events"`
+	CreatedAt        time.Time  `json:"created_at"`
+	CreatedBy        string     `json:"created_by"`
 }
 
 // Registry stores sources and attributes events.
