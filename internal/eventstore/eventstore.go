@@ -84,7 +84,8 @@ func (s *Store) Append(ctx context.Context, events []event.Event) (int, error) {
 // AppendBatches stores batches in one transaction and returns how many
 // events were new. A batch whose id was stored before is skipped (the
 // spine delivering it again after a crash), and so is an event with a
-// stable id (event.StableID) stored before; PostgreSQL skips any event id
+// stable id (event.StableID) stored in the last week, whatever its time
+// (stored_event_ids, on both dialects); PostgreSQL also skips any event id
 // stored before at the same time.
 func (s *Store) AppendBatches(ctx context.Context, batches []Batch) (int, error) {
 	n := 0
@@ -113,6 +114,23 @@ func (s *Store) AppendBatches(ctx context.Context, batches []Batch) (int, error)
 	}
 	inserted := 0
 	err := s.db.Write(ctx, func(tx *sql.Tx) error {
+		// An event with a stable id (a sender's retransmission) is stored
+		// once, whatever its time: its id is kept for a week.
+		now := time.Now().UnixMicro()
+		kept := events[:0:0]
+		for _, e := range events {
+			if event.IsStableID(e.ID) {
+				res, err := tx.ExecContext(ctx, `INSERT INTO stored_event_ids (id, at) VALUES ($1, $2) ON CONFLICT DO NOTHING`, e.ID, now)
+				if err != nil {
+					return errs.Wrap(err, "cannot record event id %s", e.ID)
+				}
+				if n, _ := res.RowsAffected(); n == 0 {
+					continue // a retransmission
+				}
+			}
+			kept = append(kept, e)
+		}
+		events := kept
 		// PostgreSQL: many rows a statement, so a batch is a few round trips.
 		for start := 0; start < len(events); start += rowsPerInsert {
 			chunk := events[start:min(start+rowsPerInsert, len(events))]
@@ -403,6 +421,10 @@ func (s *Store) Prune(ctx context.Context, before time.Time) (int64, error) {
 			return errs.Wrap(err, "cannot prune events")
 		}
 		deleted, _ = res.RowsAffected()
+		week := time.Now().Add(-7 * 24 * time.Hour).UnixMicro()
+		if _, err := tx.ExecContext(ctx, `DELETE FROM stored_event_ids WHERE at < $1`, week); err != nil {
+			return errs.Wrap(err, "cannot prune stored_event_ids")
+		}
 		return nil
 	})
 	return dropped + deleted, err

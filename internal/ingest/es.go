@@ -71,6 +71,7 @@ func (p *Pipeline) ESBulk() http.Handler {
 		sc := bufio.NewScanner(req.body)
 		sc.Buffer(make([]byte, 64<<10), 1<<20)
 		var items []map[string]esItem
+		seenIDs := map[string]bool{} // index and _id of the documents so far
 		now := time.Now().UTC()
 		line := 0
 		hasErrors := false
@@ -127,15 +128,47 @@ func (p *Pipeline) ESBulk() http.Handler {
 				esError(w, http.StatusRequestEntityTooLarge, "content_too_long_exception", errTooManyEvents.Error())
 				return
 			}
+			docID := meta[op].ID
+			if len(docID) > 512 {
+				hasErrors = true
+				items = append(items, map[string]esItem{op: {Index: index, Status: http.StatusBadRequest,
+					Error: map[string]any{"type": "illegal_argument_exception", "reason": "_id is longer than 512 bytes"}}})
+				continue
+			}
+			if docID != "" {
+				// _id is the document's idempotency key: a document sent
+				// again under it is stored once. Within a request a
+				// second create answers 409 as Elasticsearch does; a
+				// second index leaves the first (events are immutable).
+				key := index + "\x00" + docID
+				if seenIDs[key] {
+					if op == "create" {
+						hasErrors = true
+						items = append(items, map[string]esItem{op: {Index: index, ID: docID, Status: http.StatusConflict,
+							Error: map[string]any{"type": "version_conflict_engine_exception", "reason": "[" + docID + "]: version conflict, document already exists"}}})
+					} else {
+						items = append(items, map[string]esItem{op: {Index: index, ID: docID, Status: http.StatusOK, Result: "noop", Version: 1}})
+					}
+					continue
+				}
+				seenIDs[key] = true
+			}
 			e := event.ParseJSON(sc.Bytes(), now, req.addr.String())
-			if req.idem != "" {
+			switch {
+			case docID != "":
+				e.ID = event.StableID("bulk-id", req.who, index, docID)
+			case req.idem != "":
 				e.ID = event.StableID("bulk", req.idem, strconv.Itoa(line))
 			}
 			if err := batch.Add(r.Context(), e, req.addr, sources.Credential{Token: req.token}); err != nil {
 				esError(w, http.StatusServiceUnavailable, "unavailable_shards_exception", "cannot queue events: "+err.Error())
 				return
 			}
-			items = append(items, map[string]esItem{op: {Index: index, ID: batch.LastID(), Status: http.StatusCreated, Result: "created", Version: 1}})
+			id := batch.LastID()
+			if docID != "" {
+				id = docID
+			}
+			items = append(items, map[string]esItem{op: {Index: index, ID: id, Status: http.StatusCreated, Result: "created", Version: 1}})
 		}
 		if err := sc.Err(); err != nil {
 			if msg := tooLarge(err); msg != "" {

@@ -170,6 +170,9 @@ type httpRequest struct {
 	idem string
 	// done gives back the request's place among the bodies being read.
 	done func()
+	// who is the sender as ids are scoped to it: its token, or its
+	// address without one.
+	who string
 }
 
 // maxBodies bounds the ingest bodies read at once; one more is answered
@@ -244,6 +247,10 @@ func (p *Pipeline) openHTTP(w http.ResponseWriter, r *http.Request) (httpRequest
 		br.r = gz
 	}
 	var body io.Reader = br
+	who := token
+	if who == "" {
+		who = addr.Unmap().String()
+	}
 	idem := ""
 	if k := r.Header.Get("Idempotency-Key"); k != "" {
 		if len(k) > 200 {
@@ -251,13 +258,9 @@ func (p *Pipeline) openHTTP(w http.ResponseWriter, r *http.Request) (httpRequest
 			httpProblem(w, http.StatusBadRequest, "the Idempotency-Key is longer than 200 characters")
 			return httpRequest{}, false
 		}
-		who := token
-		if who == "" {
-			who = addr.Unmap().String()
-		}
 		idem = event.StableID(who, k)
 	}
-	return httpRequest{token: token, addr: addr.Unmap(), body: body, idem: idem, done: done}, true
+	return httpRequest{token: token, addr: addr.Unmap(), body: body, idem: idem, done: done, who: who}, true
 }
 
 // publishHTTP publishes a request's batch and answers a full spine with
