@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/samdrift/samdrift/internal/access"
+	"github.com/samdrift/samdrift/internal/audit"
 	"github.com/samdrift/samdrift/internal/catalog"
 	"github.com/samdrift/samdrift/internal/demo"
 	"github.com/samdrift/samdrift/internal/detect"
@@ -133,6 +134,9 @@ type ServeOptions struct {
 	// WebhookAllowPrivate lets webhooks reach private and loopback
 	// addresses (by default only public ones).
 	WebhookAllowPrivate bool
+	// AuditAnchors is a file the audit chain's head is appended to every
+	// 15 minutes when it has moved (empty: none).
+	AuditAnchors string
 }
 
 // Serve runs samdrift until ctx is cancelled, then shuts down cleanly:
@@ -259,7 +263,7 @@ func (a *App) Serve(ctx context.Context, o ServeOptions) error {
 	deliver := notify.NewDeliverer(a.DB, o.WebhookAllowPrivate)
 	deliver.SMTP, deliver.PublicURL = o.SMTP, o.PublicURL
 	deliver.Describe = func(kind string) string { return web.Danish.T("notice." + kind) }
-	go a.housekeeping(ctx, log, deliver)
+	go a.housekeeping(ctx, log, deliver, o.AuditAnchors)
 
 	select {
 	case err := <-errc:
@@ -306,7 +310,23 @@ func serveIngestHTTP(ctx context.Context, o EventOptions, ep *eventPath, log *sl
 // housekeeping runs periodic upkeep until ctx ends: SLA warnings and
 // breaches every 30 seconds, notification delivery every 10 seconds,
 // expired sessions every 15 minutes.
-func (a *App) housekeeping(ctx context.Context, log *slog.Logger, deliver *notify.Deliverer) {
+func (a *App) housekeeping(ctx context.Context, log *slog.Logger, deliver *notify.Deliverer, anchors string) {
+	var anchored int64 = -1
+	anchor := func() {
+		if anchors == "" {
+			return
+		}
+		h, err := audit.Head(ctx, a.DB.Reader())
+		if err == nil && h.Seq != anchored {
+			err = audit.AppendAnchor(anchors, h)
+		}
+		if err != nil {
+			log.Error("cannot anchor the audit chain", "file", anchors, "err", err)
+			return
+		}
+		anchored = h.Seq
+	}
+	anchor()
 	t := time.NewTicker(15 * time.Minute)
 	defer t.Stop()
 	sla := time.NewTicker(30 * time.Second)
@@ -330,6 +350,7 @@ func (a *App) housekeeping(ctx context.Context, log *slog.Logger, deliver *notif
 				log.Info("SLA clocks", "warnings", res.Warnings, "breaches", res.Breaches)
 			}
 		case <-t.C:
+			anchor()
 			if n, err := a.Access.PurgeSessions(ctx); err != nil {
 				log.Warn("cannot purge expired sessions", "err", err)
 			} else if n > 0 {

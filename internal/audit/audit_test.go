@@ -3,6 +3,8 @@ package audit_test
 import (
 	"context"
 	"errors"
+	"os"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -98,3 +100,66 @@ func TestListScoped(t *testing.T) {
 		}
 	})
 }
+
+// TestAnchorsCatchARewoundHead: the last records deleted together with a
+// head rewound to the record before them pass Verify (the chain is
+// consistent), but not the anchor written before the deletion; an
+// anchor taken after it, of a rewritten chain, fails too.
+func TestAnchorsCatchARewoundHead(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		load(t, db)
+		path := t.TempDir() + "/anchors.jsonl"
+		head, err := audit.Head(ctx, db.Reader())
+		if err != nil || head.Seq < 100 {
+			t.Fatalf("Head = %+v, %v", head, err)
+		}
+		if err := audit.AppendAnchor(path, head); err != nil {
+			t.Fatal(err)
+		}
+		check := func() error {
+			f, err := os.Open(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			anchors, err := audit.ReadAnchors(f)
+			if err != nil || len(anchors) == 0 {
+				t.Fatalf("ReadAnchors = %d, %v", len(anchors), err)
+			}
+			return audit.VerifyAnchors(ctx, db.Reader(), anchors)
+		}
+		if err := check(); err != nil {
+			t.Fatalf("VerifyAnchors(intact) = %v", err)
+		}
+		// Remove the last three records and rewind the head consistently.
+		var prevHash string
+		if err := db.Reader().QueryRowContext(ctx, `SELECT hash FROM audit_log WHERE seq = $1`, head.Seq-3).Scan(&prevHash); err != nil {
+			t.Fatal(err)
+		}
+		for _, q := range []string{`DELETE FROM audit_log WHERE seq > ` + itoa(head.Seq-3), `UPDATE audit_head SET seq = ` + itoa(head.Seq-3) + `, hash = '` + prevHash + `' WHERE id = 1`} {
+			if _, err := db.Reader().ExecContext(ctx, q); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := audit.Verify(ctx, db.Reader(), nil); err != nil {
+			t.Fatalf("Verify after a consistent truncation = %v; the chain alone cannot tell (that is why anchors exist)", err)
+		}
+		var b *audit.Broken
+		if err := check(); !errors.As(err, &b) || b.Seq != head.Seq-2 || !strings.Contains(b.Reason, "removed from the end") {
+			t.Errorf("VerifyAnchors after the truncation = %v; want record %d named as removed", err, head.Seq-2)
+		}
+		// A rewritten record under an anchor.
+		if _, err := db.Reader().ExecContext(ctx, `UPDATE audit_log SET hash = '`+strings.Repeat("0", 64)+`' WHERE seq = 10`); err != nil {
+			t.Fatal(err)
+		}
+		if err := audit.AppendAnchor(path, audit.Anchor{Seq: 10, Hash: strings.Repeat("a", 64)}); err != nil {
+			t.Fatal(err)
+		}
+		if err := check(); !errors.As(err, &b) {
+			t.Errorf("VerifyAnchors with a rewritten record = %v; want *Broken", err)
+		}
+	})
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

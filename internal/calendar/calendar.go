@@ -9,12 +9,13 @@ package calendar
 
 import (
 	"fmt"
-	"github.com/samdrift/samdrift/internal/locale"
 	"slices"
 	"sort"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/samdrift/samdrift/internal/locale"
 )
 
 // Window is one support window within a day, in minutes after local

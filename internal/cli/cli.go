@@ -7,12 +7,14 @@ package cli
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"strings"
@@ -174,6 +176,7 @@ func serveCommand(stdio IO) *ffcli.Command {
 	smtpSec := fs.String("smtp-security", "starttls", "starttls, tls (implicit, port 465) or none (a trusted relay only)")
 	hookPrivate := fs.Bool("webhook-allow-private", false, "let webhooks reach private and loopback addresses (by default only public ones, so users cannot probe the internal network)")
 	publicURL := fs.String("public-url", "", "how users reach samdrift (https://samdrift.example.dk), for links in e-mails and webhooks")
+	anchors := fs.String("audit-anchors", "", "append the audit chain's head to this file every 15 minutes (keep it off the database's disk; check with audit verify --anchors); default: audit-anchors.jsonl under --data with SQLite, off with --db")
 	return &ffcli.Command{
 		Name:       "serve",
 		ShortUsage: "samdrift serve [flags]",
@@ -233,7 +236,7 @@ and closes the database.` + "\n" + configHelp,
 			}
 			return a.Serve(ctx, app.ServeOptions{HTTPAddr: *httpAddr, TLSCert: *tlsCert, TLSKey: *tlsKey, SecureCookies: *secure,
 				Demo: *demo, ShutdownTimeout: *shutdown, SessionTTL: *sessionTTL, Logger: log, Out: stdio.Out, Ready: serveReady(ctx),
-				SMTP: smtpCfg, PublicURL: *publicURL, WebhookAllowPrivate: *hookPrivate,
+				SMTP: smtpCfg, PublicURL: *publicURL, WebhookAllowPrivate: *hookPrivate, AuditAnchors: anchorFile(*anchors, db),
 				Events: app.EventOptions{DataDir: db.data, NATS: *natsURL, SpineMaxBytes: *spineMax, SyslogTCP: *syslogTCP, SyslogUDP: *syslogUDP,
 					SyslogTLS: *syslogTLS, RELP: *relpAddr, IngestHTTP: *ingestHTTP, TLSCert: *ingestCert, TLSKey: *ingestKey,
 					ClientCA: *clientCA, RequireClientCert: *requireClient, NoDetect: *noDetect,
@@ -486,16 +489,30 @@ func tokenCommand(stdio IO) *ffcli.Command {
 	}
 }
 
+// anchorFile is where serve writes audit anchors: the flag, or by default
+// a file beside the SQLite database (none with PostgreSQL, whose data
+// directory serve does not know).
+func anchorFile(flagValue string, db *dbFlags) string {
+	if flagValue != "" || db.db != "" {
+		return flagValue
+	}
+	return filepath.Join(db.data, "audit-anchors.jsonl")
+}
+
 func auditCommand(stdio IO) *ffcli.Command {
 	fs := newFlagSet("audit verify", stdio)
 	db := addDBFlags(fs)
+	anchorsIn := fs.String("anchors", "", "also check the chain against anchors written earlier (serve --audit-anchors, or saved output of audit anchor)")
+	afs := newFlagSet("audit anchor", stdio)
+	adb := addDBFlags(afs)
+	to := afs.String("to", "", "append the anchor to this file instead of printing it")
 	return &ffcli.Command{
 		Name:       "audit",
-		ShortUsage: "samdrift audit verify [--data DIR | --db URL]",
-		ShortHelp:  "check the audit trail",
+		ShortUsage: "samdrift audit verify|anchor [--data DIR | --db URL]",
+		ShortHelp:  "check the audit trail, or take an anchor of it",
 		Subcommands: []*ffcli.Command{{
-			Name: "verify", ShortUsage: "samdrift audit verify [--data DIR | --db URL]",
-			ShortHelp: "walk the hash chain; exit 1 naming the first altered or missing record", FlagSet: fs, Options: ffOptions,
+			Name: "verify", ShortUsage: "samdrift audit verify [--data DIR | --db URL] [--anchors FILE]",
+			ShortHelp: "walk the hash chain (and check it against anchors); exit 1 naming the first altered or missing record", FlagSet: fs, Options: ffOptions,
 			Exec: func(ctx context.Context, args []string) error {
 				a, err := app.Open(ctx, db.config(), access.DefaultMFARoles(), false, quietLogger(stdio.Err))
 				if err != nil {
@@ -511,7 +528,50 @@ func auditCommand(stdio IO) *ffcli.Command {
 				if err != nil {
 					return err
 				}
+				if *anchorsIn != "" {
+					f, err := os.Open(*anchorsIn)
+					if err != nil {
+						return fmt.Errorf("--anchors: %w", err)
+					}
+					anchors, err := audit.ReadAnchors(f)
+					f.Close()
+					if err != nil {
+						return fmt.Errorf("--anchors %s: %w", *anchorsIn, err)
+					}
+					if err := audit.VerifyAnchors(ctx, a.DB.Reader(), anchors); errors.As(err, &broken) {
+						fmt.Fprintf(stdio.Out, "BROKEN: %v\n", broken)
+						return ExitError{Code: 1}
+					} else if err != nil {
+						return err
+					}
+					fmt.Fprintf(stdio.Out, "audit chain intact: %d records, %d anchors hold\n", n, len(anchors))
+					return nil
+				}
 				fmt.Fprintf(stdio.Out, "audit chain intact: %d records\n", n)
+				return nil
+			},
+		}, {
+			Name: "anchor", ShortUsage: "samdrift audit anchor [--data DIR | --db URL] [--to FILE]",
+			ShortHelp: "print the chain's head as an anchor line (keep it outside the database; check with audit verify --anchors)", FlagSet: afs, Options: ffOptions,
+			Exec: func(ctx context.Context, args []string) error {
+				a, err := app.Open(ctx, adb.config(), access.DefaultMFARoles(), false, quietLogger(stdio.Err))
+				if err != nil {
+					return err
+				}
+				defer a.Close()
+				h, err := audit.Head(ctx, a.DB.Reader())
+				if err != nil {
+					return err
+				}
+				if *to != "" {
+					if err := audit.AppendAnchor(*to, h); err != nil {
+						return err
+					}
+					fmt.Fprintf(stdio.Out, "anchored record %d in %s\n", h.Seq, *to)
+					return nil
+				}
+				b, _ := json.Marshal(h)
+				fmt.Fprintf(stdio.Out, "%s\n", b)
 				return nil
 			},
 		}},

@@ -135,6 +135,26 @@ func TestServeWithCLIBeside(t *testing.T) {
 			if code != 0 || !strings.Contains(stdout, "intact") {
 				t.Fatalf("audit verify = %d %q; want 0, intact", code, stdout)
 			}
+			// An anchor taken now catches the last record removed with the
+			// head rewound, which the chain alone cannot.
+			anchors := filepath.Join(t.TempDir(), "anchors.jsonl")
+			if code, stdout, errb := run(t, "", append([]string{"audit", "anchor", "--to", anchors}, where...)...); code != 0 || !strings.Contains(stdout, "anchored record") {
+				t.Fatalf("audit anchor = %d %q %q", code, stdout, errb)
+			}
+			exec(`DELETE FROM audit_log WHERE seq = (SELECT MAX(seq) FROM audit_log)`)
+			exec(`UPDATE audit_head SET seq = seq - 1, hash = (SELECT hash FROM audit_log WHERE seq = (SELECT MAX(seq) FROM audit_log)) WHERE id = 1`)
+			if code, stdout, _ := run(t, "", append([]string{"audit", "verify"}, where...)...); code != 0 {
+				t.Errorf("audit verify without anchors after a consistent truncation = %d %q; want 0 (the chain alone cannot tell)", code, stdout)
+			}
+			if code, stdout, _ := run(t, "", append([]string{"audit", "verify", "--anchors", anchors}, where...)...); code != 1 || !strings.Contains(stdout, "removed from the end") {
+				t.Errorf("audit verify --anchors after the truncation = %d %q; want 1 naming the removed records", code, stdout)
+			}
+			// serve anchored the chain when it started (audit-anchors.jsonl beside SQLite).
+			if where[0] == "--data" {
+				if b, err := os.ReadFile(filepath.Join(where[1], "audit-anchors.jsonl")); err != nil || !bytes.Contains(b, []byte(`"hash"`)) {
+					t.Errorf("serve's anchor file = %q, %v; want an anchor line", b, err)
+				}
+			}
 			exec(`UPDATE audit_log SET action = 'nothing.happened' WHERE seq = 3`)
 			code, stdout, _ = run(t, "", append([]string{"audit", "verify"}, where...)...)
 			if code == 0 || !strings.Contains(stdout, "record 3") {

@@ -7,6 +7,7 @@ import (
 	syslog "github.com/leodido/go-syslog/v4"
 	"github.com/leodido/go-syslog/v4/rfc3164"
 	"github.com/leodido/go-syslog/v4/rfc5424"
+
 	"github.com/samdrift/samdrift/internal/locale"
 )
 
