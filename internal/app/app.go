@@ -19,9 +19,10 @@ import (
 	"github.com/samdrift/samdrift/internal/access"
 	"github.com/samdrift/samdrift/internal/audit"
 	"github.com/samdrift/samdrift/internal/catalog"
-	"github.com/samdrift/samdrift/internal/demo"
+	"github.com/samdrift/samdrift/internal/delivery"
 	"github.com/samdrift/samdrift/internal/detect"
 	"github.com/samdrift/samdrift/internal/eventstore"
+	"github.com/samdrift/samdrift/internal/network"
 	"github.com/samdrift/samdrift/internal/notify"
 	"github.com/samdrift/samdrift/internal/orders"
 	"github.com/samdrift/samdrift/internal/org"
@@ -54,6 +55,8 @@ type App struct {
 	Sources     *sources.Registry
 	Events      *eventstore.Store
 	Detect      *detect.Detector
+	Network     *network.Register
+	Inbox       *notify.Inbox
 }
 
 // Open opens the database, applies pending migrations (when migrate is
@@ -89,8 +92,6 @@ func Open(ctx context.Context, d DB, mfaRoles []access.Role, migrate bool, log *
 			return nil, err
 		}
 	}
-	cat := catalog.NewStore(db)
-	ord := orders.NewService(db, cat)
 	es := eventstore.New(db)
 	if migrate {
 		// Events stored one row each by an earlier version move into the
@@ -102,9 +103,23 @@ func Open(ctx context.Context, d DB, mfaRoles []access.Role, migrate bool, log *
 			return nil, err
 		}
 	}
+	return Services(db, mfaRoles, log), nil
+}
+
+// Services builds the domain services over db (Open does, after
+// migrating; tests over a database they made).
+func Services(db *store.DB, mfaRoles []access.Role, log *slog.Logger) *App {
+	cat := catalog.NewStore(db)
+	ord := orders.NewService(db, cat)
 	return &App{DB: db, Orgs: org.NewService(db), Access: access.NewService(db, mfaRoles), Catalog: cat, Orders: ord,
-		Plan: transition.NewService(db, cat, ord), Sources: sources.New(db), Events: es, Detect: detect.New(db, log),
-		ServiceDesk: servicedesk.NewService(db, cat)}, nil
+		Plan: transition.NewService(db, cat, ord), Sources: sources.New(db), Events: eventstore.New(db), Detect: detect.New(db, log),
+		ServiceDesk: servicedesk.NewService(db, cat), Network: network.New(db), Inbox: notify.NewInbox(db)}
+}
+
+// WebConfig is the web layer's configuration with a's services.
+func (a *App) WebConfig() web.Config {
+	return web.Config{DB: a.DB, Orgs: a.Orgs, Access: a.Access, Catalog: a.Catalog, Orders: a.Orders, Plan: a.Plan,
+		Sources: a.Sources, Events: a.Events, Detect: a.Detect, ServiceDesk: a.ServiceDesk, Network: a.Network, Inbox: a.Inbox}
 }
 
 // Close closes the database.
@@ -115,7 +130,6 @@ type ServeOptions struct {
 	HTTPAddr        string
 	TLSCert, TLSKey string
 	SecureCookies   bool
-	Demo            bool
 	ShutdownTimeout time.Duration
 	SessionTTL      time.Duration
 	Logger          *slog.Logger
@@ -129,7 +143,7 @@ type ServeOptions struct {
 	Events EventOptions
 	// SMTP sends notification e-mails (nil: none); PublicURL is put in
 	// their links.
-	SMTP      *notify.SMTP
+	SMTP      *delivery.SMTP
 	PublicURL string
 	// WebhookAllowPrivate lets webhooks reach private and loopback
 	// addresses (by default only public ones).
@@ -152,45 +166,11 @@ func (a *App) Serve(ctx context.Context, o ServeOptions) error {
 	} else if created {
 		log.Info("published the shipped standard catalog")
 	}
-	if o.Demo {
-		made, err := demo.Load(ctx, a.Orgs, a.Access, func(s string) { log.Info("demo data", "step", s) })
-		if err != nil {
-			return fmt.Errorf("cannot load demo data: %w", err)
-		}
-		if len(made) > 0 {
-			fmt.Fprintln(o.Out, "Demo users (passwords are shown only now; admin, cert and soc-analyst set up two-step verification at first login):")
-			for _, m := range made {
-				fmt.Fprintf(o.Out, "  %-20s %-14s %-36s %s\n", m.Username, m.Role, m.Org, m.Password)
-			}
-		}
-		if n, err := demo.LoadCatalog(ctx, a.Catalog, a.Orgs); err != nil {
-			return fmt.Errorf("cannot load demo offerings: %w", err)
-		} else if n > 0 {
-			log.Info("demo data", "step", fmt.Sprintf("offerings: %d", n))
-		}
-		if err := demo.LoadSources(ctx, a.Orgs, a.Sources); err != nil {
-			return fmt.Errorf("cannot register demo log sources: %w", err)
-		}
-		if rep, err := a.Detect.Library().ImportOwn(ctx, access.System("demo")); err != nil {
-			return fmt.Errorf("cannot import samdrift's detection rules: %w", err)
-		} else if rep.Added+rep.Updated > 0 {
-			log.Info("demo data", "step", "detection rules: "+rep.String())
-		}
-		if n, err := demo.LoadOrders(ctx, a.Orgs, a.Catalog, a.Orders, a.Plan, func(s string) { log.Info("demo data", "step", s) }); err != nil {
-			return fmt.Errorf("cannot load demo orders: %w", err)
-		} else if n > 0 {
-			log.Info("demo data", "step", fmt.Sprintf("orders: %d", n))
-		}
-		if n, err := demo.LoadTickets(ctx, a.Orgs, a.Orders, a.ServiceDesk); err != nil {
-			return fmt.Errorf("cannot load demo tickets: %w", err)
-		} else if n > 0 {
-			log.Info("demo data", "step", fmt.Sprintf("tickets: %d", n))
-		}
-	}
 	secure := o.SecureCookies || (o.TLSCert != "" && o.TLSKey != "")
 	reg := prometheus.NewRegistry()
-	srv, err := web.New(ctx, web.Config{DB: a.DB, Orgs: a.Orgs, Access: a.Access, Catalog: a.Catalog, Orders: a.Orders, Plan: a.Plan,
-		Sources: a.Sources, Events: a.Events, Detect: a.Detect, ServiceDesk: a.ServiceDesk, Logger: log, SecureCookies: secure, Version: Version, Registry: reg})
+	wc := a.WebConfig()
+	wc.Logger, wc.SecureCookies, wc.Version, wc.Registry = log, secure, Version, reg
+	srv, err := web.New(ctx, wc)
 	if err != nil {
 		return err
 	}
@@ -260,7 +240,7 @@ func (a *App) Serve(ctx context.Context, o ServeOptions) error {
 	if o.Ready != nil {
 		o.Ready(addr)
 	}
-	deliver := notify.NewDeliverer(a.DB, o.WebhookAllowPrivate)
+	deliver := delivery.NewDeliverer(a.DB, o.WebhookAllowPrivate)
 	deliver.SMTP, deliver.PublicURL = o.SMTP, o.PublicURL
 	deliver.Describe = func(kind string) string { return web.Danish.T("notice." + kind) }
 	go a.housekeeping(ctx, log, deliver, o.AuditAnchors)
@@ -310,7 +290,7 @@ func serveIngestHTTP(ctx context.Context, o EventOptions, ep *eventPath, log *sl
 // housekeeping runs periodic upkeep until ctx ends: SLA warnings and
 // breaches every 30 seconds, notification delivery every 10 seconds,
 // expired sessions every 15 minutes.
-func (a *App) housekeeping(ctx context.Context, log *slog.Logger, deliver *notify.Deliverer, anchors string) {
+func (a *App) housekeeping(ctx context.Context, log *slog.Logger, deliver *delivery.Deliverer, anchors string) {
 	var anchored int64 = -1
 	anchor := func() {
 		if anchors == "" {

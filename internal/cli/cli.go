@@ -27,7 +27,7 @@ import (
 	"github.com/samdrift/samdrift/internal/access"
 	"github.com/samdrift/samdrift/internal/app"
 	"github.com/samdrift/samdrift/internal/audit"
-	"github.com/samdrift/samdrift/internal/notify"
+	"github.com/samdrift/samdrift/internal/delivery"
 )
 
 // IO is where a command reads and writes.
@@ -202,12 +202,12 @@ and closes the database.` + "\n" + configHelp,
 			if (*tlsCert == "") != (*tlsKey == "") {
 				return errors.New("give both --tls-cert and --tls-key, or neither")
 			}
-			var smtpCfg *notify.SMTP
+			var smtpCfg *delivery.SMTP
 			if *smtpAddr != "" {
 				if *smtpSec != "starttls" && *smtpSec != "tls" && *smtpSec != "none" {
 					return fmt.Errorf("--smtp-security: want starttls, tls or none, got %q", *smtpSec)
 				}
-				smtpCfg = &notify.SMTP{Addr: *smtpAddr, From: *smtpFrom, Username: *smtpUser, Password: *smtpPass, Security: *smtpSec}
+				smtpCfg = &delivery.SMTP{Addr: *smtpAddr, From: *smtpFrom, Username: *smtpUser, Password: *smtpPass, Security: *smtpSec}
 			}
 			a, err := app.Open(ctx, db.config(), roles, true, log)
 			if err != nil {
@@ -234,8 +234,13 @@ and closes the database.` + "\n" + configHelp,
 				}
 				defer stop()
 			}
+			if *demo {
+				if err := loadDemo(ctx, a, log, stdio.Out); err != nil {
+					return err
+				}
+			}
 			return a.Serve(ctx, app.ServeOptions{HTTPAddr: *httpAddr, TLSCert: *tlsCert, TLSKey: *tlsKey, SecureCookies: *secure,
-				Demo: *demo, ShutdownTimeout: *shutdown, SessionTTL: *sessionTTL, Logger: log, Out: stdio.Out, Ready: serveReady(ctx),
+				ShutdownTimeout: *shutdown, SessionTTL: *sessionTTL, Logger: log, Out: stdio.Out, Ready: serveReady(ctx),
 				SMTP: smtpCfg, PublicURL: *publicURL, WebhookAllowPrivate: *hookPrivate, AuditAnchors: anchorFile(*anchors, db),
 				Events: app.EventOptions{DataDir: db.data, NATS: *natsURL, SpineMaxBytes: *spineMax, SyslogTCP: *syslogTCP, SyslogUDP: *syslogUDP,
 					SyslogTLS: *syslogTLS, RELP: *relpAddr, IngestHTTP: *ingestHTTP, TLSCert: *ingestCert, TLSKey: *ingestKey,

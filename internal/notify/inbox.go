@@ -1,7 +1,9 @@
 // Package notify tells people what needs them: an in-app inbox per user,
 // filled inside the transaction of the change it reports, and held back
-// until a given instant (service hours) where that matters. It must not
-// know tickets or the web layer: callers describe the notice.
+// until a given instant (service hours) where that matters, and each
+// user's delivery choices. It must not know tickets or the web layer
+// (callers describe the notice), nor how notices leave the platform:
+// e-mail and webhooks are package delivery, an adapter.
 package notify
 
 import (

@@ -37,7 +37,7 @@ func (s *Service) SetUnitClosures(ctx context.Context, sc access.Scope, unit int
 		if err := tx.QueryRowContext(ctx, `SELECT kind FROM organizations WHERE id = $1`, unit).Scan(&kind); err != nil || kind != "unit" {
 			return errs.Field("unit", "organisation %d is not a unit", unit)
 		}
-		before, err := UnitClosures(ctx, tx, unit)
+		before, err := unitClosures(ctx, tx, unit)
 		if err != nil {
 			return err
 		}

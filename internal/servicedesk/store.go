@@ -116,7 +116,7 @@ func calendarSeen(ctx context.Context, q store.Querier, name ClockName, id strin
 	cs, ok := seen[unit]
 	if !ok {
 		var err error
-		if cs, err = UnitClosures(ctx, q, unit); err != nil {
+		if cs, err = unitClosures(ctx, q, unit); err != nil {
 			return nil, err
 		}
 		if seen != nil {
@@ -126,8 +126,24 @@ func calendarSeen(ctx context.Context, q store.Querier, name ClockName, id strin
 	return cal.WithClosures(cs), nil
 }
 
-// UnitClosures returns the extra closing days unit keeps.
-func UnitClosures(ctx context.Context, q store.Querier, unit int64) ([]calendar.Closure, error) {
+// UnitClosures returns the extra closing days unit keeps, to a caller
+// whose reach holds the unit or who is supplied by it (its SLA clocks
+// stop on those days); for anyone else the unit answers as unknown.
+func (s *Service) UnitClosures(ctx context.Context, sc access.Scope, unit int64) ([]calendar.Closure, error) {
+	var a store.Args
+	var n int
+	if err := s.db.Reader().QueryRowContext(ctx, `SELECT COUNT(*) FROM organizations WHERE id = `+a.Add(unit)+` AND kind = 'unit' AND (`+
+		sc.OrgPredicate("id", &a)+` OR id IN (SELECT supplier_id FROM organizations WHERE id = `+a.Add(sc.OrgID)+`))`, a.Values()...).Scan(&n); err != nil {
+		return nil, errs.Wrap(err, "cannot look up unit %d", unit)
+	}
+	if n == 0 {
+		return nil, errs.E(errs.NotFound, "no unit %d", unit)
+	}
+	return unitClosures(ctx, s.db.Reader(), unit)
+}
+
+// unitClosures reads the extra closing days unit keeps.
+func unitClosures(ctx context.Context, q store.Querier, unit int64) ([]calendar.Closure, error) {
 	rows, err := q.QueryContext(ctx, `SELECT closure FROM unit_closures WHERE unit_id = $1 ORDER BY closure`, unit)
 	if err != nil {
 		return nil, errs.Wrap(err, "cannot load closing days of unit %d", unit)

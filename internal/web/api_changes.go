@@ -49,7 +49,7 @@ func (s *Server) apiListSites(w http.ResponseWriter, r *http.Request, c *caller)
 	if err != nil {
 		return err
 	}
-	sites, err := network.New(s.db).Sites(r.Context(), c.scope, m)
+	sites, err := s.net.Sites(r.Context(), c.scope, m)
 	if err != nil {
 		return err
 	}
@@ -74,7 +74,7 @@ func (s *Server) apiCreateSite(w http.ResponseWriter, r *http.Request, c *caller
 	if m, err = s.orgRef(r, c, "municipality", req.Municipality); err != nil {
 		return err
 	}
-	site, err := network.New(s.db).AddSite(r.Context(), c.scope, m, req.Name, req.Address)
+	site, err := s.net.AddSite(r.Context(), c.scope, m, req.Name, req.Address)
 	if err != nil {
 		return err
 	}
@@ -83,7 +83,7 @@ func (s *Server) apiCreateSite(w http.ResponseWriter, r *http.Request, c *caller
 }
 
 func (s *Server) apiListConnections(w http.ResponseWriter, r *http.Request, c *caller) error {
-	conns, err := network.New(s.db).Connections(r.Context(), c.scope)
+	conns, err := s.net.Connections(r.Context(), c.scope)
 	if err != nil {
 		return err
 	}
@@ -112,7 +112,7 @@ func (s *Server) apiCreateConnection(w http.ResponseWriter, r *http.Request, c *
 	if n.Unit, err = s.orgRef(r, c, "unit", req.Unit); err != nil {
 		return err
 	}
-	conn, err := network.New(s.db).AddConnection(r.Context(), c.scope, n)
+	conn, err := s.net.AddConnection(r.Context(), c.scope, n)
 	if err != nil {
 		return err
 	}
@@ -297,7 +297,7 @@ func (s *Server) apiUnitClosures(w http.ResponseWriter, r *http.Request, c *call
 	if err != nil {
 		return err
 	}
-	cs, err := servicedesk.UnitClosures(r.Context(), s.db.Reader(), o.ID)
+	cs, err := s.sd.UnitClosures(r.Context(), c.scope, o.ID)
 	if err != nil {
 		return err
 	}

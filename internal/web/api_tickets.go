@@ -11,7 +11,6 @@ import (
 	"github.com/samdrift/samdrift/internal/access"
 	"github.com/samdrift/samdrift/internal/calendar"
 	"github.com/samdrift/samdrift/internal/errs"
-	"github.com/samdrift/samdrift/internal/notify"
 	"github.com/samdrift/samdrift/internal/servicedesk"
 )
 
@@ -42,7 +41,7 @@ func (s *Server) ticketRoutes() {
 }
 
 func (s *Server) apiNotificationSettings(w http.ResponseWriter, r *http.Request, c *caller) error {
-	p, err := notify.NewInbox(s.db).Preferences(r.Context(), c.scope)
+	p, err := s.inbox.Preferences(r.Context(), c.scope)
 	if err != nil {
 		return err
 	}
@@ -62,7 +61,7 @@ func (s *Server) apiSetNotificationSettings(w http.ResponseWriter, r *http.Reque
 	if err := decodeJSON(w, r, &req); err != nil {
 		return err
 	}
-	p, err := notify.NewInbox(s.db).SetPreferences(r.Context(), c.scope, req.Email, req.WebhookURL, req.RotateSecret)
+	p, err := s.inbox.SetPreferences(r.Context(), c.scope, req.Email, req.WebhookURL, req.RotateSecret)
 	if err != nil {
 		return err
 	}
@@ -385,9 +384,9 @@ func (s *Server) calendarFor(r *http.Request, c *caller) (*calendar.Calendar, er
 		if err != nil {
 			return nil, errs.InField("unit", err)
 		}
-		cs, err := servicedesk.UnitClosures(r.Context(), s.db.Reader(), o.ID)
+		cs, err := s.sd.UnitClosures(r.Context(), c.scope, o.ID)
 		if err != nil {
-			return nil, err
+			return nil, errs.InField("unit", err)
 		}
 		cal = cal.WithClosures(cs)
 	}
@@ -447,7 +446,7 @@ func (s *Server) apiListNotifications(w http.ResponseWriter, r *http.Request, c 
 			return errs.Field("limit", "want a whole number, got %q", v)
 		}
 	}
-	ms, unread, err := notify.NewInbox(s.db).List(r.Context(), c.scope, time.Now().UTC(), limit)
+	ms, unread, err := s.inbox.List(r.Context(), c.scope, time.Now().UTC(), limit)
 	if err != nil {
 		return err
 	}
@@ -467,7 +466,7 @@ func (s *Server) apiReadNotifications(w http.ResponseWriter, r *http.Request, c 
 			return err
 		}
 	}
-	if err := notify.NewInbox(s.db).MarkRead(r.Context(), c.scope, req.ID, time.Now().UTC()); err != nil {
+	if err := s.inbox.MarkRead(r.Context(), c.scope, req.ID, time.Now().UTC()); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

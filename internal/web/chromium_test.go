@@ -74,8 +74,9 @@ func TestAlertsLiveInChromium(t *testing.T) {
 	if _, err := det.Library().ImportOwn(context.Background(), env.Scope(t, "demo-soc-analyst")); err != nil {
 		t.Fatal(err)
 	}
-	srv, err := web.New(context.Background(), web.Config{DB: db, Orgs: env.Orgs, Access: env.Access, Detect: det, Version: "test",
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	cfg := webConfig(db, env.Orgs, env.Access)
+	cfg.Detect, cfg.Version = det, "test"
+	srv, err := web.New(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,8 +141,9 @@ func TestTicketEscalationInChromium(t *testing.T) {
 	exe := chromium(t)
 	db := storetest.SQLite(t)
 	env := demotest.New(t, db, false)
-	srv, err := web.New(context.Background(), web.Config{DB: db, Orgs: env.Orgs, Access: env.Access, Version: "test",
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	cfg := webConfig(db, env.Orgs, env.Access)
+	cfg.Version = "test"
+	srv, err := web.New(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -23,6 +23,8 @@ import (
 	"github.com/samdrift/samdrift/internal/catalog"
 	"github.com/samdrift/samdrift/internal/detect"
 	"github.com/samdrift/samdrift/internal/eventstore"
+	"github.com/samdrift/samdrift/internal/network"
+	"github.com/samdrift/samdrift/internal/notify"
 	"github.com/samdrift/samdrift/internal/orders"
 	"github.com/samdrift/samdrift/internal/org"
 	"github.com/samdrift/samdrift/internal/servicedesk"
@@ -42,9 +44,13 @@ type Config struct {
 	Sources *sources.Registry
 	Events  *eventstore.Store
 	Detect  *detect.Detector
-	// ServiceDesk keeps tickets (nil: one over DB and Catalog).
+	// ServiceDesk keeps tickets.
 	ServiceDesk *servicedesk.Service
-	Logger      *slog.Logger
+	// Network is the register of sites and connections.
+	Network *network.Register
+	// Inbox is the users' in-app notifications and their settings.
+	Inbox  *notify.Inbox
+	Logger *slog.Logger
 	// SecureCookies marks cookies Secure and prefixes them __Host-: set it
 	// when users reach samdrift over TLS (directly or through a proxy).
 	SecureCookies bool
@@ -67,6 +73,8 @@ type Server struct {
 	ev        *eventstore.Store
 	det       *detect.Detector
 	sd        *servicedesk.Service
+	net       *network.Register
+	inbox     *notify.Inbox
 	log       *slog.Logger
 	mux       *http.ServeMux
 	pages     map[string]*template.Template
@@ -102,29 +110,15 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	if cfg.Catalog == nil {
-		cfg.Catalog = catalog.NewStore(cfg.DB)
-	}
-	if cfg.Orders == nil {
-		cfg.Orders = orders.NewService(cfg.DB, cfg.Catalog)
-	}
-	if cfg.Plan == nil {
-		cfg.Plan = transition.NewService(cfg.DB, cfg.Catalog, cfg.Orders)
-	}
-	if cfg.Sources == nil {
-		cfg.Sources = sources.New(cfg.DB)
-	}
-	if cfg.Events == nil {
-		cfg.Events = eventstore.New(cfg.DB)
-	}
-	if cfg.Detect == nil {
-		cfg.Detect = detect.New(cfg.DB, cfg.Logger)
-	}
-	if cfg.ServiceDesk == nil {
-		cfg.ServiceDesk = servicedesk.NewService(cfg.DB, cfg.Catalog)
+	for name, missing := range map[string]bool{"Orgs": cfg.Orgs == nil, "Access": cfg.Access == nil, "Catalog": cfg.Catalog == nil,
+		"Orders": cfg.Orders == nil, "Plan": cfg.Plan == nil, "Sources": cfg.Sources == nil, "Events": cfg.Events == nil,
+		"Detect": cfg.Detect == nil, "ServiceDesk": cfg.ServiceDesk == nil, "Network": cfg.Network == nil, "Inbox": cfg.Inbox == nil} {
+		if missing {
+			return nil, fmt.Errorf("web: Config.%s is missing (app.Services builds them all)", name)
+		}
 	}
 	s := &Server{cfg: cfg, db: cfg.DB, orgs: cfg.Orgs, acc: cfg.Access, cat: cfg.Catalog, ord: cfg.Orders, plan: cfg.Plan,
-		src: cfg.Sources, ev: cfg.Events, det: cfg.Detect, sd: cfg.ServiceDesk, log: cfg.Logger, mux: http.NewServeMux(),
+		src: cfg.Sources, ev: cfg.Events, det: cfg.Detect, sd: cfg.ServiceDesk, net: cfg.Network, inbox: cfg.Inbox, log: cfg.Logger, mux: http.NewServeMux(),
 		pages: pages, csrfKey: csrfKey, registry: cfg.Registry}
 	if s.metrics, err = newHTTPMetrics(cfg.Registry); err != nil {
 		return nil, err

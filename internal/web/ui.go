@@ -801,7 +801,7 @@ func (s *Server) renderAccount(w http.ResponseWriter, r *http.Request, c *caller
 	if err != nil {
 		return err
 	}
-	prefs, err := notify.NewInbox(s.db).Preferences(r.Context(), c.scope)
+	prefs, err := s.inbox.Preferences(r.Context(), c.scope)
 	if err != nil {
 		return err
 	}
@@ -815,7 +815,7 @@ func (s *Server) renderAccount(w http.ResponseWriter, r *http.Request, c *caller
 // accountNotifications stores the caller's e-mail and webhook choices and
 // shows a new webhook secret once.
 func (s *Server) accountNotifications(w http.ResponseWriter, r *http.Request, c *caller) error {
-	p, err := notify.NewInbox(s.db).SetPreferences(r.Context(), c.scope, r.PostFormValue("email") == "on", r.PostFormValue("webhook_url"),
+	p, err := s.inbox.SetPreferences(r.Context(), c.scope, r.PostFormValue("email") == "on", r.PostFormValue("webhook_url"),
 		r.PostFormValue("rotate") == "on")
 	if code := errs.CodeOf(err); code == errs.Invalid {
 		pr := s.problemFor(r, err)

@@ -124,7 +124,7 @@ func (s *Server) renderChanges(w http.ResponseWriter, r *http.Request, c *caller
 	}
 	sc := c.scope
 	if d.CanCreate = sc.OrgKind == "unit" && (sc.Role == access.RoleServiceDesk || sc.Role == access.RoleUnitManager); d.CanCreate {
-		reg := network.New(s.db)
+		reg := s.net
 		if d.Sites, err = reg.Sites(r.Context(), sc, 0); err != nil {
 			return err
 		}

@@ -220,7 +220,7 @@ type inboxData struct {
 }
 
 func (s *Server) inboxPage(w http.ResponseWriter, r *http.Request, c *caller) error {
-	ms, unread, err := notify.NewInbox(s.db).List(r.Context(), c.scope, time.Now().UTC(), 100)
+	ms, unread, err := s.inbox.List(r.Context(), c.scope, time.Now().UTC(), 100)
 	if err != nil {
 		return err
 	}
@@ -231,7 +231,7 @@ func (s *Server) inboxPage(w http.ResponseWriter, r *http.Request, c *caller) er
 }
 
 func (s *Server) inboxRead(w http.ResponseWriter, r *http.Request, c *caller) error {
-	if err := notify.NewInbox(s.db).MarkRead(r.Context(), c.scope, 0, time.Now().UTC()); err != nil {
+	if err := s.inbox.MarkRead(r.Context(), c.scope, 0, time.Now().UTC()); err != nil {
 		return err
 	}
 	http.Redirect(w, r, "/inbox", http.StatusSeeOther)

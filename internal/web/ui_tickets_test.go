@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/samdrift/samdrift/internal/access"
 	"github.com/samdrift/samdrift/internal/store"
 	"github.com/samdrift/samdrift/internal/store/storetest"
 	"github.com/samdrift/samdrift/internal/web"
@@ -232,6 +233,20 @@ func TestUnitClosingDays(t *testing.T) {
 		e.call("GET", "/api/v1/calendars/dk-weekdays-8-16/holidays?year=2026&unit="+unit, mgr, "", &hol)
 		if len(hol) != 12 || hol[8].Date != "2026-12-24" || hol[8].Kind != "closure" {
 			t.Errorf("the unit's 2026 closed days = %+v", hol)
+		}
+		// København, supplied by the unit, reads them; Roskilde, under
+		// another unit, gets what an unknown unit gets.
+		var got struct{ Closures []string }
+		if r := e.call("GET", "/api/v1/organizations/"+unit+"/closing-days", e.token("demo-spoc"), "", &got); r.StatusCode != 200 || len(got.Closures) != 2 {
+			t.Errorf("København reads its unit's closing days = %d %+v", r.StatusCode, got)
+		}
+		e.addUser("spoc-ros", "265", access.RoleSPOC)
+		ros := e.token("spoc-ros")
+		var other, unknown problem
+		r1 := e.call("GET", "/api/v1/organizations/"+unit+"/closing-days", ros, "", &other)
+		r2 := e.call("GET", "/api/v1/organizations/"+e.Org(t, "enhed-sjaelland").Slug+"x/closing-days", ros, "", &unknown)
+		if r1.StatusCode != 404 || r2.StatusCode != 404 {
+			t.Errorf("Roskilde reads another unit's closing days = %d %+v; an unknown unit %d", r1.StatusCode, other, r2.StatusCode)
 		}
 	})
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/pquerna/otp/totp"
 
 	"github.com/samdrift/samdrift/internal/access"
+	"github.com/samdrift/samdrift/internal/app"
 	"github.com/samdrift/samdrift/internal/demo"
 	"github.com/samdrift/samdrift/internal/demo/demotest"
 	"github.com/samdrift/samdrift/internal/org"
@@ -28,6 +29,15 @@ import (
 	"github.com/samdrift/samdrift/internal/store/storetest"
 	"github.com/samdrift/samdrift/internal/web"
 )
+
+// webConfig is the web layer's configuration over db with the services
+// app builds, and the given organisations and access (the test's own).
+func webConfig(db *store.DB, orgs *org.Service, acc *access.Service) web.Config {
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	cfg := app.Services(db, nil, log).WebConfig()
+	cfg.Orgs, cfg.Access, cfg.Logger = orgs, acc, log
+	return cfg
+}
 
 type env struct {
 	*demotest.Env
@@ -39,8 +49,9 @@ type env struct {
 func start(t testing.TB, db *store.DB) *env {
 	t.Helper()
 	e := &env{Env: demotest.New(t, db, false), t: t}
-	srv, err := web.New(context.Background(), web.Config{DB: db, Orgs: e.Orgs, Access: e.Access, Version: "test",
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	cfg := webConfig(db, e.Orgs, e.Access)
+	cfg.Version = "test"
+	srv, err := web.New(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -525,7 +536,7 @@ func TestTOTPEnforcedForAdmin(t *testing.T) {
 
 func TestOpenAPIMatchesRoutes(t *testing.T) {
 	db := storetest.SQLite(t)
-	srv, err := web.New(context.Background(), web.Config{DB: db, Orgs: org.NewService(db), Access: access.NewService(db, nil)})
+	srv, err := web.New(context.Background(), webConfig(db, org.NewService(db), access.NewService(db, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -655,8 +666,9 @@ func TestSecureCookiesUnderTLS(t *testing.T) {
 	for _, m := range made {
 		pw[m.Username] = m.Password
 	}
-	srv, err := web.New(ctx, web.Config{DB: db, Orgs: orgs, Access: acc, SecureCookies: true,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	cfg := webConfig(db, orgs, acc)
+	cfg.SecureCookies = true
+	srv, err := web.New(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package notify_test
+package delivery_test
 
 import (
 	"context"
@@ -19,6 +19,7 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"github.com/samdrift/samdrift/internal/access"
+	"github.com/samdrift/samdrift/internal/delivery"
 	"github.com/samdrift/samdrift/internal/demo/demotest"
 	"github.com/samdrift/samdrift/internal/errs"
 	"github.com/samdrift/samdrift/internal/notify"
@@ -85,7 +86,7 @@ func TestDeliverByEmailAndSignedWebhook(t *testing.T) {
 		box, addr := startSMTP(t)
 
 		var mu sync.Mutex
-		var hooks []notify.Webhook
+		var hooks []delivery.Webhook
 		var secret string
 		calls := 0
 		hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -94,7 +95,7 @@ func TestDeliverByEmailAndSignedWebhook(t *testing.T) {
 			calls++
 			body, _ := io.ReadAll(r.Body)
 			ts, _ := strconv.ParseInt(r.Header.Get("X-Samdrift-Timestamp"), 10, 64)
-			if r.Header.Get("X-Samdrift-Signature") != notify.Sign(secret, ts, body) {
+			if r.Header.Get("X-Samdrift-Signature") != delivery.Sign(secret, ts, body) {
 				http.Error(w, "bad signature", http.StatusUnauthorized)
 				return
 			}
@@ -102,7 +103,7 @@ func TestDeliverByEmailAndSignedWebhook(t *testing.T) {
 				http.Error(w, "down", http.StatusServiceUnavailable)
 				return
 			}
-			var h notify.Webhook
+			var h delivery.Webhook
 			if err := jsonUnmarshal(body, &h); err != nil {
 				http.Error(w, err.Error(), 400)
 				return
@@ -137,7 +138,7 @@ func TestDeliverByEmailAndSignedWebhook(t *testing.T) {
 			NotBefore: now.Add(23 * time.Hour)})
 
 		// A deliverer for public addresses refuses the test's 127.0.0.1.
-		strict := notify.NewDeliverer(db, false)
+		strict := delivery.NewDeliverer(db, false)
 		if res, err := strict.Deliver(ctx, now); err != nil || res.Webhooks != 0 || res.Retrying != 1 {
 			t.Fatalf("a webhook to 127.0.0.1 without allowPrivate = %+v, %v; want it refused and retried", res, err)
 		}
@@ -151,15 +152,15 @@ func TestDeliverByEmailAndSignedWebhook(t *testing.T) {
 		}); err != nil {
 			t.Fatal(err)
 		}
-		d := notify.NewDeliverer(db, true)
-		d.SMTP = &notify.SMTP{Addr: addr, From: "samdrift@drift.example.dk", Security: "none"}
+		d := delivery.NewDeliverer(db, true)
+		d.SMTP = &delivery.SMTP{Addr: addr, From: "samdrift@drift.example.dk", Security: "none"}
 		d.PublicURL = "https://samdrift.example.dk"
 		d.Describe = func(kind string) string { return "Frist overskredet (" + kind + ")" }
 		res, err := d.Deliver(ctx, now)
 		if err != nil || res.Emails != 1 || res.Webhooks != 0 || res.Retrying != 1 {
 			t.Fatalf("first Deliver = %+v, %v; want 1 e-mail, the webhook retrying", res, err)
 		}
-		if res, _ := d.Deliver(ctx, now.Add(30*time.Second)); res != (notify.Result{}) {
+		if res, _ := d.Deliver(ctx, now.Add(30*time.Second)); res != (delivery.Result{}) {
 			t.Errorf("Deliver before the backoff = %+v; want nothing", res)
 		}
 		res, err = d.Deliver(ctx, now.Add(time.Minute))
