@@ -73,6 +73,18 @@ func (e *Event) Get(key string) string {
 	return ""
 }
 
+// Values returns every value of field key, in order (a multi-valued field
+// such as tags holds one field per value); nil when it is absent.
+func (e *Event) Values(key string) []string {
+	var out []string
+	for _, f := range e.Fields {
+		if f.Key == key {
+			out = append(out, f.Value)
+		}
+	}
+	return out
+}
+
 // Has reports whether field key is present.
 func (e *Event) Has(key string) bool {
 	for _, f := range e.Fields {
@@ -83,8 +95,8 @@ func (e *Event) Has(key string) bool {
 	return false
 }
 
-// Set sets field key to value, replacing an earlier value. Empty values are
-// not stored.
+// Set sets field key to value, replacing an earlier value (the first, for
+// a multi-valued field). Empty values are not stored.
 func (e *Event) Set(key, value string) {
 	if value == "" {
 		return

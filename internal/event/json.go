@@ -44,10 +44,22 @@ func mergeJSON(e *Event, data []byte) error {
 			nxlog = true
 		}
 	}
-	for _, f := range flat {
+	for i, f := range flat {
 		key := f.Key
 		if nxlog {
 			key = nxlogKey(key)
+		}
+		// The values of one array come one after another under one key:
+		// they are all kept (a multi-valued field), where a key set
+		// again elsewhere replaces the value.
+		if i > 0 && flat[i-1].Key == f.Key && f.Value != "" {
+			switch key {
+			case "@timestamp", "timestamp", "time", "EventTime", "event.created", "message", "msg", "Message",
+				"host", "hostname", "host.name", "host.hostname", "level", "log.level", "severity":
+			default:
+				e.Fields = append(e.Fields, Field{Key: key, Value: f.Value})
+				continue
+			}
 		}
 		switch key {
 		case "@timestamp", "timestamp", "time", "EventTime", "event.created":

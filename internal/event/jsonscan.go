@@ -9,9 +9,10 @@ import (
 )
 
 // flattenJSON reads one JSON object from s and appends its leaves as
-// dotted keys, in document order: arrays of scalars are joined with ", ",
-// arrays of objects are indexed, null is left out, numbers are kept as
-// written. A key repeated within one object keeps its last value, as in
+// dotted keys, in document order: an array of scalars becomes one field per
+// value under the array's key (a multi-valued field: tags, related.ip,
+// event.category), arrays of objects are indexed, null is left out,
+// numbers are kept as written. A key repeated within one object keeps its last value, as in
 // encoding/json and most JSON parsers: the later member replaces
 // everything the earlier one brought (its leaf or its whole subtree). It is a single pass over the text with no intermediate maps
 // (about four times cheaper than decoding into map[string]any, which
@@ -131,7 +132,6 @@ func (p *jsonScanner) value(key string, out *[]Field, depth int) error {
 	case c == '[':
 		p.i++
 		p.ws()
-		var scalars []string
 		if p.i < len(p.s) && p.s[p.i] == ']' {
 			p.i++
 			return nil
@@ -151,7 +151,7 @@ func (p *jsonScanner) value(key string, out *[]Field, depth int) error {
 					return err
 				}
 				if !isNull {
-					scalars = append(scalars, v)
+					*out = append(*out, Field{Key: key, Value: v})
 				}
 			}
 			p.ws()
@@ -167,9 +167,6 @@ func (p *jsonScanner) value(key string, out *[]Field, depth int) error {
 				break
 			}
 			return errJSON
-		}
-		if len(scalars) > 0 {
-			*out = append(*out, Field{Key: key, Value: strings.Join(scalars, ", ")})
 		}
 		return nil
 	default:

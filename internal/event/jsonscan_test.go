@@ -34,18 +34,14 @@ func refFlatten(prefix string, v any, out *[]Field) {
 			refFlatten(join(prefix, k), vv, out)
 		}
 	case []any:
-		scalars := make([]string, 0, len(x))
 		for i, vv := range x {
 			switch vv.(type) {
 			case map[string]any, []any:
 				refFlatten(prefix+"."+strconv.Itoa(i), vv, out)
 			case nil:
 			default:
-				scalars = append(scalars, refScalar(vv))
+				*out = append(*out, Field{Key: prefix, Value: refScalar(vv)})
 			}
-		}
-		if len(scalars) > 0 {
-			*out = append(*out, Field{Key: prefix, Value: strings.Join(scalars, ", ")})
 		}
 	case nil:
 	default:
@@ -80,7 +76,7 @@ func TestFlattenJSON(t *testing.T) {
 		want []Field
 	}{
 		{`{"a":1,"b":{"c":"x","d":[1,2,null]},"e":null,"f":[{"g":true}],"h":"\u00e6\n"}`,
-			[]Field{{"a", "1"}, {"b.c", "x"}, {"b.d", "1, 2"}, {"f.0.g", "true"}, {"h", "æ\n"}}},
+			[]Field{{"a", "1"}, {"b.c", "x"}, {"b.d", "1"}, {"b.d", "2"}, {"f.0.g", "true"}, {"h", "æ\n"}}},
 		{` { } `, nil},
 		{`{"n":-1.5e+3}`, []Field{{"n", "-1.5e+3"}}},
 	} {
@@ -118,28 +114,14 @@ func FuzzFlattenJSON(f *testing.F) {
 	})
 }
 
-// checkLastWins holds flattenJSON's leaves to encoding/json's: a key
-// repeated within an object keeps its last value in both (a map keeps
-// one). Two different paths can still flatten to one name ({"a.b":1,
-// "a":{"b":2}}); the event keeps the later (Event.Set), which the map
-// cannot tell, so there got's value need only be one of want's.
+// checkLastWins holds flattenJSON's leaves to encoding/json's, as
+// multisets of values per name: a key repeated within an object keeps its
+// last value in both (a map keeps one), an array's values are each a
+// field, and two different paths that flatten to one name ({"a.b":1,
+// "a":{"b":2}}) keep both.
 func checkLastWins(t *testing.T, in string, got, want []Field) {
 	t.Helper()
-	last := map[string]string{}
-	for _, f := range got {
-		last[f.Key] = f.Value
-	}
-	wantVals := map[string][]string{}
-	for _, f := range want {
-		wantVals[f.Key] = append(wantVals[f.Key], f.Value)
-	}
-	ok := len(last) == len(wantVals)
-	for k, v := range last {
-		if !slices.Contains(wantVals[k], v) {
-			ok = false
-		}
-	}
-	if !ok {
+	if !slices.Equal(fieldSet(got), fieldSet(want)) {
 		t.Fatalf("%q:\n got %v\nwant %v", in, fieldSet(got), fieldSet(want))
 	}
 }
@@ -155,7 +137,7 @@ func TestFlattenJSONRepeatedKeys(t *testing.T) {
 		{`{"a":1,"a":2}`, []Field{{"a", "2"}}},
 		{`{"a":{"b":1,"c":2},"x":3,"a":"y"}`, []Field{{"x", "3"}, {"a", "y"}}},
 		{`{"a":"y","a":{"b":1}}`, []Field{{"a.b", "1"}}},
-		{`{"a":[{"b":1},{"c":2}],"a":[3]}`, []Field{{"a", "3"}}},
+		{`{"a":[{"b":1},{"c":2}],"a":[3,4]}`, []Field{{"a", "3"}, {"a", "4"}}},
 		{`{"o":{"k":1,"k":null,"m":2},"k":3}`, []Field{{"o.m", "2"}, {"k", "3"}}},
 		{`{"a":1,"b":2,"a":3,"b":4,"a":5}`, []Field{{"b", "4"}, {"a", "5"}}},
 		{`{"EventID":4625,"Message":"first","Message":"second"}`, []Field{{"EventID", "4625"}, {"Message", "second"}}},
@@ -221,4 +203,18 @@ func tooDeep(data []byte) bool {
 		}
 	}
 	return false
+}
+
+// TestParseJSONArraysAreMultiValued: an array of scalars is one field per
+// value (so each can be searched and matched), in order.
+func TestParseJSONArraysAreMultiValued(t *testing.T) {
+	e := ParseJSON([]byte(`{"tags":["beats","kk"],"event":{"category":["network","authentication"]},"message":["first","second"],"n":[1,null,3]}`), time.Now(), "")
+	for key, want := range map[string][]string{"tags": {"beats", "kk"}, "event.category": {"network", "authentication"}, "n": {"1", "3"}} {
+		if got := e.Values(key); !slices.Equal(got, want) {
+			t.Errorf("Values(%q) = %q; want %q", key, got, want)
+		}
+	}
+	if e.Message != "first" || e.Get("tags") != "beats" {
+		t.Errorf("message %q, Get(tags) %q; want the first values", e.Message, e.Get("tags"))
+	}
 }

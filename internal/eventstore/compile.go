@@ -229,13 +229,20 @@ func (c *compiler) fieldCond(n *node) (string, error) {
 	case termExists:
 		return "(" + has() + ")", nil
 	case termRange:
+		// Any of the field's values (an array's) in range.
 		conv := func(s string) (any, error) { return number(n, s) }
-		return c.rangeCond("sd_num(sd_field(fields, "+c.a.Add(key)+"))", n, conv)
+		cond, err := c.rangeCond("sd_num(v)", n, conv)
+		if err != nil {
+			return "", err
+		}
+		return "(" + has() + " AND EXISTS (SELECT 1 FROM sd_values(fields, " + c.a.Add(key) + ") AS v WHERE " + cond + "))", nil
 	}
 	if !n.wild {
+		// Matches any one of the field's values.
 		return "(fields " + c.like + " " + c.a.Add("%|"+likeEscape(key+"="+packer.Replace(n.value))+"|%") + " ESCAPE '!')", nil
 	}
-	// Wildcards must stay inside the one value: narrow with LIKE on the
-	// packed text, then match the extracted value.
-	return "(" + has() + " AND sd_field(fields, " + c.a.Add(key) + ") " + c.like + " " + c.a.Add(likePattern(packer.Replace(n.value))) + " ESCAPE '!')", nil
+	// Wildcards must stay inside one value: narrow with LIKE on the
+	// packed text, then match the values one by one.
+	return "(" + has() + " AND EXISTS (SELECT 1 FROM sd_values(fields, " + c.a.Add(key) + ") AS v WHERE v " + c.like + " " +
+		c.a.Add(likePattern(packer.Replace(n.value))) + " ESCAPE '!'))", nil
 }

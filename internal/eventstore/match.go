@@ -83,36 +83,37 @@ func compileMatcher(n *node) (matcher, error) {
 		pat := newPattern(n.value, col.kind == colMessage)
 		return func(e *event.Event) bool { return pat.match(get(e)) }, nil
 	}
+	// A field may hold several values (one field each, as an array
+	// arrives): a term matches when any of them does.
 	key := n.field
 	switch n.term {
 	case termExists:
-		return func(e *event.Event) bool { _, ok := fieldValue(e, key); return ok }, nil
+		return func(e *event.Event) bool { return anyValue(e, key, func(string) bool { return true }) }, nil
 	case termRange:
-		return numberMatcher(n, func(e *event.Event) (float64, bool) {
-			v, ok := fieldValue(e, key)
-			if !ok {
-				return 0, false
-			}
-			f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
-			return f, err == nil && !math.IsNaN(f)
-		})
+		in, err := numberTest(n)
+		if err != nil {
+			return nil, err
+		}
+		return func(e *event.Event) bool {
+			return anyValue(e, key, func(v string) bool {
+				f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+				return err == nil && !math.IsNaN(f) && in(f)
+			})
+		}, nil
 	}
 	pat := newPattern(n.value, false)
-	return func(e *event.Event) bool {
-		v, ok := fieldValue(e, key)
-		return ok && pat.match(v)
-	}, nil
+	return func(e *event.Event) bool { return anyValue(e, key, pat.match) }, nil
 }
 
-// fieldValue is the first value of key (compared ignoring case, as the
-// SQL form does).
-func fieldValue(e *event.Event, key string) (string, bool) {
+// anyValue reports whether any value of key (compared ignoring case, as
+// the SQL form does) satisfies ok.
+func anyValue(e *event.Event, key string, ok func(string) bool) bool {
 	for _, f := range e.Fields {
-		if f.Key == key || strings.EqualFold(f.Key, key) {
-			return f.Value, true
+		if (f.Key == key || strings.EqualFold(f.Key, key)) && ok(f.Value) {
+			return true
 		}
 	}
-	return "", false
+	return false
 }
 
 func columnGetter(name string) func(e *event.Event) string {
@@ -140,9 +141,19 @@ func columnGetter(name string) func(e *event.Event) string {
 
 // numberMatcher matches exact numbers and ranges over get's value.
 func numberMatcher(n *node, get func(e *event.Event) (float64, bool)) (matcher, error) {
+	test, err := numberTest(n)
+	if err != nil {
+		return nil, err
+	}
+	return func(e *event.Event) bool { v, ok := get(e); return ok && test(v) }, nil
+}
+
+// numberTest is the test a number term makes of one value: present (not
+// negative), equal, or in range.
+func numberTest(n *node) (func(v float64) bool, error) {
 	switch n.term {
 	case termExists:
-		return func(e *event.Event) bool { v, ok := get(e); return ok && v >= 0 }, nil
+		return func(v float64) bool { return v >= 0 }, nil
 	case termMatch:
 		if n.wild {
 			return nil, queryError(n.pos, "%s is a number; wildcards do not apply", n.field)
@@ -151,7 +162,7 @@ func numberMatcher(n *node, get func(e *event.Event) (float64, bool)) (matcher, 
 		if err != nil {
 			return nil, err
 		}
-		return func(e *event.Event) bool { v, ok := get(e); return ok && v == want }, nil
+		return func(v float64) bool { return v == want }, nil
 	}
 	lo, hi := math.Inf(-1), math.Inf(1)
 	var err error
@@ -166,15 +177,8 @@ func numberMatcher(n *node, get func(e *event.Event) (float64, bool)) (matcher, 
 		}
 	}
 	loInc, hiInc := n.loInc || n.lo == "", n.hiInc || n.hi == ""
-	return func(e *event.Event) bool {
-		v, ok := get(e)
-		if !ok {
-			return false
-		}
-		if v < lo || (v == lo && !loInc) || v > hi || (v == hi && !hiInc) {
-			return false
-		}
-		return true
+	return func(v float64) bool {
+		return !(v < lo || (v == lo && !loInc) || v > hi || (v == hi && !hiInc))
 	}, nil
 }
 

@@ -39,6 +39,12 @@ func TestQueryLanguage(t *testing.T) {
 			mk("e", 4, "WS-18", "", 6, "An account was successfully logged on", "event.code", "4624", "user.name", "sys|admin", "winlog.channel", "Security"),
 			mk("f", 5, "router", "", 2, "Interface Gi0/1 down 100% loss", "event.code", "4625"),
 		}
+		// A document from Elasticsearch's _bulk with arrays: each value is a
+		// field of its own and terms match any of them.
+		g := event.ParseJSON([]byte(`{"@timestamp":"2026-11-28T12:06:00Z","message":"flow","event":{"category":["network","authentication"]},`+
+			`"tags":["beats","kk"],"related":{"ip":["10.9.9.9","192.0.2.50"]},"http":{"status":[200,503]}}`), base, "")
+		g.ID, g.Tenant, g.Severity = "g", 1001, 7
+		corpus = append(corpus, g)
 		if _, err := es.Append(ctx, corpus); err != nil {
 			t.Fatal(err)
 		}
@@ -47,7 +53,7 @@ func TestQueryLanguage(t *testing.T) {
 			q    string
 			want string
 		}{
-			{``, "a b c d e f"},
+			{``, "a b c d e f g"},
 			{`user.name:root`, "a"},
 			{`user.name:ROOT`, "a"},
 			{`user.name:adm*`, "b"},
@@ -78,7 +84,15 @@ func TestQueryLanguage(t *testing.T) {
 			{`100%`, "f"},
 			{`message:*gi0/1*`, "f"},
 			{`@timestamp:[2026-11-28T12:01:00Z TO 2026-11-28T12:03:00Z}`, "b c"},
-			{`NOT event.code:*`, "a b c"},
+			{`NOT event.code:*`, "a b c g"},
+			{`event.category:network`, "g"},
+			{`event.category:authentication`, "g"},
+			{`event.category:auth*`, "g"},
+			{`tags:kk AND tags:beats`, "g"},
+			{`related.ip:192.0.2.50`, "g"},
+			{`http.status:[500 TO 599]`, "g"},
+			{`http.status:>600`, ""},
+			{`event.category:"network, authentication"`, ""},
 		} {
 			r, err := es.Search(ctx, soc, eventstore.Query{From: base.Add(-time.Hour), To: base.Add(time.Hour), Q: c.q})
 			if err != nil {
@@ -98,15 +112,15 @@ func TestQueryLanguage(t *testing.T) {
 		if errs.CodeOf(err) != errs.Invalid || !strings.Contains(err.Error(), "position 11") {
 			t.Errorf("a bad query = %v; want EINVALID at position 11", err)
 		}
-		// Histogram: six events in the first six minutes of a one-hour,
-		// 60-bucket window land one per bucket.
+		// Histogram: seven events in the first seven minutes of a
+		// one-hour, 60-bucket window land one per bucket.
 		h, width, err := es.Histogram(ctx, soc, eventstore.Query{From: base, To: base.Add(time.Hour)}, 60)
 		if err != nil || width != time.Minute || len(h) != 60 {
 			t.Fatalf("Histogram = %d buckets of %v, %v", len(h), width, err)
 		}
 		for i, b := range h {
 			want := 0
-			if i < 6 {
+			if i < 7 {
 				want = 1
 			}
 			if b.Count != want {

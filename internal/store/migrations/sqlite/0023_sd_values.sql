@@ -1,0 +1,2 @@
+-- PostgreSQL gains sd_values here; the SQLite store filters in Go.
+SELECT 1;
