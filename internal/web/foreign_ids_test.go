@@ -234,6 +234,7 @@ func (e *env) raw(c foreignCase, path, body, token string) rawAnswer {
 	}
 	defer resp.Body.Close()
 	data, _ := io.ReadAll(resp.Body)
+	checkAgainstOpenAPI(e.t, req, resp, data)
 	var p struct {
 		Code   string `json:"code"`
 		Field  string `json:"field"`

@@ -96,6 +96,7 @@ func (e *env) callWith(method, path, token string, body string, headers map[stri
 	}
 	defer resp.Body.Close()
 	data, _ := io.ReadAll(resp.Body)
+	checkAgainstOpenAPI(e.t, req, resp, data)
 	if out != nil && len(data) > 0 {
 		if err := json.Unmarshal(data, out); err != nil {
 			e.t.Fatalf("%s %s: cannot decode %q: %v", method, path, data, err)
