@@ -155,7 +155,7 @@ func sigmaCommand(stdio IO) *ffcli.Command {
 		}, {
 			Name: "scan", ShortUsage: "samdrift sigma scan --rules DIR [--rules DIR…] FILE…",
 			ShortHelp: "hunt: evaluate rules over exported events (JSON lines, evtx_dump JSON, samdrift NDJSON export)",
-			LongHelp:  `Prints one JSON line per match ({"rule_id","title","level","file","index"}), then "N events, N matches".`,
+			LongHelp:  `Prints one JSON line per match ({"rule_id","title","level","file","index"}), then "N events, N matches, N malformed skipped"; a malformed event is named on stderr and skipped.`,
 			FlagSet:   sfs, Options: ffOptions,
 			Exec: func(ctx context.Context, args []string) error {
 				if len(args) == 0 {
@@ -169,7 +169,7 @@ func sigmaCommand(stdio IO) *ffcli.Command {
 					fmt.Fprintf(stdio.Err, "%d rules rejected (see samdrift sigma check)\n", len(rejected))
 				}
 				enc := json.NewEncoder(stdio.Out)
-				events, matches := 0, 0
+				events, matches, malformed := 0, 0, 0
 				for _, file := range args {
 					n, err := sigma.Scan(eng, file, func(i int, ms []sigma.Match) error {
 						for _, m := range ms {
@@ -179,13 +179,17 @@ func sigmaCommand(stdio IO) *ffcli.Command {
 							}
 						}
 						return ctx.Err()
+					}, func(where string, err error) {
+						malformed++
+						fmt.Fprintf(stdio.Err, "%s: %s: skipped, not an event: %v\n", file, where, err)
 					})
 					events += n
 					if err != nil {
+						fmt.Fprintf(stdio.Out, "%d events, %d matches, %d malformed skipped (stopped at %s)\n", events, matches, malformed, file)
 						return err
 					}
 				}
-				fmt.Fprintf(stdio.Out, "%d events, %d matches\n", events, matches)
+				fmt.Fprintf(stdio.Out, "%d events, %d matches, %d malformed skipped\n", events, matches, malformed)
 				return nil
 			},
 		}},

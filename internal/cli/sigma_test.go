@@ -65,9 +65,14 @@ func TestSigmaScanCommand(t *testing.T) {
 	}
 	// Three events: a Sysmon 1 in evtx_dump shape, a samdrift NDJSON export
 	// of a Winlogbeat event, and one that must not match.
+	// A malformed line and a Winlogbeat 7 and an NXLog event follow; the
+	// broken line is named and skipped, the rest still scanned.
 	events := `{"Event":{"System":{"EventID":1,"Channel":"Microsoft-Windows-Sysmon/Operational"},"EventData":{"Image":"C:\\Windows\\System32\\WHOAMI.EXE"}}}
 {"format":"json","message":"x","fields":[{"k":"winlog.event_id","v":"4688"},{"k":"winlog.channel","v":"Security"},{"k":"winlog.event_data.NewProcessName","v":"C:\\Windows\\System32\\whoami.exe"}]}
 {"Event":{"System":{"EventID":1,"Channel":"Microsoft-Windows-Sysmon/Operational"},"EventData":{"Image":"C:\\Windows\\System32\\cmd.exe"}}}
+{"Event": this line was cut by a careless copy
+{"winlog":{"channel":"Microsoft-Windows-Sysmon/Operational","event_id":1,"event_data":{"Image":"C:\\Windows\\System32\\whoami.exe"}}}
+{"EventID":1,"Channel":"Microsoft-Windows-Sysmon/Operational","SourceName":"Microsoft-Windows-Sysmon","Hostname":"ws1","Image":"C:\\Windows\\System32\\whoami.exe"}
 `
 	file := filepath.Join(t.TempDir(), "events.json")
 	if err := os.WriteFile(file, []byte(events), 0o644); err != nil {
@@ -78,10 +83,10 @@ func TestSigmaScanCommand(t *testing.T) {
 		t.Fatalf("sigma scan = %d: %s %s", code, out, errOut)
 	}
 	lines := strings.Split(strings.TrimSpace(out), "\n")
-	if len(lines) != 3 || lines[2] != "3 events, 2 matches" {
-		t.Fatalf("sigma scan output:\n%s", out)
+	if len(lines) != 5 || lines[4] != "5 events, 4 matches, 1 malformed skipped" || !strings.Contains(errOut, "event 4 at byte") {
+		t.Fatalf("sigma scan output:\n%s\nstderr:\n%s", out, errOut)
 	}
-	for i, want := range []int{0, 1} {
+	for i, want := range []int{0, 1, 3, 4} {
 		var m struct {
 			RuleID string `json:"rule_id"`
 			Title  string `json:"title"`

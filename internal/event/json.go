@@ -38,16 +38,30 @@ func mergeJSON(e *Event, data []byte) error {
 		e.ParseError = "more than 512 fields; the rest are kept in raw only"
 		e.Raw = string(data)
 	}
-	nxlog := false
+	// Windows events from NXLog (flat: EventID, Channel, the event data at
+	// the top level) and Winlogbeat 6 (event_id, log_name, event_data) get
+	// the winlog.* names Winlogbeat 7 and 8 already use, so that every
+	// shipper's events are presented to rules alike.
+	nxlog, beat6 := false, false
 	for _, f := range flat {
-		if f.Key == "EventID" {
+		switch f.Key {
+		case "EventID":
 			nxlog = true
+		case "log_name":
+			beat6 = true
 		}
 	}
 	for i, f := range flat {
 		key := f.Key
-		if nxlog {
+		switch {
+		case nxlog && key == "EventType" && !nxlogEventType(f.Value):
+			// Sysmon's registry events carry an EventType (CreateKey,
+			// DeleteKey, SetValue…) that NXLog's own field gives way to.
+			key = "winlog.event_data.EventType"
+		case nxlog:
 			key = nxlogKey(key)
+		case beat6:
+			key = beat6Key(key)
 		}
 		// The values of one array come one after another under one key:
 		// they are all kept (a multi-valued field), where a key set
@@ -116,9 +130,65 @@ func nxlogKey(k string) string {
 	return "winlog.event_data." + k
 }
 
+// nxlogEventType reports whether v is one of the values NXLog gives its
+// own EventType field (rather than an event's data named EventType).
+func nxlogEventType(v string) bool {
+	switch v {
+	case "", "INFO", "WARNING", "ERROR", "CRITICAL", "VERBOSE", "DEBUG", "AUDIT_SUCCESS", "AUDIT_FAILURE":
+		return true
+	}
+	return false
+}
+
+// beat6Key maps Winlogbeat 6's names to Winlogbeat 7's.
+func beat6Key(k string) string {
+	switch k {
+	case "event_id":
+		return "winlog.event_id"
+	case "log_name":
+		return "winlog.channel"
+	case "source_name":
+		return "winlog.provider_name"
+	case "computer_name":
+		return "winlog.computer_name"
+	case "record_number":
+		return "winlog.record_id"
+	case "task", "opcode", "provider_guid", "process_id", "thread_id", "keywords", "version":
+		return "winlog." + k
+	}
+	if rest, ok := strings.CutPrefix(k, "event_data."); ok {
+		return "winlog.event_data." + rest
+	}
+	if rest, ok := strings.CutPrefix(k, "user_data."); ok {
+		return "winlog.user_data." + rest
+	}
+	return k
+}
+
 // windowsECS fills ECS fields from Windows event data (Security 4688/4624,
-// Sysmon 1 and the like).
+// Sysmon 1 and the like) and the names every shipper's events share: the
+// computer, and classic PowerShell's Data (Winlogbeat gives it as param1…,
+// NXLog only inside the message).
 func windowsECS(e *Event) {
+	if e.Get("winlog.computer_name") == "" {
+		e.Set("winlog.computer_name", e.Get("host.name"))
+	}
+	if e.Get("winlog.channel") == "Windows PowerShell" && !e.Has("winlog.event_data.Data") {
+		var params []string
+		for i := 1; ; i++ {
+			v := e.Get("winlog.event_data.param" + strconv.Itoa(i))
+			if v == "" {
+				break
+			}
+			params = append(params, v)
+		}
+		if len(params) == 0 && e.Message != "" {
+			params = []string{e.Message}
+		}
+		for _, v := range params {
+			e.Fields = append(e.Fields, Field{Key: "winlog.event_data.Data", Value: v})
+		}
+	}
 	d := func(k string) string { return e.Get("winlog.event_data." + k) }
 	first := func(keys ...string) string {
 		for _, k := range keys {

@@ -218,3 +218,32 @@ func TestParseJSONArraysAreMultiValued(t *testing.T) {
 		t.Errorf("message %q, Get(tags) %q; want the first values", e.Message, e.Get("tags"))
 	}
 }
+
+// TestWindowsShippers: NXLog's and Winlogbeat 6's Windows events get the
+// winlog.* names Winlogbeat 7 and 8 use.
+func TestWindowsShippers(t *testing.T) {
+	for _, c := range []struct {
+		name, in string
+		want     map[string]string
+	}{
+		{"nxlog sysmon registry", `{"EventID":12,"Channel":"Microsoft-Windows-Sysmon/Operational","SourceName":"Microsoft-Windows-Sysmon","Hostname":"ws1.kk.dk","RecordNumber":77,"EventType":"DeleteKey","TargetObject":"HKLM\\x"}`,
+			map[string]string{"winlog.event_id": "12", "winlog.provider_name": "Microsoft-Windows-Sysmon", "winlog.computer_name": "ws1.kk.dk", "winlog.record_id": "77",
+				"winlog.event_data.EventType": "DeleteKey", "winlog.event_data.TargetObject": "HKLM\\x"}},
+		{"nxlog own event type", `{"EventID":4624,"Channel":"Security","EventType":"AUDIT_SUCCESS"}`,
+			map[string]string{"winlog.eventType": "AUDIT_SUCCESS", "winlog.event_data.EventType": ""}},
+		{"nxlog classic powershell", `{"EventID":400,"Channel":"Windows PowerShell","Message":"Engine state is changed\n\tHostApplication=powershell -enc AAAA"}`,
+			map[string]string{"winlog.event_data.Data": "Engine state is changed\n\tHostApplication=powershell -enc AAAA"}},
+		{"winlogbeat 6", `{"event_id":4688,"log_name":"Security","source_name":"Microsoft-Windows-Security-Auditing","computer_name":"ws2","record_number":"9","event_data":{"NewProcessName":"C:\\Windows\\System32\\whoami.exe"}}`,
+			map[string]string{"winlog.event_id": "4688", "winlog.channel": "Security", "winlog.provider_name": "Microsoft-Windows-Security-Auditing",
+				"winlog.computer_name": "ws2", "winlog.record_id": "9", "winlog.event_data.NewProcessName": `C:\Windows\System32\whoami.exe`, "host.name": "ws2"}},
+		{"winlogbeat 6 classic powershell", `{"event_id":400,"log_name":"Windows PowerShell","event_data":{"param1":"Available","param2":"None","param3":"HostApplication=powershell"}}`,
+			map[string]string{"winlog.event_data.Data": "Available"}},
+	} {
+		e := ParseJSON([]byte(c.in), time.Now(), "")
+		for k, want := range c.want {
+			if got := e.Get(k); got != want {
+				t.Errorf("%s: %s = %q; want %q", c.name, k, got, want)
+			}
+		}
+	}
+}

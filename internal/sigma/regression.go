@@ -1,6 +1,7 @@
 package sigma
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -138,13 +139,23 @@ func countEvtxMatches(e *Engine, d *Doc, r *Rule, file string, scratch *[]Match)
 }
 
 // EachJSONEvent calls fn for every JSON object in file: JSON lines,
-// concatenated objects or arrays of objects.
+// concatenated objects or arrays of objects. The first malformed event is
+// an error naming it; EachJSONEventSkipping goes on past it instead.
 func EachJSONEvent(file string, fn func(map[string]any) error) error {
+	return EachJSONEventSkipping(file, fn, nil)
+}
+
+// EachJSONEventSkipping is EachJSONEvent that, when bad is not nil, calls
+// bad for a malformed event (where names it: "event N at byte B") and
+// goes on with the next line, so that one broken line in a hunt does not
+// end it.
+func EachJSONEventSkipping(file string, fn func(map[string]any) error, bad func(where string, err error)) error {
 	f, err := os.Open(file)
 	if err != nil {
 		return fmt.Errorf("cannot read events: %w", err)
 	}
 	defer f.Close()
+	var base int64 // where the current decoder started reading
 	dec := json.NewDecoder(f)
 	dec.UseNumber()
 	for i := 1; ; i++ {
@@ -154,7 +165,27 @@ func EachJSONEvent(file string, fn func(map[string]any) error) error {
 			return nil
 		}
 		if err != nil {
-			return fmt.Errorf("%s: event %d: %w", file, i, err)
+			if bad == nil {
+				return fmt.Errorf("%s: event %d: %w", file, i, err)
+			}
+			at := base + dec.InputOffset()
+			var se *json.SyntaxError
+			if errors.As(err, &se) {
+				at = base + se.Offset
+			}
+			bad(fmt.Sprintf("event %d at byte %d", i, at), err)
+			if errors.Is(err, io.ErrUnexpectedEOF) {
+				return nil
+			}
+			// Go on after the end of the line the error is on.
+			next, err := nextLine(f, at)
+			if err != nil {
+				return nil // no line after it
+			}
+			base = next
+			dec = json.NewDecoder(f)
+			dec.UseNumber()
+			continue
 		}
 		switch x := v.(type) {
 		case map[string]any:
@@ -165,6 +196,10 @@ func EachJSONEvent(file string, fn func(map[string]any) error) error {
 			for j, el := range x {
 				m, ok := el.(map[string]any)
 				if !ok {
+					if bad != nil {
+						bad(fmt.Sprintf("event %d.%d", i, j), errors.New("not a JSON object"))
+						continue
+					}
 					return fmt.Errorf("%s: event %d.%s: not a JSON object", file, i, strconv.Itoa(j))
 				}
 				if err := fn(m); err != nil {
@@ -172,7 +207,27 @@ func EachJSONEvent(file string, fn func(map[string]any) error) error {
 				}
 			}
 		default:
+			if bad != nil {
+				bad(fmt.Sprintf("event %d", i), errors.New("not a JSON object"))
+				continue
+			}
 			return fmt.Errorf("%s: event %d: not a JSON object", file, i)
 		}
 	}
+}
+
+// nextLine positions f just after the first newline at or after offset at
+// and returns that position.
+func nextLine(f *os.File, at int64) (int64, error) {
+	if _, err := f.Seek(at, io.SeekStart); err != nil {
+		return 0, err
+	}
+	r := bufio.NewReader(f)
+	skipped, err := r.ReadBytes('\n')
+	if err != nil {
+		return 0, err
+	}
+	next := at + int64(len(skipped))
+	_, err = f.Seek(next, io.SeekStart)
+	return next, err
 }
