@@ -29,7 +29,7 @@ const (
 	// MaxHTTPEvents bounds the events of one request (what it costs in
 	// memory until the spine has them: a body of tiny lines is many
 	// events).
-	MaxHTTPEvents = 100_000
+	MaxHTTPEvents = 50_000
 	// maxGzipRatio bounds how much a compressed body may inflate, beyond
 	// its first MiB (logs compress 10–50 times; a bomb a thousand times).
 	maxGzipRatio = 200
