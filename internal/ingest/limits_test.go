@@ -74,7 +74,7 @@ func TestCompressedBodiesWholeOrRefused(t *testing.T) {
 	big, bigBulk := incompressible(""), incompressible("{\"create\":{}}\n")
 	// A bomb: 64 MiB of one repeated line, about 200 KB compressed.
 	bomb := gzipped(t, func(w io.Writer) {
-		line := []byte("{\"message\":\"x\"}\n")
+		line := []byte("{\"message\":\"" + strings.Repeat("x", 200) + "\"}\n")
 		for range (64 << 20) / len(line) {
 			_, _ = w.Write(line)
 		}
