@@ -51,6 +51,8 @@ type Pipeline struct {
 	cut     *prometheus.CounterVec
 	refused *prometheus.CounterVec
 	bodies  chan struct{} // places for HTTP bodies being read (maxBodies)
+	// retryLogged is when a publish retry was last logged (Unix ns).
+	retryLogged atomic.Int64
 }
 
 // NewPipeline returns a Pipeline publishing to sink and registering its
@@ -306,7 +308,13 @@ func (b *Batcher) publishRetrying(ctx context.Context, tenant, id string, data [
 			b.p.waits.Inc()
 		default:
 			b.p.retries.Inc()
-			b.p.log.Warn("cannot publish a batch; trying again under its id", "protocol", b.protocol, "batch", id, "events", events, "err", err)
+			// Under load many batches wait at once: say so every 10 s
+			// at most (the counter has the rest).
+			if now := time.Now().UnixNano(); now-b.p.retryLogged.Load() > int64(10*time.Second) {
+				b.p.retryLogged.Store(now)
+				b.p.log.Warn("cannot publish a batch; trying again under its id (samdrift_ingest_publish_retries_total counts them)",
+					"protocol", b.protocol, "batch", id, "events", events, "err", err)
+			}
 		}
 		select {
 		case <-ctx.Done():
