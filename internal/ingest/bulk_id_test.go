@@ -9,15 +9,11 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/samdrift/samdrift/internal/access"
-	"github.com/samdrift/samdrift/internal/event"
-	"github.com/samdrift/samdrift/internal/eventstore"
 	"github.com/samdrift/samdrift/internal/ingest"
 	"github.com/samdrift/samdrift/internal/org"
 	"github.com/samdrift/samdrift/internal/sources"
-	"github.com/samdrift/samdrift/internal/spine"
 	"github.com/samdrift/samdrift/internal/store"
 	"github.com/samdrift/samdrift/internal/store/storetest"
 )
@@ -45,11 +41,7 @@ func TestBulkIDIsTheIdempotencyKey(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		sp, err := spine.Open(ctx, spine.Options{Dir: t.TempDir(), Consumers: []string{"store"}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer sp.Close()
+		sp := openSpine(t, 0)
 		p := ingest.NewPipeline(sp, reg, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
 		mux := http.NewServeMux()
 		p.Routes(mux.Handle)
@@ -95,27 +87,8 @@ func TestBulkIDIsTheIdempotencyKey(t *testing.T) {
 {"index":{"_id":"doc-2"}}
 {"@timestamp":"2026-12-05T09:30:00Z","message":"second again"}
 `)
-		es := eventstore.New(db)
-		stored, seen := 0, 0
-		cctx, stop := context.WithTimeout(ctx, 10*time.Second)
-		defer stop()
-		_ = sp.Consume(cctx, "store", func(ctx context.Context, bs []spine.Batch) error {
-			var batches []eventstore.Batch
-			for _, b := range bs {
-				evs, err := event.DecodeBatch(b.Data)
-				if err != nil {
-					return err
-				}
-				seen += len(evs)
-				batches = append(batches, eventstore.Batch{ID: b.ID, Events: evs})
-			}
-			n, err := es.AppendBatches(ctx, batches)
-			stored += n
-			if seen >= 5 {
-				stop()
-			}
-			return err
-		})
+		evs, stored := storeWhatArrives(t, sp, db, 5)
+		seen := len(evs)
 		if seen != 5 || stored != 3 {
 			t.Errorf("the spine carried %d events and the store kept %d; want 5 and 3 (doc-1, doc-2 and the one without _id)", seen, stored)
 		}

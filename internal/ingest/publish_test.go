@@ -2,18 +2,13 @@ package ingest_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
-	"log/slog"
 	"net"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/samdrift/samdrift/internal/event"
-	"github.com/samdrift/samdrift/internal/ingest"
-	"github.com/samdrift/samdrift/internal/sources"
 	"github.com/samdrift/samdrift/internal/spine"
 	"github.com/samdrift/samdrift/internal/store/storetest"
 )
@@ -57,31 +52,16 @@ func (f *flakySpine) Publish(ctx context.Context, tenant, id string, batch []byt
 // exactly once.
 func TestPublishFailuresNeitherLoseNorDuplicate(t *testing.T) {
 	db := storetest.SQLite(t)
-	sp, err := spine.Open(context.Background(), spine.Options{Dir: t.TempDir(), Consumers: []string{"store"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sp.Close()
-	reg := sources.New(db)
-	if err := reg.Reload(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	sp := openSpine(t, 0)
 	flaky := &flakySpine{Spine: sp, lostAnswers: 6, out: 6}
-	p := ingest.NewPipeline(flaky, reg, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() { served <- p.ServeSyslogTCP(ctx, ln) }()
+	addr := serveOn(t, newPipeline(t, db, flaky).ServeSyslogTCP)
 	const conns, perConn = 4, 3000
 	var wg sync.WaitGroup
 	for c := range conns {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			conn, err := net.Dial("tcp", ln.Addr().String())
+			conn, err := net.Dial("tcp", addr)
 			if err != nil {
 				t.Error(err)
 				return
@@ -116,10 +96,6 @@ func TestPublishFailuresNeitherLoseNorDuplicate(t *testing.T) {
 		}
 		return nil
 	})
-	cancel()
-	if err := <-served; err != nil && !errors.Is(err, context.Canceled) {
-		t.Errorf("ServeSyslogTCP = %v", err)
-	}
 	if flaky.faults != 12 {
 		t.Errorf("%d faults injected; want 12 (the test did not exercise the retries)", flaky.faults)
 	}

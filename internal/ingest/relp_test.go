@@ -3,17 +3,12 @@ package ingest_test
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"net"
 	"testing"
 	"time"
 
 	"github.com/samdrift/samdrift/internal/event"
-	"github.com/samdrift/samdrift/internal/eventstore"
-	"github.com/samdrift/samdrift/internal/ingest"
 	"github.com/samdrift/samdrift/internal/relp"
-	"github.com/samdrift/samdrift/internal/sources"
 	"github.com/samdrift/samdrift/internal/spine"
 	"github.com/samdrift/samdrift/internal/store"
 	"github.com/samdrift/samdrift/internal/store/storetest"
@@ -24,28 +19,9 @@ import (
 // every message is in the spine exactly once.
 func TestRELPAcksOnlyWhatTheSpineHas(t *testing.T) {
 	db := storetest.SQLite(t)
-	sp, err := spine.Open(context.Background(), spine.Options{Dir: t.TempDir(), Consumers: []string{"store"}, MaxBytes: 64 << 10})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sp.Close()
-	reg := sources.New(db)
-	if err := reg.Reload(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	p := ingest.NewPipeline(sp, reg, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() { served <- p.ServeRELP(ctx, ln) }()
-	defer func() {
-		cancel()
-		<-served
-	}()
-	conn, err := net.Dial("tcp", ln.Addr().String())
+	sp := openSpine(t, 64<<10)
+	addr := serveOn(t, newPipeline(t, db, sp).ServeRELP)
+	conn, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,34 +111,15 @@ func TestRELPAcksOnlyWhatTheSpineHas(t *testing.T) {
 // broke) are stored once, on SQLite and PostgreSQL.
 func TestRELPIdenticalMessagesAreDistinct(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		sp, err := spine.Open(context.Background(), spine.Options{Dir: t.TempDir(), Consumers: []string{"store"}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer sp.Close()
-		reg := sources.New(db)
-		if err := reg.Reload(context.Background()); err != nil {
-			t.Fatal(err)
-		}
-		p := ingest.NewPipeline(sp, reg, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		ctx, cancel := context.WithCancel(context.Background())
-		served := make(chan error, 1)
-		go func() { served <- p.ServeRELP(ctx, ln) }()
-		defer func() {
-			cancel()
-			<-served
-		}()
+		sp := openSpine(t, 0)
+		addr := serveOn(t, newPipeline(t, db, sp).ServeRELP)
 		line := []byte("<134>Dec  5 10:00:00 fw1 kernel: DROP IN=eth0 SRC=192.0.2.7 DST=10.0.0.1 PROTO=TCP DPT=445")
 		window := make([][]byte, 10)
 		for i := range window {
 			window[i] = line
 		}
 		for session := range 2 {
-			conn, err := net.Dial("tcp", ln.Addr().String())
+			conn, err := net.Dial("tcp", addr)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -175,30 +132,11 @@ func TestRELPIdenticalMessagesAreDistinct(t *testing.T) {
 			}
 			_ = c.Close()
 		}
-		es := eventstore.New(db)
+		seen, stored := storeWhatArrives(t, sp, db, 20)
 		ids := map[string]int{}
-		stored := 0
-		cctx, stop := context.WithTimeout(context.Background(), 10*time.Second)
-		defer stop()
-		_ = sp.Consume(cctx, "store", func(ctx context.Context, bs []spine.Batch) error {
-			var batches []eventstore.Batch
-			for _, b := range bs {
-				evs, err := event.DecodeBatch(b.Data)
-				if err != nil {
-					return err
-				}
-				for _, e := range evs {
-					ids[e.ID]++
-				}
-				batches = append(batches, eventstore.Batch{ID: b.ID, Events: evs})
-			}
-			n, err := es.AppendBatches(ctx, batches)
-			stored += n
-			if len(ids) == 10 && sumCounts(ids) == 20 {
-				stop()
-			}
-			return err
-		})
+		for _, e := range seen {
+			ids[e.ID]++
+		}
 		if len(ids) != 10 || sumCounts(ids) != 20 {
 			t.Errorf("two sessions of ten identical frames: %d events with %d distinct ids; want 20 with 10 (each id once per session)", sumCounts(ids), len(ids))
 		}

@@ -47,7 +47,8 @@ func (p *Pipeline) serveConns(ctx context.Context, ln net.Listener, protocol str
 	}()
 	var wg sync.WaitGroup
 	defer wg.Wait()
-	places := make(chan struct{}, MaxConns)
+	limit := MaxConns
+	places := make(chan struct{}, limit)
 	var lastWarn time.Time
 	for {
 		conn, err := ln.Accept()
@@ -67,7 +68,7 @@ func (p *Pipeline) serveConns(ctx context.Context, ln net.Listener, protocol str
 			p.refused.WithLabelValues(protocol).Inc()
 			if time.Since(lastWarn) > time.Minute {
 				lastWarn = time.Now()
-				p.log.Warn("connection refused: the listener holds its most connections", "protocol", protocol, "max", MaxConns,
+				p.log.Warn("connection refused: the listener holds its most connections", "protocol", protocol, "max", limit,
 					"remote", conn.RemoteAddr().String())
 			}
 			continue

@@ -1,7 +1,6 @@
 package ingest_test
 
 import (
-	"context"
 	"fmt"
 	"net"
 	"slices"
@@ -20,23 +19,13 @@ import (
 // both framings.
 func TestSyslogFrameSplitByAPause(t *testing.T) {
 	e := newIngestEnv(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() { served <- e.p.ServeSyslogTCP(ctx, ln) }()
-	defer func() {
-		cancel()
-		<-served
-	}()
+	addr := serveOn(t, e.p.ServeSyslogTCP)
 	msg := func(i int) string {
 		return fmt.Sprintf("<13>1 2026-11-29T08:00:00Z host app - - - split message number %d with some length", i)
 	}
 	send := func(pieces ...string) {
 		t.Helper()
-		conn, err := net.Dial("tcp", ln.Addr().String())
+		conn, err := net.Dial("tcp", addr)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -78,30 +67,14 @@ func TestSyslogFrameSplitByAPause(t *testing.T) {
 // acknowledges it (an error answer would make rsyslog send it forever).
 func TestTooLongMessagesAreKeptAndMarked(t *testing.T) {
 	e := newIngestEnv(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	rl, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan error, 2)
-	go func() { served <- e.p.ServeSyslogTCP(ctx, ln) }()
-	go func() { served <- e.p.ServeRELP(ctx, rl) }()
-	defer func() {
-		cancel()
-		<-served
-		<-served
-	}()
+	tcp, rl := serveOn(t, e.p.ServeSyslogTCP), serveOn(t, e.p.ServeRELP)
 	long := "<13>1 2026-12-05T08:00:00Z host app - - - long " + strings.Repeat("x", 100_000)
 	after := "<13>1 - h a - - - after"
 	for _, framing := range []string{
 		fmt.Sprintf("%d %s%d %s", len(long), long, len(after), after), // octet counting
 		long + "\n" + after + "\n",                                    // newline framing
 	} {
-		conn, err := net.Dial("tcp", ln.Addr().String())
+		conn, err := net.Dial("tcp", tcp)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -110,7 +83,7 @@ func TestTooLongMessagesAreKeptAndMarked(t *testing.T) {
 		}
 		conn.Close()
 	}
-	conn, err := net.Dial("tcp", rl.Addr().String())
+	conn, err := net.Dial("tcp", rl)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,22 +122,12 @@ func TestTooLongMessagesAreKeptAndMarked(t *testing.T) {
 func TestStreamConnectionsBounded(t *testing.T) {
 	oldMax, oldIdle := ingest.MaxConns, ingest.IdleTimeout
 	ingest.MaxConns, ingest.IdleTimeout = 3, time.Second
-	defer func() { ingest.MaxConns, ingest.IdleTimeout = oldMax, oldIdle }()
+	t.Cleanup(func() { ingest.MaxConns, ingest.IdleTimeout = oldMax, oldIdle }) // after the listener stops
 	e := newIngestEnv(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() { served <- e.p.ServeSyslogTCP(ctx, ln) }()
-	defer func() {
-		cancel()
-		<-served
-	}()
+	addr := serveOn(t, e.p.ServeSyslogTCP)
 	var held []net.Conn
 	for range 3 {
-		c, err := net.Dial("tcp", ln.Addr().String())
+		c, err := net.Dial("tcp", addr)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -172,7 +135,7 @@ func TestStreamConnectionsBounded(t *testing.T) {
 		held = append(held, c)
 	}
 	time.Sleep(100 * time.Millisecond) // let the listener take them
-	extra, err := net.Dial("tcp", ln.Addr().String())
+	extra, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}

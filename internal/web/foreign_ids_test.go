@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"regexp"
 	"sort"
@@ -215,26 +214,11 @@ type rawAnswer struct {
 // raw calls the API without failing on what comes back.
 func (e *env) raw(c foreignCase, path, body, token string) rawAnswer {
 	e.t.Helper()
-	var rd io.Reader
-	if body != "" {
-		rd = strings.NewReader(body)
+	var headers map[string]string
+	if c.ctype != "" {
+		headers = map[string]string{"Content-Type": c.ctype}
 	}
-	req, _ := http.NewRequest(strings.Fields(c.op)[0], e.url+path, rd)
-	req.Header.Set("Authorization", "Bearer "+token)
-	if body != "" {
-		ct := c.ctype
-		if ct == "" {
-			ct = "application/json"
-		}
-		req.Header.Set("Content-Type", ct)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(resp.Body)
-	checkAgainstOpenAPI(e.t, req, resp, data)
+	resp, data := e.send(strings.Fields(c.op)[0], path, token, body, headers)
 	var p struct {
 		Code   string `json:"code"`
 		Field  string `json:"field"`

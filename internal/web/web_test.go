@@ -76,6 +76,20 @@ func (e *env) call(method, path, token string, body string, out any) *http.Respo
 // callWith is call with extra request headers.
 func (e *env) callWith(method, path, token string, body string, headers map[string]string, out any) *http.Response {
 	e.t.Helper()
+	resp, data := e.send(method, path, token, body, headers)
+	if out != nil && len(data) > 0 {
+		if err := json.Unmarshal(data, out); err != nil {
+			e.t.Fatalf("%s %s: cannot decode %q: %v", method, path, data, err)
+		}
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(data))
+	return resp
+}
+
+// send makes an API request (JSON unless headers say otherwise), checks
+// the answer against openapi.json and returns it with its body read.
+func (e *env) send(method, path, token, body string, headers map[string]string) (*http.Response, []byte) {
+	e.t.Helper()
 	var rd io.Reader
 	if body != "" {
 		rd = strings.NewReader(body)
@@ -97,13 +111,7 @@ func (e *env) callWith(method, path, token string, body string, headers map[stri
 	defer resp.Body.Close()
 	data, _ := io.ReadAll(resp.Body)
 	checkAgainstOpenAPI(e.t, req, resp, data)
-	if out != nil && len(data) > 0 {
-		if err := json.Unmarshal(data, out); err != nil {
-			e.t.Fatalf("%s %s: cannot decode %q: %v", method, path, data, err)
-		}
-	}
-	resp.Body = io.NopCloser(bytes.NewReader(data))
-	return resp
+	return resp, data
 }
 
 type problem struct {
