@@ -297,6 +297,30 @@ func TestTokensAndSecondFactorAndReset(t *testing.T) {
 		if _, _, err := f.acc.TokenScope(ctx, old, ""); errs.CodeOf(err) != errs.Unauthorized {
 			t.Errorf("a token after the administrator reset the password = %v; want EUNAUTHORIZED", err)
 		}
+		// A token made under one role does not carry over to another (a
+		// kommune-it promoted to administrator), nor past a reset second
+		// factor.
+		before, _, err := f.acc.CreateToken(ctx, sys, u.ID, "before promotion", time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		admin2 := access.RoleAdmin
+		if _, err := f.acc.UpdateUser(ctx, sys, u.ID, access.UserChange{Role: &admin2}); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := f.acc.TokenScope(ctx, before, ""); errs.CodeOf(err) != errs.Unauthorized {
+			t.Errorf("a kommune-it's token after promotion to administrator = %v; want EUNAUTHORIZED", err)
+		}
+		svc, _, err := f.acc.CreateToken(ctx, sys, u.ID, "service", time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := f.acc.ResetTOTP(ctx, sys, u.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := f.acc.TokenScope(ctx, svc, ""); errs.CodeOf(err) != errs.Unauthorized {
+			t.Errorf("a token after the second factor was reset = %v; want EUNAUTHORIZED", err)
+		}
 	})
 }
 

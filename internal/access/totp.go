@@ -183,6 +183,9 @@ func (s *Service) ResetTOTP(ctx context.Context, sc Scope, id int64) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = $1`, id); err != nil {
 			return errs.Wrap(err, "cannot end sessions")
 		}
+		if err := revokeTokens(ctx, tx, sc, u, "second factor reset", s.now()); err != nil {
+			return err
+		}
 		return audit.Append(ctx, tx, sc.Actor(), audit.Entry{Action: "totp.reset", TargetType: "user",
 			TargetID: strconv.FormatInt(id, 10), OrgID: u.OrgID, After: map[string]any{"username": u.Username}})
 	})

@@ -316,6 +316,13 @@ func (s *Service) UpdateUser(ctx context.Context, sc Scope, id int64, ch UserCha
 				return errs.Wrap(err, "cannot end sessions of user %d", id)
 			}
 		}
+		// A new role is a new reach: tokens made under the old one go (a
+		// token made by a kommune-it must not become an administrator's).
+		if after.Role != before.Role {
+			if err := revokeTokens(ctx, tx, sc, before, "role changed", s.now()); err != nil {
+				return err
+			}
+		}
 		after.MFARequired = s.RequiresMFA(after.Role)
 		return audit.Append(ctx, tx, sc.Actor(), audit.Entry{
 			Action: "user.update", TargetType: "user", TargetID: strconv.FormatInt(id, 10), OrgID: before.OrgID,
@@ -343,15 +350,8 @@ func (s *Service) SetPassword(ctx context.Context, sc Scope, id int64, password 
 		if err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, `UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL`, s.now(), u.ID)
-		if err != nil {
-			return errs.Wrap(err, "cannot revoke the tokens of user %d", u.ID)
-		}
-		if n, _ := res.RowsAffected(); n > 0 {
-			if err := audit.Append(ctx, tx, sc.Actor(), audit.Entry{Action: "token.revoke", TargetType: "user", TargetID: strconv.FormatInt(u.ID, 10),
-				OrgID: u.OrgID, After: map[string]any{"user": u.Username, "tokens": n, "reason": "password reset"}}); err != nil {
-				return err
-			}
+		if err := revokeTokens(ctx, tx, sc, u, "password reset", s.now()); err != nil {
+			return err
 		}
 		return s.setPassword(ctx, tx, sc, u, password, "user.password.set", "")
 	})
@@ -405,4 +405,19 @@ func (s *Service) setPassword(ctx context.Context, tx *sql.Tx, sc Scope, u User,
 		Action: action, TargetType: "user", TargetID: strconv.FormatInt(u.ID, 10), OrgID: u.OrgID,
 		After: map[string]any{"username": u.Username},
 	})
+}
+
+// revokeTokens revokes every live API token of u, for reason (audited
+// when there were any): a token must not outlive a change to the account's
+// security (a password reset, a new role, a reset second factor).
+func revokeTokens(ctx context.Context, tx *sql.Tx, sc Scope, u User, reason string, now time.Time) error {
+	res, err := tx.ExecContext(ctx, `UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL`, now, u.ID)
+	if err != nil {
+		return errs.Wrap(err, "cannot revoke the tokens of user %d", u.ID)
+	}
+	if n, _ := res.RowsAffected(); n > 0 {
+		return audit.Append(ctx, tx, sc.Actor(), audit.Entry{Action: "token.revoke", TargetType: "user", TargetID: strconv.FormatInt(u.ID, 10),
+			OrgID: u.OrgID, After: map[string]any{"user": u.Username, "tokens": n, "reason": reason}})
+	}
+	return nil
 }

@@ -81,6 +81,12 @@ func (p *Pipeline) ESBulk() http.Handler {
 			if len(action) == 0 {
 				continue
 			}
+			// Every action gets an answer item, stored or not: they are
+			// bounded like the events.
+			if len(items) >= MaxHTTPEvents {
+				esError(w, http.StatusRequestEntityTooLarge, "content_too_long_exception", errTooManyEvents.Error())
+				return
+			}
 			var meta map[string]struct {
 				Index string `json:"_index"`
 				ID    string `json:"_id"`

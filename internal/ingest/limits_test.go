@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
 	logspb "go.opentelemetry.io/proto/otlp/logs/v1"
 	"google.golang.org/protobuf/proto"
 
@@ -201,5 +202,39 @@ func TestIngestAuthenticatesFirstAndBoundsBodies(t *testing.T) {
 		if code := <-results; code != 200 {
 			t.Errorf("a held request, once its body ended = %d; want 200", code)
 		}
+	}
+}
+
+// TestOTLPNestedArraysBounded: arrays nested 40 deep (a ~200-byte request)
+// become one bounded JSON text, not one that doubles per level.
+func TestOTLPNestedArraysBounded(t *testing.T) {
+	e := newIngestEnv(t)
+	v := &commonpb.AnyValue{Value: &commonpb.AnyValue_StringValue{StringValue: `a"b`}}
+	for range 40 {
+		v = &commonpb.AnyValue{Value: &commonpb.AnyValue_ArrayValue{ArrayValue: &commonpb.ArrayValue{Values: []*commonpb.AnyValue{v}}}}
+	}
+	ld := &logspb.LogsData{ResourceLogs: []*logspb.ResourceLogs{{ScopeLogs: []*logspb.ScopeLogs{{LogRecords: []*logspb.LogRecord{
+		{Body: &commonpb.AnyValue{Value: &commonpb.AnyValue_StringValue{StringValue: "nested"}}, Attributes: []*commonpb.KeyValue{{Key: "deep", Value: v}}}}}}}}}
+	pb, _ := proto.Marshal(ld)
+	start := time.Now()
+	if code, body := e.do(t, "POST", "/ingest/otlp/v1/logs", "Bearer "+e.token, "application/x-protobuf", pb); code != 200 {
+		t.Fatalf("OTLP with nested arrays (%d bytes) = %d %s", len(pb), code, body)
+	}
+	evs := e.drain(t, 1)
+	if len(evs) != 1 || len(evs[0].Get("deep")) > 64<<10 || !strings.HasPrefix(evs[0].Get("deep"), `[[[`) {
+		t.Fatalf("nested value = %d events, %.80q", len(evs), evs[0].Get("deep"))
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("a %d-byte request took %v", len(pb), d)
+	}
+}
+
+// TestBulkItemsBounded: actions that store nothing (delete) still get an
+// answer item each, so they count against the bound too.
+func TestBulkItemsBounded(t *testing.T) {
+	e := newIngestEnv(t)
+	body := strings.Repeat("{\"delete\":{}}\n", ingest.MaxHTTPEvents+1)
+	if code, resp := e.do(t, "POST", "/ingest/es/_bulk", "Bearer "+e.token, "application/x-ndjson", []byte(body)); code != 413 || len(resp) > 4096 {
+		t.Errorf("%d delete actions = %d, %d bytes; want 413 with a short answer", ingest.MaxHTTPEvents+1, code, len(resp))
 	}
 }

@@ -49,19 +49,28 @@ func (r *Registry) RecordSeen(ctx context.Context, seen map[int64]Seen) error {
 				return errs.Wrap(err, "cannot record senders of source %d", id)
 			}
 			for _, addr := range s.Addrs {
-				// Past the bound only addresses already kept are renewed.
-				q := `INSERT INTO log_source_senders (source_id, addr, last_seen) VALUES ($1, $2, $3)
-					ON CONFLICT (source_id, addr) DO UPDATE SET last_seen = excluded.last_seen`
-				if kept >= maxSenders {
-					q = `UPDATE log_source_senders SET last_seen = $3 WHERE source_id = $1 AND addr = $2`
-				}
-				res, err := tx.ExecContext(ctx, q, id, addr, s.Last.UnixMicro())
+				res, err := tx.ExecContext(ctx, `UPDATE log_source_senders SET last_seen = $3 WHERE source_id = $1 AND addr = $2`, id, addr, s.Last.UnixMicro())
 				if err != nil {
 					return errs.Wrap(err, "cannot record senders of source %d", id)
 				}
-				if n, _ := res.RowsAffected(); n > 0 && kept < maxSenders {
-					kept++
+				if n, _ := res.RowsAffected(); n > 0 {
+					continue
 				}
+				// Full: the sender heard from longest ago makes room, so
+				// that flooding a source with made-up senders cannot keep
+				// its real ones from being recorded.
+				if kept >= maxSenders {
+					if _, err := tx.ExecContext(ctx, `DELETE FROM log_source_senders WHERE source_id = $1 AND addr IN
+						(SELECT addr FROM log_source_senders WHERE source_id = $1 ORDER BY last_seen LIMIT 1)`, id); err != nil {
+						return errs.Wrap(err, "cannot record senders of source %d", id)
+					}
+					kept--
+				}
+				if _, err := tx.ExecContext(ctx, `INSERT INTO log_source_senders (source_id, addr, last_seen) VALUES ($1, $2, $3)`,
+					id, addr, s.Last.UnixMicro()); err != nil {
+					return errs.Wrap(err, "cannot record senders of source %d", id)
+				}
+				kept++
 			}
 		}
 		return nil

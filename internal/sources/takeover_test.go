@@ -2,6 +2,7 @@ package sources_test
 
 import (
 	"context"
+	"fmt"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -214,6 +215,39 @@ func TestOverlapRace(t *testing.T) {
 			if ok != 1 {
 				t.Errorf("round %d: %d of two overlapping registrations succeeded; want 1", round, ok)
 			}
+		}
+	})
+}
+
+// TestSenderMemoryCannotBeFlooded: made-up senders under A's host names
+// (the host name is the sender's word) fill the memory of A's source, but
+// a real sender heard later still gets in, so B's range over it is refused.
+func TestSenderMemoryCannotBeFlooded(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		e := demotest.New(t, db, false)
+		reg := sources.New(db)
+		e.AddUser(t, "it-roskilde", "265", access.RoleKommuneIT)
+		a, b := e.Scope(t, "demo-kommune-it"), e.Scope(t, "it-roskilde")
+		hosts, _, err := reg.Add(ctx, a, sources.NewSource{OrgID: e.Org(t, "101").ID, Name: "servers", Kind: sources.KindHostname, Value: "*.srv.kk.dk"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		flood := time.Now().Add(-time.Hour)
+		for i := 0; i < 1100; i += sources.MaxSeenAddrs {
+			var addrs []string
+			for j := i; j < i+sources.MaxSeenAddrs; j++ {
+				addrs = append(addrs, fmt.Sprintf("2001:db8::%x", j))
+			}
+			if err := reg.RecordSeen(ctx, map[int64]sources.Seen{hosts.ID: {Last: flood, Events: 1, Addrs: addrs}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := reg.RecordSeen(ctx, map[int64]sources.Seen{hosts.ID: {Last: time.Now(), Events: 1, Addrs: []string{"198.51.100.7"}}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := reg.Add(ctx, b, sources.NewSource{OrgID: e.Org(t, "265").ID, Name: "grab", Kind: sources.KindCIDR, Value: "198.51.100.0/24"}); errs.CodeOf(err) != errs.Conflict {
+			t.Errorf("B registers the range of A's real sender after a flood = %v; want ECONFLICT", err)
 		}
 	})
 }
