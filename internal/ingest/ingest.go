@@ -137,6 +137,11 @@ func (b *Batcher) attribute(addr netip.Addr, host string, c sources.Credential) 
 	}
 	at := b.p.sources.Attribute(addr, host, c)
 	b.seen[k] = at
+	if c.CertSHA256 != "" {
+		// Whoever's traffic this is, it came with this certificate: no
+		// other organisation may claim the certificate later.
+		b.p.sources.NoteCertificate(c, at.Tenant)
+	}
 	return at
 }
 

@@ -93,7 +93,10 @@ func collisions(ctx context.Context, tx *sql.Tx, n NewSource, since time.Time) (
 				out = append(out, c)
 			}
 		})
-		return out, err
+		if err != nil {
+			return nil, err
+		}
+		return certClashes(ctx, tx, n, since, out)
 	}
 	return nil, nil
 }
@@ -214,4 +217,55 @@ func tellOverlapped(ctx context.Context, tx *sql.Tx, sc access.Scope, s Source, 
 		}
 	}
 	return nil
+}
+
+// certClashes adds what certificate sightings say: another organisation's
+// traffic arrived with this certificate (a certificate wins over the
+// ranges and host names that attributed it), or another organisation
+// registered the same certificate under its other name (fingerprint or
+// subject name; both would claim it, and its traffic would go nowhere).
+func certClashes(ctx context.Context, tx *sql.Tx, n NewSource, since time.Time, out []clash) ([]clash, error) {
+	kind, val, _ := strings.Cut(n.Value, ":")
+	col, other := "fingerprint", "cn"
+	if kind == "cn" {
+		col, other = "cn", "fingerprint"
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT org_id, `+other+` FROM log_cert_sightings WHERE `+col+` = $1 AND last_seen >= $2`, val, since.UnixMicro())
+	if err != nil {
+		return nil, errs.Wrap(err, "cannot check certificate sightings")
+	}
+	var names []string // the certificate's other names
+	for rows.Next() {
+		var org int64
+		var name string
+		if err := rows.Scan(&org, &name); err != nil {
+			rows.Close()
+			return nil, errs.Wrap(err, "cannot check certificate sightings")
+		}
+		if org != n.OrgID {
+			out = append(out, clash{org: org, name: "traffic that arrived with this certificate", value: n.Value, why: "certificate seen"})
+		}
+		if name != "" {
+			names = append(names, other+":"+name)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, errs.Wrap(err, "cannot check certificate sightings")
+	}
+	for _, alias := range names {
+		if other == "fingerprint" {
+			alias = "sha256:" + strings.TrimPrefix(alias, "fingerprint:")
+		}
+		err := eachSource(ctx, tx, NewSource{OrgID: n.OrgID, Kind: KindCertificate}, func(c clash) {
+			if c.value == alias {
+				c.why = "the same certificate"
+				out = append(out, c)
+			}
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }

@@ -17,6 +17,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -72,6 +73,7 @@ type Source struct {
 // Registry stores sources and attributes events.
 type Registry struct {
 	db         *store.DB
+	certsNoted sync.Map // "fingerprint/tenant" → time.Time written
 	matcher    atomic.Pointer[matcher]
 	lastReload atomic.Int64 // Unix nanoseconds
 	generation atomic.Uint64
@@ -123,6 +125,30 @@ type Attribution struct {
 	// HTTPWithoutToken: the matching source is an address range whose
 	// senders may use HTTP ingest without a token.
 	HTTPWithoutToken bool
+}
+
+// NoteCertificate remembers that traffic attributed to tenant arrived with
+// client certificate c, so that another organisation cannot later register
+// that certificate and take the traffic. It writes at most once an hour
+// per certificate and tenant on this node, in the background.
+func (r *Registry) NoteCertificate(c Credential, tenant int64) {
+	if c.CertSHA256 == "" || tenant == 0 {
+		return
+	}
+	key := c.CertSHA256 + "/" + strconv.FormatInt(tenant, 10)
+	now := time.Now()
+	if last, ok := r.certsNoted.Load(key); ok && now.Sub(last.(time.Time)) < time.Hour {
+		return
+	}
+	r.certsNoted.Store(key, now)
+	go func() {
+		_ = r.db.Write(context.Background(), func(tx *sql.Tx) error {
+			_, err := tx.ExecContext(context.Background(), `INSERT INTO log_cert_sightings (fingerprint, cn, org_id, last_seen) VALUES ($1, $2, $3, $4)
+				ON CONFLICT (fingerprint, org_id) DO UPDATE SET cn = excluded.cn, last_seen = excluded.last_seen`,
+				c.CertSHA256, strings.ToLower(c.CertSubject), tenant, now.UnixMicro())
+			return err
+		})
+	}()
 }
 
 func (x ref) attribution() Attribution {

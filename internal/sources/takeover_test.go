@@ -251,3 +251,54 @@ func TestSenderMemoryCannotBeFlooded(t *testing.T) {
 		}
 	})
 }
+
+// TestNoCertificateTakeover: A's TLS senders are attributed by A's range
+// (their certificate is not registered); B may not register that
+// certificate, by fingerprint or by name, nor the other name of a
+// certificate A registered — the review's two certificate attacks.
+func TestNoCertificateTakeover(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		e := demotest.New(t, db, false)
+		reg := sources.New(db)
+		e.AddUser(t, "it-roskilde", "265", access.RoleKommuneIT)
+		a, b := e.Scope(t, "demo-kommune-it"), e.Scope(t, "it-roskilde")
+		cph, ros := e.Org(t, "101").ID, e.Org(t, "265").ID
+		if _, _, err := reg.Add(ctx, a, sources.NewSource{OrgID: cph, Name: "net", Kind: sources.KindCIDR, Value: "10.101.0.0/20"}); err != nil {
+			t.Fatal(err)
+		}
+		fp1, fp2 := strings.Repeat("1a", 32), strings.Repeat("2b", 32)
+		if _, _, err := reg.Add(ctx, a, sources.NewSource{OrgID: cph, Name: "relay", Kind: sources.KindCertificate, Value: "sha256:" + fp2}); err != nil {
+			t.Fatal(err)
+		}
+		// A's sender syslog01 (unregistered certificate, attributed by the
+		// range) and relay (registered by fingerprint) send.
+		for _, c := range []sources.Credential{{CertSHA256: fp1, CertSubject: "syslog01.kk.dk"}, {CertSHA256: fp2, CertSubject: "relay.kk.dk"}} {
+			at := reg.Attribute(netip.MustParseAddr("10.101.7.7"), "", c)
+			reg.NoteCertificate(c, at.Tenant)
+		}
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			var n int
+			_ = db.Reader().QueryRowContext(ctx, `SELECT COUNT(*) FROM log_cert_sightings`).Scan(&n)
+			if n == 2 || time.Now().After(deadline) {
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		for _, v := range []string{"cn:syslog01.kk.dk", "sha256:" + fp1, "cn:relay.kk.dk"} {
+			if _, _, err := reg.Add(ctx, b, sources.NewSource{OrgID: ros, Name: "grab", Kind: sources.KindCertificate, Value: v, AllowOverlap: true}); errs.CodeOf(err) != errs.Conflict {
+				t.Errorf("B registers %s = %v; want ECONFLICT", v, err)
+			}
+		}
+		for _, c := range []sources.Credential{{CertSHA256: fp1, CertSubject: "syslog01.kk.dk"}, {CertSHA256: fp2, CertSubject: "relay.kk.dk"}} {
+			if at := reg.Attribute(netip.MustParseAddr("10.101.7.7"), "", c); at.Tenant != cph {
+				t.Errorf("A's sender %s after the attempts = tenant %d; want København", c.CertSubject, at.Tenant)
+			}
+		}
+		// A certificate nobody's traffic came with is B's to register.
+		if _, _, err := reg.Add(ctx, b, sources.NewSource{OrgID: ros, Name: "own", Kind: sources.KindCertificate, Value: "cn:syslog.roskilde.dk"}); err != nil {
+			t.Errorf("B registers its own certificate = %v", err)
+		}
+	})
+}
