@@ -87,10 +87,11 @@ func New(db *store.DB) *Registry {
 }
 
 type ref struct {
-	org  int64
-	id   int64
-	name string
-	open bool // HTTP without a token from this range
+	org   int64
+	id    int64 // ids grow: a smaller one was registered earlier
+	name  string
+	open  bool // HTTP without a token from this range
+	moves bool // registered to take other organisations' senders (moves_senders)
 }
 
 type prefixRef struct {
@@ -157,7 +158,12 @@ func (x ref) attribution() Attribution {
 
 // Attribute finds the tenant of a message from addr with host name host,
 // sent with credential c. A token wins, then a client certificate, then
-// the most specific address range, then a host name pattern.
+// the most specific address range, then the longest host name pattern —
+// except that a stronger identity registered after a weaker one of another
+// organisation that also matches does not take the sender from it, unless
+// an administrator or the SOC registered it to (moves_senders): so no
+// registration captures another organisation's senders, not even ones that
+// had not sent yet when it was made.
 func (r *Registry) Attribute(addr netip.Addr, host string, c Credential) Attribution {
 	m := r.matcher.Load()
 	if c.Token != "" {
@@ -165,6 +171,8 @@ func (r *Registry) Attribute(addr netip.Addr, host string, c Credential) Attribu
 			return s.attribution()
 		}
 	}
+	// The candidates, strongest first.
+	var cands [3]*ref
 	if c.CertSHA256 != "" {
 		fp, byFP := m.certs["sha256:"+c.CertSHA256]
 		cn, byCN := m.certs["cn:"+strings.ToLower(c.CertSubject)]
@@ -175,26 +183,41 @@ func (r *Registry) Attribute(addr netip.Addr, host string, c Credential) Attribu
 			// fingerprint, one by its name): neither gets the traffic.
 			return Attribution{Source: "conflicting certificate"}
 		case byFP:
-			return fp.attribution()
+			cands[0] = &fp
 		case byCN:
-			return cn.attribution()
+			cands[0] = &cn
 		}
 	}
 	addr = addr.Unmap()
-	for _, p := range m.prefixes {
-		if p.p.Contains(addr) {
-			return p.attribution()
+	for i := range m.prefixes {
+		if m.prefixes[i].p.Contains(addr) {
+			cands[1] = &m.prefixes[i].ref
+			break
 		}
 	}
 	if host != "" {
 		h := strings.ToLower(host)
-		for _, p := range m.patterns {
-			if ok, _ := path.Match(p.pattern, h); ok {
-				return p.attribution()
+		for i := range m.patterns {
+			if ok, _ := path.Match(m.patterns[i].pattern, h); ok {
+				cands[2] = &m.patterns[i].ref
+				break
 			}
 		}
 	}
-	return Attribution{Source: "unregistered"}
+	var win *ref
+	for _, c := range cands {
+		switch {
+		case c == nil:
+		case win == nil:
+			win = c
+		case c.org != win.org && c.id < win.id && !win.moves:
+			win = c // registered first, and not moved on purpose
+		}
+	}
+	if win == nil {
+		return Attribution{Source: "unregistered"}
+	}
+	return win.attribution()
 }
 
 // TokenKnown reports whether token belongs to a registered source. An
@@ -237,7 +260,7 @@ func hashToken(t string) string {
 
 // Reload rebuilds the matcher from the database.
 func (r *Registry) Reload(ctx context.Context) error {
-	rows, err := r.db.Reader().QueryContext(ctx, `SELECT id, org_id, name, kind, value, token_hash, http_without_token FROM log_sources`)
+	rows, err := r.db.Reader().QueryContext(ctx, `SELECT id, org_id, name, kind, value, token_hash, http_without_token, moves_senders FROM log_sources`)
 	if err != nil {
 		return errs.Wrap(err, "cannot load log sources")
 	}
@@ -246,11 +269,11 @@ func (r *Registry) Reload(ctx context.Context) error {
 	for rows.Next() {
 		var id, org int64
 		var name, kind, value, hash string
-		var open bool
-		if err := rows.Scan(&id, &org, &name, &kind, &value, &hash, &open); err != nil {
+		var open, moves bool
+		if err := rows.Scan(&id, &org, &name, &kind, &value, &hash, &open, &moves); err != nil {
 			return errs.Wrap(err, "cannot read log source")
 		}
-		x := ref{org: org, id: id, name: name, open: open}
+		x := ref{org: org, id: id, name: name, open: open, moves: moves}
 		switch kind {
 		case KindCIDR:
 			if p, err := netip.ParsePrefix(value); err == nil {
@@ -406,12 +429,13 @@ func (r *Registry) Add(ctx context.Context, sc access.Scope, n NewSource) (Sourc
 		}
 		s = Source{OrgID: n.OrgID, Name: n.Name, Kind: n.Kind, Value: n.Value, Type: n.Type, SilentAfter: n.SilentAfter,
 			SilentSecs: int64(n.SilentAfter / time.Second), HTTPWithoutToken: n.HTTPWithoutToken, CreatedAt: now, CreatedBy: sc.Actor().Name}
-		if err := tx.QueryRowContext(ctx, `INSERT INTO log_sources (org_id, name, kind, value, token_hash, source_type, silent_after, http_without_token, created_at, created_by)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`, n.OrgID, n.Name, n.Kind, n.Value, hash, n.Type, s.SilentSecs, n.HTTPWithoutToken, now, s.CreatedBy).Scan(&s.ID); err != nil {
+		moves := n.AllowOverlap && mayRegisterWide(sc)
+		if err := tx.QueryRowContext(ctx, `INSERT INTO log_sources (org_id, name, kind, value, token_hash, source_type, silent_after, http_without_token, moves_senders, created_at, created_by)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`, n.OrgID, n.Name, n.Kind, n.Value, hash, n.Type, s.SilentSecs, n.HTTPWithoutToken, moves, now, s.CreatedBy).Scan(&s.ID); err != nil {
 			return errs.Wrap(err, "cannot store log source")
 		}
 		after := map[string]any{"name": n.Name, "kind": n.Kind, "value": n.Value, "type": n.Type, "silent_after_seconds": s.SilentSecs,
-			"http_without_token": n.HTTPWithoutToken}
+			"http_without_token": n.HTTPWithoutToken, "moves_senders": moves}
 		if len(clashes) > 0 {
 			after["overlaps"] = clashIDs(clashes)
 		}

@@ -302,3 +302,49 @@ func TestNoCertificateTakeover(t *testing.T) {
 		}
 	})
 }
+
+// TestNoCaptureOfSendersNotYetSeen: B registers a range and a certificate
+// that nothing tells apart from A's yet (A's senders have not sent); when
+// A's senders then send, A's earlier host-name pattern and range keep
+// them. Only the SOC or an administrator, saying so, moves them.
+func TestNoCaptureOfSendersNotYetSeen(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		e := demotest.New(t, db, false)
+		reg := sources.New(db)
+		e.AddUser(t, "it-roskilde", "265", access.RoleKommuneIT)
+		a, b := e.Scope(t, "demo-kommune-it"), e.Scope(t, "it-roskilde")
+		cph, ros := e.Org(t, "101").ID, e.Org(t, "265").ID
+		add := func(sc access.Scope, org int64, kind, value string, overlap bool) {
+			t.Helper()
+			if _, _, err := reg.Add(ctx, sc, sources.NewSource{OrgID: org, Name: value, Kind: kind, Value: value, AllowOverlap: overlap}); err != nil {
+				t.Fatalf("Add(%s) = %v", value, err)
+			}
+		}
+		add(a, cph, sources.KindHostname, "*.srv.kk.dk", false)
+		add(a, cph, sources.KindCIDR, "10.101.0.0/20", false)
+		add(b, ros, sources.KindCIDR, "203.0.113.0/24", true)
+		add(b, ros, sources.KindCertificate, "cn:syslog02.kk.dk", true)
+		ip := netip.MustParseAddr
+		for _, c := range []struct {
+			addr, host string
+			cred       sources.Credential
+			want       int64
+		}{
+			{"203.0.113.5", "web.srv.kk.dk", sources.Credential{}, cph},                                                      // A's pattern came first
+			{"203.0.113.6", "fw.roskilde.dk", sources.Credential{}, ros},                                                     // B's own
+			{"10.101.3.3", "", sources.Credential{CertSHA256: strings.Repeat("3c", 32), CertSubject: "syslog02.kk.dk"}, cph}, // A's range came first
+			{"192.0.2.77", "", sources.Credential{CertSHA256: strings.Repeat("3c", 32), CertSubject: "syslog02.kk.dk"}, ros}, // nobody else's
+		} {
+			if got := reg.Attribute(ip(c.addr), c.host, c.cred); got.Tenant != c.want {
+				t.Errorf("Attribute(%s, %q, %q) = tenant %d; want %d", c.addr, c.host, c.cred.CertSubject, got.Tenant, c.want)
+			}
+		}
+		// The SOC moves the range on purpose: then it takes the sender.
+		soc := e.Scope(t, "demo-soc-analyst")
+		add(soc, ros, sources.KindCIDR, "198.51.100.0/24", true)
+		if got := reg.Attribute(ip("198.51.100.9"), "db.srv.kk.dk", sources.Credential{}); got.Tenant != ros {
+			t.Errorf("a range the SOC registered to move senders = tenant %d; want Roskilde", got.Tenant)
+		}
+	})
+}
