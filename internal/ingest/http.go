@@ -226,15 +226,19 @@ func (p *Pipeline) openHTTP(w http.ResponseWriter, r *http.Request) (httpRequest
 		httpProblem(w, http.StatusUnauthorized, "send an ingest token (register one with `samdrift sources add --token`); without one only an address range registered with --http-without-token may send")
 		return httpRequest{}, false
 	}
-	select {
-	case p.bodies <- struct{}{}:
-	default:
+	who := token
+	if who == "" {
+		who = addr.Unmap().String()
+	}
+	// One sender (a token, or an address without one) holds at most half
+	// the places, so that its slow uploads cannot keep everyone else out.
+	if !p.takeBodyPlace(who) {
 		p.busy.Inc()
 		w.Header().Set("Retry-After", "1")
 		httpProblem(w, http.StatusTooManyRequests, "too many requests are being read at once; retry in a second")
 		return httpRequest{}, false
 	}
-	done := func() { <-p.bodies }
+	done := func() { p.giveBodyPlace(who) }
 	br := &bodyReader{r: http.MaxBytesReader(w, r.Body, MaxHTTPBody)}
 	if strings.EqualFold(r.Header.Get("Content-Encoding"), "gzip") {
 		br.wire = &countingReader{r: br.r}
@@ -247,10 +251,6 @@ func (p *Pipeline) openHTTP(w http.ResponseWriter, r *http.Request) (httpRequest
 		br.r = gz
 	}
 	var body io.Reader = br
-	who := token
-	if who == "" {
-		who = addr.Unmap().String()
-	}
 	idem := ""
 	if k := r.Header.Get("Idempotency-Key"); k != "" {
 		if len(k) > 200 {
@@ -316,4 +316,27 @@ func (p *Pipeline) Routes(mount func(pattern string, h http.Handler)) {
 	mount("PUT /ingest/es/", info)
 	mount("GET /ingest/es", info)
 	mount("POST /ingest/otlp/v1/logs", p.OTLPLogs())
+}
+
+// takeBodyPlace takes a place among the bodies being read for sender who:
+// false when all are taken, or when who holds half of them already.
+func (p *Pipeline) takeBodyPlace(who string) bool {
+	p.bodyMu.Lock()
+	defer p.bodyMu.Unlock()
+	if p.bodyCount >= maxBodies || p.bodyBy[who] >= max(1, maxBodies/2) {
+		return false
+	}
+	p.bodyCount++
+	p.bodyBy[who]++
+	return true
+}
+
+// giveBodyPlace gives back a place takeBodyPlace took.
+func (p *Pipeline) giveBodyPlace(who string) {
+	p.bodyMu.Lock()
+	defer p.bodyMu.Unlock()
+	p.bodyCount--
+	if p.bodyBy[who]--; p.bodyBy[who] <= 0 {
+		delete(p.bodyBy, who)
+	}
 }

@@ -18,6 +18,7 @@ import (
 	"net/netip"
 	"slices"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -50,7 +51,10 @@ type Pipeline struct {
 	retries prometheus.Counter
 	cut     *prometheus.CounterVec
 	refused *prometheus.CounterVec
-	bodies  chan struct{} // places for HTTP bodies being read (maxBodies)
+	// The HTTP bodies being read, in all (at most maxBodies) and by sender.
+	bodyMu    sync.Mutex
+	bodyCount int
+	bodyBy    map[string]int
 	// retryLogged is when a publish retry was last logged (Unix ns).
 	retryLogged atomic.Int64
 }
@@ -79,7 +83,7 @@ func NewPipeline(sink Sink, src *sources.Registry, log *slog.Logger, reg prometh
 			Help: "Messages longer than a receiver keeps, stored with their start and marked, by protocol."}, []string{"protocol"}),
 		refused: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "samdrift_ingest_refused_connections_total",
 			Help: "Connections closed at once because the listener held its most (MaxConns), by protocol."}, []string{"protocol"}),
-		bodies: make(chan struct{}, maxBodies),
+		bodyBy: map[string]int{},
 	}
 	if reg != nil {
 		for _, c := range []prometheus.Collector{p.events, p.errors, p.quarant, p.dropped, p.waits, p.busy, p.retries, p.cut, p.refused} {

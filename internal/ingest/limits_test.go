@@ -3,6 +3,7 @@ package ingest_test
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
@@ -17,7 +18,9 @@ import (
 	logspb "go.opentelemetry.io/proto/otlp/logs/v1"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/samdrift/samdrift/internal/access"
 	"github.com/samdrift/samdrift/internal/ingest"
+	"github.com/samdrift/samdrift/internal/sources"
 )
 
 func gzipped(t *testing.T, fill func(w io.Writer)) []byte {
@@ -163,14 +166,19 @@ func TestIngestAuthenticatesFirstAndBoundsBodies(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("an unauthenticated request with an endless body got no answer in 5 s")
 	}
-	// Hold every place with bodies that do not end; one more gets 429.
+	// Bodies that do not end: one sender holds at most half the places,
+	// a second sender the rest; then one more from anyone gets 429.
+	_, other, err := e.reg.Add(context.Background(), access.System("t"), sources.NewSource{OrgID: e.tenant, Name: "second", Kind: sources.KindToken})
+	if err != nil {
+		t.Fatal(err)
+	}
 	var writers []*io.PipeWriter
 	results := make(chan int, 64)
-	start := func() {
+	start := func(token string) {
 		pr, pw := io.Pipe()
 		writers = append(writers, pw)
 		req, _ := http.NewRequest("POST", e.url+"/ingest/v1/events", pr)
-		req.Header.Set("Authorization", "Bearer "+e.token)
+		req.Header.Set("Authorization", "Bearer "+token)
 		go func() {
 			resp, err := http.DefaultClient.Do(req)
 			if err != nil {
@@ -182,19 +190,28 @@ func TestIngestAuthenticatesFirstAndBoundsBodies(t *testing.T) {
 		}()
 		_, _ = pw.Write([]byte("{\"message\":\"slow\"}\n"))
 	}
-	places := max(4, 2*runtime.GOMAXPROCS(0))
-	for range places {
-		start()
-	}
-	start()
-	select {
-	case code := <-results:
-		if code != 429 {
-			t.Errorf("request %d beyond %d held bodies = %d; want 429", places+1, places, code)
+	refused := func(what string) {
+		t.Helper()
+		select {
+		case code := <-results:
+			if code != 429 {
+				t.Errorf("%s = %d; want 429", what, code)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("no answer to %s", what)
 		}
-	case <-time.After(5 * time.Second):
-		t.Fatalf("no answer to the request beyond %d held bodies", places)
 	}
+	places := max(4, 2*runtime.GOMAXPROCS(0))
+	for range places / 2 {
+		start(e.token)
+	}
+	start(e.token)
+	refused("a sender's request beyond half the places")
+	for range places - places/2 {
+		start(other)
+	}
+	start(other)
+	refused("a request beyond all places")
 	for _, w := range writers {
 		w.Close()
 	}
