@@ -44,10 +44,7 @@ func (r *Registry) RecordSeen(ctx context.Context, seen map[int64]Seen) error {
 			if len(s.Addrs) == 0 {
 				continue
 			}
-			var kept int
-			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM log_source_senders WHERE source_id = $1`, id).Scan(&kept); err != nil {
-				return errs.Wrap(err, "cannot record senders of source %d", id)
-			}
+			kept := -1 // counted when a new sender first needs it
 			for _, addr := range s.Addrs {
 				res, err := tx.ExecContext(ctx, `UPDATE log_source_senders SET last_seen = $3 WHERE source_id = $1 AND addr = $2`, id, addr, s.Last.UnixMicro())
 				if err != nil {
@@ -59,6 +56,11 @@ func (r *Registry) RecordSeen(ctx context.Context, seen map[int64]Seen) error {
 				// Full: the sender heard from longest ago makes room, so
 				// that flooding a source with made-up senders cannot keep
 				// its real ones from being recorded.
+				if kept < 0 {
+					if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM log_source_senders WHERE source_id = $1`, id).Scan(&kept); err != nil {
+						return errs.Wrap(err, "cannot record senders of source %d", id)
+					}
+				}
 				if kept >= maxSenders {
 					if _, err := tx.ExecContext(ctx, `DELETE FROM log_source_senders WHERE source_id = $1 AND addr IN
 						(SELECT addr FROM log_source_senders WHERE source_id = $1 ORDER BY last_seen LIMIT 1)`, id); err != nil {

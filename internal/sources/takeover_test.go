@@ -188,10 +188,7 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 func TestOverlapRace(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		e := demotest.New(t, db, false)
-		reg := sources.New(db)
-		e.AddUser(t, "it-roskilde", "265", access.RoleKommuneIT)
-		a, b := e.Scope(t, "demo-kommune-it"), e.Scope(t, "it-roskilde")
+		e, reg, a, b, _, _ := twoTenants(t, db)
 		for round := range 5 {
 			cidr := "10.50." + strconv.Itoa(round) + ".0/24"
 			errc := make(chan error, 2)
@@ -225,10 +222,7 @@ func TestOverlapRace(t *testing.T) {
 func TestSenderMemoryCannotBeFlooded(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		e := demotest.New(t, db, false)
-		reg := sources.New(db)
-		e.AddUser(t, "it-roskilde", "265", access.RoleKommuneIT)
-		a, b := e.Scope(t, "demo-kommune-it"), e.Scope(t, "it-roskilde")
+		e, reg, a, b, _, _ := twoTenants(t, db)
 		hosts, _, err := reg.Add(ctx, a, sources.NewSource{OrgID: e.Org(t, "101").ID, Name: "servers", Kind: sources.KindHostname, Value: "*.srv.kk.dk"})
 		if err != nil {
 			t.Fatal(err)
@@ -259,11 +253,7 @@ func TestSenderMemoryCannotBeFlooded(t *testing.T) {
 func TestNoCertificateTakeover(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		e := demotest.New(t, db, false)
-		reg := sources.New(db)
-		e.AddUser(t, "it-roskilde", "265", access.RoleKommuneIT)
-		a, b := e.Scope(t, "demo-kommune-it"), e.Scope(t, "it-roskilde")
-		cph, ros := e.Org(t, "101").ID, e.Org(t, "265").ID
+		_, reg, a, b, cph, ros := twoTenants(t, db)
 		if _, _, err := reg.Add(ctx, a, sources.NewSource{OrgID: cph, Name: "net", Kind: sources.KindCIDR, Value: "10.101.0.0/20"}); err != nil {
 			t.Fatal(err)
 		}
@@ -310,11 +300,7 @@ func TestNoCertificateTakeover(t *testing.T) {
 func TestNoCaptureOfSendersNotYetSeen(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		e := demotest.New(t, db, false)
-		reg := sources.New(db)
-		e.AddUser(t, "it-roskilde", "265", access.RoleKommuneIT)
-		a, b := e.Scope(t, "demo-kommune-it"), e.Scope(t, "it-roskilde")
-		cph, ros := e.Org(t, "101").ID, e.Org(t, "265").ID
+		e, reg, a, b, cph, ros := twoTenants(t, db)
 		add := func(sc access.Scope, org int64, kind, value string, overlap bool) {
 			t.Helper()
 			if _, _, err := reg.Add(ctx, sc, sources.NewSource{OrgID: org, Name: value, Kind: kind, Value: value, AllowOverlap: overlap}); err != nil {
@@ -347,4 +333,14 @@ func TestNoCaptureOfSendersNotYetSeen(t *testing.T) {
 			t.Errorf("a range the SOC registered to move senders = tenant %d; want Roskilde", got.Tenant)
 		}
 	})
+}
+
+// twoTenants is the demo with a registry: A is København (its kommune-it),
+// B Roskilde under another unit (a kommune-it added for it).
+func twoTenants(t *testing.T, db *store.DB) (e *demotest.Env, reg *sources.Registry, a, b access.Scope, cph, ros int64) {
+	t.Helper()
+	e = demotest.New(t, db, false)
+	reg = sources.New(db)
+	e.AddUser(t, "it-roskilde", "265", access.RoleKommuneIT)
+	return e, reg, e.Scope(t, "demo-kommune-it"), e.Scope(t, "it-roskilde"), e.Org(t, "101").ID, e.Org(t, "265").ID
 }
