@@ -120,6 +120,17 @@ const (
 	// TriageAlerts: acknowledge, assign, comment on and close the alerts
 	// within one's security reach (SOC analysts, the CERT, CISOs).
 	TriageAlerts Permission = "alerts.triage"
+	// ReadCases: read the security incident cases within one's security
+	// reach (security roles, the unit's managers, the municipality's IT
+	// lead and governance; not the 1st-line SPOC or the service desk).
+	ReadCases Permission = "cases.read"
+	// WorkCases: open, edit, link, merge and close cases and mark them
+	// reportable under NIS2/GDPR (SOC analysts, the CERT, CISOs).
+	WorkCases Permission = "cases.work"
+	// ManageOnCall: edit the on-call teams, rotations, overrides and
+	// escalation policies of teams within one's reach (administrators,
+	// the SOC's analysts and CERT, units' managers and SOC analysts).
+	ManageOnCall Permission = "oncall.manage"
 )
 
 // Can reports whether the scope holds permission p. Store methods check it
@@ -148,8 +159,13 @@ func (s Scope) Can(p Permission) bool {
 		return s.Role == RoleAdmin || (s.OrgKind == kindSOC && (s.Role == RoleSOCAnalyst || s.Role == RoleCERT))
 	case TuneDetection:
 		return s.Role == RoleAdmin || s.Role == RoleCISO || (s.OrgKind == kindSOC && (s.Role == RoleSOCAnalyst || s.Role == RoleCERT))
-	case TriageAlerts:
+	case TriageAlerts, WorkCases:
 		return s.Role == RoleAdmin || s.Role == RoleSOCAnalyst || s.Role == RoleCERT || s.Role == RoleCISO
+	case ReadCases:
+		return s.Role == RoleAdmin || s.Role == RoleSOCAnalyst || s.Role == RoleCERT || s.Role == RoleCISO ||
+			s.Role == RoleGovernance || s.Role == RoleUnitManager || s.Role == RoleKommuneIT
+	case ManageOnCall:
+		return s.Role == RoleAdmin || s.Role == RoleSOCAnalyst || s.Role == RoleCERT || (s.Role == RoleUnitManager && s.OrgKind == kindUnit)
 	case DecideOrders:
 		return s.Role == RoleAdmin || ((s.Role == RoleUnitManager || s.Role == RoleServiceDesk) && s.OrgKind == kindUnit)
 	}
