@@ -286,3 +286,32 @@ func announce(ctx context.Context, tx *sql.Tx, al Alert, now time.Time) error {
 	}
 	return nil
 }
+
+// AlertsByID returns those of ids that sc may see, in id order, read
+// through q (a caller's transaction or a reader). Ids out of reach are
+// left out, as unknown ids are, so the caller answers for both alike.
+func AlertsByID(ctx context.Context, q store.Querier, sc access.Scope, ids []int64) ([]Alert, error) {
+	out := []Alert{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var a store.Args
+	ps := make([]string, len(ids))
+	for i, id := range ids {
+		ps[i] = a.Add(id)
+	}
+	rows, err := q.QueryContext(ctx, `SELECT `+alertColumns+` FROM alerts WHERE id IN (`+strings.Join(ps, ", ")+`) AND `+
+		sc.SecurityPredicate("tenant", &a)+` ORDER BY id`, a.Values()...)
+	if err != nil {
+		return nil, errs.Wrap(err, "cannot read alerts")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		al, err := scanAlert(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, al)
+	}
+	return out, errs.Wrap(rows.Err(), "cannot read alerts")
+}

@@ -58,6 +58,8 @@ type NewTicket struct {
 	Impact       int // 1 high – 3 low
 	Urgency      int // 1 high – 3 low
 	Requester    string
+	// fromCase is the security case raising the ticket (RaiseForCase).
+	fromCase int64
 }
 
 func checkText(field, s string, min, max int) (string, error) {
@@ -103,7 +105,9 @@ func (s *Service) Create(ctx context.Context, sc access.Scope, n NewTicket) (Tic
 		return Ticket{}, err
 	}
 	unitMade := n.Kind == Problem || n.Kind == Change
-	privileged := sc.IsSystem() || sc.Role == access.RoleAdmin
+	// A security case's workers raise incidents for the case's
+	// municipality (package soc has checked that they work the case).
+	privileged := sc.IsSystem() || sc.Role == access.RoleAdmin || (n.fromCase != 0 && !unitMade && sc.Can(access.WorkCases))
 	switch {
 	case unitMade && !privileged && !(sc.OrgKind == "unit" && (sc.Role == access.RoleServiceDesk || sc.Role == access.RoleUnitManager)):
 		return Ticket{}, errs.E(errs.Forbidden, "problems and changes are opened by a unit's service desk or manager")
@@ -146,10 +150,10 @@ func (s *Service) Create(ctx context.Context, sc access.Scope, n NewTicket) (Tic
 		}
 		var id int64
 		err := tx.QueryRowContext(ctx, `INSERT INTO tickets (kind, municipality_id, unit_id, subscription_id, site_id, title, description,
-			impact, urgency, priority, status, tier, requester, created_by, created_at, updated_at, escalated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, $16) RETURNING id`,
+			impact, urgency, priority, status, tier, requester, created_by, created_at, updated_at, escalated_at, case_id)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, $16, $17) RETURNING id`,
 			string(n.Kind), nullID(n.Municipality), unit, nullID(n.Subscription), nullID(n.Site), n.Title, n.Description, n.Impact, n.Urgency,
-			Priority(n.Impact, n.Urgency), string(status), tier, n.Requester, sc.Actor().Name, now, esc).Scan(&id)
+			Priority(n.Impact, n.Urgency), string(status), tier, n.Requester, sc.Actor().Name, now, esc, nullID(n.fromCase)).Scan(&id)
 		if err != nil {
 			return errs.Wrap(err, "cannot store ticket")
 		}

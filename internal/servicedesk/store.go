@@ -63,7 +63,7 @@ func (s *Service) visible(sc access.Scope, a *store.Args) string {
 const ticketColumns = `t.id, t.kind, COALESCE(t.municipality_id, 0), COALESCE(m.code, ''), COALESCE(m.name, ''), t.unit_id, u.name,
 	COALESCE(t.subscription_id, 0), COALESCE(t.site_id, 0), t.title, t.description, t.impact, t.urgency, t.priority, t.status, t.tier,
 	t.assignee, t.requester, t.handover, t.resolution, t.breach_reason, COALESCE(t.satisfaction, 0), t.satisfaction_comment,
-	t.created_by, t.created_at, t.updated_at, t.escalated_at, t.resolved_at, t.closed_at, t.version`
+	t.created_by, t.created_at, t.updated_at, t.escalated_at, t.resolved_at, t.closed_at, t.version, COALESCE(t.case_id, 0)`
 
 const ticketFrom = ` FROM tickets t LEFT JOIN organizations m ON m.id = t.municipality_id JOIN organizations u ON u.id = t.unit_id`
 
@@ -74,7 +74,7 @@ func scanTicket(row interface{ Scan(...any) error }) (Ticket, error) {
 	err := row.Scan(&t.ID, &t.Kind, &t.MunicipalityID, &t.MunicipalityCode, &t.MunicipalityName, &t.UnitID, &t.UnitName,
 		&t.SubscriptionID, &t.SiteID, &t.Title, &t.Description, &t.Impact, &t.Urgency, &t.Priority, &t.Status, &t.Tier,
 		&t.Assignee, &t.Requester, &handover, &t.Resolution, &t.BreachReason, &t.Satisfaction, &t.SatisfactionComment,
-		&t.CreatedBy, &t.CreatedAt, &t.UpdatedAt, &esc, &res, &clo, &t.Version)
+		&t.CreatedBy, &t.CreatedAt, &t.UpdatedAt, &esc, &res, &clo, &t.Version, &t.CaseID)
 	if err != nil {
 		return t, err
 	}
