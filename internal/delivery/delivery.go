@@ -56,6 +56,11 @@ type Deliverer struct {
 	PublicURL string
 	// Describe turns a notice kind into a sentence for people (nil: the kind).
 	Describe func(kind string) string
+	// AckURL returns the signed link with which userID acknowledges
+	// on-call escalation escalationID, put into that escalation's notices
+	// (nil, or an error: the notice goes out without it). The on-call
+	// package provides it; delivery does not know escalations.
+	AckURL func(ctx context.Context, escalationID, userID int64, now time.Time) (string, error)
 }
 
 // NewDeliverer returns a deliverer over db whose webhooks may reach only
@@ -109,6 +114,8 @@ type Result struct {
 // webhook.
 type due struct {
 	id, ticket, alert        int64
+	escalation, user         int64
+	ackURL                   string
 	kind, subject, body      string
 	at, next                 time.Time
 	addr, name               string
@@ -122,7 +129,7 @@ type due struct {
 // (1, 2, 4 … 60 minutes) up to maxAttempts, and its last error kept.
 func (d *Deliverer) Deliver(ctx context.Context, now time.Time) (Result, error) {
 	var res Result
-	rows, err := d.db.Reader().QueryContext(ctx, `SELECT n.id, COALESCE(n.ticket_id, 0), COALESCE(n.alert_id, 0), n.kind, n.subject, n.body, n.created_at, n.next_attempt,
+	rows, err := d.db.Reader().QueryContext(ctx, `SELECT n.id, COALESCE(n.ticket_id, 0), COALESCE(n.alert_id, 0), COALESCE(n.escalation_id, 0), n.user_id, n.kind, n.subject, n.body, n.created_at, n.next_attempt,
 		n.email_state, n.webhook_state, u.email, u.display_name, COALESCE(p.webhook_url, ''), COALESCE(p.webhook_secret, ''), n.attempts
 		FROM notifications n JOIN users u ON u.id = n.user_id LEFT JOIN notification_prefs p ON p.user_id = n.user_id
 		WHERE (n.email_state = 'pending' OR n.webhook_state = 'pending') AND n.next_attempt <= $1 ORDER BY n.next_attempt LIMIT 200`, now)
@@ -132,7 +139,7 @@ func (d *Deliverer) Deliver(ctx context.Context, now time.Time) (Result, error) 
 	var batch []due
 	for rows.Next() {
 		var x due
-		if err := rows.Scan(&x.id, &x.ticket, &x.alert, &x.kind, &x.subject, &x.body, &x.at, &x.next, &x.emailState, &x.webhookState, &x.addr, &x.name,
+		if err := rows.Scan(&x.id, &x.ticket, &x.alert, &x.escalation, &x.user, &x.kind, &x.subject, &x.body, &x.at, &x.next, &x.emailState, &x.webhookState, &x.addr, &x.name,
 			&x.hookURL, &x.hookSecret, &x.attempts); err != nil {
 			rows.Close()
 			return res, errs.Wrap(err, "cannot read notification")
@@ -160,6 +167,11 @@ func (d *Deliverer) Deliver(ctx context.Context, now time.Time) (Result, error) 
 		}
 		if !leased {
 			continue
+		}
+		if x.escalation != 0 && d.AckURL != nil {
+			if u, err := d.AckURL(ctx, x.escalation, x.user, now); err == nil {
+				x.ackURL = u
+			}
 		}
 		var problems []string
 		if x.emailState == "pending" {
@@ -265,6 +277,8 @@ func (d *Deliverer) sendEmail(ctx context.Context, x due) error {
 	subject := "[samdrift] " + d.describe(x.kind)
 	if x.ticket != 0 {
 		subject += fmt.Sprintf(" #%d: %s", x.ticket, x.subject)
+	} else if x.escalation != 0 {
+		subject += ": " + x.subject
 	}
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "From: %s\r\nTo: %s\r\nSubject: %s\r\nDate: %s\r\nMessage-ID: <notice-%d@samdrift>\r\n", cfg.From, x.addr,
@@ -276,6 +290,9 @@ func (d *Deliverer) sendEmail(ctx context.Context, x due) error {
 	}
 	if l := d.link(x); l != "" {
 		body += "\n" + l + "\n"
+	}
+	if x.ackURL != "" {
+		body += "\nAcknowledge (stops the escalation):\n" + x.ackURL + "\n"
 	}
 	b.WriteString(strings.ReplaceAll(body, "\n", "\r\n"))
 	if err := c.SendMail(cfg.From, []string{x.addr}, &b); err != nil {
@@ -294,6 +311,10 @@ type Webhook struct {
 	Subject  string    `json:"subject"`
 	At       time.Time `json:"at"`
 	URL      string    `json:"url,omitempty"`
+	// EscalationID and AckURL are set on an on-call escalation's notice:
+	// opening AckURL acknowledges it as the notified user.
+	EscalationID int64  `json:"escalation_id,omitempty"`
+	AckURL       string `json:"ack_url,omitempty"`
 }
 
 // Sign returns the signature header value for body sent at ts with
@@ -307,7 +328,8 @@ func Sign(secret string, ts int64, body []byte) string {
 }
 
 func (d *Deliverer) postWebhook(ctx context.Context, x due, now time.Time) error {
-	body, _ := json.Marshal(Webhook{ID: x.id, Kind: x.kind, Text: d.describe(x.kind), TicketID: x.ticket, AlertID: x.alert, Subject: x.subject, At: x.at.UTC(), URL: d.link(x)})
+	body, _ := json.Marshal(Webhook{ID: x.id, Kind: x.kind, Text: d.describe(x.kind), TicketID: x.ticket, AlertID: x.alert, Subject: x.subject, At: x.at.UTC(), URL: d.link(x),
+		EscalationID: x.escalation, AckURL: x.ackURL})
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, x.hookURL, bytes.NewReader(body))
 	if err != nil {
 		return err

@@ -9,6 +9,7 @@ package notify
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"strings"
 	"time"
 
@@ -20,15 +21,18 @@ import (
 // Notice is one thing to tell the users of an organisation who hold one
 // of Roles.
 type Notice struct {
-	OrgID     int64
-	Roles     []access.Role
-	Kind      string // e.g. "ticket.escalated", "sla.warning", "sla.breach", "alert.high"
-	TicketID  int64
-	AlertID   int64
-	Subject   string
-	Body      string
-	At        time.Time
-	NotBefore time.Time // zero: at once
+	OrgID    int64
+	Roles    []access.Role
+	Kind     string // e.g. "ticket.escalated", "sla.warning", "sla.breach", "alert.high"
+	TicketID int64
+	AlertID  int64
+	// EscalationID ties the notice to an on-call escalation, so that
+	// delivery can put a signed acknowledge link in it.
+	EscalationID int64
+	Subject      string
+	Body         string
+	At           time.Time
+	NotBefore    time.Time // zero: at once
 }
 
 // Queue adds n to the inbox of every enabled user it concerns, inside tx,
@@ -39,9 +43,9 @@ func Queue(ctx context.Context, tx *sql.Tx, n Notice) (int, error) {
 	}
 	var a store.Args
 	nb := a.Add(n.NotBefore)
-	q := `INSERT INTO notifications (user_id, created_at, not_before, kind, ticket_id, alert_id, subject, body, email_state, webhook_state, next_attempt)
+	q := `INSERT INTO notifications (user_id, created_at, not_before, kind, ticket_id, alert_id, escalation_id, subject, body, email_state, webhook_state, next_attempt)
 		SELECT u.id, ` + a.Add(n.At) + `, ` + nb + `, ` + a.Add(n.Kind) + `, ` + a.Add(nullID(n.TicketID)) + `, ` + a.Add(nullID(n.AlertID)) + `, ` +
-		a.Add(n.Subject) + `, ` + a.Add(n.Body) + `,
+		a.Add(nullID(n.EscalationID)) + `, ` + a.Add(n.Subject) + `, ` + a.Add(n.Body) + `,
 		CASE WHEN COALESCE(p.email, TRUE) AND u.email <> '' THEN 'pending' ELSE 'none' END,
 		CASE WHEN COALESCE(p.webhook_url, '') <> '' THEN 'pending' ELSE 'none' END, ` + nb + `
 		FROM users u LEFT JOIN notification_prefs p ON p.user_id = u.id WHERE u.org_id = ` + a.Add(n.OrgID) + ` AND NOT u.disabled`
@@ -58,6 +62,54 @@ func Queue(ctx context.Context, tx *sql.Tx, n Notice) (int, error) {
 	}
 	c, _ := res.RowsAffected()
 	return int(c), nil
+}
+
+// Queued is what QueueUser queued: the notification and the channels it
+// goes out on besides the inbox (the user's delivery choices).
+type Queued struct {
+	ID      int64
+	Email   bool
+	Webhook bool
+}
+
+// Channels names the channels of q for people and records: "inbox",
+// "inbox+email", "inbox+email+webhook" ….
+func (q Queued) Channels() string {
+	s := "inbox"
+	if q.Email {
+		s += "+email"
+	}
+	if q.Webhook {
+		s += "+webhook"
+	}
+	return s
+}
+
+// QueueUser adds n to the inbox of one user, whatever their organisation
+// and role (n.OrgID and n.Roles are ignored), inside tx: for notices
+// addressed to a person, such as an on-call page. A disabled or unknown
+// user is a NotFound error.
+func QueueUser(ctx context.Context, tx *sql.Tx, userID int64, n Notice) (Queued, error) {
+	if n.NotBefore.IsZero() || n.NotBefore.Before(n.At) {
+		n.NotBefore = n.At
+	}
+	var q Queued
+	var email, webhook string
+	err := tx.QueryRowContext(ctx, `INSERT INTO notifications (user_id, created_at, not_before, kind, ticket_id, alert_id, escalation_id, subject, body, email_state, webhook_state, next_attempt)
+		SELECT u.id, $1, $2, $3, $4, $5, $6, $7, $8,
+		CASE WHEN COALESCE(p.email, TRUE) AND u.email <> '' THEN 'pending' ELSE 'none' END,
+		CASE WHEN COALESCE(p.webhook_url, '') <> '' THEN 'pending' ELSE 'none' END, $2
+		FROM users u LEFT JOIN notification_prefs p ON p.user_id = u.id WHERE u.id = $9 AND NOT u.disabled
+		RETURNING id, email_state, webhook_state`,
+		n.At, n.NotBefore, n.Kind, nullID(n.TicketID), nullID(n.AlertID), nullID(n.EscalationID), n.Subject, n.Body, userID).Scan(&q.ID, &email, &webhook)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Queued{}, errs.E(errs.NotFound, "no active user %d to notify", userID)
+	}
+	if err != nil {
+		return Queued{}, errs.Wrap(err, "cannot queue notification %s for user %d", n.Kind, userID)
+	}
+	q.Email, q.Webhook = email == "pending", webhook == "pending"
+	return q, nil
 }
 
 func nullID(id int64) any {
