@@ -130,7 +130,7 @@ Start with "samdrift serve --demo", then open http://127.0.0.1:8080.` + "\n" + c
 		FlagSet: fs,
 		Subcommands: []*ffcli.Command{
 			serveCommand(stdio), migrateCommand(stdio), orgCommand(stdio), catalogCommand(stdio), sourcesCommand(stdio), loadgenCommand(stdio), sigmaCommand(stdio), rulesCommand(stdio), indicatorsCommand(stdio), userCommand(stdio), tokenCommand(stdio),
-			auditCommand(stdio), versionCommand(stdio),
+			auditCommand(stdio), oncallCommand(stdio), versionCommand(stdio),
 		},
 		Exec: func(ctx context.Context, args []string) error {
 			if len(args) > 0 {
