@@ -27,6 +27,7 @@ import (
 	"github.com/samdrift/samdrift/internal/orders"
 	"github.com/samdrift/samdrift/internal/org"
 	"github.com/samdrift/samdrift/internal/servicedesk"
+	"github.com/samdrift/samdrift/internal/soc"
 	"github.com/samdrift/samdrift/internal/sources"
 	"github.com/samdrift/samdrift/internal/store"
 	"github.com/samdrift/samdrift/internal/transition"
@@ -57,6 +58,8 @@ type App struct {
 	Detect      *detect.Detector
 	Network     *network.Register
 	Inbox       *notify.Inbox
+	// Cases are the SOC's security incident cases.
+	Cases *soc.Service
 }
 
 // Open opens the database, applies pending migrations (when migrate is
@@ -111,15 +114,18 @@ func Open(ctx context.Context, d DB, mfaRoles []access.Role, migrate bool, log *
 func Services(db *store.DB, mfaRoles []access.Role, log *slog.Logger) *App {
 	cat := catalog.NewStore(db)
 	ord := orders.NewService(db, cat)
+	desk := servicedesk.NewService(db, cat)
+	cases := soc.New(db)
+	cases.Desk = desk
 	return &App{DB: db, Orgs: org.NewService(db), Access: access.NewService(db, mfaRoles), Catalog: cat, Orders: ord,
 		Plan: transition.NewService(db, cat, ord), Sources: sources.New(db), Events: eventstore.New(db), Detect: detect.New(db, log),
-		ServiceDesk: servicedesk.NewService(db, cat), Network: network.New(db), Inbox: notify.NewInbox(db)}
+		ServiceDesk: desk, Network: network.New(db), Inbox: notify.NewInbox(db), Cases: cases}
 }
 
 // WebConfig is the web layer's configuration with a's services.
 func (a *App) WebConfig() web.Config {
 	return web.Config{DB: a.DB, Orgs: a.Orgs, Access: a.Access, Catalog: a.Catalog, Orders: a.Orders, Plan: a.Plan,
-		Sources: a.Sources, Events: a.Events, Detect: a.Detect, ServiceDesk: a.ServiceDesk, Network: a.Network, Inbox: a.Inbox}
+		Sources: a.Sources, Events: a.Events, Detect: a.Detect, ServiceDesk: a.ServiceDesk, Network: a.Network, Inbox: a.Inbox, Cases: a.Cases}
 }
 
 // Close closes the database.
@@ -328,6 +334,11 @@ func (a *App) housekeeping(ctx context.Context, log *slog.Logger, deliver *deliv
 				log.Warn("cannot sweep SLA clocks", "err", err)
 			} else if res.Warnings+res.Breaches > 0 {
 				log.Info("SLA clocks", "warnings", res.Warnings, "breaches", res.Breaches)
+			}
+			if res, err := a.Cases.Sweep(ctx, time.Now()); err != nil {
+				log.Warn("cannot sweep reporting clocks", "err", err)
+			} else if res.Warnings+res.Overdue > 0 {
+				log.Info("reporting clocks", "warnings", res.Warnings, "overdue", res.Overdue)
 			}
 		case <-t.C:
 			anchor()

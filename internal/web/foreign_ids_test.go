@@ -98,6 +98,23 @@ var foreignCases = []foreignCase{
 	{op: "PUT /api/v1/tickets/{id}/subscription", path: "/api/v1/tickets/{ticket}/subscription", body: `{"version":{v},"subscription":{ownsub}}`},
 	{op: "PUT /api/v1/tickets/{id}/subscription", path: "/api/v1/tickets/{ownticket}/subscription", body: `{"version":{ownv},"subscription":{sub},"reason":"Forkert aftale"}`, control: `{"subscription":{ownsub},"reason":"Forkert aftale"}`, controlAs: "desk-sj"},
 	{op: "PUT /api/v1/tickets/{id}/visits/{vid}", path: "/api/v1/tickets/{ticket}/visits/{visit}", body: `{"status":"cancelled","note":"x"}`},
+	{op: "POST /api/v1/cases", path: "/api/v1/cases", body: `{"org":"{org}","title":"Brute force","severity":"high"}`, control: `{"org":"265","title":"Brute force","severity":"high"}`, controlAs: "ciso-ros"},
+	{op: "POST /api/v1/cases", path: "/api/v1/cases", body: `{"org":"265","title":"Brute force","severity":"high","alerts":[{alert}]}`, control: `{"org":"265","title":"Brute force","severity":"high"}`, controlAs: "ciso-ros"},
+	{op: "PATCH /api/v1/cases/{id}", path: "/api/v1/cases/{case}", body: `{"severity":"low"}`},
+	{op: "POST /api/v1/cases/{id}/notes", path: "/api/v1/cases/{case}/notes", body: `{"body":"x"}`},
+	{op: "POST /api/v1/cases/{id}/alerts", path: "/api/v1/cases/{case}/alerts", body: `{"ids":[{alert}]}`},
+	{op: "POST /api/v1/cases/{id}/alerts", path: "/api/v1/cases/{owncase}/alerts", body: `{"ids":[{alert}]}`},
+	{op: "POST /api/v1/cases/{id}/observables", path: "/api/v1/cases/{case}/observables", body: `{"kind":"ip","value":"192.0.2.7"}`},
+	{op: "POST /api/v1/cases/{id}/tasks", path: "/api/v1/cases/{case}/tasks", body: `{"title":"Isolate"}`},
+	{op: "PATCH /api/v1/cases/{id}/tasks/{task}", path: "/api/v1/cases/{case}/tasks/{casetask}", body: `{"status":"done"}`},
+	{op: "POST /api/v1/cases/{id}/members", path: "/api/v1/cases/{case}/members", body: `{"username":"ciso-ros"}`},
+	{op: "POST /api/v1/cases/{id}/members", path: "/api/v1/cases/{owncase}/members", body: `{"username":"{caseworker}"}`},
+	{op: "POST /api/v1/cases/{id}/files", path: "/api/v1/cases/{case}/files?name=x.txt", body: "hello", ctype: "application/octet-stream"},
+	{op: "POST /api/v1/cases/{id}/merge", path: "/api/v1/cases/{case}/merge", body: `{"cases":[{owncase}]}`},
+	{op: "POST /api/v1/cases/{id}/merge", path: "/api/v1/cases/{owncase}/merge", body: `{"cases":[{case}]}`, control: `{"cases":[{owncase2}]}`, controlAs: "ciso-ros"},
+	{op: "POST /api/v1/cases/{id}/tickets", path: "/api/v1/cases/{case}/tickets", body: `{"to":"unit","title":"Isolate web01"}`},
+	{op: "PUT /api/v1/cases/{id}/reporting", path: "/api/v1/cases/{case}/reporting", body: `{"nis2_significant":false,"personal_data_breach":true,"aware_at":"2026-12-01T00:00:00Z"}`},
+	{op: "POST /api/v1/cases/{id}/reports", path: "/api/v1/cases/{case}/reports", body: `{"kind":"gdpr-notification","late_reason":"x"}`},
 }
 
 var digits = regexp.MustCompile(`[0-9]+`)
@@ -296,6 +313,11 @@ func (e *env) victim(t *testing.T) map[string]string {
 	if _, err := db.Reader().ExecContext(context.Background(), `INSERT INTO indicators (type, value, created_at, created_by) VALUES ('ip', '198.51.100.99', $1, 'soc')`, now); err != nil {
 		t.Fatal(err)
 	}
+	var cs struct {
+		ID int64 `json:"id"`
+	}
+	e.must("POST", "/api/v1/cases", e.token("demo-ciso"), fmt.Sprintf(`{"org":"101","title":"Brute force","severity":"high","kind":"account-compromise","alerts":[%s]}`,
+		e.scalar(db, `SELECT MAX(id) FROM alerts WHERE tenant = $1`, cph)), &cs)
 	spocUser, err := e.Access.UserByName(context.Background(), access.System("t"), "demo-spoc")
 	if err != nil {
 		t.Fatal(err)
@@ -314,6 +336,9 @@ func (e *env) victim(t *testing.T) map[string]string {
 		"order":        e.scalar(db, `SELECT MIN(id) FROM orders WHERE municipality_id = $1 AND status = 'active'`, cph),
 		"sub":          e.scalar(db, `SELECT MAX(id) FROM orders WHERE municipality_id = $1 AND status = 'active'`, cph),
 		"rule":         "r1",
+		"case":         itoa64(cs.ID),
+		"casetask":     e.scalar(db, `SELECT MIN(id) FROM case_tasks WHERE case_id = $1`, cs.ID),
+		"caseworker":   "demo-ciso",
 	}
 }
 
@@ -336,7 +361,13 @@ func (e *env) attackerResources(t *testing.T) map[string]string {
 	e.must("POST", "/api/v1/sites", desk, `{"municipality":"265","name":"Skole","address":"Skolevej 2"}`, &site2)
 	e.must("POST", "/api/v1/connections", desk, fmt.Sprintf(`{"name":"Ring Roskilde","kind":"fiber","bandwidth_mbps":1000,"site_a":%d,"site_b":%d}`, site.ID, site2.ID), &conn)
 	ros := e.Org(t, "265").ID
+	var c1, c2 struct {
+		ID int64 `json:"id"`
+	}
+	e.must("POST", "/api/v1/cases", e.token("ciso-ros"), `{"org":"265","title":"Phishing","severity":"medium"}`, &c1)
+	e.must("POST", "/api/v1/cases", e.token("ciso-ros"), `{"org":"265","title":"Phishing again","severity":"medium"}`, &c2)
 	return map[string]string{
+		"owncase": itoa64(c1.ID), "owncase2": itoa64(c2.ID),
 		"ownunit": "enhed-sjaelland", "ownsite": itoa64(site.ID), "ownticket": itoa64(tk.ID), "ownv": strconv.Itoa(tk.Version),
 		"ownproblem": itoa64(prob.ID), "ownsite2": itoa64(site2.ID), "ownconn": itoa64(conn.ID),
 		"ownsub": e.scalar(e.DB, `SELECT COALESCE(MAX(id), 0) FROM orders WHERE municipality_id = $1 AND status = 'active'`, ros),
@@ -362,6 +393,9 @@ func snapshot(t *testing.T, db *store.DB, v map[string]string) string {
 		`SELECT COUNT(*) FROM network_connections WHERE site_a = ` + v["site"] + ` OR site_b = ` + v["site"],
 		`SELECT COUNT(*) FROM ticket_visits WHERE site_id = ` + v["site"],
 		`SELECT COUNT(*) FROM tickets WHERE site_id = ` + v["site"],
+		`SELECT status || '/' || version || '/' || severity || '/' || COALESCE(merged_into, 0) FROM cases WHERE id = ` + v["case"],
+		`SELECT COUNT(*) FROM case_entries WHERE case_id = ` + v["case"],
+		`SELECT COUNT(*) FROM case_alerts WHERE alert_id = ` + v["alert"],
 	} {
 		var s any
 		if err := db.Reader().QueryRowContext(context.Background(), q).Scan(&s); err != nil {

@@ -28,6 +28,7 @@ import (
 	"github.com/samdrift/samdrift/internal/orders"
 	"github.com/samdrift/samdrift/internal/org"
 	"github.com/samdrift/samdrift/internal/servicedesk"
+	"github.com/samdrift/samdrift/internal/soc"
 	"github.com/samdrift/samdrift/internal/sources"
 	"github.com/samdrift/samdrift/internal/store"
 	"github.com/samdrift/samdrift/internal/transition"
@@ -49,7 +50,9 @@ type Config struct {
 	// Network is the register of sites and connections.
 	Network *network.Register
 	// Inbox is the users' in-app notifications and their settings.
-	Inbox  *notify.Inbox
+	Inbox *notify.Inbox
+	// Cases are the SOC's security incident cases.
+	Cases  *soc.Service
 	Logger *slog.Logger
 	// SecureCookies marks cookies Secure and prefixes them __Host-: set it
 	// when users reach samdrift over TLS (directly or through a proxy).
@@ -75,6 +78,7 @@ type Server struct {
 	sd        *servicedesk.Service
 	net       *network.Register
 	inbox     *notify.Inbox
+	cases     *soc.Service
 	log       *slog.Logger
 	mux       *http.ServeMux
 	pages     map[string]*template.Template
@@ -112,13 +116,14 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	for name, missing := range map[string]bool{"Orgs": cfg.Orgs == nil, "Access": cfg.Access == nil, "Catalog": cfg.Catalog == nil,
 		"Orders": cfg.Orders == nil, "Plan": cfg.Plan == nil, "Sources": cfg.Sources == nil, "Events": cfg.Events == nil,
-		"Detect": cfg.Detect == nil, "ServiceDesk": cfg.ServiceDesk == nil, "Network": cfg.Network == nil, "Inbox": cfg.Inbox == nil} {
+		"Detect": cfg.Detect == nil, "ServiceDesk": cfg.ServiceDesk == nil, "Network": cfg.Network == nil, "Inbox": cfg.Inbox == nil,
+		"Cases": cfg.Cases == nil} {
 		if missing {
 			return nil, fmt.Errorf("web: Config.%s is missing (app.Services builds them all)", name)
 		}
 	}
 	s := &Server{cfg: cfg, db: cfg.DB, orgs: cfg.Orgs, acc: cfg.Access, cat: cfg.Catalog, ord: cfg.Orders, plan: cfg.Plan,
-		src: cfg.Sources, ev: cfg.Events, det: cfg.Detect, sd: cfg.ServiceDesk, net: cfg.Network, inbox: cfg.Inbox, log: cfg.Logger, mux: http.NewServeMux(),
+		src: cfg.Sources, ev: cfg.Events, det: cfg.Detect, sd: cfg.ServiceDesk, net: cfg.Network, inbox: cfg.Inbox, cases: cfg.Cases, log: cfg.Logger, mux: http.NewServeMux(),
 		pages: pages, csrfKey: csrfKey, registry: cfg.Registry}
 	if s.metrics, err = newHTTPMetrics(cfg.Registry); err != nil {
 		return nil, err
@@ -198,6 +203,8 @@ func (s *Server) routes() {
 	s.api("PUT /api/v1/organizations/{ref}/log-retention", s.apiSetLogRetention)
 	s.api("GET /api/v1/quarantine", s.apiQuarantine)
 	s.detectRoutes()
+	s.caseRoutes()
+	s.casePages()
 	s.ticketRoutes()
 	s.changeRoutes()
 	s.changePageRoutes()

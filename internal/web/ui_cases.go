@@ -1,0 +1,380 @@
+package web
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/samdrift/samdrift/internal/access"
+	"github.com/samdrift/samdrift/internal/errs"
+	"github.com/samdrift/samdrift/internal/soc"
+)
+
+func (s *Server) casePages() {
+	s.page("GET /cases", s.casesPage)
+	s.page("POST /cases", s.createCasePage)
+	s.page("GET /cases/{id}", s.casePage)
+	s.page("POST /cases/{id}/update", s.caseStep(func(r *http.Request, c *caller, id int64) error {
+		f := r.PostFormValue
+		u := soc.Update{Comment: f("comment")}
+		if v, err := strconv.Atoi(f("version")); err == nil {
+			u.Version = v
+		}
+		for field, dst := range map[string]**string{"severity": &u.Severity, "status": &u.Status, "owner": &u.Owner} {
+			if v := f(field); v != "" {
+				*dst = &v
+			}
+		}
+		if v := f("resolution"); v != "" && f("status") == "closed" {
+			u.Resolution = &v
+		}
+		_, err := s.cases.Update(r.Context(), c.scope, id, u)
+		return err
+	}))
+	s.page("POST /cases/{id}/note", s.caseStep(func(r *http.Request, c *caller, id int64) error {
+		_, err := s.cases.Note(r.Context(), c.scope, id, r.PostFormValue("body"))
+		return err
+	}))
+	s.page("POST /cases/{id}/observable", s.caseStep(func(r *http.Request, c *caller, id int64) error {
+		_, err := s.cases.AddObservable(r.Context(), c.scope, id, r.PostFormValue("kind"), r.PostFormValue("value"), r.PostFormValue("note"))
+		return err
+	}))
+	s.page("POST /cases/{id}/task", s.caseStep(func(r *http.Request, c *caller, id int64) error {
+		n := soc.NewTask{Title: r.PostFormValue("title"), Owner: r.PostFormValue("owner")}
+		if v := r.PostFormValue("due"); v != "" {
+			t, err := time.ParseInLocation("2006-01-02T15:04", v, copenhagen)
+			if err != nil {
+				return errs.Field("due", "give the due time as a date and time")
+			}
+			n.Due = &t
+		}
+		_, err := s.cases.AddTask(r.Context(), c.scope, id, n)
+		return err
+	}))
+	s.page("POST /cases/{id}/tasks/{task}", s.caseStep(func(r *http.Request, c *caller, id int64) error {
+		tid, err := pathID(r, "task")
+		if err != nil {
+			return err
+		}
+		st := r.PostFormValue("status")
+		_, err = s.cases.UpdateTask(r.Context(), c.scope, id, tid, soc.TaskUpdate{Status: &st})
+		return err
+	}))
+	s.page("POST /cases/{id}/alerts", s.caseStep(func(r *http.Request, c *caller, id int64) error {
+		ids, err := formIDs(r, "alerts")
+		if err != nil {
+			return err
+		}
+		_, err = s.cases.LinkAlerts(r.Context(), c.scope, id, ids)
+		return err
+	}))
+	s.page("POST /cases/{id}/ticket", s.caseStep(func(r *http.Request, c *caller, id int64) error {
+		_, err := s.cases.RaiseTicket(r.Context(), c.scope, id, soc.TicketRequest{To: r.PostFormValue("to"), Title: r.PostFormValue("title"),
+			Description: r.PostFormValue("description")})
+		return err
+	}))
+	s.page("POST /cases/{id}/member", s.caseStep(func(r *http.Request, c *caller, id int64) error {
+		return s.cases.AddMember(r.Context(), c.scope, id, r.PostFormValue("username"))
+	}))
+	s.page("POST /cases/{id}/merge", s.caseStep(func(r *http.Request, c *caller, id int64) error {
+		ids, err := formIDs(r, "cases")
+		if err != nil {
+			return err
+		}
+		_, err = s.cases.Merge(r.Context(), c.scope, id, ids)
+		return err
+	}))
+	s.page("POST /cases/{id}/reporting", s.caseStep(func(r *http.Request, c *caller, id int64) error {
+		f := r.PostFormValue
+		req := soc.ReportingRequest{NIS2Significant: f("nis2") == "on", PersonalDataBreach: f("gdpr") == "on", Malicious: f("malicious"),
+			CrossBorder: f("cross_border"), Impact: f("impact"), Mitigations: f("mitigations"), NIS2Criteria: r.PostForm["criteria"]}
+		if !req.NIS2Significant {
+			req.NIS2Criteria = nil
+		}
+		var err error
+		if req.AwareAt, err = localTime(f("aware_at"), "aware_at"); err != nil {
+			return err
+		}
+		if req.IntermediateDue, err = localTime(f("intermediate_due"), "intermediate_due"); err != nil {
+			return err
+		}
+		_, err = s.cases.SetReporting(r.Context(), c.scope, id, req)
+		return err
+	}))
+	s.page("POST /cases/{id}/report", s.caseStep(func(r *http.Request, c *caller, id int64) error {
+		f := r.PostFormValue
+		at, err := localTime(f("submitted_at"), "submitted_at")
+		if err != nil {
+			return err
+		}
+		_, err = s.cases.Submit(r.Context(), c.scope, id, soc.NewSubmission{Kind: f("kind"), SubmittedAt: at, Reference: f("reference"), LateReason: f("late_reason")})
+		return err
+	}))
+	s.pageWith("POST /cases/{id}/file", soc.MaxFile+64<<10, s.caseStep(func(r *http.Request, c *caller, id int64) error {
+		f, hdr, err := r.FormFile("file")
+		if err != nil {
+			return errs.Field("file", "choose a file of at most %d MiB", soc.MaxFile>>20)
+		}
+		defer f.Close()
+		data, err := io.ReadAll(f)
+		if err != nil {
+			return errs.Field("file", "cannot read the file")
+		}
+		_, err = s.cases.Attach(r.Context(), c.scope, id, hdr.Filename, hdr.Header.Get("Content-Type"), data)
+		return err
+	}))
+	s.page("GET /cases/{id}/files/{file}", s.apiCaseFile)
+	s.page("GET /cases/{id}/draft", s.apiCaseDraft)
+	s.page("POST /alerts/case", s.alertsToCase)
+}
+
+// localTime reads a datetime-local field (Copenhagen time); empty is nil.
+func localTime(v, field string) (*time.Time, error) {
+	if strings.TrimSpace(v) == "" {
+		return nil, nil
+	}
+	t, err := time.ParseInLocation("2006-01-02T15:04", v, copenhagen)
+	if err != nil {
+		return nil, errs.Field(field, "give a date and time (Danish time)")
+	}
+	t = t.UTC()
+	return &t, nil
+}
+
+// formIDs reads the numbers of a form field, given as repeated fields or
+// one field of numbers separated by commas or spaces.
+func formIDs(r *http.Request, field string) ([]int64, error) {
+	if err := r.ParseForm(); err != nil {
+		return nil, errs.E(errs.Invalid, "cannot read the form: %v", err)
+	}
+	var ids []int64
+	for _, v := range r.PostForm[field] {
+		for _, part := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' || r == '#' }) {
+			id, err := strconv.ParseInt(part, 10, 64)
+			if err != nil || id < 1 {
+				return nil, errs.Field(field, "%q is not a number", part)
+			}
+			ids = append(ids, id)
+		}
+	}
+	return ids, nil
+}
+
+type casesData struct {
+	Cases   []soc.Case
+	Total   int
+	Filter  soc.Filter
+	MayWork bool
+	Pager   pager
+}
+
+func (s *Server) casesPage(w http.ResponseWriter, r *http.Request, c *caller) error {
+	return s.renderCases(w, r, c, http.StatusOK, nil)
+}
+
+func (s *Server) renderCases(w http.ResponseWriter, r *http.Request, c *caller, status int, problem *Problem) error {
+	if !c.scope.Can(access.ReadCases) {
+		return errs.E(errs.Forbidden, "your role does not work security cases; the SOC, the CERT and CISOs do")
+	}
+	f, err := s.caseFilter(r, c)
+	if err != nil {
+		return err
+	}
+	if r.URL.Query().Get("status") == "" && r.URL.Query().Get("all") == "" {
+		f.Status = "open"
+	}
+	items, total, err := s.cases.List(r.Context(), c.scope, f)
+	if err != nil {
+		return err
+	}
+	v := s.newView(r, "cases", "cases.title")
+	v.Err = problem
+	d := casesData{Cases: items, Total: total, Filter: f, MayWork: c.scope.Can(access.WorkCases)}
+	d.Pager = s.pagerFor(r, v.Lang, f.Offset, f.Limit, total)
+	v.Data = d
+	s.render(w, r, status, "cases", v)
+	return nil
+}
+
+func (s *Server) createCasePage(w http.ResponseWriter, r *http.Request, c *caller) error {
+	f := r.PostFormValue
+	out, err := s.cases.Create(r.Context(), c.scope, soc.NewCase{Org: f("org"), Title: f("title"), Description: f("description"), Kind: f("kind"), Severity: f("severity")})
+	if code := errs.CodeOf(err); code == errs.Invalid || code == errs.Forbidden {
+		p := s.problemFor(r, err)
+		return s.renderCases(w, r, c, p.Status, &p)
+	} else if err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/cases/"+strconv.FormatInt(out.ID, 10)+"?msg=cases.created", http.StatusSeeOther)
+	return nil
+}
+
+// alertsToCase opens a case from the alerts ticked on the alert list or
+// the alert page ("open case"), or adds them to a case ("add to case").
+func (s *Server) alertsToCase(w http.ResponseWriter, r *http.Request, c *caller) error {
+	ids, err := formIDs(r, "id")
+	if err != nil {
+		return err
+	}
+	f := r.PostFormValue
+	var id int64
+	if ref := strings.TrimPrefix(strings.TrimSpace(f("case")), "#"); ref != "" && f("case_action") != "new" {
+		if id, err = strconv.ParseInt(ref, 10, 64); err != nil {
+			err = errs.Field("case", "%q is not a case number", ref)
+		} else {
+			_, err = s.cases.LinkAlerts(r.Context(), c.scope, id, ids)
+		}
+	} else {
+		org := ""
+		if len(ids) > 0 {
+			if a, aerr := s.det.Alert(r.Context(), c.scope, ids[0]); aerr == nil {
+				org = strconv.FormatInt(a.Tenant, 10)
+				if f("title") == "" {
+					r.PostForm.Set("title", a.Title)
+				}
+			}
+		}
+		var out soc.Case
+		out, err = s.cases.Create(r.Context(), c.scope, soc.NewCase{Org: org, Title: f("title"), Severity: f("severity"), Kind: f("kind"), Alerts: ids})
+		id = out.ID
+	}
+	if code := errs.CodeOf(err); code == errs.Invalid || code == errs.Forbidden || code == errs.NotFound || code == errs.Conflict {
+		p := s.problemFor(r, err)
+		if len(ids) == 1 && r.URL.Query().Get("from") == "alert" {
+			r.SetPathValue("id", strconv.FormatInt(ids[0], 10))
+			return s.renderAlert(w, r, c, p.Status, &p)
+		}
+		return s.renderAlerts(w, r, c, p.Status, &p)
+	} else if err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/cases/"+strconv.FormatInt(id, 10)+"?msg=cases.saved", http.StatusSeeOther)
+	return nil
+}
+
+type caseData struct {
+	C          soc.Detail
+	Similar    []soc.Similar
+	MayWork    bool
+	Colleagues []string
+	Now        time.Time
+}
+
+// EventsLink is the log search for the events behind the case's alerts.
+func (d caseData) EventsLink() string {
+	ids := d.C.EventIDs()
+	if len(ids) == 0 {
+		return ""
+	}
+	if len(ids) > 50 {
+		ids = ids[:50]
+	}
+	from, to := d.C.CreatedAt, d.C.CreatedAt
+	for _, a := range d.C.AlertList {
+		if a.FirstSeen.Before(from) {
+			from = a.FirstSeen
+		}
+		if a.LastSeen.After(to) {
+			to = a.LastSeen
+		}
+	}
+	q := url.Values{"q": {"id:(" + strings.Join(ids, " OR ") + ")"}, "from": {from.Add(-time.Hour).Format(time.RFC3339)},
+		"to": {to.Add(time.Hour).Format(time.RFC3339)}}
+	return "/events?" + q.Encode()
+}
+
+func (s *Server) casePage(w http.ResponseWriter, r *http.Request, c *caller) error {
+	return s.renderCase(w, r, c, http.StatusOK, nil)
+}
+
+func (s *Server) renderCase(w http.ResponseWriter, r *http.Request, c *caller, status int, problem *Problem) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	d, err := s.cases.Detail(r.Context(), c.scope, id)
+	if err != nil {
+		return err
+	}
+	sim, err := s.cases.Similar(r.Context(), c.scope, id, 10)
+	if err != nil {
+		return err
+	}
+	v := s.newView(r, "cases", "cases.title")
+	v.Title = fmt.Sprintf("#%d %s", d.ID, d.Title)
+	v.Err = problem
+	data := caseData{C: d, Similar: sim, MayWork: c.scope.Can(access.WorkCases), Now: time.Now()}
+	if data.MayWork {
+		data.Colleagues = s.colleagues(r, c)
+	}
+	v.Data = data
+	s.render(w, r, status, "case", v)
+	return nil
+}
+
+// caseStep runs one form of the case page: on a mistake the page shows
+// again with the error; otherwise it reloads at the section changed.
+func (s *Server) caseStep(fn func(r *http.Request, c *caller, id int64) error) func(http.ResponseWriter, *http.Request, *caller) error {
+	return func(w http.ResponseWriter, r *http.Request, c *caller) error {
+		id, err := pathID(r, "id")
+		if err != nil {
+			return err
+		}
+		if r.MultipartForm == nil {
+			_ = r.ParseForm()
+		}
+		err = fn(r, c, id)
+		if code := errs.CodeOf(err); code == errs.Invalid || code == errs.Conflict || code == errs.Forbidden {
+			p := s.problemFor(r, err)
+			return s.renderCase(w, r, c, p.Status, &p)
+		} else if err != nil {
+			return err
+		}
+		http.Redirect(w, r, "/cases/"+strconv.FormatInt(id, 10)+"?msg=cases.saved", http.StatusSeeOther)
+		return nil
+	}
+}
+
+// CaseStatuses, CaseSeverities, CaseKinds, CaseResolutions,
+// ObservableKinds, ReportKinds and NIS2Criteria are the choices of the
+// case forms.
+func (v view) CaseStatuses() []string   { return soc.Statuses }
+func (v view) CaseSeverities() []string { return soc.Severities }
+func (v view) CaseKinds() []string      { return soc.Kinds }
+func (v view) CaseResolutions() []string {
+	return []string{"resolved", "false-positive", "duplicate", "no-action"}
+}
+func (v view) ObservableKinds() []string { return soc.ObservableKinds }
+func (v view) ReportKinds() []string     { return soc.ReportKinds }
+func (v view) NIS2Criteria() []string    { return soc.NIS2Criteria }
+
+// TaskTitle shows a case task in the page's language.
+func (v view) TaskTitle(t soc.Task) string { return taskTitle(v.Lang, t) }
+
+// LocalInput formats t for a datetime-local field in Danish time.
+func (v view) LocalInput(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return t.In(copenhagen).Format("2006-01-02T15:04")
+}
+
+// Has reports whether list holds s (for ticked boxes).
+func (v view) Has(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// CanReadCases says whether the menu shows the security cases.
+func (v view) CanReadCases() bool { return v.Scope.Can(access.ReadCases) }
+
+// CanWorkCases says whether the caller may open and work cases.
+func (v view) CanWorkCases() bool { return v.Scope.Can(access.WorkCases) }
