@@ -13,6 +13,7 @@ import (
 	"github.com/samdrift/samdrift/internal/notify"
 	"github.com/samdrift/samdrift/internal/org"
 	"github.com/samdrift/samdrift/internal/store"
+	"github.com/samdrift/samdrift/internal/timing"
 )
 
 // Alert is one or more matches of a rule (or correlation, or indicator)
@@ -221,6 +222,11 @@ func record(ctx context.Context, tx *sql.Tx, hits []hit, batchIDs []string, now 
 				h.tenant, h.ruleID, h.kind, h.title, h.level, strings.Join(h.tags, " "), h.key, g.n, g.lo.UnixMicro(), g.hi.UnixMicro(),
 				strings.Join(g.ids, " "), string(al.Sample), now.UnixMicro()).Scan(&al.ID); err != nil {
 				return nil, errs.Wrap(err, "cannot store an alert of %s", h.ruleID)
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO alert_rule_stats (rule_id, tenant, month, title, alerts) VALUES ($1, $2, $3, $4, 1)
+				ON CONFLICT (rule_id, tenant, month) DO UPDATE SET alerts = alert_rule_stats.alerts + 1, title = excluded.title`,
+				h.ruleID, h.tenant, timing.Month(now), h.title); err != nil {
+				return nil, errs.Wrap(err, "cannot count an alert of %s", h.ruleID)
 			}
 			if err := announce(ctx, tx, al, now); err != nil {
 				return nil, err

@@ -12,6 +12,7 @@ import (
 	"github.com/samdrift/samdrift/internal/audit"
 	"github.com/samdrift/samdrift/internal/errs"
 	"github.com/samdrift/samdrift/internal/store"
+	"github.com/samdrift/samdrift/internal/timing"
 )
 
 // The statuses of an alert: new until someone takes it, acknowledged
@@ -267,6 +268,9 @@ func triageTx(ctx context.Context, tx *sql.Tx, sc access.Scope, id int64, req *T
 	if _, err := tx.ExecContext(ctx, `UPDATE alerts SET `+set+`, updated_at = `+a.Add(at)+` WHERE id = `+a.Add(id), a.Values()...); err != nil {
 		return AlertDetail{}, errs.Wrap(err, "cannot update alert %d", id)
 	}
+	if err := countTriage(ctx, tx, cur.Alert, next, now); err != nil {
+		return AlertDetail{}, err
+	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO alert_notes (alert_id, at, user_id, author, status, resolution, assignee, body)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, id, at, me, sc.Actor().Name,
 		next.Status, next.Resolution, next.Assignee, req.Comment); err != nil {
@@ -280,4 +284,50 @@ func triageTx(ctx context.Context, tx *sql.Tx, sc access.Scope, id int64, req *T
 		return AlertDetail{}, err
 	}
 	return alertDetail(ctx, tx, sc, id)
+}
+
+// countTriage keeps the SOC's metrics in step with a triage from cur to
+// next: the time to acknowledge (the first move out of new), the time to
+// resolve (each closing), and the closed and false-positive counts per
+// rule and month of the alert, which the false-positive rate is read
+// from (a reopening or a changed resolution takes its count back).
+func countTriage(ctx context.Context, tx *sql.Tx, cur, next Alert, now time.Time) error {
+	var created int64
+	var acked sql.NullInt64
+	if err := tx.QueryRowContext(ctx, `SELECT created_at, acked_at FROM alerts WHERE id = $1`, cur.ID).Scan(&created, &acked); err != nil {
+		return errs.Wrap(err, "cannot read alert %d", cur.ID)
+	}
+	age := now.Sub(time.UnixMicro(created))
+	if !acked.Valid && next.Status != StatusNew {
+		if _, err := tx.ExecContext(ctx, `UPDATE alerts SET acked_at = $1 WHERE id = $2`, now.UnixMicro(), cur.ID); err != nil {
+			return errs.Wrap(err, "cannot update alert %d", cur.ID)
+		}
+		if err := timing.Record(ctx, tx, "alert.ack", cur.Tenant, now, age, 1); err != nil {
+			return err
+		}
+	}
+	if next.Status == StatusClosed && cur.Status != StatusClosed {
+		if err := timing.Record(ctx, tx, "alert.resolve", cur.Tenant, now, age, 1); err != nil {
+			return err
+		}
+	}
+	outcome := func(a Alert) (closed, fp int) {
+		if a.Status == StatusClosed {
+			closed = 1
+			if a.Resolution == "false-positive" {
+				fp = 1
+			}
+		}
+		return
+	}
+	c0, f0 := outcome(cur)
+	c1, f1 := outcome(next)
+	if c0 == c1 && f0 == f1 {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO alert_rule_stats (rule_id, tenant, month, title, closed, false_positive) VALUES ($1, $2, $3, $4, $5, $6)
+		ON CONFLICT (rule_id, tenant, month) DO UPDATE SET closed = alert_rule_stats.closed + excluded.closed,
+		false_positive = alert_rule_stats.false_positive + excluded.false_positive`,
+		cur.RuleID, cur.Tenant, timing.Month(time.UnixMicro(created)), cur.Title, c1-c0, f1-f0)
+	return errs.Wrap(err, "cannot count the triage of alert %d", cur.ID)
 }

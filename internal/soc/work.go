@@ -11,6 +11,7 @@ import (
 	"github.com/samdrift/samdrift/internal/audit"
 	"github.com/samdrift/samdrift/internal/errs"
 	"github.com/samdrift/samdrift/internal/store"
+	"github.com/samdrift/samdrift/internal/timing"
 )
 
 // Filter narrows a case listing.
@@ -215,6 +216,9 @@ func (s *Service) Update(ctx context.Context, sc access.Scope, id int64, u Updat
 			return errs.Field("comment", "say why case %d is reopened", id)
 		}
 		if u.Status != nil && status != cur.Status {
+			if err := countStatus(ctx, tx, cur, status, now); err != nil {
+				return err
+			}
 			set("status", cur.Status, status)
 			if status == "closed" {
 				set("resolution", cur.Resolution, res)
@@ -311,4 +315,25 @@ func noteTx(ctx context.Context, tx *sql.Tx, sc access.Scope, c Case, body strin
 	}
 	return audit.Append(ctx, tx, sc.Actor(), audit.Entry{Action: "case.note", TargetType: "case", TargetID: idString(c.ID), OrgID: c.OrgID,
 		After: map[string]any{"length": len(body)}})
+}
+
+// countStatus keeps the SOC's metrics in step with a case's move to
+// status: the time to take it (its first move out of new) and to close it.
+func countStatus(ctx context.Context, tx *sql.Tx, cur Case, status string, now time.Time) error {
+	age := now.Sub(cur.CreatedAt)
+	if cur.Status == "new" {
+		r, err := tx.ExecContext(ctx, `UPDATE cases SET acked_at = $1 WHERE id = $2 AND acked_at IS NULL`, now, cur.ID)
+		if err != nil {
+			return errs.Wrap(err, "cannot update case %d", cur.ID)
+		}
+		if n, _ := r.RowsAffected(); n == 1 {
+			if err := timing.Record(ctx, tx, "case.ack", cur.OrgID, now, age, 1); err != nil {
+				return err
+			}
+		}
+	}
+	if status == "closed" {
+		return timing.Record(ctx, tx, "case.resolve", cur.OrgID, now, age, 1)
+	}
+	return nil
 }

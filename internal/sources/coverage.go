@@ -322,3 +322,91 @@ func (r *Registry) Signals(ctx context.Context, sc access.Scope, all bool) ([]Si
 	}
 	return out, errs.Wrap(rows.Err(), "cannot list signals")
 }
+
+// OrgCoverage is one organisation's line in the coverage overview.
+type OrgCoverage struct {
+	OrgID    int64  `json:"org_id"`
+	Code     string `json:"code,omitempty"`
+	Name     string `json:"name"`
+	Kind     string `json:"kind"`
+	Required int    `json:"required"`
+	// Sending counts the required source types with a sending source;
+	// Missing those with no source registered.
+	Sending int `json:"sending"`
+	Missing int `json:"missing"`
+	// Silent counts the sources that have gone quiet.
+	Silent  int `json:"silent"`
+	Sources int `json:"sources"`
+}
+
+// Overview returns coverage at a glance for every municipality and unit
+// in sc's security reach: how many of the logging standard's required
+// source types each sends, misses, and how many of its sources are
+// silent — the SOC's view across all organisations.
+func (r *Registry) Overview(ctx context.Context, sc access.Scope, now time.Time) ([]OrgCoverage, error) {
+	var a store.Args
+	rows, err := r.db.Reader().QueryContext(ctx, `SELECT id, COALESCE(code, ''), name, kind FROM organizations WHERE kind IN ('municipality', 'unit') AND `+
+		sc.SecurityPredicate("id", &a)+` ORDER BY kind, name`, a.Values()...)
+	if err != nil {
+		return nil, errs.Wrap(err, "cannot list organisations")
+	}
+	out := []OrgCoverage{}
+	idx := map[int64]int{}
+	for rows.Next() {
+		var o OrgCoverage
+		if err := rows.Scan(&o.OrgID, &o.Code, &o.Name, &o.Kind); err != nil {
+			rows.Close()
+			return nil, errs.Wrap(err, "cannot list organisations")
+		}
+		idx[o.OrgID] = len(out)
+		out = append(out, o)
+	}
+	rows.Close()
+	a = store.Args{}
+	rows, err = r.db.Reader().QueryContext(ctx, `SELECT `+sourceColumns+` FROM log_sources WHERE `+sc.SecurityPredicate("org_id", &a), a.Values()...)
+	if err != nil {
+		return nil, errs.Wrap(err, "cannot list log sources")
+	}
+	defer rows.Close()
+	sending := map[int64]map[string]bool{}
+	present := map[int64]map[string]bool{}
+	for rows.Next() {
+		s, err := scanSource(rows)
+		if err != nil {
+			return nil, err
+		}
+		i, ok := idx[s.OrgID]
+		if !ok {
+			continue
+		}
+		out[i].Sources++
+		if present[s.OrgID] == nil {
+			present[s.OrgID], sending[s.OrgID] = map[string]bool{}, map[string]bool{}
+		}
+		present[s.OrgID][s.Type] = true
+		if silent(s, now) {
+			out[i].Silent++
+		} else if s.LastSeen != nil {
+			sending[s.OrgID][s.Type] = true
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, errs.Wrap(err, "cannot list log sources")
+	}
+	for i := range out {
+		o := &out[i]
+		for _, t := range logstd.Default().SourceTypes {
+			if !t.Required(o.Kind) {
+				continue
+			}
+			o.Required++
+			switch {
+			case sending[o.OrgID][t.ID]:
+				o.Sending++
+			case !present[o.OrgID][t.ID]:
+				o.Missing++
+			}
+		}
+	}
+	return out, nil
+}

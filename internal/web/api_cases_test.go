@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/samdrift/samdrift/internal/access"
+	"github.com/samdrift/samdrift/internal/detect"
+	"github.com/samdrift/samdrift/internal/event"
 	"github.com/samdrift/samdrift/internal/soc"
 	"github.com/samdrift/samdrift/internal/store"
 	"github.com/samdrift/samdrift/internal/store/storetest"
@@ -27,6 +29,35 @@ func (e *env) alert(t *testing.T, tenant int64, title, level string) int64 {
 		t.Fatal(err)
 	}
 	return id
+}
+
+// detected runs a root shell on host of tenant through a real detector
+// with the demo's rules, and returns the alert it raised.
+func (e *env) detected(t *testing.T, tenant int64, host string) int64 {
+	t.Helper()
+	ctx := context.Background()
+	d := detect.New(e.DB, nil)
+	if _, err := d.Library().ImportOwn(ctx, access.System("test")); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC().Truncate(time.Second).Add(-time.Hour)
+	line := "<86>1 " + now.Format(time.RFC3339) + " " + host + " sudo - - - anna : TTY=pts/0 ; PWD=/home/anna ; USER=root ; COMMAND=/bin/bash"
+	ev := event.NewParser(time.UTC).ParseSyslog([]byte(line), now, "10.0.0.5")
+	ev.Tenant, ev.ID = tenant, fmt.Sprintf("%d-%s", tenant, host)
+	if err := d.Handle(ctx, []detect.Batch{{ID: ev.ID, Events: []event.Event{ev}}}); err != nil {
+		t.Fatal(err)
+	}
+	as, _, err := d.Alerts(ctx, access.System("test"), detect.Filter{Tenant: tenant})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range as {
+		if a.Key == host {
+			return a.ID
+		}
+	}
+	t.Fatalf("no alert for %s of %d in %+v", host, tenant, as)
+	return 0
 }
 
 func TestAPICases(t *testing.T) {
@@ -165,3 +196,81 @@ func TestAPICases(t *testing.T) {
 }
 
 func ptrTime(t time.Time) *time.Time { return &t }
+
+func TestAPIDashboard(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := start(t, db)
+		socTok, ciso, spoc := e.token("demo-soc-analyst"), e.token("demo-ciso"), e.token("demo-spoc")
+		kk, fb := e.Org(t, "101").ID, e.Org(t, "147").ID
+		a1, a2, a3 := e.detected(t, kk, "web01"), e.detected(t, kk, "web02"), e.detected(t, fb, "web01")
+		e.must("POST", fmt.Sprintf("/api/v1/alerts/%d/triage", a1), socTok, `{"status":"closed","resolution":"false-positive"}`, nil)
+		e.must("POST", fmt.Sprintf("/api/v1/alerts/%d/triage", a2), socTok, `{"status":"acknowledged"}`, nil)
+		var c soc.Case
+		e.must("POST", "/api/v1/cases", socTok, fmt.Sprintf(`{"org":"147","title":"Root shell","severity":"critical","alerts":[%d]}`, a3), &c)
+		e.must("PATCH", fmt.Sprintf("/api/v1/cases/%d", c.ID), socTok, `{"status":"in_progress"}`, nil)
+
+		var d struct {
+			Alerts struct {
+				Open []struct {
+					Level  string `json:"level"`
+					Tenant int64  `json:"tenant"`
+					N      int    `json:"n"`
+				} `json:"open"`
+				Rules []struct {
+					Title  string  `json:"title"`
+					Alerts int     `json:"alerts"`
+					Closed int     `json:"closed"`
+					FPRate float64 `json:"false_positive_rate"`
+				} `json:"rules"`
+				Ack []struct {
+					N int `json:"n"`
+				} `json:"ack"`
+			} `json:"alerts"`
+			Cases struct {
+				Open []struct {
+					OrgID int64 `json:"org_id"`
+					N     int   `json:"n"`
+				} `json:"open"`
+				Ack []struct {
+					N int `json:"n"`
+				} `json:"ack"`
+			} `json:"cases"`
+			Coverage []struct {
+				OrgID int64 `json:"org_id"`
+			} `json:"coverage"`
+		}
+		e.must("GET", "/api/v1/soc/dashboard", socTok, "", &d)
+		open := map[int64]int{}
+		for _, o := range d.Alerts.Open {
+			open[o.Tenant] += o.N
+		}
+		if open[kk] != 1 || open[fb] != 1 {
+			t.Errorf("open alerts = %+v; want one each in København and Frederiksberg", d.Alerts.Open)
+		}
+		if len(d.Alerts.Rules) != 1 || d.Alerts.Rules[0].Alerts != 3 || d.Alerts.Rules[0].Closed != 1 || d.Alerts.Rules[0].FPRate != 1 {
+			t.Errorf("rules = %+v; want the root-shell rule with 3 alerts, 1 closed as false positive", d.Alerts.Rules)
+		}
+		if len(d.Alerts.Ack) != 1 || d.Alerts.Ack[0].N != 2 || len(d.Cases.Ack) != 1 || d.Cases.Ack[0].N != 1 {
+			t.Errorf("times to acknowledge: alerts %+v, cases %+v", d.Alerts.Ack, d.Cases.Ack)
+		}
+		if len(d.Cases.Open) != 1 || d.Cases.Open[0].OrgID != fb {
+			t.Errorf("open cases = %+v", d.Cases.Open)
+		}
+		if len(d.Coverage) < 98 {
+			t.Errorf("the SOC's coverage overview has %d organisations; want every municipality and unit", len(d.Coverage))
+		}
+		// København's CISO sees København only.
+		e.must("GET", "/api/v1/soc/dashboard", ciso, "", &d)
+		for _, o := range d.Alerts.Open {
+			if o.Tenant != kk {
+				t.Errorf("København's CISO sees open alerts of %d", o.Tenant)
+			}
+		}
+		if len(d.Cases.Open) != 0 || len(d.Coverage) != 1 || d.Coverage[0].OrgID != kk {
+			t.Errorf("København's CISO: cases %+v, coverage %+v", d.Cases.Open, d.Coverage)
+		}
+		if r := e.call("GET", "/api/v1/soc/dashboard", spoc, "", nil); r.StatusCode != 403 {
+			t.Errorf("the SPOC's dashboard = %d; want 403", r.StatusCode)
+		}
+	})
+}

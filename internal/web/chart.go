@@ -19,6 +19,8 @@ type chart struct {
 	XTicks        []chartTick
 	YTicks        []chartTick
 	Title         string
+	// ID tells several charts on a page apart (for their titles).
+	ID string
 }
 
 type chartLine struct {
@@ -47,10 +49,22 @@ type series struct {
 // percentChart draws series of percentages over labels (months, days),
 // the y axis from 0 to the next ten above the highest value (at most 100).
 func percentChart(title string, labels []string, ss []series, v view) chart {
-	c := chart{Width: 860, Height: 360, Left: 56, Top: 16, PlotW: 620, PlotH: 290, Title: title}
+	maxPct := 10.0
+	for _, sr := range ss {
+		for _, val := range sr.Values {
+			maxPct = max(maxPct, val)
+		}
+	}
+	return lineChart(title, labels, ss, min(float64(int(maxPct/10)+1)*10, 100), v.Pct)
+}
+
+// lineChart draws series over labels with the y axis from 0 to top, its
+// values shown with label.
+func lineChart(title string, labels []string, ss []series, top float64, label func(float64) string) chart {
+	c := chart{Width: 860, Height: 360, Left: 56, Top: 16, PlotW: 620, PlotH: 290, Title: title, ID: "chart"}
 	c.Right, c.TickX, c.LabelY = c.Left+c.PlotW, c.Left-6, c.Top+c.PlotH+18
 	n := len(labels)
-	if n == 0 {
+	if n == 0 || top <= 0 {
 		return c
 	}
 	x := func(i int) float64 {
@@ -59,16 +73,9 @@ func percentChart(title string, labels []string, ss []series, v view) chart {
 		}
 		return float64(c.Left) + float64(i)*float64(c.PlotW)/float64(n-1)
 	}
-	maxPct := 10.0
-	for _, sr := range ss {
-		for _, val := range sr.Values {
-			maxPct = max(maxPct, val)
-		}
-	}
-	top := min(float64(int(maxPct/10)+1)*10, 100)
-	y := func(pct float64) float64 { return float64(c.Top) + float64(c.PlotH)*(1-pct/top) }
-	for t := 0.0; t <= top+0.01; t += top / 5 {
-		c.YTicks = append(c.YTicks, chartTick{Pos: y(t), Label: v.Pct(t)})
+	y := func(val float64) float64 { return float64(c.Top) + float64(c.PlotH)*(1-val/top) }
+	for t := 0.0; t <= top+top/1000; t += top / 5 {
+		c.YTicks = append(c.YTicks, chartTick{Pos: y(t), Label: label(t)})
 	}
 	for i, l := range labels {
 		if n <= 12 || i%2 == 0 || i == n-1 {
@@ -82,7 +89,7 @@ func percentChart(title string, labels []string, ss []series, v view) chart {
 		}
 		last := sr.Values[len(sr.Values)-1]
 		c.Lines = append(c.Lines, chartLine{Name: sr.Name, Points: strings.Join(pts, " "), Class: sr.Class, Dash: sr.Dash, Width: sr.Width,
-			EndX: x(len(sr.Values)-1) + 6, EndY: y(last) + 4, Last: v.Pct(last)})
+			EndX: x(len(sr.Values)-1) + 6, EndY: y(last) + 4, Last: label(last)})
 	}
 	// Keep end labels from overlapping: nudge them apart vertically.
 	for i := 1; i < len(c.Lines); i++ {

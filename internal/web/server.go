@@ -205,6 +205,7 @@ func (s *Server) routes() {
 	s.detectRoutes()
 	s.caseRoutes()
 	s.casePages()
+	s.socRoutes()
 	s.ticketRoutes()
 	s.changeRoutes()
 	s.changePageRoutes()

@@ -56,6 +56,15 @@ func (v view) Opt(d *catalog.Duration) string {
 // DKK writes an amount in kroner.
 func (v view) DKK(x float64) string { return catalog.FormatDKK(x) }
 
+// Num writes x with the given decimals the Danish or English way.
+func (v view) Num(x float64, decimals int) string {
+	s := strconv.FormatFloat(x, 'f', decimals, 64)
+	if v.Lang == Danish {
+		s = strings.Replace(s, ".", ",", 1)
+	}
+	return s
+}
+
 // Pct writes a percentage the Danish or English way.
 func (v view) Pct(x float64) string {
 	s := strconv.FormatFloat(x, 'f', -1, 64) + " %"
