@@ -212,6 +212,7 @@ func cmpOr(a, b string) string {
 type pager struct {
 	tx        *sql.Tx
 	schedules map[int64]*schedule
+	audits    []audit.Entry // what a sweep appends at its end
 }
 
 // page notifies whoever step e.Step of e's policy names at now, records

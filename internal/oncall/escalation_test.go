@@ -19,7 +19,7 @@ import (
 // pagingTeam is socTeam with anna on level 1 and bo on level 2 around
 // the clock, and a critical policy: level 1, 5 minutes, level 2, 5
 // minutes, once more.
-func pagingTeam(t *testing.T, db *store.DB) (*demotest.Env, *oncall.Service) {
+func pagingTeam(t testing.TB, db *store.DB) (*demotest.Env, *oncall.Service) {
 	t.Helper()
 	ctx := context.Background()
 	e, svc, sc := socTeam(t, db)

@@ -30,7 +30,7 @@ func utc(s string) time.Time {
 
 // socTeam loads the demo, adds four SOC analysts and makes team "soc" of
 // the shared SOC with them, as the SOC's demo analyst.
-func socTeam(t *testing.T, db *store.DB) (*demotest.Env, *oncall.Service, access.Scope) {
+func socTeam(t testing.TB, db *store.DB) (*demotest.Env, *oncall.Service, access.Scope) {
 	t.Helper()
 	e := demotest.New(t, db, false)
 	for _, n := range []string{"anna", "bo", "carl", "dina"} {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/samdrift/samdrift/internal/audit"
@@ -30,13 +31,54 @@ const sweepBatch = 200
 // SQLite, and a conditional update on its version on both), so that a
 // step is paged exactly once across nodes, and a node dying before its
 // commit leaves the step to the next sweep.
+//
+// On PostgreSQL a sweep runs sweepWorkers transactions at once (they skip
+// each other's claims, and take the audit chain only at their end), as
+// round trips, not the server, bound one (docs/PERFORMANCE.md).
 func (s *Service) Sweep(ctx context.Context, now time.Time) (SweepResult, error) {
-	var res SweepResult
 	now = now.UTC().Truncate(time.Microsecond)
-	claim := `SELECT e.id FROM oncall_escalations e WHERE e.next_at <= $1 ORDER BY e.next_at LIMIT ` + strconv.Itoa(sweepBatch)
+	claim := `SELECT ` + escalationColumns + escalationFrom + ` WHERE e.next_at <= $1 ORDER BY e.next_at LIMIT ` + strconv.Itoa(sweepBatch)
+	workers := 1
 	if s.db.Dialect() == store.Postgres {
-		claim += ` FOR UPDATE SKIP LOCKED`
+		claim += ` FOR UPDATE OF e SKIP LOCKED`
+		workers = sweepWorkers
 	}
+	if workers == 1 {
+		return s.sweep(ctx, claim, now)
+	}
+	var mu sync.Mutex
+	var res SweepResult
+	var failures []error
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r, err := s.sweep(ctx, claim, now)
+			mu.Lock()
+			defer mu.Unlock()
+			res.Paged += r.Paged
+			res.Woken += r.Woken
+			if err != nil {
+				failures = append(failures, err)
+			}
+		}()
+	}
+	wg.Wait()
+	if len(failures) > 0 {
+		return res, failures[0]
+	}
+	return res, nil
+}
+
+// sweepWorkers is how many transactions a sweep runs at once on
+// PostgreSQL.
+const sweepWorkers = 4
+
+// sweep claims and advances batches of due escalations with claim until
+// a batch is not full.
+func (s *Service) sweep(ctx context.Context, claim string, now time.Time) (SweepResult, error) {
+	var res SweepResult
 	for {
 		var claimed int
 		var r SweepResult
@@ -46,29 +88,36 @@ func (s *Service) Sweep(ctx context.Context, now time.Time) (SweepResult, error)
 			if err != nil {
 				return errs.Wrap(err, "cannot claim due escalations")
 			}
-			var ids []int64
+			var due []Escalation
 			for rows.Next() {
-				var id int64
-				if err := rows.Scan(&id); err != nil {
+				e, err := scanEscalation(rows)
+				if err != nil {
 					rows.Close()
 					return errs.Wrap(err, "cannot claim due escalations")
 				}
-				ids = append(ids, id)
+				due = append(due, e)
 			}
 			rows.Close()
 			if err := rows.Err(); err != nil {
 				return errs.Wrap(err, "cannot claim due escalations")
 			}
-			claimed = len(ids)
+			claimed = len(due)
 			p := pager{tx: tx, schedules: map[int64]*schedule{}}
-			for _, id := range ids {
-				woke, err := advance(ctx, &p, id, now)
+			for _, e := range due {
+				woke, err := advance(ctx, &p, e, now)
 				if err != nil {
 					return err
 				}
 				r.Paged++
 				if woke {
 					r.Woken++
+				}
+			}
+			// The audit chain's head is locked from the first record until
+			// commit: append last, so that concurrent sweeps overlap.
+			for _, a := range p.audits {
+				if err := audit.Append(ctx, tx, system.Actor(), a); err != nil {
+					return err
 				}
 			}
 			return nil
@@ -84,15 +133,9 @@ func (s *Service) Sweep(ctx context.Context, now time.Time) (SweepResult, error)
 	}
 }
 
-// advance pages the due step of escalation id within p's transaction.
-func advance(ctx context.Context, p *pager, id int64, now time.Time) (woke bool, err error) {
-	e, err := scanEscalation(p.tx.QueryRowContext(ctx, `SELECT `+escalationColumns+escalationFrom+` WHERE e.id = $1`, id))
-	if err != nil {
-		return false, errs.Wrap(err, "cannot load escalation %d", id)
-	}
-	if e.NextAt == nil || e.NextAt.After(now) {
-		return false, errs.E(errs.Conflict, "escalation %d is not due", id) // claimed rows cannot change; a bug
-	}
+// advance pages the due step of claimed escalation e within p's
+// transaction.
+func advance(ctx context.Context, p *pager, e Escalation, now time.Time) (woke bool, err error) {
 	action := "escalation.page"
 	switch e.State {
 	case StateSnoozed:
@@ -122,6 +165,7 @@ func advance(ctx context.Context, p *pager, id int64, now time.Time) (woke bool,
 	if err := save(ctx, p.tx, &e); err != nil {
 		return false, err
 	}
-	return woke, audit.Append(ctx, p.tx, system.Actor(), audit.Entry{Action: "oncall." + action, TargetType: "oncall_escalation",
+	p.audits = append(p.audits, audit.Entry{Action: "oncall." + action, TargetType: "oncall_escalation",
 		TargetID: strconv.FormatInt(e.ID, 10), OrgID: e.OrgID, After: map[string]any{"step": e.Step + 1, "round": e.Round, "paged": paged, "next_at": e.NextAt}})
+	return woke, nil
 }
