@@ -85,7 +85,7 @@ func oncallCommand(stdio IO) *ffcli.Command {
 			},
 		}, {
 			Name: "sweep", ShortUsage: "samdrift oncall sweep",
-			ShortHelp: "page the escalation steps that are due now (serve does this by itself)",
+			ShortHelp: "page the escalation steps that are due now, once (for operators)",
 			FlagSet:   sfs, Options: ffOptions,
 			Exec: func(ctx context.Context, args []string) error {
 				if len(args) > 0 {
