@@ -24,6 +24,7 @@ import (
 	"github.com/samdrift/samdrift/internal/eventstore"
 	"github.com/samdrift/samdrift/internal/network"
 	"github.com/samdrift/samdrift/internal/notify"
+	"github.com/samdrift/samdrift/internal/oncall"
 	"github.com/samdrift/samdrift/internal/orders"
 	"github.com/samdrift/samdrift/internal/org"
 	"github.com/samdrift/samdrift/internal/servicedesk"
@@ -60,6 +61,8 @@ type App struct {
 	Inbox       *notify.Inbox
 	// Cases are the SOC's security incident cases.
 	Cases *soc.Service
+	// OnCall keeps on-call teams, rotas and escalations.
+	OnCall *oncall.Service
 }
 
 // Open opens the database, applies pending migrations (when migrate is
@@ -119,7 +122,8 @@ func Services(db *store.DB, mfaRoles []access.Role, log *slog.Logger) *App {
 	cases.Desk = desk
 	return &App{DB: db, Orgs: org.NewService(db), Access: access.NewService(db, mfaRoles), Catalog: cat, Orders: ord,
 		Plan: transition.NewService(db, cat, ord), Sources: sources.New(db), Events: eventstore.New(db), Detect: detect.New(db, log),
-		ServiceDesk: desk, Network: network.New(db), Inbox: notify.NewInbox(db), Cases: cases}
+		ServiceDesk: desk, Network: network.New(db), Inbox: notify.NewInbox(db), Cases: cases,
+		OnCall: oncall.New(db)}
 }
 
 // WebConfig is the web layer's configuration with a's services.
@@ -249,6 +253,7 @@ func (a *App) Serve(ctx context.Context, o ServeOptions) error {
 	deliver := delivery.NewDeliverer(a.DB, o.WebhookAllowPrivate)
 	deliver.SMTP, deliver.PublicURL = o.SMTP, o.PublicURL
 	deliver.Describe = func(kind string) string { return web.Danish.T("notice." + kind) }
+	deliver.AckURL = a.OnCall.AckURL(o.PublicURL)
 	go a.housekeeping(ctx, log, deliver, o.AuditAnchors)
 
 	select {
@@ -317,6 +322,10 @@ func (a *App) housekeeping(ctx context.Context, log *slog.Logger, deliver *deliv
 	defer t.Stop()
 	sla := time.NewTicker(30 * time.Second)
 	defer sla.Stop()
+	// Escalation steps are paged within 2 s of their due time, and sent
+	// at once.
+	page := time.NewTicker(2 * time.Second)
+	defer page.Stop()
 	send := time.NewTicker(10 * time.Second)
 	defer send.Stop()
 	for {
@@ -328,6 +337,15 @@ func (a *App) housekeeping(ctx context.Context, log *slog.Logger, deliver *deliv
 				log.Warn("cannot deliver notifications", "err", err)
 			} else if res.Failed > 0 || res.Retrying > 0 {
 				log.Warn("notifications not delivered", "retrying", res.Retrying, "failed", res.Failed)
+			}
+		case <-page.C:
+			if res, err := a.OnCall.Sweep(ctx, time.Now()); err != nil {
+				log.Warn("cannot sweep on-call escalations", "err", err)
+			} else if res.Paged > 0 {
+				log.Info("on-call escalations paged", "steps", res.Paged, "after_snooze", res.Woken)
+				if _, err := deliver.Deliver(ctx, time.Now()); err != nil {
+					log.Warn("cannot deliver notifications", "err", err)
+				}
 			}
 		case <-sla.C:
 			if res, err := a.ServiceDesk.Sweep(ctx, time.Now()); err != nil {
