@@ -298,8 +298,9 @@ func serveIngestHTTP(ctx context.Context, o EventOptions, ep *eventPath, log *sl
 	}, nil
 }
 
-// housekeeping runs periodic upkeep until ctx ends: SLA warnings and
-// breaches every 30 seconds, notification delivery every 10 seconds,
+// housekeeping runs periodic upkeep until ctx ends: on-call escalation
+// steps every 2 seconds, SLA warnings and breaches every 30 seconds,
+// notification delivery every 10 seconds,
 // expired sessions every 15 minutes.
 func (a *App) housekeeping(ctx context.Context, log *slog.Logger, deliver *delivery.Deliverer, anchors string) {
 	var anchored int64 = -1
