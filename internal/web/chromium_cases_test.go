@@ -1,0 +1,239 @@
+package web_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/pquerna/otp/totp"
+
+	"github.com/samdrift/samdrift/internal/demo/demotest"
+	"github.com/samdrift/samdrift/internal/detect"
+	"github.com/samdrift/samdrift/internal/event"
+	"github.com/samdrift/samdrift/internal/store/storetest"
+	"github.com/samdrift/samdrift/internal/web"
+)
+
+// axeScript is axe-core, installed by .ci/run (npm ci --prefix
+// internal/web/testdata/axe). CI must have it; elsewhere the
+// accessibility checks are skipped with a message.
+func axeScript(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile("testdata/axe/node_modules/axe-core/axe.min.js")
+	if err != nil {
+		if storetest.Required() {
+			t.Fatalf("axe-core is not installed (npm ci --prefix internal/web/testdata/axe): %v", err)
+		}
+		t.Log("axe-core not installed (npm ci --prefix internal/web/testdata/axe); skipping the accessibility checks")
+		return ""
+	}
+	return string(b)
+}
+
+// checkAxe runs axe-core on the page open in ctx and fails t on every
+// serious or critical violation.
+func checkAxe(t *testing.T, ctx context.Context, script, page string) {
+	t.Helper()
+	if script == "" {
+		return
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[any](script)); err != nil {
+		t.Fatalf("load axe on %s: %v", page, err)
+	}
+	out, err := chromedp.Run(ctx, chromedp.Evaluate[string](`axe.run(document, {resultTypes: ['violations']}).then(r => JSON.stringify(r.violations
+			.filter(v => v.impact === 'serious' || v.impact === 'critical')
+			.map(v => v.impact + ' ' + v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '))))`, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("axe on %s: %v", page, err)
+	}
+	var violations []string
+	if err := json.Unmarshal([]byte(out), &violations); err != nil {
+		t.Fatalf("axe on %s answered %q", page, out)
+	}
+	for _, v := range violations {
+		t.Errorf("axe on %s: %s", page, v)
+	}
+}
+
+// loginTOTP signs in a user whose role needs a second factor, setting it
+// up on the way as a first login does.
+func loginTOTP(ctx context.Context, base, user, password string) error {
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(base+"/login"),
+		chromedp.WaitVisible(`input[name="username"]`),
+		chromedp.SendKeys(`input[name="username"]`, user),
+		chromedp.SendKeys(`input[name="password"]`, password),
+		chromedp.Submit(`input[name="password"]`),
+		chromedp.WaitVisible(`code.secret`),
+	); err != nil {
+		return err
+	}
+	secret, err := chromedp.Run(ctx, chromedp.Text(`code.secret`))
+	if err != nil {
+		return err
+	}
+	code, err := totp.GenerateCode(strings.TrimSpace(secret), time.Now())
+	if err != nil {
+		return err
+	}
+	return chromedp.Do(ctx,
+		chromedp.SendKeys(`input[name="code"]`, code),
+		chromedp.Submit(`input[name="code"]`),
+		chromedp.WaitVisible(`nav`),
+	)
+}
+
+// textAfter reads sel until it contains want (or 15 s passed) and
+// returns the last text read.
+func textAfter(ctx context.Context, sel, want string) string {
+	var got string
+	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		tctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		s, err := chromedp.Run(tctx, chromedp.Text(sel))
+		cancel()
+		if err == nil {
+			got = s
+		}
+		if err == nil && strings.Contains(got, want) {
+			break
+		}
+	}
+	return got
+}
+
+// TestCaseWorkInChromium walks the SOC's day in a real browser: an alert
+// becomes a case from the alert list, the case raises a ticket to the
+// unit, which the unit's service desk finds in its queue, and the case is
+// worked to closure; axe finds no serious or critical violations on the
+// case list, the case, the SOC dashboard and the alert list.
+func TestCaseWorkInChromium(t *testing.T) {
+	exe := chromium(t)
+	axe := axeScript(t)
+	db := storetest.SQLite(t)
+	env := demotest.New(t, db, false)
+	det := detect.New(db, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if _, err := det.Library().ImportOwn(context.Background(), env.Scope(t, "demo-soc-analyst")); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC().Add(-time.Minute)
+	ev := event.NewParser(time.UTC).ParseSyslog([]byte("<86>1 "+now.Format(time.RFC3339)+" web01 sudo - - - anna : TTY=pts/0 ; PWD=/home/anna ; USER=root ; COMMAND=/bin/bash"), now, "127.0.0.1")
+	ev.Tenant, ev.ID = env.Org(t, "101").ID, "c1"
+	if err := det.Handle(context.Background(), []detect.Batch{{ID: "c1", Events: []event.Event{ev}}}); err != nil {
+		t.Fatal(err)
+	}
+	cfg := webConfig(db, env.Orgs, env.Access)
+	cfg.Detect, cfg.Version = det, "test"
+	srv, err := web.New(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv.Handler())
+	t.Cleanup(hs.Close)
+
+	ctx := browse(t, exe)
+	if err := loginTOTP(ctx, hs.URL, "demo-soc-analyst", env.Passwords["demo-soc-analyst"]); err != nil {
+		t.Fatalf("log in: %v", err)
+	}
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(hs.URL+"/alerts"),
+		chromedp.WaitVisible(`#alerts tbody input[type=checkbox]`),
+	); err != nil {
+		t.Fatalf("log in and open the alerts: %v", err)
+	}
+	checkAxe(t, ctx, axe, "/alerts")
+	if err := chromedp.Do(ctx,
+		chromedp.Click(`#alerts tbody input[type=checkbox]`),
+		chromedp.Click(`button[name=case_action][value=new]`),
+		chromedp.WaitVisible(`#case-timeline`),
+	); err != nil {
+		t.Fatalf("open a case from the alert: %v", err)
+	}
+	title, err := chromedp.Run(ctx, chromedp.Text(`h1`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	alerts, err := chromedp.Run(ctx, chromedp.Text(`#alerts + div table`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(title, "Interactive root shell through sudo") || !strings.Contains(alerts, "web01") {
+		t.Errorf("the new case: title %q, alerts %q", title, alerts)
+	}
+	checkAxe(t, ctx, axe, "/cases/{id}")
+
+	// A ticket to the unit on the way.
+	if err := chromedp.Do(ctx,
+		chromedp.SendKeys(`#ticket-title`, "Isolér web01 fra netværket"),
+		chromedp.Submit(`#ticket-title`),
+	); err != nil {
+		t.Fatalf("raise a ticket: %v", err)
+	}
+	if got := textAfter(ctx, `#tickets + ul`, "Isolér web01"); !strings.Contains(got, "Eskaleret") {
+		t.Errorf("the case's tickets = %q; want the ticket, escalated to the unit", got)
+	}
+	desk := browse(t, exe)
+	if err := chromedp.Do(desk,
+		login(hs.URL, "demo-servicedesk", env.Passwords["demo-servicedesk"]),
+		chromedp.Navigate(hs.URL+"/tickets"),
+		chromedp.WaitVisible(`#queue`),
+	); err != nil {
+		t.Fatalf("the service desk's queue: %v", err)
+	}
+	queue, err := chromedp.Run(desk, chromedp.Text(`#queue`))
+	if err != nil {
+		t.Fatalf("the service desk's queue: %v", err)
+	}
+	if !strings.Contains(queue, "Isolér web01") {
+		t.Errorf("the unit's queue = %q; want the case's ticket", queue)
+	}
+
+	// Worked to closure: contained, then closed as resolved.
+	if err := chromedp.Do(ctx,
+		chromedp.Click(`details summary`),
+		chromedp.WaitVisible(`#status`),
+		chromedp.SetValue(`#status`, "contained"),
+		chromedp.Submit(`#status`),
+	); err != nil {
+		t.Fatalf("contain: %v", err)
+	}
+	if got := textAfter(ctx, `#case-status`, "Inddæmmet"); got != "Inddæmmet" {
+		t.Errorf("status = %q; want Inddæmmet", got)
+	}
+	if err := chromedp.Do(ctx,
+		chromedp.Click(`details summary`),
+		chromedp.WaitVisible(`#status`),
+		chromedp.SetValue(`#status`, "closed"),
+		chromedp.SetValue(`#resolution`, "resolved"),
+		chromedp.SendKeys(`#comment`, "Kontoen nulstillet, web01 geninstalleret"),
+		chromedp.Submit(`#status`),
+	); err != nil {
+		t.Fatalf("close: %v", err)
+	}
+	if got := textAfter(ctx, `#case-status`, "Lukket"); got != "Lukket (Løst)" {
+		t.Errorf("status = %q; want Lukket (Løst)", got)
+	}
+	for _, page := range []string{"/cases?all=1", "/soc"} {
+		if err := chromedp.Do(ctx, chromedp.Navigate(hs.URL+page), chromedp.WaitVisible(`h1`)); err != nil {
+			t.Fatal(err)
+		}
+		checkAxe(t, ctx, axe, page)
+	}
+	// At 390 px nothing is wider than the screen.
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(390, 844), chromedp.Navigate(hs.URL+"/soc"), chromedp.WaitVisible(`h1`)); err != nil {
+		t.Fatal(err)
+	}
+	wide, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth + 1`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if wide {
+		t.Error("/soc scrolls sideways at 390 px")
+	}
+}
