@@ -11,6 +11,7 @@ import (
 	"github.com/samdrift/samdrift/internal/errs"
 	"github.com/samdrift/samdrift/internal/event"
 	"github.com/samdrift/samdrift/internal/notify"
+	"github.com/samdrift/samdrift/internal/oncall"
 	"github.com/samdrift/samdrift/internal/org"
 	"github.com/samdrift/samdrift/internal/store"
 	"github.com/samdrift/samdrift/internal/timing"
@@ -253,15 +254,32 @@ func isNoRows(err error) bool {
 	return false
 }
 
-// announce tells the people who must act on a new high or critical alert:
-// the shared SOC's analysts and CERT, the analysts of the unit that
-// supplies the municipality, and the municipality's CISO (inbox, and
-// e-mail or webhook as each prefers). Lower levels wait on the alert list.
+// announce tells the people who must act on a new high or critical alert.
+// When the platform has an on-call team (the shared SOC's default team),
+// the alert pages the person on call by the team's escalation policy
+// instead of notifying everyone, and the municipality's CISO is told.
+// Without one, the shared SOC's analysts and CERT, the analysts of the
+// unit that supplies the municipality, and the municipality's CISO are
+// notified (inbox, and e-mail or webhook as each prefers). Lower levels
+// wait on the alert list.
 func announce(ctx context.Context, tx *sql.Tx, al Alert, now time.Time) error {
 	if al.Level != "high" && al.Level != "critical" {
 		return nil
 	}
 	n := notify.Notice{Kind: "alert." + al.Level, AlertID: al.ID, Subject: al.Title, Body: "host/key: " + al.Key, At: now}
+	paged, err := oncall.Start(ctx, tx, oncall.Subject{OrgID: al.Tenant, Severity: al.Level, Kind: oncall.KindAlert, SubjectID: al.ID,
+		Title: al.Title, At: now})
+	if err != nil {
+		return err
+	}
+	if paged != 0 {
+		if al.Tenant == 0 {
+			return nil
+		}
+		n.OrgID, n.Roles = al.Tenant, []access.Role{access.RoleCISO}
+		_, err := notify.Queue(ctx, tx, n)
+		return err
+	}
 	var notices []notify.Notice
 	rows, err := tx.QueryContext(ctx, `SELECT id FROM organizations WHERE kind = 'soc' ORDER BY id`)
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"github.com/samdrift/samdrift/internal/access"
 	"github.com/samdrift/samdrift/internal/audit"
 	"github.com/samdrift/samdrift/internal/errs"
+	"github.com/samdrift/samdrift/internal/oncall"
 	"github.com/samdrift/samdrift/internal/store"
 	"github.com/samdrift/samdrift/internal/timing"
 )
@@ -270,6 +271,12 @@ func triageTx(ctx context.Context, tx *sql.Tx, sc access.Scope, id int64, req *T
 	}
 	if err := countTriage(ctx, tx, cur.Alert, next, now); err != nil {
 		return AlertDetail{}, err
+	}
+	if next.Status != StatusNew {
+		// Someone has the alert: stop paging for it.
+		if _, err := oncall.ResolveSubject(ctx, tx, oncall.KindAlert, id, now); err != nil {
+			return AlertDetail{}, err
+		}
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO alert_notes (alert_id, at, user_id, author, status, resolution, assignee, body)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, id, at, me, sc.Actor().Name,

@@ -22,6 +22,7 @@ import (
 	"github.com/samdrift/samdrift/internal/access"
 	"github.com/samdrift/samdrift/internal/audit"
 	"github.com/samdrift/samdrift/internal/errs"
+	"github.com/samdrift/samdrift/internal/oncall"
 	"github.com/samdrift/samdrift/internal/servicedesk"
 	"github.com/samdrift/samdrift/internal/store"
 )
@@ -58,10 +59,6 @@ type Service struct {
 	db *store.DB
 	// Desk raises service-desk tickets from cases (nil: not possible).
 	Desk *servicedesk.Service
-	// Escalate, when set, is called inside the transaction that opens a
-	// critical case (or raises a case to critical), to page the on-call
-	// person instead of notifying everyone.
-	Escalate func(ctx context.Context, tx *sql.Tx, c Case) error
 	// Clock returns the time (tests set it).
 	Clock func() time.Time
 }
@@ -322,8 +319,8 @@ func (s *Service) Create(ctx context.Context, sc access.Scope, n NewCase) (Case,
 			After: map[string]any{"title": n.Title, "severity": n.Severity, "kind": n.Kind, "alerts": len(n.Alerts)}}); err != nil {
 			return err
 		}
-		if n.Severity == "critical" && s.Escalate != nil {
-			return s.Escalate(ctx, tx, out)
+		if n.Severity == "critical" {
+			return page(ctx, tx, out, now)
 		}
 		return nil
 	})
@@ -382,4 +379,12 @@ func (s *Service) member(ctx context.Context, tx *sql.Tx, sc access.Scope, id, o
 		return 0, "", refused
 	}
 	return u.ID, u.Username, nil
+}
+
+// page starts the on-call escalation of a critical case (the shared SOC's
+// default team; nothing when the platform has no on-call team).
+func page(ctx context.Context, tx *sql.Tx, c Case, now time.Time) error {
+	_, err := oncall.Start(ctx, tx, oncall.Subject{OrgID: c.OrgID, Severity: "critical", Kind: oncall.KindCase, SubjectID: c.ID,
+		Title: c.Title, At: now})
+	return err
 }

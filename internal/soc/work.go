@@ -10,6 +10,7 @@ import (
 	"github.com/samdrift/samdrift/internal/access"
 	"github.com/samdrift/samdrift/internal/audit"
 	"github.com/samdrift/samdrift/internal/errs"
+	"github.com/samdrift/samdrift/internal/oncall"
 	"github.com/samdrift/samdrift/internal/store"
 	"github.com/samdrift/samdrift/internal/timing"
 )
@@ -274,8 +275,13 @@ func (s *Service) Update(ctx context.Context, sc access.Scope, id int64, u Updat
 		if out, err = get(ctx, tx, sc, id); err != nil {
 			return err
 		}
-		if cur.Severity != "critical" && out.Severity == "critical" && s.Escalate != nil {
-			return s.Escalate(ctx, tx, out)
+		switch {
+		case out.Status != "new":
+			// Someone has taken the case: stop paging for it.
+			_, err = oncall.ResolveSubject(ctx, tx, oncall.KindCase, id, now)
+			return err
+		case cur.Severity != "critical" && out.Severity == "critical":
+			return page(ctx, tx, out, now)
 		}
 		return nil
 	})

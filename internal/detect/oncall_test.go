@@ -1,0 +1,108 @@
+package detect_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/samdrift/samdrift/internal/access"
+	"github.com/samdrift/samdrift/internal/demo"
+	"github.com/samdrift/samdrift/internal/demo/demotest"
+	"github.com/samdrift/samdrift/internal/detect"
+	"github.com/samdrift/samdrift/internal/notify"
+	"github.com/samdrift/samdrift/internal/oncall"
+	"github.com/samdrift/samdrift/internal/store"
+	"github.com/samdrift/samdrift/internal/store/storetest"
+)
+
+// TestHighAlertPagesOnCall: with an on-call team, a high alert pages the
+// person on call (level 1) instead of notifying every analyst; not
+// acknowledged within five minutes it pages level 2 — once, though two
+// nodes sweep at the same moment; taking the alert stops the paging.
+func TestHighAlertPagesOnCall(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		env := demotest.New(t, db, false)
+		for _, n := range []string{"anna", "bo"} {
+			env.AddUser(t, n, demo.SOCSlug, access.RoleSOCAnalyst)
+		}
+		soc := env.Scope(t, "demo-soc-analyst")
+		oc := oncall.New(db)
+		if _, err := oc.CreateTeam(ctx, soc, oncall.NewTeam{OrgID: env.Org(t, demo.SOCSlug).ID, Slug: "soc", Name: "SOC-vagt", Default: true,
+			Members: []string{"anna", "bo"}}); err != nil {
+			t.Fatal(err)
+		}
+		for level, who := range map[int]string{1: "anna", 2: "bo"} {
+			if _, err := oc.AddRotation(ctx, soc, "soc", oncall.NewRotation{Level: level, Members: []string{who}, Period: oncall.Weekly,
+				Start: time.Date(2026, 1, 5, 7, 0, 0, 0, time.UTC)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := oc.SetPolicy(ctx, soc, "soc", oncall.Policy{Severity: "high", Steps: []oncall.Step{{Level: 1, WaitMinutes: 5}, {Level: 2, WaitMinutes: 5}}}); err != nil {
+			t.Fatal(err)
+		}
+		d := detect.New(db, nil)
+		if _, err := d.Library().ImportOwn(ctx, soc); err != nil {
+			t.Fatal(err)
+		}
+		kk := env.Org(t, "101").ID
+		now := time.Now().UTC().Truncate(time.Second)
+		if err := d.Handle(ctx, []detect.Batch{{ID: "bf", Events: failedLogins(t, kk, "p", now.Add(-time.Minute))}}); err != nil {
+			t.Fatal(err)
+		}
+		as, _, err := d.Alerts(ctx, soc, detect.Filter{RuleID: ruleBrute})
+		if err != nil || len(as) != 1 || as[0].Level != "high" {
+			t.Fatalf("brute-force alerts = %+v, %v", as, err)
+		}
+		inbox := notify.NewInbox(db)
+		count := func(user string) int {
+			t.Helper()
+			msgs, _, err := inbox.List(ctx, env.Scope(t, user), time.Now().Add(time.Hour), 100)
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := 0
+			for _, m := range msgs {
+				if m.AlertID == as[0].ID || m.Kind == oncall.NoticeKind {
+					n++
+				}
+			}
+			return n
+		}
+		if count("anna") != 1 || count("bo") != 0 || count("demo-soc-analyst") != 0 || count("demo-ciso") != 1 {
+			t.Errorf("after the alert: anna %d, bo %d, other analysts %d, København's CISO %d; want anna paged, the CISO told, no one else",
+				count("anna"), count("bo"), count("demo-soc-analyst"), count("demo-ciso"))
+		}
+		// Two nodes sweep after the timeout.
+		var wg sync.WaitGroup
+		for range 2 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if _, err := oncall.New(db).Sweep(ctx, now.Add(6*time.Minute)); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+		if count("bo") != 1 {
+			t.Errorf("bo was paged %d times after the timeout; want once", count("bo"))
+		}
+		// Anna takes the alert: the escalation ends.
+		if _, err := d.Triage(ctx, env.Scope(t, "anna"), as[0].ID, detect.TriageRequest{Status: detect.StatusAcknowledged}, now.Add(7*time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		es, err := oc.Escalations(ctx, soc, oncall.Filter{})
+		if err != nil || len(es) != 1 || es[0].State != oncall.StateResolved {
+			t.Errorf("escalations after the alert was taken = %+v, %v; want it resolved", es, err)
+		}
+		if _, err := oc.Sweep(ctx, now.Add(30*time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		if count("anna") != 1 || count("bo") != 1 {
+			t.Errorf("pages after the alert was taken: anna %d, bo %d", count("anna"), count("bo"))
+		}
+	})
+}
+
