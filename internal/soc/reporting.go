@@ -191,23 +191,44 @@ func nextDeadline(c Case, subs []Submission) *Deadline {
 }
 
 func submissions(ctx context.Context, q store.Querier, id int64) ([]Submission, error) {
-	rows, err := q.QueryContext(ctx, `SELECT id, kind, submitted_at, submitted_by, reference, late_reason, content, recorded_at
-		FROM case_reports WHERE case_id = $1 ORDER BY submitted_at, id`, id)
+	m, err := submissionsOf(ctx, q, []Case{{ID: id}})
 	if err != nil {
-		return nil, errs.Wrap(err, "cannot read the reports of case %d", id)
+		return nil, err
+	}
+	if m[id] == nil {
+		return []Submission{}, nil
+	}
+	return m[id], nil
+}
+
+// submissionsOf reads the submissions of cases in one query, by case.
+func submissionsOf(ctx context.Context, q store.Querier, cases []Case) (map[int64][]Submission, error) {
+	out := map[int64][]Submission{}
+	if len(cases) == 0 {
+		return out, nil
+	}
+	var a store.Args
+	ps := make([]string, len(cases))
+	for i, c := range cases {
+		ps[i] = a.Add(c.ID)
+	}
+	rows, err := q.QueryContext(ctx, `SELECT case_id, id, kind, submitted_at, submitted_by, reference, late_reason, content, recorded_at
+		FROM case_reports WHERE case_id IN (`+strings.Join(ps, ", ")+`) ORDER BY submitted_at, id`, a.Values()...)
+	if err != nil {
+		return nil, errs.Wrap(err, "cannot read reports")
 	}
 	defer rows.Close()
-	out := []Submission{}
 	for rows.Next() {
+		var id int64
 		var s Submission
 		var content string
-		if err := rows.Scan(&s.ID, &s.Kind, &s.SubmittedAt, &s.SubmittedBy, &s.Reference, &s.LateReason, &content, &s.RecordedAt); err != nil {
-			return nil, errs.Wrap(err, "cannot read a report of case %d", id)
+		if err := rows.Scan(&id, &s.ID, &s.Kind, &s.SubmittedAt, &s.SubmittedBy, &s.Reference, &s.LateReason, &content, &s.RecordedAt); err != nil {
+			return nil, errs.Wrap(err, "cannot read a report")
 		}
 		s.SubmittedAt, s.RecordedAt, s.Content = s.SubmittedAt.UTC(), s.RecordedAt.UTC(), json.RawMessage(content)
-		out = append(out, s)
+		out[id] = append(out[id], s)
 	}
-	return out, errs.Wrap(rows.Err(), "cannot read the reports of case %d", id)
+	return out, errs.Wrap(rows.Err(), "cannot read reports")
 }
 
 func reportingOf(c Case, subs []Submission, now time.Time) Reporting {

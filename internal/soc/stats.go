@@ -58,8 +58,8 @@ func (s *Service) Stats(ctx context.Context, sc access.Scope, since time.Time) (
 	}
 	rows.Close()
 	a = store.Args{}
-	rows, err = q.QueryContext(ctx, `SELECT `+caseColumns+caseFrom+` WHERE c.aware_at IS NOT NULL AND c.merged_into IS NULL AND `+visible(sc, &a)+
-		` ORDER BY c.aware_at DESC LIMIT 500`, a.Values()...)
+	rows, err = q.QueryContext(ctx, `SELECT `+caseColumns+caseFrom+` WHERE c.aware_at IS NOT NULL AND c.merged_into IS NULL AND c.aware_at >= `+
+		a.Add(s.now().AddDate(-1, -2, 0))+` AND `+visible(sc, &a)+` ORDER BY c.aware_at DESC LIMIT 500`, a.Values()...)
 	if err != nil {
 		return out, errs.Wrap(err, "cannot read reportable cases")
 	}
@@ -74,12 +74,12 @@ func (s *Service) Stats(ctx context.Context, sc access.Scope, since time.Time) (
 	}
 	rows.Close()
 	now := s.now()
+	subs, err := submissionsOf(ctx, q, reportable)
+	if err != nil {
+		return out, err
+	}
 	for _, c := range reportable {
-		subs, err := submissions(ctx, q, c.ID)
-		if err != nil {
-			return out, err
-		}
-		for _, d := range deadlines(c, subs, now) {
+		for _, d := range deadlines(c, subs[c.ID], now) {
 			if d.Due != nil && (d.State == "pending" || d.State == "due-soon" || d.State == "overdue") {
 				out.Due = append(out.Due, DueReport{CaseID: c.ID, Title: c.Title, OrgName: c.OrgName, Deadline: d})
 			}

@@ -76,8 +76,8 @@ func (s *Service) List(ctx context.Context, sc access.Scope, f Filter) ([]Case, 
 	if err := s.db.Reader().QueryRowContext(ctx, `SELECT COUNT(*) FROM cases c WHERE `+w, a.Values()...).Scan(&total); err != nil {
 		return nil, 0, errs.Wrap(err, "cannot count cases")
 	}
-	q := `SELECT ` + caseColumns + caseFrom + ` WHERE ` + w + ` ORDER BY (c.status = 'closed'),
-		CASE c.severity WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END, c.updated_at DESC, c.id DESC
+	// list_rank: open cases by severity, then closed ones (migration 0029).
+	q := `SELECT ` + caseColumns + caseFrom + ` WHERE ` + w + ` ORDER BY c.list_rank, c.updated_at DESC, c.id DESC
 		LIMIT ` + a.Add(f.Limit) + ` OFFSET ` + a.Add(f.Offset)
 	rows, err := s.db.Reader().QueryContext(ctx, q, a.Values()...)
 	if err != nil {
