@@ -129,7 +129,7 @@ func Services(db *store.DB, mfaRoles []access.Role, log *slog.Logger) *App {
 // WebConfig is the web layer's configuration with a's services.
 func (a *App) WebConfig() web.Config {
 	return web.Config{DB: a.DB, Orgs: a.Orgs, Access: a.Access, Catalog: a.Catalog, Orders: a.Orders, Plan: a.Plan,
-		Sources: a.Sources, Events: a.Events, Detect: a.Detect, ServiceDesk: a.ServiceDesk, Network: a.Network, Inbox: a.Inbox, Cases: a.Cases}
+		Sources: a.Sources, Events: a.Events, Detect: a.Detect, ServiceDesk: a.ServiceDesk, Network: a.Network, Inbox: a.Inbox, Cases: a.Cases, OnCall: a.OnCall}
 }
 
 // Close closes the database.

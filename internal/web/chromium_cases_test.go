@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http/httptest"
@@ -14,9 +15,11 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/pquerna/otp/totp"
 
+	"github.com/samdrift/samdrift/internal/access"
 	"github.com/samdrift/samdrift/internal/demo/demotest"
 	"github.com/samdrift/samdrift/internal/detect"
 	"github.com/samdrift/samdrift/internal/event"
+	"github.com/samdrift/samdrift/internal/oncall"
 	"github.com/samdrift/samdrift/internal/store/storetest"
 	"github.com/samdrift/samdrift/internal/web"
 )
@@ -65,8 +68,12 @@ func checkAxe(t *testing.T, ctx context.Context, script, page string) {
 // loginTOTP signs in a user whose role needs a second factor, setting it
 // up on the way as a first login does.
 func loginTOTP(ctx context.Context, base, user, password string) error {
-	if err := chromedp.Do(ctx,
-		chromedp.Navigate(base+"/login"),
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/login")); err != nil {
+		return err
+	}
+	wctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	if err := chromedp.Do(wctx,
 		chromedp.WaitVisible(`input[name="username"]`),
 		chromedp.SendKeys(`input[name="username"]`, user),
 		chromedp.SendKeys(`input[name="password"]`, password),
@@ -83,11 +90,38 @@ func loginTOTP(ctx context.Context, base, user, password string) error {
 	if err != nil {
 		return err
 	}
-	return chromedp.Do(ctx,
-		chromedp.SendKeys(`input[name="code"]`, code),
-		chromedp.Submit(`input[name="code"]`),
-		chromedp.WaitVisible(`nav`),
-	)
+	if err := chromedp.Do(ctx, chromedp.SendKeys(`input[name="code"]`, code), chromedp.Submit(`input[name="code"]`)); err != nil {
+		return err
+	}
+	// The set-up page has the menu too: wait until the browser has left it.
+	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		path, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.readyState === 'complete' ? location.pathname : ''`))
+		if err == nil && path != "" && !strings.HasPrefix(path, "/totp") {
+			return nil
+		}
+	}
+	return fmt.Errorf("still at the second factor after 15 s")
+}
+
+// submit submits the form of sel and waits until the browser shows the
+// page that answers it (the old page is marked, and gone when the new
+// one has loaded), so that the next step never races the navigation.
+func submit(ctx context.Context, sel string) error {
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.__samdriftOld = true`)); err != nil {
+		return err
+	}
+	if err := chromedp.Do(ctx, chromedp.Submit(sel)); err != nil {
+		return err
+	}
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		tctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		done, err := chromedp.Run(tctx, chromedp.Evaluate[bool](`window.__samdriftOld !== true && document.readyState === 'complete'`))
+		cancel()
+		if err == nil && done {
+			return nil
+		}
+	}
+	return fmt.Errorf("no answer to the form %s within 20 s", sel)
 }
 
 // textAfter reads sel until it contains want (or 15 s passed) and
@@ -169,10 +203,10 @@ func TestCaseWorkInChromium(t *testing.T) {
 	checkAxe(t, ctx, axe, "/cases/{id}")
 
 	// A ticket to the unit on the way.
-	if err := chromedp.Do(ctx,
-		chromedp.SendKeys(`#ticket-title`, "Isolér web01 fra netværket"),
-		chromedp.Submit(`#ticket-title`),
-	); err != nil {
+	if err := chromedp.Do(ctx, chromedp.SendKeys(`#ticket-title`, "Isolér web01 fra netværket")); err != nil {
+		t.Fatalf("raise a ticket: %v", err)
+	}
+	if err := submit(ctx, `#ticket-title`); err != nil {
 		t.Fatalf("raise a ticket: %v", err)
 	}
 	if got := textAfter(ctx, `#tickets + ul`, "Isolér web01"); !strings.Contains(got, "Eskaleret") {
@@ -199,8 +233,10 @@ func TestCaseWorkInChromium(t *testing.T) {
 		chromedp.Click(`details summary`),
 		chromedp.WaitVisible(`#status`),
 		chromedp.SetValue(`#status`, "contained"),
-		chromedp.Submit(`#status`),
 	); err != nil {
+		t.Fatalf("contain: %v", err)
+	}
+	if err := submit(ctx, `#status`); err != nil {
 		t.Fatalf("contain: %v", err)
 	}
 	if got := textAfter(ctx, `#case-status`, "Inddæmmet"); got != "Inddæmmet" {
@@ -212,8 +248,10 @@ func TestCaseWorkInChromium(t *testing.T) {
 		chromedp.SetValue(`#status`, "closed"),
 		chromedp.SetValue(`#resolution`, "resolved"),
 		chromedp.SendKeys(`#comment`, "Kontoen nulstillet, web01 geninstalleret"),
-		chromedp.Submit(`#status`),
 	); err != nil {
+		t.Fatalf("close: %v", err)
+	}
+	if err := submit(ctx, `#status`); err != nil {
 		t.Fatalf("close: %v", err)
 	}
 	if got := textAfter(ctx, `#case-status`, "Lukket"); got != "Lukket (Løst)" {
@@ -235,5 +273,74 @@ func TestCaseWorkInChromium(t *testing.T) {
 	}
 	if wide {
 		t.Error("/soc scrolls sideways at 390 px")
+	}
+}
+
+// TestOnCallAckLinkInChromium: the signed link of a page's e-mail opens
+// in a browser without logging in, shows what is paged and acknowledges
+// it with one press (opening it alone acknowledges nothing, so mail
+// scanners cannot); the on-call pages pass axe.
+func TestOnCallAckLinkInChromium(t *testing.T) {
+	exe := chromium(t)
+	axe := axeScript(t)
+	db := storetest.SQLite(t)
+	e := &env{Env: demotest.New(t, db, false), t: t}
+	cfg := webConfig(db, e.Orgs, e.Access)
+	cfg.Version = "test"
+	srv, err := web.New(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv.Handler())
+	t.Cleanup(hs.Close)
+	e.url = hs.URL
+	e.socRota(t)
+	id := e.escalate(t, 42)
+	anna, err := e.Access.UserByName(context.Background(), access.System("t"), "anna")
+	if err != nil {
+		t.Fatal(err)
+	}
+	link, err := oncall.New(db).AckURL(hs.URL)(context.Background(), id, anna.ID, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	ctx := browse(t, exe)
+	if err := chromedp.Do(ctx, chromedp.Navigate(link), chromedp.WaitVisible(`#ack-form`)); err != nil {
+		t.Fatalf("open the link: %v", err)
+	}
+	checkAxe(t, ctx, axe, "/oncall/ack/{token}")
+	if es, _ := oncall.New(db).Escalations(context.Background(), access.System("t"), oncall.Filter{}); len(es) != 1 || es[0].State != oncall.StateActive {
+		t.Fatalf("opening the link changed the escalation: %+v", es)
+	}
+	if err := submit(ctx, `#ack-form button`); err != nil {
+		t.Fatal(err)
+	}
+	if got := textAfter(ctx, `#ack-state`, "Kvitteret"); got != "Kvitteret (anna)" {
+		t.Errorf("state after the press = %q; want Kvitteret (anna)", got)
+	}
+	// A tampered link is refused.
+	if err := chromedp.Do(ctx, chromedp.Navigate(link[:len(link)-2]+"xx"), chromedp.WaitVisible(`h1`)); err != nil {
+		t.Fatal(err)
+	}
+	if body, _ := chromedp.Run(ctx, chromedp.Text(`main`)); strings.Contains(body, "Jeg tager den") {
+		t.Errorf("a tampered link offers to acknowledge: %q", body)
+	}
+
+	// The SOC's on-call pages.
+	soc := browse(t, exe)
+	if err := loginTOTP(soc, hs.URL, "demo-soc-analyst", e.Passwords["demo-soc-analyst"]); err != nil {
+		body, _ := chromedp.Run(soc, chromedp.Text(`body`))
+		t.Fatalf("log in: %v; the page says %q", err, body)
+	}
+	for _, page := range []string{"/oncall", "/oncall/teams/soc"} {
+		if err := chromedp.Do(soc, chromedp.Navigate(hs.URL+page), chromedp.WaitVisible(`h1`)); err != nil {
+			t.Fatal(err)
+		}
+		checkAxe(t, soc, axe, page)
+	}
+	who, err := chromedp.Run(soc, chromedp.Text(`#who`))
+	if err != nil || !(strings.Contains(who, "anna") || strings.Contains(who, "bo")) {
+		t.Errorf("who is on call on the team page = %q, %v", who, err)
 	}
 }

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/samdrift/samdrift/internal/access"
 	"github.com/samdrift/samdrift/internal/demo"
+	"github.com/samdrift/samdrift/internal/oncall"
 	"github.com/samdrift/samdrift/internal/store"
 	"github.com/samdrift/samdrift/internal/store/storetest"
 )
@@ -115,6 +117,17 @@ var foreignCases = []foreignCase{
 	{op: "POST /api/v1/cases/{id}/tickets", path: "/api/v1/cases/{case}/tickets", body: `{"to":"unit","title":"Isolate web01"}`},
 	{op: "PUT /api/v1/cases/{id}/reporting", path: "/api/v1/cases/{case}/reporting", body: `{"nis2_significant":false,"personal_data_breach":true,"aware_at":"2026-12-01T00:00:00Z"}`},
 	{op: "POST /api/v1/cases/{id}/reports", path: "/api/v1/cases/{case}/reports", body: `{"kind":"gdpr-notification","late_reason":"x"}`},
+	{op: "POST /api/v1/oncall/teams", path: "/api/v1/oncall/teams", body: `{"org":"{unit}","slug":"x-{n}","name":"X","members":[]}`, public: true},
+	{op: "PATCH /api/v1/oncall/teams/{slug}", path: "/api/v1/oncall/teams/{team}", body: `{"name":"X"}`},
+	{op: "POST /api/v1/oncall/teams/{slug}/rotations", path: "/api/v1/oncall/teams/{team}/rotations", body: `{"level":1,"members":["demo-servicedesk"],"period":"weekly","start":"2027-01-04T08:00:00+01:00"}`},
+	{op: "DELETE /api/v1/oncall/teams/{slug}/rotations/{id}", path: "/api/v1/oncall/teams/{team}/rotations/{rotation}"},
+	{op: "POST /api/v1/oncall/teams/{slug}/overrides", path: "/api/v1/oncall/teams/{team}/overrides", body: `{"level":1,"user":"demo-servicedesk","from":"2027-01-07T20:00:00+01:00","until":"2027-01-08T08:00:00+01:00"}`},
+	{op: "DELETE /api/v1/oncall/teams/{slug}/overrides/{id}", path: "/api/v1/oncall/teams/{team}/overrides/{override}"},
+	{op: "POST /api/v1/oncall/teams/{slug}/handovers", path: "/api/v1/oncall/teams/{team}/handovers", body: `{"body":"x"}`},
+	{op: "PUT /api/v1/oncall/teams/{slug}/policies/{severity}", path: "/api/v1/oncall/teams/{team}/policies/critical", body: `{"steps":[{"level":1,"wait_minutes":5}]}`},
+	{op: "POST /api/v1/escalations/{id}/ack", path: "/api/v1/escalations/{escalation}/ack"},
+	{op: "POST /api/v1/escalations/{id}/snooze", path: "/api/v1/escalations/{escalation}/snooze", body: `{"until":"{soon}"}`},
+	{op: "POST /api/v1/escalations/{id}/resolve", path: "/api/v1/escalations/{escalation}/resolve"},
 }
 
 var digits = regexp.MustCompile(`[0-9]+`)
@@ -318,6 +331,25 @@ func (e *env) victim(t *testing.T) map[string]string {
 	}
 	e.must("POST", "/api/v1/cases", e.token("demo-ciso"), fmt.Sprintf(`{"org":"101","title":"Brute force","severity":"high","kind":"account-compromise","alerts":[%s]}`,
 		e.scalar(db, `SELECT MAX(id) FROM alerts WHERE tenant = $1`, cph)), &cs)
+	mgr := e.token("demo-unit-manager")
+	var team struct {
+		Slug string `json:"slug"`
+	}
+	var rot, ov struct {
+		ID int64 `json:"id"`
+	}
+	e.must("POST", "/api/v1/oncall/teams", mgr, `{"org":"enhed-hovedstaden","slug":"hov-vagt","name":"Driftsvagt","members":["demo-unit-manager","demo-servicedesk"]}`, &team)
+	e.must("POST", "/api/v1/oncall/teams/hov-vagt/rotations", mgr, `{"level":1,"members":["demo-servicedesk"],"period":"weekly","start":"2026-01-05T08:00:00+01:00"}`, &rot)
+	e.must("POST", "/api/v1/oncall/teams/hov-vagt/overrides", mgr, `{"level":1,"user":"demo-unit-manager","from":"2027-01-07T20:00:00+01:00","until":"2027-01-08T08:00:00+01:00"}`, &ov)
+	var esc int64
+	if err := db.Write(context.Background(), func(tx *sql.Tx) error {
+		var err error
+		esc, err = oncall.Start(context.Background(), tx, oncall.Subject{OrgID: cph, Team: "hov-vagt", Severity: "critical", Kind: oncall.KindAlert,
+			SubjectID: 1, Title: "Brute force"})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
 	spocUser, err := e.Access.UserByName(context.Background(), access.System("t"), "demo-spoc")
 	if err != nil {
 		t.Fatal(err)
@@ -339,6 +371,10 @@ func (e *env) victim(t *testing.T) map[string]string {
 		"case":         itoa64(cs.ID),
 		"casetask":     e.scalar(db, `SELECT MIN(id) FROM case_tasks WHERE case_id = $1`, cs.ID),
 		"caseworker":   "demo-ciso",
+		"team":         team.Slug,
+		"rotation":     itoa64(rot.ID),
+		"override":     itoa64(ov.ID),
+		"escalation":   itoa64(esc),
 	}
 }
 
@@ -367,7 +403,7 @@ func (e *env) attackerResources(t *testing.T) map[string]string {
 	e.must("POST", "/api/v1/cases", e.token("ciso-ros"), `{"org":"265","title":"Phishing","severity":"medium"}`, &c1)
 	e.must("POST", "/api/v1/cases", e.token("ciso-ros"), `{"org":"265","title":"Phishing again","severity":"medium"}`, &c2)
 	return map[string]string{
-		"owncase": itoa64(c1.ID), "owncase2": itoa64(c2.ID),
+		"owncase": itoa64(c1.ID), "owncase2": itoa64(c2.ID), "soon": time.Now().Add(time.Hour).UTC().Format(time.RFC3339),
 		"ownunit": "enhed-sjaelland", "ownsite": itoa64(site.ID), "ownticket": itoa64(tk.ID), "ownv": strconv.Itoa(tk.Version),
 		"ownproblem": itoa64(prob.ID), "ownsite2": itoa64(site2.ID), "ownconn": itoa64(conn.ID),
 		"ownsub": e.scalar(e.DB, `SELECT COALESCE(MAX(id), 0) FROM orders WHERE municipality_id = $1 AND status = 'active'`, ros),
@@ -396,6 +432,12 @@ func snapshot(t *testing.T, db *store.DB, v map[string]string) string {
 		`SELECT status || '/' || version || '/' || severity || '/' || COALESCE(merged_into, 0) FROM cases WHERE id = ` + v["case"],
 		`SELECT COUNT(*) FROM case_entries WHERE case_id = ` + v["case"],
 		`SELECT COUNT(*) FROM case_alerts WHERE alert_id = ` + v["alert"],
+		`SELECT name FROM oncall_teams WHERE slug = '` + v["team"] + `'`,
+		`SELECT COUNT(*) FROM oncall_rotations WHERE team_id = (SELECT id FROM oncall_teams WHERE slug = '` + v["team"] + `')`,
+		`SELECT COUNT(*) FROM oncall_overrides WHERE team_id = (SELECT id FROM oncall_teams WHERE slug = '` + v["team"] + `')`,
+		`SELECT COUNT(*) FROM oncall_handovers WHERE team_id = (SELECT id FROM oncall_teams WHERE slug = '` + v["team"] + `')`,
+		`SELECT COUNT(*) FROM oncall_policies WHERE team_id = (SELECT id FROM oncall_teams WHERE slug = '` + v["team"] + `')`,
+		`SELECT state FROM oncall_escalations WHERE id = ` + v["escalation"],
 	} {
 		var s any
 		if err := db.Reader().QueryRowContext(context.Background(), q).Scan(&s); err != nil {

@@ -25,6 +25,7 @@ import (
 	"github.com/samdrift/samdrift/internal/eventstore"
 	"github.com/samdrift/samdrift/internal/network"
 	"github.com/samdrift/samdrift/internal/notify"
+	"github.com/samdrift/samdrift/internal/oncall"
 	"github.com/samdrift/samdrift/internal/orders"
 	"github.com/samdrift/samdrift/internal/org"
 	"github.com/samdrift/samdrift/internal/servicedesk"
@@ -52,7 +53,9 @@ type Config struct {
 	// Inbox is the users' in-app notifications and their settings.
 	Inbox *notify.Inbox
 	// Cases are the SOC's security incident cases.
-	Cases  *soc.Service
+	Cases *soc.Service
+	// OnCall keeps on-call teams, rotas and escalations.
+	OnCall *oncall.Service
 	Logger *slog.Logger
 	// SecureCookies marks cookies Secure and prefixes them __Host-: set it
 	// when users reach samdrift over TLS (directly or through a proxy).
@@ -79,6 +82,7 @@ type Server struct {
 	net       *network.Register
 	inbox     *notify.Inbox
 	cases     *soc.Service
+	oncall    *oncall.Service
 	log       *slog.Logger
 	mux       *http.ServeMux
 	pages     map[string]*template.Template
@@ -117,13 +121,13 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	for name, missing := range map[string]bool{"Orgs": cfg.Orgs == nil, "Access": cfg.Access == nil, "Catalog": cfg.Catalog == nil,
 		"Orders": cfg.Orders == nil, "Plan": cfg.Plan == nil, "Sources": cfg.Sources == nil, "Events": cfg.Events == nil,
 		"Detect": cfg.Detect == nil, "ServiceDesk": cfg.ServiceDesk == nil, "Network": cfg.Network == nil, "Inbox": cfg.Inbox == nil,
-		"Cases": cfg.Cases == nil} {
+		"Cases": cfg.Cases == nil, "OnCall": cfg.OnCall == nil} {
 		if missing {
 			return nil, fmt.Errorf("web: Config.%s is missing (app.Services builds them all)", name)
 		}
 	}
 	s := &Server{cfg: cfg, db: cfg.DB, orgs: cfg.Orgs, acc: cfg.Access, cat: cfg.Catalog, ord: cfg.Orders, plan: cfg.Plan,
-		src: cfg.Sources, ev: cfg.Events, det: cfg.Detect, sd: cfg.ServiceDesk, net: cfg.Network, inbox: cfg.Inbox, cases: cfg.Cases, log: cfg.Logger, mux: http.NewServeMux(),
+		src: cfg.Sources, ev: cfg.Events, det: cfg.Detect, sd: cfg.ServiceDesk, net: cfg.Network, inbox: cfg.Inbox, cases: cfg.Cases, oncall: cfg.OnCall, log: cfg.Logger, mux: http.NewServeMux(),
 		pages: pages, csrfKey: csrfKey, registry: cfg.Registry}
 	if s.metrics, err = newHTTPMetrics(cfg.Registry); err != nil {
 		return nil, err
@@ -206,6 +210,7 @@ func (s *Server) routes() {
 	s.caseRoutes()
 	s.casePages()
 	s.socRoutes()
+	s.oncallRoutes()
 	s.ticketRoutes()
 	s.changeRoutes()
 	s.changePageRoutes()
