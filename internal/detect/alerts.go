@@ -224,10 +224,8 @@ func record(ctx context.Context, tx *sql.Tx, hits []hit, batchIDs []string, now 
 				strings.Join(g.ids, " "), string(al.Sample), now.UnixMicro()).Scan(&al.ID); err != nil {
 				return nil, errs.Wrap(err, "cannot store an alert of %s", h.ruleID)
 			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO alert_rule_stats (rule_id, tenant, month, title, alerts) VALUES ($1, $2, $3, $4, 1)
-				ON CONFLICT (rule_id, tenant, month) DO UPDATE SET alerts = alert_rule_stats.alerts + 1, title = excluded.title`,
-				h.ruleID, h.tenant, timing.Month(now), h.title); err != nil {
-				return nil, errs.Wrap(err, "cannot count an alert of %s", h.ruleID)
+			if err := countAlert(ctx, tx, al, now); err != nil {
+				return nil, err
 			}
 			if err := announce(ctx, tx, al, now); err != nil {
 				return nil, err
@@ -338,4 +336,22 @@ func AlertsByID(ctx context.Context, q store.Querier, sc access.Scope, ids []int
 		out = append(out, al)
 	}
 	return out, errs.Wrap(rows.Err(), "cannot read alerts")
+}
+
+// countAlert keeps the dashboard's counters in step with a new alert:
+// the open alerts of its tenant and level, and the alerts of its rule
+// this month (for the tenant and, as tenant -1, for all).
+func countAlert(ctx context.Context, tx *sql.Tx, al Alert, now time.Time) error {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO alert_open_counts (tenant, level, n) VALUES ($1, $2, 1)
+		ON CONFLICT (tenant, level) DO UPDATE SET n = alert_open_counts.n + 1`, al.Tenant, al.Level); err != nil {
+		return errs.Wrap(err, "cannot count an alert of %s", al.RuleID)
+	}
+	for _, tenant := range []int64{al.Tenant, -1} {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO alert_rule_stats (rule_id, tenant, month, title, alerts) VALUES ($1, $2, $3, $4, 1)
+			ON CONFLICT (rule_id, tenant, month) DO UPDATE SET alerts = alert_rule_stats.alerts + 1, title = excluded.title`,
+			al.RuleID, tenant, timing.Month(now), al.Title); err != nil {
+			return errs.Wrap(err, "cannot count an alert of %s", al.RuleID)
+		}
+	}
+	return nil
 }

@@ -106,3 +106,61 @@ func TestHighAlertPagesOnCall(t *testing.T) {
 	})
 }
 
+// TestDashboardCountersMatchAlerts: the counters the dashboard reads (open
+// alerts per tenant and level; alerts, closed and false positives per
+// rule) agree with the alerts themselves after closing, reopening and
+// changing a resolution.
+func TestDashboardCountersMatchAlerts(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		env := demotest.New(t, db, false)
+		soc := env.Scope(t, "demo-soc-analyst")
+		d := detect.New(db, nil)
+		if _, err := d.Library().ImportOwn(ctx, soc); err != nil {
+			t.Fatal(err)
+		}
+		now := time.Now().UTC().Truncate(time.Second)
+		for i, org := range []string{"101", "147", "265"} {
+			if err := d.Handle(ctx, []detect.Batch{{ID: "b" + org, Events: failedLogins(t, env.Org(t, org).ID, "x"+org, now.Add(time.Duration(i)*time.Minute))}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		as, _, err := d.Alerts(ctx, soc, detect.Filter{})
+		if err != nil || len(as) != 3 {
+			t.Fatalf("alerts = %d, %v", len(as), err)
+		}
+		steps := []detect.TriageRequest{
+			{Status: detect.StatusClosed, Resolution: "false-positive"},
+			{Status: detect.StatusClosed, Resolution: "true-positive"},
+			{Status: detect.StatusNew, Comment: "reopened"},
+			{Status: detect.StatusClosed, Resolution: "false-positive"},
+		}
+		for i, st := range steps {
+			if _, err := d.Triage(ctx, soc, as[i%2].ID, st, now); err != nil {
+				t.Fatalf("step %d: %v", i, err)
+			}
+		}
+		check := func(what, counted, actual string) {
+			t.Helper()
+			var c, a string
+			if err := db.Reader().QueryRowContext(ctx, counted).Scan(&c); err != nil {
+				t.Fatal(err)
+			}
+			if err := db.Reader().QueryRowContext(ctx, actual).Scan(&a); err != nil {
+				t.Fatal(err)
+			}
+			if c != a {
+				t.Errorf("%s: counted %s, the alerts say %s", what, c, a)
+			}
+		}
+		check("open alerts", `SELECT COALESCE(SUM(n), 0) FROM alert_open_counts`, `SELECT COUNT(*) FROM alerts WHERE status <> 'closed'`)
+		check("closed", `SELECT COALESCE(SUM(closed), 0) FROM alert_rule_stats WHERE tenant = -1`, `SELECT COUNT(*) FROM alerts WHERE status = 'closed'`)
+		check("false positives", `SELECT COALESCE(SUM(false_positive), 0) FROM alert_rule_stats WHERE tenant <> -1`,
+			`SELECT COUNT(*) FROM alerts WHERE status = 'closed' AND resolution = 'false-positive'`)
+		check("alerts", `SELECT COALESCE(SUM(alerts), 0) FROM alert_rule_stats WHERE tenant = -1`, `SELECT COUNT(*) FROM alerts`)
+		st, err := d.Stats(ctx, env.Scope(t, "demo-ciso"), now.AddDate(0, -1, 0))
+		if err != nil || len(st.Open) != 1 || st.Open[0].Tenant != env.Org(t, "101").ID {
+			t.Errorf("København's CISO's open alerts = %+v, %v", st.Open, err)
+		}
+	})
+}

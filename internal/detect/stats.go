@@ -44,14 +44,14 @@ type Stats struct {
 // Stats returns the open alerts by level and tenant, the 20 rules that
 // alerted most since the month of since with their false-positive rates,
 // and the monthly times to acknowledge and resolve — all within sc's
-// security reach, from counters kept as alerts are made and triaged.
+// security reach, from counters kept as alerts are made and triaged
+// (a few hundred rows, however many alerts there are).
 func (d *Detector) Stats(ctx context.Context, sc access.Scope, since time.Time) (Stats, error) {
 	q := d.db.Reader()
 	out := Stats{Open: []OpenCount{}, Rules: []RuleStat{}}
 	var a store.Args
-	rows, err := q.QueryContext(ctx, `SELECT x.level, x.tenant, COALESCE(o.name, ''), x.n FROM (SELECT level, tenant, COUNT(*) AS n FROM alerts
-		WHERE status <> 'closed' AND `+sc.SecurityPredicate("tenant", &a)+` GROUP BY level, tenant) x
-		LEFT JOIN organizations o ON o.id = x.tenant ORDER BY x.n DESC, x.tenant, x.level`, a.Values()...)
+	rows, err := q.QueryContext(ctx, `SELECT x.level, x.tenant, COALESCE(o.name, ''), x.n FROM alert_open_counts x
+		LEFT JOIN organizations o ON o.id = x.tenant WHERE x.n > 0 AND `+sc.SecurityPredicate("x.tenant", &a)+` ORDER BY x.n DESC, x.tenant, x.level`, a.Values()...)
 	if err != nil {
 		return out, errs.Wrap(err, "cannot count open alerts")
 	}
@@ -66,8 +66,12 @@ func (d *Detector) Stats(ctx context.Context, sc access.Scope, since time.Time) 
 	rows.Close()
 	from := timing.Month(since)
 	a = store.Args{}
+	tenants := "tenant = -1" // every tenant's sums
+	if !sc.SeesAllSecurity() {
+		tenants = sc.SecurityPredicate("tenant", &a)
+	}
 	rows, err = q.QueryContext(ctx, `SELECT rule_id, MAX(title), SUM(alerts), SUM(closed), SUM(false_positive) FROM alert_rule_stats
-		WHERE month >= `+a.Add(from)+` AND `+sc.SecurityPredicate("tenant", &a)+` GROUP BY rule_id ORDER BY SUM(alerts) DESC, rule_id LIMIT 20`, a.Values()...)
+		WHERE month >= `+a.Add(from)+` AND `+tenants+` GROUP BY rule_id ORDER BY SUM(alerts) DESC, rule_id LIMIT 20`, a.Values()...)
 	if err != nil {
 		return out, errs.Wrap(err, "cannot count alerts per rule")
 	}

@@ -297,7 +297,8 @@ func triageTx(ctx context.Context, tx *sql.Tx, sc access.Scope, id int64, req *T
 // next: the time to acknowledge (the first move out of new), the time to
 // resolve (each closing), and the closed and false-positive counts per
 // rule and month of the alert, which the false-positive rate is read
-// from (a reopening or a changed resolution takes its count back).
+// from, and the open alerts per tenant and level (a reopening or a
+// changed resolution takes its count back).
 func countTriage(ctx context.Context, tx *sql.Tx, cur, next Alert, now time.Time) error {
 	var created int64
 	var acked sql.NullInt64
@@ -332,9 +333,18 @@ func countTriage(ctx context.Context, tx *sql.Tx, cur, next Alert, now time.Time
 	if c0 == c1 && f0 == f1 {
 		return nil
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO alert_rule_stats (rule_id, tenant, month, title, closed, false_positive) VALUES ($1, $2, $3, $4, $5, $6)
-		ON CONFLICT (rule_id, tenant, month) DO UPDATE SET closed = alert_rule_stats.closed + excluded.closed,
-		false_positive = alert_rule_stats.false_positive + excluded.false_positive`,
-		cur.RuleID, cur.Tenant, timing.Month(time.UnixMicro(created)), cur.Title, c1-c0, f1-f0)
-	return errs.Wrap(err, "cannot count the triage of alert %d", cur.ID)
+	if c0 != c1 {
+		if _, err := tx.ExecContext(ctx, `UPDATE alert_open_counts SET n = n + $1 WHERE tenant = $2 AND level = $3`, c0-c1, cur.Tenant, cur.Level); err != nil {
+			return errs.Wrap(err, "cannot count the triage of alert %d", cur.ID)
+		}
+	}
+	for _, tenant := range []int64{cur.Tenant, -1} {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO alert_rule_stats (rule_id, tenant, month, title, closed, false_positive) VALUES ($1, $2, $3, $4, $5, $6)
+			ON CONFLICT (rule_id, tenant, month) DO UPDATE SET closed = alert_rule_stats.closed + excluded.closed,
+			false_positive = alert_rule_stats.false_positive + excluded.false_positive`,
+			cur.RuleID, tenant, timing.Month(time.UnixMicro(created)), cur.Title, c1-c0, f1-f0); err != nil {
+			return errs.Wrap(err, "cannot count the triage of alert %d", cur.ID)
+		}
+	}
+	return nil
 }

@@ -65,6 +65,15 @@ func seedSOC(b *testing.B, db *store.DB, alerts, cases int) {
 			FROM alerts GROUP BY rule_id, tenant, '2026-' || CAST(1 + (created_at / 2592000000000) `+mod+` 12 AS TEXT)`); err != nil {
 			return fmt.Errorf("rule stats: %w", err)
 		}
+		for _, q := range []string{
+			`INSERT INTO alert_rule_stats (rule_id, tenant, month, title, alerts, closed, false_positive)
+				SELECT rule_id, -1, month, MAX(title), SUM(alerts), SUM(closed), SUM(false_positive) FROM alert_rule_stats GROUP BY rule_id, month`,
+			`INSERT INTO alert_open_counts (tenant, level, n) SELECT tenant, level, COUNT(*) FROM alerts WHERE status <> 'closed' GROUP BY tenant, level`,
+		} {
+			if _, err := tx.ExecContext(ctx, q); err != nil {
+				return fmt.Errorf("counters: %w", err)
+			}
+		}
 		ts := "$1"
 		if db.Dialect() == store.Postgres {
 			ts = "CAST($1 AS TIMESTAMPTZ)"
