@@ -45,6 +45,11 @@ func loadDemo(ctx context.Context, a *app.App, log *slog.Logger, out io.Writer) 
 	} else if n > 0 {
 		log.Info("demo data", "step", fmt.Sprintf("orders: %d", n))
 	}
+	if made, err := demo.LoadOnCall(ctx, a.Orgs, a.OnCall); err != nil {
+		return fmt.Errorf("cannot make the demo on-call team: %w", err)
+	} else if made {
+		log.Info("demo data", "step", "on-call team "+demo.OnCallTeam)
+	}
 	if n, err := demo.LoadTickets(ctx, a.Orgs, a.Orders, a.ServiceDesk); err != nil {
 		return fmt.Errorf("cannot load demo tickets: %w", err)
 	} else if n > 0 {
