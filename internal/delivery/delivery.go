@@ -113,15 +113,15 @@ type Result struct {
 // due is one notification to deliver, with its user's address and
 // webhook.
 type due struct {
-	id, ticket, alert        int64
-	escalation, user         int64
-	ackURL                   string
-	kind, subject, body      string
-	at, next                 time.Time
-	addr, name               string
-	hookURL, hookSecret      string
-	attempts                 int
-	emailState, webhookState string
+	id, ticket, alert, caseID int64
+	escalation, user          int64
+	ackURL                    string
+	kind, subject, body       string
+	at, next                  time.Time
+	addr, name                string
+	hookURL, hookSecret       string
+	attempts                  int
+	emailState, webhookState  string
 }
 
 // Deliver sends every notification due at now (up to 200 per call) over
@@ -129,7 +129,7 @@ type due struct {
 // (1, 2, 4 … 60 minutes) up to maxAttempts, and its last error kept.
 func (d *Deliverer) Deliver(ctx context.Context, now time.Time) (Result, error) {
 	var res Result
-	rows, err := d.db.Reader().QueryContext(ctx, `SELECT n.id, COALESCE(n.ticket_id, 0), COALESCE(n.alert_id, 0), COALESCE(n.escalation_id, 0), n.user_id, n.kind, n.subject, n.body, n.created_at, n.next_attempt,
+	rows, err := d.db.Reader().QueryContext(ctx, `SELECT n.id, COALESCE(n.ticket_id, 0), COALESCE(n.alert_id, 0), COALESCE(n.case_id, 0), COALESCE(n.escalation_id, 0), n.user_id, n.kind, n.subject, n.body, n.created_at, n.next_attempt,
 		n.email_state, n.webhook_state, u.email, u.display_name, COALESCE(p.webhook_url, ''), COALESCE(p.webhook_secret, ''), n.attempts
 		FROM notifications n JOIN users u ON u.id = n.user_id LEFT JOIN notification_prefs p ON p.user_id = n.user_id
 		WHERE (n.email_state = 'pending' OR n.webhook_state = 'pending') AND n.next_attempt <= $1 ORDER BY n.next_attempt LIMIT 200`, now)
@@ -139,7 +139,7 @@ func (d *Deliverer) Deliver(ctx context.Context, now time.Time) (Result, error) 
 	var batch []due
 	for rows.Next() {
 		var x due
-		if err := rows.Scan(&x.id, &x.ticket, &x.alert, &x.escalation, &x.user, &x.kind, &x.subject, &x.body, &x.at, &x.next, &x.emailState, &x.webhookState, &x.addr, &x.name,
+		if err := rows.Scan(&x.id, &x.ticket, &x.alert, &x.caseID, &x.escalation, &x.user, &x.kind, &x.subject, &x.body, &x.at, &x.next, &x.emailState, &x.webhookState, &x.addr, &x.name,
 			&x.hookURL, &x.hookSecret, &x.attempts); err != nil {
 			rows.Close()
 			return res, errs.Wrap(err, "cannot read notification")
@@ -240,6 +240,8 @@ func (d *Deliverer) link(x due) string {
 		return base + "/tickets/" + strconv.FormatInt(x.ticket, 10)
 	case x.alert != 0:
 		return base + "/alerts/" + strconv.FormatInt(x.alert, 10)
+	case x.caseID != 0:
+		return base + "/cases/" + strconv.FormatInt(x.caseID, 10)
 	}
 	return ""
 }
@@ -308,6 +310,7 @@ type Webhook struct {
 	Text     string    `json:"text"`
 	TicketID int64     `json:"ticket_id,omitempty"`
 	AlertID  int64     `json:"alert_id,omitempty"`
+	CaseID   int64     `json:"case_id,omitempty"`
 	Subject  string    `json:"subject"`
 	At       time.Time `json:"at"`
 	URL      string    `json:"url,omitempty"`
@@ -328,7 +331,7 @@ func Sign(secret string, ts int64, body []byte) string {
 }
 
 func (d *Deliverer) postWebhook(ctx context.Context, x due, now time.Time) error {
-	body, _ := json.Marshal(Webhook{ID: x.id, Kind: x.kind, Text: d.describe(x.kind), TicketID: x.ticket, AlertID: x.alert, Subject: x.subject, At: x.at.UTC(), URL: d.link(x),
+	body, _ := json.Marshal(Webhook{ID: x.id, Kind: x.kind, Text: d.describe(x.kind), TicketID: x.ticket, AlertID: x.alert, CaseID: x.caseID, Subject: x.subject, At: x.at.UTC(), URL: d.link(x),
 		EscalationID: x.escalation, AckURL: x.ackURL})
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, x.hookURL, bytes.NewReader(body))
 	if err != nil {

@@ -26,6 +26,7 @@ type Notice struct {
 	Kind     string // e.g. "ticket.escalated", "sla.warning", "sla.breach", "alert.high"
 	TicketID int64
 	AlertID  int64
+	CaseID   int64
 	// EscalationID ties the notice to an on-call escalation, so that
 	// delivery can put a signed acknowledge link in it.
 	EscalationID int64
@@ -43,8 +44,8 @@ func Queue(ctx context.Context, tx *sql.Tx, n Notice) (int, error) {
 	}
 	var a store.Args
 	nb := a.Add(n.NotBefore)
-	q := `INSERT INTO notifications (user_id, created_at, not_before, kind, ticket_id, alert_id, escalation_id, subject, body, email_state, webhook_state, next_attempt)
-		SELECT u.id, ` + a.Add(n.At) + `, ` + nb + `, ` + a.Add(n.Kind) + `, ` + a.Add(nullID(n.TicketID)) + `, ` + a.Add(nullID(n.AlertID)) + `, ` +
+	q := `INSERT INTO notifications (user_id, created_at, not_before, kind, ticket_id, alert_id, case_id, escalation_id, subject, body, email_state, webhook_state, next_attempt)
+		SELECT u.id, ` + a.Add(n.At) + `, ` + nb + `, ` + a.Add(n.Kind) + `, ` + a.Add(nullID(n.TicketID)) + `, ` + a.Add(nullID(n.AlertID)) + `, ` + a.Add(nullID(n.CaseID)) + `, ` +
 		a.Add(nullID(n.EscalationID)) + `, ` + a.Add(n.Subject) + `, ` + a.Add(n.Body) + `,
 		CASE WHEN COALESCE(p.email, TRUE) AND u.email <> '' THEN 'pending' ELSE 'none' END,
 		CASE WHEN COALESCE(p.webhook_url, '') <> '' THEN 'pending' ELSE 'none' END, ` + nb + `
@@ -95,13 +96,13 @@ func QueueUser(ctx context.Context, tx *sql.Tx, userID int64, n Notice) (Queued,
 	}
 	var q Queued
 	var email, webhook string
-	err := tx.QueryRowContext(ctx, `INSERT INTO notifications (user_id, created_at, not_before, kind, ticket_id, alert_id, escalation_id, subject, body, email_state, webhook_state, next_attempt)
-		SELECT u.id, $1, $2, $3, $4, $5, $6, $7, $8,
+	err := tx.QueryRowContext(ctx, `INSERT INTO notifications (user_id, created_at, not_before, kind, ticket_id, alert_id, case_id, escalation_id, subject, body, email_state, webhook_state, next_attempt)
+		SELECT u.id, $1, $2, $3, $4, $5, $6, $7, $8, $9,
 		CASE WHEN COALESCE(p.email, TRUE) AND u.email <> '' THEN 'pending' ELSE 'none' END,
 		CASE WHEN COALESCE(p.webhook_url, '') <> '' THEN 'pending' ELSE 'none' END, $2
-		FROM users u LEFT JOIN notification_prefs p ON p.user_id = u.id WHERE u.id = $9 AND NOT u.disabled
+		FROM users u LEFT JOIN notification_prefs p ON p.user_id = u.id WHERE u.id = $10 AND NOT u.disabled
 		RETURNING id, email_state, webhook_state`,
-		n.At, n.NotBefore, n.Kind, nullID(n.TicketID), nullID(n.AlertID), nullID(n.EscalationID), n.Subject, n.Body, userID).Scan(&q.ID, &email, &webhook)
+		n.At, n.NotBefore, n.Kind, nullID(n.TicketID), nullID(n.AlertID), nullID(n.CaseID), nullID(n.EscalationID), n.Subject, n.Body, userID).Scan(&q.ID, &email, &webhook)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Queued{}, errs.E(errs.NotFound, "no active user %d to notify", userID)
 	}
@@ -126,6 +127,7 @@ type Message struct {
 	Kind      string     `json:"kind"`
 	TicketID  int64      `json:"ticket_id,omitempty"`
 	AlertID   int64      `json:"alert_id,omitempty"`
+	CaseID    int64      `json:"case_id,omitempty"`
 	Subject   string     `json:"subject"`
 	Body      string     `json:"body,omitempty"`
 	ReadAt    *time.Time `json:"read_at,omitempty"`
@@ -153,7 +155,7 @@ func (b *Inbox) List(ctx context.Context, sc access.Scope, now time.Time, limit 
 		sc.UserID, now).Scan(&unread); err != nil {
 		return nil, 0, errs.Wrap(err, "cannot count notifications")
 	}
-	rows, err := q.QueryContext(ctx, `SELECT id, created_at, kind, COALESCE(ticket_id, 0), COALESCE(alert_id, 0), subject, body, read_at, not_before
+	rows, err := q.QueryContext(ctx, `SELECT id, created_at, kind, COALESCE(ticket_id, 0), COALESCE(alert_id, 0), COALESCE(case_id, 0), subject, body, read_at, not_before
 		FROM notifications WHERE user_id = $1 AND not_before <= $2 ORDER BY id DESC LIMIT $3`, sc.UserID, now, limit)
 	if err != nil {
 		return nil, 0, errs.Wrap(err, "cannot list notifications")
@@ -163,7 +165,7 @@ func (b *Inbox) List(ctx context.Context, sc access.Scope, now time.Time, limit 
 	for rows.Next() {
 		var m Message
 		var read sql.NullTime
-		if err := rows.Scan(&m.ID, &m.At, &m.Kind, &m.TicketID, &m.AlertID, &m.Subject, &m.Body, &read, &m.NotBefore); err != nil {
+		if err := rows.Scan(&m.ID, &m.At, &m.Kind, &m.TicketID, &m.AlertID, &m.CaseID, &m.Subject, &m.Body, &read, &m.NotBefore); err != nil {
 			return nil, 0, errs.Wrap(err, "cannot read notification")
 		}
 		m.At = m.At.UTC()

@@ -254,6 +254,8 @@ func (p *pager) page(ctx context.Context, e *Escalation, now time.Time) ([]strin
 	n := notify.Notice{Kind: NoticeKind, EscalationID: e.ID, Subject: subject, Body: body, At: now}
 	if e.Kind == KindAlert {
 		n.AlertID = e.SubjectID
+	} else {
+		n.CaseID = e.SubjectID
 	}
 	var paged []string
 	fallback := false

@@ -547,7 +547,7 @@ func (s *Service) Sweep(ctx context.Context, now time.Time) (SweepResult, error)
 				} else {
 					res.Overdue++
 				}
-				if err := tellCase(ctx, tx, c, notify.Notice{Kind: "case.deadline." + stage, Subject: caseSubject(c),
+				if err := tellCase(ctx, tx, c, notify.Notice{Kind: "case.deadline." + stage, CaseID: c.ID, Subject: caseSubject(c),
 					Body: d.Kind + " " + d.Due.In(locale.Copenhagen).Format("2006-01-02 15:04 MST"), At: now}); err != nil {
 					return err
 				}

@@ -10,6 +10,7 @@ import (
 	"github.com/samdrift/samdrift/internal/access"
 	"github.com/samdrift/samdrift/internal/demo"
 	"github.com/samdrift/samdrift/internal/oncall"
+	"github.com/samdrift/samdrift/internal/soc"
 	"github.com/samdrift/samdrift/internal/store"
 	"github.com/samdrift/samdrift/internal/store/storetest"
 )
@@ -106,6 +107,35 @@ func TestAPIOnCall(t *testing.T) {
 		}
 		if r := e.call("POST", fmt.Sprintf("/api/v1/escalations/%d/snooze", e.escalate(t, 8)), e.token("anna"), `{"until":"`+time.Now().Add(48*time.Hour).UTC().Format(time.RFC3339)+`"}`, nil); r.StatusCode != 400 {
 			t.Errorf("a two-day snooze = %d; want 400", r.StatusCode)
+		}
+	})
+}
+
+// TestAPIInboxLinksCases: a reporting warning reaches the CISO's inbox
+// with the case it is about.
+func TestAPIInboxLinksCases(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := start(t, db)
+		ciso := e.token("demo-ciso")
+		var c struct {
+			ID int64 `json:"id"`
+		}
+		e.must("POST", "/api/v1/cases", ciso, `{"org":"101","title":"Lækket regneark","severity":"medium","kind":"data-leak"}`, &c)
+		aware := time.Now().Add(-80 * time.Hour).UTC().Format(time.RFC3339)
+		e.must("PUT", fmt.Sprintf("/api/v1/cases/%d/reporting", c.ID), ciso, `{"nis2_significant":false,"personal_data_breach":true,"aware_at":"`+aware+`"}`, nil)
+		cases := soc.New(db)
+		if res, err := cases.Sweep(context.Background(), time.Now()); err != nil || res.Overdue != 1 {
+			t.Fatalf("sweep = %+v, %v", res, err)
+		}
+		var inbox struct {
+			Notifications []struct {
+				Kind   string `json:"kind"`
+				CaseID int64  `json:"case_id"`
+			} `json:"notifications"`
+		}
+		e.must("GET", "/api/v1/notifications", ciso, "", &inbox)
+		if len(inbox.Notifications) != 1 || inbox.Notifications[0].CaseID != c.ID || inbox.Notifications[0].Kind != "case.deadline.overdue" {
+			t.Errorf("inbox = %+v; want the overdue GDPR notification of case %d", inbox.Notifications, c.ID)
 		}
 	})
 }
