@@ -43,17 +43,21 @@ func (s *Service) Stats(ctx context.Context, sc access.Scope, since time.Time) (
 	q := s.db.Reader()
 	out := Stats{Open: []OpenCount{}, Due: []DueReport{}}
 	var a store.Args
-	rows, err := q.QueryContext(ctx, `SELECT c.severity, c.org_id, o.name, COUNT(*) FROM cases c JOIN organizations o ON o.id = c.org_id
-		WHERE c.status <> 'closed' AND `+visible(sc, &a)+` GROUP BY c.severity, c.org_id, o.name ORDER BY o.name, c.severity`, a.Values()...)
+	// Counted on the list's index (list_rank below 4: open, by severity).
+	rows, err := q.QueryContext(ctx, `SELECT x.list_rank, x.org_id, o.name, x.n FROM (SELECT c.list_rank, c.org_id, COUNT(*) AS n FROM cases c
+		WHERE c.list_rank < 4 AND `+visible(sc, &a)+` GROUP BY c.list_rank, c.org_id) x JOIN organizations o ON o.id = x.org_id
+		ORDER BY o.name, x.list_rank`, a.Values()...)
 	if err != nil {
 		return out, errs.Wrap(err, "cannot count open cases")
 	}
 	for rows.Next() {
 		var c OpenCount
-		if err := rows.Scan(&c.Severity, &c.OrgID, &c.OrgName, &c.N); err != nil {
+		var rank int
+		if err := rows.Scan(&rank, &c.OrgID, &c.OrgName, &c.N); err != nil {
 			rows.Close()
 			return out, errs.Wrap(err, "cannot count open cases")
 		}
+		c.Severity = []string{"critical", "high", "medium", "low"}[rank]
 		out.Open = append(out.Open, c)
 	}
 	rows.Close()
