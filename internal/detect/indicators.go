@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/samdrift/samdrift/internal/access"
@@ -201,4 +202,37 @@ func (d *Detector) loadIndicators(ctx context.Context) (*indicator.Index, error)
 		return nil, errs.Wrap(err, "cannot load indicators")
 	}
 	return indicator.Build(inds), nil
+}
+
+// IndicatorsFor returns, of values (normalised as package indicator
+// does), those that are known indicators of compromise, each with the
+// source that reported it — for a case's observables.
+func IndicatorsFor(ctx context.Context, q store.Querier, values []string) (map[string]string, error) {
+	out := map[string]string{}
+	for len(values) > 0 {
+		n := min(len(values), 500)
+		var a store.Args
+		ps := make([]string, n)
+		for i, v := range values[:n] {
+			ps[i] = a.Add(v)
+		}
+		rows, err := q.QueryContext(ctx, `SELECT value, source FROM indicators WHERE value IN (`+strings.Join(ps, ", ")+`)`, a.Values()...)
+		if err != nil {
+			return nil, errs.Wrap(err, "cannot look up indicators")
+		}
+		for rows.Next() {
+			var v, src string
+			if err := rows.Scan(&v, &src); err != nil {
+				rows.Close()
+				return nil, errs.Wrap(err, "cannot look up indicators")
+			}
+			if src == "" {
+				src = "CERT"
+			}
+			out[v] = src
+		}
+		rows.Close()
+		values = values[n:]
+	}
+	return out, nil
 }

@@ -200,7 +200,22 @@ func (d *Detail) readObservables(ctx context.Context, q store.Querier, sc access
 		o.At = o.At.UTC()
 		d.Observables = append(d.Observables, o)
 	}
-	return errs.Wrap(rows.Err(), "cannot read the observables of case %d", d.ID)
+	if err := rows.Err(); err != nil {
+		return errs.Wrap(err, "cannot read the observables of case %d", d.ID)
+	}
+	rows.Close()
+	values := make([]string, len(d.Observables))
+	for i, o := range d.Observables {
+		values[i] = o.Value
+	}
+	known, err := detect.IndicatorsFor(ctx, q, values)
+	if err != nil {
+		return err
+	}
+	for i, o := range d.Observables {
+		d.Observables[i].Indicator = known[o.Value]
+	}
+	return nil
 }
 
 func (d *Detail) readTimeline(ctx context.Context, q store.Querier) error {

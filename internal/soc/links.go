@@ -31,6 +31,9 @@ type Observable struct {
 	// Cases counts the other cases within the reader's reach that share
 	// it (set by Detail).
 	Cases int `json:"cases"`
+	// Indicator is the source of a known indicator of compromise with
+	// this value ("" when none; set by Detail).
+	Indicator string `json:"indicator,omitempty"`
 }
 
 var (

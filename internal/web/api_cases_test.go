@@ -82,6 +82,14 @@ func TestAPICases(t *testing.T) {
 		if len(d.AlertList) != 2 || len(d.Observables) < 3 || len(d.Tasks) != 5 || len(d.Timeline) < 4 {
 			t.Errorf("detail: %d alerts, %d observables, %d tasks, %d timeline entries", len(d.AlertList), len(d.Observables), len(d.Tasks), len(d.Timeline))
 		}
+		// A known indicator among the observables is marked.
+		e.must("POST", "/api/v1/indicators", e.token("demo-cert"), `{"source":"CFCS","indicators":[{"type":"ip","value":"198.51.100.7"}]}`, nil)
+		e.must("GET", fmt.Sprintf("/api/v1/cases/%d", c.ID), ciso, "", &d)
+		for _, o := range d.Observables {
+			if want := map[bool]string{true: "CFCS"}[o.Value == "198.51.100.7"]; o.Indicator != want {
+				t.Errorf("observable %s %s: indicator %q; want %q", o.Kind, o.Value, o.Indicator, want)
+			}
+		}
 		if r := e.call("GET", fmt.Sprintf("/api/v1/cases/%d", c.ID), other, "", nil); r.StatusCode != 404 {
 			t.Errorf("another municipality's CISO reads the case: %d", r.StatusCode)
 		}

@@ -4,6 +4,8 @@ package web
 func init() {
 	for k, v := range map[string][2]string{
 		"nav.cases":                       {"Sager", "Cases"},
+		"cases.knownioc":                  {"kendt indikator", "known indicator"},
+		"cases.searchevents":              {"søg i loggen", "search the logs"},
 		"nav.oncall":                      {"Vagt", "On call"},
 		"oncall.title":                    {"Vagtplan og eskalering", "On call and escalation"},
 		"oncall.now":                      {"Hvem har vagten nu", "Who is on call now"},

@@ -287,6 +287,19 @@ func (d caseData) EventsLink() string {
 	return "/events?" + q.Encode()
 }
 
+// ObservableSearch is the log search for an observable over the 30 days
+// before the case was opened and since.
+func (d caseData) ObservableSearch(o soc.Observable) string {
+	v := strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(o.Value)
+	q := map[string]string{"ip": `source.ip:"%s" OR destination.ip:"%s" OR client.ip:"%s"`, "host": `host.name:"%s"`, "user": `user.name:"%s"`}[o.Kind]
+	if q == "" {
+		q = `"%s"`
+	}
+	q = strings.ReplaceAll(q, "%s", v)
+	vals := url.Values{"q": {q}, "from": {d.C.CreatedAt.AddDate(0, 0, -30).Format(time.RFC3339)}, "to": {time.Now().Add(time.Hour).Format(time.RFC3339)}}
+	return "/events?" + vals.Encode()
+}
+
 func (s *Server) casePage(w http.ResponseWriter, r *http.Request, c *caller) error {
 	return s.renderCase(w, r, c, http.StatusOK, nil)
 }
