@@ -189,6 +189,10 @@ func TestCaseWorkInChromium(t *testing.T) {
 	); err != nil {
 		t.Fatalf("open a case from the alert: %v", err)
 	}
+	caseURL, err := chromedp.Run(ctx, chromedp.Evaluate[string](`location.pathname`))
+	if err != nil {
+		t.Fatal(err)
+	}
 	title, err := chromedp.Run(ctx, chromedp.Text(`h1`))
 	if err != nil {
 		t.Fatal(err)
@@ -263,16 +267,30 @@ func TestCaseWorkInChromium(t *testing.T) {
 		}
 		checkAxe(t, ctx, axe, page)
 	}
-	// At 390 px nothing is wider than the screen.
-	if err := chromedp.Do(ctx, chromedp.EmulateViewport(390, 844), chromedp.Navigate(hs.URL+"/soc"), chromedp.WaitVisible(`h1`)); err != nil {
+	narrow(t, ctx, hs.URL, "/soc", "/cases?all=1", caseURL)
+}
+
+// narrow checks that at 390 px (a phone) none of the pages is wider than
+// the screen.
+func narrow(t *testing.T, ctx context.Context, base string, pages ...string) {
+	t.Helper()
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(390, 844)); err != nil {
 		t.Fatal(err)
 	}
-	wide, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth + 1`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if wide {
-		t.Error("/soc scrolls sideways at 390 px")
+	for _, p := range pages {
+		if err := chromedp.Do(ctx, chromedp.Navigate(base+p), chromedp.WaitVisible(`h1`)); err != nil {
+			t.Fatal(err)
+		}
+		wide, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(() => { const w = window.innerWidth; const out = [];
+			for (const el of document.querySelectorAll('body *')) { const r = el.getBoundingClientRect();
+				if (r.right > w + 1 && !el.closest('.scroll')) out.push(el.tagName + (el.id ? '#' + el.id : '') + (el.className ? '.' + el.className : '') + ' ' + Math.round(r.right)); }
+			return document.documentElement.scrollWidth > w + 1 ? (out.slice(0, 5).join(', ') || 'the page') + ' (' + document.documentElement.scrollWidth + ' px)' : '' })()`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if wide != "" {
+			t.Errorf("%s scrolls sideways at 390 px: %s", p, wide)
+		}
 	}
 }
 
@@ -343,4 +361,5 @@ func TestOnCallAckLinkInChromium(t *testing.T) {
 	if err != nil || !(strings.Contains(who, "anna") || strings.Contains(who, "bo")) {
 		t.Errorf("who is on call on the team page = %q, %v", who, err)
 	}
+	narrow(t, soc, hs.URL, "/oncall", "/oncall/teams/soc")
 }
