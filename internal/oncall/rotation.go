@@ -57,6 +57,21 @@ func checkLevel(field string, level int) error {
 // AddRotation adds a rotation to team slug as sc (access.ManageOnCall
 // over the team's organisation). It goes on top of the level's existing
 // rotations.
+// The span of times a rota takes: schedules are computed turn by turn in
+// civil time, which must stay well inside time.Duration's ±292 years.
+var (
+	earliest = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+	latest   = time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)
+)
+
+// checkTime refuses a time outside [earliest, latest).
+func checkTime(field string, t time.Time) error {
+	if t.Before(earliest) || !t.Before(latest) {
+		return errs.Field(field, "give a time between 2000 and 2100 (got %s)", t.UTC().Format(time.RFC3339))
+	}
+	return nil
+}
+
 func (s *Service) AddRotation(ctx context.Context, sc access.Scope, slug string, n NewRotation) (Rotation, error) {
 	if err := checkLevel("level", n.Level); err != nil {
 		return Rotation{}, err
@@ -74,6 +89,14 @@ func (s *Service) AddRotation(ctx context.Context, sc access.Scope, slug string,
 		return Rotation{}, errs.Field("start", "give the first handoff")
 	case !n.End.IsZero() && !n.End.After(n.Start):
 		return Rotation{}, errs.Field("end", "the end comes after the start")
+	}
+	if err := checkTime("start", n.Start); err != nil {
+		return Rotation{}, err
+	}
+	if !n.End.IsZero() {
+		if err := checkTime("end", n.End); err != nil {
+			return Rotation{}, err
+		}
 	}
 	if err := n.Period.check("period"); err != nil {
 		return Rotation{}, err
@@ -185,6 +208,9 @@ func (s *Service) RemoveRotation(ctx context.Context, sc access.Scope, slug stri
 // EndRotation ends rotation id of team slug at end (after its start), as
 // sc (access.ManageOnCall over the team's organisation).
 func (s *Service) EndRotation(ctx context.Context, sc access.Scope, slug string, id int64, end time.Time) (Rotation, error) {
+	if err := checkTime("end", end); err != nil {
+		return Rotation{}, err
+	}
 	end = end.UTC().Truncate(time.Second)
 	var out Rotation
 	err := s.db.Write(ctx, func(tx *sql.Tx) error {
@@ -338,6 +364,9 @@ func (s *Service) AddOverride(ctx context.Context, sc access.Scope, slug string,
 	case until.Sub(from) > MaxOverride:
 		return Override{}, errs.Field("until", "an override lasts at most 31 days; change the rotation for longer")
 	}
+	if err := checkTime("from", from); err != nil {
+		return Override{}, err
+	}
 	now := s.now()
 	var out Override
 	err := s.db.Write(ctx, func(tx *sql.Tx) error {
@@ -411,6 +440,12 @@ func (s *Service) RemoveOverride(ctx context.Context, sc access.Scope, slug stri
 // Overrides lists the overrides of team slug that overlap [from, to),
 // by start, if sc may see the team.
 func (s *Service) Overrides(ctx context.Context, sc access.Scope, slug string, from, to time.Time) ([]Override, error) {
+	if err := checkTime("from", from); err != nil {
+		return nil, err
+	}
+	if err := checkTime("to", to); err != nil {
+		return nil, err
+	}
 	t, err := team(ctx, s.db.Reader(), sc, slug, false)
 	if err != nil {
 		return nil, err
@@ -483,6 +518,9 @@ func loadSchedule(ctx context.Context, q store.Querier, teamID int64, from, to t
 // at, by level (levels nobody holds then are left out), if sc may see the
 // team.
 func (s *Service) WhoIsOnCall(ctx context.Context, sc access.Scope, slug string, at time.Time) ([]OnCall, error) {
+	if err := checkTime("at", at); err != nil {
+		return nil, err
+	}
 	t, err := team(ctx, s.db.Reader(), sc, slug, false)
 	if err != nil {
 		return nil, err
@@ -505,6 +543,9 @@ func (s *Service) Shifts(ctx context.Context, sc access.Scope, slug string, from
 		return nil, errs.Field("to", "the period ends after it begins")
 	case to.Sub(from) > MaxShiftSpan:
 		return nil, errs.Field("to", "at most 35 days at a time")
+	}
+	if err := checkTime("from", from); err != nil {
+		return nil, err
 	}
 	t, err := team(ctx, s.db.Reader(), sc, slug, false)
 	if err != nil {

@@ -231,12 +231,15 @@ func (l *layer) turnStart(k int) time.Time {
 }
 
 // turn returns the index of the turn that holds t (t at or after start).
+// The estimate from civil time is off by at most a turn or two (DST), so
+// each correction loop is bounded: times are kept within 2000–2100
+// (checkTime), far from time.Duration's overflow.
 func (l *layer) turn(t time.Time) int {
 	k := int(civil(t).Sub(l.startCivil) / l.period.civil())
-	for k > 0 && l.turnStart(k).After(t) {
+	for i := 0; i < 64 && k > 0 && l.turnStart(k).After(t); i++ {
 		k--
 	}
-	for !l.turnStart(k + 1).After(t) {
+	for i := 0; i < 64 && !l.turnStart(k+1).After(t); i++ {
 		k++
 	}
 	return k
