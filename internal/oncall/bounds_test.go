@@ -2,6 +2,7 @@ package oncall_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -43,6 +44,25 @@ func TestTimesOutsideTheSpan(t *testing.T) {
 		who, err := svc.WhoIsOnCall(ctx, sc, "soc", time.Date(2099, 6, 1, 12, 0, 0, 0, time.UTC))
 		if err != nil || len(who) != 1 {
 			t.Errorf("who is on call in 2099 = %+v, %v", who, err)
+		}
+	})
+}
+
+// TestPolicyKeepsItsMembers: a member an escalation policy pages by name
+// cannot be taken off the team (they would go on being paged).
+func TestPolicyKeepsItsMembers(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		_, svc, sc := socTeam(t, db)
+		if _, err := svc.SetPolicy(ctx, sc, "soc", oncall.Policy{Severity: "critical", Steps: []oncall.Step{{User: "carl", WaitMinutes: 5}}}); err != nil {
+			t.Fatal(err)
+		}
+		_, err := svc.EditTeam(ctx, sc, "soc", oncall.TeamChange{Members: []string{"anna", "bo", "dina"}})
+		if errs.CodeOf(err) != errs.Conflict || !strings.Contains(err.Error(), "carl") {
+			t.Errorf("taking carl off the team: %v; want a Conflict naming carl", err)
+		}
+		if _, err := svc.EditTeam(ctx, sc, "soc", oncall.TeamChange{Members: []string{"anna", "bo", "carl"}}); err != nil {
+			t.Errorf("taking dina off: %v", err)
 		}
 	})
 }

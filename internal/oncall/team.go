@@ -3,6 +3,7 @@ package oncall
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"regexp"
 	"slices"
@@ -405,9 +406,32 @@ func setMembers(ctx context.Context, tx *sql.Tx, id, orgID int64, names []string
 	if err := rows.Err(); err != nil {
 		return errs.Wrap(err, "cannot check the rotations of on-call team %d", id)
 	}
+	// …and one an escalation policy pages by name.
+	rows, err = tx.QueryContext(ctx, `SELECT steps FROM oncall_policies WHERE team_id = $1`, id)
+	if err != nil {
+		return errs.Wrap(err, "cannot check the policies of on-call team %d", id)
+	}
+	for rows.Next() {
+		var raw string
+		var steps []Step
+		if err := rows.Scan(&raw); err != nil {
+			rows.Close()
+			return errs.Wrap(err, "cannot check the policies of on-call team %d", id)
+		}
+		_ = json.Unmarshal([]byte(raw), &steps)
+		for _, st := range steps {
+			if st.UserID != 0 && !slices.Contains(keep, st.UserID) && !slices.Contains(busy, st.User) {
+				busy = append(busy, st.User)
+			}
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return errs.Wrap(err, "cannot check the policies of on-call team %d", id)
+	}
 	if len(busy) > 0 {
 		slices.Sort(busy)
-		return errs.E(errs.Conflict, "%s still in a rotation or override of the team; take them out of it first", strings.Join(busy, ", "))
+		return errs.E(errs.Conflict, "%s still in a rotation, override or escalation policy of the team; take them out of it first", strings.Join(busy, ", "))
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM oncall_members WHERE team_id = $1`, id); err != nil {
 		return errs.Wrap(err, "cannot change the members of on-call team %d", id)
