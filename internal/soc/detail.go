@@ -17,6 +17,7 @@ import (
 	"github.com/samdrift/samdrift/internal/audit"
 	"github.com/samdrift/samdrift/internal/detect"
 	"github.com/samdrift/samdrift/internal/errs"
+	"github.com/samdrift/samdrift/internal/oncall"
 	"github.com/samdrift/samdrift/internal/servicedesk"
 	"github.com/samdrift/samdrift/internal/store"
 )
@@ -269,6 +270,9 @@ func (s *Service) AddMember(ctx context.Context, sc access.Scope, id int64, user
 		return err
 	}
 	return s.db.Write(ctx, func(tx *sql.Tx) error {
+		if err := s.lock(ctx, tx, id); err != nil {
+			return err
+		}
 		c, err := get(ctx, tx, sc, id)
 		if err != nil {
 			return err
@@ -338,8 +342,14 @@ func (s *Service) Attach(ctx context.Context, sc access.Scope, id int64, name, c
 	sum := sha256.Sum256(data)
 	f := File{Name: name, ContentType: contentType, Size: len(data), SHA256: hex.EncodeToString(sum[:]), UploadedBy: sc.Actor().Name}
 	err := s.db.Write(ctx, func(tx *sql.Tx) error {
+		if err := s.lock(ctx, tx, id); err != nil {
+			return err
+		}
 		c, err := get(ctx, tx, sc, id)
 		if err != nil {
+			return err
+		}
+		if err := limit(ctx, tx, "case_files", id, maxFiles, "files"); err != nil {
 			return err
 		}
 		f.At = s.now()
@@ -465,12 +475,18 @@ func (s *Service) RaiseTicket(ctx context.Context, sc access.Scope, id int64, r 
 		return TicketRef{}, err
 	}
 	ref := TicketRef{ID: t.ID, Title: t.Title, Status: string(t.Status), Priority: t.Priority, Unit: t.UnitName, Tier: t.Tier, Created: t.CreatedAt}
+	// The ticket is committed and carries the case's id (tickets.case_id),
+	// so the case shows it even if this step on the timeline fails.
 	err = s.db.Write(ctx, func(tx *sql.Tx) error {
 		now := s.now()
 		if err := entry(ctx, tx, id, now, sc, "ticket", t.Title, map[string]any{"ticket": t.ID, "to": r.To}); err != nil {
 			return err
 		}
-		return touch(ctx, tx, id, now)
+		if err := touch(ctx, tx, id, now); err != nil {
+			return err
+		}
+		return audit.Append(ctx, tx, sc.Actor(), audit.Entry{Action: "case.ticket", TargetType: "case", TargetID: idString(id), OrgID: c.OrgID,
+			After: map[string]any{"ticket": t.ID, "to": r.To, "title": t.Title}})
 	})
 	return ref, err
 }
@@ -496,6 +512,9 @@ func (s *Service) Merge(ctx context.Context, sc access.Scope, into int64, from [
 	var out Case
 	err := s.db.Write(ctx, func(tx *sql.Tx) error {
 		now := s.now()
+		if err := s.lock(ctx, tx, append([]int64{into}, from...)...); err != nil {
+			return err
+		}
 		target, err := get(ctx, tx, sc, into)
 		if err != nil {
 			return err
@@ -539,9 +558,17 @@ func (s *Service) Merge(ctx context.Context, sc access.Scope, into int64, from [
 			if _, err := tx.ExecContext(ctx, `UPDATE case_tasks SET status = 'cancelled' WHERE case_id = $1 AND status = 'open'`, id); err != nil {
 				return errs.Wrap(err, "cannot merge case %d", id)
 			}
-			if _, err := tx.ExecContext(ctx, `UPDATE cases SET status = 'closed', resolution = 'merged', merged_into = $1, closed_at = $2, updated_at = $2,
-				version = version + 1 WHERE id = $3`, into, now, id); err != nil {
+			r, err := tx.ExecContext(ctx, `UPDATE cases SET status = 'closed', resolution = 'merged', merged_into = $1, closed_at = $2, updated_at = $2,
+				version = version + 1 WHERE id = $3 AND merged_into IS NULL`, into, now, id)
+			if err != nil {
 				return errs.Wrap(err, "cannot close merged case %d", id)
+			}
+			if n, _ := r.RowsAffected(); n != 1 {
+				return errs.E(errs.Conflict, "case %d was merged by someone else just now; reload it", id)
+			}
+			// The merged case pages no more; its work goes on in the target.
+			if _, err := oncall.ResolveSubject(ctx, tx, oncall.KindCase, id, now); err != nil {
+				return err
 			}
 			if err := entry(ctx, tx, id, now, sc, "merged_into", "", map[string]any{"case": into}); err != nil {
 				return err
@@ -554,7 +581,20 @@ func (s *Service) Merge(ctx context.Context, sc access.Scope, into int64, from [
 				return err
 			}
 		}
+		for _, lim := range []struct {
+			table, what string
+			max         int
+		}{{"case_observables", "observables", maxObservables + 1}, {"case_tasks", "tasks", maxTasks + 1}, {"case_members", "team members", maxMembers + 1},
+			{"case_entries", "timeline entries", maxEntries + 1}} {
+			if err := limit(ctx, tx, lim.table, into, lim.max, lim.what); err != nil {
+				return errs.E(errs.Conflict, "merging would give case %d more %s than a case takes; merge fewer cases", into, lim.what)
+			}
+		}
 		if err := touch(ctx, tx, into, now); err != nil {
+			return err
+		}
+		if err := audit.Append(ctx, tx, sc.Actor(), audit.Entry{Action: "case.merge_into", TargetType: "case", TargetID: idString(into), OrgID: target.OrgID,
+			After: map[string]any{"merged": from}}); err != nil {
 			return err
 		}
 		out, err = get(ctx, tx, sc, into)

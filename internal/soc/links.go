@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/samdrift/samdrift/internal/access"
 	"github.com/samdrift/samdrift/internal/audit"
@@ -49,6 +50,9 @@ func normalizeObservable(kind, value string) (string, error) {
 	v := strings.TrimSpace(value)
 	if v == "" || len(v) > 2048 {
 		return "", errs.Field("value", "give the observable's value (at most 2048 characters)")
+	}
+	if strings.ContainsFunc(v, func(r rune) bool { return r < 0x20 || r == 0x7f }) || !utf8.ValidString(v) {
+		return "", errs.Field("value", "an observable is one line of text without control characters")
 	}
 	switch kind {
 	case "ip":
@@ -123,6 +127,9 @@ func (s *Service) AddObservable(ctx context.Context, sc access.Scope, id int64, 
 	var out Observable
 	err = s.db.Write(ctx, func(tx *sql.Tx) error {
 		now := s.now()
+		if err := s.lock(ctx, tx, id); err != nil {
+			return err
+		}
 		c, err := get(ctx, tx, sc, id)
 		if err != nil {
 			return err
@@ -177,6 +184,9 @@ func (s *Service) LinkAlerts(ctx context.Context, sc access.Scope, id int64, ids
 	}
 	var out LinkResult
 	err := s.db.Write(ctx, func(tx *sql.Tx) error {
+		if err := s.lock(ctx, tx, id); err != nil {
+			return err
+		}
 		c, err := get(ctx, tx, sc, id)
 		if err != nil {
 			return err

@@ -310,12 +310,18 @@ func (s *Service) SetReporting(ctx context.Context, sc access.Scope, id int64, r
 	var out Reporting
 	err = s.db.Write(ctx, func(tx *sql.Tx) error {
 		now := s.now()
+		if err := s.lock(ctx, tx, id); err != nil {
+			return err
+		}
 		c, err := get(ctx, tx, sc, id)
 		if err != nil {
 			return err
 		}
 		if c.MergedInto != 0 {
 			return errs.E(errs.Conflict, "case %d was merged into case %d; mark that case", id, c.MergedInto)
+		}
+		if r.IntermediateDue != nil && (r.AwareAt == nil || r.IntermediateDue.Before(*r.AwareAt) || r.IntermediateDue.After(r.AwareAt.AddDate(1, 0, 0))) {
+			return errs.Field("intermediate_due", "the CSIRT's due time for an intermediate report lies after the time of awareness, within a year")
 		}
 		if r.AwareAt != nil {
 			if r.AwareAt.After(now.Add(5 * time.Minute)) {
@@ -406,6 +412,9 @@ func (s *Service) Submit(ctx context.Context, sc access.Scope, id int64, n NewSu
 	var out Reporting
 	err = s.db.Write(ctx, func(tx *sql.Tx) error {
 		now := s.now()
+		if err := s.lock(ctx, tx, id); err != nil {
+			return err
+		}
 		c, err := get(ctx, tx, sc, id)
 		if err != nil {
 			return err

@@ -48,6 +48,8 @@ const (
 	maxObservables = 1000
 	maxTasks       = 200
 	maxMembers     = 50
+	maxFiles       = 100
+	maxEntries     = 10000
 	// MaxFile is the largest evidence file a case takes.
 	MaxFile = 20 << 20
 	// MaxLink bounds the alerts linked in one request.
@@ -387,4 +389,37 @@ func page(ctx context.Context, tx *sql.Tx, c Case, now time.Time) error {
 	_, err := oncall.Start(ctx, tx, oncall.Subject{OrgID: c.OrgID, Severity: "critical", Kind: oncall.KindCase, SubjectID: c.ID,
 		Title: c.Title, At: now})
 	return err
+}
+
+// lock holds the rows of cases ids until tx ends, in id order so that
+// two transactions cannot deadlock — for every read-modify-write of a
+// case on PostgreSQL (SQLite has one writer, which serialises them).
+func (s *Service) lock(ctx context.Context, tx *sql.Tx, ids ...int64) error {
+	if s.db.Dialect() != store.Postgres || len(ids) == 0 {
+		return nil
+	}
+	ids = slices.Sorted(slices.Values(ids))
+	var a store.Args
+	ps := make([]string, len(ids))
+	for i, id := range ids {
+		ps[i] = a.Add(id)
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT id FROM cases WHERE id IN (`+strings.Join(ps, ", ")+`) ORDER BY id FOR UPDATE`, a.Values()...)
+	if err != nil {
+		return errs.Wrap(err, "cannot lock cases")
+	}
+	rows.Close()
+	return errs.Wrap(rows.Err(), "cannot lock cases")
+}
+
+// limit refuses adding to case id when table already holds max rows of it.
+func limit(ctx context.Context, tx *sql.Tx, table string, id int64, max int, what string) error {
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+table+` WHERE case_id = $1`, id).Scan(&n); err != nil {
+		return errs.Wrap(err, "cannot count the %s of case %d", what, id)
+	}
+	if n >= max {
+		return errs.E(errs.Conflict, "case %d holds %d %s, the most a case takes", id, n, what)
+	}
+	return nil
 }

@@ -122,9 +122,15 @@ func (s *Service) AddTask(ctx context.Context, sc access.Scope, id int64, n NewT
 	if err != nil {
 		return Task{}, err
 	}
+	if n.Due != nil && (n.Due.Before(s.now().AddDate(-1, 0, 0)) || n.Due.After(s.now().AddDate(5, 0, 0))) {
+		return Task{}, errs.Field("due", "a task is due within five years (and not more than a year ago)")
+	}
 	var out Task
 	err = s.db.Write(ctx, func(tx *sql.Tx) error {
 		now := s.now()
+		if err := s.lock(ctx, tx, id); err != nil {
+			return err
+		}
 		c, err := get(ctx, tx, sc, id)
 		if err != nil {
 			return err
@@ -182,6 +188,9 @@ func (s *Service) UpdateTask(ctx context.Context, sc access.Scope, id, tid int64
 	var out Task
 	err := s.db.Write(ctx, func(tx *sql.Tx) error {
 		now := s.now()
+		if err := s.lock(ctx, tx, id); err != nil {
+			return err
+		}
 		c, err := get(ctx, tx, sc, id)
 		if err != nil {
 			return err

@@ -144,6 +144,9 @@ func (s *Service) Update(ctx context.Context, sc access.Scope, id int64, u Updat
 	var out Case
 	err = s.db.Write(ctx, func(tx *sql.Tx) error {
 		now := s.now()
+		if err := s.lock(ctx, tx, id); err != nil {
+			return err
+		}
 		cur, err := get(ctx, tx, sc, id)
 		if err != nil {
 			return err
@@ -299,8 +302,14 @@ func (s *Service) Note(ctx context.Context, sc access.Scope, id int64, body stri
 	}
 	var out Case
 	err = s.db.Write(ctx, func(tx *sql.Tx) error {
+		if err := s.lock(ctx, tx, id); err != nil {
+			return err
+		}
 		cur, err := get(ctx, tx, sc, id)
 		if err != nil {
+			return err
+		}
+		if err := limit(ctx, tx, "case_entries", id, maxEntries, "timeline entries"); err != nil {
 			return err
 		}
 		if err := noteTx(ctx, tx, sc, cur, body, s.now()); err != nil {
