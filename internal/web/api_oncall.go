@@ -94,6 +94,10 @@ func (s *Server) apiCreateTeam(w http.ResponseWriter, r *http.Request, c *caller
 		return errs.InField("org", err)
 	}
 	t, err := s.oncall.CreateTeam(r.Context(), c.scope, oncall.NewTeam{OrgID: o.ID, Slug: req.Slug, Name: req.Name, Default: req.Default, Members: req.Members})
+	if e := errs.As(err); e != nil && e.Field == "org_id" {
+		// An organisation out of reach answers as an unknown one does.
+		return errs.InField("org", errs.E(errs.NotFound, "no organisation %q (give a municipality code such as 101, a slug or an id)", req.Org))
+	}
 	if err != nil {
 		return err
 	}
