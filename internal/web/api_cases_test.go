@@ -246,6 +246,9 @@ func TestAPIDashboard(t *testing.T) {
 			Coverage []struct {
 				OrgID int64 `json:"org_id"`
 			} `json:"coverage"`
+			Escalations []struct {
+				ID int64 `json:"id"`
+			} `json:"escalations"`
 		}
 		e.must("GET", "/api/v1/soc/dashboard", socTok, "", &d)
 		open := map[int64]int{}
@@ -263,6 +266,9 @@ func TestAPIDashboard(t *testing.T) {
 		}
 		if len(d.Cases.Open) != 1 || d.Cases.Open[0].OrgID != fb {
 			t.Errorf("open cases = %+v", d.Cases.Open)
+		}
+		if len(d.Escalations) != 0 {
+			t.Errorf("escalations without an on-call team = %d", len(d.Escalations))
 		}
 		if len(d.Coverage) < 98 {
 			t.Errorf("the SOC's coverage overview has %d organisations; want every municipality and unit", len(d.Coverage))

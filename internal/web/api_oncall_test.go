@@ -105,8 +105,16 @@ func TestAPIOnCall(t *testing.T) {
 		if len(detail.Steps) < 2 {
 			t.Errorf("steps = %+v; want the page and the acknowledgement", detail.Steps)
 		}
-		if r := e.call("POST", fmt.Sprintf("/api/v1/escalations/%d/snooze", e.escalate(t, 8)), e.token("anna"), `{"until":"`+time.Now().Add(48*time.Hour).UTC().Format(time.RFC3339)+`"}`, nil); r.StatusCode != 400 {
+		open := e.escalate(t, 8)
+		if r := e.call("POST", fmt.Sprintf("/api/v1/escalations/%d/snooze", open), e.token("anna"), `{"until":"`+time.Now().Add(48*time.Hour).UTC().Format(time.RFC3339)+`"}`, nil); r.StatusCode != 400 {
 			t.Errorf("a two-day snooze = %d; want 400", r.StatusCode)
+		}
+		var dash struct {
+			Escalations []oncall.Escalation `json:"escalations"`
+		}
+		e.must("GET", "/api/v1/soc/dashboard", tok, "", &dash)
+		if len(dash.Escalations) != 1 || dash.Escalations[0].ID != open {
+			t.Errorf("the dashboard's unacknowledged pages = %+v; want escalation %d", dash.Escalations, open)
 		}
 	})
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/samdrift/samdrift/internal/detect"
 	"github.com/samdrift/samdrift/internal/errs"
 	"github.com/samdrift/samdrift/internal/locale"
+	"github.com/samdrift/samdrift/internal/oncall"
 	"github.com/samdrift/samdrift/internal/soc"
 	"github.com/samdrift/samdrift/internal/sources"
 )
@@ -19,6 +20,8 @@ type Dashboard struct {
 	Alerts   detect.Stats          `json:"alerts"`
 	Cases    soc.Stats             `json:"cases"`
 	Coverage []sources.OrgCoverage `json:"coverage"`
+	// Escalations are the pages not yet acknowledged (active or snoozed).
+	Escalations []oncall.Escalation `json:"escalations"`
 }
 
 func (s *Server) socRoutes() {
@@ -47,6 +50,14 @@ func (s *Server) dashboard(r *http.Request, c *caller) (Dashboard, error) {
 	}
 	if d.Coverage, err = s.src.Overview(r.Context(), c.scope, time.Now()); err != nil {
 		return d, err
+	}
+	d.Escalations = []oncall.Escalation{}
+	for _, state := range []string{oncall.StateActive, oncall.StateSnoozed} {
+		es, err := s.oncall.Escalations(r.Context(), c.scope, oncall.Filter{State: state, Limit: 100})
+		if err != nil {
+			return d, err
+		}
+		d.Escalations = append(d.Escalations, es...)
 	}
 	return d, nil
 }

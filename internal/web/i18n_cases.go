@@ -4,6 +4,10 @@ package web
 func init() {
 	for k, v := range map[string][2]string{
 		"nav.cases":                       {"Sager", "Cases"},
+		"soc.unacked":                     {"ukvitterede vagtkald", "unacknowledged pages"},
+		"soc.unacked.title":               {"Vagtkald der ikke er kvitteret for", "Pages not yet acknowledged"},
+		"soc.nounacked":                   {"Alle vagtkald er kvitteret.", "Every page is acknowledged."},
+		"soc.tooncall":                    {"Kvittér eller udsæt på vagtsiden", "Acknowledge or snooze on the on-call page"},
 		"cases.knownioc":                  {"kendt indikator", "known indicator"},
 		"cases.searchevents":              {"søg i loggen", "search the logs"},
 		"nav.oncall":                      {"Vagt", "On call"},
