@@ -24,7 +24,7 @@ CREATE TABLE alert_rule_stats (
     false_positive INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (rule_id, tenant, month)
 );
-CREATE INDEX alert_rule_stats_month ON alert_rule_stats (month);
+CREATE INDEX alert_rule_stats_tenant ON alert_rule_stats (tenant, month);
 
 ALTER TABLE alerts ADD COLUMN acked_at INTEGER;
 ALTER TABLE cases ADD COLUMN acked_at DATETIME;
