@@ -259,12 +259,7 @@ func (s *Server) apiCaseFile(w http.ResponseWriter, r *http.Request, c *caller) 
 		if err != nil {
 			return err
 		}
-		w.Header().Set("Content-Type", "application/octet-stream")
-		w.Header().Set("X-Content-Type-Options", "nosniff")
-		w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": f.Name}))
-		w.Header().Set("Digest", "sha-256="+f.SHA256)
-		w.Header().Set("Content-Length", strconv.Itoa(len(f.Data)))
-		_, _ = w.Write(f.Data)
+		download(w, f.Name, f.SHA256, f.Data)
 		return nil
 	})(w, r, c)
 }
