@@ -19,6 +19,7 @@ import (
 	"github.com/samdrift/samdrift/internal/demo/demotest"
 	"github.com/samdrift/samdrift/internal/detect"
 	"github.com/samdrift/samdrift/internal/event"
+	"github.com/samdrift/samdrift/internal/eventstore"
 	"github.com/samdrift/samdrift/internal/oncall"
 	"github.com/samdrift/samdrift/internal/store/storetest"
 	"github.com/samdrift/samdrift/internal/web"
@@ -162,6 +163,9 @@ func TestCaseWorkInChromium(t *testing.T) {
 	if err := det.Handle(context.Background(), []detect.Batch{{ID: "c1", Events: []event.Event{ev}}}); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := eventstore.New(db).Append(context.Background(), []event.Event{ev}); err != nil {
+		t.Fatal(err)
+	}
 	cfg := webConfig(db, env.Orgs, env.Access)
 	cfg.Detect, cfg.Version = det, "test"
 	srv, err := web.New(context.Background(), cfg)
@@ -203,6 +207,9 @@ func TestCaseWorkInChromium(t *testing.T) {
 	}
 	if !strings.Contains(title, "Interactive root shell through sudo") || !strings.Contains(alerts, "web01") {
 		t.Errorf("the new case: title %q, alerts %q", title, alerts)
+	}
+	if timeline, err := chromedp.Run(ctx, chromedp.Text(`#case-timeline`)); err != nil || !strings.Contains(timeline, "COMMAND=/bin/bash") {
+		t.Errorf("the case's timeline = %q, %v; want the event behind the alert", timeline, err)
 	}
 	checkAxe(t, ctx, axe, "/cases/{id}")
 

@@ -4,6 +4,7 @@ package web
 func init() {
 	for k, v := range map[string][2]string{
 		"nav.cases":                       {"Sager", "Cases"},
+		"centry.event":                    {"hændelse i loggen", "event in the log"},
 		"soc.unacked":                     {"ukvitterede vagtkald", "unacknowledged pages"},
 		"soc.unacked.title":               {"Vagtkald der ikke er kvitteret for", "Pages not yet acknowledged"},
 		"soc.nounacked":                   {"Alle vagtkald er kvitteret.", "Every page is acknowledged."},

@@ -5,12 +5,14 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/samdrift/samdrift/internal/access"
 	"github.com/samdrift/samdrift/internal/errs"
+	"github.com/samdrift/samdrift/internal/eventstore"
 	"github.com/samdrift/samdrift/internal/soc"
 )
 
@@ -317,6 +319,7 @@ func (s *Server) renderCase(w http.ResponseWriter, r *http.Request, c *caller, s
 	if err != nil {
 		return err
 	}
+	s.withEvents(r, c, &d)
 	v := s.newView(r, "cases", "cases.title")
 	v.Title = fmt.Sprintf("#%d %s", d.ID, d.Title)
 	v.Err = problem
@@ -327,6 +330,50 @@ func (s *Server) renderCase(w http.ResponseWriter, r *http.Request, c *caller, s
 	v.Data = data
 	s.render(w, r, status, "case", v)
 	return nil
+}
+
+// withEvents puts the events behind the case's alerts (the first ones
+// each alert kept, at most 50) on its timeline, as the reader may see
+// them in the log search. A search that fails leaves the timeline as it
+// is: the link to the search stays.
+func (s *Server) withEvents(r *http.Request, c *caller, d *soc.Detail) {
+	ids := d.EventIDs()
+	if len(ids) == 0 {
+		return
+	}
+	if len(ids) > 50 {
+		ids = ids[:50]
+	}
+	from, to := d.CreatedAt, d.CreatedAt
+	for _, a := range d.AlertList {
+		if a.FirstSeen.Before(from) {
+			from = a.FirstSeen
+		}
+		if a.LastSeen.After(to) {
+			to = a.LastSeen
+		}
+	}
+	quoted := make([]string, len(ids))
+	for i, id := range ids {
+		quoted[i] = `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(id) + `"`
+	}
+	res, err := s.ev.Search(r.Context(), c.scope, eventstore.Query{From: from.Add(-time.Hour), To: to.Add(time.Hour), Q: "id:(" + strings.Join(quoted, " OR ") + ")", Limit: 50})
+	if err != nil {
+		s.log.Warn("cannot read the events of a case", "case", d.ID, "err", err)
+		return
+	}
+	for _, ev := range res.Items {
+		who := ev.Host
+		if who == "" {
+			who = ev.SourceIP
+		}
+		msg := ev.Message
+		if len(msg) > 500 {
+			msg = msg[:500] + "…"
+		}
+		d.Timeline = append(d.Timeline, soc.Entry{At: ev.Time.UTC(), Actor: who, Kind: "event", Body: msg, Detail: map[string]any{"event": ev.ID}})
+	}
+	slices.SortStableFunc(d.Timeline, func(x, y soc.Entry) int { return x.At.Compare(y.At) })
 }
 
 // caseStep runs one form of the case page: on a mistake the page shows
