@@ -19,6 +19,7 @@ import (
 	"github.com/samdrift/samdrift/internal/access"
 	"github.com/samdrift/samdrift/internal/audit"
 	"github.com/samdrift/samdrift/internal/catalog"
+	"github.com/samdrift/samdrift/internal/cert"
 	"github.com/samdrift/samdrift/internal/delivery"
 	"github.com/samdrift/samdrift/internal/detect"
 	"github.com/samdrift/samdrift/internal/eventstore"
@@ -63,6 +64,8 @@ type App struct {
 	Cases *soc.Service
 	// OnCall keeps on-call teams, rotas and escalations.
 	OnCall *oncall.Service
+	// Cert keeps assets, advisories and vulnerabilities (the shared CERT).
+	Cert *cert.Service
 }
 
 // Open opens the database, applies pending migrations (when migrate is
@@ -123,13 +126,13 @@ func Services(db *store.DB, mfaRoles []access.Role, log *slog.Logger) *App {
 	return &App{DB: db, Orgs: org.NewService(db), Access: access.NewService(db, mfaRoles), Catalog: cat, Orders: ord,
 		Plan: transition.NewService(db, cat, ord), Sources: sources.New(db), Events: eventstore.New(db), Detect: detect.New(db, log),
 		ServiceDesk: desk, Network: network.New(db), Inbox: notify.NewInbox(db), Cases: cases,
-		OnCall: oncall.New(db)}
+		OnCall: oncall.New(db), Cert: cert.New(db)}
 }
 
 // WebConfig is the web layer's configuration with a's services.
 func (a *App) WebConfig() web.Config {
 	return web.Config{DB: a.DB, Orgs: a.Orgs, Access: a.Access, Catalog: a.Catalog, Orders: a.Orders, Plan: a.Plan,
-		Sources: a.Sources, Events: a.Events, Detect: a.Detect, ServiceDesk: a.ServiceDesk, Network: a.Network, Inbox: a.Inbox, Cases: a.Cases, OnCall: a.OnCall}
+		Sources: a.Sources, Events: a.Events, Detect: a.Detect, ServiceDesk: a.ServiceDesk, Network: a.Network, Inbox: a.Inbox, Cases: a.Cases, OnCall: a.OnCall, Cert: a.Cert}
 }
 
 // Close closes the database.

@@ -16,6 +16,8 @@ import (
 	"github.com/pquerna/otp/totp"
 
 	"github.com/samdrift/samdrift/internal/access"
+	"github.com/samdrift/samdrift/internal/cert"
+	"github.com/samdrift/samdrift/internal/demo"
 	"github.com/samdrift/samdrift/internal/demo/demotest"
 	"github.com/samdrift/samdrift/internal/detect"
 	"github.com/samdrift/samdrift/internal/event"
@@ -369,4 +371,54 @@ func TestOnCallAckLinkInChromium(t *testing.T) {
 		t.Errorf("who is on call on the team page = %q, %v", who, err)
 	}
 	narrow(t, soc, hs.URL, "/oncall", "/oncall/teams/soc")
+}
+
+// TestVulnerabilitiesInChromium: København's CISO finds the CERT's
+// advisory about its web server on /vulnerabilities and marks it
+// patched; the CERT's pages pass axe and fit a phone.
+func TestVulnerabilitiesInChromium(t *testing.T) {
+	exe := chromium(t)
+	axe := axeScript(t)
+	db := storetest.SQLite(t)
+	env := demotest.New(t, db, false)
+	if _, err := demo.LoadCert(context.Background(), cert.New(db)); err != nil {
+		t.Fatal(err)
+	}
+	cfg := webConfig(db, env.Orgs, env.Access)
+	cfg.Version = "test"
+	srv, err := web.New(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv.Handler())
+	t.Cleanup(hs.Close)
+	ctx := browse(t, exe)
+	if err := chromedp.Do(ctx, login(hs.URL, "demo-ciso", env.Passwords["demo-ciso"]), chromedp.Navigate(hs.URL+"/vulnerabilities"), chromedp.WaitVisible(`#vulns`)); err != nil {
+		t.Fatal(err)
+	}
+	row, err := chromedp.Run(ctx, chromedp.Text(`#vulns tbody tr`))
+	if err != nil || !strings.Contains(row, "Apache HTTP Server 2.4.57") || !strings.Contains(row, "Åben") {
+		t.Fatalf("København's vulnerability = %q, %v", row, err)
+	}
+	checkAxe(t, ctx, axe, "/vulnerabilities")
+	if err := chromedp.Do(ctx, chromedp.SetValue(`#vulns tbody select`, "patched")); err != nil {
+		t.Fatal(err)
+	}
+	if err := submit(ctx, `#vulns tbody select`); err != nil {
+		t.Fatal(err)
+	}
+	if got := textAfter(ctx, `#vulns tbody td.vstatus`, "Opdateret"); !strings.Contains(got, "Opdateret") {
+		t.Errorf("status after saving = %q; want Opdateret", got)
+	}
+	advURL, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('#vulns tbody a').getAttribute('href')`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"/advisories", advURL} {
+		if err := chromedp.Do(ctx, chromedp.Navigate(hs.URL+p), chromedp.WaitVisible(`h1`)); err != nil {
+			t.Fatal(err)
+		}
+		checkAxe(t, ctx, axe, p)
+	}
+	narrow(t, ctx, hs.URL, "/vulnerabilities", "/advisories", advURL)
 }

@@ -128,6 +128,11 @@ var foreignCases = []foreignCase{
 	{op: "POST /api/v1/escalations/{id}/ack", path: "/api/v1/escalations/{escalation}/ack"},
 	{op: "POST /api/v1/escalations/{id}/snooze", path: "/api/v1/escalations/{escalation}/snooze", body: `{"until":"{soon}"}`},
 	{op: "POST /api/v1/escalations/{id}/resolve", path: "/api/v1/escalations/{escalation}/resolve"},
+	{op: "POST /api/v1/assets", path: "/api/v1/assets", body: `{"org":"{org}","vendor":"Microsoft","product":"Exchange Server","version":"15.2"}`, control: `{"org":"265","vendor":"Microsoft","product":"Exchange Server","version":"15.2"}`, controlAs: "ciso-ros"},
+	{op: "POST /api/v1/assets/import", path: "/api/v1/assets/import?org={org}&format=csv", body: "vendor,product,version\nMicrosoft,Exchange Server,15.2\n", ctype: "text/csv"},
+	{op: "POST /api/v1/advisories", path: "/api/v1/advisories", body: `{"title":"Exchange","severity":"high","products":[{"vendor":"Microsoft","product":"Exchange Server"}]}`, public: true},
+	{op: "POST /api/v1/advisories/import", path: "/api/v1/advisories/import?format=kev", body: `{"vulnerabilities":[]}`, public: true},
+	{op: "PATCH /api/v1/vulnerabilities/{id}", path: "/api/v1/vulnerabilities/{vuln}", body: `{"status":"patched"}`},
 }
 
 var digits = regexp.MustCompile(`[0-9]+`)
@@ -350,6 +355,8 @@ func (e *env) victim(t *testing.T) map[string]string {
 	}); err != nil {
 		t.Fatal(err)
 	}
+	e.must("POST", "/api/v1/assets", e.token("demo-ciso"), `{"org":"101","vendor":"Microsoft","product":"Exchange Server","version":"15.2.1118"}`, nil)
+	e.must("POST", "/api/v1/advisories", e.token("demo-cert"), `{"title":"Exchange","severity":"high","tlp":"amber","products":[{"vendor":"Microsoft","product":"Exchange Server"}]}`, nil)
 	spocUser, err := e.Access.UserByName(context.Background(), access.System("t"), "demo-spoc")
 	if err != nil {
 		t.Fatal(err)
@@ -375,6 +382,7 @@ func (e *env) victim(t *testing.T) map[string]string {
 		"rotation":     itoa64(rot.ID),
 		"override":     itoa64(ov.ID),
 		"escalation":   itoa64(esc),
+		"vuln":         e.scalar(db, `SELECT MAX(id) FROM vulnerabilities WHERE org_id = $1`, cph),
 	}
 }
 
@@ -438,6 +446,8 @@ func snapshot(t *testing.T, db *store.DB, v map[string]string) string {
 		`SELECT COUNT(*) FROM oncall_handovers WHERE team_id = (SELECT id FROM oncall_teams WHERE slug = '` + v["team"] + `')`,
 		`SELECT COUNT(*) FROM oncall_policies WHERE team_id = (SELECT id FROM oncall_teams WHERE slug = '` + v["team"] + `')`,
 		`SELECT state FROM oncall_escalations WHERE id = ` + v["escalation"],
+		`SELECT status FROM vulnerabilities WHERE id = ` + v["vuln"],
+		`SELECT COUNT(*) FROM assets WHERE org_id = (SELECT org_id FROM vulnerabilities WHERE id = ` + v["vuln"] + `)`,
 	} {
 		var s any
 		if err := db.Reader().QueryRowContext(context.Background(), q).Scan(&s); err != nil {

@@ -21,6 +21,7 @@ import (
 
 	"github.com/samdrift/samdrift/internal/access"
 	"github.com/samdrift/samdrift/internal/catalog"
+	"github.com/samdrift/samdrift/internal/cert"
 	"github.com/samdrift/samdrift/internal/detect"
 	"github.com/samdrift/samdrift/internal/eventstore"
 	"github.com/samdrift/samdrift/internal/network"
@@ -56,6 +57,8 @@ type Config struct {
 	Cases *soc.Service
 	// OnCall keeps on-call teams, rotas and escalations.
 	OnCall *oncall.Service
+	// Cert keeps assets, advisories and vulnerabilities.
+	Cert   *cert.Service
 	Logger *slog.Logger
 	// SecureCookies marks cookies Secure and prefixes them __Host-: set it
 	// when users reach samdrift over TLS (directly or through a proxy).
@@ -83,6 +86,7 @@ type Server struct {
 	inbox     *notify.Inbox
 	cases     *soc.Service
 	oncall    *oncall.Service
+	cert      *cert.Service
 	log       *slog.Logger
 	mux       *http.ServeMux
 	pages     map[string]*template.Template
@@ -121,13 +125,13 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	for name, missing := range map[string]bool{"Orgs": cfg.Orgs == nil, "Access": cfg.Access == nil, "Catalog": cfg.Catalog == nil,
 		"Orders": cfg.Orders == nil, "Plan": cfg.Plan == nil, "Sources": cfg.Sources == nil, "Events": cfg.Events == nil,
 		"Detect": cfg.Detect == nil, "ServiceDesk": cfg.ServiceDesk == nil, "Network": cfg.Network == nil, "Inbox": cfg.Inbox == nil,
-		"Cases": cfg.Cases == nil, "OnCall": cfg.OnCall == nil} {
+		"Cases": cfg.Cases == nil, "OnCall": cfg.OnCall == nil, "Cert": cfg.Cert == nil} {
 		if missing {
 			return nil, fmt.Errorf("web: Config.%s is missing (app.Services builds them all)", name)
 		}
 	}
 	s := &Server{cfg: cfg, db: cfg.DB, orgs: cfg.Orgs, acc: cfg.Access, cat: cfg.Catalog, ord: cfg.Orders, plan: cfg.Plan,
-		src: cfg.Sources, ev: cfg.Events, det: cfg.Detect, sd: cfg.ServiceDesk, net: cfg.Network, inbox: cfg.Inbox, cases: cfg.Cases, oncall: cfg.OnCall, log: cfg.Logger, mux: http.NewServeMux(),
+		src: cfg.Sources, ev: cfg.Events, det: cfg.Detect, sd: cfg.ServiceDesk, net: cfg.Network, inbox: cfg.Inbox, cases: cfg.Cases, oncall: cfg.OnCall, cert: cfg.Cert, log: cfg.Logger, mux: http.NewServeMux(),
 		pages: pages, csrfKey: csrfKey, registry: cfg.Registry}
 	if s.metrics, err = newHTTPMetrics(cfg.Registry); err != nil {
 		return nil, err
@@ -211,6 +215,7 @@ func (s *Server) routes() {
 	s.casePages()
 	s.socRoutes()
 	s.oncallRoutes()
+	s.certRoutes()
 	s.ticketRoutes()
 	s.changeRoutes()
 	s.changePageRoutes()

@@ -1,0 +1,160 @@
+package web
+
+import (
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/samdrift/samdrift/internal/access"
+	"github.com/samdrift/samdrift/internal/cert"
+	"github.com/samdrift/samdrift/internal/errs"
+)
+
+func (s *Server) certPages() {
+	s.page("GET /vulnerabilities", s.vulnsPage)
+	s.page("POST /vulnerabilities/{id}", s.setVulnPage)
+	s.page("GET /advisories", s.advisoriesPage)
+	s.page("GET /advisories/{id}", s.advisoryPage)
+	s.page("POST /advisories", s.publishPage)
+	s.pageWith("POST /advisories/import", 64<<20, s.importKEVPage)
+}
+
+type vulnsData struct {
+	Items    []cert.Vulnerability
+	Total    int
+	MayEdit  bool
+	Statuses []string
+}
+
+func (s *Server) vulnsPage(w http.ResponseWriter, r *http.Request, c *caller) error {
+	return s.renderVulns(w, r, c, http.StatusOK, nil)
+}
+
+func (s *Server) renderVulns(w http.ResponseWriter, r *http.Request, c *caller, status int, problem *Problem) error {
+	items, total, err := s.cert.Vulnerabilities(r.Context(), c.scope, cert.VulnFilter{Status: r.URL.Query().Get("status"), Limit: 200})
+	if err != nil {
+		return err
+	}
+	v := s.newView(r, "vulns", "vulns.title")
+	v.Err = problem
+	role := c.scope.Role
+	v.Data = vulnsData{Items: items, Total: total, Statuses: cert.Statuses,
+		MayEdit: role == access.RoleCISO || role == access.RoleKommuneIT || role == access.RoleUnitManager || role == access.RoleServiceDesk || role == access.RoleCERT || role == access.RoleAdmin}
+	s.render(w, r, status, "vulns", v)
+	return nil
+}
+
+func (s *Server) setVulnPage(w http.ResponseWriter, r *http.Request, c *caller) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	ch := cert.StatusChange{Status: r.PostFormValue("status"), Reason: r.PostFormValue("reason")}
+	if ch.Status == "accepted" {
+		if ch.AcceptedUntil, err = localTime(r.PostFormValue("until"), "accepted_until"); err != nil {
+			p := s.problemFor(r, err)
+			return s.renderVulns(w, r, c, p.Status, &p)
+		}
+	}
+	_, err = s.cert.SetStatus(r.Context(), c.scope, id, ch)
+	if code := errs.CodeOf(err); code == errs.Invalid || code == errs.Forbidden || code == errs.NotFound {
+		p := s.problemFor(r, err)
+		return s.renderVulns(w, r, c, p.Status, &p)
+	} else if err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/vulnerabilities?msg=vulns.saved", http.StatusSeeOther)
+	return nil
+}
+
+type advisoriesData struct {
+	Items      []cert.Advisory
+	Total      int
+	MayPublish bool
+	TLPs       []string
+	Severities []string
+}
+
+func (s *Server) advisoriesPage(w http.ResponseWriter, r *http.Request, c *caller) error {
+	return s.renderAdvisories(w, r, c, http.StatusOK, nil)
+}
+
+func (s *Server) renderAdvisories(w http.ResponseWriter, r *http.Request, c *caller, status int, problem *Problem) error {
+	items, total, err := s.cert.Advisories(r.Context(), c.scope, cert.AdvisoryFilter{Limit: 200})
+	if err != nil {
+		return err
+	}
+	v := s.newView(r, "advisories", "advisories.title")
+	v.Err = problem
+	v.Data = advisoriesData{Items: items, Total: total, MayPublish: c.scope.Role == access.RoleCERT || c.scope.Role == access.RoleAdmin,
+		TLPs: cert.TLPs, Severities: cert.Severities}
+	s.render(w, r, status, "advisories", v)
+	return nil
+}
+
+type advisoryData struct {
+	A      cert.Advisory
+	Matrix []cert.OrgStatus
+}
+
+func (s *Server) advisoryPage(w http.ResponseWriter, r *http.Request, c *caller) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	a, err := s.cert.Advisory(r.Context(), c.scope, id)
+	if err != nil {
+		return err
+	}
+	m, err := s.cert.Matrix(r.Context(), c.scope, id)
+	if err != nil {
+		return err
+	}
+	v := s.newView(r, "advisories", "advisories.title")
+	v.Title = a.Ref + " " + a.Title
+	v.Data = advisoryData{A: a, Matrix: m}
+	s.render(w, r, http.StatusOK, "advisory", v)
+	return nil
+}
+
+func (s *Server) publishPage(w http.ResponseWriter, r *http.Request, c *caller) error {
+	f := r.PostFormValue
+	n := cert.NewAdvisory{Title: f("title"), Summary: f("summary"), Severity: f("severity"), Action: f("action"), TLP: f("tlp"), CVEs: strings.Fields(f("cves")),
+		Products: []cert.Product{{Vendor: f("vendor"), Product: f("product"), Versions: f("versions")}}}
+	a, err := s.cert.Publish(r.Context(), c.scope, n)
+	if code := errs.CodeOf(err); code == errs.Invalid || code == errs.Forbidden {
+		p := s.problemFor(r, err)
+		return s.renderAdvisories(w, r, c, p.Status, &p)
+	} else if err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/advisories/"+strconv.FormatInt(a.ID, 10)+"?msg=advisories.published", http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) importKEVPage(w http.ResponseWriter, r *http.Request, c *caller) error {
+	file, _, err := r.FormFile("file")
+	var data []byte
+	if err == nil {
+		defer file.Close()
+		data, err = io.ReadAll(file)
+	}
+	if err != nil {
+		err = errs.Field("file", "choose the catalogue's JSON file")
+	} else {
+		_, err = s.cert.ImportKEV(r.Context(), c.scope, data)
+	}
+	if code := errs.CodeOf(err); code == errs.Invalid || code == errs.Forbidden {
+		p := s.problemFor(r, err)
+		return s.renderAdvisories(w, r, c, p.Status, &p)
+	} else if err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/advisories?msg=advisories.imported", http.StatusSeeOther)
+	return nil
+}
+
+// Overdue says whether a due time has passed.
+func (v view) Overdue(t *time.Time) bool { return t != nil && time.Now().After(*t) }
