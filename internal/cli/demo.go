@@ -50,6 +50,11 @@ func loadDemo(ctx context.Context, a *app.App, log *slog.Logger, out io.Writer) 
 	} else if made {
 		log.Info("demo data", "step", "on-call team "+demo.OnCallTeam)
 	}
+	if made, err := demo.LoadCert(ctx, a.Cert); err != nil {
+		return fmt.Errorf("cannot load the demo's assets and advisory: %w", err)
+	} else if made {
+		log.Info("demo data", "step", "assets and a CERT advisory")
+	}
 	if n, err := demo.LoadTickets(ctx, a.Orgs, a.Orders, a.ServiceDesk); err != nil {
 		return fmt.Errorf("cannot load demo tickets: %w", err)
 	} else if n > 0 {
