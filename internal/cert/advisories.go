@@ -60,12 +60,15 @@ var cveRE = regexp.MustCompile(`^CVE-\d{4}-\d{4,}$`)
 // TLP lets it read: the SOC and CERT read all; CLEAR and GREEN go to every
 // user of the platform; AMBER to the organisations it concerns (with a
 // vulnerability from it) and the units that serve them; AMBER+STRICT to
-// those organisations only; RED stays with the CERT.
+// those organisations only; RED stays with the shared SOC and CERT
+// (administrators and governance see everything else).
 func advisoryVisible(sc access.Scope, a *store.Args) string {
-	if sc.SeesAllSecurity() {
+	switch {
+	case sc.IsSystem() || (sc.SeesAllSecurity() && (sc.Role == access.RoleCERT || sc.Role == access.RoleSOCAnalyst)):
 		return "TRUE"
-	}
-	if sc.UserID == 0 {
+	case sc.SeesAllSecurity(): // administrators and governance: all but RED
+		return "adv.tlp <> 'red'"
+	case sc.UserID == 0:
 		return "FALSE"
 	}
 	return `(adv.tlp IN ('clear', 'green')

@@ -157,6 +157,12 @@ func TestAdvisoriesMatchAssets(t *testing.T) {
 		if _, err := svc.Advisory(ctx, ciso101, red.ID); errs.CodeOf(err) != errs.NotFound {
 			t.Errorf("a municipality reading a RED advisory: %v", err)
 		}
+		if _, err := svc.Advisory(ctx, env.Scope(t, "demo-governance"), red.ID); errs.CodeOf(err) != errs.NotFound {
+			t.Errorf("governance reading a RED advisory: %v", err)
+		}
+		if _, err := svc.Advisory(ctx, env.Scope(t, "demo-governance"), amber.ID); err != nil {
+			t.Errorf("governance reading an AMBER advisory: %v", err)
+		}
 		if vs, _, _ := svc.Vulnerabilities(ctx, ciso101, cert.VulnFilter{Advisory: red.ID}); len(vs) != 0 {
 			t.Errorf("a municipality sees %d vulnerabilities of a RED advisory", len(vs))
 		}
