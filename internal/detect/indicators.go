@@ -35,6 +35,9 @@ const maxIndicatorBatch = 2_000_000
 // bad ones are reported by position and skipped; known ones are left as
 // they are). Running detectors pick them up within seconds. It needs
 // ManageDetection; progress, when set, is told how many were handled.
+//
+// Each indicator keeps its TLP (default green) and the organisation that
+// shared it (org, 0 for the CERT's own), which every read honours.
 func (d *Detector) AddIndicators(ctx context.Context, sc access.Scope, source string, inds []indicator.Indicator, progress func(done, total int)) (IndicatorReport, error) {
 	rep := IndicatorReport{Rejected: []string{}}
 	if !sc.Can(access.ManageDetection) {
@@ -68,8 +71,30 @@ func (d *Detector) AddIndicators(ctx context.Context, sc access.Scope, source st
 				if src == "" {
 					src = source
 				}
-				res, err := tx.ExecContext(ctx, `INSERT INTO indicators (type, value, description, source, level, created_at, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7)
-					ON CONFLICT (type, value) DO NOTHING`, typ, v, truncate(in.Description, 1000), truncate(src, 200), level, now, sc.Actor().Name)
+				tlp := strings.ToLower(in.TLP)
+				switch tlp {
+				case "":
+					tlp = "green"
+				case "clear", "green", "amber", "amber+strict", "red":
+				default:
+					rep.Rejected = append(rep.Rejected, fmt.Sprintf("indicator %d: tlp %q is not one of clear, green, amber, amber+strict, red", i+1, in.TLP))
+					continue
+				}
+				var org any
+				if in.OrgID != 0 {
+					var n int
+					if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM organizations WHERE id = $1`, in.OrgID).Scan(&n); err != nil {
+						return errs.Wrap(err, "cannot look up organisation %d", in.OrgID)
+					}
+					if n == 0 {
+						rep.Rejected = append(rep.Rejected, fmt.Sprintf("indicator %d: no organisation %d", i+1, in.OrgID))
+						continue
+					}
+					org = in.OrgID
+				}
+				res, err := tx.ExecContext(ctx, `INSERT INTO indicators (type, value, description, source, level, created_at, created_by, tlp, org_id)
+					VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (type, value) DO NOTHING`, typ, v, truncate(in.Description, 1000), truncate(src, 200), level, now,
+					sc.Actor().Name, tlp, org)
 				if err != nil {
 					return errs.Wrap(err, "cannot store indicator %d", i+1)
 				}
@@ -105,23 +130,40 @@ func truncate(s string, n int) string {
 	return s
 }
 
-// Indicators lists stored indicators, newest first, and how many there
-// are. Indicators are shared threat knowledge: every signed-in user may
-// read them.
+// IndicatorVisible is the predicate that keeps sc to the indicators their
+// TLP lets it read: the shared SOC and CERT read all; administrators and
+// governance all but RED; everyone else CLEAR and GREEN, AMBER shared by
+// an organisation within their reach (it and the units that serve it),
+// and AMBER+STRICT shared by their own organisation.
+func IndicatorVisible(sc access.Scope, a *store.Args) string {
+	switch {
+	case sc.IsSystem() || (sc.SeesAllSecurity() && (sc.Role == access.RoleCERT || sc.Role == access.RoleSOCAnalyst)):
+		return "TRUE"
+	case sc.SeesAllSecurity():
+		return "tlp <> 'red'"
+	case sc.UserID == 0:
+		return "FALSE"
+	}
+	return "(tlp IN ('clear', 'green') OR (tlp = 'amber' AND org_id IS NOT NULL AND " + sc.OrgPredicate("org_id", a) + ") OR (tlp = 'amber+strict' AND org_id = " +
+		a.Add(sc.OrgID) + "))"
+}
+
+// Indicators lists the stored indicators sc's TLP reach allows, newest
+// first, and how many there are.
 func (d *Detector) Indicators(ctx context.Context, sc access.Scope, typ string, limit, offset int) ([]indicator.Indicator, int, error) {
 	if limit <= 0 || limit > 1000 {
 		limit = 100
 	}
 	var a store.Args
-	where := "TRUE"
+	where := IndicatorVisible(sc, &a)
 	if typ != "" {
-		where = "type = " + a.Add(typ)
+		where += " AND type = " + a.Add(typ)
 	}
 	var total int
 	if err := d.db.Reader().QueryRowContext(ctx, `SELECT COUNT(*) FROM indicators WHERE `+where, a.Values()...).Scan(&total); err != nil {
 		return nil, 0, errs.Wrap(err, "cannot count indicators")
 	}
-	rows, err := d.db.Reader().QueryContext(ctx, `SELECT id, type, value, description, source, level FROM indicators WHERE `+where+
+	rows, err := d.db.Reader().QueryContext(ctx, `SELECT id, type, value, description, source, level, tlp, COALESCE(org_id, 0) FROM indicators WHERE `+where+
 		` ORDER BY id DESC LIMIT `+a.Add(limit)+` OFFSET `+a.Add(offset), a.Values()...)
 	if err != nil {
 		return nil, 0, errs.Wrap(err, "cannot list indicators")
@@ -130,7 +172,7 @@ func (d *Detector) Indicators(ctx context.Context, sc access.Scope, typ string, 
 	out := []indicator.Indicator{}
 	for rows.Next() {
 		var in indicator.Indicator
-		if err := rows.Scan(&in.ID, &in.Type, &in.Value, &in.Description, &in.Source, &in.Level); err != nil {
+		if err := rows.Scan(&in.ID, &in.Type, &in.Value, &in.Description, &in.Source, &in.Level, &in.TLP, &in.OrgID); err != nil {
 			return nil, 0, errs.Wrap(err, "cannot read an indicator")
 		}
 		out = append(out, in)
@@ -185,7 +227,7 @@ func (d *Detector) indicatorVersion(ctx context.Context) (string, error) {
 
 // loadIndicators reads every indicator into an index.
 func (d *Detector) loadIndicators(ctx context.Context) (*indicator.Index, error) {
-	rows, err := d.db.Reader().QueryContext(ctx, `SELECT id, type, value, description, source, level FROM indicators`)
+	rows, err := d.db.Reader().QueryContext(ctx, `SELECT id, type, value, description, source, level, tlp, COALESCE(org_id, 0) FROM indicators`)
 	if err != nil {
 		return nil, errs.Wrap(err, "cannot load indicators")
 	}
@@ -193,7 +235,7 @@ func (d *Detector) loadIndicators(ctx context.Context) (*indicator.Index, error)
 	var inds []indicator.Indicator
 	for rows.Next() {
 		var in indicator.Indicator
-		if err := rows.Scan(&in.ID, &in.Type, &in.Value, &in.Description, &in.Source, &in.Level); err != nil {
+		if err := rows.Scan(&in.ID, &in.Type, &in.Value, &in.Description, &in.Source, &in.Level, &in.TLP, &in.OrgID); err != nil {
 			return nil, errs.Wrap(err, "cannot read an indicator")
 		}
 		inds = append(inds, in)
@@ -205,9 +247,10 @@ func (d *Detector) loadIndicators(ctx context.Context) (*indicator.Index, error)
 }
 
 // IndicatorsFor returns, of values (normalised as package indicator
-// does), those that are known indicators of compromise, each with the
-// source that reported it — for a case's observables.
-func IndicatorsFor(ctx context.Context, q store.Querier, values []string) (map[string]string, error) {
+// does), those that are known indicators of compromise sc may read (by
+// their TLP), each with the source that reported it — for a case's
+// observables.
+func IndicatorsFor(ctx context.Context, q store.Querier, sc access.Scope, values []string) (map[string]string, error) {
 	out := map[string]string{}
 	for len(values) > 0 {
 		n := min(len(values), 500)
@@ -216,7 +259,7 @@ func IndicatorsFor(ctx context.Context, q store.Querier, values []string) (map[s
 		for i, v := range values[:n] {
 			ps[i] = a.Add(v)
 		}
-		rows, err := q.QueryContext(ctx, `SELECT value, source FROM indicators WHERE value IN (`+strings.Join(ps, ", ")+`)`, a.Values()...)
+		rows, err := q.QueryContext(ctx, `SELECT value, source FROM indicators WHERE value IN (`+strings.Join(ps, ", ")+`) AND `+IndicatorVisible(sc, &a), a.Values()...)
 		if err != nil {
 			return nil, errs.Wrap(err, "cannot look up indicators")
 		}

@@ -2,6 +2,7 @@ package detect_test
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/samdrift/samdrift/internal/demo"
 	"github.com/samdrift/samdrift/internal/demo/demotest"
 	"github.com/samdrift/samdrift/internal/detect"
+	"github.com/samdrift/samdrift/internal/indicator"
 	"github.com/samdrift/samdrift/internal/notify"
 	"github.com/samdrift/samdrift/internal/oncall"
 	"github.com/samdrift/samdrift/internal/store"
@@ -161,6 +163,56 @@ func TestDashboardCountersMatchAlerts(t *testing.T) {
 		st, err := d.Stats(ctx, env.Scope(t, "demo-ciso"), now.AddDate(0, -1, 0))
 		if err != nil || len(st.Open) != 1 || st.Open[0].Tenant != env.Org(t, "101").ID {
 			t.Errorf("København's CISO's open alerts = %+v, %v", st.Open, err)
+		}
+	})
+}
+
+// TestIndicatorTLP: every TLP level's reach on the indicator list (and on
+// marking a case's observables, which reads through the same predicate).
+func TestIndicatorTLP(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		env := demotest.New(t, db, false)
+		env.AddUser(t, "ciso-147", "147", access.RoleCISO)
+		d := detect.New(db, nil)
+		kk := env.Org(t, "101").ID
+		rep, err := d.AddIndicators(ctx, env.Scope(t, "demo-cert"), "test", []indicator.Indicator{
+			{Type: "ip", Value: "192.0.2.1", TLP: "clear"},
+			{Type: "ip", Value: "192.0.2.2", TLP: "amber", OrgID: kk},
+			{Type: "ip", Value: "192.0.2.3", TLP: "amber+strict", OrgID: kk},
+			{Type: "ip", Value: "192.0.2.4", TLP: "red"},
+			{Type: "ip", Value: "192.0.2.5", TLP: "amber"}, // the CERT's own AMBER: nobody outside
+			{Type: "ip", Value: "192.0.2.6", TLP: "purple"},
+		}, nil)
+		if err != nil || rep.Added != 5 || len(rep.Rejected) != 1 {
+			t.Fatalf("add = %+v, %v; want 5 added and the unknown TLP refused", rep, err)
+		}
+		for _, c := range []struct {
+			user string
+			want string
+		}{
+			{"demo-ciso", "192.0.2.1 192.0.2.2 192.0.2.3"},
+			{"demo-unit-manager", "192.0.2.1 192.0.2.2"},
+			{"ciso-147", "192.0.2.1"},
+			{"demo-governance", "192.0.2.1 192.0.2.2 192.0.2.3 192.0.2.5"},
+			{"demo-soc-analyst", "192.0.2.1 192.0.2.2 192.0.2.3 192.0.2.4 192.0.2.5"},
+		} {
+			sc := env.Scope(t, c.user)
+			items, total, err := d.Indicators(ctx, sc, "", 100, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for i := len(items) - 1; i >= 0; i-- {
+				got = append(got, items[i].Value)
+			}
+			if strings.Join(got, " ") != c.want || total != len(items) {
+				t.Errorf("%s reads %v (total %d); want %s", c.user, got, total, c.want)
+			}
+			known, err := detect.IndicatorsFor(ctx, db.Reader(), sc, []string{"192.0.2.1", "192.0.2.2", "192.0.2.3", "192.0.2.4", "192.0.2.5"})
+			if err != nil || len(known) != len(strings.Fields(c.want)) {
+				t.Errorf("%s: known indicators among observables = %v, %v; want %s", c.user, known, err, c.want)
+			}
 		}
 	})
 }

@@ -37,6 +37,10 @@ type Indicator struct {
 	Description string `json:"description,omitempty"`
 	Source      string `json:"source,omitempty"`
 	Level       string `json:"level,omitempty"`
+	// TLP is the TLP 2.0 marking (clear, green, amber, amber+strict, red;
+	// default green); OrgID the organisation that shared it (0: the CERT).
+	TLP   string `json:"tlp,omitempty"`
+	OrgID int64  `json:"org_id,omitempty"`
 }
 
 // Normalize checks an indicator's value for its type and returns it in

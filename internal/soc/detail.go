@@ -209,7 +209,7 @@ func (d *Detail) readObservables(ctx context.Context, q store.Querier, sc access
 	for i, o := range d.Observables {
 		values[i] = o.Value
 	}
-	known, err := detect.IndicatorsFor(ctx, q, values)
+	known, err := detect.IndicatorsFor(ctx, q, sc, values)
 	if err != nil {
 		return err
 	}

@@ -316,9 +316,12 @@ func (s *Server) apiIndicators(w http.ResponseWriter, r *http.Request, c *caller
 	return nil
 }
 
-// AddIndicatorsRequest is the body of POST /api/v1/indicators.
+// AddIndicatorsRequest is the body of POST /api/v1/indicators. TLP and
+// Org apply to every indicator that does not say otherwise.
 type AddIndicatorsRequest struct {
 	Source     string                `json:"source"`
+	TLP        string                `json:"tlp,omitempty"`
+	Org        string                `json:"org,omitempty"` // code, slug or id of who shares them
 	Indicators []indicator.Indicator `json:"indicators"`
 }
 
@@ -329,6 +332,18 @@ func (s *Server) apiAddIndicators(w http.ResponseWriter, r *http.Request, c *cal
 	}
 	if len(req.Indicators) == 0 {
 		return errs.Field("indicators", "give at least one indicator")
+	}
+	org, err := s.orgRef(r, c, "org", req.Org)
+	if err != nil {
+		return err
+	}
+	for i := range req.Indicators {
+		if req.Indicators[i].TLP == "" {
+			req.Indicators[i].TLP = req.TLP
+		}
+		if req.Indicators[i].OrgID == 0 {
+			req.Indicators[i].OrgID = org
+		}
 	}
 	rep, err := s.det.AddIndicators(r.Context(), c.scope, req.Source, req.Indicators, nil)
 	if err != nil {
