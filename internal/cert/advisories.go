@@ -123,18 +123,18 @@ func (n *NewAdvisory) check(at string) error {
 		v        *string
 		min, max int
 	}{{"ref", &n.Ref, 0, 100}, {"title", &n.Title, 3, 300}, {"summary", &n.Summary, 0, 20000}, {"action", &n.Action, 0, 10000}} {
-		if *f.v, err = checkText(at+f.name, *f.v, f.min, f.max); err != nil {
+		if *f.v, err = errs.Text(at+f.name, *f.v, f.min, f.max); err != nil {
 			return err
 		}
 	}
-	if err := oneOf(at+"severity", n.Severity, Severities); err != nil {
+	if err := errs.OneOf(at+"severity", n.Severity, Severities); err != nil {
 		return err
 	}
 	if n.TLP == "" {
 		n.TLP = "clear"
 	}
 	n.TLP = strings.ToLower(n.TLP)
-	if err := oneOf(at+"tlp", n.TLP, TLPs); err != nil {
+	if err := errs.OneOf(at+"tlp", n.TLP, TLPs); err != nil {
 		return err
 	}
 	for i, c := range n.CVEs {
@@ -310,31 +310,49 @@ func (s *Service) Advisories(ctx context.Context, sc access.Scope, f AdvisoryFil
 	if err := s.db.Reader().QueryRowContext(ctx, `SELECT COUNT(*) FROM advisories adv WHERE `+w, a.Values()...).Scan(&total); err != nil {
 		return nil, 0, errs.Wrap(err, "cannot count advisories")
 	}
-	p1 := a.Add(f.Limit)
-	p2 := a.Add(f.Offset)
-	var b store.Args
-	_ = b
-	rows, err := s.db.Reader().QueryContext(ctx, `SELECT `+advisoryColumns+` FROM advisories adv WHERE `+w+` ORDER BY adv.published_at DESC, adv.id DESC LIMIT `+p1+` OFFSET `+p2, a.Values()...)
+	rows, err := s.db.Reader().QueryContext(ctx, `SELECT `+advisoryColumns+` FROM advisories adv WHERE `+w+` ORDER BY adv.published_at DESC, adv.id DESC LIMIT `+
+		a.Add(f.Limit)+` OFFSET `+a.Add(f.Offset), a.Values()...)
 	if err != nil {
 		return nil, 0, errs.Wrap(err, "cannot list advisories")
 	}
 	out := []Advisory{}
+	idx := map[int64]int{}
 	for rows.Next() {
 		x, err := scanAdvisory(rows)
 		if err != nil {
 			rows.Close()
 			return nil, 0, errs.Wrap(err, "cannot read an advisory")
 		}
+		x.Products = []Product{}
+		idx[x.ID] = len(out)
 		out = append(out, x)
 	}
 	rows.Close()
-	for i := range out {
-		var c store.Args
-		if err := s.db.Reader().QueryRowContext(ctx, `SELECT COUNT(DISTINCT org_id), COUNT(DISTINCT CASE WHEN status = 'open' THEN org_id END) FROM vulnerabilities
-			WHERE advisory_id = `+c.Add(out[i].ID)+` AND `+sc.SecurityPredicate("org_id", &c), c.Values()...).Scan(&out[i].Affected, &out[i].Open); err != nil {
-			return nil, 0, errs.Wrap(err, "cannot count who an advisory concerns")
+	if err := rows.Err(); err != nil || len(out) == 0 {
+		return out, total, errs.Wrap(err, "cannot list advisories")
+	}
+	// Whom they concern, for the whole page in one query.
+	var c store.Args
+	ps := make([]string, len(out))
+	for i, x := range out {
+		ps[i] = c.Add(x.ID)
+	}
+	rows, err = s.db.Reader().QueryContext(ctx, `SELECT advisory_id, COUNT(DISTINCT org_id), COUNT(DISTINCT CASE WHEN status = 'open' THEN org_id END) FROM vulnerabilities
+		WHERE advisory_id IN (`+strings.Join(ps, ", ")+`) AND `+sc.SecurityPredicate("org_id", &c)+` GROUP BY advisory_id`, c.Values()...)
+	if err != nil {
+		return nil, 0, errs.Wrap(err, "cannot count whom advisories concern")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var affected, open int
+		if err := rows.Scan(&id, &affected, &open); err != nil {
+			return nil, 0, errs.Wrap(err, "cannot count whom advisories concern")
 		}
-		out[i].Products = []Product{}
+		out[idx[id]].Affected, out[idx[id]].Open = affected, open
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, errs.Wrap(err, "cannot count whom advisories concern")
 	}
 	return out, total, nil
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/samdrift/samdrift/internal/audit"
 	"github.com/samdrift/samdrift/internal/cert/match"
 	"github.com/samdrift/samdrift/internal/errs"
+	"github.com/samdrift/samdrift/internal/org"
 	"github.com/samdrift/samdrift/internal/store"
 )
 
@@ -58,7 +59,7 @@ func (n *NewAsset) check(at string) error {
 	var err error
 	fix := func(field string, v *string, min, max int) {
 		if err == nil {
-			if *v, err = checkText(at+field, *v, min, max); err != nil {
+			if *v, err = errs.Text(at+field, *v, min, max); err != nil {
 				return
 			}
 		}
@@ -137,7 +138,7 @@ func (s *Service) asset(ctx context.Context, q store.Querier, sc access.Scope, i
 
 // addAssets stores ns for org in one transaction (all or none), matches
 // them and audits the import.
-func (s *Service) addAssets(ctx context.Context, sc access.Scope, org string, ns []NewAsset, source, file string) ([]int64, error) {
+func (s *Service) addAssets(ctx context.Context, sc access.Scope, orgRef string, ns []NewAsset, source, file string) ([]int64, error) {
 	if !mayManageAssets(sc) {
 		return nil, errs.E(errs.Forbidden, "assets are registered by the organisation's CISO or municipal IT, its unit, or the CERT")
 	}
@@ -158,7 +159,7 @@ func (s *Service) addAssets(ctx context.Context, sc access.Scope, org string, ns
 	}
 	var ids []int64
 	err := s.db.Write(ctx, func(tx *sql.Tx) error {
-		orgID, err := resolveOrg(ctx, tx, sc, org)
+		orgID, err := org.InSecurityReach(ctx, tx, sc, orgRef)
 		if err != nil {
 			return err
 		}

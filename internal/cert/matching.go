@@ -220,7 +220,7 @@ func (p *Product) check(at string) error {
 		v    *string
 		max  int
 	}{{"vendor", &p.Vendor, 200}, {"product", &p.Product, 200}, {"cpe", &p.CPE, 500}, {"purl", &p.PURL, 500}, {"versions", &p.Versions, 1000}} {
-		if *f.v, err = checkText(at+f.name, *f.v, 0, f.max); err != nil {
+		if *f.v, err = errs.Text(at+f.name, *f.v, 0, f.max); err != nil {
 			return err
 		}
 	}

@@ -91,7 +91,7 @@ func (s *Service) Vulnerabilities(ctx context.Context, sc access.Scope, f VulnFi
 		where = append(where, "v.org_id = "+a.Add(f.Org))
 	}
 	if f.Status != "" {
-		if err := oneOf("status", f.Status, Statuses); err != nil {
+		if err := errs.OneOf("status", f.Status, Statuses); err != nil {
 			return nil, 0, err
 		}
 		where = append(where, "v.status = "+a.Add(f.Status))
@@ -138,11 +138,11 @@ func (s *Service) SetStatus(ctx context.Context, sc access.Scope, id int64, c St
 	if !mayManageAssets(sc) {
 		return Vulnerability{}, errs.E(errs.Forbidden, "a vulnerability's status is set by the organisation's CISO or municipal IT, its unit, or the CERT")
 	}
-	if err := oneOf("status", c.Status, Statuses); err != nil {
+	if err := errs.OneOf("status", c.Status, Statuses); err != nil {
 		return Vulnerability{}, err
 	}
 	var err error
-	if c.Reason, err = checkText("reason", c.Reason, 0, 4000); err != nil {
+	if c.Reason, err = errs.Text("reason", c.Reason, 0, 4000); err != nil {
 		return Vulnerability{}, err
 	}
 	now := s.now()

@@ -336,3 +336,27 @@ func SupplierOf(ctx context.Context, q store.Querier, municipality int64) (int64
 	}
 	return supplier.Int64, nil
 }
+
+// InSecurityReach resolves ref (a municipality code, slug or id) among
+// the organisations whose security data sc reaches, read through q (a
+// caller's transaction or a reader). One out of reach answers as an
+// unknown one does: an Invalid error on field "org".
+func InSecurityReach(ctx context.Context, q store.Querier, sc access.Scope, ref string) (int64, error) {
+	ref = strings.TrimSpace(ref)
+	if ref == "" {
+		return 0, errs.Field("org", "name the organisation (its code, slug or id)")
+	}
+	var a store.Args
+	p := a.Add(ref)
+	qs := `SELECT o.id FROM organizations o WHERE (o.code = ` + p + ` OR o.slug = ` + p
+	if id, err := strconv.ParseInt(ref, 10, 64); err == nil {
+		qs += ` OR o.id = ` + a.Add(id)
+	}
+	qs += `) AND ` + sc.SecurityPredicate("o.id", &a) + ` ORDER BY (o.code = ` + p + `) DESC LIMIT 1`
+	var id int64
+	err := q.QueryRowContext(ctx, qs, a.Values()...).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, errs.Field("org", "no organisation %q within your reach", ref)
+	}
+	return id, errs.Wrap(err, "cannot look up organisation %q", ref)
+}

@@ -46,7 +46,7 @@ type Draft struct {
 
 // Draft drafts report kind for case id from what the case holds.
 func (s *Service) Draft(ctx context.Context, sc access.Scope, id int64, kind string) (Draft, error) {
-	if err := oneOf("kind", kind, ReportKinds); err != nil {
+	if err := errs.OneOf("kind", kind, ReportKinds); err != nil {
 		return Draft{}, err
 	}
 	q := s.db.Reader()

@@ -121,7 +121,7 @@ func (s *Service) AddObservable(ctx context.Context, sc access.Scope, id int64, 
 	if err != nil {
 		return Observable{}, err
 	}
-	if note, err = checkText("note", note, 0, 1000); err != nil {
+	if note, err = errs.Text("note", note, 0, 1000); err != nil {
 		return Observable{}, err
 	}
 	var out Observable

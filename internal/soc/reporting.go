@@ -283,10 +283,10 @@ func (s *Service) SetReporting(ctx context.Context, sc access.Scope, id int64, r
 	}
 	var err error
 	switch {
-	case oneOf("malicious", r.Malicious, []string{"yes", "no", "unknown"}) != nil:
-		return Reporting{}, oneOf("malicious", r.Malicious, []string{"yes", "no", "unknown"})
-	case oneOf("cross_border", r.CrossBorder, []string{"yes", "no", "unknown"}) != nil:
-		return Reporting{}, oneOf("cross_border", r.CrossBorder, []string{"yes", "no", "unknown"})
+	case errs.OneOf("malicious", r.Malicious, []string{"yes", "no", "unknown"}) != nil:
+		return Reporting{}, errs.OneOf("malicious", r.Malicious, []string{"yes", "no", "unknown"})
+	case errs.OneOf("cross_border", r.CrossBorder, []string{"yes", "no", "unknown"}) != nil:
+		return Reporting{}, errs.OneOf("cross_border", r.CrossBorder, []string{"yes", "no", "unknown"})
 	case (r.NIS2Significant || r.PersonalDataBreach) && r.AwareAt == nil:
 		return Reporting{}, errs.Field("aware_at", "say when the organisation became aware of the incident: the clocks run from then")
 	case r.NIS2Significant && len(r.NIS2Criteria) == 0:
@@ -297,14 +297,14 @@ func (s *Service) SetReporting(ctx context.Context, sc access.Scope, id int64, r
 		return Reporting{}, errs.Field("intermediate_due", "an intermediate report is asked for a significant incident only")
 	}
 	for _, cr := range r.NIS2Criteria {
-		if err := oneOf("nis2_criteria", cr, NIS2Criteria); err != nil {
+		if err := errs.OneOf("nis2_criteria", cr, NIS2Criteria); err != nil {
 			return Reporting{}, err
 		}
 	}
-	if r.Impact, err = checkText("impact", r.Impact, 0, maxText); err != nil {
+	if r.Impact, err = errs.Text("impact", r.Impact, 0, maxText); err != nil {
 		return Reporting{}, err
 	}
-	if r.Mitigations, err = checkText("mitigations", r.Mitigations, 0, maxText); err != nil {
+	if r.Mitigations, err = errs.Text("mitigations", r.Mitigations, 0, maxText); err != nil {
 		return Reporting{}, err
 	}
 	var out Reporting
@@ -393,14 +393,14 @@ func (s *Service) Submit(ctx context.Context, sc access.Scope, id int64, n NewSu
 	if err := mayWork(sc); err != nil {
 		return Reporting{}, err
 	}
-	if err := oneOf("kind", n.Kind, ReportKinds); err != nil {
+	if err := errs.OneOf("kind", n.Kind, ReportKinds); err != nil {
 		return Reporting{}, err
 	}
 	var err error
-	if n.Reference, err = checkText("reference", n.Reference, 0, 200); err != nil {
+	if n.Reference, err = errs.Text("reference", n.Reference, 0, 200); err != nil {
 		return Reporting{}, err
 	}
-	if n.LateReason, err = checkText("late_reason", n.LateReason, 0, maxNote); err != nil {
+	if n.LateReason, err = errs.Text("late_reason", n.LateReason, 0, maxNote); err != nil {
 		return Reporting{}, err
 	}
 	if len(n.Content) > 1<<20 {

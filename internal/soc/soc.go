@@ -17,12 +17,12 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/samdrift/samdrift/internal/access"
 	"github.com/samdrift/samdrift/internal/audit"
 	"github.com/samdrift/samdrift/internal/errs"
 	"github.com/samdrift/samdrift/internal/oncall"
+	"github.com/samdrift/samdrift/internal/org"
 	"github.com/samdrift/samdrift/internal/servicedesk"
 	"github.com/samdrift/samdrift/internal/store"
 )
@@ -196,29 +196,6 @@ type NewCase struct {
 	Owner string `json:"owner,omitempty"`
 }
 
-func checkText(field, s string, min, max int) (string, error) {
-	s = strings.TrimSpace(s)
-	n := utf8.RuneCountInString(s)
-	switch {
-	case !utf8.ValidString(s):
-		return "", errs.Field(field, "is not valid UTF-8")
-	case n < min && min == 1:
-		return "", errs.Field(field, "must not be empty")
-	case n < min:
-		return "", errs.Field(field, "needs at least %d characters", min)
-	case n > max:
-		return "", errs.Field(field, "has at most %d characters (got %d)", max, n)
-	}
-	return s, nil
-}
-
-func oneOf(field, v string, set []string) error {
-	if !slices.Contains(set, v) {
-		return errs.Field(field, "unknown value %q; want one of %s", v, strings.Join(set, ", "))
-	}
-	return nil
-}
-
 // mayWork refuses callers whose role does not work cases.
 func mayWork(sc access.Scope) error {
 	if sc.UserID == 0 && !sc.IsSystem() {
@@ -230,28 +207,6 @@ func mayWork(sc access.Scope) error {
 	return nil
 }
 
-// resolveOrg finds the organisation ref names within sc's security reach
-// (out of reach answers like unknown).
-func resolveOrg(ctx context.Context, tx *sql.Tx, sc access.Scope, ref string) (int64, error) {
-	ref = strings.TrimSpace(ref)
-	if ref == "" {
-		return 0, errs.Field("org", "name the organisation hit (its code, slug or id)")
-	}
-	var a store.Args
-	p := a.Add(ref)
-	q := `SELECT o.id FROM organizations o WHERE (o.code = ` + p + ` OR o.slug = ` + p
-	if id, err := strconv.ParseInt(ref, 10, 64); err == nil {
-		q += ` OR o.id = ` + a.Add(id)
-	}
-	q += `) AND ` + sc.SecurityPredicate("o.id", &a) + ` ORDER BY (o.code = ` + p + `) DESC LIMIT 1`
-	var id int64
-	err := tx.QueryRowContext(ctx, q, a.Values()...).Scan(&id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, errs.Field("org", "no organisation %q within your reach", ref)
-	}
-	return id, errs.Wrap(err, "cannot look up organisation %q", ref)
-}
-
 // Create opens a case for the organisation hit, applies its kind's task
 // template, links the given alerts (taking over their observables), and
 // for a critical case starts the on-call escalation — all in one
@@ -261,19 +216,19 @@ func (s *Service) Create(ctx context.Context, sc access.Scope, n NewCase) (Case,
 		return Case{}, err
 	}
 	var err error
-	if n.Title, err = checkText("title", n.Title, 3, maxTitle); err != nil {
+	if n.Title, err = errs.Text("title", n.Title, 3, maxTitle); err != nil {
 		return Case{}, err
 	}
-	if n.Description, err = checkText("description", n.Description, 0, maxText); err != nil {
+	if n.Description, err = errs.Text("description", n.Description, 0, maxText); err != nil {
 		return Case{}, err
 	}
 	if n.Kind == "" {
 		n.Kind = "other"
 	}
-	if err := oneOf("kind", n.Kind, Kinds); err != nil {
+	if err := errs.OneOf("kind", n.Kind, Kinds); err != nil {
 		return Case{}, err
 	}
-	if err := oneOf("severity", n.Severity, Severities); err != nil {
+	if err := errs.OneOf("severity", n.Severity, Severities); err != nil {
 		return Case{}, err
 	}
 	if len(n.Alerts) > MaxLink {
@@ -285,7 +240,7 @@ func (s *Service) Create(ctx context.Context, sc access.Scope, n NewCase) (Case,
 	var out Case
 	err = s.db.Write(ctx, func(tx *sql.Tx) error {
 		now := s.now()
-		orgID, err := resolveOrg(ctx, tx, sc, n.Org)
+		orgID, err := org.InSecurityReach(ctx, tx, sc, n.Org)
 		if err != nil {
 			return err
 		}

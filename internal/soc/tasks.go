@@ -118,7 +118,7 @@ func (s *Service) AddTask(ctx context.Context, sc access.Scope, id int64, n NewT
 	if err := mayWork(sc); err != nil {
 		return Task{}, err
 	}
-	title, err := checkText("title", n.Title, 3, maxTitle)
+	title, err := errs.Text("title", n.Title, 3, maxTitle)
 	if err != nil {
 		return Task{}, err
 	}
@@ -205,7 +205,7 @@ func (s *Service) UpdateTask(ctx context.Context, sc access.Scope, id, tid int64
 		cur := ts[0]
 		before, after := map[string]any{}, map[string]any{}
 		if u.Status != nil && *u.Status != cur.Status {
-			if err := oneOf("status", *u.Status, []string{"open", "done", "cancelled"}); err != nil {
+			if err := errs.OneOf("status", *u.Status, []string{"open", "done", "cancelled"}); err != nil {
 				return err
 			}
 			var done any

@@ -42,13 +42,13 @@ func (s *Service) List(ctx context.Context, sc access.Scope, f Filter) ([]Case, 
 	case f.Status == "open":
 		where = append(where, "c.status <> 'closed'")
 	case f.Status != "":
-		if err := oneOf("status", f.Status, Statuses); err != nil {
+		if err := errs.OneOf("status", f.Status, Statuses); err != nil {
 			return nil, 0, err
 		}
 		where = append(where, "c.status = "+a.Add(f.Status))
 	}
 	if f.Severity != "" {
-		if err := oneOf("severity", f.Severity, Severities); err != nil {
+		if err := errs.OneOf("severity", f.Severity, Severities); err != nil {
 			return nil, 0, err
 		}
 		where = append(where, "c.severity = "+a.Add(f.Severity))
@@ -138,7 +138,7 @@ func (s *Service) Update(ctx context.Context, sc access.Scope, id int64, u Updat
 		return Case{}, err
 	}
 	var err error
-	if u.Comment, err = checkText("comment", u.Comment, 0, maxNote); err != nil {
+	if u.Comment, err = errs.Text("comment", u.Comment, 0, maxNote); err != nil {
 		return Case{}, err
 	}
 	var out Case
@@ -165,7 +165,7 @@ func (s *Service) Update(ctx context.Context, sc access.Scope, id int64, u Updat
 			before[col], after[col] = old, v
 		}
 		if u.Title != nil {
-			t, err := checkText("title", *u.Title, 3, maxTitle)
+			t, err := errs.Text("title", *u.Title, 3, maxTitle)
 			if err != nil {
 				return err
 			}
@@ -174,7 +174,7 @@ func (s *Service) Update(ctx context.Context, sc access.Scope, id int64, u Updat
 			}
 		}
 		if u.Description != nil {
-			d, err := checkText("description", *u.Description, 0, maxText)
+			d, err := errs.Text("description", *u.Description, 0, maxText)
 			if err != nil {
 				return err
 			}
@@ -183,13 +183,13 @@ func (s *Service) Update(ctx context.Context, sc access.Scope, id int64, u Updat
 			}
 		}
 		if u.Severity != nil && *u.Severity != cur.Severity {
-			if err := oneOf("severity", *u.Severity, Severities); err != nil {
+			if err := errs.OneOf("severity", *u.Severity, Severities); err != nil {
 				return err
 			}
 			set("severity", cur.Severity, *u.Severity)
 		}
 		if u.Kind != nil && *u.Kind != cur.Kind {
-			if err := oneOf("kind", *u.Kind, Kinds); err != nil {
+			if err := errs.OneOf("kind", *u.Kind, Kinds); err != nil {
 				return err
 			}
 			set("kind", cur.Kind, *u.Kind)
@@ -206,8 +206,8 @@ func (s *Service) Update(ctx context.Context, sc access.Scope, id int64, u Updat
 		case u.Status == nil && u.Resolution != nil:
 			return errs.Field("resolution", "a resolution goes with status closed")
 		case u.Status == nil:
-		case oneOf("status", status, Statuses) != nil:
-			return oneOf("status", status, Statuses)
+		case errs.OneOf("status", status, Statuses) != nil:
+			return errs.OneOf("status", status, Statuses)
 		case status == "closed" && cur.Status == "closed":
 			return errs.E(errs.Conflict, "case %d is closed already", id)
 		case status == "closed" && (res == "" || res == "merged" || !slices.Contains(Resolutions, res)):
@@ -296,7 +296,7 @@ func (s *Service) Note(ctx context.Context, sc access.Scope, id int64, body stri
 	if err := mayWork(sc); err != nil {
 		return Case{}, err
 	}
-	body, err := checkText("body", body, 1, maxNote)
+	body, err := errs.Text("body", body, 1, maxNote)
 	if err != nil {
 		return Case{}, err
 	}
