@@ -382,6 +382,11 @@ func TestReportingClocks(t *testing.T) {
 			t.Errorf("the recorded notification = %+v; want who, reference and the content as submitted", sub)
 		}
 
+		// The case list shows the earliest deadline not met.
+		if list, _, err := f.cases.List(ctx, ciso, soc.Filter{}); err != nil || len(list) != 1 || list[0].NextDeadline == nil ||
+			list[0].NextDeadline.Kind != soc.GDPRNotification || list[0].NextDeadline.State != "overdue" {
+			t.Errorf("the case list's next deadline = %+v, %v; want the overdue GDPR notification", list, err)
+		}
 		// Warnings: the GDPR notification is overdue; it is told once,
 		// however many nodes sweep at once.
 		var wg sync.WaitGroup

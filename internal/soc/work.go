@@ -96,9 +96,20 @@ func (s *Service) List(ctx context.Context, sc access.Scope, f Filter) ([]Case, 
 		return nil, 0, errs.Wrap(err, "cannot list cases")
 	}
 	rows.Close()
-	for i := range out {
-		if err := withDeadline(ctx, s.db.Reader(), &out[i]); err != nil {
-			return nil, 0, err
+	// The reportable ones' submissions, for their next deadline, in one query.
+	var reportable []Case
+	for _, c := range out {
+		if c.AwareAt != nil {
+			reportable = append(reportable, c)
+		}
+	}
+	subs, err := submissionsOf(ctx, s.db.Reader(), reportable)
+	if err != nil {
+		return nil, 0, err
+	}
+	for i, c := range out {
+		if c.AwareAt != nil {
+			out[i].NextDeadline = nextDeadline(c, subs[c.ID])
 		}
 	}
 	return out, total, nil
