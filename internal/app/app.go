@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -23,6 +24,7 @@ import (
 	"github.com/samdrift/samdrift/internal/delivery"
 	"github.com/samdrift/samdrift/internal/detect"
 	"github.com/samdrift/samdrift/internal/eventstore"
+	"github.com/samdrift/samdrift/internal/intel"
 	"github.com/samdrift/samdrift/internal/network"
 	"github.com/samdrift/samdrift/internal/notify"
 	"github.com/samdrift/samdrift/internal/oncall"
@@ -66,6 +68,8 @@ type App struct {
 	OnCall *oncall.Service
 	// Cert keeps assets, advisories and vulnerabilities (the shared CERT).
 	Cert *cert.Service
+	// Intel exchanges threat intelligence (STIX/TAXII, MISP, feeds).
+	Intel *intel.Service
 }
 
 // Open opens the database, applies pending migrations (when migrate is
@@ -123,16 +127,18 @@ func Services(db *store.DB, mfaRoles []access.Role, log *slog.Logger) *App {
 	desk := servicedesk.NewService(db, cat)
 	cases := soc.New(db)
 	cases.Desk = desk
+	certs := cert.New(db)
 	return &App{DB: db, Orgs: org.NewService(db), Access: access.NewService(db, mfaRoles), Catalog: cat, Orders: ord,
 		Plan: transition.NewService(db, cat, ord), Sources: sources.New(db), Events: eventstore.New(db), Detect: detect.New(db, log),
 		ServiceDesk: desk, Network: network.New(db), Inbox: notify.NewInbox(db), Cases: cases,
-		OnCall: oncall.New(db), Cert: cert.New(db)}
+		OnCall: oncall.New(db), Cert: certs, Intel: intel.New(db, certs, log, os.Getenv)}
 }
 
 // WebConfig is the web layer's configuration with a's services.
 func (a *App) WebConfig() web.Config {
 	return web.Config{DB: a.DB, Orgs: a.Orgs, Access: a.Access, Catalog: a.Catalog, Orders: a.Orders, Plan: a.Plan,
-		Sources: a.Sources, Events: a.Events, Detect: a.Detect, ServiceDesk: a.ServiceDesk, Network: a.Network, Inbox: a.Inbox, Cases: a.Cases, OnCall: a.OnCall, Cert: a.Cert}
+		Sources: a.Sources, Events: a.Events, Detect: a.Detect, ServiceDesk: a.ServiceDesk, Network: a.Network, Inbox: a.Inbox, Cases: a.Cases, OnCall: a.OnCall, Cert: a.Cert,
+		Intel: a.Intel}
 }
 
 // Close closes the database.
@@ -332,6 +338,9 @@ func (a *App) housekeeping(ctx context.Context, log *slog.Logger, deliver *deliv
 	defer page.Stop()
 	send := time.NewTicker(10 * time.Second)
 	defer send.Stop()
+	// Partners' feeds: each due feed is claimed by one node and polled.
+	feeds := time.NewTicker(time.Minute)
+	defer feeds.Stop()
 	for {
 		select {
 		case <-ctx.Done():
@@ -341,6 +350,12 @@ func (a *App) housekeeping(ctx context.Context, log *slog.Logger, deliver *deliv
 				log.Warn("cannot deliver notifications", "err", err)
 			} else if res.Failed > 0 || res.Retrying > 0 {
 				log.Warn("notifications not delivered", "retrying", res.Retrying, "failed", res.Failed)
+			}
+		case <-feeds.C:
+			if n, err := a.Intel.Poll(ctx); err != nil {
+				log.Warn("cannot poll partners' feeds", "err", err)
+			} else if n > 0 {
+				log.Info("partners' feeds polled", "feeds", n)
 			}
 		case <-page.C:
 			if res, err := a.OnCall.Sweep(ctx, time.Now()); err != nil {

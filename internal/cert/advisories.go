@@ -12,6 +12,7 @@ import (
 	"github.com/samdrift/samdrift/internal/access"
 	"github.com/samdrift/samdrift/internal/audit"
 	"github.com/samdrift/samdrift/internal/errs"
+	"github.com/samdrift/samdrift/internal/intel/stix"
 	"github.com/samdrift/samdrift/internal/store"
 )
 
@@ -36,8 +37,9 @@ type Product struct {
 // Advisory is a warning about vulnerable products.
 type Advisory struct {
 	ID              int64      `json:"id"`
-	Source          string     `json:"source"` // kev, csaf, cert
-	Ref             string     `json:"ref"`    // CVE id, CSAF tracking id, the CERT's number
+	Source          string     `json:"source"`           // kev, csaf, cert, stix
+	Origin          string     `json:"origin,omitempty"` // who published it: CISA KEV, a CSAF publisher, a partner
+	Ref             string     `json:"ref"`              // CVE id, CSAF tracking id, the CERT's number
 	Title           string     `json:"title"`
 	Summary         string     `json:"summary"`
 	Severity        string     `json:"severity"`
@@ -52,6 +54,8 @@ type Advisory struct {
 	// a vulnerability from it; Open those not yet settled.
 	Affected int `json:"affected"`
 	Open     int `json:"open"`
+	// StixID is the STIX id it came with (read by AdvisoriesByID only).
+	StixID string `json:"-"`
 }
 
 var cveRE = regexp.MustCompile(`^CVE-\d{4}-\d{4,}$`)
@@ -76,13 +80,14 @@ func advisoryVisible(sc access.Scope, a *store.Args) string {
 		OR (adv.tlp = 'amber+strict' AND EXISTS (SELECT 1 FROM vulnerabilities v WHERE v.advisory_id = adv.id AND v.org_id = ` + a.Add(sc.OrgID) + `)))`
 }
 
-const advisoryColumns = `adv.id, adv.source, adv.ref, adv.title, adv.summary, adv.severity, adv.cves, adv.action, adv.tlp, adv.published_at, adv.due_at, adv.known_ransomware`
+const advisoryColumns = `adv.id, adv.source, adv.ref, adv.title, adv.summary, adv.severity, adv.cves, adv.action, adv.tlp, adv.published_at, adv.due_at, adv.known_ransomware,
+	adv.origin`
 
 func scanAdvisory(row interface{ Scan(...any) error }, extra ...any) (Advisory, error) {
 	var x Advisory
 	var cves string
 	var due sql.NullTime
-	err := row.Scan(append([]any{&x.ID, &x.Source, &x.Ref, &x.Title, &x.Summary, &x.Severity, &cves, &x.Action, &x.TLP, &x.PublishedAt, &due, &x.KnownRansomware}, extra...)...)
+	err := row.Scan(append([]any{&x.ID, &x.Source, &x.Ref, &x.Title, &x.Summary, &x.Severity, &cves, &x.Action, &x.TLP, &x.PublishedAt, &due, &x.KnownRansomware, &x.Origin}, extra...)...)
 	x.CVEs, x.PublishedAt, x.DueAt = strings.Fields(cves), x.PublishedAt.UTC(), utcPtr(due)
 	if x.CVEs == nil {
 		x.CVEs = []string{}
@@ -116,7 +121,12 @@ func mayPublish(sc access.Scope) error {
 	return errs.E(errs.Forbidden, "advisories are published by the CERT")
 }
 
-func (n *NewAdvisory) check(at string) error {
+func (n *NewAdvisory) check(at string) error { return n.checkProducts(at, true) }
+
+// checkProducts checks n; needProducts says whether it must name an
+// affected product (the CERT's own and KEV's do; a partner's STIX
+// vulnerability may not, and then matches nothing).
+func (n *NewAdvisory) checkProducts(at string, needProducts bool) error {
 	var err error
 	for _, f := range []struct {
 		name     string
@@ -144,7 +154,7 @@ func (n *NewAdvisory) check(at string) error {
 		}
 	}
 	switch {
-	case len(n.Products) == 0:
+	case len(n.Products) == 0 && needProducts:
 		return errs.Field(at+"products", "name at least one affected product")
 	case len(n.Products) > 1000:
 		return errs.Field(at+"products", "at most 1000 products")
@@ -180,7 +190,7 @@ func (s *Service) Publish(ctx context.Context, sc access.Scope, n NewAdvisory) (
 		if n.Due != nil {
 			due = n.Due.UTC()
 		}
-		id, _, err := s.store(ctx, tx, sc, "cert", n, now, &due, false)
+		id, _, err := s.store(ctx, tx, sc, advMeta{source: "cert", due: &due}, n, now)
 		if err != nil {
 			return err
 		}
@@ -190,25 +200,51 @@ func (s *Service) Publish(ctx context.Context, sc access.Scope, n NewAdvisory) (
 	return out, err
 }
 
-// store inserts or updates advisory (source, n.Ref) with its products,
+// advMeta is what an advisory's origin adds to its content.
+type advMeta struct {
+	source     string // kev, csaf, cert, stix
+	due        *time.Time
+	ransomware bool
+	origin     string    // who published it (a CSAF publisher, a STIX identity, a feed)
+	stixID     string    // its STIX id when it came as one
+	feedID     int64     // the feed that brought it
+	published  time.Time // zero: now
+}
+
+// store inserts or updates advisory (m.source, n.Ref) with its products,
 // matches it and audits; it reports the id and whether it was new.
-func (s *Service) store(ctx context.Context, tx *sql.Tx, sc access.Scope, source string, n NewAdvisory, now time.Time, due *time.Time, ransomware bool) (int64, bool, error) {
+func (s *Service) store(ctx context.Context, tx *sql.Tx, sc access.Scope, m advMeta, n NewAdvisory, now time.Time) (int64, bool, error) {
 	var id int64
 	var old Advisory
+	source, due := m.source, m.due
+	published := now
+	if !m.published.IsZero() {
+		published = m.published.UTC()
+	}
+	var feed any
+	if m.feedID != 0 {
+		feed = m.feedID
+	}
+	stixID := m.stixID
+	if stixID == "" {
+		stixID = stix.DeterministicID("vulnerability", source+":"+n.Ref)
+	}
 	err := tx.QueryRowContext(ctx, `SELECT id, tlp FROM advisories WHERE source = $1 AND ref = $2`, source, n.Ref).Scan(&id, &old.TLP)
 	isNew := errors.Is(err, sql.ErrNoRows)
 	switch {
 	case isNew:
 		err = tx.QueryRowContext(ctx, `INSERT INTO advisories (source, ref, title, summary, severity, cves, action, tlp, published_at, due_at, known_ransomware,
-			created_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $9, $9) RETURNING id`,
-			source, n.Ref, n.Title, n.Summary, n.Severity, strings.Join(n.CVEs, " "), n.Action, n.TLP, now, due, ransomware, sc.Actor().Name).Scan(&id)
+			created_by, created_at, updated_at, origin, stix_id, feed_id, added_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14, $15, $16, $17) RETURNING id`,
+			source, n.Ref, n.Title, n.Summary, n.Severity, strings.Join(n.CVEs, " "), n.Action, n.TLP, published, due, m.ransomware, sc.Actor().Name, now,
+			m.origin, stixID, feed, now.UnixMicro()).Scan(&id)
 	case err == nil:
 		// An update never widens what was shared: the stricter TLP stays.
 		if tlpRank(old.TLP) > tlpRank(n.TLP) {
 			n.TLP = old.TLP
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE advisories SET title = $1, summary = $2, severity = $3, cves = $4, action = $5, tlp = $6, due_at = $7,
-			known_ransomware = $8, updated_at = $9 WHERE id = $10`, n.Title, n.Summary, n.Severity, strings.Join(n.CVEs, " "), n.Action, n.TLP, due, ransomware, now, id)
+			known_ransomware = $8, updated_at = $9, added_at = $10, origin = CASE WHEN $11 = '' THEN origin ELSE $11 END WHERE id = $12`,
+			n.Title, n.Summary, n.Severity, strings.Join(n.CVEs, " "), n.Action, n.TLP, due, m.ransomware, now, now.UnixMicro(), m.origin, id)
 		if err == nil {
 			_, err = tx.ExecContext(ctx, `DELETE FROM advisory_products WHERE advisory_id = $1`, id)
 		}
@@ -230,7 +266,7 @@ func (s *Service) store(ctx context.Context, tx *sql.Tx, sc access.Scope, source
 		action = "advisory.publish"
 	}
 	return id, isNew, audit.Append(ctx, tx, sc.Actor(), audit.Entry{Action: action, TargetType: "advisory", TargetID: idString(id),
-		After: map[string]any{"source": source, "ref": n.Ref, "severity": n.Severity, "tlp": n.TLP, "products": len(n.Products)}})
+		After: map[string]any{"source": source, "ref": n.Ref, "severity": n.Severity, "tlp": n.TLP, "products": len(n.Products), "origin": m.origin}})
 }
 
 func tlpRank(t string) int {
@@ -433,7 +469,7 @@ func (s *Service) ImportKEV(ctx context.Context, sc access.Scope, data []byte) (
 			return err
 		}
 		for _, e := range es {
-			_, isNew, err := s.store(ctx, tx, sc, "kev", e.n, now, e.due, e.ransomware)
+			_, isNew, err := s.store(ctx, tx, sc, advMeta{source: "kev", due: e.due, ransomware: e.ransomware, origin: "CISA KEV"}, e.n, now)
 			if err != nil {
 				return err
 			}

@@ -55,6 +55,13 @@ func loadDemo(ctx context.Context, a *app.App, log *slog.Logger, out io.Writer) 
 	} else if made {
 		log.Info("demo data", "step", "assets and a CERT advisory")
 	}
+	if kbh, err := a.Orgs.Get(ctx, access.System("demo"), "101"); err != nil {
+		return fmt.Errorf("cannot find København for the demo's threat intelligence: %w", err)
+	} else if made, err := demo.LoadIntel(ctx, a.Intel, kbh.ID); err != nil {
+		return fmt.Errorf("cannot load the demo's threat intelligence: %w", err)
+	} else if made {
+		log.Info("demo data", "step", "exchanged threat intelligence (a partner's STIX bundle, a CERT report)")
+	}
 	if n, err := demo.LoadTickets(ctx, a.Orgs, a.Orders, a.ServiceDesk); err != nil {
 		return fmt.Errorf("cannot load demo tickets: %w", err)
 	} else if n > 0 {

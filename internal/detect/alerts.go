@@ -134,6 +134,7 @@ type hit struct {
 	eventID                         string
 	ev                              *event.Event // for the sample of a new alert
 	batch                           string       // the spine batch it came from
+	indicator                       int64        // the indicator's id, for an indicator hit
 }
 
 // record groups hits into alerts in one transaction, with the batch ids

@@ -216,7 +216,7 @@ func TestIndicatorAlerts(t *testing.T) {
 		if _, total, _ := d.Alerts(ctx, ciso, detect.Filter{}); total != 2 {
 			t.Errorf("alerts after a new range = %d; want 2", total)
 		}
-		list, total, err := d.Indicators(ctx, ciso, "", 10, 0)
+		list, total, err := d.Indicators(ctx, ciso, detect.IndicatorFilter{Limit: 10})
 		if err != nil || total != 3 || len(list) != 3 {
 			t.Errorf("Indicators = %d %d %v", len(list), total, err)
 		}

@@ -39,6 +39,7 @@ type Detector struct {
 	checked time.Time
 	iocs    *indicator.Index
 	iocVer  string
+	iocNext time.Time // when the next loaded indicator expires (zero: none)
 
 	// Events and Matches count what Handle saw and matched.
 	Events, Matches atomic.Int64
@@ -79,13 +80,13 @@ func (d *Detector) current(ctx context.Context) (*runState, error) {
 	d.checked = time.Now()
 	if v, err := d.indicatorVersion(ctx); err != nil {
 		d.log.Warn("cannot check indicators; keeping the loaded ones", "err", err)
-	} else if v != d.iocVer {
+	} else if v != d.iocVer || (!d.iocNext.IsZero() && time.Now().After(d.iocNext)) {
 		start := time.Now()
-		idx, err := d.loadIndicators(ctx)
+		idx, next, err := d.loadIndicators(ctx)
 		if err != nil {
 			d.log.Warn("cannot load indicators; keeping the loaded ones", "err", err)
 		} else {
-			d.iocs, d.iocVer = idx, v
+			d.iocs, d.iocVer, d.iocNext = idx, v, next
 			d.log.Info("indicators loaded", "indicators", idx.Len(), "took", time.Since(start).Round(time.Millisecond))
 		}
 	}
@@ -172,7 +173,7 @@ func (d *Detector) Handle(ctx context.Context, batches []Batch) error {
 					title += ": " + in.Description
 				}
 				hits = append(hits, hit{tenant: e.Tenant, ruleID: id, kind: "indicator", title: title, level: st.level(e.Tenant, id, in.Level),
-					tags: []string{"indicator." + in.Type}, key: key, at: e.Time, eventID: e.ID, ev: e})
+					tags: []string{"indicator." + in.Type}, key: key, at: e.Time, eventID: e.ID, ev: e, indicator: in.ID})
 			}
 			for _, m := range ms {
 				if !st.eng.Standalone(m.Rule) || st.lib.disabled[e.Tenant][m.Rule.ID] {
@@ -249,7 +250,10 @@ func (d *Detector) Handle(ctx context.Context, batches []Batch) error {
 	err = d.db.Write(ctx, func(tx *sql.Tx) error {
 		var err error
 		written, err = record(ctx, tx, hits, ids, time.Now())
-		return err
+		if err != nil {
+			return err
+		}
+		return countSightings(ctx, tx, hits)
 	})
 	if err != nil {
 		return err

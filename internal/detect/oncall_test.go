@@ -198,7 +198,7 @@ func TestIndicatorTLP(t *testing.T) {
 			{"demo-soc-analyst", "192.0.2.1 192.0.2.2 192.0.2.3 192.0.2.4 192.0.2.5"},
 		} {
 			sc := env.Scope(t, c.user)
-			items, total, err := d.Indicators(ctx, sc, "", 100, 0)
+			items, total, err := d.Indicators(ctx, sc, detect.IndicatorFilter{Limit: 100})
 			if err != nil {
 				t.Fatal(err)
 			}

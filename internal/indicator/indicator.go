@@ -13,6 +13,7 @@ import (
 	"net/netip"
 	"net/url"
 	"strings"
+	"time"
 )
 
 // Types of indicator.
@@ -41,6 +42,20 @@ type Indicator struct {
 	// default green); OrgID the organisation that shared it (0: the CERT).
 	TLP   string `json:"tlp,omitempty"`
 	OrgID int64  `json:"org_id,omitempty"`
+	// ValidUntil is when the indicator expires (nil: never); an expired
+	// indicator is kept but no longer matched.
+	ValidUntil *time.Time `json:"valid_until,omitempty"`
+	// StixID is its STIX 2.1 id (kept from an import, else derived).
+	StixID string `json:"stix_id,omitempty"`
+	// ReportID is the threat report (MISP event, STIX report) it came
+	// with; FeedID the partner feed that brought it.
+	ReportID int64 `json:"report_id,omitempty"`
+	FeedID   int64 `json:"feed_id,omitempty"`
+	// Sightings counts the events detection found it in, first and last.
+	Sightings      int64      `json:"sightings"`
+	FirstSightedAt *time.Time `json:"first_sighted_at,omitempty"`
+	LastSightedAt  *time.Time `json:"last_sighted_at,omitempty"`
+	AddedAt        time.Time  `json:"added_at"`
 }
 
 // Normalize checks an indicator's value for its type and returns it in

@@ -5,9 +5,11 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/samdrift/samdrift/internal/cert"
 	"github.com/samdrift/samdrift/internal/errs"
+	"github.com/samdrift/samdrift/internal/intel"
 )
 
 func (s *Server) certRoutes() {
@@ -18,9 +20,11 @@ func (s *Server) certRoutes() {
 	s.api("POST /api/v1/advisories", s.apiPublishAdvisory)
 	s.api("POST /api/v1/advisories/import", s.apiImportAdvisories)
 	s.api("GET /api/v1/advisories/{id}", s.apiAdvisory)
+	s.api("GET /api/v1/advisories/{id}/csaf", s.apiAdvisoryCSAF)
 	s.api("GET /api/v1/vulnerabilities", s.apiVulnerabilities)
 	s.api("PATCH /api/v1/vulnerabilities/{id}", s.apiSetVulnerability)
 	s.certPages()
+	s.intelRoutes()
 }
 
 func (s *Server) apiAssets(w http.ResponseWriter, r *http.Request, c *caller) error {
@@ -110,13 +114,21 @@ func (s *Server) apiPublishAdvisory(w http.ResponseWriter, r *http.Request, c *c
 }
 
 // apiImportAdvisories takes a document as the body: ?format=kev (CISA's
-// Known Exploited Vulnerabilities catalogue, JSON).
+// Known Exploited Vulnerabilities catalogue), csaf (a CSAF 2.0 advisory),
+// misp (a MISP event) or stix (a STIX 2.1 bundle). ?tlp= is a floor
+// (nothing imported is shared wider), ?default_tlp= marks what carries no
+// TLP (default amber), ?org= whose it becomes.
 func (s *Server) apiImportAdvisories(w http.ResponseWriter, r *http.Request, c *caller) error {
 	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 64<<20))
 	if err != nil {
 		return errs.Field("file", "at most 64 MiB")
 	}
-	switch f := r.URL.Query().Get("format"); f {
+	q := r.URL.Query()
+	name := q.Get("name")
+	if name == "" {
+		name = "upload"
+	}
+	switch f := q.Get("format"); f {
 	case "kev":
 		res, err := s.cert.ImportKEV(r.Context(), c.scope, data)
 		if err != nil {
@@ -124,11 +136,63 @@ func (s *Server) apiImportAdvisories(w http.ResponseWriter, r *http.Request, c *
 		}
 		writeJSON(w, http.StatusOK, res)
 		return nil
-	case "csaf", "misp", "stix":
-		return errs.Field("format", "format %s is not supported yet; import kev, or publish the advisory yourself (POST /api/v1/advisories)", f)
+	case "csaf":
+		res, err := s.cert.ImportCSAF(r.Context(), c.scope, []string{name}, [][]byte{data}, cert.CSAFOptions{TLP: q.Get("tlp"), Default: q.Get("default_tlp")})
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, res)
+		return nil
+	case "misp", "stix":
+		org, err := s.orgParam(r, c, "org")
+		if err != nil {
+			return err
+		}
+		opt := intel.ImportOptions{Name: name, TLP: q.Get("tlp"), Default: q.Get("default_tlp"), Org: org}
+		var res intel.ImportResult
+		if f == "misp" {
+			res, err = s.intel.ImportMISPEvent(r.Context(), c.scope, data, opt)
+		} else {
+			res, err = s.intel.ImportSTIX(r.Context(), c.scope, data, opt)
+		}
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, res)
+		return nil
 	default:
-		return errs.Field("format", "format is kev (csaf, misp and stix to come)")
+		return errs.Field("format", "format is kev, csaf, misp or stix")
 	}
+}
+
+// apiAdvisoryCSAF writes an advisory as a CSAF 2.0 document.
+func (s *Server) apiAdvisoryCSAF(w http.ResponseWriter, r *http.Request, c *caller) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	lang := "da"
+	if l := r.URL.Query().Get("lang"); l == "en" {
+		lang = l
+	}
+	data, a, err := s.cert.ExportCSAF(r.Context(), c.scope, id, lang)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+safeFileName(a.Source+"-"+a.Ref)+`.json"`)
+	_, err = w.Write(data)
+	return err
+}
+
+func safeFileName(s string) string {
+	b := []byte(strings.ToLower(s))
+	for i, c := range b {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
+			b[i] = '_'
+		}
+	}
+	return string(b)
 }
 
 // AdvisoryDetail is an advisory with its status matrix.

@@ -308,7 +308,20 @@ func (s *Server) apiIndicators(w http.ResponseWriter, r *http.Request, c *caller
 	if err != nil {
 		return err
 	}
-	items, total, err := s.det.Indicators(r.Context(), c.scope, q.Get("type"), limit, offset)
+	f := detect.IndicatorFilter{Type: q.Get("type"), Sighted: q.Get("sighted") == "true", Limit: limit, Offset: offset}
+	for _, p := range []struct {
+		name string
+		v    *int64
+	}{{"report", &f.Report}, {"feed", &f.Feed}} {
+		if v := q.Get(p.name); v != "" {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || n <= 0 {
+				return errs.Field(p.name, "want a number")
+			}
+			*p.v = n
+		}
+	}
+	items, total, err := s.det.Indicators(r.Context(), c.scope, f)
 	if err != nil {
 		return err
 	}

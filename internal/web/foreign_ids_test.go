@@ -133,6 +133,10 @@ var foreignCases = []foreignCase{
 	{op: "POST /api/v1/advisories", path: "/api/v1/advisories", body: `{"title":"Exchange","severity":"high","products":[{"vendor":"Microsoft","product":"Exchange Server"}]}`, public: true},
 	{op: "POST /api/v1/advisories/import", path: "/api/v1/advisories/import?format=kev", body: `{"vulnerabilities":[]}`, public: true},
 	{op: "PATCH /api/v1/vulnerabilities/{id}", path: "/api/v1/vulnerabilities/{vuln}", body: `{"status":"patched"}`},
+	{op: "POST /api/v1/intel/reports", path: "/api/v1/intel/reports", body: `{"title":"Phishing","tlp":"amber","org":"{org}","indicators":[{"value":"198.51.100.7"}]}`, public: true},
+	{op: "POST /api/v1/intel/feeds", path: "/api/v1/intel/feeds", body: `{"name":"feed-{n}","kind":"stix","url":"https://partner.invalid/bundle.json","org":"{org}"}`, public: true},
+	{op: "PATCH /api/v1/intel/feeds/{id}", path: "/api/v1/intel/feeds/{feed}", body: `{"enabled":false}`},
+	{op: "POST /api/v1/intel/feeds/{id}/poll", path: "/api/v1/intel/feeds/{feed}/poll"},
 }
 
 var digits = regexp.MustCompile(`[0-9]+`)
@@ -357,6 +361,10 @@ func (e *env) victim(t *testing.T) map[string]string {
 	}
 	e.must("POST", "/api/v1/assets", e.token("demo-ciso"), `{"org":"101","vendor":"Microsoft","product":"Exchange Server","version":"15.2.1118"}`, nil)
 	e.must("POST", "/api/v1/advisories", e.token("demo-cert"), `{"title":"Exchange","severity":"high","tlp":"amber","products":[{"vendor":"Microsoft","product":"Exchange Server"}]}`, nil)
+	var feed struct {
+		ID int64 `json:"id"`
+	}
+	e.must("POST", "/api/v1/intel/feeds", e.token("demo-cert"), `{"name":"CERT-EU","kind":"stix","url":"https://partner.invalid/bundle.json","enabled":false}`, &feed)
 	spocUser, err := e.Access.UserByName(context.Background(), access.System("t"), "demo-spoc")
 	if err != nil {
 		t.Fatal(err)
@@ -383,6 +391,7 @@ func (e *env) victim(t *testing.T) map[string]string {
 		"override":     itoa64(ov.ID),
 		"escalation":   itoa64(esc),
 		"vuln":         e.scalar(db, `SELECT MAX(id) FROM vulnerabilities WHERE org_id = $1`, cph),
+		"feed":         itoa64(feed.ID),
 	}
 }
 

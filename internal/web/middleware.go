@@ -160,7 +160,16 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 		addr := remoteAddr(r)
 		if h := r.Header.Get("Authorization"); h != "" {
 			scheme, tok, _ := strings.Cut(h, " ")
-			if !strings.EqualFold(scheme, "Bearer") {
+			if strings.EqualFold(scheme, "Basic") && strings.HasPrefix(r.URL.Path, "/taxii2/") {
+				// TAXII clients speak HTTP Basic: the password is an API
+				// token, the user name its owner's.
+				user, pw, ok := r.BasicAuth()
+				if sc, u, err := s.acc.TokenScope(ctx, pw, addr); !ok || err != nil || u.Username != user {
+					c.authErr = errs.E(errs.Unauthorized, "use your user name and an API token as the password")
+				} else {
+					c.scope, c.user, c.viaToken = sc, u, true
+				}
+			} else if !strings.EqualFold(scheme, "Bearer") {
 				c.authErr = errs.E(errs.Unauthorized, "use Authorization: Bearer <token>")
 			} else if sc, u, err := s.acc.TokenScope(ctx, strings.TrimSpace(tok), addr); err != nil {
 				c.authErr = err

@@ -85,10 +85,15 @@ const MaxBodyBytes = 1 << 20
 // fields, trailing data and bodies over MaxBodyBytes, with errors that name
 // the field and position.
 func decodeJSON(w http.ResponseWriter, r *http.Request, dst any) error {
+	return decodeJSONLimit(w, r, dst, MaxBodyBytes)
+}
+
+// decodeJSONLimit is decodeJSON for bodies of up to limit bytes.
+func decodeJSONLimit(w http.ResponseWriter, r *http.Request, dst any, limit int64) error {
 	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
 		return errs.Field("Content-Type", "send application/json, not %q", ct)
 	}
-	body := http.MaxBytesReader(w, r.Body, MaxBodyBytes)
+	body := http.MaxBytesReader(w, r.Body, limit)
 	dec := json.NewDecoder(body)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {

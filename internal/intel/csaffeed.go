@@ -1,0 +1,41 @@
+package intel
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/samdrift/samdrift/internal/access"
+	"github.com/samdrift/samdrift/internal/cert"
+	"github.com/samdrift/samdrift/internal/cert/csaf"
+	"github.com/samdrift/samdrift/internal/errs"
+)
+
+// FetchCSAF reads a CSAF provider (provider-metadata.json, a ROLIE feed
+// or a directory) and imports each document updated after since in its
+// own transaction, so that one bad document does not hold back the
+// others; the failures are returned together, naming each document.
+func (s *Service) FetchCSAF(ctx context.Context, sc access.Scope, client *http.Client, source string, since time.Time, opt ImportOptions,
+	done func(added, updated int)) error {
+	var failed []string
+	err := csaf.Fetch(ctx, client, source, since, func(name string, data []byte) error {
+		res, err := s.cert.ImportCSAF(ctx, sc, []string{name}, [][]byte{data}, cert.CSAFOptions{TLP: opt.TLP, Default: opt.Default, Feed: opt.Feed, Origin: opt.Origin})
+		if err != nil {
+			if errs.CodeOf(err) == errs.Internal {
+				return err
+			}
+			failed = append(failed, err.Error())
+			return nil
+		}
+		done(res.Added, res.Updated)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if len(failed) > 0 {
+		return errs.E(errs.Invalid, "%d document(s) refused: %s", len(failed), clip(strings.Join(failed, "; "), 900))
+	}
+	return nil
+}
