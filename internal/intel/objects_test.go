@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -158,7 +159,7 @@ func TestObjectsPaging(t *testing.T) {
 			{"reports", intel.Query{Types: map[string]bool{"report": true}}, reports},
 			{"advisories and reports", intel.Query{Types: map[string]bool{"vulnerability": true, "report": true}},
 				[]string{reports[0], advisories[0], reports[1], advisories[1]}},
-			{"indicators", intel.Query{Types: map[string]bool{"indicator": true}, Limit: 5000}, without(order, append(reports, advisories...)...)},
+			{"indicators", intel.Query{Types: map[string]bool{"indicator": true}, Limit: 5000}, without(order, slices.Concat(reports, advisories)...)},
 			{"malware", intel.Query{Types: map[string]bool{"malware": true}}, nil},
 			{"ids", intel.Query{IDs: []string{advisories[1], order[2], reports[0], amber[0], "indicator--00000000-0000-4000-8000-000000000000"}},
 				[]string{order[2], reports[0], advisories[1]}},
