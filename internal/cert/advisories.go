@@ -239,9 +239,7 @@ func (s *Service) store(ctx context.Context, tx *sql.Tx, sc access.Scope, m advM
 			m.origin, stixID, feed, now.UnixMicro()).Scan(&id)
 	case err == nil:
 		// An update never widens what was shared: the stricter TLP stays.
-		if tlpRank(old.TLP) > tlpRank(n.TLP) {
-			n.TLP = old.TLP
-		}
+		n.TLP = StricterTLP(n.TLP, old.TLP)
 		_, err = tx.ExecContext(ctx, `UPDATE advisories SET title = $1, summary = $2, severity = $3, cves = $4, action = $5, tlp = $6, due_at = $7,
 			known_ransomware = $8, updated_at = $9, added_at = $10, origin = CASE WHEN $11 = '' THEN origin ELSE $11 END WHERE id = $12`,
 			n.Title, n.Summary, n.Severity, strings.Join(n.CVEs, " "), n.Action, n.TLP, due, m.ransomware, now, now.UnixMicro(), m.origin, id)
@@ -276,6 +274,22 @@ func tlpRank(t string) int {
 		}
 	}
 	return len(TLPs)
+}
+
+// StricterTLP returns the stricter of two TLP labels ("" is no label).
+func StricterTLP(a, b string) string {
+	if a == "" || (b != "" && tlpRank(b) > tlpRank(a)) {
+		return b
+	}
+	return a
+}
+
+// TLPsUpTo returns the labels from CLEAR up to max ("": all).
+func TLPsUpTo(max string) []string {
+	if max == "" {
+		return TLPs
+	}
+	return TLPs[:min(tlpRank(max)+1, len(TLPs))]
 }
 
 // advisory reads advisory id as sc may see it.
@@ -460,16 +474,28 @@ func (s *Service) ImportKEV(ctx context.Context, sc access.Scope, data []byte) (
 		}
 		es = append(es, entry{n: n, due: due, ransomware: strings.EqualFold(v.Ransomware, "Known")})
 	}
-	res := ImportResult{Catalogue: cat.CatalogVersion}
+	return s.importAll(ctx, ImportResult{Catalogue: cat.CatalogVersion}, len(es), func(tx *sql.Tx, now time.Time, i int) (bool, error) {
+		e := es[i]
+		_, isNew, err := s.store(ctx, tx, sc, advMeta{source: "kev", due: e.due, ransomware: e.ransomware, origin: "CISA KEV"}, e.n, now)
+		return isNew, err
+	}, nil)
+}
+
+// importAll stores count advisories in one transaction through put (which
+// says whether each was new), then counts what the import opened and
+// whom it told, and lets finish (if set) audit.
+func (s *Service) importAll(ctx context.Context, base ImportResult, count int, put func(tx *sql.Tx, now time.Time, i int) (bool, error),
+	finish func(tx *sql.Tx, res ImportResult) error) (ImportResult, error) {
+	var res ImportResult
 	err := s.db.Write(ctx, func(tx *sql.Tx) error {
 		now := s.now()
-		res = ImportResult{Catalogue: cat.CatalogVersion}
+		res = base
 		before, err := openCount(ctx, tx)
 		if err != nil {
 			return err
 		}
-		for _, e := range es {
-			_, isNew, err := s.store(ctx, tx, sc, advMeta{source: "kev", due: e.due, ransomware: e.ransomware, origin: "CISA KEV"}, e.n, now)
+		for i := range count {
+			isNew, err := put(tx, now, i)
 			if err != nil {
 				return err
 			}
@@ -480,12 +506,17 @@ func (s *Service) ImportKEV(ctx context.Context, sc access.Scope, data []byte) (
 			}
 		}
 		after, err := openCount(ctx, tx)
-		res.Matched = after - before
 		if err != nil {
 			return err
 		}
-		err = tx.QueryRowContext(ctx, `SELECT COUNT(DISTINCT org_id) FROM vulnerabilities WHERE created_at = $1`, now).Scan(&res.Notified)
-		return errs.Wrap(err, "cannot count the organisations told")
+		res.Matched = after - before
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(DISTINCT org_id) FROM vulnerabilities WHERE created_at = $1`, now).Scan(&res.Notified); err != nil {
+			return errs.Wrap(err, "cannot count the organisations told")
+		}
+		if finish != nil {
+			return finish(tx, res)
+		}
+		return nil
 	})
 	return res, err
 }

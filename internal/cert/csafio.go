@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"strings"
+	"time"
 
 	"github.com/samdrift/samdrift/internal/access"
 	"github.com/samdrift/samdrift/internal/audit"
@@ -27,10 +28,7 @@ func (o *CSAFOptions) mark(own string) string {
 	if own == "" {
 		own = "amber"
 	}
-	if o.TLP != "" && tlpRank(o.TLP) > tlpRank(own) {
-		return o.TLP
-	}
-	return own
+	return StricterTLP(own, o.TLP)
 }
 
 // ImportCSAF validates CSAF 2.0 documents (name → content) and imports
@@ -74,37 +72,13 @@ func (s *Service) ImportCSAF(ctx context.Context, sc access.Scope, names []strin
 		}
 		ins = append(ins, in)
 	}
-	var res ImportResult
-	err := s.db.Write(ctx, func(tx *sql.Tx) error {
-		res = ImportResult{}
-		before, err := openCount(ctx, tx)
-		if err != nil {
-			return err
-		}
-		now := s.now()
-		for i, in := range ins {
-			_, isNew, err := s.StoreImported(ctx, tx, sc, names[i]+": ", in)
-			if err != nil {
-				return err
-			}
-			if isNew {
-				res.Added++
-			} else {
-				res.Updated++
-			}
-		}
-		after, err := openCount(ctx, tx)
-		if err != nil {
-			return err
-		}
-		res.Matched = after - before
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(DISTINCT org_id) FROM vulnerabilities WHERE created_at = $1`, now).Scan(&res.Notified); err != nil {
-			return errs.Wrap(err, "cannot count the organisations told")
-		}
+	return s.importAll(ctx, ImportResult{}, len(ins), func(tx *sql.Tx, now time.Time, i int) (bool, error) {
+		_, isNew, err := s.storeImported(ctx, tx, sc, names[i]+": ", ins[i], now)
+		return isNew, err
+	}, func(tx *sql.Tx, res ImportResult) error {
 		return audit.Append(ctx, tx, sc.Actor(), audit.Entry{Action: "advisory.import", TargetType: "csaf", TargetID: strings.Join(names[:min(len(names), 5)], ", "),
 			After: map[string]any{"documents": len(ins), "added": res.Added, "updated": res.Updated, "vulnerabilities": res.Matched}})
 	})
-	return res, err
 }
 
 // ExportCSAF writes advisory id as a CSAF 2.0 document, if sc may read

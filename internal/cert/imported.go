@@ -33,6 +33,10 @@ func MayImport(sc access.Scope) error { return mayPublish(sc) }
 // errors) and stores it within tx, matching it against every asset; it
 // says whether it was new. An update never widens its TLP.
 func (s *Service) StoreImported(ctx context.Context, tx *sql.Tx, sc access.Scope, at string, in Imported) (int64, bool, error) {
+	return s.storeImported(ctx, tx, sc, at, in, s.now())
+}
+
+func (s *Service) storeImported(ctx context.Context, tx *sql.Tx, sc access.Scope, at string, in Imported, now time.Time) (int64, bool, error) {
 	if err := mayPublish(sc); err != nil {
 		return 0, false, err
 	}
@@ -48,7 +52,6 @@ func (s *Service) StoreImported(ctx context.Context, tx *sql.Tx, sc access.Scope
 	if in.Ref == "" {
 		return 0, false, errs.Field(at+"ref", "an imported advisory needs its identifier")
 	}
-	now := s.now()
 	due := in.Due
 	if due == nil {
 		d := now.AddDate(0, 0, dueBySeverity[in.Severity])

@@ -46,28 +46,8 @@ func New(db *store.DB, c *cert.Service, log *slog.Logger, getenv func(string) st
 
 func (s *Service) now() time.Time { return s.Clock().UTC().Truncate(time.Microsecond) }
 
-// tlpRank orders TLP labels from the widest (0) to the strictest.
-func tlpRank(t string) int {
-	for i, x := range TLPs {
-		if x == t {
-			return i
-		}
-	}
-	return len(TLPs)
-}
-
 // stricter returns the stricter of two labels ("" counts as none).
-func stricter(a, b string) string {
-	switch {
-	case a == "":
-		return b
-	case b == "":
-		return a
-	case tlpRank(a) >= tlpRank(b):
-		return a
-	}
-	return b
-}
+func stricter(a, b string) string { return cert.StricterTLP(a, b) }
 
 // mayShare: the CERT, the SOC and administrators bring intelligence in
 // and write reports (ManageDetection).

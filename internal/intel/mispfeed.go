@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/samdrift/samdrift/internal/access"
+	"github.com/samdrift/samdrift/internal/cert"
 	"github.com/samdrift/samdrift/internal/detect"
 	"github.com/samdrift/samdrift/internal/errs"
 	"github.com/samdrift/samdrift/internal/indicator"
@@ -29,7 +30,7 @@ func (s *Service) ExportMISP(ctx context.Context, sc access.Scope, maxTLP string
 	if err := checkTLP("tlp", maxTLP); err != nil {
 		return nil, err
 	}
-	allowed := TLPs[:tlpRank(maxTLP)+1]
+	allowed := cert.TLPsUpTo(maxTLP)
 	var a store.Args
 	ps := make([]string, len(allowed))
 	for i, t := range allowed {

@@ -153,8 +153,8 @@ func TestObjectsPaging(t *testing.T) {
 			q    intel.Query
 			want []string
 		}{
-			{"added after the middle", intel.Query{After: intel.Cursor{Added: middle.UnixMicro(), Kind: 99}, Limit: 5000}, order[firstHalf:]},
-			{"added after the end", intel.Query{After: intel.Cursor{Added: time.Now().UnixMicro(), Kind: 99}}, nil},
+			{"added after the middle", intel.Query{After: intel.AddedAfter(middle), Limit: 5000}, order[firstHalf:]},
+			{"added after the end", intel.Query{After: intel.AddedAfter(time.Now())}, nil},
 			{"added before the middle", intel.Query{Until: middle, Limit: 5000}, order[:firstHalf]},
 			{"reports", intel.Query{Types: map[string]bool{"report": true}}, reports},
 			{"advisories and reports", intel.Query{Types: map[string]bool{"vulnerability": true, "report": true}},

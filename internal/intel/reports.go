@@ -2,10 +2,8 @@ package intel
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
 	"errors"
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -15,6 +13,7 @@ import (
 	"github.com/samdrift/samdrift/internal/detect"
 	"github.com/samdrift/samdrift/internal/errs"
 	"github.com/samdrift/samdrift/internal/indicator"
+	"github.com/samdrift/samdrift/internal/intel/misp"
 	"github.com/samdrift/samdrift/internal/store"
 )
 
@@ -102,7 +101,7 @@ func (s *Service) CreateReport(ctx context.Context, sc access.Scope, n NewReport
 	var out Report
 	err = s.db.Write(ctx, func(tx *sql.Tx) error {
 		now := s.now()
-		id, _, err := storeReport(ctx, tx, sc, reportRow{uuid: newUUID(), title: n.Title, description: n.Description, level: n.Level, tlp: n.TLP, org: n.Org,
+		id, _, err := storeReport(ctx, tx, sc, reportRow{uuid: misp.NewUUID(), title: n.Title, description: n.Description, level: n.Level, tlp: n.TLP, org: n.Org,
 			source: "samdrift", published: now}, now)
 		if err != nil {
 			return err
@@ -257,13 +256,4 @@ func (s *Service) Reports(ctx context.Context, sc access.Scope, f ReportFilter) 
 		out[idx[id]].Indicators, out[idx[id]].Sightings = n, sight
 	}
 	return out, total, errs.Wrap(rows.Err(), "cannot count the reports' indicators")
-}
-
-// newUUID returns a random RFC 9562 version 4 UUID.
-func newUUID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
 }

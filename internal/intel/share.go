@@ -91,6 +91,10 @@ type Cursor struct {
 	ID    int64
 }
 
+// AddedAfter is the position after everything added up to t (TAXII's
+// added_after): objects added in t's microsecond came before it.
+func AddedAfter(t time.Time) Cursor { return Cursor{Added: t.UnixMicro(), Kind: kindIndicator + 1} }
+
 // String encodes the cursor for a TAXII "next".
 func (c Cursor) String() string {
 	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(c.Added, 10) + "." + strconv.Itoa(c.Kind) + "." + strconv.FormatInt(c.ID, 10)))
@@ -316,27 +320,50 @@ func (s *Service) reportsByID(ctx context.Context, sc access.Scope, ids []int64)
 		return nil, nil, errs.Wrap(err, "cannot read threat reports")
 	}
 	refs := map[int64][]string{}
-	for _, r := range out {
-		var b store.Args
-		rows, err := s.db.Reader().QueryContext(ctx, `SELECT `+"COALESCE(stix_id, '')"+`, type, value FROM indicators WHERE report_id = `+b.Add(r.ID)+` AND `+
-			detect.IndicatorVisible(sc, &b)+` ORDER BY id LIMIT 10000`, b.Values()...)
-		if err != nil {
-			return nil, nil, errs.Wrap(err, "cannot read the indicators of report %d", r.ID)
-		}
-		for rows.Next() {
-			var id, typ, v string
-			if err := rows.Scan(&id, &typ, &v); err != nil {
-				rows.Close()
-				return nil, nil, errs.Wrap(err, "cannot read the indicators of report %d", r.ID)
-			}
-			if id == "" {
-				id = stix.DeterministicID("indicator", typ+":"+v)
-			}
-			refs[r.ID] = append(refs[r.ID], id)
-		}
-		rows.Close()
+	if len(out) == 0 {
+		return out, refs, nil
 	}
-	return out, refs, nil
+	// A report names only those of its indicators that are no stricter
+	// than itself: passed on under its TLP, it must not reveal (even by
+	// their value-derived ids) what was shared more narrowly.
+	var b store.Args
+	ps = ps[:0]
+	for _, r := range out {
+		ps = append(ps, b.Add(r.ID))
+	}
+	rows, err = s.db.Reader().QueryContext(ctx, `SELECT i.report_id, COALESCE(i.stix_id, ''), i.type, i.value FROM indicators i JOIN intel_reports r ON r.id = i.report_id
+		WHERE i.report_id IN (`+strings.Join(ps, ", ")+`) AND `+detect.TLPVisible(sc, &b, "i.tlp", "i.org_id")+` AND `+tlpRankSQL("i.tlp")+` <= `+tlpRankSQL("r.tlp")+
+		` ORDER BY i.report_id, i.id`, b.Values()...)
+	if err != nil {
+		return nil, nil, errs.Wrap(err, "cannot read the reports' indicators")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var rid int64
+		var id, typ, v string
+		if err := rows.Scan(&rid, &id, &typ, &v); err != nil {
+			return nil, nil, errs.Wrap(err, "cannot read the reports' indicators")
+		}
+		if len(refs[rid]) >= 10000 {
+			continue
+		}
+		if id == "" {
+			id = stix.DeterministicID("indicator", typ+":"+v)
+		}
+		refs[rid] = append(refs[rid], id)
+	}
+	return out, refs, errs.Wrap(rows.Err(), "cannot read the reports' indicators")
+}
+
+// tlpRankSQL ranks the TLP label in col from CLEAR (0) to RED (4).
+func tlpRankSQL(col string) string {
+	var b strings.Builder
+	b.WriteString("CASE " + col)
+	for i, t := range TLPs {
+		b.WriteString(" WHEN '" + t + "' THEN " + strconv.Itoa(i))
+	}
+	b.WriteString(" END")
+	return b.String()
 }
 
 func indicatorObject(in indicator.Indicator) stix.Indicator {
@@ -407,7 +434,7 @@ func (s *Service) exportObjects(ctx context.Context, sc access.Scope, maxTLP str
 		return nil, err
 	}
 	var out []stix.Object
-	for _, t := range TLPs[:tlpRank(maxTLP)+1] {
+	for _, t := range cert.TLPsUpTo(maxTLP) {
 		c := collection(sc, t)
 		q := Query{Limit: 10000}
 		for {

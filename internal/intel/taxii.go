@@ -11,6 +11,7 @@ import (
 
 	"github.com/samdrift/samdrift/internal/access"
 	"github.com/samdrift/samdrift/internal/errs"
+	"github.com/samdrift/samdrift/internal/intel/misp"
 )
 
 // Status is a TAXII 2.1 status resource: what adding objects did.
@@ -55,7 +56,7 @@ func (s *Service) AddObjects(ctx context.Context, sc access.Scope, c Collection,
 	if err != nil {
 		return Status{}, err
 	}
-	st := Status{ID: newUUID(), Status: "complete", RequestTime: now.Format("2006-01-02T15:04:05.000000Z"), TotalCount: len(env.Objects)}
+	st := Status{ID: misp.NewUUID(), Status: "complete", RequestTime: now.Format("2006-01-02T15:04:05.000000Z"), TotalCount: len(env.Objects)}
 	// Each skipped object is named by its path, "$.objects[i]: …" or
 	// "$.objects[i].pattern: …" (not every message names its id).
 	failed := map[int]string{}

@@ -222,13 +222,14 @@ func TestIntelFormats(t *testing.T) {
 		var res struct {
 			Added           int `json:"added"`
 			Vulnerabilities int `json:"vulnerabilities"`
+			Notified        int `json:"organisations_notified"`
 		}
 		if r := e.call("POST", "/api/v1/advisories/import?format=csaf&name=tree.json", ciso, string(doc), nil); r.StatusCode != 403 {
 			t.Errorf("a CISO importing CSAF = %d; want 403", r.StatusCode)
 		}
 		e.must("POST", "/api/v1/advisories/import?format=csaf&name=tree.json", certTok, string(doc), &res)
-		if res.Added != 1 || res.Vulnerabilities != 1 {
-			t.Errorf("CSAF import = %+v; want one advisory matching the gateway before 2.4.58 only", res)
+		if res.Added != 1 || res.Vulnerabilities != 1 || res.Notified != 1 {
+			t.Errorf("CSAF import = %+v; want one advisory matching the gateway before 2.4.58 only, telling København", res)
 		}
 		bad, _ := os.ReadFile("../cert/csaf/testdata/invalid_dangling.json")
 		var pr problem

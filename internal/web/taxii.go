@@ -155,9 +155,7 @@ func taxiiQuery(r *http.Request) (intel.Query, error) {
 		if err != nil {
 			return q, errs.Field("added_after", "want a timestamp like 2026-12-01T10:00:00.000000Z, got %q", a)
 		}
-		// Objects added in the same microsecond as the timestamp came
-		// before it.
-		q.After = intel.Cursor{Added: t.UnixMicro(), Kind: 99, ID: 0}
+		q.After = intel.AddedAfter(t)
 	}
 	if n := v.Get("next"); n != "" {
 		cur, err := intel.ParseCursor(n)
