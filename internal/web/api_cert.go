@@ -22,9 +22,11 @@ func (s *Server) certRoutes() {
 	s.api("GET /api/v1/advisories/{id}", s.apiAdvisory)
 	s.api("GET /api/v1/advisories/{id}/csaf", s.apiAdvisoryCSAF)
 	s.api("GET /api/v1/vulnerabilities", s.apiVulnerabilities)
+	s.api("GET /api/v1/vulnerabilities/exposure", s.apiExposure)
 	s.api("PATCH /api/v1/vulnerabilities/{id}", s.apiSetVulnerability)
 	s.certPages()
 	s.intelRoutes()
+	s.intelPages()
 }
 
 func (s *Server) apiAssets(w http.ResponseWriter, r *http.Request, c *caller) error {
@@ -255,5 +257,24 @@ func (s *Server) apiSetVulnerability(w http.ResponseWriter, r *http.Request, c *
 		return err
 	}
 	writeJSON(w, http.StatusOK, v)
+	return nil
+}
+
+// apiExposure is open and overdue vulnerabilities per unit, week by week
+// (?weeks=, default 12), within the caller's reach.
+func (s *Server) apiExposure(w http.ResponseWriter, r *http.Request, c *caller) error {
+	weeks := 12
+	if v := r.URL.Query().Get("weeks"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return errs.Field("weeks", "want a whole number of weeks")
+		}
+		weeks = n
+	}
+	ex, err := s.cert.Exposure(r.Context(), c.scope, weeks)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, ex)
 	return nil
 }

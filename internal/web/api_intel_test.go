@@ -231,6 +231,24 @@ func TestIntelFormats(t *testing.T) {
 		if res.Added != 1 || res.Vulnerabilities != 1 || res.Notified != 1 {
 			t.Errorf("CSAF import = %+v; want one advisory matching the gateway before 2.4.58 only, telling København", res)
 		}
+		// Governance's exposure: the one open vulnerability, under
+		// København's unit, this week; none for Roskilde.
+		var ex struct {
+			Weeks  []string `json:"weeks"`
+			Series []struct {
+				UnitName string `json:"unit_name"`
+				Open     []int  `json:"open"`
+			} `json:"series"`
+		}
+		e.must("GET", "/api/v1/vulnerabilities/exposure?weeks=4", e.token("demo-governance"), "", &ex)
+		if len(ex.Weeks) != 4 || len(ex.Series) != 1 || ex.Series[0].Open[3] != 1 || ex.Series[0].Open[0] != 0 || !strings.Contains(ex.Series[0].UnitName, "Hovedstaden") {
+			t.Errorf("exposure = %+v; want one unit (Hovedstaden) with one open vulnerability this week and none three weeks ago", ex)
+		}
+		e.addUser("ciso-ros", "265", access.RoleCISO)
+		e.must("GET", "/api/v1/vulnerabilities/exposure", e.token("ciso-ros"), "", &ex)
+		if len(ex.Series) != 0 {
+			t.Errorf("Roskilde's exposure = %+v; want none of København's", ex.Series)
+		}
 		bad, _ := os.ReadFile("../cert/csaf/testdata/invalid_dangling.json")
 		var pr problem
 		if r := e.call("POST", "/api/v1/advisories/import?format=csaf&name=dangling.json", certTok, string(bad), &pr); r.StatusCode != 400 || !strings.Contains(pr.Detail+pr.Field, "dangling.json") {
@@ -320,7 +338,6 @@ func TestIntelFormats(t *testing.T) {
 			t.Errorf("the MISP feed holds %+v; want the report as a GREEN event with two attributes", events)
 		}
 		var rosEvents int
-		e.addUser("ciso-ros", "265", access.RoleCISO)
 		rosClient := &http.Client{Transport: bearer{e.token("ciso-ros")}, Timeout: 10 * time.Second}
 		if err := misp.ReadFeed(context.Background(), rosClient, e.url+"/api/v1/intel/misp/", time.Time{}, func(ev misp.Event) error {
 			rosEvents++

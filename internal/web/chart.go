@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/samdrift/samdrift/internal/cert"
 	"github.com/samdrift/samdrift/internal/transition"
 )
 
@@ -125,4 +126,32 @@ func consolidationChart(ov transition.Overview, v view) chart {
 		total.Values = append(total.Values, p.Total)
 	}
 	return percentChart(v.T("transition.chart"), labels, append(ss, total), v)
+}
+
+// exposureChart draws open vulnerabilities per unit at each week's end,
+// and (dashed, thick) how many of all were overdue.
+func exposureChart(ex cert.Exposure, v view) chart {
+	labels := make([]string, len(ex.Weeks))
+	for i, w := range ex.Weeks {
+		labels[i] = w.Format("02.01")
+	}
+	var ss []series
+	overdue := series{Name: v.T("exposure.overdue"), Class: "total", Dash: "4 3", Width: 3, Values: make([]float64, len(ex.Weeks))}
+	top := 1.0
+	for i, sr := range ex.Series {
+		name := sr.UnitName
+		if sr.UnitID == 0 {
+			name = v.T("exposure.nounit")
+		}
+		line := series{Name: strings.TrimPrefix(name, "Enhed "), Class: fmt.Sprintf("series%d", i%5), Dash: dashes[i%len(dashes)], Width: 2}
+		for j := range ex.Weeks {
+			line.Values = append(line.Values, float64(sr.Open[j]))
+			overdue.Values[j] += float64(sr.Overdue[j])
+			top = max(top, float64(sr.Open[j]))
+		}
+		ss = append(ss, line)
+	}
+	c := lineChart(v.T("exposure.title"), labels, append(ss, overdue), float64(int(top*1.1)+1), func(x float64) string { return v.Num(x, 0) })
+	c.ID = "exposure"
+	return c
 }

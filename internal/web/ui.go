@@ -158,7 +158,8 @@ func (v view) Greeting() string {
 // anything else in msg is ignored, so links cannot inject text.
 var flashKeys = map[string]bool{"users.created": true, "users.saved": true, "users.totpreset": true, "account.changed": true,
 	"offerings.created": true, "orders.placed": true, "orders.moved": true, "transition.saved": true, "coverage.saved": true,
-	"tickets.created": true, "tickets.saved": true, "alerts.saved": true, "cases.created": true, "cases.saved": true, "oncall.saved": true, "vulns.saved": true, "advisories.published": true, "advisories.imported": true}
+	"tickets.created": true, "tickets.saved": true, "alerts.saved": true, "cases.created": true, "cases.saved": true, "oncall.saved": true, "vulns.saved": true, "advisories.published": true, "advisories.imported": true,
+	"intel.feedadded": true, "intel.pollednote": true}
 
 // pager is the data of the "pager" partial.
 type pager struct {

@@ -22,6 +22,7 @@ func (s *Server) certPages() {
 }
 
 type vulnsData struct {
+	Exposure *chart // open vulnerabilities over time, when there are any
 	Items    []cert.Vulnerability
 	Total    int
 	MayEdit  bool
@@ -40,7 +41,16 @@ func (s *Server) renderVulns(w http.ResponseWriter, r *http.Request, c *caller, 
 	v := s.newView(r, "vulns", "vulns.title")
 	v.Err = problem
 	role := c.scope.Role
-	v.Data = vulnsData{Items: items, Total: total, Statuses: cert.Statuses,
+	ex, err := s.cert.Exposure(r.Context(), c.scope, 12)
+	if err != nil {
+		return err
+	}
+	var ch *chart
+	if len(ex.Series) > 0 {
+		x := exposureChart(ex, v)
+		ch = &x
+	}
+	v.Data = vulnsData{Exposure: ch, Items: items, Total: total, Statuses: cert.Statuses,
 		MayEdit: role == access.RoleCISO || role == access.RoleKommuneIT || role == access.RoleUnitManager || role == access.RoleServiceDesk || role == access.RoleCERT || role == access.RoleAdmin}
 	s.render(w, r, status, "vulns", v)
 	return nil
