@@ -14,10 +14,11 @@ import (
 	"github.com/samdrift/samdrift/internal/errs"
 	"github.com/samdrift/samdrift/internal/intel/stix"
 	"github.com/samdrift/samdrift/internal/store"
+	"github.com/samdrift/samdrift/internal/tlp"
 )
 
 // TLPs are the Traffic Light Protocol 2.0 labels, widest first.
-var TLPs = []string{"clear", "green", "amber", "amber+strict", "red"}
+var TLPs = tlp.Labels
 
 // Severities of an advisory.
 var Severities = []string{"low", "medium", "high", "critical"}
@@ -56,6 +57,9 @@ type Advisory struct {
 	Open     int `json:"open"`
 	// StixID is the STIX id it came with (read by AdvisoriesByID only).
 	StixID string `json:"-"`
+	// Recipients are the people a RED advisory is shared with (read by
+	// Advisory).
+	Recipients []string `json:"recipients,omitempty"`
 }
 
 var cveRE = regexp.MustCompile(`^CVE-\d{4}-\d{4,}$`)
@@ -64,18 +68,20 @@ var cveRE = regexp.MustCompile(`^CVE-\d{4}-\d{4,}$`)
 // TLP lets it read: the SOC and CERT read all; CLEAR and GREEN go to every
 // user of the platform; AMBER to the organisations it concerns (with a
 // vulnerability from it) and the units that serve them; AMBER+STRICT to
-// those organisations only; RED stays with the shared SOC and CERT
-// (administrators and governance see everything else).
+// those organisations only; RED to the shared SOC and CERT and the people
+// it names (administrators and governance see everything else).
 func advisoryVisible(sc access.Scope, a *store.Args) string {
 	switch {
 	case sc.IsSystem() || (sc.SeesAllSecurity() && (sc.Role == access.RoleCERT || sc.Role == access.RoleSOCAnalyst)):
 		return "TRUE"
-	case sc.SeesAllSecurity(): // administrators and governance: all but RED
-		return "adv.tlp <> 'red'"
 	case sc.UserID == 0:
 		return "FALSE"
 	}
-	return `(adv.tlp IN ('clear', 'green')
+	red := "(adv.tlp = 'red' AND " + tlp.Named(sc, a, tlp.KindAdvisory, "adv.id") + ")"
+	if sc.SeesAllSecurity() { // administrators and governance: all but RED
+		return "(adv.tlp <> 'red' OR " + red + ")"
+	}
+	return `(adv.tlp IN ('clear', 'green') OR ` + red + `
 		OR (adv.tlp = 'amber' AND EXISTS (SELECT 1 FROM vulnerabilities v WHERE v.advisory_id = adv.id AND ` + sc.OrgPredicate("v.org_id", a) + `))
 		OR (adv.tlp = 'amber+strict' AND EXISTS (SELECT 1 FROM vulnerabilities v WHERE v.advisory_id = adv.id AND v.org_id = ` + a.Add(sc.OrgID) + `)))`
 }
@@ -108,6 +114,9 @@ type NewAdvisory struct {
 	// Due is when the affected must have acted (default by severity:
 	// critical 7, high 14, medium 30, low 90 days).
 	Due *time.Time `json:"due,omitempty"`
+	// Recipients are the people (user names) a TLP:RED advisory is shared
+	// with besides the shared SOC and CERT.
+	Recipients []string `json:"recipients,omitempty"`
 }
 
 // dueBySeverity is the CERT's default time to act.
@@ -194,6 +203,9 @@ func (s *Service) Publish(ctx context.Context, sc access.Scope, n NewAdvisory) (
 		if err != nil {
 			return err
 		}
+		if err := tlp.Share(ctx, tx, sc, tlp.KindAdvisory, id, n.TLP, n.Recipients, n.Ref+": "+n.Title, now); err != nil {
+			return err
+		}
 		out, err = s.advisory(ctx, tx, sc, id)
 		return err
 	})
@@ -239,7 +251,7 @@ func (s *Service) store(ctx context.Context, tx *sql.Tx, sc access.Scope, m advM
 			m.origin, stixID, feed, now.UnixMicro()).Scan(&id)
 	case err == nil:
 		// An update never widens what was shared: the stricter TLP stays.
-		n.TLP = StricterTLP(n.TLP, old.TLP)
+		n.TLP = tlp.Stricter(n.TLP, old.TLP)
 		_, err = tx.ExecContext(ctx, `UPDATE advisories SET title = $1, summary = $2, severity = $3, cves = $4, action = $5, tlp = $6, due_at = $7,
 			known_ransomware = $8, updated_at = $9, added_at = $10, origin = CASE WHEN $11 = '' THEN origin ELSE $11 END WHERE id = $12`,
 			n.Title, n.Summary, n.Severity, strings.Join(n.CVEs, " "), n.Action, n.TLP, due, m.ransomware, now, now.UnixMicro(), m.origin, id)
@@ -267,31 +279,6 @@ func (s *Service) store(ctx context.Context, tx *sql.Tx, sc access.Scope, m advM
 		After: map[string]any{"source": source, "ref": n.Ref, "severity": n.Severity, "tlp": n.TLP, "products": len(n.Products), "origin": m.origin}})
 }
 
-func tlpRank(t string) int {
-	for i, x := range TLPs {
-		if x == t {
-			return i
-		}
-	}
-	return len(TLPs)
-}
-
-// StricterTLP returns the stricter of two TLP labels ("" is no label).
-func StricterTLP(a, b string) string {
-	if a == "" || (b != "" && tlpRank(b) > tlpRank(a)) {
-		return b
-	}
-	return a
-}
-
-// TLPsUpTo returns the labels from CLEAR up to max ("": all).
-func TLPsUpTo(max string) []string {
-	if max == "" {
-		return TLPs
-	}
-	return TLPs[:min(tlpRank(max)+1, len(TLPs))]
-}
-
 // advisory reads advisory id as sc may see it.
 func (s *Service) advisory(ctx context.Context, q store.Querier, sc access.Scope, id int64) (Advisory, error) {
 	var a store.Args
@@ -304,6 +291,11 @@ func (s *Service) advisory(ctx context.Context, q store.Querier, sc access.Scope
 	}
 	if x.Products, err = products(ctx, q, id); err != nil {
 		return x, err
+	}
+	if x.TLP == "red" {
+		if x.Recipients, err = tlp.Recipients(ctx, q, tlp.KindAdvisory, id); err != nil {
+			return x, err
+		}
 	}
 	a = store.Args{}
 	err = q.QueryRowContext(ctx, `SELECT COUNT(DISTINCT org_id), COUNT(DISTINCT CASE WHEN status = 'open' THEN org_id END) FROM vulnerabilities

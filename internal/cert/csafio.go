@@ -10,6 +10,7 @@ import (
 	"github.com/samdrift/samdrift/internal/audit"
 	"github.com/samdrift/samdrift/internal/cert/csaf"
 	"github.com/samdrift/samdrift/internal/errs"
+	"github.com/samdrift/samdrift/internal/tlp"
 )
 
 // CSAFOptions say how CSAF documents are marked and attributed.
@@ -28,7 +29,7 @@ func (o *CSAFOptions) mark(own string) string {
 	if own == "" {
 		own = "amber"
 	}
-	return StricterTLP(own, o.TLP)
+	return tlp.Stricter(own, o.TLP)
 }
 
 // ImportCSAF validates CSAF 2.0 documents (name → content) and imports

@@ -16,6 +16,7 @@ import (
 	"github.com/samdrift/samdrift/internal/indicator"
 	"github.com/samdrift/samdrift/internal/intel/stix"
 	"github.com/samdrift/samdrift/internal/store"
+	"github.com/samdrift/samdrift/internal/tlp"
 )
 
 // IndicatorReport says what adding indicators did.
@@ -221,28 +222,11 @@ func truncate(s string, n int) string {
 	return s
 }
 
-// IndicatorVisible is the predicate that keeps sc to the indicators their
-// TLP lets it read: the shared SOC and CERT read all; administrators and
-// governance all but RED; everyone else CLEAR and GREEN, AMBER shared by
-// an organisation within their reach (it and the units that serve it),
-// and AMBER+STRICT shared by their own organisation.
+// IndicatorVisible is the predicate that keeps sc to the indicators
+// their TLP lets it read (package tlp); a RED indicator also reaches the
+// people its threat report is shared with.
 func IndicatorVisible(sc access.Scope, a *store.Args) string {
-	return TLPVisible(sc, a, "tlp", "org_id")
-}
-
-// TLPVisible is IndicatorVisible over other columns: tlp holds the TLP
-// label and org the organisation that shared it (threat reports use it).
-func TLPVisible(sc access.Scope, a *store.Args, tlp, org string) string {
-	switch {
-	case sc.IsSystem() || (sc.SeesAllSecurity() && (sc.Role == access.RoleCERT || sc.Role == access.RoleSOCAnalyst)):
-		return "TRUE"
-	case sc.SeesAllSecurity():
-		return tlp + " <> 'red'"
-	case sc.UserID == 0:
-		return "FALSE"
-	}
-	return "(" + tlp + " IN ('clear', 'green') OR (" + tlp + " = 'amber' AND " + org + " IS NOT NULL AND " + sc.OrgPredicate(org, a) + ") OR (" + tlp +
-		" = 'amber+strict' AND " + org + " = " + a.Add(sc.OrgID) + "))"
+	return tlp.Visible(sc, a, tlp.Columns{TLP: "tlp", Org: "org_id", Kind: tlp.KindReport, Ref: "report_id"})
 }
 
 // IndicatorFilter narrows an indicator listing.

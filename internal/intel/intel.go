@@ -18,10 +18,11 @@ import (
 	"github.com/samdrift/samdrift/internal/cert"
 	"github.com/samdrift/samdrift/internal/errs"
 	"github.com/samdrift/samdrift/internal/store"
+	"github.com/samdrift/samdrift/internal/tlp"
 )
 
 // TLPs are the TLP 2.0 labels, widest first.
-var TLPs = cert.TLPs
+var TLPs = tlp.Labels
 
 // Service exchanges threat intelligence.
 type Service struct {
@@ -47,7 +48,7 @@ func New(db *store.DB, c *cert.Service, log *slog.Logger, getenv func(string) st
 func (s *Service) now() time.Time { return s.Clock().UTC().Truncate(time.Microsecond) }
 
 // stricter returns the stricter of two labels ("" counts as none).
-func stricter(a, b string) string { return cert.StricterTLP(a, b) }
+func stricter(a, b string) string { return tlp.Stricter(a, b) }
 
 // mayShare: the CERT, the SOC and administrators bring intelligence in
 // and write reports (ManageDetection).
@@ -58,4 +59,4 @@ func mayShare(sc access.Scope) error {
 	return errs.E(errs.Forbidden, "threat intelligence is shared by the CERT, the SOC or an administrator")
 }
 
-func checkTLP(field, t string) error { return errs.OneOf(field, t, TLPs) }
+func checkTLP(field, t string) error { return tlp.Check(field, t) }

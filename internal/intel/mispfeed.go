@@ -6,12 +6,12 @@ import (
 	"time"
 
 	"github.com/samdrift/samdrift/internal/access"
-	"github.com/samdrift/samdrift/internal/cert"
 	"github.com/samdrift/samdrift/internal/detect"
 	"github.com/samdrift/samdrift/internal/errs"
 	"github.com/samdrift/samdrift/internal/indicator"
 	"github.com/samdrift/samdrift/internal/intel/misp"
 	"github.com/samdrift/samdrift/internal/store"
+	"github.com/samdrift/samdrift/internal/tlp"
 )
 
 // mispNamespace makes the stable uuids of the events that hold indicators
@@ -30,7 +30,7 @@ func (s *Service) ExportMISP(ctx context.Context, sc access.Scope, maxTLP string
 	if err := checkTLP("tlp", maxTLP); err != nil {
 		return nil, err
 	}
-	allowed := cert.TLPsUpTo(maxTLP)
+	allowed := tlp.UpTo(maxTLP)
 	var a store.Args
 	ps := make([]string, len(allowed))
 	for i, t := range allowed {

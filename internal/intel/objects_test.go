@@ -100,7 +100,7 @@ func TestObjectsPaging(t *testing.T) {
 		}
 
 		reader := w.Scope(t, "ciso-265")
-		green, err := svc.CollectionByID(reader, "tlp-green")
+		green, err := svc.CollectionByID(ctx, reader, "tlp-green")
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -15,6 +15,7 @@ import (
 	"github.com/samdrift/samdrift/internal/indicator"
 	"github.com/samdrift/samdrift/internal/intel/misp"
 	"github.com/samdrift/samdrift/internal/store"
+	"github.com/samdrift/samdrift/internal/tlp"
 )
 
 // Levels of a report (as indicators have).
@@ -39,6 +40,9 @@ type Report struct {
 	// sightings in our events.
 	Indicators int   `json:"indicators"`
 	Sightings  int64 `json:"sightings"`
+	// Recipients are the people a RED report is shared with (read by
+	// Report).
+	Recipients []string `json:"recipients,omitempty"`
 }
 
 const reportColumns = `r.id, r.uuid, r.title, r.description, r.level, r.tlp, COALESCE(r.org_id, 0), r.source, r.origin, COALESCE(r.feed_id, 0), r.published_at, r.added_at`
@@ -54,7 +58,7 @@ func scanReport(row interface{ Scan(...any) error }, extra ...any) (Report, erro
 // reportVisible keeps sc to the reports whose TLP lets it read them (the
 // indicators' rule, over intel_reports aliased r).
 func reportVisible(sc access.Scope, a *store.Args) string {
-	return detect.TLPVisible(sc, a, "r.tlp", "r.org_id")
+	return tlp.Visible(sc, a, tlp.Columns{TLP: "r.tlp", Org: "r.org_id", Kind: tlp.KindReport, Ref: "r.id"})
 }
 
 // NewReport is the CERT's own threat report with its indicators.
@@ -65,6 +69,9 @@ type NewReport struct {
 	TLP         string                `json:"tlp"`
 	Org         int64                 `json:"-"` // resolved by the caller; 0: the author's organisation
 	Indicators  []indicator.Indicator `json:"indicators"`
+	// Recipients are the people (user names) a TLP:RED report and its
+	// indicators are shared with besides the shared SOC and CERT.
+	Recipients []string `json:"recipients,omitempty"`
 }
 
 // CreateReport stores the CERT's own report; its indicators take the
@@ -104,6 +111,9 @@ func (s *Service) CreateReport(ctx context.Context, sc access.Scope, n NewReport
 		id, _, err := storeReport(ctx, tx, sc, reportRow{uuid: misp.NewUUID(), title: n.Title, description: n.Description, level: n.Level, tlp: n.TLP, org: n.Org,
 			source: "samdrift", published: now}, now)
 		if err != nil {
+			return err
+		}
+		if err := tlp.Share(ctx, tx, sc, tlp.KindReport, id, n.TLP, n.Recipients, n.Title, now); err != nil {
 			return err
 		}
 		for i := range n.Indicators {
@@ -176,6 +186,11 @@ func (s *Service) report(ctx context.Context, q store.Querier, sc access.Scope, 
 	}
 	if err != nil {
 		return Report{}, errs.Wrap(err, "cannot read threat report %d", id)
+	}
+	if x.TLP == "red" {
+		if x.Recipients, err = tlp.Recipients(ctx, q, tlp.KindReport, id); err != nil {
+			return x, err
+		}
 	}
 	a = store.Args{}
 	err = q.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(sightings), 0) FROM indicators WHERE report_id = `+a.Add(id)+` AND `+detect.IndicatorVisible(sc, &a),

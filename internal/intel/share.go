@@ -14,6 +14,7 @@ import (
 	"github.com/samdrift/samdrift/internal/indicator"
 	"github.com/samdrift/samdrift/internal/intel/stix"
 	"github.com/samdrift/samdrift/internal/store"
+	"github.com/samdrift/samdrift/internal/tlp"
 )
 
 // Collection is one sharing audience: the objects of one TLP label that
@@ -34,7 +35,7 @@ var audiences = map[string]string{
 	"green":        "Community: every municipality and unit of the platform",
 	"amber":        "Limited: the organisation that shared it and the units that serve it",
 	"amber+strict": "Organisation only: the organisation that shared it",
-	"red":          "Named recipients only: the shared SOC and CERT",
+	"red":          "Named recipients only: the shared SOC and CERT and the people named",
 }
 
 // collectionID is a collection's stable id (a UUIDv5 of its label).
@@ -42,21 +43,26 @@ func collectionID(tlp string) string {
 	return strings.TrimPrefix(stix.DeterministicID("x-samdrift-collection", tlp), "x-samdrift-collection--")
 }
 
-// Collections lists the sharing audiences: every reader sees all five,
-// can_read says whether its reach lets it read any of one.
-func (s *Service) Collections(sc access.Scope) []Collection {
+// Collections lists the sharing audiences: every reader sees all five;
+// can_read says whether its reach lets it read any of one (RED: the
+// shared SOC and CERT, and the people named on a RED item).
+func (s *Service) Collections(ctx context.Context, sc access.Scope) ([]Collection, error) {
+	named, err := tlp.IsRecipient(ctx, s.db.Reader(), sc)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]Collection, 0, len(TLPs))
 	for _, t := range TLPs {
-		out = append(out, collection(sc, t))
+		out = append(out, collection(sc, t, named))
 	}
-	return out
+	return out, nil
 }
 
-func collection(sc access.Scope, t string) Collection {
+func collection(sc access.Scope, t string, named bool) Collection {
 	read := true
 	switch {
 	case t == "red":
-		read = sc.IsSystem() || (sc.SeesAllSecurity() && (sc.Role == access.RoleCERT || sc.Role == access.RoleSOCAnalyst))
+		read = named || sc.IsSystem() || (sc.SeesAllSecurity() && (sc.Role == access.RoleCERT || sc.Role == access.RoleSOCAnalyst))
 	case sc.UserID == 0 && !sc.IsSystem():
 		read = false
 	}
@@ -65,9 +71,13 @@ func collection(sc access.Scope, t string) Collection {
 }
 
 // CollectionByID finds a collection by id or alias (unknown: NotFound).
-func (s *Service) CollectionByID(sc access.Scope, id string) (Collection, error) {
-	for _, t := range TLPs {
-		if c := collection(sc, t); c.ID == id || c.Alias == id {
+func (s *Service) CollectionByID(ctx context.Context, sc access.Scope, id string) (Collection, error) {
+	cs, err := s.Collections(ctx, sc)
+	if err != nil {
+		return Collection{}, err
+	}
+	for _, c := range cs {
+		if c.ID == id || c.Alias == id {
 			return c, nil
 		}
 	}
@@ -167,7 +177,7 @@ func (s *Service) Objects(ctx context.Context, sc access.Scope, c Collection, q 
 }
 
 // refs reads the positions of up to q.Limit+1 objects after q.After.
-func (s *Service) refs(ctx context.Context, sc access.Scope, tlp string, q Query) ([]Cursor, error) {
+func (s *Service) refs(ctx context.Context, sc access.Scope, label string, q Query) ([]Cursor, error) {
 	var a store.Args
 	var parts []string
 	n := q.Limit + 1
@@ -182,7 +192,7 @@ func (s *Service) refs(ctx context.Context, sc access.Scope, tlp string, q Query
 		case kindReport:
 			table, alias, vis = "intel_reports", "r", reportVisible(sc, &a)
 		case kindIndicator:
-			table, alias, vis = "indicators", "i", detect.TLPVisible(sc, &a, "i.tlp", "i.org_id")
+			table, alias, vis = "indicators", "i", tlp.Visible(sc, &a, tlp.Columns{TLP: "i.tlp", Org: "i.org_id", Kind: tlp.KindReport, Ref: "i.report_id"})
 		}
 		after := a.Add(q.After.Added)
 		var pos string
@@ -194,7 +204,7 @@ func (s *Service) refs(ctx context.Context, sc access.Scope, tlp string, q Query
 		default:
 			pos = "(" + alias + ".added_at > " + after + " OR (" + alias + ".added_at = " + after + " AND " + alias + ".id > " + a.Add(q.After.ID) + "))"
 		}
-		where := []string{alias + ".tlp = " + a.Add(tlp), vis, pos}
+		where := []string{alias + ".tlp = " + a.Add(label), vis, pos}
 		if !q.Until.IsZero() {
 			where = append(where, alias+".added_at < "+a.Add(q.Until.UnixMicro()))
 		}
@@ -332,7 +342,7 @@ func (s *Service) reportsByID(ctx context.Context, sc access.Scope, ids []int64)
 		ps = append(ps, b.Add(r.ID))
 	}
 	rows, err = s.db.Reader().QueryContext(ctx, `SELECT i.report_id, COALESCE(i.stix_id, ''), i.type, i.value FROM indicators i JOIN intel_reports r ON r.id = i.report_id
-		WHERE i.report_id IN (`+strings.Join(ps, ", ")+`) AND `+detect.TLPVisible(sc, &b, "i.tlp", "i.org_id")+` AND `+tlpRankSQL("i.tlp")+` <= `+tlpRankSQL("r.tlp")+
+		WHERE i.report_id IN (`+strings.Join(ps, ", ")+`) AND `+tlp.Visible(sc, &b, tlp.Columns{TLP: "i.tlp", Org: "i.org_id", Kind: tlp.KindReport, Ref: "i.report_id"})+` AND `+tlpRankSQL("i.tlp")+` <= `+tlpRankSQL("r.tlp")+
 		` ORDER BY i.report_id, i.id`, b.Values()...)
 	if err != nil {
 		return nil, nil, errs.Wrap(err, "cannot read the reports' indicators")
@@ -433,9 +443,12 @@ func (s *Service) exportObjects(ctx context.Context, sc access.Scope, maxTLP str
 	if err := checkTLP("tlp", maxTLP); err != nil {
 		return nil, err
 	}
+	cs, err := s.Collections(ctx, sc)
+	if err != nil {
+		return nil, err
+	}
 	var out []stix.Object
-	for _, t := range cert.TLPsUpTo(maxTLP) {
-		c := collection(sc, t)
+	for _, c := range cs[:len(tlp.UpTo(maxTLP))] {
 		q := Query{Limit: 10000}
 		for {
 			p, err := s.Objects(ctx, sc, c, q)

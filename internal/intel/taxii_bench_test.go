@@ -64,7 +64,7 @@ func benchObjectsPage(b *testing.B, db *store.DB) {
 
 	svc := newService(db, nil)
 	sc := env.Scope(b, "demo-ciso")
-	green, err := svc.CollectionByID(sc, "tlp-green")
+	green, err := svc.CollectionByID(ctx, sc, "tlp-green")
 	if err != nil {
 		b.Fatal(err)
 	}

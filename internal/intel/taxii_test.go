@@ -37,17 +37,17 @@ func TestAddObjects(t *testing.T) {
 		w := newWorld(t, db)
 		svc := newService(db, nil)
 		soc := w.Scope(t, "demo-soc-analyst")
-		amber, err := svc.CollectionByID(soc, "tlp-amber")
+		amber, err := svc.CollectionByID(ctx, soc, "tlp-amber")
 		if err != nil || !amber.CanWrite || !amber.CanRead {
 			t.Fatalf("CollectionByID(%q) = %+v, %v; want it writable", "tlp-amber", amber, err)
 		}
-		if _, err := svc.CollectionByID(soc, "tlp-purple"); errs.CodeOf(err) != errs.NotFound {
+		if _, err := svc.CollectionByID(ctx, soc, "tlp-purple"); errs.CodeOf(err) != errs.NotFound {
 			t.Errorf("CollectionByID(%q) = %v; want %s", "tlp-purple", err, errs.NotFound)
 		}
 
 		// Municipal users read the collections but do not write them.
 		ciso := w.Scope(t, "demo-ciso")
-		if c, _ := svc.CollectionByID(ciso, amber.ID); c.CanWrite {
+		if c, _ := svc.CollectionByID(ctx, ciso, amber.ID); c.CanWrite {
 			t.Errorf("CollectionByID(CISO, amber) = %+v; want can_write false", c)
 		}
 		if _, err := svc.AddObjects(ctx, ciso, amber, []byte(posted)); errs.CodeOf(err) != errs.Forbidden {
@@ -108,7 +108,7 @@ func TestAddObjects(t *testing.T) {
 		}
 
 		// Posting GREEN to RED makes it RED; what was stored stays as it was.
-		red, _ := svc.CollectionByID(soc, "tlp-red")
+		red, _ := svc.CollectionByID(ctx, soc, "tlp-red")
 		st, err = svc.AddObjects(ctx, soc, red, []byte(strings.Replace(posted, "203.0.113.77", "203.0.113.78", 1)))
 		if err != nil || st.SuccessCount != 2 {
 			t.Fatalf("AddObjects(red) = %+v, %v", st, err)

@@ -104,7 +104,10 @@ func TestTLPReach(t *testing.T) {
 				slices.Sort(want)
 
 				// Collections: all five listed; RED readable by the SOC and CERT only.
-				cols := svc.Collections(sc)
+				cols, err := svc.Collections(ctx, sc)
+				if err != nil {
+					t.Fatal(err)
+				}
 				canRead := map[string]bool{}
 				for _, col := range cols {
 					canRead[col.Title] = col.CanRead

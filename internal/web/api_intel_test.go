@@ -361,3 +361,61 @@ func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
 	r.Header.Set("Authorization", "Bearer "+b.token)
 	return http.DefaultTransport.RoundTrip(r)
 }
+
+// TestREDToNamedPeople: a RED report, its indicators and a RED advisory
+// reach the people they name, and no one else beyond the SOC and CERT.
+func TestREDToNamedPeople(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := start(t, db)
+		certTok := e.token("demo-cert")
+		e.addUser("ciso-kbh", "101", access.RoleCISO)
+		e.addUser("ciso-ros", "265", access.RoleCISO)
+		kbh, ros, gov := e.token("ciso-kbh"), e.token("ciso-ros"), e.token("demo-governance")
+		var pr problem
+		if r := e.call("POST", "/api/v1/intel/reports", certTok, `{"title":"Spear phishing","tlp":"amber","recipients":["ciso-kbh"],"indicators":[]}`, &pr); r.StatusCode != 400 || pr.Field != "recipients" {
+			t.Errorf("recipients on AMBER = %d %+v; want 400 in recipients", r.StatusCode, pr)
+		}
+		if r := e.call("POST", "/api/v1/intel/reports", certTok, `{"title":"Spear phishing","tlp":"red","recipients":["nobody-here"],"indicators":[]}`, &pr); r.StatusCode != 400 || pr.Field != "recipients[0]" {
+			t.Errorf("an unknown recipient = %d %+v; want 400 in recipients[0]", r.StatusCode, pr)
+		}
+		var rep struct {
+			ID         int64    `json:"id"`
+			Recipients []string `json:"recipients"`
+		}
+		e.must("POST", "/api/v1/intel/reports", certTok, `{"title":"Spear phishing mod borgmesteren","tlp":"red","recipients":["ciso-kbh"],"indicators":[{"value":"mayor-mail.example"}]}`, &rep)
+		var adv struct {
+			ID int64 `json:"id"`
+		}
+		e.must("POST", "/api/v1/advisories", certTok, `{"title":"Ikke-offentlig sårbarhed","severity":"critical","tlp":"red","recipients":["ciso-kbh"],"products":[{"vendor":"Example","product":"Gateway"}]}`, &adv)
+		for _, c := range []struct {
+			who, tok string
+			want     int
+		}{{"the named CISO", kbh, 200}, {"another municipality's CISO", ros, 404}, {"governance", gov, 404}, {"the CERT", certTok, 200}} {
+			var got struct {
+				Recipients []string `json:"recipients"`
+			}
+			if r := e.call("GET", "/api/v1/intel/reports/"+itoa64(rep.ID), c.tok, "", &got); r.StatusCode != c.want {
+				t.Errorf("%s reading the RED report = %d; want %d", c.who, r.StatusCode, c.want)
+			} else if c.want == 200 && (len(got.Recipients) != 1 || got.Recipients[0] != "ciso-kbh") {
+				t.Errorf("%s reads recipients %v; want [ciso-kbh]", c.who, got.Recipients)
+			}
+			if r := e.call("GET", "/api/v1/advisories/"+itoa64(adv.ID), c.tok, "", nil); r.StatusCode != c.want {
+				t.Errorf("%s reading the RED advisory = %d; want %d", c.who, r.StatusCode, c.want)
+			}
+			var inds struct {
+				Total int `json:"total"`
+			}
+			e.must("GET", "/api/v1/indicators?type=domain", c.tok, "", &inds)
+			if want := map[int]int{200: 1, 404: 0}[c.want]; inds.Total != want {
+				t.Errorf("%s sees %d RED indicators; want %d", c.who, inds.Total, want)
+			}
+		}
+		var env taxiiEnvelope
+		if r, _ := taxiiGet(t, e.url+"/taxii2/api/collections/tlp-red/objects/", "Bearer "+kbh, &env); r.StatusCode != 200 || len(env.Objects) != 3 {
+			t.Errorf("the named CISO's RED collection = %d with %d objects; want the advisory, the report and its indicator", r.StatusCode, len(env.Objects))
+		}
+		if r, _ := taxiiGet(t, e.url+"/taxii2/api/collections/tlp-red/objects/", "Bearer "+ros, nil); r.StatusCode != 403 {
+			t.Errorf("another CISO's RED collection = %d; want 403", r.StatusCode)
+		}
+	})
+}

@@ -112,7 +112,10 @@ func (s *Server) taxiiRoot(w http.ResponseWriter, r *http.Request, c *caller) er
 }
 
 func (s *Server) taxiiCollections(w http.ResponseWriter, r *http.Request, c *caller) error {
-	cs := s.intel.Collections(c.scope)
+	cs, err := s.intel.Collections(r.Context(), c.scope)
+	if err != nil {
+		return err
+	}
 	writeTAXII(w, http.StatusOK, map[string]any{"collections": collectionsJSON(cs)})
 	return nil
 }
@@ -131,7 +134,7 @@ func collectionJSON(c intel.Collection) map[string]any {
 }
 
 func (s *Server) taxiiCollection(w http.ResponseWriter, r *http.Request, c *caller) error {
-	col, err := s.intel.CollectionByID(c.scope, r.PathValue("id"))
+	col, err := s.intel.CollectionByID(r.Context(), c.scope, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -179,7 +182,7 @@ func taxiiQuery(r *http.Request) (intel.Query, error) {
 }
 
 func (s *Server) taxiiPage(w http.ResponseWriter, r *http.Request, c *caller, q intel.Query) (intel.Page, error) {
-	col, err := s.intel.CollectionByID(c.scope, r.PathValue("id"))
+	col, err := s.intel.CollectionByID(r.Context(), c.scope, r.PathValue("id"))
 	if err != nil {
 		return intel.Page{}, err
 	}
@@ -288,7 +291,7 @@ func (s *Server) taxiiManifest(w http.ResponseWriter, r *http.Request, c *caller
 }
 
 func (s *Server) taxiiAdd(w http.ResponseWriter, r *http.Request, c *caller) error {
-	col, err := s.intel.CollectionByID(c.scope, r.PathValue("id"))
+	col, err := s.intel.CollectionByID(r.Context(), c.scope, r.PathValue("id"))
 	if err != nil {
 		return err
 	}

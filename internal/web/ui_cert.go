@@ -132,7 +132,8 @@ func (s *Server) advisoryPage(w http.ResponseWriter, r *http.Request, c *caller)
 func (s *Server) publishPage(w http.ResponseWriter, r *http.Request, c *caller) error {
 	f := r.PostFormValue
 	n := cert.NewAdvisory{Title: f("title"), Summary: f("summary"), Severity: f("severity"), Action: f("action"), TLP: f("tlp"), CVEs: strings.Fields(f("cves")),
-		Products: []cert.Product{{Vendor: f("vendor"), Product: f("product"), Versions: f("versions")}}}
+		Products:   []cert.Product{{Vendor: f("vendor"), Product: f("product"), Versions: f("versions")}},
+		Recipients: strings.FieldsFunc(f("recipients"), func(r rune) bool { return r == ',' || r == ' ' || r == ';' })}
 	a, err := s.cert.Publish(r.Context(), c.scope, n)
 	if code := errs.CodeOf(err); code == errs.Invalid || code == errs.Forbidden {
 		p := s.problemFor(r, err)

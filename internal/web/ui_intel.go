@@ -49,7 +49,11 @@ func (s *Server) renderIntel(w http.ResponseWriter, r *http.Request, c *caller, 
 	if err != nil {
 		return err
 	}
-	d := intelData{Reports: reps, Total: total, Sighted: sighted, Cols: s.intel.Collections(c.scope), TLPs: cert.TLPs, Kinds: intel.FeedKinds,
+	cols, err := s.intel.Collections(ctx, c.scope)
+	if err != nil {
+		return err
+	}
+	d := intelData{Reports: reps, Total: total, Sighted: sighted, Cols: cols, TLPs: cert.TLPs, Kinds: intel.FeedKinds,
 		MayShare: c.scope.Can(access.ManageDetection), MayFeeds: c.scope.Role == access.RoleCERT || c.scope.Role == access.RoleAdmin}
 	if d.MayShare {
 		if d.Feeds, err = s.intel.Feeds(ctx, c.scope); err != nil {
