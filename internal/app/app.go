@@ -358,6 +358,9 @@ func (a *App) housekeeping(ctx context.Context, log *slog.Logger, deliver *deliv
 				log.Info("partners' feeds polled", "feeds", n)
 			}
 		case <-page.C:
+			if _, err := a.Intel.Publish(ctx); err != nil {
+				log.Warn("cannot publish shared threat intelligence", "err", err)
+			}
 			if res, err := a.OnCall.Sweep(ctx, time.Now()); err != nil {
 				log.Warn("cannot sweep on-call escalations", "err", err)
 			} else if res.Paged > 0 {

@@ -246,15 +246,15 @@ func (s *Service) store(ctx context.Context, tx *sql.Tx, sc access.Scope, m advM
 	switch {
 	case isNew:
 		err = tx.QueryRowContext(ctx, `INSERT INTO advisories (source, ref, title, summary, severity, cves, action, tlp, published_at, due_at, known_ransomware,
-			created_by, created_at, updated_at, origin, stix_id, feed_id, added_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14, $15, $16, $17) RETURNING id`,
+			created_by, created_at, updated_at, origin, stix_id, feed_id, added_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14, $15, $16, 0) RETURNING id`,
 			source, n.Ref, n.Title, n.Summary, n.Severity, strings.Join(n.CVEs, " "), n.Action, n.TLP, published, due, m.ransomware, sc.Actor().Name, now,
-			m.origin, stixID, feed, now.UnixMicro()).Scan(&id)
+			m.origin, stixID, feed).Scan(&id)
 	case err == nil:
 		// An update never widens what was shared: the stricter TLP stays.
 		n.TLP = tlp.Stricter(n.TLP, old.TLP)
 		_, err = tx.ExecContext(ctx, `UPDATE advisories SET title = $1, summary = $2, severity = $3, cves = $4, action = $5, tlp = $6, due_at = $7,
-			known_ransomware = $8, updated_at = $9, added_at = $10, origin = CASE WHEN $11 = '' THEN origin ELSE $11 END WHERE id = $12`,
-			n.Title, n.Summary, n.Severity, strings.Join(n.CVEs, " "), n.Action, n.TLP, due, m.ransomware, now, now.UnixMicro(), m.origin, id)
+			known_ransomware = $8, updated_at = $9, added_at = 0, origin = CASE WHEN $10 = '' THEN origin ELSE $10 END WHERE id = $11`,
+			n.Title, n.Summary, n.Severity, strings.Join(n.CVEs, " "), n.Action, n.TLP, due, m.ransomware, now, m.origin, id)
 		if err == nil {
 			_, err = tx.ExecContext(ctx, `DELETE FROM advisory_products WHERE advisory_id = $1`, id)
 		}

@@ -145,7 +145,7 @@ func StoreIndicators(ctx context.Context, tx *sql.Tx, sc access.Scope, source st
 		}
 		res, err := tx.ExecContext(ctx, `INSERT INTO indicators (type, value, description, source, level, created_at, created_by, tlp, org_id,
 			valid_until, stix_id, report_id, feed_id, added_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $6) ON CONFLICT (type, value) DO NOTHING`, typ, v, truncate(in.Description, 1000),
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 0) ON CONFLICT (type, value) DO NOTHING`, typ, v, truncate(in.Description, 1000),
 			truncate(src, 200), level, now, sc.Actor().Name, tlp, org, until, stixID, nullID(in.ReportID), nullID(in.FeedID))
 		if err != nil {
 			return errs.Wrap(err, "cannot store indicator %d", i+1)
@@ -159,8 +159,8 @@ func StoreIndicators(ctx context.Context, tx *sql.Tx, sc access.Scope, source st
 			continue
 		}
 		// The same source may extend its own indicator's life.
-		res, err = tx.ExecContext(ctx, `UPDATE indicators SET valid_until = $1, added_at = $2 WHERE type = $3 AND value = $4 AND source = $5
-			AND valid_until IS NOT NULL AND valid_until < $1`, until, now, typ, v, truncate(src, 200))
+		res, err = tx.ExecContext(ctx, `UPDATE indicators SET valid_until = $1, added_at = 0 WHERE type = $2 AND value = $3 AND source = $4
+			AND valid_until IS NOT NULL AND valid_until < $1`, until, typ, v, truncate(src, 200))
 		if err != nil {
 			return errs.Wrap(err, "cannot refresh indicator %d", i+1)
 		}
@@ -241,7 +241,8 @@ type IndicatorFilter struct {
 
 // indicatorColumns are read by scanIndicator.
 const indicatorColumns = `id, type, value, description, source, level, tlp, COALESCE(org_id, 0), valid_until, COALESCE(stix_id, ''),
-	COALESCE(report_id, 0), COALESCE(feed_id, 0), sightings, first_sighted_at, last_sighted_at, added_at`
+	COALESCE(report_id, 0), COALESCE(feed_id, 0), sightings, first_sighted_at, last_sighted_at,
+	CASE WHEN added_at = 0 THEN created_at ELSE added_at END`
 
 func scanIndicator(row interface{ Scan(...any) error }) (indicator.Indicator, error) {
 	var in indicator.Indicator

@@ -53,7 +53,14 @@ func TestObjectsPaging(t *testing.T) {
 		svc := newService(db, nil)
 		c := cert.New(db)
 		certSc := w.Scope(t, "demo-cert")
-		tick := func() { time.Sleep(2 * time.Millisecond) } // each step added in a later microsecond
+		// Each step is published (as the server does every two seconds)
+		// before the next is stored, in a later microsecond.
+		tick := func() {
+			if _, err := svc.Publish(ctx); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(2 * time.Millisecond)
+		}
 
 		var order []string // STIX ids in the order added
 		var reports, advisories []string

@@ -45,7 +45,8 @@ type Report struct {
 	Recipients []string `json:"recipients,omitempty"`
 }
 
-const reportColumns = `r.id, r.uuid, r.title, r.description, r.level, r.tlp, COALESCE(r.org_id, 0), r.source, r.origin, COALESCE(r.feed_id, 0), r.published_at, r.added_at`
+const reportColumns = `r.id, r.uuid, r.title, r.description, r.level, r.tlp, COALESCE(r.org_id, 0), r.source, r.origin, COALESCE(r.feed_id, 0), r.published_at,
+	CASE WHEN r.added_at = 0 THEN r.published_at ELSE r.added_at END`
 
 func scanReport(row interface{ Scan(...any) error }, extra ...any) (Report, error) {
 	var x Report
@@ -167,13 +168,13 @@ func storeReport(ctx context.Context, tx *sql.Tx, sc access.Scope, r reportRow, 
 	case errors.Is(err, sql.ErrNoRows):
 		err = tx.QueryRowContext(ctx, `INSERT INTO intel_reports (uuid, title, description, level, tlp, org_id, source, origin, feed_id, published_at, added_at, created_by)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`, r.uuid, r.title, r.description, r.level, r.tlp, org, r.source, r.origin, feed,
-			r.published.UnixMicro(), now.UnixMicro(), sc.Actor().Name).Scan(&id)
+			r.published.UnixMicro(), 0, sc.Actor().Name).Scan(&id)
 		return id, true, errs.Wrap(err, "cannot store report %s", r.uuid)
 	case err != nil:
 		return 0, false, errs.Wrap(err, "cannot look up report %s", r.uuid)
 	}
-	_, err = tx.ExecContext(ctx, `UPDATE intel_reports SET title = $1, description = $2, level = $3, tlp = $4, origin = $5, added_at = $6 WHERE id = $7`,
-		r.title, r.description, r.level, stricter(old, r.tlp), r.origin, now.UnixMicro(), id)
+	_, err = tx.ExecContext(ctx, `UPDATE intel_reports SET title = $1, description = $2, level = $3, tlp = $4, origin = $5, added_at = 0 WHERE id = $6`,
+		r.title, r.description, r.level, stricter(old, r.tlp), r.origin, id)
 	return id, false, errs.Wrap(err, "cannot update report %s", r.uuid)
 }
 

@@ -161,6 +161,9 @@ func (s *Service) Objects(ctx context.Context, sc access.Scope, c Collection, q 
 	if !c.CanRead {
 		return Page{}, nil
 	}
+	if _, err := s.Publish(ctx); err != nil {
+		return Page{}, err
+	}
 	refs, err := s.refs(ctx, sc, c.TLP, q)
 	if err != nil {
 		return Page{}, err

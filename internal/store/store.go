@@ -227,6 +227,10 @@ type Lock int64
 const (
 	// LockSources serialises log source registrations.
 	LockSources Lock = 7366347
+	// LockSharing serialises the publication of shared threat
+	// intelligence (package intel), so that TAXII's added order is the
+	// order in which objects became visible.
+	LockSharing Lock = 7366348
 )
 
 // Lock takes l for the rest of tx: an advisory transaction lock on
