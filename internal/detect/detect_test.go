@@ -220,6 +220,33 @@ func TestIndicatorAlerts(t *testing.T) {
 		if err != nil || total != 3 || len(list) != 3 {
 			t.Errorf("Indicators = %d %d %v", len(list), total, err)
 		}
+		// Sightings are counted back per indicator; a replayed batch is
+		// not counted again.
+		if err := d.Handle(ctx, []detect.Batch{{ID: "i1", Events: []event.Event{ssh}}}); err != nil {
+			t.Fatal(err)
+		}
+		sighted, _, err := d.Indicators(ctx, ciso, detect.IndicatorFilter{Sighted: true})
+		if err != nil || len(sighted) != 2 {
+			t.Fatalf("sighted indicators = %+v, %v; want the address and the range", sighted, err)
+		}
+		for _, in := range sighted {
+			if in.Sightings != 1 || in.LastSightedAt == nil || !in.LastSightedAt.Equal(now) {
+				t.Errorf("indicator %s: %d sightings, last %v; want 1 at %v", in.Value, in.Sightings, in.LastSightedAt, now)
+			}
+		}
+		// An expired indicator is kept but matches no more.
+		past := time.Now().Add(-time.Hour)
+		if _, err := d.AddIndicators(ctx, cert, "cert-dk", []indicator.Indicator{{Value: "203.0.113.99", ValidUntil: &past}}, nil); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(2100 * time.Millisecond)
+		old := syslogEvent(t, kk, "<134>1 "+now.Format(time.RFC3339)+" fw01 - - - - srcip=10.1.1.2 dstip=203.0.113.99 dstport=443 action=accept", now, "i3")
+		if err := d.Handle(ctx, []detect.Batch{{ID: "i3", Events: []event.Event{old}}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, total, _ := d.Alerts(ctx, ciso, detect.Filter{}); total != 2 {
+			t.Errorf("alerts after an expired indicator's address = %d; want still 2", total)
+		}
 	})
 }
 

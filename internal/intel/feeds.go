@@ -485,28 +485,30 @@ func (s *Service) authClient(f Feed) *http.Client {
 		base = http.DefaultTransport
 	}
 	c := *s.Client
-	c.Transport = tokenTransport{base: base, token: tok, host: hostOf(f.URL)}
+	c.Transport = tokenTransport{base: base, token: tok, origin: originOf(f.URL)}
 	return &c
 }
 
-func hostOf(u string) string {
+// originOf is the scheme and host of u: a token goes only there (never
+// to another host, nor over plain http when the feed is https).
+func originOf(u string) string {
 	p, err := url.Parse(u)
 	if err != nil {
 		return ""
 	}
-	return p.Host
+	return p.Scheme + "://" + p.Host
 }
 
 // tokenTransport adds the feed's token to requests to the feed's own
-// host only (never to a host a feed links to).
+// origin only.
 type tokenTransport struct {
-	base  http.RoundTripper
-	token string
-	host  string
+	base   http.RoundTripper
+	token  string
+	origin string
 }
 
 func (t tokenTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	if t.token != "" && r.URL.Host == t.host {
+	if t.token != "" && r.URL.Scheme+"://"+r.URL.Host == t.origin {
 		r = r.Clone(r.Context())
 		r.Header.Set("Authorization", "Bearer "+t.token)
 	}
