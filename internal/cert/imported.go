@@ -8,6 +8,7 @@ import (
 
 	"github.com/samdrift/samdrift/internal/access"
 	"github.com/samdrift/samdrift/internal/errs"
+	"github.com/samdrift/samdrift/internal/intel/stix"
 	"github.com/samdrift/samdrift/internal/store"
 )
 
@@ -132,4 +133,40 @@ func (s *Service) AdvisoriesByID(ctx context.Context, q store.Querier, sc access
 		}
 	}
 	return out, nil
+}
+
+// BackfillStixIDs gives up to limit advisories stored before they had
+// STIX ids (migration 0032) the id they are exported with; it returns how
+// many it changed.
+func (s *Service) BackfillStixIDs(ctx context.Context, limit int) (int, error) {
+	type row struct {
+		id          int64
+		source, ref string
+	}
+	var rows []row
+	rs, err := s.db.Reader().QueryContext(ctx, `SELECT id, source, ref FROM advisories WHERE stix_id IS NULL ORDER BY id LIMIT $1`, limit)
+	if err != nil {
+		return 0, errs.Wrap(err, "cannot find advisories without STIX ids")
+	}
+	for rs.Next() {
+		var r row
+		if err := rs.Scan(&r.id, &r.source, &r.ref); err != nil {
+			rs.Close()
+			return 0, errs.Wrap(err, "cannot find advisories without STIX ids")
+		}
+		rows = append(rows, r)
+	}
+	rs.Close()
+	if len(rows) == 0 {
+		return 0, errs.Wrap(rs.Err(), "cannot find advisories without STIX ids")
+	}
+	err = s.db.Write(ctx, func(tx *sql.Tx) error {
+		for _, r := range rows {
+			if _, err := tx.ExecContext(ctx, `UPDATE advisories SET stix_id = $1 WHERE id = $2 AND stix_id IS NULL`, stix.DeterministicID("vulnerability", r.source+":"+r.ref), r.id); err != nil {
+				return errs.Wrap(err, "cannot give advisory %d its STIX id", r.id)
+			}
+		}
+		return nil
+	})
+	return len(rows), err
 }

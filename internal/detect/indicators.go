@@ -452,3 +452,39 @@ func IndicatorsByID(ctx context.Context, q store.Querier, sc access.Scope, ids [
 	}
 	return out, nil
 }
+
+// BackfillStixIDs gives up to limit indicators stored before they had
+// STIX ids (migration 0032) the id they are exported with, so that TAXII
+// clients can ask for them by id; it returns how many it changed.
+func BackfillStixIDs(ctx context.Context, db *store.DB, limit int) (int, error) {
+	type row struct {
+		id         int64
+		typ, value string
+	}
+	var rows []row
+	rs, err := db.Reader().QueryContext(ctx, `SELECT id, type, value FROM indicators WHERE stix_id IS NULL ORDER BY id LIMIT $1`, limit)
+	if err != nil {
+		return 0, errs.Wrap(err, "cannot find indicators without STIX ids")
+	}
+	for rs.Next() {
+		var r row
+		if err := rs.Scan(&r.id, &r.typ, &r.value); err != nil {
+			rs.Close()
+			return 0, errs.Wrap(err, "cannot find indicators without STIX ids")
+		}
+		rows = append(rows, r)
+	}
+	rs.Close()
+	if len(rows) == 0 {
+		return 0, errs.Wrap(rs.Err(), "cannot find indicators without STIX ids")
+	}
+	err = db.Write(ctx, func(tx *sql.Tx) error {
+		for _, r := range rows {
+			if _, err := tx.ExecContext(ctx, `UPDATE indicators SET stix_id = $1 WHERE id = $2 AND stix_id IS NULL`, stix.DeterministicID("indicator", r.typ+":"+r.value), r.id); err != nil {
+				return errs.Wrap(err, "cannot give indicator %d its STIX id", r.id)
+			}
+		}
+		return nil
+	})
+	return len(rows), err
+}

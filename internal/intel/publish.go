@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 
+	"github.com/samdrift/samdrift/internal/detect"
 	"github.com/samdrift/samdrift/internal/errs"
 	"github.com/samdrift/samdrift/internal/store"
 )
@@ -20,6 +21,14 @@ var sharedTables = []string{"advisories", "intel_reports", "indicators"}
 // it every two seconds and every collection read calls it first; it
 // returns how many objects it published.
 func (s *Service) Publish(ctx context.Context) (int, error) {
+	// Rows from before STIX ids (migration 0032) get theirs, a batch at a
+	// time, so that TAXII clients can ask for them by id.
+	if _, err := detect.BackfillStixIDs(ctx, s.db, 5000); err != nil {
+		return 0, err
+	}
+	if _, err := s.cert.BackfillStixIDs(ctx, 5000); err != nil {
+		return 0, err
+	}
 	var pending int
 	if err := s.db.Reader().QueryRowContext(ctx, `SELECT CASE WHEN EXISTS (SELECT 1 FROM advisories WHERE added_at = 0)
 		OR EXISTS (SELECT 1 FROM intel_reports WHERE added_at = 0) OR EXISTS (SELECT 1 FROM indicators WHERE added_at = 0) THEN 1 ELSE 0 END`).Scan(&pending); err != nil {

@@ -11,6 +11,7 @@ import (
 	"github.com/samdrift/samdrift/internal/detect"
 	"github.com/samdrift/samdrift/internal/indicator"
 	"github.com/samdrift/samdrift/internal/intel"
+	"github.com/samdrift/samdrift/internal/intel/stix"
 	"github.com/samdrift/samdrift/internal/store"
 	"github.com/samdrift/samdrift/internal/store/storetest"
 )
@@ -75,6 +76,32 @@ func TestLateCommitIsNotSkipped(t *testing.T) {
 		}
 		if len(p2.Entries) != 1 || p2.Entries[0].Object.Type != "indicator" {
 			t.Fatalf("the page after the first = %+v; want the late import's indicator", p2.Entries)
+		}
+	})
+}
+
+// TestOldRowsGetStixIDs: an indicator stored before STIX ids (migration
+// 0032) can be asked for by the id it is exported with.
+func TestOldRowsGetStixIDs(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		w := newWorld(t, db)
+		svc := newService(db, nil)
+		if err := db.Write(ctx, func(tx *sql.Tx) error {
+			_, err := tx.ExecContext(ctx, `INSERT INTO indicators (type, value, source, level, created_at, created_by, tlp, added_at) VALUES ('ip', '198.51.100.200', 'old', 'high', 1, 'old', 'green', 0)`)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		reader := w.Scope(t, "ciso-265")
+		green, err := svc.CollectionByID(ctx, reader, "tlp-green")
+		if err != nil {
+			t.Fatal(err)
+		}
+		id := stix.DeterministicID("indicator", "ip:198.51.100.200")
+		p, err := svc.Objects(ctx, reader, green, intel.Query{IDs: []string{id}})
+		if err != nil || len(p.Entries) != 1 || p.Entries[0].Object.ID != id {
+			t.Fatalf("Objects(ids = %s) = %+v, %v; want the old indicator", id, p.Entries, err)
 		}
 	})
 }
