@@ -167,8 +167,8 @@ func (s *Service) addAssets(ctx context.Context, sc access.Scope, orgRef string,
 		ids = ids[:0]
 		for _, n := range ns {
 			var id int64
-			if err := tx.QueryRowContext(ctx, `INSERT INTO assets (org_id, vendor, product, version, cpe, purl, location, owner, source, created_by, created_at, updated_at)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING id`, orgID, n.Vendor, n.Product, n.Version, n.CPE, n.PURL, n.Location, n.Owner,
+			if err := tx.QueryRowContext(ctx, `INSERT INTO assets (org_id, vendor, product, version, cpe, purl, location, owner, source, created_by, created_at, updated_at, keyed)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, TRUE) RETURNING id`, orgID, n.Vendor, n.Product, n.Version, n.CPE, n.PURL, n.Location, n.Owner,
 				source, sc.Actor().Name, now).Scan(&id); err != nil {
 				return errs.Wrap(err, "cannot store an asset")
 			}

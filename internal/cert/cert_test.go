@@ -174,3 +174,51 @@ func TestAdvisoriesMatchAssets(t *testing.T) {
 		}
 	})
 }
+
+// TestUnitToldOncePerAdvisory checks that a unit hears of an advisory
+// once, with the sum over the municipalities it serves, and each
+// municipality of its own assets.
+func TestUnitToldOncePerAdvisory(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		env := demotest.New(t, db, false)
+		env.AddUser(t, "ciso-147", "147", access.RoleCISO)
+		svc := cert.New(db)
+		ciso101, ciso147, unit := env.Scope(t, "demo-ciso"), env.Scope(t, "ciso-147"), env.Scope(t, "demo-unit-manager") // the unit supplies 101 and 147
+		for org, csv := range map[string]string{"101": "vendor,product,version\nFortinet,FortiOS,7.2.1\nFortinet,FortiOS,7.2.2\n", "147": "vendor,product,version\nFortinet,FortiOS,7.0.5\n"} {
+			sc := ciso101
+			if org == "147" {
+				sc = ciso147
+			}
+			if _, err := svc.ImportCSV(ctx, sc, org, strings.NewReader(csv)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := svc.Publish(ctx, env.Scope(t, "demo-cert"), cert.NewAdvisory{Title: "FortiOS SSL-VPN", Severity: "critical", TLP: "amber",
+			Products: []cert.Product{{Vendor: "Fortinet", Product: "FortiOS", Versions: "vers:generic/<7.2.5"}}}); err != nil {
+			t.Fatal(err)
+		}
+		bodies := func(sc access.Scope) []string {
+			ms, _, err := notify.NewInbox(db).List(ctx, sc, time.Now().Add(time.Hour), 100)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out []string
+			for _, m := range ms {
+				if m.Kind == "vulnerability.new" {
+					out = append(out, m.Body)
+				}
+			}
+			return out
+		}
+		for _, c := range []struct {
+			who  string
+			sc   access.Scope
+			want string
+		}{{"København", ciso101, "2 asset(s)"}, {"Frederiksberg", ciso147, "1 asset(s)"}, {"the unit", unit, "3 asset(s), 2 organisations"}} {
+			if got := bodies(c.sc); len(got) != 1 || got[0] != c.want {
+				t.Errorf("%s was told %q; want once, %q", c.who, got, c.want)
+			}
+		}
+	})
+}

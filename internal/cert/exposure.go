@@ -92,3 +92,32 @@ func (s *Service) Exposure(ctx context.Context, sc access.Scope, weeks int) (Exp
 	sort.Slice(ex.Series, func(i, j int) bool { return ex.Series[i].UnitName < ex.Series[j].UnitName })
 	return ex, nil
 }
+
+// PastDue is an organisation's open vulnerabilities, and how many of them
+// are past their due date.
+type PastDue struct {
+	Open, Overdue int
+}
+
+// PastDueByOrg counts, for every organisation with open vulnerabilities,
+// how many are past due at now (compliance's live evidence of patching
+// within deadlines). The platform's own view: no scope, no TLP (counts
+// only, never an advisory's content).
+func (s *Service) PastDueByOrg(ctx context.Context, now time.Time) (map[int64]PastDue, error) {
+	rows, err := s.db.Reader().QueryContext(ctx, `SELECT org_id, COUNT(*), SUM(CASE WHEN due < $1 THEN 1 ELSE 0 END) FROM vulnerabilities
+		WHERE status = 'open' GROUP BY org_id`, now)
+	if err != nil {
+		return nil, errs.Wrap(err, "cannot count overdue vulnerabilities")
+	}
+	defer rows.Close()
+	out := map[int64]PastDue{}
+	for rows.Next() {
+		var org int64
+		var p PastDue
+		if err := rows.Scan(&org, &p.Open, &p.Overdue); err != nil {
+			return nil, errs.Wrap(err, "cannot count overdue vulnerabilities")
+		}
+		out[org] = p
+	}
+	return out, errs.Wrap(rows.Err(), "cannot count overdue vulnerabilities")
+}

@@ -1,14 +1,13 @@
 package cert
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
-	"runtime"
 	"slices"
+	"strconv"
 	"strings"
-	"sync"
 	"time"
-	"weak"
 
 	"github.com/samdrift/samdrift/internal/cert/match"
 	"github.com/samdrift/samdrift/internal/errs"
@@ -23,16 +22,34 @@ import (
 // (productKeys) its name, without the vendor's, and the same.
 
 // nameKeys are an asset's keys from its names: the product, the vendor
-// and product, and the product without a leading vendor name.
+// and product, and the product without a leading vendor name (withoutVendor).
 func nameKeys(vendor, product string) []string {
 	keys := []string{norm(product)}
 	if vendor != "" {
 		keys = append(keys, norm(vendor+" "+product))
-		if p, ok := strings.CutPrefix(norm(product), norm(vendor)+" "); ok {
+		if p, ok := withoutVendor(norm(vendor), norm(product)); ok {
 			keys = append(keys, p)
 		}
 	}
 	return keys
+}
+
+// withoutVendor returns normalised product without the longest leading
+// whole-word prefix of vendor it starts with: "microsoft exchange server"
+// of "microsoft corporation" is "exchange server", as match.Affected.Match
+// compares them (a vendor agrees with the first words of itself).
+func withoutVendor(vendor, product string) (string, bool) {
+	for v := vendor; v != ""; {
+		if p, ok := strings.CutPrefix(product, v+" "); ok {
+			return p, true
+		}
+		i := strings.LastIndexByte(v, ' ')
+		if i < 0 {
+			break
+		}
+		v = v[:i]
+	}
+	return "", false
 }
 
 // cpeKey is the key of a CPE's product ("http_server": "http server").
@@ -57,7 +74,7 @@ func productKeys(p Product) []string {
 	var keys []string
 	if p.Product != "" {
 		keys = append(keys, norm(p.Product))
-		if rest, ok := strings.CutPrefix(norm(p.Product), norm(p.Vendor)+" "); ok && p.Vendor != "" {
+		if rest, ok := withoutVendor(norm(p.Vendor), norm(p.Product)); ok && p.Vendor != "" {
 			keys = append(keys, rest)
 		}
 	}
@@ -167,14 +184,8 @@ type candidate struct {
 // matchAdvisory matches advisory id against every asset that shares a
 // key with one of its products, records a vulnerability per match (an
 // existing one keeps its status) and tells the organisations with new
-// ones.
-//
-// The first advisories of a transaction read their candidates, each in
-// one pass over the assets table; from the next on, the transaction reads
-// every asset's keys once into an index and finds them there. The index
-// costs three (SQLite) to five (PostgreSQL) such passes (500,000 assets,
-// BenchmarkMatchAdvisories), so publishing an advisory does not pay for
-// it, and an import of a thousand pays once.
+// ones. It finds the assets in asset_keys, after keying any asset that
+// is not yet (keyAssets).
 func matchAdvisory(ctx context.Context, tx *sql.Tx, id int64, now time.Time) error {
 	ps, err := products(ctx, tx, id)
 	if err != nil {
@@ -189,55 +200,46 @@ func matchAdvisory(ctx context.Context, tx *sql.Tx, id int64, now time.Time) err
 	if len(keys) == 0 {
 		return nil
 	}
-	m := matchingIn(tx)
-	var assets []candidate
-	if m.advisories++; m.advisories <= scansBeforeIndex {
-		assets, err = candidates(ctx, tx, keys)
-	} else {
-		if m.index == nil {
-			m.index, err = loadAssetIndex(ctx, tx, &m.keys)
-		}
-		if err == nil {
-			assets = m.index.lookup(keys)
-		}
+	ky := &keyer{}
+	if err := keyAssets(ctx, tx, ky); err != nil {
+		return err
 	}
+	assets, err := candidates(ctx, tx, keys)
 	if err != nil {
 		return errs.Wrap(err, "cannot find the assets advisory %d may concern", id)
 	}
-	return record(ctx, tx, lp, assets, &m.keys, now)
+	return record(ctx, tx, lp, assets, ky, now)
 }
 
-// scansBeforeIndex is how many advisories a transaction matches by reading
-// their candidates before it builds an asset index.
-const scansBeforeIndex = 3
-
-// candidates reads the assets that may have one of keys: every asset that
-// has one, and some that do not (record compares keys exactly). The
-// pattern of a key (likePattern) matches the asset's vendor and product,
-// its CPE or its purl, whichever gave it the key. Stored CPEs and purls
-// are canonical (NewAsset.check), which keeps letters and digits as they
-// are, and CPEs in lower case.
+// candidates reads the assets that have one of keys.
 func candidates(ctx context.Context, tx *sql.Tx, keys []string) ([]candidate, error) {
-	var a store.Args
-	var conds []string
-	seen := map[string]bool{}
-	for _, k := range keys {
-		p := likePattern(k)
-		if p == "%" {
-			conds = nil // no letter or digit to look for: read them all
-			break
+	slices.Sort(keys)
+	keys = slices.Compact(keys)
+	var out []candidate
+	for rest := keys; len(rest) > 0; {
+		n := min(len(rest), 500)
+		var a store.Args
+		ps := make([]string, n)
+		for i, k := range rest[:n] {
+			ps[i] = a.Add(k)
 		}
-		if !seen[p] {
-			seen[p] = true
-			ph := a.Add(p)
-			conds = append(conds, "LOWER(vendor || ' ' || product) LIKE "+ph, "cpe LIKE "+ph, "LOWER(purl) LIKE "+ph)
+		rest = rest[n:]
+		cs, err := readCandidates(ctx, tx, `WHERE id IN (SELECT asset_id FROM asset_keys WHERE key IN (`+strings.Join(ps, ", ")+`))`, a.Values()...)
+		if err != nil {
+			return nil, err
 		}
+		out = append(out, cs...)
 	}
-	q := `SELECT id, org_id, vendor, product, version, cpe, purl FROM assets`
-	if len(conds) > 0 {
-		q += ` WHERE ` + strings.Join(conds, " OR ")
+	if len(keys) > 500 { // an asset may have keys in two parts
+		slices.SortFunc(out, func(x, y candidate) int { return cmp.Compare(x.id, y.id) })
+		out = slices.CompactFunc(out, func(x, y candidate) bool { return x.id == y.id })
 	}
-	rows, err := tx.QueryContext(ctx, q, a.Values()...)
+	return out, nil
+}
+
+// readCandidates reads the assets that where (a WHERE clause) selects.
+func readCandidates(ctx context.Context, tx *sql.Tx, where string, args ...any) ([]candidate, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT id, org_id, vendor, product, version, cpe, purl FROM assets `+where, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -253,60 +255,109 @@ func candidates(ctx context.Context, tx *sql.Tx, keys []string) ([]candidate, er
 	return out, rows.Err()
 }
 
-// likePattern returns a LIKE pattern that the lower-cased text behind key
-// k matches: k's ASCII letters and digits in order, anything between
-// them. Whatever else k holds may be written otherwise in the text (white
-// space collapsed, '_' for a space, a CPE's escapes, a purl's
-// %-encoding, a letter SQL's LOWER leaves in upper case), and 'i' and 'k'
-// may come from 'İ' and the Kelvin sign, which Go lowers to ASCII.
-func likePattern(k string) string {
-	b := make([]byte, 0, len(k)+2)
-	b = append(b, '%')
-	for i := 0; i < len(k); i++ {
-		c := k[i]
-		switch {
-		case ('a' <= c && c <= 'z' || '0' <= c && c <= '9') && c != 'i' && c != 'k':
-			b = append(b, c)
-		case b[len(b)-1] != '%':
-			b = append(b, '%')
+// keyBatch is how many assets keyAssets reads at a time.
+const keyBatch = 5_000
+
+// keyAssets stores the keys of every asset not yet keyed: those from
+// before asset_keys existed, and any written without storeKeys. After
+// keying many, it has the database analyse asset_keys, whose statistics
+// would otherwise lead the planner astray until the next automatic
+// analysis. Two transactions keying the same assets at once (PostgreSQL)
+// store each key once: the second waits for the first's rows, then skips
+// them.
+func keyAssets(ctx context.Context, tx *sql.Tx, ky *keyer) error {
+	keyed, last := 0, int64(0)
+	for {
+		cs, err := readCandidates(ctx, tx, `WHERE NOT keyed AND id > $1 ORDER BY id LIMIT `+strconv.Itoa(keyBatch), last)
+		if err != nil {
+			return errs.Wrap(err, "cannot read the assets to key")
+		}
+		if len(cs) == 0 {
+			break
+		}
+		if err := storeKeys(ctx, tx, cs, ky, true); err != nil {
+			return err
+		}
+		keyed += len(cs)
+		last = cs[len(cs)-1].id
+	}
+	if keyed >= analyseAfter {
+		if _, err := tx.ExecContext(ctx, `ANALYZE asset_keys`); err != nil {
+			return errs.Wrap(err, "cannot analyse the assets' keys")
 		}
 	}
-	if b[len(b)-1] != '%' {
-		b = append(b, '%')
-	}
-	return string(b)
+	return nil
 }
 
-// matchAssets matches new assets ids against every advisory.
-func matchAssets(ctx context.Context, tx *sql.Tx, ids []int64, now time.Time) error {
-	if m := existingMatchingIn(tx); m != nil {
-		m.index = nil // the assets changed
+// analyseAfter is how many assets keyAssets keys before it analyses.
+const analyseAfter = 10_000
+
+// keyRows bounds the rows of one INSERT into asset_keys.
+const keyRows = 200
+
+// storeKeys stores the keys of assets cs and, with mark, marks them
+// keyed (new assets are written keyed: one version of the row, not two).
+func storeKeys(ctx context.Context, tx *sql.Tx, cs []candidate, ky *keyer, mark bool) error {
+	var a store.Args
+	var vals []string
+	flush := func() error {
+		if len(vals) == 0 {
+			return nil
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO asset_keys (key, asset_id) VALUES `+strings.Join(vals, ", ")+` ON CONFLICT DO NOTHING`, a.Values()...)
+		a, vals = store.Args{}, vals[:0]
+		return err
 	}
-	var assets []candidate
-	for len(ids) > 0 {
-		n := min(len(ids), 500)
+	for _, c := range cs {
+		for _, k := range ky.keys(c.a) {
+			vals = append(vals, "("+a.Add(k)+", "+a.Add(c.id)+")")
+			if len(vals) == keyRows {
+				if err := flush(); err != nil {
+					return errs.Wrap(err, "cannot store the assets' keys")
+				}
+			}
+		}
+	}
+	if err := flush(); err != nil {
+		return errs.Wrap(err, "cannot store the assets' keys")
+	}
+	for rest := cs; mark && len(rest) > 0; {
+		n := min(len(rest), 500)
 		var a store.Args
 		ps := make([]string, n)
-		for i, id := range ids[:n] {
+		for i, c := range rest[:n] {
+			ps[i] = a.Add(c.id)
+		}
+		rest = rest[n:]
+		if _, err := tx.ExecContext(ctx, `UPDATE assets SET keyed = TRUE WHERE id IN (`+strings.Join(ps, ", ")+`)`, a.Values()...); err != nil {
+			return errs.Wrap(err, "cannot mark assets keyed")
+		}
+	}
+	return nil
+}
+
+// matchAssets stores the keys of new assets ids, which were written with
+// keyed = TRUE in the same transaction, and matches them against every
+// advisory.
+func matchAssets(ctx context.Context, tx *sql.Tx, ids []int64, now time.Time) error {
+	var assets []candidate
+	for rest := ids; len(rest) > 0; {
+		n := min(len(rest), 500)
+		var a store.Args
+		ps := make([]string, n)
+		for i, id := range rest[:n] {
 			ps[i] = a.Add(id)
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT id, org_id, vendor, product, version, cpe, purl FROM assets WHERE id IN (`+strings.Join(ps, ", ")+`)`, a.Values()...)
+		rest = rest[n:]
+		cs, err := readCandidates(ctx, tx, `WHERE id IN (`+strings.Join(ps, ", ")+`)`, a.Values()...)
 		if err != nil {
 			return errs.Wrap(err, "cannot read new assets")
 		}
-		for rows.Next() {
-			var x candidate
-			if err := rows.Scan(&x.id, &x.org, &x.a.Vendor, &x.a.Product, &x.a.Version, &x.a.CPE, &x.a.PURL); err != nil {
-				rows.Close()
-				return errs.Wrap(err, "cannot read an asset")
-			}
-			assets = append(assets, x)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return errs.Wrap(err, "cannot read new assets")
-		}
-		ids = ids[n:]
+		assets = append(assets, cs...)
+	}
+	ky := &keyer{}
+	if err := storeKeys(ctx, tx, assets, ky, false); err != nil {
+		return err
 	}
 	rows, err := tx.QueryContext(ctx, `SELECT advisory_id, vendor, product, cpe, purl, versions FROM advisory_products`)
 	if err != nil {
@@ -326,7 +377,7 @@ func matchAssets(ctx context.Context, tx *sql.Tx, ids []int64, now time.Time) er
 	if err := rows.Err(); err != nil {
 		return errs.Wrap(err, "cannot read advisories' products")
 	}
-	return record(ctx, tx, lp, assets, &keyer{}, now)
+	return record(ctx, tx, lp, assets, ky, now)
 }
 
 // vulnBatch bounds the rows of one INSERT into vulnerabilities (about two
@@ -418,26 +469,22 @@ func record(ctx context.Context, tx *sql.Tx, lp []loadedProduct, assets []candid
 			return errs.Wrap(err, "cannot record vulnerabilities")
 		}
 	}
-	type orgAdv struct{ org, adv int64 }
-	fresh := map[orgAdv]int{}
-	var order []orgAdv
+	var ts []told
+	at := map[[2]int64]int{} // (org, advisory): position in ts
 	for _, h := range hits {
 		if !inserted[[2]int64{h.advisory, h.asset}] {
 			continue
 		}
-		k := orgAdv{h.org, h.advisory}
-		if fresh[k] == 0 {
-			order = append(order, k)
+		k := [2]int64{h.org, h.advisory}
+		i, ok := at[k]
+		if !ok {
+			i = len(ts)
+			at[k] = i
+			ts = append(ts, told{org: h.org, advisory: h.advisory})
 		}
-		fresh[k]++
+		ts[i].count++
 	}
-	for _, k := range order {
-		m := meta[k.adv]
-		if err := tell(ctx, tx, k.org, m.title, m.tlp, fresh[k], now); err != nil {
-			return err
-		}
-	}
-	return nil
+	return tell(ctx, tx, ts, meta, now)
 }
 
 // advisoryToTell is what recording a match needs of its advisory.
@@ -490,90 +537,6 @@ func advisoriesToTell(ctx context.Context, tx *sql.Tx, ids []int64, now time.Tim
 		}
 	}
 	return out, nil
-}
-
-// assetIndex is every asset, found by its candidate keys.
-type assetIndex struct {
-	assets []candidate
-	byKey  map[string][]int32 // positions in assets, ascending
-}
-
-// lookup returns the assets with any of keys (in the order the table was read).
-func (x *assetIndex) lookup(keys []string) []candidate {
-	var at []int32
-	for _, k := range keys {
-		at = append(at, x.byKey[k]...)
-	}
-	slices.Sort(at)
-	at = slices.Compact(at)
-	out := make([]candidate, len(at))
-	for i, j := range at {
-		out[i] = x.assets[j]
-	}
-	return out
-}
-
-// loadAssetIndex reads every asset and its keys (from ky).
-func loadAssetIndex(ctx context.Context, tx *sql.Tx, ky *keyer) (*assetIndex, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT id, org_id, vendor, product, version, cpe, purl FROM assets`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	x := &assetIndex{byKey: map[string][]int32{}}
-	for rows.Next() {
-		var c candidate
-		if err := rows.Scan(&c.id, &c.org, &c.a.Vendor, &c.a.Product, &c.a.Version, &c.a.CPE, &c.a.PURL); err != nil {
-			return nil, err
-		}
-		at := int32(len(x.assets))
-		x.assets = append(x.assets, c)
-		for _, k := range ky.keys(c.a) {
-			x.byKey[k] = append(x.byKey[k], at)
-		}
-	}
-	return x, rows.Err()
-}
-
-// txMatching is what matching keeps for a transaction: how many
-// advisories it matched, its assets' keys and, once built, its asset
-// index (about 100 MB at 500,000 assets). matchAdvisory sees the
-// transaction only, not whether more advisories will follow in it, so
-// this is kept beside it (txMatchings) until the transaction is garbage.
-// An indexed table of the assets' keys would make both unnecessary, but
-// needs a migration.
-type txMatching struct {
-	advisories int
-	keys       keyer
-	index      *assetIndex
-}
-
-var txMatchings = struct {
-	sync.Mutex
-	m map[weak.Pointer[sql.Tx]]*txMatching
-}{m: map[weak.Pointer[sql.Tx]]*txMatching{}}
-
-func matchingIn(tx *sql.Tx) *txMatching {
-	k := weak.Make(tx)
-	txMatchings.Lock()
-	defer txMatchings.Unlock()
-	m := txMatchings.m[k]
-	if m == nil {
-		m = &txMatching{}
-		txMatchings.m[k] = m
-		runtime.AddCleanup(tx, func(k weak.Pointer[sql.Tx]) {
-			txMatchings.Lock()
-			delete(txMatchings.m, k)
-			txMatchings.Unlock()
-		}, k)
-	}
-	return m
-}
-
-func existingMatchingIn(tx *sql.Tx) *txMatching {
-	txMatchings.Lock()
-	defer txMatchings.Unlock()
-	return txMatchings.m[weak.Make(tx)]
 }
 
 // check validates a product an advisory names (at, e.g. "products[2].").

@@ -167,6 +167,19 @@ func seedAssets(b *testing.B, db *store.DB, ps []benchProduct, n int) {
 		}
 		b.Logf("%s: seeded %d/%d assets (%v)", db.Dialect(), done, n, time.Since(started).Round(time.Millisecond))
 	}
+	started = time.Now()
+	if err := db.Write(ctx, func(tx *sql.Tx) error { return cert.KeyAssets(ctx, tx) }); err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("%s: keyed %d assets in %v (once, as after migration 0034)", db.Dialect(), n, time.Since(started).Round(time.Millisecond))
+	if db.Dialect() == store.Postgres {
+		// Keying rewrote every row; autovacuum would tidy up soon after.
+		started = time.Now()
+		if _, err := db.Reader().ExecContext(ctx, `VACUUM ANALYZE assets`); err != nil {
+			b.Fatal(err)
+		}
+		b.Logf("postgres: vacuumed in %v", time.Since(started).Round(time.Millisecond))
+	}
 }
 
 // benchAdvisoryProduct is what an advisory says of p: its name, CPE
@@ -341,11 +354,11 @@ func BenchmarkRematchOneAdvisory(b *testing.B) {
 	})
 }
 
-// TestMatchingPathsAgree checks that the three ways an advisory meets an
-// asset record the same vulnerabilities: advisories published one per
-// transaction (each reads its candidates), many in one transaction
-// (matched through the transaction's asset index), and assets imported
-// after the advisories (matchAssets). It adds assets that the earlier
+// TestMatchingPathsAgree checks that the ways an advisory meets an asset
+// record the same vulnerabilities: advisories published one per
+// transaction, many in one transaction, assets imported after the
+// advisories (matchAssets), and assets whose keys the first advisory
+// has to store (as after migration 0034). It adds assets that the earlier
 // candidate query (LOWER(product) = key, purl LIKE '%/key@%') missed.
 func TestMatchingPathsAgree(t *testing.T) {
 	ps := benchCatalogue()[:200]
@@ -364,10 +377,11 @@ func TestMatchingPathsAgree(t *testing.T) {
 		assets = append(assets, a)
 	}
 	assets = append(assets,
-		[]string{"Microsoft", "Microsoft Exchange Server", "15.2.1118.39", "", ""}, // the vendor's name in the product
-		[]string{"Microsoft", "Exchange  Server", "15.2.1118.39", "", ""},          // two spaces
-		[]string{"", "lodash", "", "", "pkg:npm/lodash"},                           // a purl without a version
-		[]string{"KMD", "ØKONOMISYSTEM", "3.1", "", ""})                            // SQLite's LOWER leaves Ø
+		[]string{"Microsoft", "Microsoft Exchange Server", "15.2.1118.39", "", ""},             // the vendor's name in the product
+		[]string{"Microsoft", "Exchange  Server", "15.2.1118.39", "", ""},                      // two spaces
+		[]string{"", "lodash", "", "", "pkg:npm/lodash"},                                       // a purl without a version
+		[]string{"KMD", "ØKONOMISYSTEM", "3.1", "", ""},                                        // SQLite's LOWER leaves Ø
+		[]string{"Microsoft Corporation", "Microsoft Exchange Server", "15.2.1118.39", "", ""}) // a longer vendor name
 	ins := makeAdvisories(r, ps, "AGREE", 60)
 	ins = append(ins, cert.Imported{NewAdvisory: cert.NewAdvisory{Ref: "AGREE-EXTRA", Title: "Extra advisory", Severity: "high", TLP: "amber",
 		Products: []cert.Product{{Vendor: "Microsoft", Product: "Exchange Server", Versions: "vers:generic/<15.2.1118.40"}, {PURL: "pkg:npm/lodash", Versions: "vers:npm/<4.17.21"},
@@ -423,6 +437,30 @@ func TestMatchingPathsAgree(t *testing.T) {
 		case "assets after":
 			storeAll(ins)
 			importAssets()
+		case "keys rebuilt":
+			// As after migration 0034: assets without keys, keyed by the
+			// first advisory that needs them.
+			importAssets()
+			if err := db.Write(ctx, func(tx *sql.Tx) error {
+				if _, err := tx.ExecContext(ctx, `DELETE FROM asset_keys`); err != nil {
+					return err
+				}
+				_, err := tx.ExecContext(ctx, `UPDATE assets SET keyed = FALSE`)
+				return err
+			}); err != nil {
+				t.Fatal(err)
+			}
+			storeAll(ins[:1])
+			var unkeyed, keys int
+			if err := db.Reader().QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM assets WHERE NOT keyed), (SELECT COUNT(*) FROM asset_keys)`).Scan(&unkeyed, &keys); err != nil {
+				t.Fatal(err)
+			}
+			if unkeyed != 0 || keys < len(assets) {
+				t.Fatalf("keys rebuilt: %d assets still unkeyed, %d keys for %d assets", unkeyed, keys, len(assets))
+			}
+			for _, in := range ins[1:] {
+				storeAll([]cert.Imported{in})
+			}
 		}
 		rows, err := db.Reader().QueryContext(ctx, `SELECT adv.ref, v.asset_id, v.matched_by FROM vulnerabilities v JOIN advisories adv ON adv.id = v.advisory_id`)
 		if err != nil {
@@ -442,8 +480,8 @@ func TestMatchingPathsAgree(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		want := run(t, db, "one per transaction")
 		n := int64(len(assets))
-		for _, v := range []vuln{{"AGREE-EXTRA", n - 3, match.ReasonNameRange}, {"AGREE-EXTRA", n - 2, match.ReasonNameRange},
-			{"AGREE-EXTRA", n - 1, match.ReasonPURLVersionUnknown}, {"AGREE-EXTRA", n, match.ReasonName}} {
+		for _, v := range []vuln{{"AGREE-EXTRA", n - 4, match.ReasonNameRange}, {"AGREE-EXTRA", n - 3, match.ReasonNameRange},
+			{"AGREE-EXTRA", n - 2, match.ReasonPURLVersionUnknown}, {"AGREE-EXTRA", n - 1, match.ReasonName}, {"AGREE-EXTRA", n, match.ReasonNameRange}} {
 			if !want[v] {
 				t.Errorf("advisories one per transaction: no vulnerability %+v", v)
 			}
@@ -452,7 +490,7 @@ func TestMatchingPathsAgree(t *testing.T) {
 			t.Fatalf("only %d vulnerabilities; the fixture should give more", len(want))
 		}
 		var other *store.DB
-		for _, how := range []string{"one transaction", "assets after"} {
+		for _, how := range []string{"one transaction", "assets after", "keys rebuilt"} {
 			if db.Dialect() == store.SQLite {
 				other = storetest.SQLite(t)
 			} else {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -221,31 +222,112 @@ func (s *Service) Matrix(ctx context.Context, sc access.Scope, id int64) ([]OrgS
 	return out, errs.Wrap(rows.Err(), "cannot read the status of advisory %d", id)
 }
 
-// tell notifies an organisation of new vulnerabilities from an advisory
-// as far as its TLP allows: its CISO and municipal IT, and (but for
-// AMBER+STRICT) its supplying unit's managers and service desk; a RED
-// advisory tells no one outside the CERT.
-func tell(ctx context.Context, tx *sql.Tx, org int64, adv, tlp string, count int, now time.Time) error {
-	if tlp == "red" {
-		return nil
+// told is how many new vulnerabilities one advisory gave one organisation.
+type told struct {
+	org, advisory int64
+	count         int
+}
+
+// tell notifies the organisations in ts of their new vulnerabilities as
+// far as each advisory's TLP allows: the organisation's CISO and
+// municipal IT, and (but for AMBER+STRICT) once per advisory its
+// supplying unit's managers and service desk, with the sum over the
+// organisations it serves; a RED advisory tells no one outside the CERT.
+// Each advisory's notices go out in two statements (notify.QueueEach).
+func tell(ctx context.Context, tx *sql.Tx, ts []told, meta map[int64]advisoryToTell, now time.Time) error {
+	var orgs []int64
+	for _, t := range ts {
+		orgs = append(orgs, t.org)
 	}
-	n := notify.Notice{Kind: "vulnerability.new", Subject: adv, Body: idString(int64(count)) + " asset(s)", At: now}
-	n.OrgID, n.Roles = org, []access.Role{access.RoleCISO, access.RoleKommuneIT}
-	if _, err := notify.Queue(ctx, tx, n); err != nil {
+	supplier, err := suppliers(ctx, tx, orgs)
+	if err != nil {
 		return err
 	}
-	if tlp == "amber+strict" {
-		return nil
+	type sum struct{ assets, orgs int }
+	type byAdvisory struct {
+		orgs  []notify.Each
+		units map[int64]*sum
+		order []int64 // of units
 	}
-	var unit sql.NullInt64
-	if err := tx.QueryRowContext(ctx, `SELECT supplier_id FROM organizations WHERE id = $1`, org).Scan(&unit); err != nil {
-		return errs.Wrap(err, "cannot find who supplies organisation %d", org)
+	advs := map[int64]*byAdvisory{}
+	var order []int64
+	for _, t := range ts {
+		m := meta[t.advisory]
+		if m.tlp == "red" {
+			continue
+		}
+		x := advs[t.advisory]
+		if x == nil {
+			x = &byAdvisory{units: map[int64]*sum{}}
+			advs[t.advisory] = x
+			order = append(order, t.advisory)
+		}
+		x.orgs = append(x.orgs, notify.Each{OrgID: t.org, Body: idString(int64(t.count)) + " asset(s)"})
+		unit, ok := supplier[t.org]
+		if !ok || m.tlp == "amber+strict" {
+			continue
+		}
+		if x.units[unit] == nil {
+			x.units[unit] = &sum{}
+			x.order = append(x.order, unit)
+		}
+		x.units[unit].assets += t.count
+		x.units[unit].orgs++
 	}
-	if unit.Valid {
-		n.OrgID, n.Roles = unit.Int64, []access.Role{access.RoleUnitManager, access.RoleServiceDesk}
-		if _, err := notify.Queue(ctx, tx, n); err != nil {
+	for _, adv := range order {
+		x := advs[adv]
+		n := notify.Notice{Kind: "vulnerability.new", Subject: meta[adv].title, At: now, Roles: []access.Role{access.RoleCISO, access.RoleKommuneIT}}
+		if _, err := notify.QueueEach(ctx, tx, n, x.orgs); err != nil {
+			return err
+		}
+		if len(x.order) == 0 {
+			continue
+		}
+		units := make([]notify.Each, len(x.order))
+		for i, u := range x.order {
+			body := idString(int64(x.units[u].assets)) + " asset(s)"
+			if x.units[u].orgs > 1 {
+				body += ", " + idString(int64(x.units[u].orgs)) + " organisations"
+			}
+			units[i] = notify.Each{OrgID: u, Body: body}
+		}
+		n.Roles = []access.Role{access.RoleUnitManager, access.RoleServiceDesk}
+		if _, err := notify.QueueEach(ctx, tx, n, units); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// suppliers returns the supplying unit of each of orgs that has one.
+func suppliers(ctx context.Context, tx *sql.Tx, orgs []int64) (map[int64]int64, error) {
+	slices.Sort(orgs)
+	orgs = slices.Compact(orgs)
+	out := map[int64]int64{}
+	for rest := orgs; len(rest) > 0; {
+		n := min(len(rest), 500)
+		var a store.Args
+		ps := make([]string, n)
+		for i, id := range rest[:n] {
+			ps[i] = a.Add(id)
+		}
+		rest = rest[n:]
+		rows, err := tx.QueryContext(ctx, `SELECT id, supplier_id FROM organizations WHERE supplier_id IS NOT NULL AND id IN (`+strings.Join(ps, ", ")+`)`, a.Values()...)
+		if err != nil {
+			return nil, errs.Wrap(err, "cannot find who supplies the organisations concerned")
+		}
+		for rows.Next() {
+			var org, unit int64
+			if err := rows.Scan(&org, &unit); err != nil {
+				rows.Close()
+				return nil, errs.Wrap(err, "cannot find who supplies the organisations concerned")
+			}
+			out[org] = unit
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, errs.Wrap(err, "cannot find who supplies the organisations concerned")
+		}
+	}
+	return out, nil
 }

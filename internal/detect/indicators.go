@@ -25,6 +25,10 @@ type IndicatorReport struct {
 	Unchanged int      `json:"unchanged"`
 	Refreshed int      `json:"refreshed"` // known ones whose source extended their expiry
 	Rejected  []string `json:"rejected"`
+	// RejectedAt is the position of each of Rejected in what was stored
+	// (StoreIndicators' first plus the index), for callers that name
+	// their own positions.
+	RejectedAt []int `json:"-"`
 }
 
 func (r IndicatorReport) String() string {
@@ -91,9 +95,13 @@ func StoreIndicators(ctx context.Context, tx *sql.Tx, sc access.Scope, source st
 	orgs := map[int64]bool{}
 	for j, in := range inds {
 		i := first + j
+		reject := func(format string, args ...any) {
+			rep.Rejected = append(rep.Rejected, fmt.Sprintf("indicator %d: ", i+1)+fmt.Sprintf(format, args...))
+			rep.RejectedAt = append(rep.RejectedAt, i)
+		}
 		typ, v, err := indicator.Normalize(in.Type, in.Value)
 		if err != nil {
-			rep.Rejected = append(rep.Rejected, fmt.Sprintf("indicator %d: %v", i+1, err))
+			reject("%v", err)
 			continue
 		}
 		level := in.Level
@@ -102,7 +110,7 @@ func StoreIndicators(ctx context.Context, tx *sql.Tx, sc access.Scope, source st
 			level = "high"
 		case "informational", "low", "medium", "high", "critical":
 		default:
-			rep.Rejected = append(rep.Rejected, fmt.Sprintf("indicator %d: level %q is not one of informational, low, medium, high, critical", i+1, level))
+			reject("level %q is not one of informational, low, medium, high, critical", level)
 			continue
 		}
 		src := in.Source
@@ -115,7 +123,7 @@ func StoreIndicators(ctx context.Context, tx *sql.Tx, sc access.Scope, source st
 			tlp = "green"
 		case "clear", "green", "amber", "amber+strict", "red":
 		default:
-			rep.Rejected = append(rep.Rejected, fmt.Sprintf("indicator %d: tlp %q is not one of clear, green, amber, amber+strict, red", i+1, in.TLP))
+			reject("tlp %q is not one of clear, green, amber, amber+strict, red", in.TLP)
 			continue
 		}
 		var org any
@@ -130,7 +138,7 @@ func StoreIndicators(ctx context.Context, tx *sql.Tx, sc access.Scope, source st
 				orgs[in.OrgID] = ok
 			}
 			if !ok {
-				rep.Rejected = append(rep.Rejected, fmt.Sprintf("indicator %d: no organisation %d", i+1, in.OrgID))
+				reject("no organisation %d", in.OrgID)
 				continue
 			}
 			org = in.OrgID

@@ -163,6 +163,7 @@ func (s *Service) importSTIX(ctx context.Context, tx *sql.Tx, sc access.Scope, b
 		}
 	}
 	var inds []indicator.Indicator
+	var objOf []int // the object each of inds came from
 	for i, v := range decoded {
 		at := fmt.Sprintf("$.objects[%d]", i)
 		switch x := v.(type) {
@@ -202,6 +203,7 @@ func (s *Service) importSTIX(ctx context.Context, tx *sql.Tx, sc access.Scope, b
 					in.StixID = x.ID
 				}
 				inds = append(inds, in)
+				objOf = append(objOf, i)
 			}
 		case *stix.Vulnerability:
 			if x.Revoked {
@@ -258,6 +260,11 @@ func (s *Service) importSTIX(ctx context.Context, tx *sql.Tx, sc access.Scope, b
 	}
 	if err := detect.StoreIndicators(ctx, tx, sc, "STIX: "+opt.Name, inds, 0, &res.Indicators); err != nil {
 		return res, err
+	}
+	// Name what detection refused by the object it came from.
+	for k, pos := range res.Indicators.RejectedAt {
+		_, why, _ := strings.Cut(res.Indicators.Rejected[k], ": ")
+		res.Indicators.Rejected[k] = fmt.Sprintf("$.objects[%d]: %s", objOf[pos], why)
 	}
 	return res, nil
 }

@@ -208,9 +208,16 @@ func (s *Service) UpdateFeed(ctx context.Context, sc access.Scope, id int64, c F
 			return errs.Wrap(err, "cannot change feed %d", id)
 		}
 		// The cursor is a position in what the feed pointed at: pointed
-		// elsewhere, it starts over.
-		if f.Kind != before.Kind || f.URL != before.URL || f.Collection != before.Collection {
-			if _, err := tx.ExecContext(ctx, `UPDATE intel_feeds SET cursor = '' WHERE id = $1`, id); err != nil {
+		// elsewhere, it starts over, at once. A new interval counts from
+		// the last poll (sooner or later than planned), as does a feed
+		// enabled again.
+		switch {
+		case f.Kind != before.Kind || f.URL != before.URL || f.Collection != before.Collection:
+			if _, err := tx.ExecContext(ctx, `UPDATE intel_feeds SET cursor = '', next_poll_at = 0 WHERE id = $1`, id); err != nil {
+				return errs.Wrap(err, "cannot change feed %d", id)
+			}
+		case f.Interval != before.Interval || f.Enabled && !before.Enabled:
+			if _, err := tx.ExecContext(ctx, `UPDATE intel_feeds SET next_poll_at = COALESCE(polled_at, 0) + CAST(interval_s AS BIGINT) * 1000000 WHERE id = $1`, id); err != nil {
 				return errs.Wrap(err, "cannot change feed %d", id)
 			}
 		}
@@ -392,12 +399,15 @@ func (s *Service) fetch(ctx context.Context, sc access.Scope, f Feed, cursor str
 		}
 		return total, latest.UTC().Format(time.RFC3339Nano), nil
 	case "csaf":
-		n := 0
-		err := s.FetchCSAF(ctx, sc, s.authClient(f), f.URL, since, opt, func(added, updated int) { total.Advisories += added; total.AdvisoriesUpdated += updated; n++ })
-		if err != nil {
-			return total, cursor, err
+		// The cursor is the newest update the provider listed (its clock,
+		// not ours), moved past documents it refused too: they are
+		// reported once, and read again when the provider updates them.
+		latest, err := s.FetchCSAF(ctx, sc, s.authClient(f), f.URL, since, opt, func(added, updated int) { total.Advisories += added; total.AdvisoriesUpdated += updated })
+		next := cursor
+		if latest.After(since) {
+			next = latest.UTC().Format(time.RFC3339Nano)
 		}
-		return total, started, nil
+		return total, next, err
 	case "stix":
 		data, err := s.get(ctx, f, f.URL, "application/json")
 		if err != nil {

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -213,6 +214,13 @@ func TestPollSTIXFeed(t *testing.T) {
 		// Not due: nothing happens.
 		if n, err := svc.Poll(ctx); n != 0 || err != nil || requests.Load() != 1 {
 			t.Errorf("Poll() before the feed is due = %d, %v (%d requests); want 0", n, err, requests.Load())
+		}
+		// A new interval counts from the last poll: longer, then back.
+		for _, minutes := range []int{180, 60} {
+			g, err := svc.UpdateFeed(ctx, w.Scope(t, "demo-cert"), f.ID, intel.FeedChange{Interval: &minutes})
+			if want := f.PolledAt.Add(time.Duration(minutes) * time.Minute); err != nil || !g.NextPollAt.Equal(want) {
+				t.Errorf("the feed every %d minutes = %+v, %v; want the next poll at %v", minutes, g, err, want)
+			}
 		}
 
 		// The partner fails: recorded, the cursor stays.
@@ -564,6 +572,96 @@ func TestPollMISPFeed(t *testing.T) {
 		}
 		if n := count(t, db, "indicators"); n != 4 {
 			t.Errorf("indicators after the partner added an event = %d; want 4", n)
+		}
+	})
+}
+
+// TestPollCSAFFeed polls a provider's ROLIE feed. The cursor is the
+// newest update the provider listed, in its clock, not ours: a document
+// it lists later with an earlier time than our last poll is still read.
+// A document refused is reported once and passed over until the
+// provider updates it.
+func TestPollCSAFFeed(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		w := newWorld(t, db)
+		docs := map[string][]byte{}
+		for _, name := range []string{"tree.json", "scores.json", "amber.json", "invalid_schema.json"} {
+			data, err := os.ReadFile("../cert/csaf/testdata/" + name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			docs["/"+name] = data
+		}
+		var mu sync.Mutex
+		type listed struct{ doc, updated string }
+		entries := []listed{{"tree.json", "2024-03-05T07:30:00Z"}, {"scores.json", "2024-05-02T12:00:00Z"}}
+		fetched := map[string]int{}
+		srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+			mu.Lock()
+			defer mu.Unlock()
+			if r.URL.Path == "/feed.json" {
+				var es []string
+				for _, e := range entries {
+					es = append(es, `{"id": "`+e.doc+`", "title": "`+e.doc+`", "link": [{"rel": "self", "href": "`+e.doc+`"}],
+						"published": "`+e.updated+`", "updated": "`+e.updated+`", "content": {"type": "application/json", "src": "`+e.doc+`"}}`)
+				}
+				rw.Write([]byte(`{"feed": {"id": "test-feed", "title": "Test feed", "updated": "2026-12-01T00:00:00Z", "entry": [` + strings.Join(es, ", ") + `]}}`))
+				return
+			}
+			data, ok := docs[r.URL.Path]
+			if !ok {
+				http.NotFound(rw, r)
+				return
+			}
+			fetched[r.URL.Path]++
+			rw.Write(data)
+		}))
+		defer srv.Close()
+		clk := &clock{now: time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)}
+		svc := newService(db, nil)
+		svc.Client, svc.Clock = srv.Client(), clk.Now
+		f, err := svc.AddFeed(ctx, w.Scope(t, "demo-cert"), change("Vendor PSIRT", "csaf", srv.URL+"/feed.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		poll := func(what string, wantStatus, wantCursor string, wantImported int64) intel.Feed {
+			t.Helper()
+			if n, err := svc.Poll(ctx); n != 1 || err != nil {
+				t.Fatalf("%s: Poll() = %d, %v; want the feed polled", what, n, err)
+			}
+			got, _ := svc.Feeds(ctx, system)
+			if g := got[0]; g.LastStatus != wantStatus || g.Imported != wantImported {
+				t.Errorf("%s: the feed = %+v; want %s with %d imported", what, g, wantStatus, wantImported)
+			}
+			if c := feedCursor(t, db, f.ID); c != wantCursor {
+				t.Errorf("%s: cursor = %q; want the provider's newest update, %q", what, c, wantCursor)
+			}
+			clk.Add(time.Hour)
+			return got[0]
+		}
+		poll("the first poll", "ok", "2024-05-02T12:00:00Z", 2)
+
+		// Listed late, with a time before our last poll but after the
+		// provider's newest: read.
+		mu.Lock()
+		entries = append(entries, listed{"amber.json", "2026-11-30T00:00:00Z"})
+		mu.Unlock()
+		poll("a document listed late", "ok", "2026-11-30T00:00:00Z", 3)
+
+		// A document the schema refuses: reported, then passed over.
+		mu.Lock()
+		entries = append(entries, listed{"invalid_schema.json", "2026-12-01T09:00:00Z"})
+		mu.Unlock()
+		g := poll("a bad document", "failed", "2026-12-01T09:00:00Z", 3)
+		if !strings.Contains(g.LastError, "invalid_schema.json") {
+			t.Errorf("the error of a refused document = %q; want it named", g.LastError)
+		}
+		poll("after the bad document", "ok", "2026-12-01T09:00:00Z", 3)
+		mu.Lock()
+		defer mu.Unlock()
+		if fetched["/tree.json"] != 1 || fetched["/amber.json"] != 1 || fetched["/invalid_schema.json"] != 1 {
+			t.Errorf("documents fetched %v; want each once", fetched)
 		}
 	})
 }

@@ -57,10 +57,10 @@ func (s *Service) AddObjects(ctx context.Context, sc access.Scope, c Collection,
 		return Status{}, err
 	}
 	st := Status{ID: misp.NewUUID(), Status: "complete", RequestTime: now.Format("2006-01-02T15:04:05.000000Z"), TotalCount: len(env.Objects)}
-	// Each skipped object is named by its path, "$.objects[i]: …" or
-	// "$.objects[i].pattern: …" (not every message names its id).
+	// Each object skipped or refused is named by its path, "$.objects[i]: …"
+	// or "$.objects[i].pattern: …" (not every message names its id).
 	failed := map[int]string{}
-	for _, sk := range res.Skipped {
+	for _, sk := range append(res.Skipped, res.Indicators.Rejected...) {
 		rest, ok := strings.CutPrefix(sk, "$.objects[")
 		n, _, ok2 := strings.Cut(rest, "]")
 		if i, err := strconv.Atoi(n); ok && ok2 && err == nil && i >= 0 && i < len(env.Objects) {

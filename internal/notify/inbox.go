@@ -65,6 +65,57 @@ func Queue(ctx context.Context, tx *sql.Tx, n Notice) (int, error) {
 	return int(c), nil
 }
 
+// Each is one organisation's share of a notice queued to many
+// (QueueEach): the organisation and the body it is told.
+type Each struct {
+	OrgID int64
+	Body  string
+}
+
+// eachBatch bounds the organisations of one QueueEach statement.
+const eachBatch = 200
+
+// QueueEach queues n (OrgID and Body aside) to each organisation in to,
+// with its own body, in one statement per 200 organisations rather than
+// one each, and returns how many users it reached.
+func QueueEach(ctx context.Context, tx *sql.Tx, n Notice, to []Each) (int, error) {
+	if n.NotBefore.IsZero() || n.NotBefore.Before(n.At) {
+		n.NotBefore = n.At
+	}
+	total := 0
+	for rest := to; len(rest) > 0; {
+		batch := rest[:min(len(rest), eachBatch)]
+		rest = rest[len(batch):]
+		var a store.Args
+		vals := make([]string, len(batch))
+		for i, e := range batch {
+			vals[i] = "(CAST(" + a.Add(e.OrgID) + " AS BIGINT), CAST(" + a.Add(e.Body) + " AS TEXT))"
+		}
+		nb := a.Add(n.NotBefore)
+		q := `WITH v (org_id, body) AS (VALUES ` + strings.Join(vals, ", ") + `)
+		INSERT INTO notifications (user_id, created_at, not_before, kind, ticket_id, alert_id, case_id, escalation_id, subject, body, email_state, webhook_state, next_attempt)
+		SELECT u.id, ` + a.Add(n.At) + `, ` + nb + `, ` + a.Add(n.Kind) + `, ` + a.Add(nullID(n.TicketID)) + `, ` + a.Add(nullID(n.AlertID)) + `, ` + a.Add(nullID(n.CaseID)) + `, ` +
+			a.Add(nullID(n.EscalationID)) + `, ` + a.Add(n.Subject) + `, v.body,
+		CASE WHEN COALESCE(p.email, TRUE) AND u.email <> '' THEN 'pending' ELSE 'none' END,
+		CASE WHEN COALESCE(p.webhook_url, '') <> '' THEN 'pending' ELSE 'none' END, ` + nb + `
+		FROM v JOIN users u ON u.org_id = v.org_id LEFT JOIN notification_prefs p ON p.user_id = u.id WHERE NOT u.disabled`
+		if len(n.Roles) > 0 {
+			var ps []string
+			for _, r := range n.Roles {
+				ps = append(ps, a.Add(string(r)))
+			}
+			q += ` AND u.role IN (` + strings.Join(ps, ", ") + `)`
+		}
+		res, err := tx.ExecContext(ctx, q, a.Values()...)
+		if err != nil {
+			return total, errs.Wrap(err, "cannot queue notification %s", n.Kind)
+		}
+		c, _ := res.RowsAffected()
+		total += int(c)
+	}
+	return total, nil
+}
+
 // Queued is what QueueUser queued: the notification and the channels it
 // goes out on besides the inbox (the user's delivery choices).
 type Queued struct {

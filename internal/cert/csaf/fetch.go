@@ -36,7 +36,7 @@ const (
 	requestTimeout = 30 * time.Second
 )
 
-// Fetch reads CSAF documents from source and calls fn(name, data) for each,
+// Fetch reads CSAF documents from source and calls fn(name, updated, data) for each,
 // name being the document's URL or local path. source is a local file or
 // an http(s) URL of a CSAF document, a provider-metadata.json or a ROLIE
 // feed (told apart by content), or a local directory, whose *.json files
@@ -50,8 +50,10 @@ const (
 //
 // With a non-zero since, only documents updated after it are read, as far
 // as a ROLIE entry's updated or a changes.csv line tells. Each feed's or
-// directory's documents are read oldest first, so a caller may keep the
-// newest update it saw as its next since.
+// directory's documents are read oldest first, and fn is given the time
+// the listing says each was updated (zero where it says none), so a
+// caller may keep the newest it saw, in the provider's clock, as its next
+// since.
 //
 // A .sha256 or .sha512 hash that a feed lists must exist and match, or the
 // document is refused; beside directories' and local documents, hash files
@@ -63,7 +65,7 @@ const (
 // *errs.Error naming the file (codes Unauthorized and Forbidden mark
 // restricted feeds). Requests (made with client, nil meaning
 // http.DefaultClient) may take 30 seconds, documents 16 MiB.
-func Fetch(ctx context.Context, client *http.Client, source string, since time.Time, fn func(name string, data []byte) error) error {
+func Fetch(ctx context.Context, client *http.Client, source string, since time.Time, fn func(name string, updated time.Time, data []byte) error) error {
 	f := &fetcher{ctx: ctx, client: cmp.Or(client, http.DefaultClient), since: since, fn: fn, seen: map[string]bool{}}
 	source = strings.TrimSpace(source)
 	u, err := url.Parse(source)
@@ -108,7 +110,7 @@ type fetcher struct {
 	ctx     context.Context
 	client  *http.Client
 	since   time.Time
-	fn      func(string, []byte) error
+	fn      func(string, time.Time, []byte) error
 	root    string // local sources: the directory local links must stay in
 	seen    map[string]bool
 	count   int // documents read
@@ -428,7 +430,7 @@ func (f *fetcher) readAll(entries []entry, required, skipLists bool) error {
 			}
 			continue
 		}
-		if err := f.fn(name, e.data); err != nil {
+		if err := f.fn(name, e.updated, e.data); err != nil {
 			return stop{err}
 		}
 	}

@@ -33,9 +33,12 @@ func sha512Hex(data []byte) string {
 func collect(t *testing.T, source string, since time.Time) ([]string, []error) {
 	t.Helper()
 	var names []string
-	err := Fetch(context.Background(), nil, source, since, func(name string, data []byte) error {
+	err := Fetch(context.Background(), nil, source, since, func(name string, updated time.Time, data []byte) error {
 		if _, err := Parse(name, data); err != nil {
 			t.Errorf("fn(%s): Parse = %v", name, err)
+		}
+		if !since.IsZero() && !updated.After(since) {
+			t.Errorf("fn(%s): updated %v; want a time after since, %v", name, updated, since)
 		}
 		names = append(names, name)
 		return nil
@@ -210,7 +213,7 @@ func TestFetchStops(t *testing.T) {
 	source := srv.URL + "/.well-known/csaf/provider-metadata.json"
 	enough := errors.New("enough")
 	calls := 0
-	err := Fetch(context.Background(), srv.Client(), source, time.Time{}, func(string, []byte) error {
+	err := Fetch(context.Background(), srv.Client(), source, time.Time{}, func(string, time.Time, []byte) error {
 		calls++
 		return enough
 	})
@@ -219,14 +222,14 @@ func TestFetchStops(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if err := Fetch(ctx, nil, source, time.Time{}, func(string, []byte) error { return nil }); !errors.Is(err, context.Canceled) {
+	if err := Fetch(ctx, nil, source, time.Time{}, func(string, time.Time, []byte) error { return nil }); !errors.Is(err, context.Canceled) {
 		t.Errorf("Fetch(cancelled ctx) = %v; want %v", err, context.Canceled)
 	}
 }
 
 func TestFetchRefusesSchemes(t *testing.T) {
 	for _, source := range []string{"file:///etc/passwd", "FILE:///etc/passwd", "ftp://example.org/x.json", "gopher://example.org/", "data:,{}", "https:///x.json", " "} {
-		err := Fetch(context.Background(), nil, source, time.Time{}, func(string, []byte) error {
+		err := Fetch(context.Background(), nil, source, time.Time{}, func(string, time.Time, []byte) error {
 			t.Errorf("Fetch(%q) called fn", source)
 			return nil
 		})

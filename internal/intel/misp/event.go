@@ -168,10 +168,7 @@ func (e Event) Indicators() (inds []Indicator, skipped []string) {
 			skip("to_ids is false: context, not for detection")
 			continue
 		}
-		desc := e.Info
-		if c := strings.TrimSpace(a.Comment); c != "" {
-			desc += ": " + c
-		}
+		desc := describe(e.Info, a.Comment)
 		for _, p := range ps {
 			typ, v, err := indicator.Normalize(p.typ, p.value)
 			if err != nil {
@@ -188,6 +185,21 @@ func (e Event) Indicators() (inds []Indicator, skipped []string) {
 		}
 	}
 	return inds, skipped
+}
+
+// describe is an indicator's description from its event's info and its
+// attribute's comment: "info: comment", or the comment alone when it
+// already begins with the info (what samdrift's own feed writes), so
+// that a round trip through a partner does not repeat it.
+func describe(info, comment string) string {
+	info, comment = strings.TrimSpace(info), strings.TrimSpace(comment)
+	switch {
+	case comment == "":
+		return info
+	case info == "" || comment == info || strings.HasPrefix(comment, info+": "):
+		return comment
+	}
+	return info + ": " + comment
 }
 
 // objectKey identifies the object an attribute belongs to, "" for none.

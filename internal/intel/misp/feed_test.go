@@ -411,6 +411,17 @@ func TestEventFromIndicators(t *testing.T) {
 	if len(got) != 7 || skipped != nil || got[1].Type != "domain" || got[1].Value != "evil.example" || got[1].Description != "samdrift CERT indicators: C2" || got[1].Level != "high" || got[1].TLP != "amber" {
 		t.Errorf("read back: %+v, %q", got, skipped)
 	}
+	// Published again and read back, the description stays as it was.
+	for range 2 {
+		again, err := misp.EventFromIndicators(base, []indicator.Indicator{{Type: got[1].Type, Value: got[1].Value, Description: got[1].Description, TLP: got[1].TLP}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, _ = again.Indicators(); len(got) != 1 || got[0].Description != "samdrift CERT indicators: C2" {
+			t.Fatalf("a second round trip: %+v; want the description kept", got)
+		}
+		got = append([]misp.Indicator{{}}, got...)
+	}
 
 	for _, c := range []struct {
 		field string
