@@ -21,6 +21,8 @@ import (
 	"github.com/samdrift/samdrift/internal/audit"
 	"github.com/samdrift/samdrift/internal/catalog"
 	"github.com/samdrift/samdrift/internal/cert"
+	"github.com/samdrift/samdrift/internal/compliance"
+	"github.com/samdrift/samdrift/internal/compliance/live"
 	"github.com/samdrift/samdrift/internal/delivery"
 	"github.com/samdrift/samdrift/internal/detect"
 	"github.com/samdrift/samdrift/internal/eventstore"
@@ -70,6 +72,8 @@ type App struct {
 	Cert *cert.Service
 	// Intel exchanges threat intelligence (STIX/TAXII, MISP, feeds).
 	Intel *intel.Service
+	// Compliance keeps frameworks, assessments, evidence and standards.
+	Compliance *compliance.Service
 }
 
 // Open opens the database, applies pending migrations (when migrate is
@@ -128,17 +132,19 @@ func Services(db *store.DB, mfaRoles []access.Role, log *slog.Logger) *App {
 	cases := soc.New(db)
 	cases.Desk = desk
 	certs := cert.New(db)
-	return &App{DB: db, Orgs: org.NewService(db), Access: access.NewService(db, mfaRoles), Catalog: cat, Orders: ord,
+	a := &App{DB: db, Orgs: org.NewService(db), Access: access.NewService(db, mfaRoles), Catalog: cat, Orders: ord,
 		Plan: transition.NewService(db, cat, ord), Sources: sources.New(db), Events: eventstore.New(db), Detect: detect.New(db, log),
 		ServiceDesk: desk, Network: network.New(db), Inbox: notify.NewInbox(db), Cases: cases,
-		OnCall: oncall.New(db), Cert: certs, Intel: intel.New(db, certs, log, os.Getenv)}
+		OnCall: oncall.New(db), Cert: certs, Intel: intel.New(db, certs, log, os.Getenv), Compliance: compliance.New(db)}
+	a.Compliance.Register(live.Checks(live.Platform{Sources: a.Sources, Access: a.Access, CERT: certs, Cases: cases, Orgs: a.Orgs})...)
+	return a
 }
 
 // WebConfig is the web layer's configuration with a's services.
 func (a *App) WebConfig() web.Config {
 	return web.Config{DB: a.DB, Orgs: a.Orgs, Access: a.Access, Catalog: a.Catalog, Orders: a.Orders, Plan: a.Plan,
 		Sources: a.Sources, Events: a.Events, Detect: a.Detect, ServiceDesk: a.ServiceDesk, Network: a.Network, Inbox: a.Inbox, Cases: a.Cases, OnCall: a.OnCall, Cert: a.Cert,
-		Intel: a.Intel}
+		Intel: a.Intel, Compliance: a.Compliance}
 }
 
 // Close closes the database.
@@ -184,6 +190,15 @@ func (a *App) Serve(ctx context.Context, o ServeOptions) error {
 		return fmt.Errorf("cannot load the standard catalog: %w", err)
 	} else if created {
 		log.Info("published the shipped standard catalog")
+	}
+	if res, err := a.Compliance.InstallBuiltin(ctx); err != nil {
+		return fmt.Errorf("cannot install the shipped compliance frameworks: %w", err)
+	} else {
+		for _, r := range res {
+			if !r.Unchanged {
+				log.Info("installed a compliance library", "library", r.Library, "version", r.Version, "requirements", r.Requirements, "mappings", r.Mappings)
+			}
+		}
 	}
 	secure := o.SecureCookies || (o.TLSCert != "" && o.TLSKey != "")
 	reg := prometheus.NewRegistry()
@@ -352,6 +367,12 @@ func (a *App) housekeeping(ctx context.Context, log *slog.Logger, deliver *deliv
 				log.Warn("notifications not delivered", "retrying", res.Retrying, "failed", res.Failed)
 			}
 		case <-feeds.C:
+			// Live compliance evidence: one node every 15 minutes.
+			if n, err := a.Compliance.Evaluate(ctx, false); err != nil {
+				log.Warn("cannot evaluate live compliance checks", "err", err)
+			} else if n > 0 {
+				log.Info("live compliance checks evaluated", "results", n)
+			}
 			if n, err := a.Intel.Poll(ctx); err != nil {
 				log.Warn("cannot poll partners' feeds", "err", err)
 			} else if n > 0 {

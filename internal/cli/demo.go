@@ -62,6 +62,11 @@ func loadDemo(ctx context.Context, a *app.App, log *slog.Logger, out io.Writer) 
 	} else if made {
 		log.Info("demo data", "step", "exchanged threat intelligence (a partner's STIX bundle, a CERT report)")
 	}
+	if made, err := demo.LoadCompliance(ctx, a.Compliance, a.Orgs); err != nil {
+		return fmt.Errorf("cannot load the demo's compliance assessments: %w", err)
+	} else if made {
+		log.Info("demo data", "step", "compliance: partial assessments, live evidence, the register of standards")
+	}
 	if n, err := demo.LoadTickets(ctx, a.Orgs, a.Orders, a.ServiceDesk); err != nil {
 		return fmt.Errorf("cannot load demo tickets: %w", err)
 	} else if n > 0 {

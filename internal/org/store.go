@@ -342,6 +342,18 @@ func SupplierOf(ctx context.Context, q store.Querier, municipality int64) (int64
 // caller's transaction or a reader). One out of reach answers as an
 // unknown one does: an Invalid error on field "org".
 func InSecurityReach(ctx context.Context, q store.Querier, sc access.Scope, ref string) (int64, error) {
+	return resolveIn(ctx, q, ref, func(a *store.Args) string { return sc.SecurityPredicate("o.id", a) })
+}
+
+// InReach is InSecurityReach for data that follows an organisation's
+// ordinary reach (sc.OrgPredicate: its own, a unit's municipalities,
+// everything for governance and administrators), such as compliance
+// assessments.
+func InReach(ctx context.Context, q store.Querier, sc access.Scope, ref string) (int64, error) {
+	return resolveIn(ctx, q, ref, func(a *store.Args) string { return sc.OrgPredicate("o.id", a) })
+}
+
+func resolveIn(ctx context.Context, q store.Querier, ref string, reach func(a *store.Args) string) (int64, error) {
 	ref = strings.TrimSpace(ref)
 	if ref == "" {
 		return 0, errs.Field("org", "name the organisation (its code, slug or id)")
@@ -352,7 +364,7 @@ func InSecurityReach(ctx context.Context, q store.Querier, sc access.Scope, ref 
 	if id, err := strconv.ParseInt(ref, 10, 64); err == nil {
 		qs += ` OR o.id = ` + a.Add(id)
 	}
-	qs += `) AND ` + sc.SecurityPredicate("o.id", &a) + ` ORDER BY (o.code = ` + p + `) DESC LIMIT 1`
+	qs += `) AND ` + reach(&a) + ` ORDER BY (o.code = ` + p + `) DESC LIMIT 1`
 	var id int64
 	err := q.QueryRowContext(ctx, qs, a.Values()...).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {

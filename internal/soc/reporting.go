@@ -607,3 +607,57 @@ func tellCase(ctx context.Context, tx *sql.Tx, c Case, n notify.Notice) error {
 	}
 	return nil
 }
+
+// Timeliness is how an organisation's reportable incidents were reported:
+// the reporting deadlines (NIS2 and GDPR) that fell due, and how many of
+// them were met late or are overdue.
+type Timeliness struct {
+	Cases, Deadlines, Late int
+}
+
+// TimelinessByOrg returns the Timeliness of every organisation with a
+// reportable case whose organisation became aware of it after since
+// (compliance's live evidence of reporting on time). The platform's own
+// view: no scope, counts only.
+func (s *Service) TimelinessByOrg(ctx context.Context, since, now time.Time) (map[int64]Timeliness, error) {
+	sys := access.System("compliance")
+	var a store.Args
+	rows, err := s.db.Reader().QueryContext(ctx, `SELECT `+caseColumns+caseFrom+` WHERE c.aware_at IS NOT NULL AND c.aware_at >= `+a.Add(since)+
+		` AND c.merged_into IS NULL AND (c.nis2_significant OR c.personal_data_breach) AND `+visible(sys, &a), a.Values()...)
+	if err != nil {
+		return nil, errs.Wrap(err, "cannot find reportable cases")
+	}
+	var cases []Case
+	for rows.Next() {
+		c, err := scanCase(rows)
+		if err != nil {
+			rows.Close()
+			return nil, errs.Wrap(err, "cannot read a case")
+		}
+		cases = append(cases, c)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, errs.Wrap(err, "cannot find reportable cases")
+	}
+	subs, err := submissionsOf(ctx, s.db.Reader(), cases)
+	if err != nil {
+		return nil, err
+	}
+	out := map[int64]Timeliness{}
+	for _, c := range cases {
+		t := out[c.OrgID]
+		t.Cases++
+		for _, d := range deadlines(c, subs[c.ID], now) {
+			switch d.State {
+			case "submitted":
+				t.Deadlines++
+			case "overdue", "submitted-late":
+				t.Deadlines++
+				t.Late++
+			}
+		}
+		out[c.OrgID] = t
+	}
+	return out, nil
+}

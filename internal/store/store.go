@@ -231,6 +231,9 @@ const (
 	// intelligence (package intel), so that TAXII's added order is the
 	// order in which objects became visible.
 	LockSharing Lock = 7366348
+	// LockCompliance serialises installing compliance libraries (two
+	// nodes starting at once install the built-in ones once).
+	LockCompliance Lock = 7366349
 )
 
 // Lock takes l for the rest of tx: an advisory transaction lock on

@@ -26,7 +26,9 @@ func (s *Server) certRoutes() {
 	s.api("PATCH /api/v1/vulnerabilities/{id}", s.apiSetVulnerability)
 	s.certPages()
 	s.intelRoutes()
+	s.complianceRoutes()
 	s.intelPages()
+	s.compliancePages()
 }
 
 func (s *Server) apiAssets(w http.ResponseWriter, r *http.Request, c *caller) error {

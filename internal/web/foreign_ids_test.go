@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/samdrift/samdrift/internal/access"
+	"github.com/samdrift/samdrift/internal/compliance"
 	"github.com/samdrift/samdrift/internal/demo"
 	"github.com/samdrift/samdrift/internal/oncall"
 	"github.com/samdrift/samdrift/internal/store"
@@ -137,6 +138,15 @@ var foreignCases = []foreignCase{
 	{op: "POST /api/v1/intel/feeds", path: "/api/v1/intel/feeds", body: `{"name":"feed-{n}","kind":"stix","url":"https://partner.invalid/bundle.json","org":"{org}"}`, public: true},
 	{op: "PATCH /api/v1/intel/feeds/{id}", path: "/api/v1/intel/feeds/{feed}", body: `{"enabled":false}`},
 	{op: "POST /api/v1/intel/feeds/{id}/poll", path: "/api/v1/intel/feeds/{feed}/poll"},
+	{op: "POST /api/v1/frameworks/import", path: "/api/v1/frameworks/import?name=x.yaml", body: "urn: urn:x:risk:library:x\n", ctype: "application/yaml", public: true},
+	{op: "PATCH /api/v1/assessments/{org}/{framework}/requirements/{requirement}", path: "/api/v1/assessments/{org}/iso27001-2022/requirements/A.8.15", body: `{"status":"not_met","version":1}`},
+	{op: "POST /api/v1/assessments/{org}/{framework}/import", path: "/api/v1/assessments/{org}/iso27001-2022/import", body: "requirement,status\nA.8.15,not_met\n", ctype: "text/csv"},
+	{op: "POST /api/v1/compliance/evaluate", path: "/api/v1/compliance/evaluate", public: true},
+	{op: "POST /api/v1/evidence", path: "/api/v1/evidence?org={org}", body: `{"title":"Politik","url":"https://intra.example/politik"}`},
+	{op: "DELETE /api/v1/evidence/{id}", path: "/api/v1/evidence/{evidence}"},
+	{op: "POST /api/v1/standards", path: "/api/v1/standards", body: `{"ref":"FS-{n}","title":"X"}`, public: true},
+	{op: "PATCH /api/v1/standards/{id}", path: "/api/v1/standards/{standard}", body: `{"status":"retired","revision":2}`, public: true},
+	{op: "PUT /api/v1/standards/{id}/acks", path: "/api/v1/standards/{standard}/acks", body: `{"org":"{unit}","status":"implemented"}`, control: `{"status":"implemented"}`, controlAs: "mgr-sj"},
 }
 
 var digits = regexp.MustCompile(`[0-9]+`)
@@ -365,6 +375,20 @@ func (e *env) victim(t *testing.T) map[string]string {
 		ID int64 `json:"id"`
 	}
 	e.must("POST", "/api/v1/intel/feeds", e.token("demo-cert"), `{"name":"CERT-EU","kind":"stix","url":"https://partner.invalid/bundle.json","enabled":false}`, &feed)
+	// Compliance: København's answer and evidence, and an approved
+	// standard its unit has acknowledged.
+	if _, err := compliance.New(db).InstallBuiltin(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	e.must("PATCH", "/api/v1/assessments/101/iso27001-2022/requirements/A.8.15", e.token("demo-ciso"), `{"status":"met","version":0}`, nil)
+	var ev, std struct {
+		ID int64 `json:"id"`
+	}
+	e.must("POST", "/api/v1/evidence?org=101", e.token("demo-ciso"), `{"title":"Logpolitik","url":"https://intra.example/log"}`, &ev)
+	gov := e.token("demo-governance")
+	e.must("POST", "/api/v1/standards", gov, `{"ref":"FS-LOG","title":"Logning"}`, &std)
+	e.must("PATCH", fmt.Sprintf("/api/v1/standards/%d", std.ID), gov, `{"status":"approved","approval_record":"Rådet 2027-01-20","revision":1}`, nil)
+	e.must("PUT", fmt.Sprintf("/api/v1/standards/%d/acks", std.ID), mgr, `{"status":"acknowledged"}`, nil)
 	spocUser, err := e.Access.UserByName(context.Background(), access.System("t"), "demo-spoc")
 	if err != nil {
 		t.Fatal(err)
@@ -392,6 +416,8 @@ func (e *env) victim(t *testing.T) map[string]string {
 		"escalation":   itoa64(esc),
 		"vuln":         e.scalar(db, `SELECT MAX(id) FROM vulnerabilities WHERE org_id = $1`, cph),
 		"feed":         itoa64(feed.ID),
+		"evidence":     itoa64(ev.ID),
+		"standard":     itoa64(std.ID),
 	}
 }
 
@@ -457,6 +483,10 @@ func snapshot(t *testing.T, db *store.DB, v map[string]string) string {
 		`SELECT state FROM oncall_escalations WHERE id = ` + v["escalation"],
 		`SELECT status FROM vulnerabilities WHERE id = ` + v["vuln"],
 		`SELECT COUNT(*) FROM assets WHERE org_id = (SELECT org_id FROM vulnerabilities WHERE id = ` + v["vuln"] + `)`,
+		`SELECT status || '/' || version FROM assessment_answers WHERE requirement_id = (SELECT id FROM requirements WHERE urn = 'urn:samdrift:risk:req_node:iso27001-2022:a.8.15')`,
+		`SELECT COUNT(*) FROM evidence WHERE org_id = (SELECT id FROM organizations WHERE code = '101')`,
+		`SELECT status || '/' || version_no FROM standards WHERE id = ` + v["standard"],
+		`SELECT status || '/' || version FROM standard_acks WHERE standard_id = ` + v["standard"],
 	} {
 		var s any
 		if err := db.Reader().QueryRowContext(context.Background(), q).Scan(&s); err != nil {

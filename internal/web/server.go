@@ -22,6 +22,7 @@ import (
 	"github.com/samdrift/samdrift/internal/access"
 	"github.com/samdrift/samdrift/internal/catalog"
 	"github.com/samdrift/samdrift/internal/cert"
+	"github.com/samdrift/samdrift/internal/compliance"
 	"github.com/samdrift/samdrift/internal/detect"
 	"github.com/samdrift/samdrift/internal/eventstore"
 	"github.com/samdrift/samdrift/internal/intel"
@@ -61,8 +62,10 @@ type Config struct {
 	// Cert keeps assets, advisories and vulnerabilities.
 	Cert *cert.Service
 	// Intel exchanges threat intelligence (STIX/TAXII, MISP, feeds).
-	Intel  *intel.Service
-	Logger *slog.Logger
+	Intel *intel.Service
+	// Compliance keeps frameworks, assessments, evidence and standards.
+	Compliance *compliance.Service
+	Logger     *slog.Logger
 	// SecureCookies marks cookies Secure and prefixes them __Host-: set it
 	// when users reach samdrift over TLS (directly or through a proxy).
 	SecureCookies bool
@@ -91,6 +94,7 @@ type Server struct {
 	oncall    *oncall.Service
 	cert      *cert.Service
 	intel     *intel.Service
+	comp      *compliance.Service
 	log       *slog.Logger
 	mux       *http.ServeMux
 	pages     map[string]*template.Template
@@ -129,13 +133,14 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	for name, missing := range map[string]bool{"Orgs": cfg.Orgs == nil, "Access": cfg.Access == nil, "Catalog": cfg.Catalog == nil,
 		"Orders": cfg.Orders == nil, "Plan": cfg.Plan == nil, "Sources": cfg.Sources == nil, "Events": cfg.Events == nil,
 		"Detect": cfg.Detect == nil, "ServiceDesk": cfg.ServiceDesk == nil, "Network": cfg.Network == nil, "Inbox": cfg.Inbox == nil,
-		"Cases": cfg.Cases == nil, "OnCall": cfg.OnCall == nil, "Cert": cfg.Cert == nil, "Intel": cfg.Intel == nil} {
+		"Cases": cfg.Cases == nil, "OnCall": cfg.OnCall == nil, "Cert": cfg.Cert == nil, "Intel": cfg.Intel == nil,
+		"Compliance": cfg.Compliance == nil} {
 		if missing {
 			return nil, fmt.Errorf("web: Config.%s is missing (app.Services builds them all)", name)
 		}
 	}
 	s := &Server{cfg: cfg, db: cfg.DB, orgs: cfg.Orgs, acc: cfg.Access, cat: cfg.Catalog, ord: cfg.Orders, plan: cfg.Plan,
-		src: cfg.Sources, ev: cfg.Events, det: cfg.Detect, sd: cfg.ServiceDesk, net: cfg.Network, inbox: cfg.Inbox, cases: cfg.Cases, oncall: cfg.OnCall, cert: cfg.Cert, intel: cfg.Intel, log: cfg.Logger, mux: http.NewServeMux(),
+		src: cfg.Sources, ev: cfg.Events, det: cfg.Detect, sd: cfg.ServiceDesk, net: cfg.Network, inbox: cfg.Inbox, cases: cfg.Cases, oncall: cfg.OnCall, cert: cfg.Cert, intel: cfg.Intel, comp: cfg.Compliance, log: cfg.Logger, mux: http.NewServeMux(),
 		pages: pages, csrfKey: csrfKey, registry: cfg.Registry}
 	if s.metrics, err = newHTTPMetrics(cfg.Registry); err != nil {
 		return nil, err

@@ -159,7 +159,7 @@ func (v view) Greeting() string {
 var flashKeys = map[string]bool{"users.created": true, "users.saved": true, "users.totpreset": true, "account.changed": true,
 	"offerings.created": true, "orders.placed": true, "orders.moved": true, "transition.saved": true, "coverage.saved": true,
 	"tickets.created": true, "tickets.saved": true, "alerts.saved": true, "cases.created": true, "cases.saved": true, "oncall.saved": true, "vulns.saved": true, "advisories.published": true, "advisories.imported": true,
-	"intel.feedadded": true, "intel.pollednote": true}
+	"intel.feedadded": true, "intel.pollednote": true, "standards.created": true, "standards.saved": true, "standards.acked": true}
 
 // pager is the data of the "pager" partial.
 type pager struct {
