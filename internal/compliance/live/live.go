@@ -2,19 +2,26 @@
 // from the platform itself rather than from documents people upload —
 // log coverage against the logging standard, second factors on the
 // privileged roles, vulnerabilities patched within their deadlines,
-// incidents reported on time. Each is a compliance.Check over the domain
+// incidents reported on time, last month's service levels, a running
+// backup subscription. Each is a compliance.Check over the domain
 // that knows the figures; package compliance does not import them.
 package live
 
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/samdrift/samdrift/internal/access"
+	"github.com/samdrift/samdrift/internal/catalog"
 	"github.com/samdrift/samdrift/internal/cert"
 	"github.com/samdrift/samdrift/internal/compliance"
+	"github.com/samdrift/samdrift/internal/errs"
+	"github.com/samdrift/samdrift/internal/locale"
+	"github.com/samdrift/samdrift/internal/orders"
 	"github.com/samdrift/samdrift/internal/org"
+	"github.com/samdrift/samdrift/internal/servicedesk"
 	"github.com/samdrift/samdrift/internal/soc"
 	"github.com/samdrift/samdrift/internal/sources"
 )
@@ -25,6 +32,8 @@ const (
 	MFAPrivileged     = "mfa-privileged"
 	VulnsPatched      = "vulnerabilities-patched"
 	IncidentReporting = "incident-reporting"
+	ServiceLevels     = "service-levels"
+	BackupSubscribed  = "backup-subscribed"
 )
 
 // Platform is what the checks read.
@@ -34,6 +43,9 @@ type Platform struct {
 	CERT    *cert.Service
 	Cases   *soc.Service
 	Orgs    *org.Service
+	Desk    *servicedesk.Service
+	Orders  *orders.Service
+	Catalog *catalog.Store
 }
 
 const urn = "urn:samdrift:risk:req_node:"
@@ -56,7 +68,100 @@ func Checks(p Platform) []compliance.Check {
 		{Name: IncidentReporting, Title: "Reportable incidents were reported within the deadlines (12 months)", TitleDA: "Indberetningspligtige hændelser er indberettet til tiden (12 måneder)",
 			Requirements: []string{urn + "iso27001-2022:a.5.26", urn + "nis2-dk:art-23.1"},
 			Evaluate:     p.reporting},
+		{Name: ServiceLevels, Title: "Last month's tickets met their response and resolution targets (95 %)", TitleDA: "Sidste måneds sager overholdt reaktions- og løsningstider (95 %)",
+			Requirements: []string{urn + "iso27001-2022:a.5.22", urn + "nis2-dk:art-21.2.d"},
+			Evaluate:     p.serviceLevels},
+		{Name: BackupSubscribed, Title: "The municipality subscribes to backup and restore", TitleDA: "Kommunen abonnerer på backup og gendannelse",
+			Requirements: []string{urn + "iso27001-2022:a.8.13", urn + "nis2-dk:art-21.2.c"},
+			Evaluate:     p.backup},
 	}
+}
+
+// SLATarget is the share of clocks that must meet their targets.
+const SLATarget = 95.0
+
+// serviceLevels judges each unit and municipality by last month's
+// service-desk report: response and resolution met in SLATarget of the
+// clocks measured (nothing measured: unknown).
+func (p Platform) serviceLevels(ctx context.Context, now time.Time) (map[int64]compliance.CheckResult, error) {
+	orgs, err := p.orgs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	month := now.In(locale.Copenhagen).AddDate(0, -1, 0)
+	out := map[int64]compliance.CheckResult{}
+	for _, o := range orgs {
+		f := servicedesk.ReportFilter{Month: month}
+		if o.Kind == "unit" {
+			f.Unit = o.ID
+		} else {
+			f.Municipality = o.ID
+		}
+		rep, err := p.Desk.Report(ctx, system, f)
+		if err != nil {
+			return nil, err
+		}
+		measured := rep.Response.Measured + rep.Resolution.Measured
+		met := rep.Response.Met + rep.Resolution.Met
+		r := compliance.CheckResult{Result: "pass", Value: pct(met, measured)}
+		r.Detail = fmt.Sprintf("%s: %d of %d clocks met their targets; %d breaches", rep.Month, met, measured, len(rep.Breaches))
+		r.DetailDA = fmt.Sprintf("%s: %d af %d ure overholdt; %d overskridelser", rep.Month, met, measured, len(rep.Breaches))
+		switch {
+		case measured == 0:
+			r.Result = "unknown"
+		case *r.Value < SLATarget:
+			r.Result = "fail"
+		}
+		out[o.ID] = r
+	}
+	return out, nil
+}
+
+// backup passes a municipality with a running subscription to a service
+// of the catalog's backup category.
+func (p Platform) backup(ctx context.Context, now time.Time) (map[int64]compliance.CheckResult, error) {
+	orgs, err := p.orgs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	cat, _, err := p.Catalog.Get(ctx, system, "")
+	if errs.CodeOf(err) == errs.NotFound {
+		return map[int64]compliance.CheckResult{}, nil // no catalog published: nothing to judge by
+	} else if err != nil {
+		return nil, err
+	}
+	backup := map[string]bool{}
+	for _, s := range cat.Services {
+		if s.Category == "backup" {
+			backup[s.ID] = true
+		}
+	}
+	spans, err := p.Orders.Spans(ctx, 0)
+	if err != nil {
+		return nil, err
+	}
+	has := map[int64][]string{}
+	for _, s := range spans {
+		if backup[s.Service] && (s.To.IsZero() || s.To.After(now)) {
+			has[s.MunicipalityID] = append(has[s.MunicipalityID], s.Service+"/"+s.Level)
+		}
+	}
+	out := map[int64]compliance.CheckResult{}
+	for _, o := range orgs {
+		if o.Kind != "municipality" {
+			continue
+		}
+		r := compliance.CheckResult{Result: "pass"}
+		if subs := has[o.ID]; len(subs) > 0 {
+			r.Detail = "subscribes to " + strings.Join(subs, ", ")
+			r.DetailDA = "abonnerer på " + strings.Join(subs, ", ")
+		} else {
+			r.Result = "fail"
+			r.Detail, r.DetailDA = "no running subscription to backup and restore", "intet aktivt abonnement på backup og gendannelse"
+		}
+		out[o.ID] = r
+	}
+	return out, nil
 }
 
 var system = access.System("compliance")

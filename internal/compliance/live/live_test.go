@@ -12,6 +12,7 @@ import (
 	"github.com/samdrift/samdrift/internal/compliance/live"
 	"github.com/samdrift/samdrift/internal/demo/demotest"
 	"github.com/samdrift/samdrift/internal/logstd"
+	"github.com/samdrift/samdrift/internal/servicedesk"
 	"github.com/samdrift/samdrift/internal/soc"
 	"github.com/samdrift/samdrift/internal/sources"
 	"github.com/samdrift/samdrift/internal/store"
@@ -28,12 +29,13 @@ func ptr[T any](v T) *T { return &v }
 func TestSilentSourceTurnsLoggingRed(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		env := demotest.New(t, db, false)
+		env := demotest.New(t, db, true)
 		reg := sources.New(db)
 		clock := time.Now().UTC().Truncate(time.Second)
 		svc := compliance.New(db)
 		svc.Clock = func() time.Time { return clock }
-		svc.Register(live.Checks(live.Platform{Sources: reg, Access: env.Access, CERT: cert.New(db), Cases: soc.New(db), Orgs: env.Orgs})...)
+		svc.Register(live.Checks(live.Platform{Sources: reg, Access: env.Access, CERT: cert.New(db), Cases: soc.New(db), Orgs: env.Orgs,
+			Desk: servicedesk.NewService(db, env.Catalog), Orders: env.Orders, Catalog: env.Catalog})...)
 		if _, err := svc.InstallBuiltin(ctx); err != nil {
 			t.Fatal(err)
 		}
@@ -133,8 +135,9 @@ func TestSilentSourceTurnsLoggingRed(t *testing.T) {
 		for _, e := range ev {
 			mfa[e.Check] = e.Result
 		}
-		if mfa[live.VulnsPatched] != "pass" || mfa[live.IncidentReporting] != "pass" || mfa[live.MFAPrivileged] == "" {
-			t.Errorf("live results for København = %v; want vulnerabilities and reporting passing, MFA evaluated", mfa)
+		if mfa[live.VulnsPatched] != "pass" || mfa[live.IncidentReporting] != "pass" || mfa[live.MFAPrivileged] == "" ||
+			mfa[live.BackupSubscribed] != "fail" || mfa[live.ServiceLevels] != "unknown" {
+			t.Errorf("live results for København = %v; want vulnerabilities and reporting passing, MFA evaluated, backup failing (no subscription), service levels unknown (no tickets)", mfa)
 		}
 	})
 }
