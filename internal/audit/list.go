@@ -82,3 +82,25 @@ func List(ctx context.Context, q store.Querier, v Viewer, f Filter) ([]Record, i
 	}
 	return out, total, errs.Wrap(rows.Err(), "cannot list audit records")
 }
+
+// Trail returns the newest records (at most limit) of action about one
+// target of one organisation, newest first: the history a domain shows
+// beside the thing itself (a requirement's answers). It applies no
+// viewer: the caller has checked that its reader may see orgID.
+func Trail(ctx context.Context, q store.Querier, action, targetType, targetID string, orgID int64, limit int) ([]Record, error) {
+	rows, err := q.QueryContext(ctx, `SELECT `+recordColumns+` FROM audit_log WHERE org_id = $1 AND action = $2 AND target_type = $3 AND target_id = $4
+		ORDER BY seq DESC LIMIT $5`, orgID, action, targetType, targetID, min(max(limit, 1), 500))
+	if err != nil {
+		return nil, errs.Wrap(err, "cannot read the history")
+	}
+	defer rows.Close()
+	var out []Record
+	for rows.Next() {
+		r, err := scanRecord(rows)
+		if err != nil {
+			return nil, errs.Wrap(err, "cannot read the history")
+		}
+		out = append(out, r)
+	}
+	return out, errs.Wrap(rows.Err(), "cannot read the history")
+}

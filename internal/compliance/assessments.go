@@ -3,6 +3,7 @@ package compliance
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"slices"
 	"strings"
@@ -531,6 +532,52 @@ func (s *Service) Assessments(ctx context.Context, sc access.Scope, orgRef, lang
 			out = append(out, Summary{OrgID: row.OrgID, OrgCode: row.Code, OrgName: row.Name, OrgKind: row.Kind, Framework: h.Frameworks[i].ID,
 				Name: h.Frameworks[i].Name, Counts: c.Counts, UpdatedAt: c.UpdatedAt})
 		}
+	}
+	return out, nil
+}
+
+// Change is one change of an answer: when, by whom, and the status,
+// owner, maturity, due date and live check before and after.
+type Change struct {
+	At     time.Time      `json:"at"`
+	By     string         `json:"by"`
+	Before map[string]any `json:"before"`
+	After  map[string]any `json:"after"`
+}
+
+// History returns the changes of org's answer to requirement req of
+// framework fw, newest first (at most 50), from the audit trail.
+func (s *Service) History(ctx context.Context, sc access.Scope, orgRef, fw, req string) ([]Change, error) {
+	if err := mayRead(sc); err != nil {
+		return nil, err
+	}
+	q := s.db.Reader()
+	orgID, err := org.InReach(ctx, q, sc, orgRef)
+	if err != nil {
+		return nil, err
+	}
+	f, _, err := frameworkBySlug(ctx, q, fw, "")
+	if err != nil {
+		return nil, err
+	}
+	rid, _, err := findRequirement(ctx, q, f.key, req)
+	if err != nil {
+		return nil, err
+	}
+	recs, err := audit.Trail(ctx, q, "compliance.answer", "requirement", idString(rid), orgID, 50)
+	if err != nil {
+		return nil, err
+	}
+	out := []Change{}
+	for _, r := range recs {
+		var d struct {
+			Before map[string]any `json:"before"`
+			After  map[string]any `json:"after"`
+		}
+		if err := json.Unmarshal(r.Detail, &d); err != nil {
+			return nil, errs.Wrap(err, "cannot read the history of requirement %s", req)
+		}
+		out = append(out, Change{At: r.At.UTC(), By: r.Actor, Before: d.Before, After: d.After})
 	}
 	return out, nil
 }

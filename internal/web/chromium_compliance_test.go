@@ -108,6 +108,9 @@ func TestComplianceInChromium(t *testing.T) {
 	if got := textAfter(ctx, `p.flash`, "gemt"); !strings.Contains(got, "Svaret er gemt") {
 		t.Errorf("after answering the page says %q", got)
 	}
+	if got := textAfter(ctx, `#answer-history`, "demo-ciso"); !strings.Contains(got, "demo-unit-manager") || !strings.Contains(got, "Opfyldt") {
+		t.Errorf("the answer's history = %.300q; want the unit's change and the CISO's", got)
+	}
 	// Evidence: a link.
 	if err := chromedp.Do(ctx, chromedp.Navigate(hs.URL+"/evidence"), chromedp.WaitVisible(`#ev-title`),
 		chromedp.SendKeys(`#ev-title`, "Direktionens godkendelse"), chromedp.SendKeys(`#ev-url`, "https://intra.kk.dk/politik/godkendelse"),
@@ -201,6 +204,13 @@ func TestGovernanceReport(t *testing.T) {
 	ciso.login("demo-ciso", env.Passwords["demo-ciso"])
 	if resp, _ := ciso.get("/compliance/report.pdf"); resp.StatusCode != 403 {
 		t.Errorf("a CISO asking for governance's report = %d; want 403", resp.StatusCode)
+	}
+	resp, soa := ciso.get("/compliance/101/iso27001-2022/soa.pdf")
+	if resp.StatusCode != 200 || !strings.HasPrefix(soa, "%PDF-") || len(soa) < 5000 {
+		t.Errorf("the CISO's statement of applicability as PDF = %d, %d bytes", resp.StatusCode, len(soa))
+	}
+	if resp, _ := ciso.get("/compliance/265/iso27001-2022/soa.pdf"); resp.StatusCode < 400 {
+		t.Errorf("København's CISO fetching Roskilde's SoA = %d; want refused", resp.StatusCode)
 	}
 	bin, err := exec.LookPath("pdftoppm")
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"strconv"
+	"time"
 
 	"codeberg.org/go-pdf/fpdf"
 
@@ -214,4 +215,79 @@ func drawTrend(p *fpdf.Fpdf, tr func(string) string, ts []compliance.Trend, v vi
 	}
 	p.SetLineWidth(0.2)
 	p.SetY(y0 + h + 8)
+}
+
+// soaPDF renders an assessment as a statement of applicability: every
+// assessable requirement with its status (derived ones say from where),
+// maturity, owner and reason or notes.
+func soaPDF(a compliance.Assessment, lang Lang, now time.Time) ([]byte, error) {
+	p := fpdf.New("L", "mm", "A4", "")
+	title := lang.T("compliance.soa") + " – " + a.Framework.Name
+	p.SetTitle(title+" – "+a.OrgName, true)
+	p.SetCreator("samdrift", true)
+	p.SetCreationDate(now)
+	tr := p.UnicodeTranslatorFromDescriptor("")
+	p.SetMargins(12, 12, 12)
+	p.SetAutoPageBreak(true, 12)
+	p.AddPage()
+	p.SetFont("Helvetica", "B", 14)
+	p.MultiCell(0, 7, tr(title), "", "L", false)
+	p.SetFont("Helvetica", "", 9)
+	p.MultiCell(0, 5, tr(a.OrgName+" · "+now.In(copenhagen).Format("2006-01-02 15:04")+" · "+
+		lang.T("compliance.countsline", a.Counts.Met, a.Counts.Partial, a.Counts.NotMet, a.Counts.NotAssessed, a.Counts.NotApplicable)), "", "L", false)
+	p.Ln(2)
+	cols := []struct {
+		head string
+		w    float64
+	}{{lang.T("compliance.req"), 110}, {lang.T("col.status"), 45}, {lang.T("compliance.maturity"), 20}, {lang.T("compliance.owner"), 40}, {lang.T("compliance.notes"), 58}}
+	header := func() {
+		p.SetFont("Helvetica", "B", 8)
+		for _, c := range cols {
+			p.CellFormat(c.w, 6, tr(c.head), "B", 0, "L", false, 0, "")
+		}
+		p.Ln(-1)
+		p.SetFont("Helvetica", "", 8)
+	}
+	header()
+	clipText := func(s string, w float64) string {
+		for p.GetStringWidth(tr(s)) > w-2 && len([]rune(s)) > 1 {
+			r := []rune(s)
+			s = string(r[:len(r)-2]) + "…"
+		}
+		return s
+	}
+	for _, x := range a.Items {
+		if p.GetY() > 190 {
+			p.AddPage()
+			header()
+		}
+		if !x.Assessable {
+			p.SetFont("Helvetica", "B", 8)
+			p.CellFormat(0, 6, tr(clipText(x.RefID+" "+x.Name, 270)), "", 1, "L", false, 0, "")
+			p.SetFont("Helvetica", "", 8)
+			continue
+		}
+		status := lang.T("compliance.status." + x.Status)
+		if x.Derived != nil {
+			status += " (" + x.Derived.Framework + " " + x.Derived.RefID + ")"
+		}
+		maturity := "–"
+		if x.Maturity != nil {
+			maturity = strconv.Itoa(*x.Maturity)
+		}
+		note := x.Reason
+		if note == "" {
+			note = x.Notes
+		}
+		vals := []string{x.RefID + " " + x.Name, status, maturity, x.Owner, note}
+		for i, c := range cols {
+			p.CellFormat(c.w, 5, tr(clipText(vals[i], c.w)), "", 0, "L", false, 0, "")
+		}
+		p.Ln(-1)
+	}
+	var buf bytes.Buffer
+	if err := p.Output(&buf); err != nil {
+		return nil, fmt.Errorf("cannot write the statement of applicability: %w", err)
+	}
+	return buf.Bytes(), nil
 }

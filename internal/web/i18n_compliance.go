@@ -7,6 +7,8 @@ func init() {
 		"notice.evidence.expiring":         {"Dokumentation udløber snart", "Evidence expires soon"},
 		"notice.evidence.expired":          {"Dokumentation er udløbet", "Evidence has expired"},
 		"notice.standard.approved":         {"Ny fælles standard godkendt – kvittér for den", "A new common standard is approved – acknowledge it"},
+		"compliance.soapdf":                {"Hent som PDF", "Download as PDF"},
+		"compliance.history":               {"Historik", "History"},
 		"compliance.trend":                 {"Udvikling pr. kvartal", "Quarter by quarter"},
 		"compliance.trendtitle":            {"Opfyldelse pr. ramme, kvartal for kvartal", "Score per framework, quarter by quarter"},
 		"report.compliance.title":          {"Styringsrapport om regelefterlevelse", "Governance report on compliance"},

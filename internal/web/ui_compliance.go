@@ -22,6 +22,7 @@ func (s *Server) compliancePages() {
 	s.page("GET /compliance/report", s.reportPage)
 	s.page("GET /compliance/report.pdf", s.reportPDFPage)
 	s.page("GET /compliance/{org}/{framework}", s.assessmentPage)
+	s.page("GET /compliance/{org}/{framework}/soa.pdf", s.soaPDFPage)
 	s.pageWith("POST /compliance/{org}/{framework}/import", 8<<20, s.importAnswersPage)
 	s.page("GET /compliance/{org}/{framework}/{req}", s.requirementPage)
 	s.page("POST /compliance/{org}/{framework}/{req}", s.answerPage)
@@ -104,6 +105,14 @@ func (v view) DateP(t *time.Time) string {
 
 // AckStatuses are the acknowledgement choices.
 func (v view) AckStatuses() []string { return compliance.AckStatuses }
+
+// StatusOf is the status an answer's history records, "" for none.
+func (v view) StatusOf(m map[string]any) string {
+	if st, ok := m["status"].(string); ok {
+		return st
+	}
+	return ""
+}
 
 // ShowFilters are the assessment page's views.
 func (v view) ShowFilters() []string { return []string{"all", "gaps", "open", "derived"} }
@@ -330,6 +339,7 @@ type requirementData struct {
 	OrgRef    string
 	Evidence  []compliance.Evidence
 	Checks    []compliance.Check
+	History   []compliance.Change
 	MayAssess bool
 	// Form holds what the user sent when it could not be stored, so that
 	// nothing typed is lost.
@@ -364,6 +374,9 @@ func (s *Server) renderRequirement(w http.ResponseWriter, r *http.Request, c *ca
 	}
 	if !found {
 		return errs.E(errs.NotFound, "no requirement %q in %s", ref, a.Framework.Name)
+	}
+	if d.History, err = s.comp.History(ctx, c.scope, strconv.FormatInt(a.OrgID, 10), a.Framework.ID, strconv.FormatInt(d.X.ID, 10)); err != nil {
+		return err
 	}
 	ev, err := s.comp.EvidenceList(ctx, c.scope, strconv.FormatInt(a.OrgID, 10))
 	if err != nil {
@@ -661,6 +674,22 @@ func (s *Server) reportPDFPage(w http.ResponseWriter, r *http.Request, c *caller
 	}
 	w.Header().Set("Content-Type", "application/pdf")
 	w.Header().Set("Content-Disposition", `attachment; filename="styringsrapport-`+month+`.pdf"`)
+	_, err = w.Write(pdf)
+	return err
+}
+
+// soaPDFPage writes an assessment as a statement of applicability (PDF).
+func (s *Server) soaPDFPage(w http.ResponseWriter, r *http.Request, c *caller) error {
+	a, err := s.comp.Assessment(r.Context(), c.scope, r.PathValue("org"), r.PathValue("framework"), string(langOf(r)))
+	if err != nil {
+		return err
+	}
+	pdf, err := soaPDF(a, langOf(r), time.Now())
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/pdf")
+	w.Header().Set("Content-Disposition", `attachment; filename="soa-`+a.Framework.ID+`-`+strconv.FormatInt(a.OrgID, 10)+`.pdf"`)
 	_, err = w.Write(pdf)
 	return err
 }
