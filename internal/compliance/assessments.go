@@ -196,47 +196,59 @@ var relRank = map[string]int{"equal": 0, "subset": 1, "superset": 2, "intersect"
 // statusRank orders statuses from worst, for choosing the cautious one.
 var statusRank = map[string]int{NotMet: 0, Partial: 1, Met: 2}
 
-// own is the status of an organisation's own answer r, as its live check
-// (if any) has it: a failing check makes it not met; a passing one makes
-// an answer not yet given met, and leaves a given one as it is (people
-// may know of gaps the check cannot see).
-func own(r answerRow, live map[string]CheckResult) string {
-	if r.status == "" {
-		return NotAssessed
+// liveView is what the live checks say of one organisation: its latest
+// results, and which requirements each check is evidence for.
+type liveView struct {
+	results map[string]CheckResult
+	targets map[int64][]string // requirement id → the checks that evidence it
+}
+
+// own is the status of an organisation's own answer r to requirement rid
+// as the live checks have it, with the result that decided it: a failing
+// check the answer rests on, or that is evidence for the requirement,
+// makes it not met (whatever the answer, or none, says); a passing check
+// the answer rests on makes an answer not yet given met, and leaves a
+// given one as it is (people may know of gaps the check cannot see).
+func own(r answerRow, rid int64, lv liveView) (string, *CheckResult) {
+	st := r.status
+	if st == "" {
+		st = NotAssessed
 	}
-	if res, ok := live[r.live]; ok && r.live != "" {
-		switch res.Result {
-		case "fail":
-			return NotMet
-		case "pass":
-			if r.status == NotAssessed {
-				return Met
-			}
+	linked, isLinked := lv.results[r.live]
+	isLinked = isLinked && r.live != ""
+	if isLinked && linked.Result == "fail" {
+		return NotMet, &linked
+	}
+	for _, name := range lv.targets[rid] {
+		if res, ok := lv.results[name]; ok && res.Result == "fail" {
+			return NotMet, &res
 		}
 	}
-	return r.status
+	if isLinked {
+		if linked.Result == "pass" && st == NotAssessed {
+			st = Met
+		}
+		return st, &linked
+	}
+	return st, nil
 }
 
 // evaluate fills the effective status of items (requirements of one
 // framework) for an organisation from its answers, its live checks and
 // the mappings.
-func evaluate(items []Answer, answers map[int64]answerRow, edges map[int64][]edge, live map[string]CheckResult, evidence map[int64]int, now time.Time) Counts {
+func evaluate(items []Answer, answers map[int64]answerRow, edges map[int64][]edge, lv liveView, evidence map[int64]int, now time.Time) Counts {
 	var c Counts
 	for i := range items {
 		a := &items[i]
 		a.Status, a.Answered = NotAssessed, NotAssessed
 		a.Evidence = evidence[a.ID]
-		if r, ok := answers[a.ID]; ok {
-			a.Status, a.Answered = r.status, r.status
+		r, ok := answers[a.ID]
+		if ok {
+			a.Answered = r.status
 			a.Maturity, a.Owner, a.Due, a.Controls, a.Notes, a.Reason = r.maturity, r.owner, r.due, r.controls, r.notes, r.reason
 			a.LiveCheck, a.Version, a.UpdatedBy, a.UpdatedAt = r.live, r.version, r.by, r.at
 		}
-		if a.LiveCheck != "" {
-			if res, ok := live[a.LiveCheck]; ok {
-				a.Live = &res
-			}
-			a.Status = own(answers[a.ID], live)
-		}
+		a.Status, a.Live = own(r, a.ID, lv)
 		if a.Status == NotAssessed && a.Assessable {
 			var best *Derived
 			for _, e := range edges[a.ID] {
@@ -244,7 +256,7 @@ func evaluate(items []Answer, answers map[int64]answerRow, edges map[int64][]edg
 				if !ok {
 					continue
 				}
-				otherStatus := own(other, live)
+				otherStatus, _ := own(other, e.RequirementID, lv)
 				st := derive(e.Relationship, otherStatus)
 				if st == "" {
 					continue
@@ -317,11 +329,15 @@ func (s *Service) Assessment(ctx context.Context, sc access.Scope, orgRef, fw, l
 	if err != nil {
 		return Assessment{}, err
 	}
+	targets, err := s.checkTargets(ctx, q)
+	if err != nil {
+		return Assessment{}, err
+	}
 	evidence, err := evidenceCounts(ctx, q, orgID)
 	if err != nil {
 		return Assessment{}, err
 	}
-	out.Counts = evaluate(out.Items, answers[orgID], edges, live[orgID], evidence, s.now())
+	out.Counts = evaluate(out.Items, answers[orgID], edges, liveView{results: live[orgID], targets: targets}, evidence, s.now())
 	return out, nil
 }
 
@@ -436,7 +452,7 @@ func (s *Service) SetAnswer(ctx context.Context, sc access.Scope, orgRef, fw, re
 }
 
 func (r answerRow) audit() map[string]any {
-	m := map[string]any{"status": r.status, "owner": r.owner, "live_check": r.live}
+	m := map[string]any{"status": r.status, "owner": r.owner, "live_check": r.live, "applied_controls": r.controls, "notes": r.notes, "reason": r.reason}
 	if r.maturity != nil {
 		m["maturity"] = *r.maturity
 	}
@@ -497,6 +513,9 @@ func (c AnswerChange) apply(cur answerRow, checks []string) (answerRow, error) {
 	}
 	if next.status == NotApplicable && strings.TrimSpace(next.reason) == "" {
 		return cur, errs.Field("reason", "say why the requirement does not apply")
+	}
+	if next.status == NotApplicable {
+		next.maturity, next.due = nil, nil // nothing to mature or fix
 	}
 	return next, nil
 }

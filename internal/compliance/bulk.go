@@ -64,6 +64,10 @@ func (s *Service) ImportAnswers(ctx context.Context, sc access.Scope, orgRef, fw
 			return errs.Wrap(err, "cannot open the assessment")
 		}
 		seen := map[int64]int{}
+		answers, err := answersOf(ctx, tx, []int64{orgID})
+		if err != nil {
+			return err
+		}
 		for i, r := range rows {
 			at := "row " + strconv.Itoa(i+1)
 			rid, assessable, err := findRequirement(ctx, tx, f.key, r.Requirement)
@@ -100,6 +104,16 @@ func (s *Service) ImportAnswers(ctx context.Context, sc access.Scope, orgRef, fw
 				version = assessment_answers.version + 1, updated_by = excluded.updated_by, updated_at = excluded.updated_at`,
 				aid, rid, next.status, maturity, next.owner, due, next.controls, next.notes, next.reason, next.live, sc.Actor().Name, now); err != nil {
 				return errs.Wrap(err, "cannot store the answers")
+			}
+			// Each answer's own record, as SetAnswer writes it, so that
+			// its history shows the import.
+			before, ok := answers[orgID][rid]
+			if !ok {
+				before = answerRow{status: NotAssessed}
+			}
+			if err := audit.Append(ctx, tx, sc.Actor(), audit.Entry{Action: "compliance.answer", TargetType: "requirement", TargetID: idString(rid), OrgID: orgID,
+				Before: before.audit(), After: next.audit()}); err != nil {
+				return err
 			}
 			n++
 		}
@@ -144,7 +158,7 @@ func ReadAnswersCSV(r io.Reader) ([]AnswerRow, error) {
 		}
 		get := func(name string) string {
 			if i, ok := col[name]; ok && i < len(rec) {
-				return strings.TrimSpace(rec[i])
+				return restore(strings.TrimSpace(rec[i]))
 			}
 			return ""
 		}
@@ -168,10 +182,32 @@ func ReadAnswersCSV(r io.Reader) ([]AnswerRow, error) {
 	return out, nil
 }
 
+// defuse keeps a spreadsheet from reading a cell as a formula: a value
+// that starts with = + - @ or a tab or carriage return gets a leading
+// apostrophe (which ReadAnswersCSV removes again).
+func defuse(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+// restore undoes defuse.
+func restore(s string) string {
+	if len(s) > 1 && s[0] == '\'' && strings.ContainsRune("=+-@\t\r", rune(s[1])) {
+		return s[1:]
+	}
+	return s
+}
+
 // WriteSoA writes a as a statement of applicability in CSV: one line per
 // assessable requirement with its effective status (derived ones marked),
 // in ReadAnswersCSV's columns.
 func WriteSoA(w io.Writer, a Assessment) error {
+	// A byte-order mark, so that spreadsheets read the Danish letters.
+	if _, err := io.WriteString(w, "\ufeff"); err != nil {
+		return err
+	}
 	cw := csv.NewWriter(w)
 	if err := cw.Write(append(csvColumns, "derived_from")); err != nil {
 		return err
@@ -192,7 +228,11 @@ func WriteSoA(w io.Writer, a Assessment) error {
 			from = x.Derived.Framework + ":" + x.Derived.RefID + " (" + x.Derived.Relationship + ")"
 			status = x.Status
 		}
-		if err := cw.Write([]string{x.RefID, x.Name, status, maturity, x.Owner, due, x.Controls, x.Notes, x.Reason, x.LiveCheck, from}); err != nil {
+		row := []string{x.RefID, x.Name, status, maturity, x.Owner, due, x.Controls, x.Notes, x.Reason, x.LiveCheck, from}
+		for i := range row {
+			row[i] = defuse(row[i])
+		}
+		if err := cw.Write(row); err != nil {
 			return err
 		}
 	}

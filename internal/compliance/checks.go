@@ -54,6 +54,33 @@ func (s *Service) checkNames() []string {
 	return out
 }
 
+// checkTargets maps the installed requirements each live check is
+// evidence for (Check.Requirements) to the checks.
+func (s *Service) checkTargets(ctx context.Context, q store.Querier) (map[int64][]string, error) {
+	byURN := map[string][]string{}
+	var urns []string
+	for _, c := range s.checks {
+		for _, u := range c.Requirements {
+			u = strings.ToLower(u)
+			if byURN[u] == nil {
+				urns = append(urns, u)
+			}
+			byURN[u] = append(byURN[u], c.Name)
+		}
+	}
+	out := map[int64][]string{}
+	err := eachIn(ctx, q, `SELECT id, urn FROM requirements WHERE urn IN `, urns, func(rows *sql.Rows) error {
+		var id int64
+		var u string
+		if err := rows.Scan(&id, &u); err != nil {
+			return err
+		}
+		out[id] = byURN[u]
+		return nil
+	})
+	return out, errs.Wrap(err, "cannot read what the live checks are evidence for")
+}
+
 // EvaluateInterval is how often the live checks run.
 const EvaluateInterval = 15 * time.Minute
 
@@ -118,14 +145,44 @@ func (s *Service) Evaluate(ctx context.Context, force bool) (int, error) {
 	return total, nil
 }
 
-// recordResults stores one check's results, 200 a statement.
+// recordResults stores one check's results: a result that differs from
+// the organisation's latest is a new row (200 a statement); an unchanged
+// one moves the latest row's time on. The history thus keeps every
+// change and grows with changes, not with evaluations.
 func recordResults(ctx context.Context, tx *sql.Tx, check string, res map[int64]CheckResult, now time.Time) error {
 	orgs := make([]int64, 0, len(res))
 	for id := range res {
 		orgs = append(orgs, id)
 	}
 	slices.Sort(orgs)
-	for rest := orgs; len(rest) > 0; {
+	prev, err := latestResults(ctx, tx, orgs)
+	if err != nil {
+		return err
+	}
+	var changed, same []int64
+	details := map[int64]string{}
+	for _, id := range orgs {
+		r := res[id]
+		if r.Result != "pass" && r.Result != "fail" {
+			r.Result = "unknown"
+			res[id] = r
+		}
+		d, _ := json.Marshal(map[string]string{"en": clip(r.Detail, 1000), "da": clip(r.DetailDA, 1000)})
+		details[id] = string(d)
+		p, ok := prev[id][check]
+		if ok && p.Result == r.Result && p.Detail == clip(r.Detail, 1000) && p.DetailDA == clip(r.DetailDA, 1000) && equalValue(p.Value, r.Value) {
+			same = append(same, id)
+		} else {
+			changed = append(changed, id)
+		}
+	}
+	for _, id := range same {
+		if _, err := tx.ExecContext(ctx, `UPDATE compliance_check_results SET evaluated_at = $1 WHERE org_id = $2 AND check_name = $3 AND evaluated_at = $4`,
+			now, id, check, prev[id][check].EvaluatedAt); err != nil {
+			return errs.Wrap(err, "cannot record the results of check %s", check)
+		}
+	}
+	for rest := changed; len(rest) > 0; {
 		batch := rest[:min(len(rest), 200)]
 		rest = rest[len(batch):]
 		var a store.Args
@@ -137,11 +194,7 @@ func recordResults(ctx context.Context, tx *sql.Tx, check string, res map[int64]
 			if r.Value != nil {
 				v = *r.Value
 			}
-			if r.Result != "pass" && r.Result != "fail" {
-				r.Result = "unknown"
-			}
-			detail, _ := json.Marshal(map[string]string{"en": clip(r.Detail, 1000), "da": clip(r.DetailDA, 1000)})
-			vals[i] = "(" + a.Add(id) + ", " + name + ", " + a.Add(r.Result) + ", " + a.Add(v) + ", " + a.Add(string(detail)) + ", " + at + ")"
+			vals[i] = "(" + a.Add(id) + ", " + name + ", " + a.Add(r.Result) + ", " + a.Add(v) + ", " + a.Add(details[id]) + ", " + at + ")"
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO compliance_check_results (org_id, check_name, result, value, detail, evaluated_at) VALUES `+strings.Join(vals, ", "),
 			a.Values()...); err != nil {
@@ -149,6 +202,10 @@ func recordResults(ctx context.Context, tx *sql.Tx, check string, res map[int64]
 		}
 	}
 	return nil
+}
+
+func equalValue(a, b *float64) bool {
+	return a == nil && b == nil || a != nil && b != nil && *a == *b
 }
 
 func clip(s string, n int) string {

@@ -155,9 +155,12 @@ func (s *Service) AddEvidence(ctx context.Context, sc access.Scope, orgRef strin
 			if err != nil {
 				return errs.InField("requirements["+idString(int64(i))+"].framework", err)
 			}
-			rid, _, err := findRequirement(ctx, tx, f.key, r.RefID)
+			rid, assessable, err := findRequirement(ctx, tx, f.key, r.RefID)
 			if err != nil {
 				return errs.Field("requirements["+idString(int64(i))+"].ref_id", "%v", err)
+			}
+			if !assessable {
+				return errs.Field("requirements["+idString(int64(i))+"].ref_id", "%s is a heading; name the requirement under it the evidence shows", r.RefID)
 			}
 			rids = append(rids, rid)
 		}
@@ -346,7 +349,10 @@ func (s *Service) EvidenceFile(ctx context.Context, sc access.Scope, id int64) (
 	return e, data, nil
 }
 
-// DeleteEvidence removes evidence id (in reach).
+// DeleteEvidence removes evidence id (in reach): the organisation's own
+// assessors, governance and administrators remove any of its evidence; a
+// unit only what it added itself (it is the supplier whose work the
+// evidence may show).
 func (s *Service) DeleteEvidence(ctx context.Context, sc access.Scope, id int64) error {
 	if err := mayAssess(sc); err != nil {
 		return err
@@ -354,13 +360,16 @@ func (s *Service) DeleteEvidence(ctx context.Context, sc access.Scope, id int64)
 	return s.db.Write(ctx, func(tx *sql.Tx) error {
 		var a store.Args
 		var orgID int64
-		var title string
-		err := tx.QueryRowContext(ctx, `SELECT org_id, title FROM evidence e WHERE id = `+a.Add(id)+` AND `+sc.OrgPredicate("e.org_id", &a), a.Values()...).Scan(&orgID, &title)
+		var title, by string
+		err := tx.QueryRowContext(ctx, `SELECT org_id, title, created_by FROM evidence e WHERE id = `+a.Add(id)+` AND `+sc.OrgPredicate("e.org_id", &a), a.Values()...).Scan(&orgID, &title, &by)
 		if errors.Is(err, sql.ErrNoRows) {
 			return errs.E(errs.NotFound, "no evidence %d", id)
 		}
 		if err != nil {
 			return errs.Wrap(err, "cannot read evidence %d", id)
+		}
+		if orgID != sc.OrgID && sc.Role == access.RoleUnitManager && by != sc.Actor().Name {
+			return errs.E(errs.Forbidden, "a unit removes only the evidence it added itself; ask the municipality's CISO")
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM evidence WHERE id = $1`, id); err != nil {
 			return errs.Wrap(err, "cannot remove evidence %d", id)

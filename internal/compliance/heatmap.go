@@ -136,6 +136,10 @@ func (s *Service) heatmap(ctx context.Context, orgIDs []int64, lang string) (Hea
 	if err != nil {
 		return out, err
 	}
+	targets, err := s.checkTargets(ctx, q)
+	if err != nil {
+		return out, err
+	}
 	updated, err := assessmentTimes(ctx, q, orgIDs)
 	if err != nil {
 		return out, err
@@ -153,7 +157,7 @@ func (s *Service) heatmap(ctx context.Context, orgIDs []int64, lang string) (Hea
 			for j, r := range f.reqs {
 				items[j] = Answer{Requirement: r}
 			}
-			cell := HeatCell{Counts: evaluate(items, answers[id], edges, live[id], nil, now), UpdatedAt: updated[[2]int64{id, f.key}],
+			cell := HeatCell{Counts: evaluate(items, answers[id], edges, liveView{results: live[id], targets: targets}, nil, now), UpdatedAt: updated[[2]int64{id, f.key}],
 				Sections: make([]*float64, len(f.at))}
 			per := make([]Counts, len(f.at))
 			for _, a := range items {

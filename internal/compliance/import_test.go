@@ -139,3 +139,56 @@ func TestHeatmap(t *testing.T) {
 		}
 	})
 }
+
+// TestEvidenceRules: evidence shows requirements, not headings; a unit
+// removes only the evidence it added, the municipality's CISO any of its
+// own.
+func TestEvidenceRules(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		env := demotest.New(t, db, false)
+		svc := compliance.New(db)
+		if _, err := svc.InstallBuiltin(ctx); err != nil {
+			t.Fatal(err)
+		}
+		ciso, unit := env.Scope(t, "demo-ciso"), env.Scope(t, "demo-unit-manager")
+		if _, err := svc.AddEvidence(ctx, ciso, "101", compliance.NewEvidence{Title: "x", URL: "https://intra.kk.dk/x", Requirements: []compliance.RequirementRef{{Framework: "iso27001-2022", RefID: "A.5"}}}); errs.CodeOf(err) != errs.Invalid {
+			t.Errorf("evidence for a heading = %v; want Invalid", err)
+		}
+		mine, err := svc.AddEvidence(ctx, ciso, "101", compliance.NewEvidence{Title: "Politik", URL: "https://intra.kk.dk/politik"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		theirs, err := svc.AddEvidence(ctx, unit, "101", compliance.NewEvidence{Title: "Driftsrapport", URL: "https://enhed.example/rapport"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := svc.DeleteEvidence(ctx, unit, mine.ID); errs.CodeOf(err) != errs.Forbidden {
+			t.Errorf("the unit removing the CISO's evidence = %v; want Forbidden", err)
+		}
+		if err := svc.DeleteEvidence(ctx, unit, theirs.ID); err != nil {
+			t.Errorf("the unit removing its own evidence = %v", err)
+		}
+		if err := svc.DeleteEvidence(ctx, ciso, mine.ID); err != nil {
+			t.Errorf("the CISO removing København's evidence = %v", err)
+		}
+	})
+}
+
+// TestSoAFormulas: a value a spreadsheet would run as a formula is
+// written with a leading apostrophe and read back as it was.
+func TestSoAFormulas(t *testing.T) {
+	a := compliance.Assessment{Items: []compliance.Answer{{Requirement: compliance.Requirement{RefID: "A.5.1", Name: "Politik", Assessable: true},
+		Status: "met", Answered: "met", Owner: "@SUM(1+1)", Notes: "=cmd|' /C calc'!A0"}}}
+	var b strings.Builder
+	if err := compliance.WriteSoA(&b, a); err != nil {
+		t.Fatal(err)
+	}
+	if out := b.String(); !strings.HasPrefix(out, "\ufeff") || !strings.Contains(out, "'@SUM(1+1)") || !strings.Contains(out, "'=cmd") {
+		t.Fatalf("WriteSoA = %q; want a byte-order mark and the formulas defused", out)
+	}
+	rows, err := compliance.ReadAnswersCSV(strings.NewReader(b.String()))
+	if err != nil || len(rows) != 1 || rows[0].Owner != "@SUM(1+1)" || rows[0].Notes != "=cmd|' /C calc'!A0" {
+		t.Errorf("read back = %+v, %v; want the values as they were", rows, err)
+	}
+}

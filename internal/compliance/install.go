@@ -32,8 +32,12 @@ type InstallResult struct {
 	Unchanged bool `json:"unchanged"` // the same file was installed already
 }
 
-// MaxLibraryBytes bounds one library file.
-const MaxLibraryBytes = 16 << 20
+// MaxLibraryBytes bounds one library file: CISO Assistant's largest are
+// a few MiB, and parsing takes some fifty times a file's size in memory.
+const MaxLibraryBytes = 4 << 20
+
+// MaxLibraryFiles bounds the files of one import.
+const MaxLibraryFiles = 20
 
 // InstallBuiltin installs (or upgrades) the libraries that ship with
 // samdrift (library.Builtin), each unless the same file is installed
@@ -59,6 +63,9 @@ func (s *Service) ImportLibraries(ctx context.Context, sc access.Scope, names []
 	}
 	if len(names) == 0 || len(names) != len(data) {
 		return nil, errs.Field("file", "no library file")
+	}
+	if len(names) > MaxLibraryFiles {
+		return nil, errs.Field("file", "at most %d library files at a time", MaxLibraryFiles)
 	}
 	files := make([]library.File, len(names))
 	for i := range names {

@@ -272,6 +272,12 @@ func (s *Service) ChangeStandard(ctx context.Context, sc access.Scope, id int64,
 		if content && status != Draft && status != Consultation {
 			return errs.Field("status", "an approved or retired standard's content does not change; revise it (back to draft with a new version) first")
 		}
+		if cur.Status == Retired {
+			return errs.Field("status", "a retired standard does not change")
+		}
+		if status == cur.Status && status == Approved && (c.Version != nil && *c.Version != cur.Version || c.ApprovalRecord != nil && *c.ApprovalRecord != cur.ApprovalRecord) {
+			return errs.Field("version", "an approved standard's version and the council's decision do not change; revise it (back to draft with a new version) and have the revision approved")
+		}
 		for _, f := range []struct {
 			name string
 			in   *string
@@ -601,6 +607,9 @@ func (s *Service) Acknowledge(ctx context.Context, sc access.Scope, id int64, c 
 		orgID, err := org.InReach(ctx, tx, sc, ref)
 		if err != nil {
 			return err
+		}
+		if (sc.Role == access.RoleUnitManager || sc.Role == access.RoleCISO) && orgID != sc.OrgID {
+			return errs.E(errs.Forbidden, "an organisation acknowledges for itself: a unit through its managers, a municipality through its CISO")
 		}
 		x, err := s.standard(ctx, tx, sc, id)
 		if err != nil {

@@ -67,6 +67,11 @@ func TestStandardLifecycle(t *testing.T) {
 		if _, err := set(gov, compliance.StandardChange{Summary: s("ændret"), Revision: st.Revision}); errs.CodeOf(err) != errs.Invalid {
 			t.Errorf("changing an approved standard's content = %v; want Invalid", err)
 		}
+		for _, c := range []compliance.StandardChange{{Version: s("9.9"), Revision: st.Revision}, {ApprovalRecord: s("forged"), Revision: st.Revision}} {
+			if _, err := set(gov, c); errs.CodeOf(err) != errs.Invalid {
+				t.Errorf("rewriting an approved standard's version or decision (%+v) = %v; want Invalid", c, err)
+			}
+		}
 		ms, _, _ := notify.NewInbox(db).List(ctx, unit, time.Now().Add(time.Hour), 50)
 		told := false
 		for _, m := range ms {
@@ -76,6 +81,9 @@ func TestStandardLifecycle(t *testing.T) {
 			t.Errorf("the unit's manager was not told of the approval: %+v", ms)
 		}
 		pending := st.Pending
+		if _, err := svc.Acknowledge(ctx, unit, st.ID, compliance.AckChange{Org: "101", Status: "implemented"}); errs.CodeOf(err) != errs.Forbidden {
+			t.Errorf("the unit acknowledging for København = %v; want Forbidden (the municipality's CISO does)", err)
+		}
 		ack, err := svc.Acknowledge(ctx, unit, st.ID, compliance.AckChange{Status: "implementing", Note: "Udrulles i Q1"})
 		if err != nil || !ack.Current || ack.OrgKind != "unit" {
 			t.Fatalf("the unit's acknowledgement = %+v, %v", ack, err)

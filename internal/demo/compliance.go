@@ -4,6 +4,7 @@ import (
 	"context"
 	"hash/fnv"
 	"math/rand/v2"
+	"strings"
 
 	"github.com/samdrift/samdrift/internal/access"
 	"github.com/samdrift/samdrift/internal/compliance"
@@ -83,8 +84,11 @@ func LoadCompliance(ctx context.Context, c *compliance.Service, orgs *org.Servic
 						row.Due = "2026-10-31" // a gap past its due date
 					}
 					m = max(0, m-2)
+				case strings.HasPrefix(q.RefID, "A.7."):
+					// Physical controls: a unit's data centre, not the town hall.
+					row.Status, row.Reason = compliance.NotApplicable, "Fysisk sikring af serverrum varetages af driftsenheden."
 				default:
-					row.Status, row.Reason = compliance.NotApplicable, "Varetages ikke af organisationen selv."
+					row.Status, row.Due = compliance.NotMet, "2027-06-30"
 				}
 				m = min(max(m, 0), 5)
 				row.Maturity = &m

@@ -79,7 +79,7 @@ func (s *Server) apiFramework(w http.ResponseWriter, r *http.Request, c *caller)
 // libraryFiles reads uploaded library files: the parts named "file" of a
 // multipart form, or the body itself (named by ?name=).
 func libraryFiles(w http.ResponseWriter, r *http.Request) ([]string, [][]byte, error) {
-	r.Body = http.MaxBytesReader(w, r.Body, 4*compliance.MaxLibraryBytes)
+	r.Body = http.MaxBytesReader(w, r.Body, 2*compliance.MaxLibraryBytes)
 	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "multipart/form-data" {
 		mr, err := r.MultipartReader()
 		if err != nil {
@@ -114,7 +114,7 @@ func libraryFiles(w http.ResponseWriter, r *http.Request) ([]string, [][]byte, e
 	}
 	b, err := io.ReadAll(r.Body)
 	if err != nil {
-		return nil, nil, errs.Field("file", "at most %d MiB in all", 4*compliance.MaxLibraryBytes>>20)
+		return nil, nil, errs.Field("file", "at most %d MiB in all", 2*compliance.MaxLibraryBytes>>20)
 	}
 	name := r.URL.Query().Get("name")
 	if name == "" {

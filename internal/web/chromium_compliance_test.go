@@ -158,6 +158,7 @@ func TestComplianceInChromium(t *testing.T) {
 	if got := textAfter(gctx, `#acks`, "mangler"); !strings.Contains(got, "mangler") {
 		t.Errorf("the approved standard's acknowledgements = %.300q; want the units pending", got)
 	}
+	narrow(t, gctx, hs.URL, "/compliance", stdURL)
 	// The unit's manager acknowledges.
 	uctx := browse(t, exe)
 	if err := chromedp.Do(uctx, login(hs.URL, "demo-unit-manager", env.Passwords["demo-unit-manager"]), chromedp.Navigate(hs.URL+stdURL), chromedp.WaitVisible(`#k-status`),
@@ -171,7 +172,6 @@ func TestComplianceInChromium(t *testing.T) {
 	if got := textAfter(uctx, `#acks`, "Implementeres"); !strings.Contains(got, "Udrulles i marts") {
 		t.Errorf("the acknowledgements after the unit's = %.300q", got)
 	}
-	narrow(t, gctx, hs.URL, "/compliance", stdURL)
 }
 
 // TestGovernanceReport renders the monthly governance report as a page

@@ -47,7 +47,7 @@ func browse(t *testing.T, exe string) context.Context {
 		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true), chromedp.UserDataDir(t.TempDir()))
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(actx)
-	ctx, cancel := context.WithTimeout(ctx, 180*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, 300*time.Second) // -race on two loaded cores is slow
 	t.Cleanup(func() { cancel(); cancelCtx(); cancelAlloc() })
 	return ctx
 }

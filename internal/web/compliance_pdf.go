@@ -93,6 +93,9 @@ func reportPDF(rep compliance.Report, month string, lang Lang) ([]byte, error) {
 	}
 	// Live checks as stacked bars.
 	heading(lang.T("compliance.live"))
+	p.SetFont("Helvetica", "I", 7)
+	p.MultiCell(0, 4, tr(lang.T("report.compliance.barlegend")), "", "L", false)
+	p.SetFont("Helvetica", "", 9)
 	for _, c := range rep.Checks {
 		title := c.Title
 		if lang == Danish {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -188,7 +189,9 @@ type complianceData struct {
 	MayReport bool // governance's monthly report
 }
 
-// reachable lists the municipalities and units in sc's reach.
+// reachable lists the municipalities and units whose compliance sc
+// reaches: its own, a unit's municipalities, every one for governance and
+// administrators.
 func (s *Server) reachable(r *http.Request, c *caller) ([]org.Organization, error) {
 	var out []org.Organization
 	for _, k := range []org.Kind{"unit", "municipality"} {
@@ -196,7 +199,13 @@ func (s *Server) reachable(r *http.Request, c *caller) ([]org.Organization, erro
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, list...)
+		for _, o := range list {
+			switch {
+			case c.scope.Reach == access.ReachAll, o.ID == c.scope.OrgID,
+				c.scope.Reach == access.ReachSupplied && o.Supplier != nil && o.Supplier.ID == c.scope.OrgID:
+				out = append(out, o)
+			}
+		}
 	}
 	return out, nil
 }
@@ -220,11 +229,19 @@ func mayAssessUI(sc access.Scope) bool {
 
 func (s *Server) compliancePage(w http.ResponseWriter, r *http.Request, c *caller) error {
 	ctx := r.Context()
-	o, err := s.chosenOrg(r, c, r.URL.Query().Get("org"))
+	orgs, err := s.reachable(r, c)
 	if err != nil {
 		return err
 	}
-	d := complianceData{Org: o, MayAssess: mayAssessUI(c.scope), MayReport: mayKeepUI(c.scope)}
+	ref := r.URL.Query().Get("org")
+	if ref == "" && len(orgs) > 0 && !slices.ContainsFunc(orgs, func(o org.Organization) bool { return o.ID == c.scope.OrgID }) {
+		ref = orgs[0].Slug // governance's own secretariat is assessed by no framework
+	}
+	o, err := s.chosenOrg(r, c, ref)
+	if err != nil {
+		return err
+	}
+	d := complianceData{Org: o, Orgs: orgs, MayAssess: mayAssessUI(c.scope), MayReport: mayKeepUI(c.scope)}
 	if d.Summaries, err = s.comp.Assessments(ctx, c.scope, strconv.FormatInt(o.ID, 10), string(langOf(r))); err != nil {
 		return err
 	}
@@ -236,9 +253,6 @@ func (s *Server) compliancePage(w http.ResponseWriter, r *http.Request, c *calle
 		if e.Live {
 			d.Live = append(d.Live, e)
 		}
-	}
-	if d.Orgs, err = s.reachable(r, c); err != nil {
-		return err
 	}
 	v := s.newView(r, "compliance", "compliance.title")
 	trends, err := s.comp.Trends(ctx, c.scope, strconv.FormatInt(o.ID, 10), string(langOf(r)))

@@ -196,8 +196,11 @@ func (p Platform) logCoverage(ctx context.Context, now time.Time) (map[int64]com
 	out := map[int64]compliance.CheckResult{}
 	for _, c := range cov {
 		r := compliance.CheckResult{Result: "pass", Value: pct(c.Sending, c.Required)}
-		r.Detail = fmt.Sprintf("%d of %d required source types sending; %d missing; %d silent source(s)", c.Sending, c.Required, c.Missing, c.Silent)
-		r.DetailDA = fmt.Sprintf("%d af %d krævede kildetyper sender; %d mangler; %d tavse kilde(r)", c.Sending, c.Required, c.Missing, c.Silent)
+		waiting := max(c.Required-c.Sending-c.Missing, 0) // registered, nothing received yet, or silent
+		r.Detail = fmt.Sprintf("%d of %d required source types sending, %d registered but not sending, %d without a source; %d silent source(s)",
+			c.Sending, c.Required, waiting, c.Missing, c.Silent)
+		r.DetailDA = fmt.Sprintf("%d af %d krævede kildetyper sender, %d registreret men sender ikke, %d uden kilde; %d tavse kilde(r)",
+			c.Sending, c.Required, waiting, c.Missing, c.Silent)
 		switch {
 		case c.Required == 0:
 			r.Result = "unknown"
@@ -232,7 +235,11 @@ func (p Platform) mfa(ctx context.Context, now time.Time) (map[int64]compliance.
 		r := compliance.CheckResult{Result: "pass", Value: pct(s.WithTOTP, s.Privileged)}
 		r.Detail = fmt.Sprintf("%d of %d users in privileged roles have a second factor", s.WithTOTP, s.Privileged)
 		r.DetailDA = fmt.Sprintf("%d af %d brugere i privilegerede roller har to-faktor-login", s.WithTOTP, s.Privileged)
-		if s.WithTOTP < s.Privileged {
+		switch {
+		case s.Privileged == 0:
+			r.Result = "unknown"
+			r.Detail, r.DetailDA = "no users in roles that require a second factor", "ingen brugere i roller, der kræver to-faktor-login"
+		case s.WithTOTP < s.Privileged:
 			r.Result = "fail"
 		}
 		out[id] = r

@@ -83,6 +83,26 @@ func TestSilentSourceTurnsLoggingRed(t *testing.T) {
 		if a := status("iso27001-2022", "A.8.15"); a.Status != compliance.Met || a.Live == nil || a.Live.Result != "pass" {
 			t.Fatalf("A.8.15 while every source sends = %+v (live %+v); want met, passing", a, a.Live)
 		}
+		// Evaluated again with nothing changed: the results move on in
+		// time, they do not pile up.
+		rows := func() int {
+			var n int
+			if err := db.Reader().QueryRowContext(ctx, `SELECT COUNT(*) FROM compliance_check_results`).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		before := rows()
+		clock = clock.Add(time.Minute)
+		if _, err := svc.Evaluate(ctx, true); err != nil {
+			t.Fatal(err)
+		}
+		if after := rows(); after != before {
+			t.Errorf("an evaluation that changed nothing went from %d to %d result rows", before, after)
+		}
+		if a := status("iso27001-2022", "A.8.15"); a.Live == nil || !a.Live.EvaluatedAt.Equal(clock) {
+			t.Errorf("the latest result after the second evaluation = %+v; want it evaluated at %v", a.Live, clock)
+		}
 		// Not due again yet: another node's tick does nothing.
 		if n, err := svc.Evaluate(ctx, false); n != 0 || err != nil {
 			t.Errorf("Evaluate again at once = %d, %v; want nothing (claimed for 15 minutes)", n, err)
@@ -104,8 +124,16 @@ func TestSilentSourceTurnsLoggingRed(t *testing.T) {
 		if a.Status != compliance.NotMet || a.Answered != compliance.Met || a.Live == nil || a.Live.Result != "fail" || a.Live.DetailDA == "" {
 			t.Errorf("A.8.15 with a silent source = %+v (live %+v); want not met by the failing check, answered met", a, a.Live)
 		}
-		if d := status("tmk", "16"); d.Status != compliance.NotMet && d.Status != compliance.NotAssessed {
-			t.Errorf("TMK 16 (logging), derived from A.8.15 = %+v; want not met or not derived", d)
+		// The check is evidence for these too: red without being linked.
+		for _, r := range [][2]string{{"tmk", "16"}, {"iso27001-2022", "A.8.16"}} {
+			if d := status(r[0], r[1]); d.Status != compliance.NotMet || d.Live == nil || d.Live.Check != live.LogCoverage {
+				t.Errorf("%s %s with a silent source = %+v; want not met by the failing log-coverage check", r[0], r[1], d)
+			}
+		}
+		// Unlinking the answer does not turn it green.
+		cur := status("iso27001-2022", "A.8.15")
+		if a, err := svc.SetAnswer(ctx, ciso, "101", "iso27001-2022", "A.8.15", compliance.AnswerChange{LiveCheck: ptr(""), Version: cur.Version}); err != nil || a.Status != compliance.NotMet {
+			t.Errorf("A.8.15 unlinked from its failing check = %+v, %v; want still not met", a, err)
 		}
 		ev, err := svc.EvidenceList(ctx, ciso, "101")
 		if err != nil {
