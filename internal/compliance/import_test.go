@@ -77,6 +77,37 @@ func TestImportLibraries(t *testing.T) {
 		if _, err := svc.ImportLibraries(ctx, gov, []string{"iso27001-2022.yaml"}, [][]byte{iso}); errs.CodeOf(err) != errs.Conflict {
 			t.Errorf("importing over a shipped library = %v; want Conflict", err)
 		}
+		// Removing: not a shipped one, not an answered one, not by a CISO.
+		for _, c := range []struct {
+			urn  string
+			code errs.Code
+		}{{"urn:samdrift:risk:library:iso27001-2022", errs.Conflict}, {"urn:samdrift:risk:library:nowhere", errs.NotFound}} {
+			if err := svc.RemoveLibrary(ctx, gov, c.urn); errs.CodeOf(err) != c.code {
+				t.Errorf("RemoveLibrary(%s) = %v; want %s", c.urn, err, c.code)
+			}
+		}
+		if err := svc.RemoveLibrary(ctx, env.Scope(t, "demo-ciso"), res[2].Library); errs.CodeOf(err) != errs.Forbidden {
+			t.Errorf("a CISO removing a library = %v; want Forbidden", err)
+		}
+		reqs, err := svc.Requirements(ctx, gov, res[1].Framework, "", compliance.RequirementFilter{Assessable: true})
+		if err != nil || len(reqs) == 0 {
+			t.Fatalf("the imported framework's requirements = %+v, %v", reqs, err)
+		}
+		if _, err := svc.SetAnswer(ctx, env.Scope(t, "demo-ciso"), "101", res[1].Framework, reqs[0].URN, compliance.AnswerChange{Status: ptr("met")}); err != nil {
+			t.Fatal(err)
+		}
+		if err := svc.RemoveLibrary(ctx, gov, res[1].Library); errs.CodeOf(err) != errs.Conflict || !strings.Contains(err.Error(), "1 answers") {
+			t.Errorf("removing an answered framework = %v; want Conflict naming the answer", err)
+		}
+		if err := svc.RemoveLibrary(ctx, gov, res[2].Library); err != nil {
+			t.Errorf("removing the mapping library = %v", err)
+		}
+		if err := svc.RemoveLibrary(ctx, gov, res[0].Library); err != nil {
+			t.Errorf("removing an unanswered framework = %v", err)
+		}
+		if after, _ := svc.Frameworks(ctx, gov, ""); len(after) != len(before)+1 {
+			t.Errorf("after removing one framework: %d; want %d", len(after), len(before)+1)
+		}
 	})
 }
 

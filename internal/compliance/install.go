@@ -462,3 +462,45 @@ func installMappings(ctx context.Context, tx *sql.Tx, lib *library.Library, libI
 	}
 	return n, nil
 }
+
+// RemoveLibrary removes an imported library (by URN) with its framework,
+// reference controls and mappings; governance and administrators. A
+// shipped library is not removed, nor a framework that organisations
+// have answered (the error says how many answers it holds); mappings
+// into a removed framework go with it.
+func (s *Service) RemoveLibrary(ctx context.Context, sc access.Scope, urn string) error {
+	if err := mayManageLibraries(sc); err != nil {
+		return err
+	}
+	urn = strings.ToLower(strings.TrimSpace(urn))
+	return s.db.Write(ctx, func(tx *sql.Tx) error {
+		if err := s.db.Lock(ctx, tx, store.LockCompliance); err != nil {
+			return err
+		}
+		var id int64
+		var builtin bool
+		err := tx.QueryRowContext(ctx, `SELECT id, builtin FROM compliance_libraries WHERE urn = $1`, urn).Scan(&id, &builtin)
+		if errors.Is(err, sql.ErrNoRows) {
+			return errs.E(errs.NotFound, "no library %s", urn)
+		}
+		if err != nil {
+			return errs.Wrap(err, "cannot read library %s", urn)
+		}
+		if builtin {
+			return errs.E(errs.Conflict, "library %s ships with samdrift and stays", urn)
+		}
+		var answers int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM assessment_answers x JOIN requirements r ON r.id = x.requirement_id
+			JOIN frameworks f ON f.id = r.framework_id WHERE f.library_id = $1`, id).Scan(&answers); err != nil {
+			return errs.Wrap(err, "cannot count the answers to library %s", urn)
+		}
+		if answers > 0 {
+			return errs.E(errs.Conflict, "organisations have given %d answers to library %s's framework; it stays while they have", answers, urn)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM compliance_libraries WHERE id = $1`, id); err != nil {
+			return errs.Wrap(err, "cannot remove library %s", urn)
+		}
+		return audit.Append(ctx, tx, sc.Actor(), audit.Entry{Action: "compliance.library.remove", TargetType: "compliance_library", TargetID: idString(id),
+			Before: map[string]any{"urn": urn}})
+	})
+}

@@ -14,6 +14,7 @@ import (
 func (s *Server) complianceRoutes() {
 	s.api("GET /api/v1/frameworks", s.apiFrameworks)
 	s.api("POST /api/v1/frameworks/import", s.apiImportFrameworks)
+	s.api("DELETE /api/v1/compliance/libraries/{urn}", s.apiRemoveLibrary)
 	s.api("GET /api/v1/frameworks/{id}", s.apiFramework)
 	s.api("GET /api/v1/frameworks/{id}/requirements", s.apiRequirements)
 	s.api("GET /api/v1/assessments", s.apiAssessments)
@@ -476,5 +477,13 @@ func (s *Server) apiTrends(w http.ResponseWriter, r *http.Request, c *caller) er
 		return err
 	}
 	writeJSON(w, http.StatusOK, page(ts, len(ts), len(ts), 0))
+	return nil
+}
+
+func (s *Server) apiRemoveLibrary(w http.ResponseWriter, r *http.Request, c *caller) error {
+	if err := s.comp.RemoveLibrary(r.Context(), c.scope, r.PathValue("urn")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
 	return nil
 }

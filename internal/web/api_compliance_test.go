@@ -142,7 +142,13 @@ func TestComplianceAPI(t *testing.T) {
 		}
 		e.callWith("POST", "/api/v1/frameworks/import?name=basis.yaml", gov, string(lib), map[string]string{"Content-Type": "application/yaml"}, &imp)
 		if len(imp.Items) != 1 || imp.Items[0].Requirements == 0 {
-			t.Errorf("importing basis.yaml = %+v", imp)
+			t.Fatalf("importing basis.yaml = %+v", imp)
+		}
+		if r := e.call("DELETE", "/api/v1/compliance/libraries/"+imp.Items[0].Library, ciso, "", nil); r.StatusCode != http.StatusForbidden {
+			t.Errorf("a CISO removing a library = %d; want 403", r.StatusCode)
+		}
+		if r := e.call("DELETE", "/api/v1/compliance/libraries/"+imp.Items[0].Library, gov, "", nil); r.StatusCode != http.StatusNoContent {
+			t.Errorf("governance removing the library it imported = %d; want 204", r.StatusCode)
 		}
 		// The register: draft, approved, acknowledged by the unit.
 		var st compliance.Standard

@@ -141,6 +141,7 @@ var foreignCases = []foreignCase{
 	{op: "POST /api/v1/frameworks/import", path: "/api/v1/frameworks/import?name=x.yaml", body: "urn: urn:x:risk:library:x\n", ctype: "application/yaml", public: true},
 	{op: "PATCH /api/v1/assessments/{org}/{framework}/requirements/{requirement}", path: "/api/v1/assessments/{org}/iso27001-2022/requirements/A.8.15", body: `{"status":"not_met","version":1}`},
 	{op: "POST /api/v1/assessments/{org}/{framework}/import", path: "/api/v1/assessments/{org}/iso27001-2022/import", body: "requirement,status\nA.8.15,not_met\n", ctype: "text/csv"},
+	{op: "DELETE /api/v1/compliance/libraries/{urn}", path: "/api/v1/compliance/libraries/urn:samdrift:risk:library:gdpr", public: true},
 	{op: "POST /api/v1/compliance/evaluate", path: "/api/v1/compliance/evaluate", public: true},
 	{op: "POST /api/v1/evidence", path: "/api/v1/evidence?org={org}", body: `{"title":"Politik","url":"https://intra.example/politik"}`},
 	{op: "DELETE /api/v1/evidence/{id}", path: "/api/v1/evidence/{evidence}"},
