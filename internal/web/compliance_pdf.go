@@ -131,7 +131,7 @@ func reportPDF(rep compliance.Report, month string, lang Lang) ([]byte, error) {
 		p.MultiCell(0, 5, tr(line), "", "L", false)
 	}
 	// The trend.
-	if len(rep.Trend) > 0 {
+	if len(trendPeriods(rep.Trend)) > 1 {
 		if p.GetY() > 200 {
 			p.AddPage()
 		}
@@ -165,7 +165,7 @@ func heatRGB(x *float64) (int, int, int) {
 // drawTrend draws each framework's score over the quarters, 0–100 %.
 func drawTrend(p *fpdf.Fpdf, tr func(string) string, ts []compliance.Trend, v view) {
 	labels := trendPeriods(ts)
-	if len(labels) == 0 {
+	if len(labels) < 2 {
 		return
 	}
 	x0, y0, w, h := 30.0, p.GetY()+2, 140.0, 60.0

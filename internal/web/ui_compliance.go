@@ -121,12 +121,12 @@ func (v view) ShowFilters() []string { return []string{"all", "gaps", "open", "d
 // PathEsc escapes a path segment (requirement refs hold spaces).
 func (v view) PathEsc(s string) string { return url.PathEscape(s) }
 
-// trendChart draws each framework's score quarter by quarter; a quarter
-// without figures repeats the one before.
+// trendChart draws each framework's score quarter by quarter (from the
+// second quarter on); a quarter without figures repeats the one before.
 func trendChart(ts []compliance.Trend, v view) *chart {
 	labels := trendPeriods(ts)
-	if len(labels) == 0 {
-		return nil
+	if len(labels) < 2 {
+		return nil // one quarter is no trend; the table has its figures
 	}
 	var ss []series
 	for i, t := range ts {
