@@ -465,7 +465,6 @@ func (r answerRow) audit() map[string]any {
 // apply checks c against cur and returns the answer it makes.
 func (c AnswerChange) apply(cur answerRow, checks []string) (answerRow, error) {
 	next := cur
-	var err error
 	if c.Status != nil {
 		if err := errs.OneOf("status", *c.Status, Statuses); err != nil {
 			return cur, err
@@ -482,17 +481,19 @@ func (c AnswerChange) apply(cur answerRow, checks []string) (answerRow, error) {
 			next.maturity = &m
 		}
 	}
+	var fs []textField
 	for _, f := range []struct {
-		name string
-		in   *string
-		out  *string
-		max  int
-	}{{"owner", c.Owner, &next.owner, 200}, {"applied_controls", c.Controls, &next.controls, 4000}, {"notes", c.Notes, &next.notes, 10000}, {"reason", c.Reason, &next.reason, 2000}} {
+		in *string
+		textField
+	}{{c.Owner, textField{"owner", &next.owner, 0, 200}}, {c.Controls, textField{"applied_controls", &next.controls, 0, 4000}},
+		{c.Notes, textField{"notes", &next.notes, 0, 10000}}, {c.Reason, textField{"reason", &next.reason, 0, 2000}}} {
 		if f.in != nil {
-			if *f.out, err = errs.Text(f.name, *f.in, 0, f.max); err != nil {
-				return cur, err
-			}
+			*f.v = *f.in
+			fs = append(fs, f.textField)
 		}
+	}
+	if err := checkTexts(fs...); err != nil {
+		return cur, err
 	}
 	if c.Due != nil {
 		if d := strings.TrimSpace(*c.Due); d == "" {

@@ -97,11 +97,8 @@ func (s *Service) AddEvidence(ctx context.Context, sc access.Scope, orgRef strin
 	if err := mayAssess(sc); err != nil {
 		return Evidence{}, err
 	}
-	var err error
-	if n.Title, err = errs.Text("title", n.Title, 1, 300); err != nil {
-		return Evidence{}, err
-	}
-	if n.Owner, err = errs.Text("owner", n.Owner, 0, 200); err != nil {
+	err := checkTexts(textField{"title", &n.Title, 1, 300}, textField{"owner", &n.Owner, 0, 200})
+	if err != nil {
 		return Evidence{}, err
 	}
 	kind := "link"

@@ -146,17 +146,9 @@ func (s *Service) AddStandard(ctx context.Context, sc access.Scope, n NewStandar
 	if err := mayKeepRegister(sc); err != nil {
 		return Standard{}, err
 	}
-	var err error
-	if n.Ref, err = errs.Text("ref", n.Ref, 1, 40); err != nil {
-		return Standard{}, err
-	}
-	if n.Title, err = errs.Text("title", n.Title, 1, 300); err != nil {
-		return Standard{}, err
-	}
-	if n.Summary, err = errs.Text("summary", n.Summary, 0, 5000); err != nil {
-		return Standard{}, err
-	}
-	if n.Owner, err = errs.Text("owner", n.Owner, 0, 200); err != nil {
+	err := checkTexts(textField{"ref", &n.Ref, 1, 40}, textField{"title", &n.Title, 1, 300}, textField{"summary", &n.Summary, 0, 5000},
+		textField{"owner", &n.Owner, 0, 200})
+	if err != nil {
 		return Standard{}, err
 	}
 	if n.Kind == "" {
@@ -278,19 +270,19 @@ func (s *Service) ChangeStandard(ctx context.Context, sc access.Scope, id int64,
 		if status == cur.Status && status == Approved && (c.Version != nil && *c.Version != cur.Version || c.ApprovalRecord != nil && *c.ApprovalRecord != cur.ApprovalRecord) {
 			return errs.Field("version", "an approved standard's version and the council's decision do not change; revise it (back to draft with a new version) and have the revision approved")
 		}
+		var fs []textField
 		for _, f := range []struct {
-			name string
-			in   *string
-			out  *string
-			min  int
-			max  int
-		}{{"title", c.Title, &next.Title, 1, 300}, {"summary", c.Summary, &next.Summary, 0, 5000}, {"owner", c.Owner, &next.Owner, 0, 200},
-			{"version", c.Version, &next.Version, 1, 20}, {"approval_record", c.ApprovalRecord, &next.ApprovalRecord, 0, 1000}} {
+			in *string
+			textField
+		}{{c.Title, textField{"title", &next.Title, 1, 300}}, {c.Summary, textField{"summary", &next.Summary, 0, 5000}}, {c.Owner, textField{"owner", &next.Owner, 0, 200}},
+			{c.Version, textField{"version", &next.Version, 1, 20}}, {c.ApprovalRecord, textField{"approval_record", &next.ApprovalRecord, 0, 1000}}} {
 			if f.in != nil {
-				if *f.out, err = errs.Text(f.name, *f.in, f.min, f.max); err != nil {
-					return err
-				}
+				*f.v = *f.in
+				fs = append(fs, f.textField)
 			}
+		}
+		if err := checkTexts(fs...); err != nil {
+			return err
 		}
 		if c.URL != nil {
 			if next.URL, err = checkURL("url", *c.URL); err != nil {
