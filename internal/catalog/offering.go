@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"math"
 	"strconv"
 	"strings"
@@ -105,6 +104,11 @@ func scanOffering(row interface{ Scan(...any) error }, today string) (Offering, 
 	o.Status = o.StatusOn(today)
 	return o, err
 }
+
+// MayManage reports whether sc may declare and withdraw unit unitID's
+// offerings (nil) or not (a Forbidden error): the check Offer and Withdraw
+// make, for pages that show what only a manager of the unit may see.
+func MayManage(sc access.Scope, unitID int64) error { return mayManageUnit(sc, unitID) }
 
 // mayManageUnit checks sc may manage unit's offerings: a unit manager its
 // own unit, an administrator any.
@@ -322,18 +326,4 @@ func (s *Store) ActiveOffering(ctx context.Context, q store.Querier, unitID int6
 		return Offering{}, errs.E(errs.Conflict, "your unit offers %s/%s only from %s; order it from then", service, level, planned)
 	}
 	return Offering{}, errs.E(errs.Conflict, "your unit does not offer %s at level %s", service, level)
-}
-
-// FormatDKK writes an amount in Danish style: 1.234,50 kr.
-func FormatDKK(v float64) string {
-	s := fmt.Sprintf("%.2f", v)
-	intPart, frac, _ := strings.Cut(s, ".")
-	var b strings.Builder
-	for i, r := range intPart {
-		if i > 0 && (len(intPart)-i)%3 == 0 {
-			b.WriteByte('.')
-		}
-		b.WriteRune(r)
-	}
-	return b.String() + "," + frac + " kr."
 }

@@ -6,71 +6,18 @@ import (
 	"io"
 	"log/slog"
 
-	"github.com/samdrift/samdrift/internal/access"
 	"github.com/samdrift/samdrift/internal/app"
-	"github.com/samdrift/samdrift/internal/demo"
 )
 
 // loadDemo loads whatever of the demo data is missing into a (serve
 // --demo) and prints the demo users' passwords to out the first time.
 func loadDemo(ctx context.Context, a *app.App, log *slog.Logger, out io.Writer) error {
-	if _, err := a.Catalog.EnsureStandard(ctx); err != nil {
-		return fmt.Errorf("cannot load the standard catalog: %w", err)
-	}
-	made, err := demo.Load(ctx, a.Orgs, a.Access, func(s string) { log.Info("demo data", "step", s) })
-	if err != nil {
-		return fmt.Errorf("cannot load demo data: %w", err)
-	}
+	made, err := a.LoadDemo(ctx, log)
 	if len(made) > 0 {
 		fmt.Fprintln(out, "Demo users (passwords are shown only now; admin, cert and soc-analyst set up two-step verification at first login):")
 		for _, m := range made {
 			fmt.Fprintf(out, "  %-20s %-14s %-36s %s\n", m.Username, m.Role, m.Org, m.Password)
 		}
 	}
-	if n, err := demo.LoadCatalog(ctx, a.Catalog, a.Orgs); err != nil {
-		return fmt.Errorf("cannot load demo offerings: %w", err)
-	} else if n > 0 {
-		log.Info("demo data", "step", fmt.Sprintf("offerings: %d", n))
-	}
-	if err := demo.LoadSources(ctx, a.Orgs, a.Sources); err != nil {
-		return fmt.Errorf("cannot register demo log sources: %w", err)
-	}
-	if rep, err := a.Detect.Library().ImportOwn(ctx, access.System("demo")); err != nil {
-		return fmt.Errorf("cannot import samdrift's detection rules: %w", err)
-	} else if rep.Added+rep.Updated > 0 {
-		log.Info("demo data", "step", "detection rules: "+rep.String())
-	}
-	if n, err := demo.LoadOrders(ctx, a.Orgs, a.Catalog, a.Orders, a.Plan, func(s string) { log.Info("demo data", "step", s) }); err != nil {
-		return fmt.Errorf("cannot load demo orders: %w", err)
-	} else if n > 0 {
-		log.Info("demo data", "step", fmt.Sprintf("orders: %d", n))
-	}
-	if made, err := demo.LoadOnCall(ctx, a.Orgs, a.OnCall); err != nil {
-		return fmt.Errorf("cannot make the demo on-call team: %w", err)
-	} else if made {
-		log.Info("demo data", "step", "on-call team "+demo.OnCallTeam)
-	}
-	if made, err := demo.LoadCert(ctx, a.Cert); err != nil {
-		return fmt.Errorf("cannot load the demo's assets and advisory: %w", err)
-	} else if made {
-		log.Info("demo data", "step", "assets and a CERT advisory")
-	}
-	if kbh, err := a.Orgs.Get(ctx, access.System("demo"), "101"); err != nil {
-		return fmt.Errorf("cannot find København for the demo's threat intelligence: %w", err)
-	} else if made, err := demo.LoadIntel(ctx, a.Intel, kbh.ID); err != nil {
-		return fmt.Errorf("cannot load the demo's threat intelligence: %w", err)
-	} else if made {
-		log.Info("demo data", "step", "exchanged threat intelligence (a partner's STIX bundle, a CERT report)")
-	}
-	if made, err := demo.LoadCompliance(ctx, a.Compliance, a.Orgs); err != nil {
-		return fmt.Errorf("cannot load the demo's compliance assessments: %w", err)
-	} else if made {
-		log.Info("demo data", "step", "compliance: partial assessments, live evidence, the register of standards")
-	}
-	if n, err := demo.LoadTickets(ctx, a.Orgs, a.Orders, a.ServiceDesk); err != nil {
-		return fmt.Errorf("cannot load demo tickets: %w", err)
-	} else if n > 0 {
-		log.Info("demo data", "step", fmt.Sprintf("tickets: %d", n))
-	}
-	return nil
+	return err
 }

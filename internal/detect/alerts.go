@@ -94,7 +94,11 @@ func (d *Detector) Alerts(ctx context.Context, sc access.Scope, f Filter) ([]Ale
 	if f.RuleID != "" {
 		where = append(where, "rule_id = "+a.Add(f.RuleID))
 	}
-	if f.Status != "" {
+	switch f.Status {
+	case "":
+	case StatusOpen:
+		where = append(where, "status <> "+a.Add(StatusClosed))
+	default:
 		where = append(where, "status = "+a.Add(f.Status))
 	}
 	if f.Tenant != 0 {

@@ -23,6 +23,9 @@ const (
 	StatusNew          = "new"
 	StatusAcknowledged = "acknowledged"
 	StatusClosed       = "closed"
+	// StatusOpen is no status of its own: as a filter it means any but
+	// closed (new or acknowledged).
+	StatusOpen = "open"
 )
 
 // Resolutions say how a closed alert ended.

@@ -31,6 +31,12 @@ type Error struct {
 	Field   string
 	Message string
 	Err     error // optional cause, not shown to users
+
+	// format and args are what E or Field were given: the format is the
+	// message's key in the translations (see Danish), so In can render
+	// the message in another language.
+	format string
+	args   []any
 }
 
 // Error implements error.
@@ -50,12 +56,12 @@ func (e *Error) Unwrap() error { return e.Err }
 
 // E returns an *Error with code and a formatted message.
 func E(code Code, format string, args ...any) *Error {
-	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...), format: format, args: args}
 }
 
 // Field returns an Invalid error about one named input field.
 func Field(field, format string, args ...any) *Error {
-	return &Error{Code: Invalid, Field: field, Message: fmt.Sprintf(format, args...)}
+	return &Error{Code: Invalid, Field: field, Message: fmt.Sprintf(format, args...), format: format, args: args}
 }
 
 // Wrap returns an Internal error that keeps err as its cause and says what

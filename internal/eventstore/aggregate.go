@@ -84,11 +84,20 @@ type Facet struct {
 	Values []FacetValue `json:"values"`
 }
 
+// TenantFacet is the field of the facet that counts the sampled events
+// per organisation (tenant ids, as the query language's tenant:ID takes
+// them).
+const TenantFacet = "tenant"
+
 // Facets returns, for the fields most present among the newest
 // FacetSample events matching q, their top values (at most top each,
 // at most fields facets); sampled says how many events were looked at.
+// When the sampled events come from more than one organisation, the
+// first facet is TenantFacet, so that a caller who sees many tenants
+// can tell whose events they are.
 func (s *Store) Facets(ctx context.Context, sc access.Scope, q Query, fields, top int) (facets []Facet, sampled int, err error) {
 	counts := map[string]map[string]int{}
+	tenants := map[string]int{}
 	add := func(k, v string) {
 		if v == "" {
 			return
@@ -100,8 +109,9 @@ func (s *Store) Facets(ctx context.Context, sc access.Scope, q Query, fields, to
 		}
 		m[v]++
 	}
-	sample := func(host, app, product string, fs []event.Field) {
+	sample := func(tenant int64, host, app, product string, fs []event.Field) {
 		sampled++
+		tenants[strconv.FormatInt(tenant, 10)]++
 		add("host.name", host)
 		add("app", app)
 		add("product", product)
@@ -117,7 +127,7 @@ func (s *Store) Facets(ctx context.Context, sc access.Scope, q Query, fields, to
 			return nil, 0, err
 		}
 		if err := s.blockScan(ctx, sc, q, m, nil, func(e *event.Event) bool {
-			sample(e.Host, e.App, e.Product, e.Fields)
+			sample(e.Tenant, e.Host, e.App, e.Product, e.Fields)
 			return sampled < FacetSample
 		}); err != nil {
 			return nil, 0, err
@@ -128,18 +138,19 @@ func (s *Store) Facets(ctx context.Context, sc access.Scope, q Query, fields, to
 		if err != nil {
 			return nil, 0, err
 		}
-		rows, err := s.db.Reader().QueryContext(ctx, `SELECT host, app, product, fields FROM events WHERE `+cond+
+		rows, err := s.db.Reader().QueryContext(ctx, `SELECT tenant, host, app, product, fields FROM events WHERE `+cond+
 			` ORDER BY ts DESC LIMIT `+strconv.Itoa(FacetSample), a.Values()...)
 		if err != nil {
 			return nil, 0, errs.Wrap(err, "cannot sample events")
 		}
 		defer rows.Close()
 		for rows.Next() {
+			var tenant int64
 			var host, app, product, packed string
-			if err := rows.Scan(&host, &app, &product, &packed); err != nil {
+			if err := rows.Scan(&tenant, &host, &app, &product, &packed); err != nil {
 				return nil, 0, errs.Wrap(err, "cannot read events")
 			}
-			sample(host, app, product, UnpackFields(packed))
+			sample(tenant, host, app, product, UnpackFields(packed))
 		}
 		if err := rows.Err(); err != nil {
 			return nil, 0, errs.Wrap(err, "cannot read events")
@@ -170,6 +181,10 @@ func (s *Store) Facets(ctx context.Context, sc access.Scope, q Query, fields, to
 		}
 		return cands[i].key < cands[j].key
 	})
+	if len(tenants) > 1 && fields > 0 {
+		counts[TenantFacet] = tenants
+		cands = append([]cand{{key: TenantFacet}}, cands...)
+	}
 	for _, c := range cands[:min(fields, len(cands))] {
 		f := Facet{Field: c.key}
 		for v, n := range counts[c.key] {

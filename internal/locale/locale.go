@@ -1,8 +1,9 @@
 // Package locale is samdrift's Danish locale: the one time zone every
-// calendar day, deadline and local time is counted in. The zone data is
-// embedded (time/tzdata), so a machine without tzdata gets the same
-// answers instead of a silent fall back to UTC. It must not know any
-// domain.
+// calendar day, deadline and local time is counted in, and the one way
+// numbers, percentages, amounts and dates are written for people, in
+// Danish or English (format.go). The zone data is embedded
+// (time/tzdata), so a machine without tzdata gets the same answers
+// instead of a silent fall back to UTC. It must not know any domain.
 package locale
 
 import (

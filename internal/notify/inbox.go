@@ -27,6 +27,8 @@ type Notice struct {
 	TicketID int64
 	AlertID  int64
 	CaseID   int64
+	// NeedID is the need (package needs) the notice is about.
+	NeedID int64
 	// EscalationID ties the notice to an on-call escalation, so that
 	// delivery can put a signed acknowledge link in it.
 	EscalationID int64
@@ -44,9 +46,9 @@ func Queue(ctx context.Context, tx *sql.Tx, n Notice) (int, error) {
 	}
 	var a store.Args
 	nb := a.Add(n.NotBefore)
-	q := `INSERT INTO notifications (user_id, created_at, not_before, kind, ticket_id, alert_id, case_id, escalation_id, subject, body, email_state, webhook_state, next_attempt)
+	q := `INSERT INTO notifications (user_id, created_at, not_before, kind, ticket_id, alert_id, case_id, need_id, escalation_id, subject, body, email_state, webhook_state, next_attempt)
 		SELECT u.id, ` + a.Add(n.At) + `, ` + nb + `, ` + a.Add(n.Kind) + `, ` + a.Add(nullID(n.TicketID)) + `, ` + a.Add(nullID(n.AlertID)) + `, ` + a.Add(nullID(n.CaseID)) + `, ` +
-		a.Add(nullID(n.EscalationID)) + `, ` + a.Add(n.Subject) + `, ` + a.Add(n.Body) + `,
+		a.Add(nullID(n.NeedID)) + `, ` + a.Add(nullID(n.EscalationID)) + `, ` + a.Add(n.Subject) + `, ` + a.Add(n.Body) + `,
 		CASE WHEN COALESCE(p.email, TRUE) AND u.email <> '' THEN 'pending' ELSE 'none' END,
 		CASE WHEN COALESCE(p.webhook_url, '') <> '' THEN 'pending' ELSE 'none' END, ` + nb + `
 		FROM users u LEFT JOIN notification_prefs p ON p.user_id = u.id WHERE u.org_id = ` + a.Add(n.OrgID) + ` AND NOT u.disabled`
@@ -93,9 +95,9 @@ func QueueEach(ctx context.Context, tx *sql.Tx, n Notice, to []Each) (int, error
 		}
 		nb := a.Add(n.NotBefore)
 		q := `WITH v (org_id, body) AS (VALUES ` + strings.Join(vals, ", ") + `)
-		INSERT INTO notifications (user_id, created_at, not_before, kind, ticket_id, alert_id, case_id, escalation_id, subject, body, email_state, webhook_state, next_attempt)
+		INSERT INTO notifications (user_id, created_at, not_before, kind, ticket_id, alert_id, case_id, need_id, escalation_id, subject, body, email_state, webhook_state, next_attempt)
 		SELECT u.id, ` + a.Add(n.At) + `, ` + nb + `, ` + a.Add(n.Kind) + `, ` + a.Add(nullID(n.TicketID)) + `, ` + a.Add(nullID(n.AlertID)) + `, ` + a.Add(nullID(n.CaseID)) + `, ` +
-			a.Add(nullID(n.EscalationID)) + `, ` + a.Add(n.Subject) + `, v.body,
+			a.Add(nullID(n.NeedID)) + `, ` + a.Add(nullID(n.EscalationID)) + `, ` + a.Add(n.Subject) + `, v.body,
 		CASE WHEN COALESCE(p.email, TRUE) AND u.email <> '' THEN 'pending' ELSE 'none' END,
 		CASE WHEN COALESCE(p.webhook_url, '') <> '' THEN 'pending' ELSE 'none' END, ` + nb + `
 		FROM v JOIN users u ON u.org_id = v.org_id LEFT JOIN notification_prefs p ON p.user_id = u.id WHERE NOT u.disabled`
@@ -147,13 +149,13 @@ func QueueUser(ctx context.Context, tx *sql.Tx, userID int64, n Notice) (Queued,
 	}
 	var q Queued
 	var email, webhook string
-	err := tx.QueryRowContext(ctx, `INSERT INTO notifications (user_id, created_at, not_before, kind, ticket_id, alert_id, case_id, escalation_id, subject, body, email_state, webhook_state, next_attempt)
-		SELECT u.id, $1, $2, $3, $4, $5, $6, $7, $8, $9,
+	err := tx.QueryRowContext(ctx, `INSERT INTO notifications (user_id, created_at, not_before, kind, ticket_id, alert_id, case_id, need_id, escalation_id, subject, body, email_state, webhook_state, next_attempt)
+		SELECT u.id, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10,
 		CASE WHEN COALESCE(p.email, TRUE) AND u.email <> '' THEN 'pending' ELSE 'none' END,
 		CASE WHEN COALESCE(p.webhook_url, '') <> '' THEN 'pending' ELSE 'none' END, $2
-		FROM users u LEFT JOIN notification_prefs p ON p.user_id = u.id WHERE u.id = $10 AND NOT u.disabled
+		FROM users u LEFT JOIN notification_prefs p ON p.user_id = u.id WHERE u.id = $11 AND NOT u.disabled
 		RETURNING id, email_state, webhook_state`,
-		n.At, n.NotBefore, n.Kind, nullID(n.TicketID), nullID(n.AlertID), nullID(n.CaseID), nullID(n.EscalationID), n.Subject, n.Body, userID).Scan(&q.ID, &email, &webhook)
+		n.At, n.NotBefore, n.Kind, nullID(n.TicketID), nullID(n.AlertID), nullID(n.CaseID), nullID(n.NeedID), nullID(n.EscalationID), n.Subject, n.Body, userID).Scan(&q.ID, &email, &webhook)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Queued{}, errs.E(errs.NotFound, "no active user %d to notify", userID)
 	}
@@ -173,12 +175,14 @@ func nullID(id int64) any {
 
 // Message is one notification in a user's inbox.
 type Message struct {
-	ID        int64      `json:"id"`
-	At        time.Time  `json:"at"`
-	Kind      string     `json:"kind"`
-	TicketID  int64      `json:"ticket_id,omitempty"`
-	AlertID   int64      `json:"alert_id,omitempty"`
-	CaseID    int64      `json:"case_id,omitempty"`
+	ID       int64     `json:"id"`
+	At       time.Time `json:"at"`
+	Kind     string    `json:"kind"`
+	TicketID int64     `json:"ticket_id,omitempty"`
+	AlertID  int64     `json:"alert_id,omitempty"`
+	CaseID   int64     `json:"case_id,omitempty"`
+	// NeedID is the need (needs and feedback) it is about.
+	NeedID    int64      `json:"need_id,omitempty"`
 	Subject   string     `json:"subject"`
 	Body      string     `json:"body,omitempty"`
 	ReadAt    *time.Time `json:"read_at,omitempty"`
@@ -192,7 +196,9 @@ type Inbox struct{ db *store.DB }
 func NewInbox(db *store.DB) *Inbox { return &Inbox{db: db} }
 
 // List returns the caller's notifications that are due at now, newest
-// first (at most limit, 1–200), and how many are unread.
+// first by the time they were made (At; the order they were stored in
+// differs when a loader or an import backdates them), at most limit
+// (1–200), and how many are unread.
 func (b *Inbox) List(ctx context.Context, sc access.Scope, now time.Time, limit int) ([]Message, int, error) {
 	if sc.UserID == 0 {
 		return nil, 0, errs.E(errs.Unauthorized, "log in first")
@@ -206,27 +212,62 @@ func (b *Inbox) List(ctx context.Context, sc access.Scope, now time.Time, limit 
 		sc.UserID, now).Scan(&unread); err != nil {
 		return nil, 0, errs.Wrap(err, "cannot count notifications")
 	}
-	rows, err := q.QueryContext(ctx, `SELECT id, created_at, kind, COALESCE(ticket_id, 0), COALESCE(alert_id, 0), COALESCE(case_id, 0), subject, body, read_at, not_before
-		FROM notifications WHERE user_id = $1 AND not_before <= $2 ORDER BY id DESC LIMIT $3`, sc.UserID, now, limit)
+	rows, err := q.QueryContext(ctx, `SELECT `+messageColumns+`
+		FROM notifications WHERE user_id = $1 AND not_before <= $2 ORDER BY created_at DESC, id DESC LIMIT $3`, sc.UserID, now, limit)
 	if err != nil {
 		return nil, 0, errs.Wrap(err, "cannot list notifications")
 	}
 	defer rows.Close()
 	out := []Message{}
 	for rows.Next() {
-		var m Message
-		var read sql.NullTime
-		if err := rows.Scan(&m.ID, &m.At, &m.Kind, &m.TicketID, &m.AlertID, &m.CaseID, &m.Subject, &m.Body, &read, &m.NotBefore); err != nil {
+		m, err := scanMessage(rows)
+		if err != nil {
 			return nil, 0, errs.Wrap(err, "cannot read notification")
-		}
-		m.At = m.At.UTC()
-		if read.Valid {
-			t := read.Time.UTC()
-			m.ReadAt = &t
 		}
 		out = append(out, m)
 	}
 	return out, unread, errs.Wrap(rows.Err(), "cannot list notifications")
+}
+
+const messageColumns = `id, created_at, kind, COALESCE(ticket_id, 0), COALESCE(alert_id, 0), COALESCE(case_id, 0), COALESCE(need_id, 0), subject, body, read_at, not_before`
+
+func scanMessage(row interface{ Scan(...any) error }) (Message, error) {
+	var m Message
+	var read sql.NullTime
+	if err := row.Scan(&m.ID, &m.At, &m.Kind, &m.TicketID, &m.AlertID, &m.CaseID, &m.NeedID, &m.Subject, &m.Body, &read, &m.NotBefore); err != nil {
+		return Message{}, err
+	}
+	m.At, m.NotBefore = m.At.UTC(), m.NotBefore.UTC()
+	if read.Valid {
+		t := read.Time.UTC()
+		m.ReadAt = &t
+	}
+	return m, nil
+}
+
+// Open returns the caller's notification id as it is after being opened:
+// read from now on, if it was not already (opening it twice changes
+// nothing). Another user's notification, or one not yet due at now, is
+// a NotFound error.
+func (b *Inbox) Open(ctx context.Context, sc access.Scope, id int64, now time.Time) (Message, error) {
+	if sc.UserID == 0 {
+		return Message{}, errs.E(errs.Unauthorized, "log in first")
+	}
+	var m Message
+	err := b.db.Write(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE notifications SET read_at = $1 WHERE id = $2 AND user_id = $3 AND read_at IS NULL AND not_before <= $1`,
+			now, id, sc.UserID); err != nil {
+			return errs.Wrap(err, "cannot mark notification %d read", id)
+		}
+		var err error
+		m, err = scanMessage(tx.QueryRowContext(ctx, `SELECT `+messageColumns+` FROM notifications WHERE id = $1 AND user_id = $2 AND not_before <= $3`,
+			id, sc.UserID, now))
+		if errors.Is(err, sql.ErrNoRows) {
+			return errs.E(errs.NotFound, "you have no notification %d", id)
+		}
+		return errs.Wrap(err, "cannot read notification %d", id)
+	})
+	return m, err
 }
 
 // MarkRead marks the caller's notification id read (0: all of them).

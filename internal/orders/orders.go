@@ -400,11 +400,19 @@ func (s *Service) Move(ctx context.Context, sc access.Scope, id int64, to Status
 	return o, err
 }
 
-// ActiveOnOffering counts the running subscriptions on an offering.
-func (s *Service) ActiveOnOffering(ctx context.Context, offeringID int64) (int, error) {
+// ActiveOnOffering counts the running subscriptions on an offering that
+// sc sees: all of them for the unit that offers it (and administrators),
+// a municipality only its own. Callers show another unit's count only
+// after checking the caller may manage the offering.
+func (s *Service) ActiveOnOffering(ctx context.Context, sc access.Scope, offeringID int64) (int, error) {
+	if sc.UserID == 0 && !sc.IsSystem() {
+		return 0, errs.E(errs.Unauthorized, "log in first")
+	}
+	var a store.Args
+	q := `SELECT COUNT(*) FROM orders o WHERE o.offering_id = ` + a.Add(offeringID) +
+		` AND o.status IN ('active', 'termination_requested') AND ` + visible(sc, &a)
 	var n int
-	err := s.db.Reader().QueryRowContext(ctx, `SELECT COUNT(*) FROM orders WHERE offering_id = $1 AND status IN ('active', 'termination_requested')`,
-		offeringID).Scan(&n)
+	err := s.db.Reader().QueryRowContext(ctx, q, a.Values()...).Scan(&n)
 	return n, errs.Wrap(err, "cannot count subscriptions")
 }
 

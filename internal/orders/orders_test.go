@@ -172,7 +172,7 @@ func TestWithdrawKeepsSubscriptions(t *testing.T) {
 		if _, err := f.Catalog.Withdraw(ctx, mgr, o.OfferingID, ""); err != nil {
 			t.Fatal(err)
 		}
-		n, err := f.Orders.ActiveOnOffering(ctx, o.OfferingID)
+		n, err := f.Orders.ActiveOnOffering(ctx, mgr, o.OfferingID)
 		if err != nil || n != 1 {
 			t.Errorf("ActiveOnOffering after withdrawal = %d, %v; want 1", n, err)
 		}

@@ -150,6 +150,10 @@ func BenchmarkQueueAndSearch(b *testing.B) {
 				{"search-spoc", spoc, servicedesk.Filter{Query: "printer"}},
 				{"search-unit", desk, servicedesk.Filter{Query: "vpn virker"}},
 				{"search-unit-rare", desk, servicedesk.Filter{Query: "nøglebrik dørtelefon"}},
+				{"triage-spoc", spoc, servicedesk.Filter{Statuses: active, Sort: servicedesk.SortTriage}},
+				{"triage-unit", desk, servicedesk.Filter{Statuses: active, Sort: servicedesk.SortTriage}},
+				{"triage-unit-unassigned", desk, servicedesk.Filter{Statuses: active, Sort: servicedesk.SortTriage, Unassigned: true}},
+				{"sorted-all-spoc", spoc, servicedesk.Filter{Sort: "-updated"}},
 			}
 			for _, c := range cases {
 				b.Run(c.name, func(b *testing.B) {

@@ -340,21 +340,42 @@ type Filter struct {
 	Kind         Kind
 	Municipality int64
 	Unit         int64
-	Priority     string
-	Assignee     string
-	Tier         int
+	// Org keeps the tickets of one organisation: those concerning the
+	// municipality or held by the unit it names.
+	Org      int64
+	Priority string
+	// Assignee keeps the tickets assigned to this username; Unassigned
+	// those assigned to nobody (the two exclude each other).
+	Assignee   string
+	Unassigned bool
+	Tier       int
+	// Due keeps the tickets whose deadlines stand so: DueBreached, a
+	// running clock past its deadline; DueSoon, a running clock past its
+	// warning (75%) but none past its deadline.
+	Due string
+	// Visits "today" keeps the tickets with an on-site visit planned
+	// today (Danish time).
+	Visits string
 	// Query is full text over title, description and resolution: every
 	// word must occur (as a prefix).
-	Query  string
-	Limit  int   // default 50, at most 500
-	Before int64 // keyset cursor: tickets with a smaller id
+	Query string
+	Limit int // default 50, at most 500
+	// Sort orders the page (see Sort). The zero value is newest first,
+	// paged by Before; any other order is paged by Offset and counted.
+	Sort   Sort
+	Before int64 // keyset cursor for newest first: tickets with a smaller id
+	Offset int   // sorted pages: how many matches to skip (at most MaxOffset)
 }
 
 // Page is one page of a queue.
 type Page struct {
 	Tickets []Ticket `json:"tickets"`
-	// Next is the cursor for the following page (0: none).
+	// Next is the cursor for the following page (0: none), newest first.
 	Next int64 `json:"next,omitempty"`
+	// Total counts every match of a sorted list; NextOffset is the
+	// offset of its following page (0: none).
+	Total      *int `json:"total,omitempty"`
+	NextOffset int  `json:"next_offset,omitempty"`
 }
 
 // searchTerm is one word of a ticket search; Prefix when the user ended
@@ -386,7 +407,8 @@ func ftsQuery(s string) []searchTerm {
 	return out
 }
 
-// List returns the tickets sc may see that match f, newest first.
+// List returns the tickets sc may see that match f: newest first, or in
+// the order f.Sort names with the total count of matches.
 func (s *Service) List(ctx context.Context, sc access.Scope, f Filter) (Page, error) {
 	if sc.UserID == 0 && !sc.IsSystem() {
 		return Page{}, errs.E(errs.Unauthorized, "log in first")
@@ -398,12 +420,88 @@ func (s *Service) List(ctx context.Context, sc access.Scope, f Filter) (Page, er
 		return Page{}, errs.Field("limit", "must be between 1 and 500")
 	}
 	var a store.Args
-	where := []string{s.visible(sc, &a)}
+	where, err := s.where(sc, f, &a)
+	if err != nil {
+		return Page{}, err
+	}
+	q := s.db.Reader()
+	page := Page{Tickets: []Ticket{}}
+	var order string
+	if f.Sort == "" {
+		if f.Offset != 0 {
+			return Page{}, errs.Field("offset", "an offset pages a sorted list; newest first pages with cursor")
+		}
+		if f.Before > 0 {
+			where = append(where, "t.id < "+a.Add(f.Before))
+		}
+		order = "t.id DESC LIMIT " + a.Add(f.Limit+1)
+	} else {
+		if f.Before != 0 {
+			return Page{}, errs.Field("cursor", "a cursor pages the newest-first list; a sorted list pages with offset")
+		}
+		if f.Offset < 0 || f.Offset > MaxOffset {
+			return Page{}, errs.Field("offset", "must be between 0 and %d", MaxOffset)
+		}
+		var total int
+		if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM tickets t WHERE `+strings.Join(where, " AND "), a.Values()...).Scan(&total); err != nil {
+			return Page{}, errs.Wrap(err, "cannot count tickets")
+		}
+		page.Total = &total
+		if order, err = f.Sort.orderBy(&a); err != nil {
+			return Page{}, err
+		}
+		order += " LIMIT " + a.Add(f.Limit+1) + " OFFSET " + a.Add(f.Offset)
+	}
+	rows, err := q.QueryContext(ctx, `SELECT `+ticketColumns+ticketFrom+` WHERE `+strings.Join(where, " AND ")+` ORDER BY `+order, a.Values()...)
+	if err != nil {
+		return Page{}, errs.Wrap(err, "cannot list tickets")
+	}
+	for rows.Next() {
+		t, err := scanTicket(rows)
+		if err != nil {
+			rows.Close()
+			return Page{}, errs.Wrap(err, "cannot read ticket")
+		}
+		page.Tickets = append(page.Tickets, t)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return Page{}, errs.Wrap(err, "cannot list tickets")
+	}
+	if len(page.Tickets) > f.Limit {
+		page.Tickets = page.Tickets[:f.Limit]
+		if f.Sort == "" {
+			page.Next = page.Tickets[f.Limit-1].ID
+		} else {
+			page.NextOffset = f.Offset + f.Limit
+		}
+	}
+	units := map[int64]int64{}
+	ids := make([]int64, len(page.Tickets))
+	for i, t := range page.Tickets {
+		units[t.ID], ids[i] = t.UnitID, t.ID
+	}
+	clocks, err := loadClocks(ctx, q, units, ids)
+	if err != nil {
+		return Page{}, err
+	}
+	now := s.now()
+	for i, t := range page.Tickets {
+		for _, c := range clocks[t.ID] {
+			page.Tickets[i].Clocks = append(page.Tickets[i].Clocks, c.View(now))
+		}
+	}
+	return page, nil
+}
+
+// where returns the conditions of f for tickets sc may see.
+func (s *Service) where(sc access.Scope, f Filter, a *store.Args) ([]string, error) {
+	where := []string{s.visible(sc, a)}
 	if len(f.Statuses) > 0 {
 		var ps []string
 		for _, st := range f.Statuses {
 			if _, err := ParseStatus("status", string(st)); err != nil {
-				return Page{}, err
+				return nil, err
 			}
 			ps = append(ps, a.Add(string(st)))
 		}
@@ -418,22 +516,49 @@ func (s *Service) List(ctx context.Context, sc access.Scope, f Filter) (Page, er
 	if f.Unit != 0 {
 		where = append(where, "t.unit_id = "+a.Add(f.Unit))
 	}
+	if f.Org != 0 {
+		p := a.Add(f.Org)
+		where = append(where, "(t.municipality_id = "+p+" OR t.unit_id = "+p+")")
+	}
 	if f.Priority != "" {
 		where = append(where, "t.priority = "+a.Add(f.Priority))
 	}
-	if f.Assignee != "" {
+	switch {
+	case f.Unassigned && f.Assignee != "":
+		return nil, errs.Field("assignee", "ask for one assignee or for unassigned tickets, not both")
+	case f.Unassigned:
+		where = append(where, "t.assignee = ''")
+	case f.Assignee != "":
 		where = append(where, "t.assignee = "+a.Add(f.Assignee))
 	}
 	if f.Tier != 0 {
 		where = append(where, "t.tier = "+a.Add(f.Tier))
 	}
-	if f.Before > 0 {
-		where = append(where, "t.id < "+a.Add(f.Before))
+	if f.Due != "" {
+		now := a.Add(s.now())
+		breached := "EXISTS (SELECT 1 FROM ticket_clocks c WHERE c.ticket_id = t.id AND c.state = 'running' AND (c.breached_at IS NOT NULL OR c.deadline <= " + now + "))"
+		switch f.Due {
+		case DueBreached:
+			where = append(where, breached)
+		case DueSoon:
+			where = append(where, "NOT "+breached+" AND EXISTS (SELECT 1 FROM ticket_clocks c WHERE c.ticket_id = t.id AND c.state = 'running' AND c.warn_at <= "+now+")")
+		default:
+			return nil, errs.Field("due", "want breached or soon, got %q", f.Due)
+		}
+	}
+	switch f.Visits {
+	case "":
+	case VisitsToday:
+		day, next := today(s.now())
+		where = append(where, "EXISTS (SELECT 1 FROM ticket_visits v WHERE v.ticket_id = t.id AND v.status = 'planned' AND v.starts_at >= "+
+			a.Add(day)+" AND v.starts_at < "+a.Add(next)+")")
+	default:
+		return nil, errs.Field("visits", "want today, got %q", f.Visits)
 	}
 	if f.Query != "" {
 		terms := ftsQuery(f.Query)
 		if len(terms) == 0 {
-			return Page{}, errs.Field("q", "give at least one word to search for")
+			return nil, errs.Field("q", "give at least one word to search for")
 		}
 		words := make([]string, len(terms))
 		pg := s.db.Dialect() == store.Postgres
@@ -455,45 +580,7 @@ func (s *Service) List(ctx context.Context, sc access.Scope, f Filter) (Page, er
 			where = append(where, "t.id IN (SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH "+a.Add(strings.Join(words, " "))+")")
 		}
 	}
-	q := s.db.Reader()
-	rows, err := q.QueryContext(ctx, `SELECT `+ticketColumns+ticketFrom+` WHERE `+strings.Join(where, " AND ")+
-		` ORDER BY t.id DESC LIMIT `+a.Add(f.Limit+1), a.Values()...)
-	if err != nil {
-		return Page{}, errs.Wrap(err, "cannot list tickets")
-	}
-	page := Page{Tickets: []Ticket{}}
-	for rows.Next() {
-		t, err := scanTicket(rows)
-		if err != nil {
-			rows.Close()
-			return Page{}, errs.Wrap(err, "cannot read ticket")
-		}
-		page.Tickets = append(page.Tickets, t)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return Page{}, errs.Wrap(err, "cannot list tickets")
-	}
-	if len(page.Tickets) > f.Limit {
-		page.Tickets = page.Tickets[:f.Limit]
-		page.Next = page.Tickets[f.Limit-1].ID
-	}
-	units := map[int64]int64{}
-	ids := make([]int64, len(page.Tickets))
-	for i, t := range page.Tickets {
-		units[t.ID], ids[i] = t.UnitID, t.ID
-	}
-	clocks, err := loadClocks(ctx, q, units, ids)
-	if err != nil {
-		return Page{}, err
-	}
-	now := s.now()
-	for i, t := range page.Tickets {
-		for _, c := range clocks[t.ID] {
-			page.Tickets[i].Clocks = append(page.Tickets[i].Clocks, c.View(now))
-		}
-	}
-	return page, nil
+	return where, nil
 }
 
 func addEntry(ctx context.Context, tx *sql.Tx, id int64, at time.Time, sc access.Scope, kind string, internal bool, body string, detail map[string]any) (int64, error) {

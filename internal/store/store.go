@@ -234,6 +234,10 @@ const (
 	// LockCompliance serialises installing compliance libraries (two
 	// nodes starting at once install the built-in ones once).
 	LockCompliance Lock = 7366349
+	// LockNeeds serialises marking needs as duplicates (package needs),
+	// so that two needs marked as each other's duplicate at once cannot
+	// make a circle.
+	LockNeeds Lock = 7366350
 )
 
 // Lock takes l for the rest of tx: an advisory transaction lock on

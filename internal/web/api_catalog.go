@@ -176,7 +176,7 @@ func (s *Server) apiWithdrawOffering(w http.ResponseWriter, r *http.Request, c *
 	if err != nil {
 		return err
 	}
-	n, err := s.activeSubscriptions(r, o.ID)
+	n, err := s.activeSubscriptions(r, c, o.ID)
 	if err != nil {
 		return err
 	}
@@ -204,7 +204,8 @@ func (s *Server) apiConformance(w http.ResponseWriter, r *http.Request, c *calle
 	return nil
 }
 
-// activeSubscriptions counts running subscriptions on an offering.
-func (s *Server) activeSubscriptions(r *http.Request, offeringID int64) (int, error) {
-	return s.ord.ActiveOnOffering(r.Context(), offeringID)
+// activeSubscriptions counts running subscriptions on an offering that
+// the caller sees (all of them for a manager of the offering's unit).
+func (s *Server) activeSubscriptions(r *http.Request, c *caller, offeringID int64) (int, error) {
+	return s.ord.ActiveOnOffering(r.Context(), c.scope, offeringID)
 }

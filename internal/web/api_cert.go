@@ -27,6 +27,7 @@ func (s *Server) certRoutes() {
 	s.certPages()
 	s.intelRoutes()
 	s.complianceRoutes()
+	s.needsRoutes()
 	s.intelPages()
 	s.compliancePages()
 }

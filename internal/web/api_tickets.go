@@ -18,6 +18,7 @@ func (s *Server) ticketRoutes() {
 	s.api("GET /api/v1/tickets", s.apiListTickets)
 	s.api("POST /api/v1/tickets", s.apiCreateTicket)
 	s.api("GET /api/v1/tickets/{id}", s.apiGetTicket)
+	s.api("GET /api/v1/tickets/{id}/assignees", s.apiTicketAssignees)
 	s.api("POST /api/v1/tickets/{id}/escalate", s.apiEscalateTicket)
 	s.api("POST /api/v1/tickets/{id}/assign", s.apiAssignTicket)
 	s.api("POST /api/v1/tickets/{id}/comments", s.apiCommentTicket)
@@ -69,9 +70,13 @@ func (s *Server) apiSetNotificationSettings(w http.ResponseWriter, r *http.Reque
 	return nil
 }
 
+// ticketFilter reads the list's query: status (comma-separated), kind,
+// priority, tier, municipality, unit, q, limit, and the queue's shared
+// parameters (queueParams): sort, offset, org and assignee (me, none or a
+// username). Without sort the list is newest first, paged by cursor.
 func (s *Server) ticketFilter(r *http.Request, c *caller) (servicedesk.Filter, error) {
 	q := r.URL.Query()
-	f := servicedesk.Filter{Priority: q.Get("priority"), Assignee: q.Get("assignee"), Query: q.Get("q")}
+	f := servicedesk.Filter{Priority: q.Get("priority"), Query: q.Get("q")}
 	if len(f.Query) > 200 {
 		return f, errs.Field("q", "at most 200 characters")
 	}
@@ -91,7 +96,7 @@ func (s *Server) ticketFilter(r *http.Request, c *caller) (servicedesk.Filter, e
 		}
 		f.Kind = k
 	}
-	if f.Priority != "" && (len(f.Priority) != 2 || f.Priority[0] != 'P' || f.Priority[1] < '1' || f.Priority[1] > '4') {
+	if !validPriority(f.Priority) {
 		return f, errs.Field("priority", "want P1, P2, P3 or P4")
 	}
 	ints := []struct {
@@ -119,6 +124,9 @@ func (s *Server) ticketFilter(r *http.Request, c *caller) (servicedesk.Filter, e
 			*p.dst = n
 		}
 	}
+	if err := s.queueParams(r, c, q, &f); err != nil {
+		return f, err
+	}
 	var err error
 	if f.Municipality, err = s.orgParam(r, c, "municipality"); err != nil {
 		return f, err
@@ -137,6 +145,19 @@ func (s *Server) apiListTickets(w http.ResponseWriter, r *http.Request, c *calle
 		return err
 	}
 	writeJSON(w, http.StatusOK, p)
+	return nil
+}
+
+func (s *Server) apiTicketAssignees(w http.ResponseWriter, r *http.Request, c *caller) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	us, err := s.sd.Assignees(r.Context(), c.scope, id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, us)
 	return nil
 }
 
@@ -513,17 +534,18 @@ func (s *Server) attachPage(w http.ResponseWriter, r *http.Request, c *caller) e
 	if err != nil {
 		return err
 	}
+	var t servicedesk.Ticket
 	f, hdr, err := r.FormFile("file")
 	if err == nil {
 		defer f.Close()
 		var data []byte
 		if data, err = io.ReadAll(f); err == nil {
-			_, err = s.sd.Attach(r.Context(), c.scope, id, hdr.Filename, hdr.Header.Get("Content-Type"), data, r.FormValue("internal") == "on")
+			t, err = s.sd.Attach(r.Context(), c.scope, id, hdr.Filename, hdr.Header.Get("Content-Type"), data, r.FormValue("internal") == "on")
 		}
 	} else {
 		err = errs.Field("file", "choose a file of at most %d MiB", servicedesk.MaxAttachment>>20)
 	}
-	return s.ticketStepDone(w, r, c, id, err)
+	return s.ticketStepResult(w, r, c, id, t.Version, err)
 }
 
 // apiAttachment sends a file as a download: browsers never render it in

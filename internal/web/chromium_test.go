@@ -16,6 +16,7 @@ import (
 	"github.com/samdrift/samdrift/internal/demo/demotest"
 	"github.com/samdrift/samdrift/internal/detect"
 	"github.com/samdrift/samdrift/internal/event"
+	"github.com/samdrift/samdrift/internal/locale"
 	"github.com/samdrift/samdrift/internal/store/storetest"
 	"github.com/samdrift/samdrift/internal/web"
 )
@@ -66,7 +67,9 @@ func login(base, user, password string) chromedp.Action[chromedp.Void] {
 
 // TestAlertsLiveInChromium: København's CISO has /alerts open in a real
 // browser; an alert the detector writes appears in the table by itself
-// (server-sent events and alerts.js), within 5 seconds.
+// (server-sent events and alerts.js), within 5 seconds, as the page would
+// have rendered it (the level's Danish name, the organisation's name,
+// the local time), and the total below the table counts it.
 func TestAlertsLiveInChromium(t *testing.T) {
 	exe := chromium(t)
 	db := storetest.SQLite(t)
@@ -114,6 +117,14 @@ func TestAlertsLiveInChromium(t *testing.T) {
 	if !strings.Contains(row, "Interactive root shell through sudo") || !strings.Contains(row, "web01") {
 		t.Errorf("live row = %q", row)
 	}
+	for _, want := range []string{"Middel", "København Kommune", locale.DateTime("da", now)} {
+		if !strings.Contains(row, want) {
+			t.Errorf("live row = %q; lacks %q", row, want)
+		}
+	}
+	if total, err := chromedp.Run(wctx, chromedp.Text(`#alerts-total`)); err != nil || total != "1 alarmer i alt." {
+		t.Errorf("the total under the live row = %q, %v; want 1 alarmer i alt.", total, err)
+	}
 }
 
 // TestTicketEscalationInChromium: København's SPOC opens a ticket and
@@ -155,7 +166,7 @@ func TestTicketEscalationInChromium(t *testing.T) {
 	var status string
 	_, err = chromedp.Run(ctx, chromedp.Steps(
 		login(hs.URL, "demo-spoc", env.Passwords["demo-spoc"]),
-		chromedp.Navigate(hs.URL+"/tickets"),
+		chromedp.Navigate(hs.URL+"/tickets/new"),
 		chromedp.WaitVisible(`#title`),
 		chromedp.SendKeys(`#title`, "Borgerservice kan ikke printe"),
 		chromedp.SendKeys(`#description`, "Alle tre printere melder fejl"),

@@ -9,6 +9,7 @@ import (
 	"codeberg.org/go-pdf/fpdf"
 
 	"github.com/samdrift/samdrift/internal/compliance"
+	"github.com/samdrift/samdrift/internal/locale"
 )
 
 // reportPDF renders the monthly governance report as an A4 PDF in lang:
@@ -29,7 +30,7 @@ func reportPDF(rep compliance.Report, month string, lang Lang) ([]byte, error) {
 	p.SetFont("Helvetica", "B", 17)
 	p.MultiCell(0, 8, tr(lang.T("report.compliance.title")+" – "+month), "", "L", false)
 	p.SetFont("Helvetica", "", 9)
-	p.MultiCell(0, 5, tr(lang.T("report.compliance.generated", rep.GeneratedAt.In(copenhagen).Format("2006-01-02 15:04"))), "", "L", false)
+	p.MultiCell(0, 5, tr(lang.T("report.compliance.generated", locale.DateTime(string(lang), rep.GeneratedAt))), "", "L", false)
 	p.Ln(3)
 	heading := func(s string) {
 		p.Ln(2)
@@ -41,7 +42,7 @@ func reportPDF(rep compliance.Report, month string, lang Lang) ([]byte, error) {
 		if x == nil {
 			return "–"
 		}
-		return v.Num(*x, 0) + " %"
+		return v.Percent(*x, 0)
 	}
 	// Frameworks with bars.
 	heading(lang.T("report.compliance.frameworks"))
@@ -175,7 +176,7 @@ func drawTrend(p *fpdf.Fpdf, tr func(string) string, ts []compliance.Trend, v vi
 		y := y0 + h - h*pct/100
 		p.Line(x0, y, x0+w, y)
 		p.SetXY(x0-14, y-2)
-		p.CellFormat(12, 4, v.Num(pct, 0)+" %", "", 0, "R", false, 0, "")
+		p.CellFormat(12, 4, v.Percent(pct, 0), "", 0, "R", false, 0, "")
 	}
 	n := len(labels)
 	step := w
@@ -236,7 +237,7 @@ func soaPDF(a compliance.Assessment, lang Lang, now time.Time) ([]byte, error) {
 	p.SetFont("Helvetica", "B", 14)
 	p.MultiCell(0, 7, tr(title), "", "L", false)
 	p.SetFont("Helvetica", "", 9)
-	p.MultiCell(0, 5, tr(a.OrgName+" · "+now.In(copenhagen).Format("2006-01-02 15:04")+" · "+
+	p.MultiCell(0, 5, tr(a.OrgName+" · "+locale.DateTime(string(lang), now)+" · "+
 		lang.T("compliance.countsline", a.Counts.Met, a.Counts.Partial, a.Counts.NotMet, a.Counts.NotAssessed, a.Counts.NotApplicable)), "", "L", false)
 	p.Ln(2)
 	cols := []struct {

@@ -148,6 +148,17 @@ var foreignCases = []foreignCase{
 	{op: "POST /api/v1/standards", path: "/api/v1/standards", body: `{"ref":"FS-{n}","title":"X"}`, public: true},
 	{op: "PATCH /api/v1/standards/{id}", path: "/api/v1/standards/{standard}", body: `{"status":"retired","revision":2}`, public: true},
 	{op: "PUT /api/v1/standards/{id}/acks", path: "/api/v1/standards/{standard}/acks", body: `{"org":"{unit}","status":"implemented"}`, control: `{"status":"implemented"}`, controlAs: "mgr-sj"},
+	// Needs are read by everyone (public); a municipality out of reach is
+	// refused, and so is deciding on another unit's municipality's need.
+	// Comments and following act as the caller on a need all may read.
+	{op: "POST /api/v1/needs", path: "/api/v1/needs", body: `{"title":"Behov","description":"x","org":"{org}"}`, public: true, control: `{"title":"Behov","description":"x"}`, controlAs: "spoc-ros"},
+	{op: "POST /api/v1/needs/{id}/status", path: "/api/v1/needs/{need}/status", body: `{"status":"declined","reason":"x"}`, public: true},
+	{op: "POST /api/v1/needs/{id}/duplicate", path: "/api/v1/needs/{need}/duplicate", body: `{"duplicate_of":{ownneed}}`, public: true},
+	{op: "POST /api/v1/needs/{id}/comments", path: "/api/v1/needs/{need}/comments", body: `{"body":"Også hos os"}`, self: true},
+	{op: "PUT /api/v1/needs/{id}/vote", path: "/api/v1/needs/{need}/vote", body: `{"org":"{org}"}`, public: true, control: `{}`, controlAs: "spoc-ros"},
+	{op: "DELETE /api/v1/needs/{id}/vote", path: "/api/v1/needs/{need}/vote?org={org}", public: true},
+	{op: "PUT /api/v1/needs/{id}/follow", path: "/api/v1/needs/{need}/follow", self: true},
+	{op: "DELETE /api/v1/needs/{id}/follow", path: "/api/v1/needs/{need}/follow", self: true},
 }
 
 var digits = regexp.MustCompile(`[0-9]+`)
@@ -390,6 +401,10 @@ func (e *env) victim(t *testing.T) map[string]string {
 	e.must("POST", "/api/v1/standards", gov, `{"ref":"FS-LOG","title":"Logning"}`, &std)
 	e.must("PATCH", fmt.Sprintf("/api/v1/standards/%d", std.ID), gov, `{"status":"approved","approval_record":"Rådet 2027-01-20","revision":1}`, nil)
 	e.must("PUT", fmt.Sprintf("/api/v1/standards/%d/acks", std.ID), mgr, `{"status":"acknowledged"}`, nil)
+	var need struct {
+		ID int64 `json:"id"`
+	}
+	e.must("POST", "/api/v1/needs", spoc, `{"title":"Fælles mødebooking","description":"Et bookingsystem for alle forvaltninger"}`, &need)
 	spocUser, err := e.Access.UserByName(context.Background(), access.System("t"), "demo-spoc")
 	if err != nil {
 		t.Fatal(err)
@@ -419,6 +434,7 @@ func (e *env) victim(t *testing.T) map[string]string {
 		"feed":         itoa64(feed.ID),
 		"evidence":     itoa64(ev.ID),
 		"standard":     itoa64(std.ID),
+		"need":         itoa64(need.ID),
 	}
 }
 
@@ -446,8 +462,12 @@ func (e *env) attackerResources(t *testing.T) map[string]string {
 	}
 	e.must("POST", "/api/v1/cases", e.token("ciso-ros"), `{"org":"265","title":"Phishing","severity":"medium"}`, &c1)
 	e.must("POST", "/api/v1/cases", e.token("ciso-ros"), `{"org":"265","title":"Phishing again","severity":"medium"}`, &c2)
+	var need struct {
+		ID int64 `json:"id"`
+	}
+	e.must("POST", "/api/v1/needs", spoc, `{"title":"Nyt intranet","description":"Intranettet er forældet"}`, &need)
 	return map[string]string{
-		"owncase": itoa64(c1.ID), "owncase2": itoa64(c2.ID), "soon": time.Now().Add(time.Hour).UTC().Format(time.RFC3339),
+		"ownneed": itoa64(need.ID), "owncase": itoa64(c1.ID), "owncase2": itoa64(c2.ID), "soon": time.Now().Add(time.Hour).UTC().Format(time.RFC3339),
 		"ownunit": "enhed-sjaelland", "ownsite": itoa64(site.ID), "ownticket": itoa64(tk.ID), "ownv": strconv.Itoa(tk.Version),
 		"ownproblem": itoa64(prob.ID), "ownsite2": itoa64(site2.ID), "ownconn": itoa64(conn.ID),
 		"ownsub": e.scalar(e.DB, `SELECT COALESCE(MAX(id), 0) FROM orders WHERE municipality_id = $1 AND status = 'active'`, ros),
@@ -488,6 +508,8 @@ func snapshot(t *testing.T, db *store.DB, v map[string]string) string {
 		`SELECT COUNT(*) FROM evidence WHERE org_id = (SELECT id FROM organizations WHERE code = '101')`,
 		`SELECT status || '/' || version_no FROM standards WHERE id = ` + v["standard"],
 		`SELECT status || '/' || version FROM standard_acks WHERE standard_id = ` + v["standard"],
+		`SELECT status || '/' || version FROM needs WHERE id = ` + v["need"],
+		`SELECT COUNT(*) FROM need_votes WHERE need_id = ` + v["need"],
 	} {
 		var s any
 		if err := db.Reader().QueryRowContext(context.Background(), q).Scan(&s); err != nil {

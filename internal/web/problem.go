@@ -3,10 +3,10 @@ package web
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -34,6 +34,63 @@ type Problem struct {
 	Instance string `json:"instance,omitempty"`
 	Code     string `json:"code"`
 	Field    string `json:"field,omitempty"`
+	// Heading is the UI's lead-in to Detail, in the same language: "Ret
+	// venligst:" only where the user can correct the input.
+	Heading string `json:"-"`
+}
+
+// headingOf is the message key of the lead-in the UI shows before a
+// problem's detail, by code.
+var headingOf = map[errs.Code]string{
+	errs.Invalid:      "form.error",
+	errs.NotFound:     "error.notfound",
+	errs.Forbidden:    "error.forbidden",
+	errs.Unauthorized: "error.unauthorized",
+	errs.Conflict:     "error.conflict",
+	errs.TooMany:      "error.toomany",
+	errs.Internal:     "error.internal",
+}
+
+// detailLang is the language of a problem's detail: the API follows
+// Accept-Language (Danish unless English is preferred), pages follow the
+// language the user chose.
+func detailLang(r *http.Request) Lang {
+	if strings.HasPrefix(r.URL.Path, "/api/") {
+		return acceptLang(r.Header.Get("Accept-Language"))
+	}
+	return langOf(r)
+}
+
+// acceptLang picks Danish or English from an Accept-Language header
+// (RFC 9110 12.5.4): the first of the two with the highest weight, and
+// Danish when neither is named or the header cannot be read.
+func acceptLang(h string) Lang {
+	best, bestQ := Danish, 0.0
+	for _, part := range strings.Split(h, ",") {
+		tag, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		q := 1.0
+		if v, ok := strings.CutPrefix(strings.TrimSpace(params), "q="); ok {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil || f < 0 || f > 1 {
+				continue
+			}
+			q = f
+		}
+		primary, _, _ := strings.Cut(strings.ToLower(tag), "-")
+		var l Lang
+		switch primary {
+		case "da":
+			l = Danish
+		case "en":
+			l = English
+		default:
+			continue
+		}
+		if q > bestQ {
+			best, bestQ = l, q
+		}
+	}
+	return best
 }
 
 // problemFor turns err into a Problem; internal errors are logged with
@@ -48,12 +105,20 @@ func (s *Server) problemFor(r *http.Request, err error) Problem {
 	if errors.As(err, &tooBig) {
 		status = http.StatusRequestEntityTooLarge
 	}
+	l := detailLang(r)
 	p := Problem{Type: "about:blank", Title: http.StatusText(status), Status: status, Instance: r.URL.Path, Code: string(code)}
-	if e := errs.As(err); e != nil && code != errs.Internal {
-		p.Detail, p.Field = e.Message, e.Field
-	} else {
+	switch e := errs.As(err); {
+	case e != nil && code != errs.Internal:
+		p.Detail, p.Field = e.In(string(l)), e.Field
+	case status == http.StatusRequestEntityTooLarge:
+		p.Detail = l.T("error.toolarge")
+	default:
 		s.log.ErrorContext(r.Context(), "internal error", "method", r.Method, "path", r.URL.Path, "err", err)
-		p.Detail = "something went wrong on our side; it has been logged. Try again, and tell your administrator if it persists"
+		p.Detail = l.T("error.internal.detail")
+	}
+	p.Heading = l.T(headingOf[errs.Code(p.Code)])
+	if p.Heading == headingOf[errs.Code(p.Code)] {
+		p.Heading = l.T("error.internal")
 	}
 	return p
 }
@@ -65,6 +130,12 @@ func (s *Server) apiError(w http.ResponseWriter, r *http.Request, err error) {
 		w.Header().Set("Retry-After", "60")
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	// The detail is in the language detailLang chose: say which, and,
+	// where Accept-Language chose it, that caches must key on it.
+	w.Header().Set("Content-Language", string(detailLang(r)))
+	if strings.HasPrefix(r.URL.Path, "/api/") {
+		w.Header().Add("Vary", "Accept-Language")
+	}
 	w.WriteHeader(p.Status)
 	_ = json.NewEncoder(w).Encode(p)
 }
@@ -111,9 +182,11 @@ func jsonError(err error) error {
 	var tooBig *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooBig):
-		return &errs.Error{Code: errs.Invalid, Field: "body", Message: fmt.Sprintf("the body is larger than %d bytes", tooBig.Limit), Err: tooBig}
+		e := errs.Field("body", "the body is larger than %d bytes", tooBig.Limit)
+		e.Err = tooBig
+		return e
 	case errors.As(err, &syn):
-		return errs.Field("body", "invalid JSON at byte %d: %s", syn.Offset, syn.Error())
+		return syntaxError(syn)
 	case errors.As(err, &typ):
 		field := typ.Field
 		if field == "" {
@@ -129,4 +202,47 @@ func jsonError(err error) error {
 		return errs.Field(name, "unknown field %q", name)
 	}
 	return errs.Field("body", "cannot read JSON: %v", err)
+}
+
+// syntaxCause reads encoding/json's syntax message: the character it
+// stopped at and where it was (see encoding/json's quoteChar).
+var syntaxCause = regexp.MustCompile(`^invalid character ('(?:\\'|[^'])*') (.+)$`)
+
+// syntaxError says where a body's JSON breaks and what was expected there,
+// in words of our own (with a Danish translation) rather than Go's
+// English: the byte offset, the character found and what may stand there.
+func syntaxError(syn *json.SyntaxError) error {
+	if syn.Error() == "unexpected end of JSON input" {
+		return errs.Field("body", "the JSON ends too early")
+	}
+	m := syntaxCause.FindStringSubmatch(syn.Error())
+	if m == nil {
+		return errs.Field("body", "invalid JSON at byte %d", syn.Offset)
+	}
+	at, char, where := syn.Offset, m[1], m[2]
+	switch {
+	case where == "looking for beginning of value":
+		return errs.Field("body", "invalid JSON at byte %d: found %s where a value should start (an object, a list, a string in double quotes, a number, true, false or null)", at, char)
+	case where == "looking for beginning of object key string":
+		return errs.Field("body", "invalid JSON at byte %d: found %s where a field name in double quotes should start", at, char)
+	case where == "after object key":
+		return errs.Field("body", "invalid JSON at byte %d: found %s after a field name; expected a colon (:)", at, char)
+	case where == "after object key:value pair":
+		return errs.Field("body", "invalid JSON at byte %d: found %s after a field's value; expected a comma (,) or the end of the object (})", at, char)
+	case where == "after array element":
+		return errs.Field("body", "invalid JSON at byte %d: found %s after an element of a list; expected a comma (,) or the end of the list (])", at, char)
+	case where == "in string literal":
+		return errs.Field("body", "invalid JSON at byte %d: found %s inside a string; control characters must be escaped (such as \\n)", at, char)
+	case where == "in string escape code":
+		return errs.Field("body", "invalid JSON at byte %d: found %s after a backslash in a string; expected one of \\\" \\\\ / b f n r t u", at, char)
+	case where == `in \u hexadecimal character escape`:
+		return errs.Field("body", "invalid JSON at byte %d: found %s in a \\u escape; expected four hexadecimal digits", at, char)
+	case where == "in numeric literal":
+		return errs.Field("body", "invalid JSON at byte %d: found %s in a number; expected a digit", at, char)
+	case strings.HasPrefix(where, "in literal "):
+		return errs.Field("body", "invalid JSON at byte %d: found %s in a word; expected true, false or null", at, char)
+	case where == "after top-level value":
+		return errs.Field("body", "invalid JSON at byte %d: found %s after the JSON value; send exactly one JSON object", at, char)
+	}
+	return errs.Field("body", "invalid JSON at byte %d: found %s", at, char)
 }

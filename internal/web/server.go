@@ -26,6 +26,7 @@ import (
 	"github.com/samdrift/samdrift/internal/detect"
 	"github.com/samdrift/samdrift/internal/eventstore"
 	"github.com/samdrift/samdrift/internal/intel"
+	"github.com/samdrift/samdrift/internal/needs"
 	"github.com/samdrift/samdrift/internal/network"
 	"github.com/samdrift/samdrift/internal/notify"
 	"github.com/samdrift/samdrift/internal/oncall"
@@ -65,7 +66,9 @@ type Config struct {
 	Intel *intel.Service
 	// Compliance keeps frameworks, assessments, evidence and standards.
 	Compliance *compliance.Service
-	Logger     *slog.Logger
+	// Needs keeps the municipalities' needs and feedback on common solutions.
+	Needs  *needs.Service
+	Logger *slog.Logger
 	// SecureCookies marks cookies Secure and prefixes them __Host-: set it
 	// when users reach samdrift over TLS (directly or through a proxy).
 	SecureCookies bool
@@ -134,7 +137,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		"Orders": cfg.Orders == nil, "Plan": cfg.Plan == nil, "Sources": cfg.Sources == nil, "Events": cfg.Events == nil,
 		"Detect": cfg.Detect == nil, "ServiceDesk": cfg.ServiceDesk == nil, "Network": cfg.Network == nil, "Inbox": cfg.Inbox == nil,
 		"Cases": cfg.Cases == nil, "OnCall": cfg.OnCall == nil, "Cert": cfg.Cert == nil, "Intel": cfg.Intel == nil,
-		"Compliance": cfg.Compliance == nil} {
+		"Compliance": cfg.Compliance == nil, "Needs": cfg.Needs == nil} {
 		if missing {
 			return nil, fmt.Errorf("web: Config.%s is missing (app.Services builds them all)", name)
 		}
@@ -223,12 +226,14 @@ func (s *Server) routes() {
 	s.caseRoutes()
 	s.casePages()
 	s.socRoutes()
+	s.overviewRoutes()
 	s.oncallRoutes()
 	s.certRoutes()
 	s.ticketRoutes()
 	s.changeRoutes()
 	s.changePageRoutes()
 	s.reportRoutes()
+	s.inboxRoutes()
 	s.attachmentRoutes()
 	s.ticketPageRoutes()
 	s.api("GET /api/v1/transition", s.apiTransitionOverview)

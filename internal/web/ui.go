@@ -45,11 +45,11 @@ func parseTemplates() (map[string]*template.Template, error) {
 	if err != nil {
 		return nil, err
 	}
-	shared := []string{"templates/layout.html", "templates/pager.html", "templates/linechart.html", "templates/triage.html"}
+	shared := []string{"templates/layout.html", "templates/pager.html", "templates/linechart.html", "templates/triage.html", "templates/figures.html"}
 	pages := map[string]*template.Template{}
 	for _, e := range entries {
 		name := strings.TrimSuffix(e.Name(), ".html")
-		if name == "layout" || name == "pager" || name == "linechart" || name == "triage" {
+		if name == "layout" || name == "pager" || name == "linechart" || name == "triage" || name == "figures" {
 			continue
 		}
 		t, err := template.ParseFS(templateFS, append(shared, "templates/"+e.Name())...)
@@ -77,6 +77,8 @@ type view struct {
 	CanManageUsers bool
 	HasSession     bool // logged in, perhaps still before the second factor
 	Data           any
+	// Nav is the caller's menu: the groups of sections their role works in.
+	Nav []navGroup
 }
 
 // T translates key into the page's language.
@@ -90,12 +92,10 @@ func (v view) KindName(k org.Kind) string { return v.Lang.T("kind." + string(k))
 
 var copenhagen = locale.Copenhagen
 
-// Time shows t in Danish local time.
+// Time shows t in Danish local time, the page's way: "5. dec. 2026 22:07"
+// (package locale; the zero time is "").
 func (v view) Time(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.In(copenhagen).Format("2006-01-02 15:04")
+	return locale.DateTime(string(v.Lang), t)
 }
 
 // change is one field of an audit record's detail.
@@ -155,11 +155,43 @@ func (v view) Greeting() string {
 }
 
 // flashKeys are the messages a redirect may ask a page to show (?msg=…);
-// anything else in msg is ignored, so links cannot inject text.
+// anything else in msg is ignored, so links cannot inject text, and a key
+// shows only on the pages flashShows allows, so a link cannot confirm one
+// thing on another's page (/needs/1?msg=orders.placed). The ticket page
+// builds its confirmations itself (ticketFlash).
 var flashKeys = map[string]bool{"users.created": true, "users.saved": true, "users.totpreset": true, "account.changed": true,
 	"offerings.created": true, "orders.placed": true, "orders.moved": true, "transition.saved": true, "coverage.saved": true,
-	"tickets.created": true, "tickets.saved": true, "alerts.saved": true, "cases.created": true, "cases.saved": true, "oncall.saved": true, "vulns.saved": true, "advisories.published": true, "advisories.imported": true,
+	"alerts.saved": true, "cases.created": true, "cases.saved": true, "oncall.saved": true, "vulns.saved": true, "advisories.published": true, "advisories.imported": true,
 	"intel.feedadded": true, "intel.pollednote": true, "standards.created": true, "standards.saved": true, "standards.acked": true}
+
+// flashPages are the pages each key of flashKeys is shown on: where the
+// redirect that sets it goes. A path ending in "/" means the pages under
+// it (/users/ is /users/12, not the list); any other path means itself and
+// the pages under it.
+var flashPages = map[string]string{"users.created": "/users/", "users.saved": "/users/", "users.totpreset": "/users/", "account.changed": "/account",
+	"offerings.created": "/offerings", "orders.placed": "/orders/", "orders.moved": "/orders/", "transition.saved": "/transition/", "coverage.saved": "/coverage",
+	"alerts.saved": "/alerts/", "cases.created": "/cases/", "cases.saved": "/cases/", "oncall.saved": "/oncall", "vulns.saved": "/vulnerabilities",
+	"advisories.published": "/advisories/", "advisories.imported": "/advisories", "intel.feedadded": "/intel", "intel.pollednote": "/intel",
+	"standards.created": "/standards/", "standards.saved": "/standards/", "standards.acked": "/standards/"}
+
+// flashShows reports whether message key may show on the page at path: a
+// key of flashKeys, on its page in flashPages — or, for a key registered
+// without one (the needs pages add theirs to flashKeys), under "/" and the
+// key's first part (needs.done.voted: /needs and /needs/7).
+func flashShows(key, path string) bool {
+	if !flashKeys[key] {
+		return false
+	}
+	page, ok := flashPages[key]
+	if !ok {
+		area, _, _ := strings.Cut(key, ".")
+		page = "/" + area
+	}
+	if strings.HasSuffix(page, "/") {
+		return len(path) > len(page) && strings.HasPrefix(path, page)
+	}
+	return path == page || strings.HasPrefix(path, page+"/")
+}
 
 // pager is the data of the "pager" partial.
 type pager struct {
@@ -174,18 +206,21 @@ func (s *Server) newView(r *http.Request, section, titleKey string) view {
 	if r.URL.RawQuery != "" {
 		v.Path = r.URL.Path + "?" + r.URL.RawQuery
 	}
-	v.Path = url.QueryEscape(v.Path)
+	// Path goes into the language switch's ?next= as it is: html/template
+	// escapes it for the query there (escaping it here too sent the
+	// switch to the front page).
 	if c.scope.UserID != 0 {
 		u := c.user
 		v.User = &u
 		v.CanAudit = c.scope.Can(access.ReadAudit)
 		v.CanManageUsers = c.scope.Can(access.ManageUsers)
+		v.Nav = navFor(c.scope, section)
 	}
 	if c.sessionToken != "" {
 		v.CSRF = s.csrfToken("s:" + c.sessionToken)
 		v.HasSession = true
 	}
-	if m := r.URL.Query().Get("msg"); flashKeys[m] {
+	if m := r.URL.Query().Get("msg"); flashShows(m, r.URL.Path) {
 		v.Flash = l.T(m)
 	}
 	return v
@@ -272,6 +307,7 @@ func (s *Server) uiRoutes() {
 	s.page("POST /account/notifications", s.accountNotifications)
 	s.page("GET /organizations", s.orgsPage)
 	s.page("GET /organizations/{ref}", s.orgPage)
+	s.page("GET /my-organization", s.myOrgPage)
 	s.page("GET /users", s.usersPage)
 	s.page("POST /users", s.usersCreate)
 	s.page("GET /users/{id}", s.userPage)
@@ -321,7 +357,15 @@ func (s *Server) setLang(w http.ResponseWriter, r *http.Request) {
 	}
 	http.SetCookie(w, &http.Cookie{Name: langCookie, Value: string(l), Path: "/", MaxAge: 365 * 24 * 3600,
 		SameSite: http.SameSiteLaxMode, Secure: s.cfg.SecureCookies, HttpOnly: true})
-	http.Redirect(w, r, safeNext(r.URL.Query().Get("next")), http.StatusSeeOther)
+	next := r.URL.Query().Get("next")
+	// Pages rendered before the switch's link was fixed escaped next
+	// twice; such a link arrives still escaped once.
+	if strings.HasPrefix(strings.ToUpper(next), "%2F") {
+		if un, err := url.QueryUnescape(next); err == nil {
+			next = un
+		}
+	}
+	http.Redirect(w, r, safeNext(next), http.StatusSeeOther)
 }
 
 type loginData struct {
@@ -528,9 +572,8 @@ type homeData struct {
 	// owners and supplied municipalities.
 	Units        []org.Organization
 	Municipality int // how many municipalities exist
-	// Admin figures.
-	NeedMFA      int
-	FailedLogins int
+	// Overview is the figures of the user's work.
+	Overview Overview
 }
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request, c *caller) error {
@@ -540,6 +583,9 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request, c *caller) error {
 		return err
 	}
 	d := homeData{Org: o, Reach: reachName(c.scope.Reach)}
+	if d.Overview, err = s.overview(ctx, c.scope); err != nil {
+		return err
+	}
 	if o.Kind == org.KindMunicipality {
 		if d.Colleagues, _, err = s.acc.ListUsers(ctx, c.scope, access.UserFilter{OrgID: o.ID, Limit: 50}); err != nil {
 			return err
@@ -558,14 +604,6 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request, c *caller) error {
 			d.Units = append(d.Units, full)
 		}
 		if _, d.Municipality, err = s.orgs.List(ctx, c.scope, org.Filter{Kind: org.KindMunicipality, Limit: 1}); err != nil {
-			return err
-		}
-	}
-	if c.scope.Can(access.ManageUsers) {
-		if _, d.NeedMFA, err = s.acc.ListUsers(ctx, c.scope, access.UserFilter{NeedsMFASetup: true, Limit: 1}); err != nil {
-			return err
-		}
-		if _, d.FailedLogins, err = audit.List(ctx, s.db.Reader(), c.scope, audit.Filter{Action: "login.fail", Since: time.Now().Add(-24 * time.Hour), Limit: 1}); err != nil {
 			return err
 		}
 	}
@@ -627,6 +665,12 @@ func (s *Server) orgsPage(w http.ResponseWriter, r *http.Request, c *caller) err
 type orgData struct {
 	Org   org.Organization
 	Users []access.User
+	// Overview is what the caller may see of the organisation's operation
+	// and security; nil for an organisation out of their reach.
+	Overview *OrgOverview
+	// Names are the catalog's services and levels by key, in the page's
+	// language.
+	Names map[string]string
 }
 
 func (s *Server) orgPage(w http.ResponseWriter, r *http.Request, c *caller) error {
@@ -638,9 +682,24 @@ func (s *Server) orgPage(w http.ResponseWriter, r *http.Request, c *caller) erro
 	if err != nil {
 		return err
 	}
-	v := s.newView(r, "orgs", "orgs.title")
+	section := "orgs"
+	if o.ID == c.scope.OrgID && o.Kind == org.KindMunicipality {
+		section = "myorg"
+	}
+	d := orgData{Org: o, Users: users}
+	if ov, err := s.orgOverview(r.Context(), c.scope, strconv.FormatInt(o.ID, 10)); err == nil {
+		d.Overview = &ov
+		if len(ov.Subscriptions) > 0 || len(ov.Transition) > 0 {
+			if d.Names, _, err = s.serviceNames(r, c); err != nil && errs.CodeOf(err) != errs.NotFound {
+				return err
+			}
+		}
+	} else if errs.CodeOf(err) != errs.NotFound {
+		return err
+	}
+	v := s.newView(r, section, "orgs.title")
 	v.Title = o.Name
-	v.Data = orgData{Org: o, Users: users}
+	v.Data = d
 	s.render(w, r, http.StatusOK, "org", v)
 	return nil
 }

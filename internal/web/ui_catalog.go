@@ -1,7 +1,9 @@
 package web
 
 import (
+	"math"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -9,6 +11,7 @@ import (
 	"github.com/samdrift/samdrift/internal/calendar"
 	"github.com/samdrift/samdrift/internal/catalog"
 	"github.com/samdrift/samdrift/internal/errs"
+	"github.com/samdrift/samdrift/internal/locale"
 	"github.com/samdrift/samdrift/internal/org"
 )
 
@@ -17,6 +20,7 @@ func (s *Server) catalogRoutes() {
 	s.page("GET /catalog/diff", s.catalogDiffPage)
 	s.page("GET /offerings", s.offeringsPage)
 	s.page("POST /offerings", s.offeringsCreate)
+	s.page("GET /offerings/{id}/withdraw", s.offeringsWithdrawForm)
 	s.page("POST /offerings/{id}/withdraw", s.offeringsWithdraw)
 	s.page("GET /conformance", s.conformancePage)
 }
@@ -53,25 +57,20 @@ func (v view) Opt(d *catalog.Duration) string {
 	return d.String()
 }
 
-// DKK writes an amount in kroner.
-func (v view) DKK(x float64) string { return catalog.FormatDKK(x) }
+// DKK writes an amount in kroner: "1.950,00 kr." / "DKK 1,950.00".
+func (v view) DKK(x float64) string { return locale.Kroner(string(v.Lang), x) }
 
-// Num writes x with the given decimals the Danish or English way.
-func (v view) Num(x float64, decimals int) string {
-	s := strconv.FormatFloat(x, 'f', decimals, 64)
-	if v.Lang == Danish {
-		s = strings.Replace(s, ".", ",", 1)
-	}
-	return s
-}
+// Num writes x with the given decimals and grouping the Danish or
+// English way: "1.950,5" / "1,950.5".
+func (v view) Num(x float64, decimals int) string { return locale.Number(string(v.Lang), x, decimals) }
 
-// Pct writes a percentage the Danish or English way.
+// Pct writes a percentage with one decimal, or none when it is whole
+// (chart axes): "24,9 %", "20 %" / "24.9%", "20%".
 func (v view) Pct(x float64) string {
-	s := strconv.FormatFloat(x, 'f', -1, 64) + " %"
-	if v.Lang == Danish {
-		s = strings.Replace(s, ".", ",", 1)
+	if math.Abs(x-math.Round(x)) < 0.05 {
+		return locale.Percent(string(v.Lang), x, 0)
 	}
-	return s
+	return locale.Percent(string(v.Lang), x, 1)
 }
 
 type categoryGroup struct {
@@ -159,11 +158,41 @@ type offeringsData struct {
 	Unit      string
 	Units     []org.Organization
 	Items     []catalog.Offering
+	Groups    []offeringGroup   // Items by unit
 	Names     map[string]string // service id → name
 	CanManage bool
 	Choices   []offerChoice
 	Catalog   *catalog.Catalog
 	Today     string
+}
+
+// offeringGroup is one unit's offerings, a collapsible section of the
+// page: open when it is the only one or the caller's own unit.
+type offeringGroup struct {
+	UnitName, UnitSlug         string
+	Items                      []offeringRow
+	Active, Planned, Withdrawn int
+	Open                       bool
+	CanManage                  bool
+}
+
+// offeringRow is an offering with the name of what it offers.
+type offeringRow struct {
+	catalog.Offering
+	Label string // "Server – Guld"
+}
+
+// offerLabel names an offering's service and level in lang.
+func offerLabel(cat *catalog.Catalog, o catalog.Offering, lang string) string {
+	svc, ok := cat.Service(o.ServiceID)
+	if !ok {
+		return o.ServiceID + " – " + o.LevelID
+	}
+	name := svc.Name.In(lang)
+	if lv, ok := svc.Level(o.LevelID); ok {
+		return name + " – " + lv.Name.In(lang)
+	}
+	return name + " – " + o.LevelID
 }
 
 func (s *Server) offeringsPage(w http.ResponseWriter, r *http.Request, c *caller) error {
@@ -204,11 +233,32 @@ func (s *Server) renderOfferings(w http.ResponseWriter, r *http.Request, c *call
 			d.Choices = append(d.Choices, offerChoice{Value: svc.ID + "/" + lv.ID, Label: svc.Name.In(string(l)) + " – " + lv.Name.In(string(l))})
 		}
 	}
+	mayManage := func(unitID int64) bool { return catalog.MayManage(c.scope, unitID) == nil }
+	for _, o := range d.Items {
+		if n := len(d.Groups); n == 0 || d.Groups[n-1].UnitSlug != o.UnitSlug {
+			d.Groups = append(d.Groups, offeringGroup{UnitName: o.UnitName, UnitSlug: o.UnitSlug, CanManage: mayManage(o.UnitID),
+				Open: o.UnitID == c.scope.OrgID || (d.Unit != "" && d.Unit != "all")})
+		}
+		g := &d.Groups[len(d.Groups)-1]
+		g.Items = append(g.Items, offeringRow{Offering: o, Label: offerLabel(cat, o, string(l))})
+		switch o.Status {
+		case catalog.StatusActive:
+			g.Active++
+		case catalog.StatusPlanned:
+			g.Planned++
+		case catalog.StatusWithdrawn:
+			g.Withdrawn++
+		}
+	}
+	if len(d.Groups) == 1 {
+		d.Groups[0].Open = true
+	}
 	v := s.newView(r, "offerings", "offerings.title")
 	v.Err = problem
-	if m := r.URL.Query().Get("withdrawn"); m != "" {
-		n, _ := strconv.Atoi(m)
-		v.Flash = v.T("offerings.withdrawn", n)
+	if msg, err := s.withdrawnFlash(r, c, v.Lang); err != nil {
+		return err
+	} else if msg != "" {
+		v.Flash = msg
 	}
 	v.Data = d
 	s.render(w, r, status, "offerings", v)
@@ -235,20 +285,101 @@ func (s *Server) offeringsCreate(w http.ResponseWriter, r *http.Request, c *call
 	return nil
 }
 
+// withdrawnFlash confirms a withdrawal on the offerings page
+// (?withdrawn=<offering id>, where offeringsWithdraw sends the browser):
+// only while that offering is withdrawn and the caller may manage it, with
+// the count of subscriptions that keep running read now; "" otherwise, so
+// a crafted link confirms nothing and counts nothing.
+func (s *Server) withdrawnFlash(r *http.Request, c *caller, l Lang) (string, error) {
+	id, err := strconv.ParseInt(r.URL.Query().Get("withdrawn"), 10, 64)
+	if err != nil || id <= 0 {
+		return "", nil
+	}
+	o, err := s.cat.Offering(r.Context(), c.scope, id)
+	if code := errs.CodeOf(err); code == errs.NotFound {
+		return "", nil
+	} else if err != nil {
+		return "", err
+	}
+	if o.WithdrawnFrom == "" || catalog.MayManage(c.scope, o.UnitID) != nil {
+		return "", nil
+	}
+	n, err := s.activeSubscriptions(r, c, o.ID)
+	if err != nil {
+		return "", err
+	}
+	return l.T("offerings.withdrawn", n), nil
+}
+
+// withdrawData is the confirmation step of a withdrawal: what is
+// withdrawn and what it touches.
+type withdrawData struct {
+	O      offeringRow
+	Active int // subscriptions running on it
+	Day    string
+	Today  string
+}
+
+// offeringsWithdrawForm asks before an offering is withdrawn: it names
+// the offering and the subscriptions it has, and takes the day.
+func (s *Server) offeringsWithdrawForm(w http.ResponseWriter, r *http.Request, c *caller) error {
+	return s.renderWithdraw(w, r, c, http.StatusOK, nil)
+}
+
+func (s *Server) renderWithdraw(w http.ResponseWriter, r *http.Request, c *caller, status int, problem *Problem) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	o, err := s.cat.Offering(r.Context(), c.scope, id)
+	if err != nil {
+		return err
+	}
+	// The step shows how many subscriptions run on the offering: only to
+	// whom may withdraw it, refused as the withdrawal itself would be.
+	if err := catalog.MayManage(c.scope, o.UnitID); err != nil {
+		return err
+	}
+	cat, _, err := s.cat.Get(r.Context(), c.scope, "current")
+	if err != nil {
+		return err
+	}
+	n, err := s.activeSubscriptions(r, c, o.ID)
+	if err != nil {
+		return err
+	}
+	v := s.newView(r, "offerings", "offerings.title")
+	row := offeringRow{Offering: o, Label: offerLabel(cat, o, string(v.Lang))}
+	v.Title = v.T("offerings.confirm.title", row.Label)
+	v.Err = problem
+	d := withdrawData{O: row, Active: n, Day: r.PostFormValue("withdrawn_from"), Today: catalog.Today()}
+	if d.Day == "" {
+		d.Day = max(d.Today, o.ValidFrom)
+	}
+	v.Data = d
+	s.render(w, r, status, "offering_withdraw", v)
+	return nil
+}
+
+// offeringsWithdraw withdraws an offering once the confirmation step's
+// box is ticked; without it, the step is shown again.
 func (s *Server) offeringsWithdraw(w http.ResponseWriter, r *http.Request, c *caller) error {
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
+	if r.PostFormValue("confirm") != "yes" {
+		p := s.problemFor(r, errs.Field("confirm", "tick the box to confirm the withdrawal"))
+		return s.renderWithdraw(w, r, c, p.Status, &p)
+	}
 	o, err := s.cat.Withdraw(r.Context(), c.scope, id, r.PostFormValue("withdrawn_from"))
-	if err != nil {
+	if code := errs.CodeOf(err); code == errs.Invalid || code == errs.Conflict {
+		p := s.problemFor(r, err)
+		return s.renderWithdraw(w, r, c, p.Status, &p)
+	} else if err != nil {
 		return err
 	}
-	n, err := s.activeSubscriptions(r, o.ID)
-	if err != nil {
-		return err
-	}
-	http.Redirect(w, r, "/offerings?withdrawn="+strconv.Itoa(n), http.StatusSeeOther)
+	http.Redirect(w, r, "/offerings?"+url.Values{"unit": {o.UnitSlug}, "withdrawn": {strconv.FormatInt(o.ID, 10)}}.Encode()+"#unit-"+o.UnitSlug, http.StatusSeeOther)
 	return nil
 }
 

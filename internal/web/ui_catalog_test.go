@@ -50,7 +50,7 @@ func TestUICatalogOrdersTransition(t *testing.T) {
 	}
 	orderURL := strings.Split(r.Header.Get("Location"), "?")[0]
 	r, page = it.post("/orders", url.Values{"csrf": {csrfOf(t, page)}, "offer": {"network-wifi/basis"}, "quantity": {"1"}})
-	if r.StatusCode != 409 || !strings.Contains(page, "does not offer") {
+	if r.StatusCode != 409 || !strings.Contains(page, "udbyder ikke") {
 		t.Errorf("ordering what is not offered = %d; want 409 with the reason", r.StatusCode)
 	}
 	desk := newBrowser(t, e.url)

@@ -34,7 +34,12 @@ func (s *Server) vulnsPage(w http.ResponseWriter, r *http.Request, c *caller) er
 }
 
 func (s *Server) renderVulns(w http.ResponseWriter, r *http.Request, c *caller, status int, problem *Problem) error {
-	items, total, err := s.cert.Vulnerabilities(r.Context(), c.scope, cert.VulnFilter{Status: r.URL.Query().Get("status"), Limit: 200})
+	vf := cert.VulnFilter{Status: r.URL.Query().Get("status"), Limit: 200}
+	var err error
+	if vf.Org, err = s.orgParam(r, c, "org"); err != nil {
+		return err
+	}
+	items, total, err := s.cert.Vulnerabilities(r.Context(), c.scope, vf)
 	if err != nil {
 		return err
 	}

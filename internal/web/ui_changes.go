@@ -73,7 +73,7 @@ func (s *Server) changesCreate(w http.ResponseWriter, r *http.Request, c *caller
 	} else if err != nil {
 		return err
 	}
-	http.Redirect(w, r, "/tickets/"+strconv.FormatInt(t.ID, 10)+"?msg=tickets.created", http.StatusSeeOther)
+	http.Redirect(w, r, doneURL(t.ID, "tickets.created", t.Version), http.StatusSeeOther)
 	return nil
 }
 
@@ -156,23 +156,24 @@ func (s *Server) changeStepPage(w http.ResponseWriter, r *http.Request, c *calle
 		return err
 	}
 	note := r.PostFormValue("note")
+	var t servicedesk.Ticket
 	switch r.PathValue("step") {
 	case "acknowledge":
-		_, err = s.sd.Acknowledge(r.Context(), c.scope, id, false, note)
+		t, err = s.sd.Acknowledge(r.Context(), c.scope, id, false, note)
 	case "object":
-		_, err = s.sd.Acknowledge(r.Context(), c.scope, id, true, note)
+		t, err = s.sd.Acknowledge(r.Context(), c.scope, id, true, note)
 	case "approve", "reject":
-		_, err = s.sd.Decide(r.Context(), c.scope, id, formInt(r, "version"), r.PathValue("step") == "approve", note)
+		t, err = s.sd.Decide(r.Context(), c.scope, id, formInt(r, "version"), r.PathValue("step") == "approve", note)
 	case "problem":
-		_, err = s.sd.SetProblem(r.Context(), c.scope, id, formInt(r, "version"), r.PostFormValue("root_cause"), r.PostFormValue("workaround"),
+		t, err = s.sd.SetProblem(r.Context(), c.scope, id, formInt(r, "version"), r.PostFormValue("root_cause"), r.PostFormValue("workaround"),
 			r.PostFormValue("known_error") == "on")
 	case "link":
 		inc, _ := strconv.ParseInt(r.PostFormValue("incident"), 10, 64)
-		_, err = s.sd.LinkIncident(r.Context(), c.scope, id, inc)
+		t, err = s.sd.LinkIncident(r.Context(), c.scope, id, inc)
 	default:
 		return errs.E(errs.NotFound, "no step %q", r.PathValue("step"))
 	}
-	return s.ticketStepDone(w, r, c, id, err)
+	return s.ticketStepResult(w, r, c, id, t.Version, err)
 }
 
 // MayAnswer reports whether the caller answers change ch for its own

@@ -15,6 +15,7 @@ import (
 	"github.com/samdrift/samdrift/internal/access"
 	"github.com/samdrift/samdrift/internal/compliance"
 	"github.com/samdrift/samdrift/internal/errs"
+	"github.com/samdrift/samdrift/internal/locale"
 	"github.com/samdrift/samdrift/internal/org"
 )
 
@@ -63,7 +64,7 @@ func (v view) Score(score *float64) string {
 	if score == nil {
 		return "–"
 	}
-	return v.Num(*score, 0) + " %"
+	return locale.Percent(string(v.Lang), *score, 0)
 }
 
 // CheckTitle is a live check's title in the page's language.
@@ -146,7 +147,7 @@ func trendChart(ts []compliance.Trend, v view) *chart {
 		}
 		ss = append(ss, sr)
 	}
-	c := lineChart(v.T("compliance.trendtitle"), labels, ss, 100, v.Pct)
+	c := lineChart(v.T("compliance.trendtitle"), v.T("chart.quarter"), labels, ss, 100, v.Pct, v)
 	c.ID = "trend"
 	return &c
 }

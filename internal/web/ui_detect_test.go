@@ -188,7 +188,7 @@ func TestDetectionAPIAndPages(t *testing.T) {
 			t.Errorf("after bulk acknowledge the list = %d; lacks the confirmation with counts", r.StatusCode)
 		}
 		r, html = b.post("/alerts/triage", url.Values{"csrf": {csrf}, "status": {"acknowledged"}})
-		if r.StatusCode != 400 || !strings.Contains(html, "at least one alert") {
+		if r.StatusCode != 400 || !strings.Contains(html, "mindst én alarm") {
 			t.Errorf("bulk triage with no alert ticked = %d; want 400 asking for one", r.StatusCode)
 		}
 	})

@@ -3,12 +3,16 @@ package web
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/samdrift/samdrift/internal/access"
 	"github.com/samdrift/samdrift/internal/event"
 	"github.com/samdrift/samdrift/internal/eventstore"
+	"github.com/samdrift/samdrift/internal/locale"
+	"github.com/samdrift/samdrift/internal/org"
 )
 
 func (s *Server) eventRoutes() {
@@ -25,6 +29,20 @@ type eventsData struct {
 	Sampled   int
 	More      string
 	Export    string // query string for the export links
+	// ManyTenants: the caller sees several organisations' events (the
+	// SOC, CERT, governance, admins, a unit), so the results name each
+	// event's organisation and OrgFacet counts them.
+	ManyTenants bool
+	OrgNames    map[int64]string
+	OrgFacet    []facetValueView
+}
+
+// OrgName is the name of the organisation whose event it is.
+func (d eventsData) OrgName(tenant int64) string {
+	if n, ok := d.OrgNames[tenant]; ok {
+		return n
+	}
+	return strconv.FormatInt(tenant, 10)
 }
 
 type facetView struct {
@@ -38,18 +56,25 @@ type facetValueView struct {
 	Href  string // the search narrowed to this value
 }
 
-// histogram is a server-rendered SVG bar chart of events over time.
+// histogram is a server-rendered SVG bar chart of events over time. The
+// picture is for the eye and the mouse: its bars narrow the search but
+// take no tab stops (they are hidden from assistive technology, which
+// gets the table of the same buckets instead, behind one summary).
 type histogram struct {
 	Width, Height int
+	Left, TickX   int // left edge of the bars; x of the y-axis labels
 	Bars          []histBar
 	Ticks         []chartTick
-	Max           int
+	Max           string
 	Title         string
+	TableLabel    string
 }
 
 type histBar struct {
 	X, Y, W, H float64
 	Label      string // for the <title> tooltip
+	From, To   string // the bucket's span, for the table
+	Count      string
 	Href       string // the search narrowed to this bucket
 }
 
@@ -77,6 +102,14 @@ func (s *Server) eventsPage(w http.ResponseWriter, r *http.Request, c *caller) e
 		}
 	}
 	v := s.newView(r, "events", "events.title")
+	if d.ManyTenants = seesManyTenants(c.scope); d.ManyTenants {
+		names, err := s.orgNames(r, c)
+		if err != nil {
+			return err
+		}
+		names[0] = v.T("nav.quarantine")
+		d.OrgNames = names
+	}
 	eq := eventstore.Query{From: from, To: to, Q: d.Query, Limit: 100, Cursor: q.Get("cursor")}
 	var err error
 	d.Result, err = s.ev.Search(r.Context(), c.scope, eq)
@@ -88,8 +121,19 @@ func (s *Server) eventsPage(w http.ResponseWriter, r *http.Request, c *caller) e
 		}
 		var facets []eventstore.Facet
 		if err == nil {
-			if facets, d.Sampled, err = s.ev.Facets(r.Context(), c.scope, eq, 8, 5); err == nil {
-				d.Facets = facetViews(facets, d.Query, d.Range)
+			if facets, d.Sampled, err = s.ev.Facets(r.Context(), c.scope, eq, 9, 5); err == nil {
+				var tenants []eventstore.FacetValue
+				facets = slices.DeleteFunc(facets, func(f eventstore.Facet) bool {
+					if f.Field == eventstore.TenantFacet {
+						tenants = f.Values
+						return true
+					}
+					return false
+				})
+				d.Facets = facetViews(facets[:min(8, len(facets))], d.Query, d.Range)
+				if d.ManyTenants {
+					d.OrgFacet = orgFacet(tenants, d.OrgName, d.Query, d.Range)
+				}
 			}
 		}
 	}
@@ -125,6 +169,42 @@ func quoteValue(v string) string {
 	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(v) + `"`
 }
 
+// seesManyTenants reports whether sc sees the security data of more than
+// one organisation: the SOC and CERT, governance and admins (every
+// tenant) and a unit (its own and its municipalities').
+func seesManyTenants(sc access.Scope) bool {
+	return sc.SeesAllSecurity() || sc.Reach == access.ReachSupplied
+}
+
+// orgNames names every organisation by id (the directory is public to
+// everyone logged in).
+func (s *Server) orgNames(r *http.Request, c *caller) (map[int64]string, error) {
+	all, _, err := s.orgs.List(r.Context(), c.scope, org.Filter{Limit: 500})
+	if err != nil {
+		return nil, err
+	}
+	names := make(map[int64]string, len(all))
+	for _, o := range all {
+		names[o.ID] = o.Name
+	}
+	return names, nil
+}
+
+// orgFacet turns the tenant facet into organisations by name, each
+// narrowing the search to its events.
+func orgFacet(vals []eventstore.FacetValue, name func(int64) string, query, rng string) []facetValueView {
+	var out []facetValueView
+	for _, val := range vals {
+		id, err := strconv.ParseInt(val.Value, 10, 64)
+		if err != nil {
+			continue
+		}
+		nq := url.Values{"q": {narrow(query, eventstore.TenantFacet+":"+val.Value)}, "range": {rng}}
+		out = append(out, facetValueView{Value: name(id), Count: val.Count, Href: "/events?" + nq.Encode()})
+	}
+	return out
+}
+
 func facetViews(fs []eventstore.Facet, query, rng string) []facetView {
 	out := make([]facetView, 0, len(fs))
 	for _, f := range fs {
@@ -139,31 +219,56 @@ func facetViews(fs []eventstore.Facet, query, rng string) []facetView {
 }
 
 func eventHistogram(bs []eventstore.Bucket, width time.Duration, query string, v view) histogram {
-	h := histogram{Width: 860, Height: 140, Title: v.T("events.histogram")}
-	const left, top, plotW, plotH = 48, 8, 800, 100
+	h := histogram{Height: 140, Title: v.T("events.histogram"), TableLabel: v.T("events.histogram.table")}
+	const top, plotW, plotH = 8, 800, 100
+	peak := 0
 	for _, b := range bs {
-		h.Max = max(h.Max, b.Count)
+		peak = max(peak, b.Count)
 	}
+	h.Max = v.Int(peak)
+	// The y axis (its top and 0) is as wide as the highest count.
+	h.Left = max(48, int(chartText(h.Max))+10)
+	h.TickX = h.Left - 4
+	h.Width = h.Left + plotW + 12
+	left := float64(h.Left)
 	if len(bs) == 0 {
 		return h
 	}
 	bw := float64(plotW) / float64(len(bs))
-	layout := "15:04"
-	if width >= 12*time.Hour {
-		layout = "02-01"
-	} else if width >= 20*time.Minute {
-		layout = "02-01 15:04"
+	// The axis writes what tells the buckets apart: days for wide ones,
+	// the time of day within one day, else both.
+	oneDay := locale.SameDay(bs[0].Start, bs[len(bs)-1].Start.Add(width-time.Nanosecond))
+	tick := func(t time.Time) string {
+		switch {
+		case width >= 12*time.Hour:
+			return locale.DayMonth(v.lang(), t)
+		case oneDay:
+			return locale.Clock(t)
+		}
+		return locale.DayMonth(v.lang(), t) + " " + locale.Clock(t)
 	}
+	labels := make([]string, len(bs))
 	for i, b := range bs {
 		bh := 0.0
-		if h.Max > 0 {
-			bh = float64(b.Count) / float64(h.Max) * plotH
+		if peak > 0 {
+			bh = float64(b.Count) / float64(peak) * plotH
 		}
-		nq := url.Values{"q": {query}, "from": {b.Start.Format(time.RFC3339)}, "to": {b.Start.Add(width).Format(time.RFC3339)}}
+		end := b.Start.Add(width)
+		nq := url.Values{"q": {query}, "from": {b.Start.Format(time.RFC3339)}, "to": {end.Format(time.RFC3339)}}
+		span := v.Time(b.Start) + "–" + locale.Clock(end)
+		if !locale.SameDay(b.Start, end.Add(-time.Nanosecond)) {
+			span = v.Time(b.Start) + "–" + v.Time(end)
+		}
 		h.Bars = append(h.Bars, histBar{X: left + float64(i)*bw, Y: top + plotH - bh, W: max(bw-1, 1), H: bh,
-			Label: v.Time(b.Start) + ": " + strconv.Itoa(b.Count), Href: "/events?" + nq.Encode()})
-		if i%10 == 0 {
-			h.Ticks = append(h.Ticks, chartTick{Pos: left + float64(i)*bw, Label: b.Start.In(copenhagen).Format(layout)})
+			Label: span + ": " + v.Int(b.Count), From: v.Time(b.Start), To: v.Time(end), Count: v.Int(b.Count), Href: "/events?" + nq.Encode()})
+		labels[i] = tick(b.Start)
+	}
+	// Bar i's left edge is where its label is centred; xTicks keeps the
+	// labels apart.
+	h.Ticks = xTicks(labels, func(i int) float64 { return left + float64(i)*bw })
+	for _, t := range h.Ticks {
+		if t.Anchor == "middle" {
+			h.Width = max(h.Width, int(t.Pos+chartText(t.Label)/2)+4)
 		}
 	}
 	return h

@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/samdrift/samdrift/internal/access"
@@ -18,6 +19,7 @@ func (s *Server) loggingRoutes() {
 	s.page("POST /coverage/retention", s.coverageRetention)
 	s.page("GET /quarantine", s.quarantinePage)
 	s.page("GET /alerts", s.alertsPage)
+	s.page("GET /alerts/live", s.alertsLive)
 	s.page("GET /alerts/{id}", s.alertPage)
 	s.page("POST /alerts/{id}/triage", s.alertTriage)
 	s.page("POST /alerts/triage", s.alertsTriage)
@@ -32,6 +34,10 @@ type coverageData struct {
 	CanSet    bool
 	Signals   []sources.Signal
 	Standard  *logstd.Standard
+	// Many: the caller sees several organisations; without ?org= the
+	// page is the overview of them all.
+	Many     bool
+	Overview *coverageOverview
 }
 
 // Tx is a logging-standard text in the page's language.
@@ -67,18 +73,46 @@ func (s *Server) coveragePage(w http.ResponseWriter, r *http.Request, c *caller)
 }
 
 func (s *Server) renderCoverage(w http.ResponseWriter, r *http.Request, c *caller, status int, p *Problem) error {
-	ref := r.URL.Query().Get("org")
+	ref := strings.TrimSpace(r.URL.Query().Get("org"))
 	if r.Method == http.MethodPost {
 		ref = r.PostFormValue("org")
+	}
+	d := coverageData{Standard: logstd.Default(), Many: seesManyTenants(c.scope)}
+	// Units, the SOC and the secretariat pick among the organisations they
+	// reach; a municipality sees its own.
+	if c.scope.Reach != access.ReachOwn || d.Many {
+		all, _, err := s.orgs.List(r.Context(), c.scope, org.Filter{Limit: 500})
+		if err != nil {
+			return err
+		}
+		for _, x := range all {
+			if x.Kind != org.KindMunicipality && x.Kind != org.KindUnit {
+				continue
+			}
+			if c.scope.SeesAllSecurity() || x.ID == c.scope.OrgID || (x.Supplier != nil && x.Supplier.ID == c.scope.OrgID) {
+				d.Orgs = append(d.Orgs, x)
+			}
+		}
+	}
+	if ref == "" && d.Many {
+		return s.renderCoverageOverview(w, r, c, d)
 	}
 	if ref == "" {
 		ref = strconv.FormatInt(c.scope.OrgID, 10)
 	}
-	o, err := s.orgs.Get(r.Context(), c.scope, ref)
+	// The picker sends the name typed or chosen; a code, slug or id
+	// works too.
+	for _, x := range d.Orgs {
+		if strings.EqualFold(x.Name, ref) {
+			ref = strconv.FormatInt(x.ID, 10)
+			break
+		}
+	}
+	o, err := s.coverageOrg(r, c, ref)
 	if err != nil {
 		return err
 	}
-	d := coverageData{Org: o, Standard: logstd.Default()}
+	d.Org = o
 	if d.Coverage, err = s.src.Coverage(r.Context(), c.scope, o.ID, time.Now()); err != nil {
 		return err
 	}
@@ -95,31 +129,27 @@ func (s *Server) renderCoverage(w http.ResponseWriter, r *http.Request, c *calle
 			d.Signals = append(d.Signals, g)
 		}
 	}
-	// Units, the SOC and the secretariat pick among the organisations they
-	// reach; a municipality sees its own.
-	if c.scope.Reach != access.ReachOwn {
-		all, _, err := s.orgs.List(r.Context(), c.scope, org.Filter{Limit: 500})
-		if err != nil {
-			return err
-		}
-		for _, x := range all {
-			if x.Kind != org.KindMunicipality && x.Kind != org.KindUnit {
-				continue
-			}
-			if c.scope.SeesAllSecurity() || x.ID == c.scope.OrgID || (x.Supplier != nil && x.Supplier.ID == c.scope.OrgID) {
-				d.Orgs = append(d.Orgs, x)
-			}
-		}
-	}
 	v := s.newView(r, "coverage", "coverage.title")
+	v.Title = v.T("coverage.title") + ": " + o.Name
 	v.Err = p
 	v.Data = d
 	s.render(w, r, status, "coverage", v)
 	return nil
 }
 
+// coverageOrg resolves ref (a code, slug or id) among the organisations
+// whose security data the caller reaches: one out of reach answers
+// exactly as an unknown one does, naming only what was asked for.
+func (s *Server) coverageOrg(r *http.Request, c *caller, ref string) (org.Organization, error) {
+	id, err := org.InSecurityReach(r.Context(), s.db.Reader(), c.scope, ref)
+	if err != nil {
+		return org.Organization{}, err
+	}
+	return s.orgs.Get(r.Context(), c.scope, strconv.FormatInt(id, 10))
+}
+
 func (s *Server) coverageRetention(w http.ResponseWriter, r *http.Request, c *caller) error {
-	o, err := s.orgs.Get(r.Context(), c.scope, r.PostFormValue("org"))
+	o, err := s.coverageOrg(r, c, r.PostFormValue("org"))
 	if err != nil {
 		return err
 	}

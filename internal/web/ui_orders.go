@@ -8,6 +8,7 @@ import (
 	"github.com/samdrift/samdrift/internal/access"
 	"github.com/samdrift/samdrift/internal/catalog"
 	"github.com/samdrift/samdrift/internal/errs"
+	"github.com/samdrift/samdrift/internal/locale"
 	"github.com/samdrift/samdrift/internal/orders"
 	"github.com/samdrift/samdrift/internal/org"
 	"github.com/samdrift/samdrift/internal/transition"
@@ -25,6 +26,8 @@ func (s *Server) orderRoutes() {
 
 type ordersData struct {
 	Status   string
+	Org      string // the organisation asked for (?org=), and its name
+	OrgName  string
 	Statuses []orders.Status
 	Items    []orders.Order
 	Total    int
@@ -69,12 +72,26 @@ func (s *Server) renderOrders(w http.ResponseWriter, r *http.Request, c *caller,
 	const limit = 100
 	ctx := r.Context()
 	off := uiPaging(r)
-	d := ordersData{Status: r.URL.Query().Get("status"), Statuses: orders.Statuses()}
+	d := ordersData{Status: r.URL.Query().Get("status"), Statuses: orders.Statuses(), Org: r.URL.Query().Get("org")}
 	f := orders.Filter{Limit: limit, Offset: off}
+	if d.Org != "" {
+		o, err := s.orgs.Get(ctx, c.scope, d.Org)
+		if err != nil {
+			return errs.InField("org", err)
+		}
+		if o.Kind == org.KindUnit {
+			f.Unit = o.ID
+		} else {
+			f.Municipality = o.ID
+		}
+		d.OrgName = o.Name
+	}
 	switch d.Status {
 	case "":
 	case "subscriptions":
 		f.Statuses = []orders.Status{orders.Active, orders.TerminationRequested}
+	case "inprogress":
+		f.Statuses = []orders.Status{orders.Requested, orders.Accepted, orders.InDelivery, orders.TerminationRequested}
 	default:
 		st, err := orders.ParseStatus("status", d.Status)
 		if err != nil {
@@ -104,7 +121,7 @@ func (s *Server) renderOrders(w http.ResponseWriter, r *http.Request, c *caller,
 			}
 			for _, o := range offs {
 				d.Choices = append(d.Choices, offerChoice{Value: o.ServiceID + "/" + o.LevelID,
-					Label: names[o.ServiceID] + " – " + levelName(names, o.ServiceID, o.LevelID) + " (" + catalog.FormatDKK(o.Price) + ")"})
+					Label: names[o.ServiceID] + " – " + levelName(names, o.ServiceID, o.LevelID) + " (" + locale.Kroner(string(langOf(r)), o.Price) + ")"})
 			}
 		}
 	}

@@ -119,7 +119,7 @@ func (s *Server) reportsPage(w http.ResponseWriter, r *http.Request, c *caller) 
 		{Name: v.T("clock.response"), Class: "series1", Dash: dashes[1], Width: 2},
 		{Name: v.T("clock.resolution"), Class: "total", Width: 4}}
 	for _, t := range trend {
-		labels = append(labels, t.Month)
+		labels = append(labels, v.Month(t.Month))
 		for i, sh := range []servicedesk.Share{t.FirstLine, t.Response, t.Resolution} {
 			val := sh.Percent
 			if sh.Measured == 0 {
@@ -128,7 +128,7 @@ func (s *Server) reportsPage(w http.ResponseWriter, r *http.Request, c *caller) 
 			ss[i].Values = append(ss[i].Values, val)
 		}
 	}
-	d.Chart = percentChart(v.T("reports.chart"), labels, ss, v)
+	d.Chart = percentChart(v.T("reports.chart"), v.T("chart.month"), labels, ss, v)
 	if d.Units, d.Municipalities, err = s.orgChoices(r, c); err != nil {
 		return err
 	}
@@ -137,7 +137,5 @@ func (s *Server) reportsPage(w http.ResponseWriter, r *http.Request, c *caller) 
 	return nil
 }
 
-// Pct1 writes a percentage with one decimal.
-func (v view) Pct1(x float64) string {
-	return v.Pct(float64(int(x*10+0.5)) / 10)
-}
+// Pct1 writes a percentage with one decimal: "87,5 %" / "87.5%".
+func (v view) Pct1(x float64) string { return v.Percent(x, 1) }

@@ -93,9 +93,10 @@ func (s *Server) dashboardPage(w http.ResponseWriter, r *http.Request, c *caller
 // timesChart draws the median and 90th percentile of the times to take
 // and to resolve, in hours, per month since since.
 func timesChart(title, id string, since time.Time, ack, resolve []timing.Percentiles, v view) (chart, bool) {
-	var labels []string
+	var labels, names []string // the months as the timings key them; as shown
 	for m := since.In(copenhagen); !m.After(time.Now()); m = m.AddDate(0, 1, 0) {
 		labels = append(labels, m.Format("2006-01"))
+		names = append(names, v.Month(m.Format("2006-01")))
 	}
 	hours := func(ps []timing.Percentiles, p90 bool) []float64 {
 		out := make([]float64, len(labels))
@@ -123,7 +124,7 @@ func timesChart(title, id string, since time.Time, ack, resolve []timing.Percent
 		}
 	}
 	top = float64(int(top*1.1) + 1)
-	c := lineChart(title, labels, ss, top, func(h float64) string { return v.Num(h, 1) + " " + v.T("soc.hours") })
+	c := lineChart(title, v.T("chart.month"), names, ss, top, func(h float64) string { return v.Num(h, 1) + " " + v.T("soc.hours") }, v)
 	c.ID = id
 	return c, len(ack)+len(resolve) > 0
 }

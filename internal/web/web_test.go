@@ -101,6 +101,9 @@ func (e *env) send(method, path, token, body string, headers map[string]string) 
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	// Problem details are Danish unless asked otherwise; the tests read
+	// the English (TestProblemLanguage checks the Danish default).
+	req.Header.Set("Accept-Language", "en")
 	for k, v := range headers {
 		req.Header.Set(k, v)
 	}
@@ -715,7 +718,7 @@ func TestStartPagePerRole(t *testing.T) {
 	}{
 		{"demo-spoc", []string{"IT-enhed Hovedstaden", "Demo kommune-IT København"}, []string{"5 enheder"}},
 		{"demo-servicedesk", []string{"Leverer basisydelser til (29)", "Frederiksberg Kommune"}, []string{"5 enheder"}},
-		{"demo-governance", []string{"5 enheder og 98 kommuner", "IT-enhed Syddanmark", "Revisionsspor"}, []string{"Administration"}},
+		{"demo-governance", []string{"5 enheder og 98 kommuner", "IT-enhed Syddanmark", `id="fg-sla"`, "Administration"}, []string{`id="h-admin"`}},
 	} {
 		b := newBrowser(t, e.url)
 		if r := b.login(c.user, e.Passwords[c.user]); r.StatusCode != http.StatusSeeOther {

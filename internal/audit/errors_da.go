@@ -1,0 +1,10 @@
+package audit
+
+import "github.com/samdrift/samdrift/internal/errs"
+
+func init() {
+	errs.AddDanish(map[string]string{
+		"your role may not read the audit trail": "din rolle giver ikke adgang til revisionssporet",
+		"at most 500 records a page":             "højst 500 poster pr. side",
+	})
+}

@@ -1,0 +1,16 @@
+package eventstore
+
+import "github.com/samdrift/samdrift/internal/errs"
+
+func init() {
+	errs.AddDanish(map[string]string{
+		"buckets must be 1–500":                                         "buckets skal være 1–500",
+		"give a time range with from before to":                         "angiv et tidsrum, hvor from ligger før to",
+		"limit must be 1–1000":                                          "limit skal være 1–1000",
+		"not a cursor from a previous page":                             "værdien er ikke en cursor fra en tidligere side",
+		"event %d of batch %q has no id":                                "hændelse %d i batch %q mangler et id",
+		"the query is longer than %d characters":                        "søgningen er længere end %d tegn",
+		"retention must be 30–3650 days (0: the logging standard's %d)": "opbevaringstiden skal være 30–3650 dage (0: logstandardens %d)",
+		"only an administrator, the secretariat or the organisation's own CISO may change its log retention": "kun en administrator, sekretariatet eller organisationens egen CISO kan ændre, hvor længe organisationens logs opbevares",
+	})
+}
