@@ -177,46 +177,10 @@ func (s *Server) apiAlertStream(w http.ResponseWriter, r *http.Request, c *calle
 		return err
 	}
 	defer sub.Close()
-	rc := http.NewResponseController(w)
-	// The server's read timeout would end a stream that only writes;
-	// writes get their own deadline below.
-	_ = rc.SetReadDeadline(time.Time{})
-	w.Header().Set("Content-Type", "text/event-stream")
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("X-Accel-Buffering", "no")
-	w.WriteHeader(http.StatusOK)
-	send := func(format string, args ...any) error {
-		_ = rc.SetWriteDeadline(time.Now().Add(30 * time.Second))
-		if _, err := fmt.Fprintf(w, format, args...); err != nil {
-			return err
-		}
-		return rc.Flush()
-	}
-	if err := send(": samdrift alerts\n\n"); err != nil {
-		return nil
-	}
-	keep := time.NewTicker(15 * time.Second)
-	defer keep.Stop()
-	for {
-		select {
-		case <-r.Context().Done():
-			return nil
-		case <-keep.C:
-			if err := send(": keep-alive\n\n"); err != nil {
-				return nil
-			}
-		case a := <-sub.C:
-			if sub.Lagged() {
-				if err := send("event: resync\ndata: {}\n\n"); err != nil {
-					return nil
-				}
-			}
-			b, _ := json.Marshal(a)
-			if err := send("event: alert\nid: %d\ndata: %s\n\n", a.ID, b); err != nil {
-				return nil
-			}
-		}
-	}
+	return s.streamAlerts(w, r, c, sub, "samdrift alerts", func(a detect.Alert) (string, bool) {
+		b, _ := json.Marshal(a)
+		return fmt.Sprintf("event: alert\nid: %d\ndata: %s\n\n", a.ID, b), true
+	})
 }
 
 func (s *Server) apiDetectionRules(w http.ResponseWriter, r *http.Request, c *caller) error {

@@ -98,6 +98,7 @@ func init() {
 		"orders.allorgs":              {"alle organisationer", "all organisations"},
 		"fig.admin.failedlogins":      {"mislykkede logins det seneste døgn", "failed logins in the last 24 hours"},
 		"fig.admin.failedlogins.one":  {"mislykket login det seneste døgn", "failed login in the last 24 hours"},
+		"alerts.status.open":          {"Åbne (ikke lukkede)", "Open (not closed)"},
 		"org.contacts":                {"Kontakter hos leverandøren", "Contacts at the supplier"},
 		"org.subscriptions":           {"Abonnementer", "Subscriptions"},
 		"org.col.service":             {"Ydelse", "Service"},

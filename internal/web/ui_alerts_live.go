@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/samdrift/samdrift/internal/access"
 	"github.com/samdrift/samdrift/internal/detect"
@@ -40,7 +39,7 @@ type liveRow struct {
 
 // matches reports whether a belongs in a list filtered by f.
 func matches(f detect.Filter, a detect.Alert) bool {
-	return (f.Level == "" || a.Level == f.Level) && (f.Status == "" || a.Status == f.Status) && (f.RuleID == "" || a.RuleID == f.RuleID) &&
+	return (f.Level == "" || a.Level == f.Level) && (f.Status == "" || a.Status == f.Status || (f.Status == detect.StatusOpen && a.Status != detect.StatusClosed)) && (f.RuleID == "" || a.RuleID == f.RuleID) &&
 		(f.Tenant == 0 || a.Tenant == f.Tenant) && (f.Since.IsZero() || !a.LastSeen.Before(f.Since))
 }
 
@@ -61,51 +60,15 @@ func (s *Server) alertsLive(w http.ResponseWriter, r *http.Request, c *caller) e
 	defer sub.Close()
 	v := s.newView(r, "alerts", "alerts.title")
 	d := alertsData{Names: map[int64]string{0: "—"}, MayTriage: c.scope.Can(access.TriageAlerts)}
-	rc := http.NewResponseController(w)
-	// The server's read timeout would end a stream that only writes;
-	// writes get their own deadline below.
-	_ = rc.SetReadDeadline(time.Time{})
-	w.Header().Set("Content-Type", "text/event-stream")
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("X-Accel-Buffering", "no")
-	w.WriteHeader(http.StatusOK)
-	send := func(format string, args ...any) error {
-		_ = rc.SetWriteDeadline(time.Now().Add(30 * time.Second))
-		if _, err := fmt.Fprintf(w, format, args...); err != nil {
-			return err
+	return s.streamAlerts(w, r, c, sub, "samdrift alert rows", func(a detect.Alert) (string, bool) {
+		row, err := s.liveRow(r, c, v, &d, f, a)
+		if err != nil {
+			s.log.Warn("cannot render a live alert row", "alert", a.ID, "err", err)
+			return "", false
 		}
-		return rc.Flush()
-	}
-	if err := send(": samdrift alert rows\n\n"); err != nil {
-		return nil
-	}
-	keep := time.NewTicker(15 * time.Second)
-	defer keep.Stop()
-	for {
-		select {
-		case <-r.Context().Done():
-			return nil
-		case <-keep.C:
-			if err := send(": keep-alive\n\n"); err != nil {
-				return nil
-			}
-		case a := <-sub.C:
-			if sub.Lagged() {
-				if err := send("event: resync\ndata: {}\n\n"); err != nil {
-					return nil
-				}
-			}
-			row, err := s.liveRow(r, c, v, &d, f, a)
-			if err != nil {
-				s.log.Warn("cannot render a live alert row", "alert", a.ID, "err", err)
-				continue
-			}
-			b, _ := json.Marshal(row)
-			if err := send("event: row\nid: %d\ndata: %s\n\n", a.ID, b); err != nil {
-				return nil
-			}
-		}
-	}
+		b, _ := json.Marshal(row)
+		return fmt.Sprintf("event: row\nid: %d\ndata: %s\n\n", a.ID, b), true
+	})
 }
 
 // liveRow renders alert a for a list filtered by f.

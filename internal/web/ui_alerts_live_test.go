@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -144,4 +145,33 @@ func TestAlertRowsLive(t *testing.T) {
 			t.Errorf("a page of critical alerts got %+v; want no row and 0", c)
 		}
 	})
+}
+
+// TestAlertStreamEndsAtLogout: a live alert stream stops when its session
+// ends (logout, or an administrator disabling the user), not when the
+// client happens to close it.
+func TestAlertStreamEndsAtLogout(t *testing.T) {
+	defer web.SetStreamKeepAlive(100 * time.Millisecond)()
+	e, _ := startDetect(t, storetest.SQLite(t))
+	b := newBrowser(t, e.url)
+	b.login("demo-ciso", e.Passwords["demo-ciso"])
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", b.base+"/alerts/live", nil)
+	resp, err := b.c.Do(req)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("GET /alerts/live = %v, %v", resp, err)
+	}
+	defer resp.Body.Close()
+	_, page := b.get("/")
+	if r, _ := b.post("/logout", url.Values{"csrf": {csrfOf(t, page)}}); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("logout = %d", r.StatusCode)
+	}
+	body, err := io.ReadAll(resp.Body) // ends when the server ends the stream
+	if err != nil {
+		t.Fatalf("the stream did not end after logout: %v (read %q)", err, body)
+	}
+	if !strings.Contains(string(body), "event: end") {
+		t.Errorf("the stream ended without saying so: %q", body)
+	}
 }
