@@ -20,7 +20,9 @@ import (
 func waitPath(ctx context.Context, path string) string {
 	var got string
 	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		s, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.readyState === 'complete' ? location.pathname + location.search : ''`))
+		tctx, cancel := context.WithTimeout(ctx, 2*time.Second) // an evaluation during a navigation may never answer
+		s, err := chromedp.Run(tctx, chromedp.Evaluate[string](`document.readyState === 'complete' ? location.pathname + location.search : ''`))
+		cancel()
 		if err == nil && s != "" {
 			if got = s; got == path {
 				break
@@ -40,7 +42,13 @@ func TestLanguageSwitchInChromium(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, lang := range []string{"en", "da"} {
-		if err := chromedp.Do(ctx, chromedp.Click(`a[href^="/lang/`+lang+`?"]`)); err != nil {
+		// Follow the switch's own link (a click on a link that navigates
+		// can hang chromedp on a loaded machine; the link is what was wrong).
+		link, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(document.querySelector('a[href^="/lang/`+lang+`?"]') || {getAttribute: () => ''}).getAttribute('href')`))
+		if err != nil || link == "" {
+			t.Fatalf("no switch to %s on the page (%v)", lang, err)
+		}
+		if err := chromedp.Do(ctx, chromedp.Navigate(e.url+link)); err != nil {
 			t.Fatal(err)
 		}
 		if got := waitPath(ctx, "/tickets?status=open"); got != "/tickets?status=open" {

@@ -18,6 +18,7 @@ import (
 
 func (s *Server) casePages() {
 	s.page("GET /cases", s.casesPage)
+	s.page("GET /cases.csv", s.casesCSV)
 	s.page("POST /cases", s.createCasePage)
 	s.page("GET /cases/{id}", s.casePage)
 	s.page("POST /cases/{id}/update", s.caseStep(func(r *http.Request, c *caller, id int64) error {
@@ -179,15 +180,9 @@ func (s *Server) casesPage(w http.ResponseWriter, r *http.Request, c *caller) er
 }
 
 func (s *Server) renderCases(w http.ResponseWriter, r *http.Request, c *caller, status int, problem *Problem) error {
-	if !c.scope.Can(access.ReadCases) {
-		return errs.E(errs.Forbidden, "your role does not work security cases; the SOC, the CERT and CISOs do")
-	}
-	f, err := s.caseFilter(r, c)
+	f, err := s.casesListFilter(r, c)
 	if err != nil {
 		return err
-	}
-	if r.URL.Query().Get("status") == "" && r.URL.Query().Get("all") == "" {
-		f.Status = "open"
 	}
 	items, total, err := s.cases.List(r.Context(), c.scope, f)
 	if err != nil {
@@ -200,6 +195,22 @@ func (s *Server) renderCases(w http.ResponseWriter, r *http.Request, c *caller, 
 	v.Data = d
 	s.render(w, r, status, "cases", v)
 	return nil
+}
+
+// casesListFilter is caseFilter as the case list reads it: the open
+// cases unless a status, or all, is asked for.
+func (s *Server) casesListFilter(r *http.Request, c *caller) (soc.Filter, error) {
+	if !c.scope.Can(access.ReadCases) {
+		return soc.Filter{}, errs.E(errs.Forbidden, "your role does not work security cases; the SOC, the CERT and CISOs do")
+	}
+	f, err := s.caseFilter(r, c)
+	if err != nil {
+		return f, err
+	}
+	if r.URL.Query().Get("status") == "" && r.URL.Query().Get("all") == "" {
+		f.Status = "open"
+	}
+	return f, nil
 }
 
 func (s *Server) createCasePage(w http.ResponseWriter, r *http.Request, c *caller) error {

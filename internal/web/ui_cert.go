@@ -14,8 +14,10 @@ import (
 
 func (s *Server) certPages() {
 	s.page("GET /vulnerabilities", s.vulnsPage)
+	s.page("GET /vulnerabilities.csv", s.vulnsCSV)
 	s.page("POST /vulnerabilities/{id}", s.setVulnPage)
 	s.page("GET /advisories", s.advisoriesPage)
+	s.page("GET /advisories.csv", s.advisoriesCSV)
 	s.page("GET /advisories/{id}", s.advisoryPage)
 	s.page("POST /advisories", s.publishPage)
 	s.pageWith("POST /advisories/import", 64<<20, s.importKEVPage)
@@ -34,11 +36,11 @@ func (s *Server) vulnsPage(w http.ResponseWriter, r *http.Request, c *caller) er
 }
 
 func (s *Server) renderVulns(w http.ResponseWriter, r *http.Request, c *caller, status int, problem *Problem) error {
-	vf := cert.VulnFilter{Status: r.URL.Query().Get("status"), Limit: 200}
-	var err error
-	if vf.Org, err = s.orgParam(r, c, "org"); err != nil {
+	vf, err := s.vulnFilter(r, c)
+	if err != nil {
 		return err
 	}
+	vf.Limit = 200
 	items, total, err := s.cert.Vulnerabilities(r.Context(), c.scope, vf)
 	if err != nil {
 		return err
@@ -59,6 +61,15 @@ func (s *Server) renderVulns(w http.ResponseWriter, r *http.Request, c *caller, 
 		MayEdit: role == access.RoleCISO || role == access.RoleKommuneIT || role == access.RoleUnitManager || role == access.RoleServiceDesk || role == access.RoleCERT || role == access.RoleAdmin}
 	s.render(w, r, status, "vulns", v)
 	return nil
+}
+
+// vulnFilter reads the vulnerability list's filters (?status=, ?org=), as
+// the page and its CSV export use them.
+func (s *Server) vulnFilter(r *http.Request, c *caller) (cert.VulnFilter, error) {
+	vf := cert.VulnFilter{Status: r.URL.Query().Get("status")}
+	var err error
+	vf.Org, err = s.orgParam(r, c, "org")
+	return vf, err
 }
 
 func (s *Server) setVulnPage(w http.ResponseWriter, r *http.Request, c *caller) error {

@@ -19,6 +19,7 @@ func (s *Server) loggingRoutes() {
 	s.page("POST /coverage/retention", s.coverageRetention)
 	s.page("GET /quarantine", s.quarantinePage)
 	s.page("GET /alerts", s.alertsPage)
+	s.page("GET /alerts.csv", s.alertsCSV)
 	s.page("GET /alerts/live", s.alertsLive)
 	s.page("GET /alerts/{id}", s.alertPage)
 	s.page("POST /alerts/{id}/triage", s.alertTriage)

@@ -16,6 +16,7 @@ import (
 
 func (s *Server) orderRoutes() {
 	s.page("GET /orders", s.ordersPage)
+	s.page("GET /orders.csv", s.ordersCSV)
 	s.page("POST /orders", s.ordersCreate)
 	s.page("GET /orders/{id}", s.orderPage)
 	s.page("POST /orders/{id}/status", s.orderMove)
@@ -68,38 +69,51 @@ func (s *Server) ordersPage(w http.ResponseWriter, r *http.Request, c *caller) e
 	return s.renderOrders(w, r, c, http.StatusOK, nil)
 }
 
-func (s *Server) renderOrders(w http.ResponseWriter, r *http.Request, c *caller, status int, problem *Problem) error {
-	const limit = 100
-	ctx := r.Context()
-	off := uiPaging(r)
-	d := ordersData{Status: r.URL.Query().Get("status"), Statuses: orders.Statuses(), Org: r.URL.Query().Get("org")}
-	f := orders.Filter{Limit: limit, Offset: off}
-	if d.Org != "" {
-		o, err := s.orgs.Get(ctx, c.scope, d.Org)
+// ordersFilter reads the order list's filters (?status=, ?org=) as the
+// page and its CSV export use them, with the name of the organisation
+// asked for.
+func (s *Server) ordersFilter(r *http.Request, c *caller) (orders.Filter, string, error) {
+	var f orders.Filter
+	q := r.URL.Query()
+	name := ""
+	if ref := q.Get("org"); ref != "" {
+		o, err := s.orgs.Get(r.Context(), c.scope, ref)
 		if err != nil {
-			return errs.InField("org", err)
+			return f, "", errs.InField("org", err)
 		}
 		if o.Kind == org.KindUnit {
 			f.Unit = o.ID
 		} else {
 			f.Municipality = o.ID
 		}
-		d.OrgName = o.Name
+		name = o.Name
 	}
-	switch d.Status {
+	switch st := q.Get("status"); st {
 	case "":
 	case "subscriptions":
 		f.Statuses = []orders.Status{orders.Active, orders.TerminationRequested}
 	case "inprogress":
 		f.Statuses = []orders.Status{orders.Requested, orders.Accepted, orders.InDelivery, orders.TerminationRequested}
 	default:
-		st, err := orders.ParseStatus("status", d.Status)
+		one, err := orders.ParseStatus("status", st)
 		if err != nil {
-			return err
+			return f, "", err
 		}
-		f.Statuses = []orders.Status{st}
+		f.Statuses = []orders.Status{one}
 	}
-	var err error
+	return f, name, nil
+}
+
+func (s *Server) renderOrders(w http.ResponseWriter, r *http.Request, c *caller, status int, problem *Problem) error {
+	const limit = 100
+	ctx := r.Context()
+	off := uiPaging(r)
+	d := ordersData{Status: r.URL.Query().Get("status"), Statuses: orders.Statuses(), Org: r.URL.Query().Get("org")}
+	f, orgName, err := s.ordersFilter(r, c)
+	if err != nil {
+		return err
+	}
+	f.Limit, f.Offset, d.OrgName = limit, off, orgName
 	if d.Items, d.Total, err = s.ord.List(ctx, c.scope, f); err != nil {
 		return err
 	}
