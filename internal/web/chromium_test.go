@@ -40,7 +40,7 @@ func chromium(t *testing.T) string {
 	return ""
 }
 
-// browse starts a headless Chromium for t and returns its context (180 s:
+// browse starts a headless Chromium for t and returns its context (600 s:
 // the browser tests share two cores with the rest of the suite).
 func browse(t *testing.T, exe string) context.Context {
 	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.DisableGPU,
@@ -48,7 +48,7 @@ func browse(t *testing.T, exe string) context.Context {
 		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true), chromedp.UserDataDir(t.TempDir()))
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(actx)
-	ctx, cancel := context.WithTimeout(ctx, 300*time.Second) // -race on two loaded cores is slow
+	ctx, cancel := context.WithTimeout(ctx, 600*time.Second) // -race on two loaded cores is slow: a long walk (TestNeedsInChromium) took 300 s
 	t.Cleanup(func() { cancel(); cancelCtx(); cancelAlloc() })
 	return ctx
 }
