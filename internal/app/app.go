@@ -5,7 +5,9 @@ package app
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/tls"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -21,6 +23,7 @@ import (
 	"github.com/samdrift/samdrift/internal/audit"
 	"github.com/samdrift/samdrift/internal/catalog"
 	"github.com/samdrift/samdrift/internal/cert"
+	"github.com/samdrift/samdrift/internal/cluster"
 	"github.com/samdrift/samdrift/internal/compliance"
 	"github.com/samdrift/samdrift/internal/compliance/live"
 	"github.com/samdrift/samdrift/internal/delivery"
@@ -180,50 +183,65 @@ type ServeOptions struct {
 	// AuditAnchors is a file the audit chain's head is appended to every
 	// 15 minutes when it has moved (empty: none).
 	AuditAnchors string
+	// Roles are the parts this node runs (zero: all).
+	Roles Roles
+	// LeaseTTL is how long this node's leases last unless renewed
+	// (cluster.DefaultTTL when 0): the time another node needs to take
+	// over a job of a node that died.
+	LeaseTTL time.Duration
 }
 
-// Serve runs samdrift until ctx is cancelled, then shuts down cleanly:
-// in-flight requests finish (up to ShutdownTimeout), then the database
-// closes (by the caller, through Close).
+// Serve runs samdrift's roles (o.Roles; all when zero) until ctx is
+// cancelled, then shuts down cleanly: in-flight requests finish (up to
+// ShutdownTimeout), the event path drains, the leases this node holds
+// are released, and the database closes (by the caller, through Close).
 func (a *App) Serve(ctx context.Context, o ServeOptions) error {
 	log := o.Logger
+	if o.Roles == (Roles{}) {
+		o.Roles = AllRoles
+	}
 	if o.SessionTTL > 0 {
 		a.Access.SessionTTL = o.SessionTTL
 	}
-	if created, err := a.Catalog.EnsureStandard(ctx); err != nil {
-		return fmt.Errorf("cannot load the standard catalog: %w", err)
-	} else if created {
-		log.Info("published the shipped standard catalog")
+	node := newNode(o.Roles)
+	leases := cluster.NewLeases(a.DB, node.ID, o.LeaseTTL)
+	log = log.With("node", node.ID)
+	log.Info("starting", "roles", o.Roles.String(), "version", Version)
+	if err := a.setup(ctx, leases, log); err != nil {
+		return err
 	}
-	if res, err := a.Compliance.InstallBuiltin(ctx); err != nil {
-		return fmt.Errorf("cannot install the shipped compliance frameworks: %w", err)
-	} else {
-		for _, r := range res {
-			if !r.Unchanged {
-				log.Info("installed a compliance library", "library", r.Library, "version", r.Version, "requirements", r.Requirements, "mappings", r.Mappings)
-			}
-		}
-	}
+	hctx, stopBeat := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopBeat()
+	go cluster.Heartbeat(hctx, a.DB, node, o.LeaseTTL)
+
 	secure := o.SecureCookies || (o.TLSCert != "" && o.TLSKey != "")
 	reg := prometheus.NewRegistry()
-	wc := a.WebConfig()
-	wc.Logger, wc.SecureCookies, wc.Version, wc.Registry = log, secure, Version, reg
-	srv, err := web.New(ctx, wc)
-	if err != nil {
-		return err
+	var handler http.Handler
+	var mount func(pattern string, h http.Handler)
+	if o.Roles.Web {
+		wc := a.WebConfig()
+		wc.Logger, wc.SecureCookies, wc.Version, wc.Registry = log, secure, Version, reg
+		srv, err := web.New(ctx, wc)
+		if err != nil {
+			return err
+		}
+		handler, mount = srv.Handler(), srv.Mount
+	} else {
+		mux := web.Health(a.DB, Version, reg, log)
+		handler, mount = mux, mux.Handle
 	}
 	// The event path stops after the HTTP server (its own context), so that
 	// receivers flush into a live spine and the consumer stores it.
 	ectx, stopEvents := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopEvents()
-	ep, err := a.startEvents(ectx, o.Events, log, reg)
+	ep, err := a.startEvents(ectx, o.Events, o.Roles, log, reg)
 	if err != nil {
 		return err
 	}
 	defer func() {
 		stopEvents()
 		ep.stop()
-		if o.Events.NoDetect {
+		if !o.Roles.Detect || o.Events.NoDetect {
 			return
 		}
 		// The consumer has stopped: keep the open correlation windows
@@ -236,21 +254,23 @@ func (a *App) Serve(ctx context.Context, o ServeOptions) error {
 			log.Info("correlation windows saved for the next start", "groups", n)
 		}
 	}()
-	if o.Events.IngestHTTP == "" {
-		ep.pipeline.Routes(srv.Mount)
-	} else {
-		stopIngest, err := serveIngestHTTP(ctx, o.Events, ep, log)
-		if err != nil {
-			return err
+	if o.Roles.Ingest {
+		if o.Events.IngestHTTP == "" {
+			ep.pipeline.Routes(mount)
+		} else {
+			stopIngest, err := serveIngestHTTP(ctx, o.Events, ep, log)
+			if err != nil {
+				return err
+			}
+			defer stopIngest()
 		}
-		defer stopIngest()
 	}
 	ln, err := net.Listen("tcp", o.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("cannot listen on %s (--http): %w", o.HTTPAddr, err)
 	}
 	hs := &http.Server{
-		Handler:           srv.Handler(),
+		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -273,16 +293,28 @@ func (a *App) Serve(ctx context.Context, o ServeOptions) error {
 		}
 	}()
 	addr := ln.Addr().String()
-	fmt.Fprintf(o.Out, "samdrift %s serving %s://%s (%s)\n", Version, scheme, addr, a.DB)
+	fmt.Fprintf(o.Out, "samdrift %s serving %s://%s (%s, roles %s)\n", Version, scheme, addr, a.DB, o.Roles)
 	log.Info("serving", "addr", addr, "scheme", scheme, "db", a.DB.String())
 	if o.Ready != nil {
 		o.Ready(addr)
 	}
-	deliver := delivery.NewDeliverer(a.DB, o.WebhookAllowPrivate)
-	deliver.SMTP, deliver.PublicURL = o.SMTP, o.PublicURL
-	deliver.Describe = func(kind string) string { return web.Danish.T("notice." + kind) }
-	deliver.AckURL = a.OnCall.AckURL(o.PublicURL)
-	go a.housekeeping(ctx, log, deliver, o.AuditAnchors)
+	// Periodic work: each job on one jobs node at a time. The jobs stop
+	// before the HTTP server, and release their leases as they stop.
+	jctx, stopJobs := context.WithCancel(ctx)
+	jobsDone := make(chan struct{})
+	go func() {
+		defer close(jobsDone)
+		if o.Roles.Jobs {
+			leases.RunJobs(jctx, log, a.jobs(o, log)...)
+		}
+	}()
+	if o.AuditAnchors != "" {
+		go a.anchorLoop(jctx, log, o.AuditAnchors)
+	}
+	defer func() {
+		stopJobs()
+		<-jobsDone
+	}()
 
 	select {
 	case err := <-errc:
@@ -293,12 +325,70 @@ func (a *App) Serve(ctx context.Context, o ServeOptions) error {
 	case <-ctx.Done():
 	}
 	log.Info("shutting down: finishing in-flight requests", "timeout", o.ShutdownTimeout)
+	stopJobs()
+	<-jobsDone
 	sctx, cancel := context.WithTimeout(context.Background(), o.ShutdownTimeout)
 	defer cancel()
 	if err := hs.Shutdown(sctx); err != nil {
 		return fmt.Errorf("shutdown did not finish in %s: %w", o.ShutdownTimeout, err)
 	}
 	log.Info("stopped")
+	return nil
+}
+
+// newNode describes this process for the node registry and its leases:
+// the id is unique per process (host, process id and a random part), so
+// that a restarted node never mistakes its predecessor's leases for its
+// own.
+func newNode(r Roles) cluster.Node {
+	host, _ := os.Hostname()
+	if host == "" {
+		host = "localhost"
+	}
+	b := make([]byte, 3)
+	_, _ = rand.Read(b)
+	now := time.Now()
+	return cluster.Node{ID: fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b)), Host: host, Roles: r.Names(),
+		Version: Version, Started: now, Seen: now}
+}
+
+// setup installs what every node needs in the database (the standard
+// catalog, the shipped compliance frameworks) on one node at a time: the
+// others wait for its lease and then find the work done.
+func (a *App) setup(ctx context.Context, leases *cluster.Leases, log *slog.Logger) error {
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		_, held, err := leases.Acquire(ctx, "setup")
+		if err != nil {
+			return fmt.Errorf("cannot take the setup lease: %w", err)
+		}
+		if held {
+			break
+		}
+		if time.Now().After(deadline) {
+			return errors.New("another node has held the setup lease for two minutes; is it stuck? Its lease expires by itself if it died")
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
+	defer func() { _ = leases.Release(context.WithoutCancel(ctx), "setup") }()
+	if created, err := a.Catalog.EnsureStandard(ctx); err != nil {
+		return fmt.Errorf("cannot load the standard catalog: %w", err)
+	} else if created {
+		log.Info("published the shipped standard catalog")
+	}
+	res, err := a.Compliance.InstallBuiltin(ctx)
+	if err != nil {
+		return fmt.Errorf("cannot install the shipped compliance frameworks: %w", err)
+	}
+	for _, r := range res {
+		if !r.Unchanged {
+			log.Info("installed a compliance library", "library", r.Library, "version", r.Version, "requirements", r.Requirements, "mappings", r.Mappings)
+		}
+	}
 	return nil
 }
 
@@ -326,92 +416,122 @@ func serveIngestHTTP(ctx context.Context, o EventOptions, ep *eventPath, log *sl
 	}, nil
 }
 
-// housekeeping runs periodic upkeep until ctx ends: on-call escalation
-// steps every 2 seconds, SLA warnings and breaches every 30 seconds,
-// notification delivery every 10 seconds,
-// expired sessions every 15 minutes.
-func (a *App) housekeeping(ctx context.Context, log *slog.Logger, deliver *delivery.Deliverer, anchors string) {
-	var anchored int64 = -1
-	anchor := func() {
-		if anchors == "" {
-			return
+// jobs are the periodic work of a jobs node; each runs on one jobs node
+// at a time under its lease (cluster.RunJobs), and each is idempotent, so
+// that a takeover in the middle of a run does no harm.
+func (a *App) jobs(o ServeOptions, log *slog.Logger) []cluster.Job {
+	deliver := delivery.NewDeliverer(a.DB, o.WebhookAllowPrivate)
+	deliver.SMTP, deliver.PublicURL = o.SMTP, o.PublicURL
+	deliver.Describe = func(kind string) string { return web.Danish.T("notice." + kind) }
+	deliver.AckURL = a.OnCall.AckURL(o.PublicURL)
+	send := func(ctx context.Context) error {
+		res, err := deliver.Deliver(ctx, time.Now())
+		if err == nil && (res.Failed > 0 || res.Retrying > 0) {
+			log.Warn("notifications not delivered", "retrying", res.Retrying, "failed", res.Failed)
 		}
-		h, err := audit.Head(ctx, a.DB.Reader())
-		if err == nil && h.Seq != anchored {
-			err = audit.AppendAnchor(anchors, h)
-		}
-		if err != nil {
-			log.Error("cannot anchor the audit chain", "file", anchors, "err", err)
-			return
-		}
-		anchored = h.Seq
+		return err
 	}
-	anchor()
+	silence, retention := o.Events.SilenceCheck, o.Events.RetentionEvery
+	if silence <= 0 {
+		silence = time.Minute
+	}
+	if retention <= 0 {
+		retention = time.Hour
+	}
+	js := []cluster.Job{
+		// Escalation steps are paged within 2 s of their due time, and
+		// sent at once.
+		{Name: "oncall", Every: 2 * time.Second, Run: func(ctx context.Context) error {
+			res, err := a.OnCall.Sweep(ctx, time.Now())
+			if err != nil || res.Paged == 0 {
+				return err
+			}
+			log.Info("on-call escalations paged", "steps", res.Paged, "after_snooze", res.Woken)
+			return send(ctx)
+		}},
+		{Name: "intel.publish", Every: 2 * time.Second, Run: func(ctx context.Context) error {
+			_, err := a.Intel.Publish(ctx)
+			return err
+		}},
+		{Name: "deliver", Every: 10 * time.Second, Run: send},
+		{Name: "sla", Every: 30 * time.Second, Run: func(ctx context.Context) error {
+			res, err := a.ServiceDesk.Sweep(ctx, time.Now())
+			if err == nil && res.Warnings+res.Breaches > 0 {
+				log.Info("SLA clocks", "warnings", res.Warnings, "breaches", res.Breaches)
+			}
+			return err
+		}},
+		{Name: "reporting", Every: 30 * time.Second, Run: func(ctx context.Context) error {
+			res, err := a.Cases.Sweep(ctx, time.Now())
+			if err == nil && res.Warnings+res.Overdue > 0 {
+				log.Info("reporting clocks", "warnings", res.Warnings, "overdue", res.Overdue)
+			}
+			return err
+		}},
+		// Live compliance evidence (itself at most every 15 minutes) and
+		// partners' feeds (each when due).
+		{Name: "compliance", Every: time.Minute, First: time.Minute, Run: func(ctx context.Context) error {
+			n, err := a.Compliance.Evaluate(ctx, false)
+			if err == nil && n > 0 {
+				log.Info("live compliance checks evaluated", "results", n)
+			}
+			return err
+		}},
+		{Name: "feeds", Every: time.Minute, First: time.Minute, Run: func(ctx context.Context) error {
+			n, err := a.Intel.Poll(ctx)
+			if err == nil && n > 0 {
+				log.Info("partners' feeds polled", "feeds", n)
+			}
+			return err
+		}},
+		{Name: "sessions", Every: 15 * time.Minute, Run: func(ctx context.Context) error {
+			n, err := a.Access.PurgeSessions(ctx)
+			if err == nil && n > 0 {
+				log.Info("purged expired sessions", "count", n)
+			}
+			return err
+		}},
+		{Name: "silent", Every: silence, First: silence, Run: func(ctx context.Context) error {
+			raised, cleared, err := a.Sources.CheckSilent(ctx, time.Now())
+			if raised+cleared > 0 {
+				log.Info("silent log sources", "raised", raised, "cleared", cleared)
+			}
+			return err
+		}},
+		{Name: "retention", Every: retention, First: time.Minute, Run: func(ctx context.Context) error {
+			start := time.Now()
+			n, err := a.Events.ApplyRetention(ctx, start)
+			if err == nil && n > 0 {
+				log.Info("log retention applied", "deleted", n, "took", time.Since(start).Round(time.Millisecond))
+			}
+			return err
+		}},
+	}
+	return js
+}
+
+// anchorLoop appends the audit chain's head to file at start and every
+// 15 minutes when it has moved, until ctx ends. Every node given a file
+// keeps its own (an anchor is a copy kept elsewhere; more copies do no
+// harm).
+func (a *App) anchorLoop(ctx context.Context, log *slog.Logger, file string) {
+	var anchored int64 = -1
 	t := time.NewTicker(15 * time.Minute)
 	defer t.Stop()
-	sla := time.NewTicker(30 * time.Second)
-	defer sla.Stop()
-	// Escalation steps are paged within 2 s of their due time, and sent
-	// at once.
-	page := time.NewTicker(2 * time.Second)
-	defer page.Stop()
-	send := time.NewTicker(10 * time.Second)
-	defer send.Stop()
-	// Partners' feeds: each due feed is claimed by one node and polled.
-	feeds := time.NewTicker(time.Minute)
-	defer feeds.Stop()
 	for {
+		h, err := audit.Head(ctx, a.DB.Reader())
+		if err == nil && h.Seq != anchored {
+			err = audit.AppendAnchor(file, h)
+		}
+		if err != nil && ctx.Err() == nil {
+			log.Error("cannot anchor the audit chain", "file", file, "err", err)
+		} else if err == nil {
+			anchored = h.Seq
+		}
 		select {
 		case <-ctx.Done():
 			return
-		case <-send.C:
-			if res, err := deliver.Deliver(ctx, time.Now()); err != nil {
-				log.Warn("cannot deliver notifications", "err", err)
-			} else if res.Failed > 0 || res.Retrying > 0 {
-				log.Warn("notifications not delivered", "retrying", res.Retrying, "failed", res.Failed)
-			}
-		case <-feeds.C:
-			// Live compliance evidence: one node every 15 minutes.
-			if n, err := a.Compliance.Evaluate(ctx, false); err != nil {
-				log.Warn("cannot evaluate live compliance checks", "err", err)
-			} else if n > 0 {
-				log.Info("live compliance checks evaluated", "results", n)
-			}
-			if n, err := a.Intel.Poll(ctx); err != nil {
-				log.Warn("cannot poll partners' feeds", "err", err)
-			} else if n > 0 {
-				log.Info("partners' feeds polled", "feeds", n)
-			}
-		case <-page.C:
-			if _, err := a.Intel.Publish(ctx); err != nil {
-				log.Warn("cannot publish shared threat intelligence", "err", err)
-			}
-			if res, err := a.OnCall.Sweep(ctx, time.Now()); err != nil {
-				log.Warn("cannot sweep on-call escalations", "err", err)
-			} else if res.Paged > 0 {
-				log.Info("on-call escalations paged", "steps", res.Paged, "after_snooze", res.Woken)
-				if _, err := deliver.Deliver(ctx, time.Now()); err != nil {
-					log.Warn("cannot deliver notifications", "err", err)
-				}
-			}
-		case <-sla.C:
-			if res, err := a.ServiceDesk.Sweep(ctx, time.Now()); err != nil {
-				log.Warn("cannot sweep SLA clocks", "err", err)
-			} else if res.Warnings+res.Breaches > 0 {
-				log.Info("SLA clocks", "warnings", res.Warnings, "breaches", res.Breaches)
-			}
-			if res, err := a.Cases.Sweep(ctx, time.Now()); err != nil {
-				log.Warn("cannot sweep reporting clocks", "err", err)
-			} else if res.Warnings+res.Overdue > 0 {
-				log.Info("reporting clocks", "warnings", res.Warnings, "overdue", res.Overdue)
-			}
 		case <-t.C:
-			anchor()
-			if n, err := a.Access.PurgeSessions(ctx); err != nil {
-				log.Warn("cannot purge expired sessions", "err", err)
-			} else if n > 0 {
-				log.Info("purged expired sessions", "count", n)
-			}
 		}
 	}
 }

@@ -58,19 +58,57 @@ type eventPath struct {
 	wg       sync.WaitGroup
 }
 
-// startEvents opens the spine, starts the store consumer and the receivers.
-// Everything stops when ctx ends; call wait, then close.
-func (a *App) startEvents(ctx context.Context, o EventOptions, log *slog.Logger, reg prometheus.Registerer) (*eventPath, error) {
+// startEvents opens the spine and starts what roles ask for: the store
+// (and detect) consumer, the receivers. A node with neither role has no
+// event path. Everything stops when ctx ends; then call stop.
+func (a *App) startEvents(ctx context.Context, o EventOptions, roles Roles, log *slog.Logger, reg prometheus.Registerer) (*eventPath, error) {
+	ep := &eventPath{}
+	if !roles.Ingest && !roles.Store {
+		return ep, nil
+	}
 	sp, err := spine.Open(ctx, spine.Options{URL: o.NATS, Dir: o.DataDir, MaxBytes: o.SpineMaxBytes, Consumers: []string{"store"}})
 	if err != nil {
 		return nil, err
 	}
-	ep := &eventPath{spine: sp}
+	ep.spine = sp
 	if err := a.Sources.Reload(ctx); err != nil {
 		sp.Close()
 		return nil, err
 	}
-	es := a.Events
+	if o.NoDetect && roles.Store {
+		log.Warn("detection is off on this node (--no-detect): the events it stores are never run through the rules; use it for measurements only")
+	}
+	// Sources registered by another process (the CLI, another node) are
+	// picked up here.
+	ep.wg.Add(1)
+	go func() {
+		defer ep.wg.Done()
+		t := time.NewTicker(5 * time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				if err := a.Sources.Reload(ctx); err != nil && ctx.Err() == nil {
+					log.Warn("cannot reload log sources", "err", err)
+				}
+			}
+		}
+	}()
+	if roles.Store {
+		a.consumeStore(ctx, ep, o, log, reg)
+	}
+	if !roles.Ingest {
+		return ep, nil
+	}
+	return a.startReceivers(ctx, ep, o, log, reg)
+}
+
+// consumeStore runs the store consumer: it stores each batch from the
+// spine and runs detection over the same decoded events.
+func (a *App) consumeStore(ctx context.Context, ep *eventPath, o EventOptions, log *slog.Logger, reg prometheus.Registerer) {
+	sp, es := ep.spine, a.Events
 	var stored atomic.Int64
 	ep.wg.Add(1)
 	go func() {
@@ -158,28 +196,12 @@ func (a *App) startEvents(ctx context.Context, o EventOptions, log *slog.Logger,
 		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "samdrift_detect_matches_total",
 			Help: "Rule, correlation and indicator matches that became or joined alerts."}, func() float64 { return float64(a.Detect.Matches.Load()) }))
 	}
-	// Sources registered by another process (the CLI) are picked up here.
-	ep.wg.Add(1)
-	go func() {
-		defer ep.wg.Done()
-		t := time.NewTicker(5 * time.Second)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				if err := a.Sources.Reload(ctx); err != nil && ctx.Err() == nil {
-					log.Warn("cannot reload log sources", "err", err)
-				}
-			}
-		}
-	}()
-	ep.wg.Add(1)
-	go func() {
-		defer ep.wg.Done()
-		a.watchEvents(ctx, o, log)
-	}()
+}
+
+// startReceivers starts the log receivers o names, publishing to ep's
+// spine.
+func (a *App) startReceivers(ctx context.Context, ep *eventPath, o EventOptions, log *slog.Logger, reg prometheus.Registerer) (*eventPath, error) {
+	sp := ep.spine
 	p := ingest.NewPipeline(sp, a.Sources, log, reg)
 	ep.pipeline = p
 	fail := func(err error) (*eventPath, error) {
@@ -244,47 +266,11 @@ func (a *App) startEvents(ctx context.Context, o EventOptions, log *slog.Logger,
 	return ep, nil
 }
 
-// watchEvents runs the event path's schedules until ctx ends: silent
-// sources every SilenceCheck, retention every RetentionEvery.
-func (a *App) watchEvents(ctx context.Context, o EventOptions, log *slog.Logger) {
-	silence, retention := o.SilenceCheck, o.RetentionEvery
-	if silence <= 0 {
-		silence = time.Minute
-	}
-	if retention <= 0 {
-		retention = time.Hour
-	}
-	st, rt := time.NewTicker(silence), time.NewTimer(time.Minute)
-	defer st.Stop()
-	defer rt.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-st.C:
-			raised, cleared, err := a.Sources.CheckSilent(ctx, time.Now())
-			if err != nil && ctx.Err() == nil {
-				log.Warn("cannot check for silent log sources", "err", err)
-			}
-			if raised+cleared > 0 {
-				log.Info("silent log sources", "raised", raised, "cleared", cleared)
-			}
-		case <-rt.C:
-			start := time.Now()
-			n, err := a.Events.ApplyRetention(ctx, start)
-			if err != nil && ctx.Err() == nil {
-				log.Warn("cannot apply log retention", "err", err)
-			} else if n > 0 {
-				log.Info("log retention applied", "deleted", n, "took", time.Since(start).Round(time.Millisecond))
-			}
-			rt.Reset(retention)
-		}
-	}
-}
-
 // stop waits for the receivers and the consumer to finish (ctx has ended),
 // then closes the spine.
 func (ep *eventPath) stop() {
 	ep.wg.Wait()
-	ep.spine.Close()
+	if ep.spine != nil {
+		ep.spine.Close()
+	}
 }

@@ -294,9 +294,15 @@ func (s *Service) mutate(ctx context.Context, sc access.Scope, id int64, version
 	}
 	var out Ticket
 	err := s.db.Write(ctx, func(tx *sql.Tx) error {
+		if err := lockTicket(ctx, tx, id); err != nil {
+			return err
+		}
 		t, clocks, err := s.get(ctx, tx, sc, id, false)
 		if err != nil {
 			return err
+		}
+		if mutateHook != nil {
+			mutateHook()
 		}
 		if version != 0 && version != t.Version {
 			return errs.E(errs.Conflict, "ticket %d was changed by someone else since you loaded it (version %d, now %d); reload it and try again",

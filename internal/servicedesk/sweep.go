@@ -78,13 +78,35 @@ func (s *Service) Sweep(ctx context.Context, now time.Time) (SweepResult, error)
 	}
 }
 
+// lockTicket takes ticket id's row lock for the rest of tx (a no-op
+// update: PostgreSQL locks the row until commit, and later statements of
+// tx read what was committed before; SQLite runs one writer at a time).
+// Every transaction that reads a ticket's clocks and writes them back
+// takes it first, so that none writes back a stale clock.
+func lockTicket(ctx context.Context, tx *sql.Tx, id int64) error {
+	_, err := tx.ExecContext(ctx, `UPDATE tickets SET version = version WHERE id = $1`, id)
+	return errs.Wrap(err, "cannot lock ticket %d", id)
+}
+
+// raiseHook and mutateHook, when set (by tests only), run right after
+// the sweep or a change has read a ticket inside its transaction.
+var raiseHook, mutateHook func()
+
 // raise marks one clock warned and/or breached at now.
 func (s *Service) raise(ctx context.Context, id int64, name ClockName, now time.Time) (warned, breached int, err error) {
 	sys := access.System("sla")
 	err = s.db.Write(ctx, func(tx *sql.Tx) error {
+		// Under the ticket's lock, the clock is read as the last change
+		// left it and no change can overwrite what this writes.
+		if err := lockTicket(ctx, tx, id); err != nil {
+			return err
+		}
 		t, clocks, err := s.get(ctx, tx, sys, id, false)
 		if err != nil {
 			return err
+		}
+		if raiseHook != nil {
+			raiseHook()
 		}
 		for i := range clocks {
 			k := &clocks[i]

@@ -4,6 +4,7 @@ import "github.com/samdrift/samdrift/internal/errs"
 
 func init() {
 	errs.AddDanish(map[string]string{
+		"cross-origin request refused: send it from samdrift's own pages, or without a browser's Origin header": "forespørgsel fra et andet websted afvist: send den fra samdrifts egne sider eller uden en browsers Origin-header",
 		// Logging in and tokens.
 		"complete the second factor at /totp first":                                                       "gennemfør først totrinsbekræftelsen på /totp",
 		"log in, or send Authorization: Bearer <token> (create one with `samdrift token create`)":         "log ind, eller send Authorization: Bearer <token> (opret en API-nøgle med `samdrift token create`)",

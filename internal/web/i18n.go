@@ -164,6 +164,7 @@ var messages = map[string][2]string{
 	"error.toomany":         {"Vent lidt:", "Please wait:"},
 	"error.internal":        {"Fejl hos os:", "Our error:"},
 	"error.internal.detail": {"Der gik noget galt hos os; fejlen er logget. Prøv igen, og kontakt din administrator, hvis det fortsætter.", "Something went wrong on our side; it has been logged. Try again, and tell your administrator if it persists."},
+	"error.notready":        {"Databasen svarer ikke; samdrift tager ikke imod arbejde, før den gør. Se driftsloggen.", "The database does not answer; samdrift takes no work until it does. See the operations log."},
 	"error.toolarge":        {"Det sendte er for stort. Del det op, eller send en mindre fil.", "What you sent is too large. Split it up or send a smaller file."},
 	"role.spoc":             {"SPOC (1. linje)", "SPOC (1st line)"},
 	"role.kommune-it":       {"Kommunal IT", "Municipal IT"},

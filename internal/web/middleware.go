@@ -108,12 +108,10 @@ func securityHeaders(next http.Handler) http.Handler {
 // crossOrigin refuses state-changing requests that a browser marks as
 // cross-origin (Sec-Fetch-Site / Origin), the first of two CSRF defences;
 // forms also carry a token (checkCSRF).
-func crossOrigin(next http.Handler) http.Handler {
+func (s *Server) crossOrigin(next http.Handler) http.Handler {
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/problem+json")
-		w.WriteHeader(http.StatusForbidden)
-		_, _ = w.Write([]byte(`{"type":"about:blank","title":"Forbidden","status":403,"code":"EFORBIDDEN","detail":"cross-origin request refused"}` + "\n"))
+		s.apiError(w, r, errs.E(errs.Forbidden, "cross-origin request refused: send it from samdrift's own pages, or without a browser's Origin header"))
 	}))
 	return cop.Handler(next)
 }

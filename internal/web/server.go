@@ -10,6 +10,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"html/template"
 	"log/slog"
@@ -22,6 +23,7 @@ import (
 	"github.com/samdrift/samdrift/internal/access"
 	"github.com/samdrift/samdrift/internal/catalog"
 	"github.com/samdrift/samdrift/internal/cert"
+	"github.com/samdrift/samdrift/internal/errs"
 	"github.com/samdrift/samdrift/internal/compliance"
 	"github.com/samdrift/samdrift/internal/detect"
 	"github.com/samdrift/samdrift/internal/eventstore"
@@ -156,7 +158,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 func (s *Server) Handler() http.Handler {
 	h := noteRoute(s.mux)
 	h = s.authenticate(h)
-	h = crossOrigin(h)
+	h = s.crossOrigin(h)
 	h = securityHeaders(h)
 	h = s.observe(h)
 	return h
@@ -255,9 +257,13 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	if err := s.db.Ping(ctx); err != nil {
 		s.log.Warn("not ready: database unreachable", "err", err)
+		l := acceptLang(r.Header.Get("Accept-Language"))
 		w.Header().Set("Content-Type", "application/problem+json")
+		w.Header().Set("Content-Language", string(l))
+		w.Header().Add("Vary", "Accept-Language")
 		w.WriteHeader(http.StatusServiceUnavailable)
-		fmt.Fprintf(w, `{"type":"about:blank","title":"Service Unavailable","status":503,"detail":"the database does not answer"}`+"\n")
+		_ = json.NewEncoder(w).Encode(Problem{Type: "about:blank", Title: http.StatusText(http.StatusServiceUnavailable),
+			Status: http.StatusServiceUnavailable, Code: string(errs.Internal), Detail: l.T("error.notready"), Instance: r.URL.Path})
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready", "database": string(s.db.Dialect())})

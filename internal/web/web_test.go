@@ -474,6 +474,13 @@ func TestLoginFormWithCSRF(t *testing.T) {
 		req.Header.Set("Sec-Fetch-Site", "cross-site")
 		if r, _ := b.c.Do(req); r.StatusCode != 403 {
 			t.Errorf("cross-site POST = %d; want 403", r.StatusCode)
+		} else {
+			body, _ := io.ReadAll(r.Body)
+			_ = r.Body.Close()
+			// The test browser chose English.
+			if !strings.Contains(string(body), "cross-origin request refused") || !strings.Contains(string(body), `"code":"EFORBIDDEN"`) {
+				t.Errorf("cross-site POST said %s; want the refusal as a problem in the page's language", body)
+			}
 		}
 		// Logout ends the session.
 		_, page = b.get("/")
@@ -836,4 +843,40 @@ func regexpFind(s, expr string) string {
 		return m[1]
 	}
 	return ""
+}
+
+// TestNotReady: /readyz says in the caller's language that the database
+// does not answer, as a problem a load balancer and a person both read.
+func TestNotReady(t *testing.T) {
+	db := storetest.SQLite(t)
+	e := start(t, db)
+	_ = db.Close()
+	for lang, want := range map[string]string{"": "Databasen svarer ikke", "en": "The database does not answer"} {
+		var p problem
+		r := e.callWith("GET", "/readyz", "", "", map[string]string{"Accept-Language": lang}, &p)
+		if r.StatusCode != 503 || !strings.Contains(p.Detail, want) || p.Code != "EINTERNAL" {
+			t.Errorf("Accept-Language %q: /readyz = %d %+v; want 503 with %q", lang, r.StatusCode, p, want)
+		}
+	}
+}
+
+// TestCrossOriginRefusalInDanish: a cross-site request is refused with a
+// problem in Danish unless English was chosen.
+func TestCrossOriginRefusalInDanish(t *testing.T) {
+	e := start(t, storetest.SQLite(t))
+	req, _ := http.NewRequest("POST", e.url+"/api/v1/tickets", strings.NewReader(`{}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	r, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Body.Close()
+	var p problem
+	if err := json.NewDecoder(r.Body).Decode(&p); err != nil {
+		t.Fatal(err)
+	}
+	if r.StatusCode != 403 || !strings.Contains(p.Detail, "forespørgsel fra et andet websted afvist") || r.Header.Get("Content-Language") != "da" {
+		t.Errorf("cross-site POST = %d %+v (%s); want 403 in Danish", r.StatusCode, p, r.Header.Get("Content-Language"))
+	}
 }
