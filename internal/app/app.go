@@ -207,6 +207,11 @@ func (a *App) Serve(ctx context.Context, o ServeOptions) error {
 	leases := cluster.NewLeases(a.DB, node.ID, o.LeaseTTL)
 	log = log.With("node", node.ID)
 	log.Info("starting", "roles", o.Roles.String(), "version", Version)
+	if n, err := leases.ReclaimLocal(ctx, node.Host); err != nil {
+		log.Warn("cannot free the leases of earlier processes on this machine; they expire by themselves", "err", err)
+	} else if n > 0 {
+		log.Info("freed the leases of an earlier process on this machine that no longer runs", "leases", n)
+	}
 	if err := a.setup(ctx, leases, log); err != nil {
 		return err
 	}
@@ -234,25 +239,15 @@ func (a *App) Serve(ctx context.Context, o ServeOptions) error {
 	// receivers flush into a live spine and the consumer stores it.
 	ectx, stopEvents := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopEvents()
-	ep, err := a.startEvents(ectx, o.Events, o.Roles, log, reg)
+	ep, err := a.startEvents(ectx, o.Events, o.Roles, leases, log, reg)
 	if err != nil {
 		return err
 	}
+	// Stopping the event path saves each partition's correlation windows
+	// for the node that stores it next (this one, after a restart).
 	defer func() {
 		stopEvents()
 		ep.stop()
-		if !o.Roles.Detect || o.Events.NoDetect {
-			return
-		}
-		// The consumer has stopped: keep the open correlation windows
-		// for the next start.
-		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-		defer cancel()
-		if n, err := a.Detect.SaveState(sctx); err != nil {
-			log.Warn("cannot save correlation windows; they start over at the next start", "err", err)
-		} else if n > 0 {
-			log.Info("correlation windows saved for the next start", "groups", n)
-		}
 	}()
 	if o.Roles.Ingest {
 		if o.Events.IngestHTTP == "" {
@@ -348,7 +343,7 @@ func newNode(r Roles) cluster.Node {
 	b := make([]byte, 3)
 	_, _ = rand.Read(b)
 	now := time.Now()
-	return cluster.Node{ID: fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b)), Host: host, Roles: r.Names(),
+	return cluster.Node{ID: cluster.NodeID(host, os.Getpid(), hex.EncodeToString(b)), Host: host, Roles: r.Names(),
 		Version: Version, Started: now, Seen: now}
 }
 

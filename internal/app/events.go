@@ -7,12 +7,14 @@ import (
 	"log/slog"
 	"net"
 	"slices"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/samdrift/samdrift/internal/cluster"
 	"github.com/samdrift/samdrift/internal/detect"
 	"github.com/samdrift/samdrift/internal/event"
 	"github.com/samdrift/samdrift/internal/eventstore"
@@ -47,6 +49,10 @@ type EventOptions struct {
 	RetentionEvery time.Duration
 	// NoDetect leaves detection out of this process (no detect consumer).
 	NoDetect bool
+	// Partitions splits the spine by tenant for several store nodes (0:
+	// as the deployment was created; 1 when new). It is fixed when the
+	// deployment is created.
+	Partitions int
 	// Ready is told the bound receiver addresses (tests listen on port 0).
 	Ready func(name, addr string)
 }
@@ -61,12 +67,16 @@ type eventPath struct {
 // startEvents opens the spine and starts what roles ask for: the store
 // (and detect) consumer, the receivers. A node with neither role has no
 // event path. Everything stops when ctx ends; then call stop.
-func (a *App) startEvents(ctx context.Context, o EventOptions, roles Roles, log *slog.Logger, reg prometheus.Registerer) (*eventPath, error) {
+func (a *App) startEvents(ctx context.Context, o EventOptions, roles Roles, leases *cluster.Leases, log *slog.Logger, reg prometheus.Registerer) (*eventPath, error) {
 	ep := &eventPath{}
 	if !roles.Ingest && !roles.Store {
 		return ep, nil
 	}
-	sp, err := spine.Open(ctx, spine.Options{URL: o.NATS, Dir: o.DataDir, MaxBytes: o.SpineMaxBytes, Consumers: []string{"store"}})
+	parts, err := a.partitions(ctx, o.Partitions)
+	if err != nil {
+		return nil, err
+	}
+	sp, err := spine.Open(ctx, spine.Options{URL: o.NATS, Dir: o.DataDir, MaxBytes: o.SpineMaxBytes, Consumers: []string{"store"}, Partitions: parts})
 	if err != nil {
 		return nil, err
 	}
@@ -97,7 +107,7 @@ func (a *App) startEvents(ctx context.Context, o EventOptions, roles Roles, log 
 		}
 	}()
 	if roles.Store {
-		a.consumeStore(ctx, ep, o, log, reg)
+		a.consumeStore(ctx, ep, o, leases, log, reg)
 	}
 	if !roles.Ingest {
 		return ep, nil
@@ -105,73 +115,123 @@ func (a *App) startEvents(ctx context.Context, o EventOptions, roles Roles, log 
 	return a.startReceivers(ctx, ep, o, log, reg)
 }
 
-// consumeStore runs the store consumer: it stores each batch from the
-// spine and runs detection over the same decoded events.
-func (a *App) consumeStore(ctx context.Context, ep *eventPath, o EventOptions, log *slog.Logger, reg prometheus.Registerer) {
+// partitions is the deployment's spine partition count: stored in the
+// database by the first node that starts (want, or 1), and the same for
+// every node after (a node asking for another count is refused).
+func (a *App) partitions(ctx context.Context, want int) (int, error) {
+	if want < 0 || want > spine.MaxPartitions {
+		return 0, fmt.Errorf("--partitions: want 1 to %d, got %d", spine.MaxPartitions, want)
+	}
+	v, err := a.DB.EnsureSetting(ctx, "spine.partitions", func() (string, error) { return strconv.Itoa(max(want, 1)), nil })
+	if err != nil {
+		return 0, err
+	}
+	have, err := strconv.Atoi(v)
+	if err != nil || have < 1 {
+		return 0, fmt.Errorf("the database's spine.partitions setting %q is not a count; set it to the deployment's partitions", v)
+	}
+	if want != 0 && want != have {
+		return 0, fmt.Errorf("--partitions %d: this deployment's event spine has %d partitions, fixed when it was created; start with --partitions %d or leave the flag out", want, have, have)
+	}
+	return have, nil
+}
+
+// consumeStore runs the store consumer on the partitions of the spine
+// this node holds (its fair share among the live store nodes, each
+// partition on one node at a time): it stores each batch and runs
+// detection over the same decoded events. A partition's correlation
+// windows move with it: saved when a node gives it up, loaded by the
+// node that takes it over.
+func (a *App) consumeStore(ctx context.Context, ep *eventPath, o EventOptions, leases *cluster.Leases, log *slog.Logger, reg prometheus.Registerer) {
 	sp, es := ep.spine, a.Events
 	var stored atomic.Int64
+	n := sp.Partitions()
+	handle := func(ctx context.Context, batches []spine.Batch) error {
+		var all []eventstore.Batch
+		var forDetect []detect.Batch
+		for _, b := range batches {
+			evs, err := event.DecodeBatch(b.Data)
+			if err != nil {
+				log.Error("dropping an undecodable batch from the spine", "batch", b.ID, "err", err)
+				continue
+			}
+			all = append(all, eventstore.Batch{ID: b.ID, Events: evs, Data: b.Data})
+			forDetect = append(forDetect, detect.Batch{ID: b.ID, Events: evs})
+		}
+		// Detection reads the same decoded events while they are
+		// stored: on one machine a second spine consumer decoding
+		// every batch again cost the store its headroom (measured:
+		// 90,000 events/s sustained fell behind). Both must commit
+		// before the batch is acknowledged; a redelivery is ignored
+		// by both (stored batch ids, detect_batches).
+		var derr error
+		var dwg sync.WaitGroup
+		if !o.NoDetect {
+			dwg.Add(1)
+			go func() {
+				defer dwg.Done()
+				derr = a.Detect.Handle(context.WithoutCancel(ctx), forDetect)
+			}()
+		}
+		n, serr := es.AppendBatches(context.WithoutCancel(ctx), all)
+		stored.Add(int64(n))
+		dwg.Wait()
+		if serr != nil {
+			log.Error("cannot store events; they will be delivered again", "batches", len(all), "err", serr)
+			return serr
+		}
+		if derr != nil {
+			log.Error("cannot run detection; the batches will be delivered again", "batches", len(all), "err", derr)
+			return derr
+		}
+		seen := map[int64]sources.Seen{}
+		for _, b := range all {
+			for _, e := range b.Events {
+				if e.SourceID != 0 {
+					s := seen[e.SourceID]
+					s.Events++
+					if e.Received.After(s.Last) {
+						s.Last = e.Received
+					}
+					if e.SourceIP != "" && len(s.Addrs) < sources.MaxSeenAddrs && a.Sources.TracksSenders(e.SourceID) && !slices.Contains(s.Addrs, e.SourceIP) {
+						s.Addrs = append(s.Addrs, e.SourceIP)
+					}
+					seen[e.SourceID] = s
+				}
+			}
+		}
+		if err := a.Sources.RecordSeen(context.WithoutCancel(ctx), seen); err != nil {
+			// The events are stored; only the coverage counters lag.
+			log.Warn("cannot record what sources sent", "err", err)
+		}
+		return nil
+	}
 	ep.wg.Add(1)
 	go func() {
 		defer ep.wg.Done()
-		_ = sp.Consume(ctx, "store", func(ctx context.Context, batches []spine.Batch) error {
-			var all []eventstore.Batch
-			var forDetect []detect.Batch
-			for _, b := range batches {
-				evs, err := event.DecodeBatch(b.Data)
-				if err != nil {
-					log.Error("dropping an undecodable batch from the spine", "batch", b.ID, "err", err)
-					continue
-				}
-				all = append(all, eventstore.Batch{ID: b.ID, Events: evs, Data: b.Data})
-				forDetect = append(forDetect, detect.Batch{ID: b.ID, Events: evs})
-			}
-			// Detection reads the same decoded events while they are
-			// stored: on one machine a second spine consumer decoding
-			// every batch again cost the store its headroom (measured:
-			// 90,000 events/s sustained fell behind). Both must commit
-			// before the batch is acknowledged; a redelivery is ignored
-			// by both (stored batch ids, detect_batches).
-			var derr error
-			var dwg sync.WaitGroup
+		leases.Share(ctx, a.DB, "store", "partition.", n, func(ctx context.Context, p int, epoch int64) {
+			state := detect.PartitionState(p, n)
 			if !o.NoDetect {
-				dwg.Add(1)
-				go func() {
-					defer dwg.Done()
-					derr = a.Detect.Handle(context.WithoutCancel(ctx), forDetect)
-				}()
-			}
-			n, serr := es.AppendBatches(context.WithoutCancel(ctx), all)
-			stored.Add(int64(n))
-			dwg.Wait()
-			if serr != nil {
-				log.Error("cannot store events; they will be delivered again", "batches", len(all), "err", serr)
-				return serr
-			}
-			if derr != nil {
-				log.Error("cannot run detection; the batches will be delivered again", "batches", len(all), "err", derr)
-				return derr
-			}
-			seen := map[int64]sources.Seen{}
-			for _, b := range all {
-				for _, e := range b.Events {
-					if e.SourceID != 0 {
-						s := seen[e.SourceID]
-						s.Events++
-						if e.Received.After(s.Last) {
-							s.Last = e.Received
-						}
-						if e.SourceIP != "" && len(s.Addrs) < sources.MaxSeenAddrs && a.Sources.TracksSenders(e.SourceID) && !slices.Contains(s.Addrs, e.SourceIP) {
-							s.Addrs = append(s.Addrs, e.SourceIP)
-						}
-						seen[e.SourceID] = s
-					}
+				if err := a.Detect.LoadPartition(ctx, state); err != nil && ctx.Err() == nil {
+					log.Warn("cannot load the partition's correlation windows; they start over", "partition", p, "err", err)
 				}
 			}
-			if err := a.Sources.RecordSeen(context.WithoutCancel(ctx), seen); err != nil {
-				// The events are stored; only the coverage counters lag.
-				log.Warn("cannot record what sources sent", "err", err)
+			log.Info("storing a partition of the event spine", "partition", p, "partitions", n, "epoch", epoch)
+			_ = sp.Consume(ctx, sp.StoreConsumer(p), handle)
+			if o.NoDetect {
+				return
 			}
-			return nil
+			var keep func(int64) bool
+			if n > 1 {
+				keep = func(t int64) bool { return spine.PartitionOf(strconv.FormatInt(t, 10), n) == p }
+			}
+			sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+			defer cancel()
+			if k, err := a.Detect.SavePartition(sctx, state, keep); err != nil {
+				log.Warn("cannot save the partition's correlation windows; they start over where it goes next", "partition", p, "err", err)
+			} else if k > 0 {
+				log.Info("correlation windows saved with the partition", "partition", p, "groups", k)
+			}
 		})
 	}()
 	if reg != nil {
@@ -182,14 +242,18 @@ func (a *App) consumeStore(ctx context.Context, ep *eventPath, o EventOptions, l
 		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "samdrift_events_stored_total",
 			Help: "Events the store consumer committed (a redelivered batch counts again; the store keeps it once)."}, func() float64 { return float64(stored.Load()) }))
 		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "samdrift_spine_pending_batches",
-			Help: "Batches in the event spine the store consumer has not acknowledged yet (its lag)."}, func() float64 {
+			Help: "Batches in the event spine the store consumers (every partition) have not acknowledged yet (their lag)."}, func() float64 {
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 			defer cancel()
-			n, err := sp.Pending(ctx, "store")
-			if err != nil {
-				return -1
+			var sum uint64
+			for p := range n {
+				k, err := sp.Pending(ctx, sp.StoreConsumer(p))
+				if err != nil {
+					return -1
+				}
+				sum += k
 			}
-			return float64(n)
+			return float64(sum)
 		}))
 		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "samdrift_detect_events_total",
 			Help: "Events the detect consumer ran through the rules and indicators."}, func() float64 { return float64(a.Detect.Events.Load()) }))

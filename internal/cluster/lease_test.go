@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"os/exec"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -223,4 +225,35 @@ func waitFor(t *testing.T, what string, ok func() bool) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// TestReclaimLocal: leases of a process on this host that no longer runs
+// are freed at once; those of a live process, or of another host, stay.
+func TestReclaimLocal(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		dead := exec.Command("true")
+		if err := dead.Run(); err != nil {
+			t.Fatal(err)
+		}
+		for name, holder := range map[string]string{
+			"job.a": NodeID("h1", dead.Process.Pid, "aa"),
+			"job.b": NodeID("h1", os.Getpid(), "bb"),
+			"job.c": NodeID("h2", dead.Process.Pid, "cc"),
+		} {
+			if _, held, err := NewLeases(db, holder, time.Minute).Acquire(ctx, name); err != nil || !held {
+				t.Fatal(err)
+			}
+		}
+		me := NewLeases(db, NodeID("h1", os.Getpid(), "me"), time.Minute)
+		n, err := me.ReclaimLocal(ctx, "h1")
+		if err != nil || n != 1 {
+			t.Fatalf("ReclaimLocal = %d, %v; want the dead process's one lease", n, err)
+		}
+		for name, want := range map[string]bool{"job.a": true, "job.b": false, "job.c": false} {
+			if _, held, _ := me.Acquire(ctx, name); held != want {
+				t.Errorf("%s taken = %v; want %v", name, held, want)
+			}
+		}
+	})
 }

@@ -30,8 +30,9 @@ func Beat(ctx context.Context, db *store.DB, n Node, now time.Time) error {
 	}), "cannot record node %s", n.ID)
 }
 
-// Heartbeat records n as alive every ttl/3 until ctx ends, and forgets
-// nodes not seen for a day.
+// Heartbeat records n as alive every ttl/3 until ctx ends, then removes
+// it (a clean stop: the others need not wait for it to age out), and
+// forgets nodes not seen for a day.
 func Heartbeat(ctx context.Context, db *store.DB, n Node, ttl time.Duration) {
 	if ttl <= 0 {
 		ttl = DefaultTTL
@@ -47,6 +48,12 @@ func Heartbeat(ctx context.Context, db *store.DB, n Node, ttl time.Duration) {
 		})
 		select {
 		case <-ctx.Done():
+			dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+			_ = db.Write(dctx, func(tx *sql.Tx) error {
+				_, err := tx.ExecContext(dctx, `DELETE FROM nodes WHERE id = $1`, n.ID)
+				return err
+			})
+			cancel()
 			return
 		case <-t.C:
 		}

@@ -35,7 +35,13 @@ type savedValue struct {
 }
 
 // Save writes every group's state to w and returns how many it wrote.
-func (c *Correlator) Save(w io.Writer) (int, error) {
+func (c *Correlator) Save(w io.Writer) (int, error) { return c.SaveWhere(w, nil, false) }
+
+// SaveWhere writes the state of the groups whose tenant keep accepts
+// (every group when keep is nil) to w and returns how many it wrote;
+// with forget, it then drops them, as when another process takes those
+// tenants over.
+func (c *Correlator) SaveWhere(w io.Writer, keep func(tenant int64) bool, forget bool) (int, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	shapes := make([]string, len(c.corrs))
@@ -45,7 +51,12 @@ func (c *Correlator) Save(w io.Writer) (int, error) {
 	bw := bufio.NewWriter(w)
 	enc := json.NewEncoder(bw)
 	n := 0
+	var saved []*groupState
 	for st := c.tail; st != nil; st = st.prev {
+		if keep != nil && !keep(st.tenant) {
+			continue
+		}
+		saved = append(saved, st)
 		g := savedGroup{Shape: shapes[st.corr], Tenant: st.tenant, Values: st.key[groupKeyPrefix:], First: st.first, Last: st.last,
 			Times: st.times, Seen: st.seen, Stages: st.stages, HasStg: st.hasStg}
 		for _, v := range st.vals {
@@ -56,7 +67,15 @@ func (c *Correlator) Save(w io.Writer) (int, error) {
 		}
 		n++
 	}
-	return n, bw.Flush()
+	if err := bw.Flush(); err != nil {
+		return n, err
+	}
+	if forget {
+		for _, st := range saved {
+			c.drop(st)
+		}
+	}
+	return n, nil
 }
 
 // Load reads state that Save wrote into this correlator: groups of

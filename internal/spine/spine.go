@@ -14,8 +14,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -55,6 +57,12 @@ type Options struct {
 	// MaxBatches bounds how many batches a consumer has in hand at once
 	// (default 64).
 	MaxBatches int
+	// Partitions splits the stream by tenant into this many partitions
+	// (0 or 1: one), each with its own store consumer, so that several
+	// store nodes share the work while each tenant's events stay on one of
+	// them (correlations see all of a tenant's events). It is fixed when
+	// a deployment is created; more than one needs an external NATS.
+	Partitions int
 }
 
 // Spine is an open event spine. Close it when done.
@@ -90,6 +98,30 @@ func Open(ctx context.Context, o Options) (*Spine, error) {
 	}
 	if o.MaxBatches == 0 {
 		o.MaxBatches = 64
+	}
+	if o.Partitions < 1 {
+		o.Partitions = 1
+	}
+	if o.Partitions > MaxPartitions {
+		return nil, fmt.Errorf("spine: %d partitions; at most %d", o.Partitions, MaxPartitions)
+	}
+	if o.Partitions > 1 && o.URL == "" {
+		return nil, errors.New("spine: more than one partition needs an external NATS (--nats): partitions exist so that several nodes share the work")
+	}
+	if o.Partitions > 1 {
+		// Every partition's store consumer exists from the start: under
+		// interest retention a batch published before its consumer exists
+		// would be kept for no one and dropped.
+		var cs []string
+		for _, c := range o.Consumers {
+			if c != "store" {
+				cs = append(cs, c)
+			}
+		}
+		for p := range o.Partitions {
+			cs = append(cs, "store-"+strconv.Itoa(p))
+		}
+		o.Consumers = cs
 	}
 	s := &Spine{opts: o, stop: make(chan struct{})}
 	url := o.URL
@@ -223,7 +255,14 @@ func (s *Spine) purge(ctx context.Context) (bool, error) {
 const ackWait = 15 * time.Second
 
 func (s *Spine) consumer(ctx context.Context, name string) (jetstream.Consumer, error) {
+	filter := ""
+	if s.opts.Partitions > 1 {
+		if p, ok := s.partitionOfConsumer(name); ok {
+			filter = s.opts.Subject + "." + strconv.Itoa(p) + ".>"
+		}
+	}
 	c, err := s.js.CreateOrUpdateConsumer(ctx, s.opts.Stream, jetstream.ConsumerConfig{
+		FilterSubject: filter,
 		// AckWait is how soon batches a crashed consumer had in hand come
 		// again (measured: with 60 s, a kill -9 left 64 batches waiting a
 		// minute); a handler stores its batches in well under a second.
@@ -255,7 +294,11 @@ func (s *Spine) Close() {
 // nothing new. A stream full of batches some consumer has not acknowledged
 // gives ErrFull.
 func (s *Spine) Publish(ctx context.Context, tenant, id string, batch []byte) error {
-	msg := &nats.Msg{Subject: s.opts.Subject + "." + tenant, Data: batch, Header: nats.Header{}}
+	subject := s.opts.Subject + "." + tenant
+	if s.opts.Partitions > 1 {
+		subject = s.opts.Subject + "." + strconv.Itoa(PartitionOf(tenant, s.opts.Partitions)) + "." + tenant
+	}
+	msg := &nats.Msg{Subject: subject, Data: batch, Header: nats.Header{}}
 	msg.Header.Set(jetstream.MsgIDHeader, id)
 	err := s.publish(ctx, msg)
 	if errors.Is(err, ErrFull) {
@@ -316,7 +359,7 @@ func (s *Spine) Consume(ctx context.Context, name string, h Handler) error {
 		var batches []Batch
 		for m := range fetch.Messages() {
 			md, _ := m.Metadata()
-			b := Batch{ID: m.Headers().Get(jetstream.MsgIDHeader), Tenant: strings.TrimPrefix(m.Subject(), s.opts.Subject+"."), Data: m.Data()}
+			b := Batch{ID: m.Headers().Get(jetstream.MsgIDHeader), Tenant: s.tenantOf(m.Subject()), Data: m.Data()}
 			if md != nil {
 				b.Delivered = md.NumDelivered
 			}
@@ -365,4 +408,52 @@ func (s *Spine) Stored(ctx context.Context) (bytes, batches uint64, err error) {
 		return 0, 0, err
 	}
 	return info.State.Bytes, info.State.Msgs, nil
+}
+
+// MaxPartitions bounds Options.Partitions.
+const MaxPartitions = 256
+
+// PartitionOf is the partition of n that tenant's batches go to: a hash,
+// so that every node computes the same.
+func PartitionOf(tenant string, n int) int {
+	if n <= 1 {
+		return 0
+	}
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(tenant))
+	return int(h.Sum32() % uint32(n))
+}
+
+// Partitions is how many partitions the stream is split into.
+func (s *Spine) Partitions() int { return s.opts.Partitions }
+
+// StoreConsumer is the durable consumer that stores partition p: "store"
+// when there is one partition (as before partitions existed), else
+// "store-<p>".
+func (s *Spine) StoreConsumer(p int) string {
+	if s.opts.Partitions <= 1 {
+		return "store"
+	}
+	return "store-" + strconv.Itoa(p)
+}
+
+// partitionOfConsumer is the partition a store consumer name is for.
+func (s *Spine) partitionOfConsumer(name string) (int, bool) {
+	v, ok := strings.CutPrefix(name, "store-")
+	if !ok {
+		return 0, false
+	}
+	p, err := strconv.Atoi(v)
+	return p, err == nil && p >= 0 && p < s.opts.Partitions
+}
+
+// tenantOf is the tenant a batch's subject names.
+func (s *Spine) tenantOf(subject string) string {
+	rest := strings.TrimPrefix(subject, s.opts.Subject+".")
+	if s.opts.Partitions > 1 {
+		if _, t, ok := strings.Cut(rest, "."); ok {
+			return t
+		}
+	}
+	return rest
 }
