@@ -219,6 +219,13 @@ func (a *App) Serve(ctx context.Context, o ServeOptions) error {
 	defer stopBeat()
 	go cluster.Heartbeat(hctx, a.DB, node, o.LeaseTTL)
 
+	if o.Events.NATS != "" {
+		stopRelay, err := a.relayAlerts(ctx, o.Events.NATS, node.ID, log)
+		if err != nil {
+			return err
+		}
+		defer stopRelay()
+	}
 	secure := o.SecureCookies || (o.TLSCert != "" && o.TLSKey != "")
 	reg := prometheus.NewRegistry()
 	var handler http.Handler

@@ -33,6 +33,8 @@ type Detector struct {
 	lib *Library
 	log *slog.Logger
 	hub hub
+	// relay carries alerts to the other nodes (nil: one node).
+	relay atomic.Pointer[func([]Alert)]
 
 	mu      sync.Mutex // Handle
 	state   *runState
@@ -258,7 +260,7 @@ func (d *Detector) Handle(ctx context.Context, batches []Batch) error {
 	if err != nil {
 		return err
 	}
-	d.hub.publish(latest(written))
+	d.broadcast(latest(written))
 	return nil
 }
 

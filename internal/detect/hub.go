@@ -96,3 +96,30 @@ func (h *hub) publish(as []Alert) {
 		}
 	}
 }
+
+// broadcast tells this node's subscribers about alerts written here, and
+// other nodes through the relay when one is set.
+func (d *Detector) broadcast(as []Alert) {
+	if len(as) == 0 {
+		return
+	}
+	d.hub.publish(as)
+	if r := d.relay.Load(); r != nil {
+		(*r)(as)
+	}
+}
+
+// SetRelay makes the detector hand every alert it writes or changes to
+// send as well, which carries it to the other nodes (over NATS); they
+// pass what they receive to Relayed. Without a relay (one node) only
+// this node's subscribers hear of alerts.
+func (d *Detector) SetRelay(send func([]Alert)) {
+	if send == nil {
+		d.relay.Store(nil)
+		return
+	}
+	d.relay.Store(&send)
+}
+
+// Relayed gives this node's subscribers alerts written on another node.
+func (d *Detector) Relayed(as []Alert) { d.hub.publish(as) }

@@ -116,7 +116,7 @@ func (d *Detector) Triage(ctx context.Context, sc access.Scope, id int64, req Tr
 	if err != nil {
 		return AlertDetail{}, err
 	}
-	d.hub.publish([]Alert{out.Alert})
+	d.broadcast([]Alert{out.Alert})
 	return out, nil
 }
 
@@ -164,7 +164,7 @@ func (d *Detector) TriageMany(ctx context.Context, sc access.Scope, ids []int64,
 	if err != nil {
 		return BulkResult{}, err
 	}
-	d.hub.publish(out.Items)
+	d.broadcast(out.Items)
 	return out, nil
 }
 
