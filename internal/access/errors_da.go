@@ -54,5 +54,6 @@ func init() {
 		"the current password is wrong":                                "den nuværende adgangskode er forkert",
 		"username %q must be 2–64 characters of a–z, 0–9, '.', '_', '@', '-', starting with a letter or digit": "brugernavnet %q skal være 2–64 tegn af a–z, 0–9, '.', '_', '@' og '-' og begynde med et bogstav eller et tal",
 		"only an administrator may create users": "kun en administrator kan oprette brugere",
+		"must not be negative":                   "må ikke være negativ",
 	})
 }

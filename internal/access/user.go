@@ -188,12 +188,16 @@ type UserFilter struct {
 	// NeedsMFASetup: only enabled users whose role requires a second
 	// factor that they have not set up yet.
 	NeedsMFASetup bool
-	Limit         int // default 50, at most 500
-	Offset        int
+	// Sort is the order of the list (UserSorts names the keys); the zero
+	// Sort is by username.
+	Sort   store.Sort
+	Limit  int // default 50, at most 500
+	Offset int
 }
 
-// ListUsers returns the users sc may see that match f, ordered by username,
-// with the total count of matches.
+// ListUsers returns the users sc may see that match f, in f.Sort's order
+// (by username by default), with the total count of matches. An unknown
+// sort key is an Invalid error on "sort".
 func (s *Service) ListUsers(ctx context.Context, sc Scope, f UserFilter) ([]User, int, error) {
 	if !sc.Can(ReadUsers) {
 		return nil, 0, errs.E(errs.Forbidden, "you may not read users")
@@ -203,6 +207,12 @@ func (s *Service) ListUsers(ctx context.Context, sc Scope, f UserFilter) ([]User
 	}
 	if f.Limit < 0 || f.Limit > 500 {
 		return nil, 0, errs.Field("limit", "must be between 1 and 500")
+	}
+	if f.Offset < 0 {
+		return nil, 0, errs.Field("offset", "must not be negative")
+	}
+	if _, err := ParseUserSort("sort", f.Sort.String()); err != nil {
+		return nil, 0, err
 	}
 	var a store.Args
 	where := []string{sc.OrgPredicate("u.org_id", &a)}
@@ -233,7 +243,7 @@ func (s *Service) ListUsers(ctx context.Context, sc Scope, f UserFilter) ([]User
 		return nil, 0, errs.Wrap(err, "cannot count users")
 	}
 	rows, err := q.QueryContext(ctx, `SELECT `+userColumns+` FROM users u JOIN organizations o ON o.id = u.org_id WHERE `+cond+
-		` ORDER BY u.username LIMIT `+a.Add(f.Limit)+` OFFSET `+a.Add(f.Offset), a.Values()...)
+		` ORDER BY `+f.Sort.OrderBy(userSortColumns, "", userTie(f.Sort))+` LIMIT `+a.Add(f.Limit)+` OFFSET `+a.Add(f.Offset), a.Values()...)
 	if err != nil {
 		return nil, 0, errs.Wrap(err, "cannot list users")
 	}

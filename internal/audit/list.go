@@ -21,14 +21,19 @@ type Filter struct {
 	Action string // exact action, or a prefix ending in "." ("user.")
 	Actor  string
 	OrgID  int64
-	Before int64     // only records with seq < Before (the cursor of the next page)
+	Before int64     // only records with seq < Before (the cursor of the next page, newest first only)
 	Since  time.Time // only records at or after Since (zero: any)
-	Limit  int       // default 50, at most 500
+	// Sort is the order of the list (Sorts names the keys); the zero Sort
+	// is newest first. A sorted list pages with Offset, not Before.
+	Sort   store.Sort
+	Offset int
+	Limit  int // default 50, at most 500
 }
 
-// List returns the newest records matching f that v may see, newest first,
-// with the total matching count. A viewer sees records about, or made by,
-// organisations in its reach.
+// List returns the records matching f that v may see, in f.Sort's order
+// (newest first by default), with the total matching count. A viewer sees
+// records about, or made by, organisations in its reach. An unknown sort
+// key, or Before with a sort, is an Invalid error.
 func List(ctx context.Context, q store.Querier, v Viewer, f Filter) ([]Record, int, error) {
 	if !v.MayReadAudit() {
 		return nil, 0, errs.E(errs.Forbidden, "your role may not read the audit trail")
@@ -38,6 +43,15 @@ func List(ctx context.Context, q store.Querier, v Viewer, f Filter) ([]Record, i
 	}
 	if f.Limit > 500 {
 		return nil, 0, errs.Field("limit", "at most 500 records a page")
+	}
+	if f.Offset < 0 {
+		return nil, 0, errs.Field("offset", "must not be negative")
+	}
+	if _, err := ParseSort("sort", f.Sort.String()); err != nil {
+		return nil, 0, err
+	}
+	if f.Before > 0 && f.Sort.Key != "" {
+		return nil, 0, errs.Field("cursor", "a cursor of the newest-first order cannot page a sorted list")
 	}
 	var a store.Args
 	where := []string{"(" + v.OrgPredicate("org_id", &a) + " OR " + v.OrgPredicate("actor_org_id", &a) + ")"}
@@ -67,7 +81,7 @@ func List(ctx context.Context, q store.Querier, v Viewer, f Filter) ([]Record, i
 		cond += " AND seq < " + a.Add(f.Before)
 	}
 	rows, err := q.QueryContext(ctx, `SELECT `+recordColumns+` FROM audit_log WHERE `+cond+
-		` ORDER BY seq DESC LIMIT `+a.Add(f.Limit), a.Values()...)
+		` ORDER BY `+f.Sort.OrderBy(sortColumns, "", tieOf(f.Sort))+` LIMIT `+a.Add(f.Limit)+` OFFSET `+a.Add(f.Offset), a.Values()...)
 	if err != nil {
 		return nil, 0, errs.Wrap(err, "cannot list audit records")
 	}

@@ -332,12 +332,36 @@ type AdvisoryFilter struct {
 	Affected bool // only those with vulnerabilities within the reader's reach
 	Limit    int
 	Offset   int
+	// Sort is the order by one of AdvisorySorts; the zero Sort is the
+	// default (the newest first).
+	Sort store.Sort
 }
 
-// Advisories lists the advisories sc may read, newest first.
+// AdvisorySorts are the keys an advisory list sorts by
+// (AdvisoryFilter.Sort): when it was published, its reference, its
+// title, its severity (most severe first), its TLP (the widest first,
+// as TLPs) and its due date (none last either way).
+var AdvisorySorts = []string{"published", "ref", "title", "severity", "tlp", "due"}
+
+// advisoryOrder holds the SQL each of AdvisorySorts orders by; a
+// descending order turns only the last expression around.
+var advisoryOrder = map[string]string{
+	"published": "adv.published_at",
+	"ref":       "LOWER(adv.ref)",
+	"title":     "LOWER(adv.title)",
+	"severity":  severityRank("adv.severity"),
+	"tlp":       "CASE adv.tlp WHEN 'clear' THEN 1 WHEN 'green' THEN 2 WHEN 'amber' THEN 3 WHEN 'amber+strict' THEN 4 WHEN 'red' THEN 5 ELSE 6 END",
+	"due":       "CASE WHEN adv.due_at IS NULL THEN 1 ELSE 0 END, adv.due_at",
+}
+
+// Advisories lists the advisories sc may read in f's order (by default
+// the newest first). An order not in AdvisorySorts is an Invalid error.
 func (s *Service) Advisories(ctx context.Context, sc access.Scope, f AdvisoryFilter) ([]Advisory, int, error) {
 	if f.Limit <= 0 || f.Limit > 500 {
 		f.Limit = 100
+	}
+	if _, err := store.ParseSort("sort", f.Sort.String(), AdvisorySorts...); err != nil {
+		return nil, 0, err
 	}
 	var a store.Args
 	where := []string{advisoryVisible(sc, &a)}
@@ -352,7 +376,8 @@ func (s *Service) Advisories(ctx context.Context, sc access.Scope, f AdvisoryFil
 	if err := s.db.Reader().QueryRowContext(ctx, `SELECT COUNT(*) FROM advisories adv WHERE `+w, a.Values()...).Scan(&total); err != nil {
 		return nil, 0, errs.Wrap(err, "cannot count advisories")
 	}
-	rows, err := s.db.Reader().QueryContext(ctx, `SELECT `+advisoryColumns+` FROM advisories adv WHERE `+w+` ORDER BY adv.published_at DESC, adv.id DESC LIMIT `+
+	order := f.Sort.OrderBy(advisoryOrder, "adv.published_at DESC", "adv.id DESC")
+	rows, err := s.db.Reader().QueryContext(ctx, `SELECT `+advisoryColumns+` FROM advisories adv WHERE `+w+` ORDER BY `+order+` LIMIT `+
 		a.Add(f.Limit)+` OFFSET `+a.Add(f.Offset), a.Values()...)
 	if err != nil {
 		return nil, 0, errs.Wrap(err, "cannot list advisories")

@@ -22,13 +22,17 @@ var Statuses = []string{"open", "mitigated", "patched", "accepted", "not-affecte
 
 // Vulnerability is one advisory's match on one asset of an organisation.
 type Vulnerability struct {
-	ID            int64      `json:"id"`
-	AdvisoryID    int64      `json:"advisory_id"`
-	AdvisoryRef   string     `json:"advisory_ref"`
-	Title         string     `json:"title"`
-	CVE           string     `json:"cve"` // the first CVE of the advisory ("" when none)
-	CVEs          []string   `json:"cves"`
-	Severity      string     `json:"severity"`
+	ID          int64    `json:"id"`
+	AdvisoryID  int64    `json:"advisory_id"`
+	AdvisoryRef string   `json:"advisory_ref"`
+	Title       string   `json:"title"`
+	CVE         string   `json:"cve"` // the first CVE of the advisory ("" when none)
+	CVEs        []string `json:"cves"`
+	Severity    string   `json:"severity"`
+	// KEV says the advisory is an entry of CISA's Known Exploited
+	// Vulnerabilities catalogue (the lists show it; the API's answer does
+	// not carry it yet).
+	KEV           bool       `json:"-"`
 	Action        string     `json:"action"`
 	AssetID       int64      `json:"asset_id"`
 	Asset         string     `json:"asset"` // vendor, product and version
@@ -47,7 +51,7 @@ type Vulnerability struct {
 
 const vulnColumns = `v.id, v.advisory_id, adv.ref, adv.title, adv.cves, adv.severity, adv.action, v.asset_id,
 	TRIM(a.vendor || ' ' || a.product || ' ' || a.version), a.location, v.org_id, o.name, v.status, v.reason, v.accepted_until, v.due, v.matched_by,
-	v.created_at, v.updated_at`
+	v.created_at, v.updated_at, adv.source`
 
 const vulnFrom = ` FROM vulnerabilities v JOIN advisories adv ON adv.id = v.advisory_id JOIN assets a ON a.id = v.asset_id JOIN organizations o ON o.id = v.org_id`
 
@@ -55,8 +59,10 @@ func scanVuln(row interface{ Scan(...any) error }, now time.Time) (Vulnerability
 	var x Vulnerability
 	var cves string
 	var acc, due sql.NullTime
+	var source string
 	err := row.Scan(&x.ID, &x.AdvisoryID, &x.AdvisoryRef, &x.Title, &cves, &x.Severity, &x.Action, &x.AssetID, &x.Asset, &x.Location, &x.OrgID, &x.OrgName,
-		&x.Status, &x.Reason, &acc, &due, &x.MatchedBy, &x.CreatedAt, &x.UpdatedAt)
+		&x.Status, &x.Reason, &acc, &due, &x.MatchedBy, &x.CreatedAt, &x.UpdatedAt, &source)
+	x.KEV = source == "kev"
 	x.CVEs = strings.Fields(cves)
 	if x.CVEs == nil {
 		x.CVEs = []string{}
@@ -77,14 +83,49 @@ type VulnFilter struct {
 	Advisory int64
 	Limit    int
 	Offset   int
+	// Sort is the order by one of VulnSorts; the zero Sort is the
+	// default (open ones first, the earliest due first among them).
+	Sort store.Sort
+}
+
+// VulnSorts are the keys a vulnerability list sorts by (VulnFilter.Sort):
+// its number, its advisory's reference (a CVE id for the KEV catalogue),
+// the advisory's severity (most severe first), whether it is on CISA's
+// Known Exploited Vulnerabilities catalogue (those first), its status (in
+// the order of Statuses), its organisation's name, its due date (none
+// last either way) and when it was found.
+var VulnSorts = []string{"id", "advisory", "severity", "kev", "status", "org", "due", "found"}
+
+// vulnOrder holds the SQL each of VulnSorts orders by; a descending order
+// turns only the last expression around.
+var vulnOrder = map[string]string{
+	"id":       "v.id",
+	"advisory": "LOWER(adv.ref)",
+	"severity": severityRank("adv.severity"),
+	"kev":      "CASE WHEN adv.source = 'kev' THEN 0 ELSE 1 END",
+	"status": "CASE v.status WHEN 'open' THEN 1 WHEN 'mitigated' THEN 2 WHEN 'patched' THEN 3 WHEN 'accepted' THEN 4 " +
+		"WHEN 'not-affected' THEN 5 ELSE 6 END",
+	"org":   "LOWER(o.name)",
+	"due":   "CASE WHEN v.due IS NULL THEN 1 ELSE 0 END, v.due",
+	"found": "v.created_at",
+}
+
+// severityRank is the SQL rank of a severity column: critical 1 to low 4,
+// so that ascending is the most severe first.
+func severityRank(col string) string {
+	return "CASE " + col + " WHEN 'critical' THEN 1 WHEN 'high' THEN 2 WHEN 'medium' THEN 3 WHEN 'low' THEN 4 ELSE 5 END"
 }
 
 // Vulnerabilities lists the vulnerabilities within sc's reach (a
 // municipality its own, a unit its municipalities', the SOC and CERT
-// all), open ones first and the most overdue first among them.
+// all) in f's order: by default open ones first and the most overdue
+// first among them. An order not in VulnSorts is an Invalid error.
 func (s *Service) Vulnerabilities(ctx context.Context, sc access.Scope, f VulnFilter) ([]Vulnerability, int, error) {
 	if f.Limit <= 0 || f.Limit > 500 {
 		f.Limit = 100
+	}
+	if _, err := store.ParseSort("sort", f.Sort.String(), VulnSorts...); err != nil {
+		return nil, 0, err
 	}
 	var a store.Args
 	where := []string{sc.SecurityPredicate("v.org_id", &a), advisoryVisible(sc, &a)}
@@ -105,8 +146,11 @@ func (s *Service) Vulnerabilities(ctx context.Context, sc access.Scope, f VulnFi
 	if err := s.db.Reader().QueryRowContext(ctx, `SELECT COUNT(*) FROM vulnerabilities v JOIN advisories adv ON adv.id = v.advisory_id WHERE `+w, a.Values()...).Scan(&total); err != nil {
 		return nil, 0, errs.Wrap(err, "cannot count vulnerabilities")
 	}
+	// Without a due date last on both databases (which disagree on where
+	// NULL goes); ties to the oldest match.
+	order := f.Sort.OrderBy(vulnOrder, "CASE WHEN v.status = 'open' THEN 0 ELSE 1 END, CASE WHEN v.due IS NULL THEN 1 ELSE 0 END, v.due", "v.id")
 	rows, err := s.db.Reader().QueryContext(ctx, `SELECT `+vulnColumns+vulnFrom+` WHERE `+w+
-		` ORDER BY (v.status <> 'open'), v.due, v.id LIMIT `+a.Add(f.Limit)+` OFFSET `+a.Add(f.Offset), a.Values()...)
+		` ORDER BY `+order+` LIMIT `+a.Add(f.Limit)+` OFFSET `+a.Add(f.Offset), a.Values()...)
 	if err != nil {
 		return nil, 0, errs.Wrap(err, "cannot list vulnerabilities")
 	}

@@ -56,6 +56,31 @@ type Filter struct {
 	Since  time.Time
 	Limit  int
 	Offset int
+	// Sort is the order by one of AlertSorts; the zero Sort is the
+	// default (the latest match first).
+	Sort store.Sort
+}
+
+// AlertSorts are the keys an alert list sorts by (Filter.Sort): the time
+// of its latest match, of its first, its level by severity (critical
+// first, not alphabetically), its rule's title, its organisation's name
+// (the quarantine's alerts, which have none, first), its count of
+// matches, its status (new, acknowledged, closed) and its assignee (none
+// last either way).
+var AlertSorts = []string{"time", "first", "level", "rule", "org", "count", "status", "assignee"}
+
+// alertOrder holds the SQL each of AlertSorts orders by; a descending
+// order turns only the last expression around.
+var alertOrder = map[string]string{
+	"time":   "last_seen",
+	"first":  "first_seen",
+	"level":  "CASE level WHEN 'critical' THEN 1 WHEN 'high' THEN 2 WHEN 'medium' THEN 3 WHEN 'low' THEN 4 WHEN 'informational' THEN 5 ELSE 6 END",
+	"rule":   "LOWER(title)",
+	"org":    "COALESCE((SELECT LOWER(o.name) FROM organizations o WHERE o.id = alerts.tenant), '')",
+	"count":  "count",
+	"status": "CASE status WHEN 'new' THEN 1 WHEN 'acknowledged' THEN 2 ELSE 3 END",
+	"assignee": "CASE WHEN assignee_id IS NULL THEN 1 ELSE 0 END, " +
+		"COALESCE((SELECT LOWER(u.username) FROM users u WHERE u.id = alerts.assignee_id), '')",
 }
 
 const alertColumns = `id, tenant, rule_id, kind, title, level, tags, group_key, count, first_seen, last_seen, event_ids, sample, status,
@@ -78,13 +103,17 @@ func scanAlert(rows interface{ Scan(...any) error }) (Alert, error) {
 	return a, nil
 }
 
-// Alerts lists alerts within sc's reach, newest first, and how many
-// match in all. A municipality sees its own alerts; a unit those of the
-// municipalities it supplies; the shared SOC and CERT all, quarantine
-// included.
+// Alerts lists alerts within sc's reach in f's order (by default the
+// latest match first), and how many match in all. A municipality sees
+// its own alerts; a unit those of the municipalities it supplies; the
+// shared SOC and CERT all, quarantine included. An order not in
+// AlertSorts is an Invalid error.
 func (d *Detector) Alerts(ctx context.Context, sc access.Scope, f Filter) ([]Alert, int, error) {
 	if f.Limit <= 0 || f.Limit > 500 {
 		f.Limit = 100
+	}
+	if _, err := store.ParseSort("sort", f.Sort.String(), AlertSorts...); err != nil {
+		return nil, 0, err
 	}
 	var a store.Args
 	where := []string{sc.SecurityPredicate("tenant", &a)}
@@ -112,7 +141,9 @@ func (d *Detector) Alerts(ctx context.Context, sc access.Scope, f Filter) ([]Ale
 	if err := d.db.Reader().QueryRowContext(ctx, `SELECT COUNT(*) FROM alerts WHERE `+w, a.Values()...).Scan(&total); err != nil {
 		return nil, 0, errs.Wrap(err, "cannot count alerts")
 	}
-	q := `SELECT ` + alertColumns + ` FROM alerts WHERE ` + w + ` ORDER BY last_seen DESC, id DESC LIMIT ` + a.Add(f.Limit) + ` OFFSET ` + a.Add(f.Offset)
+	// Ties go to the latest match, then the newest alert.
+	order := f.Sort.OrderBy(alertOrder, "", "last_seen DESC, id DESC")
+	q := `SELECT ` + alertColumns + ` FROM alerts WHERE ` + w + ` ORDER BY ` + order + ` LIMIT ` + a.Add(f.Limit) + ` OFFSET ` + a.Add(f.Offset)
 	rows, err := d.db.Reader().QueryContext(ctx, q, a.Values()...)
 	if err != nil {
 		return nil, 0, errs.Wrap(err, "cannot list alerts")

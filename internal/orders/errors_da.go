@@ -19,5 +19,6 @@ func init() {
 		"only the supplying unit's service desk or manager may make order %d %s": "kun servicedesken eller enhedschefen i den leverende driftsenhed kan sætte bestilling %d til %s",
 		"only the ordering municipality's IT may make order %d %s":               "kun IT i den bestillende kommune kan sætte bestilling %d til %s",
 		"order %d was changed by someone else just now; reload it":               "bestilling %d er netop blevet ændret af en anden; genindlæs den",
+		"must not be negative": "må ikke være negativ",
 	})
 }

@@ -266,12 +266,16 @@ type Filter struct {
 	Unit         int64
 	Service      string
 	Statuses     []Status
-	Limit        int // default 50, at most 500
-	Offset       int
+	// Sort is the order of the list (Sorts names the keys); the zero
+	// Sort is newest first.
+	Sort   store.Sort
+	Limit  int // default 50, at most 500
+	Offset int
 }
 
-// List returns the orders sc may see that match f, newest first, with the
-// total count.
+// List returns the orders sc may see that match f, in f.Sort's order
+// (newest first by default), with the total count. An unknown sort key is
+// an Invalid error on "sort".
 func (s *Service) List(ctx context.Context, sc access.Scope, f Filter) ([]Order, int, error) {
 	if sc.UserID == 0 && !sc.IsSystem() {
 		return nil, 0, errs.E(errs.Unauthorized, "log in first")
@@ -281,6 +285,12 @@ func (s *Service) List(ctx context.Context, sc access.Scope, f Filter) ([]Order,
 	}
 	if f.Limit < 0 || f.Limit > 500 {
 		return nil, 0, errs.Field("limit", "must be between 1 and 500")
+	}
+	if f.Offset < 0 {
+		return nil, 0, errs.Field("offset", "must not be negative")
+	}
+	if _, err := ParseSort("sort", f.Sort.String()); err != nil {
+		return nil, 0, err
 	}
 	var a store.Args
 	where := []string{visible(sc, &a)}
@@ -309,7 +319,7 @@ func (s *Service) List(ctx context.Context, sc access.Scope, f Filter) ([]Order,
 	if err := q.QueryRowContext(ctx, `SELECT COUNT(*)`+orderFrom+` WHERE `+cond, a.Values()...).Scan(&total); err != nil {
 		return nil, 0, errs.Wrap(err, "cannot count orders")
 	}
-	rows, err := q.QueryContext(ctx, `SELECT `+orderColumns+orderFrom+` WHERE `+cond+` ORDER BY o.id DESC LIMIT `+a.Add(f.Limit)+
+	rows, err := q.QueryContext(ctx, `SELECT `+orderColumns+orderFrom+` WHERE `+cond+` ORDER BY `+f.Sort.OrderBy(sortColumns, "", tieOf(f.Sort))+` LIMIT `+a.Add(f.Limit)+
 		` OFFSET `+a.Add(f.Offset), a.Values()...)
 	if err != nil {
 		return nil, 0, errs.Wrap(err, "cannot list orders")

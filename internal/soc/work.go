@@ -25,16 +25,44 @@ type Filter struct {
 	Text     string // in the title
 	Limit    int    // 1–500, default 100
 	Offset   int
+	// Sort is the order by one of Sorts; the zero Sort is the default
+	// (open cases by severity, then closed ones, each by last change).
+	Sort store.Sort
 }
 
-// List returns the cases sc may read, the most severe and most recently
-// changed first, and how many match in all.
+// Sorts are the keys a case list sorts by (Filter.Sort): its number, when
+// it was opened, its severity (most severe first, as priority P1 comes
+// before P2), its status (in the order incident response works through
+// them), its organisation's name, its owner (cases without one last
+// either way) and its last change.
+var Sorts = []string{"id", "opened", "severity", "status", "org", "owner", "updated"}
+
+// caseOrder holds the SQL each of Sorts orders by. A value may list
+// several expressions: a descending order turns only the last around, so
+// that what must stay last (no owner) stays last.
+var caseOrder = map[string]string{
+	"id":       "c.id",
+	"opened":   "c.created_at",
+	"severity": "CASE c.severity WHEN 'critical' THEN 1 WHEN 'high' THEN 2 WHEN 'medium' THEN 3 WHEN 'low' THEN 4 ELSE 5 END",
+	"status": "CASE c.status WHEN 'new' THEN 1 WHEN 'in_progress' THEN 2 WHEN 'contained' THEN 3 WHEN 'eradicated' THEN 4 " +
+		"WHEN 'recovered' THEN 5 ELSE 6 END",
+	"org":     "LOWER(o.name)",
+	"owner":   "CASE WHEN c.owner_id IS NULL THEN 1 ELSE 0 END, COALESCE((SELECT LOWER(username) FROM users WHERE users.id = c.owner_id), '')",
+	"updated": "c.updated_at",
+}
+
+// List returns the cases sc may read in f's order (by default the most
+// severe and most recently changed first), and how many match in all.
+// An order not in Sorts is an Invalid error.
 func (s *Service) List(ctx context.Context, sc access.Scope, f Filter) ([]Case, int, error) {
 	if f.Limit <= 0 {
 		f.Limit = 100
 	}
 	if f.Limit > 500 {
 		return nil, 0, errs.Field("limit", "at most 500 cases per page")
+	}
+	if _, err := store.ParseSort("sort", f.Sort.String(), Sorts...); err != nil {
+		return nil, 0, err
 	}
 	var a store.Args
 	where := []string{visible(sc, &a)}
@@ -77,7 +105,9 @@ func (s *Service) List(ctx context.Context, sc access.Scope, f Filter) ([]Case, 
 		return nil, 0, errs.Wrap(err, "cannot count cases")
 	}
 	// list_rank: open cases by severity, then closed ones (migration 0029).
-	q := `SELECT ` + caseColumns + caseFrom + ` WHERE ` + w + ` ORDER BY c.list_rank, c.updated_at DESC, c.id DESC
+	// Ties go to the latest change, then the newest case.
+	order := f.Sort.OrderBy(caseOrder, "c.list_rank", "c.updated_at DESC, c.id DESC")
+	q := `SELECT ` + caseColumns + caseFrom + ` WHERE ` + w + ` ORDER BY ` + order + `
 		LIMIT ` + a.Add(f.Limit) + ` OFFSET ` + a.Add(f.Offset)
 	rows, err := s.db.Reader().QueryContext(ctx, q, a.Values()...)
 	if err != nil {

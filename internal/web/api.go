@@ -141,6 +141,9 @@ func (s *Server) apiListUsers(w http.ResponseWriter, r *http.Request, c *caller)
 	}
 	q := r.URL.Query()
 	f := access.UserFilter{Query: q.Get("q"), Limit: limit, Offset: offset}
+	if f.Sort, err = access.ParseUserSort("sort", q.Get("sort")); err != nil {
+		return err
+	}
 	if v := q.Get("role"); v != "" {
 		if f.Role, err = access.ParseRole("role", v); err != nil {
 			return err
@@ -299,9 +302,16 @@ func (s *Server) apiRevokeToken(w http.ResponseWriter, r *http.Request, c *calle
 	return nil
 }
 
+// apiListAudit lists the audit trail newest first, where the cursor is
+// the last sequence number of the previous page, or sorted by ?sort=,
+// where it is the number of records already read.
 func (s *Server) apiListAudit(w http.ResponseWriter, r *http.Request, c *caller) error {
 	q := r.URL.Query()
 	f := audit.Filter{Action: q.Get("action"), Actor: q.Get("actor"), Limit: 50}
+	var err error
+	if f.Sort, err = audit.ParseSort("sort", q.Get("sort")); err != nil {
+		return err
+	}
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 500 {
@@ -314,7 +324,11 @@ func (s *Server) apiListAudit(w http.ResponseWriter, r *http.Request, c *caller)
 		if err != nil || n < 1 {
 			return errs.Field("cursor", "not a cursor from a previous page: %q", v)
 		}
-		f.Before = n
+		if f.Sort.Key != "" {
+			f.Offset = int(n)
+		} else {
+			f.Before = n
+		}
 	}
 	if v := q.Get("org"); v != "" {
 		o, err := s.orgs.Get(r.Context(), c.scope, v)
@@ -326,6 +340,10 @@ func (s *Server) apiListAudit(w http.ResponseWriter, r *http.Request, c *caller)
 	items, total, err := audit.List(r.Context(), s.db.Reader(), c.scope, f)
 	if err != nil {
 		return err
+	}
+	if f.Sort.Key != "" {
+		writeJSON(w, http.StatusOK, page(items, total, f.Limit, f.Offset))
+		return nil
 	}
 	p := Page[audit.Record]{Items: items, Total: total}
 	if p.Items == nil {

@@ -4,10 +4,12 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"net/url"
 	"strconv"
 
 	"github.com/samdrift/samdrift/internal/errs"
 	"github.com/samdrift/samdrift/internal/soc"
+	"github.com/samdrift/samdrift/internal/store"
 )
 
 func (s *Server) caseRoutes() {
@@ -32,10 +34,25 @@ func (s *Server) caseRoutes() {
 	s.api("GET /api/v1/cases/{id}/reports/draft", s.apiCaseDraft)
 }
 
+// sortParam reads the order a list is asked for (?sort=key or -key) as
+// one of keys; anything else is an Invalid error naming what is
+// accepted. A value longer than any key is cut before it is quoted back.
+func sortParam(q url.Values, keys ...string) (store.Sort, error) {
+	raw := q.Get("sort")
+	if len(raw) > 40 {
+		raw = raw[:40]
+	}
+	return store.ParseSort("sort", raw, keys...)
+}
+
 // caseFilter reads the listing filters of /api/v1/cases and /cases.
 func (s *Server) caseFilter(r *http.Request, c *caller) (soc.Filter, error) {
 	q := r.URL.Query()
 	f := soc.Filter{Status: q.Get("status"), Severity: q.Get("severity"), Owner: q.Get("owner"), Text: q.Get("q")}
+	var err error
+	if f.Sort, err = sortParam(q, soc.Sorts...); err != nil {
+		return f, err
+	}
 	if ref := q.Get("org"); ref != "" {
 		o, err := s.orgs.Get(r.Context(), c.scope, ref)
 		if err != nil {
@@ -43,7 +60,6 @@ func (s *Server) caseFilter(r *http.Request, c *caller) (soc.Filter, error) {
 		}
 		f.Org = o.ID
 	}
-	var err error
 	f.Limit, f.Offset, err = paging(r)
 	return f, err
 }

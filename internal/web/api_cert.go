@@ -97,7 +97,12 @@ func (s *Server) apiAdvisories(w http.ResponseWriter, r *http.Request, c *caller
 		return err
 	}
 	q := r.URL.Query()
-	items, total, err := s.cert.Advisories(r.Context(), c.scope, cert.AdvisoryFilter{Source: q.Get("source"), Affected: q.Get("affected") == "true", Limit: limit, Offset: offset})
+	sort, err := sortParam(q, cert.AdvisorySorts...)
+	if err != nil {
+		return err
+	}
+	items, total, err := s.cert.Advisories(r.Context(), c.scope, cert.AdvisoryFilter{Source: q.Get("source"), Affected: q.Get("affected") == "true",
+		Limit: limit, Offset: offset, Sort: sort})
 	if err != nil {
 		return err
 	}
@@ -238,7 +243,12 @@ func (s *Server) apiVulnerabilities(w http.ResponseWriter, r *http.Request, c *c
 			return errs.Field("advisory", "want an advisory's number")
 		}
 	}
-	items, total, err := s.cert.Vulnerabilities(r.Context(), c.scope, cert.VulnFilter{Org: org, Status: r.URL.Query().Get("status"), Advisory: adv, Limit: limit, Offset: offset})
+	sort, err := sortParam(r.URL.Query(), cert.VulnSorts...)
+	if err != nil {
+		return err
+	}
+	items, total, err := s.cert.Vulnerabilities(r.Context(), c.scope, cert.VulnFilter{Org: org, Status: r.URL.Query().Get("status"), Advisory: adv,
+		Limit: limit, Offset: offset, Sort: sort})
 	if err != nil {
 		return err
 	}

@@ -80,6 +80,9 @@ func (s *Server) alertFilter(r *http.Request, c *caller) (detect.Filter, error) 
 		f.Tenant = o.ID
 	}
 	var err error
+	if f.Sort, err = sortParam(q, detect.AlertSorts...); err != nil {
+		return f, err
+	}
 	if f.Limit, err = intParam(q.Get("limit"), 100, 1, 500, "limit"); err != nil {
 		return f, err
 	}

@@ -16,6 +16,9 @@ func (s *Server) orderFilter(r *http.Request, c *caller) (orders.Filter, error) 
 	}
 	q := r.URL.Query()
 	f := orders.Filter{Service: q.Get("service"), Limit: limit, Offset: offset}
+	if f.Sort, err = orders.ParseSort("sort", q.Get("sort")); err != nil {
+		return f, err
+	}
 	if v := q.Get("status"); v != "" {
 		for _, part := range strings.Split(v, ",") {
 			st, err := orders.ParseStatus("status", part)

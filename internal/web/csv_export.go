@@ -130,9 +130,13 @@ func (s *Server) ordersCSV(w http.ResponseWriter, r *http.Request, c *caller) er
 }
 
 func (s *Server) usersCSV(w http.ResponseWriter, r *http.Request, c *caller) error {
-	q := r.URL.Query().Get("q")
+	f, err := usersFilter(r)
+	if err != nil {
+		return err
+	}
 	items, err := collectCSV(func(limit, offset int) ([]access.User, int, error) {
-		return s.acc.ListUsers(r.Context(), c.scope, access.UserFilter{Query: q, Limit: limit, Offset: offset})
+		f.Limit, f.Offset = limit, offset
+		return s.acc.ListUsers(r.Context(), c.scope, f)
 	})
 	if err != nil {
 		return err
@@ -157,8 +161,11 @@ func (s *Server) usersCSV(w http.ResponseWriter, r *http.Request, c *caller) err
 }
 
 func (s *Server) auditCSV(w http.ResponseWriter, r *http.Request, c *caller) error {
-	q := r.URL.Query()
-	f := audit.Filter{Action: q.Get("action"), Actor: q.Get("actor"), Limit: csvBatch}
+	f, err := auditFilter(r)
+	if err != nil {
+		return err
+	}
+	f.Limit = csvBatch
 	var all []audit.Record
 	for len(all) < exportMax {
 		items, _, err := audit.List(r.Context(), s.db.Reader(), c.scope, f)
@@ -169,7 +176,11 @@ func (s *Server) auditCSV(w http.ResponseWriter, r *http.Request, c *caller) err
 		if len(items) < csvBatch {
 			break
 		}
-		f.Before = items[len(items)-1].Seq
+		if f.Sort.Key != "" {
+			f.Offset += len(items) // a sorted trail pages by offset
+		} else {
+			f.Before = items[len(items)-1].Seq
+		}
 	}
 	if len(all) > exportMax {
 		all = all[:exportMax]
@@ -230,8 +241,13 @@ func (s *Server) vulnsCSV(w http.ResponseWriter, r *http.Request, c *caller) err
 }
 
 func (s *Server) advisoriesCSV(w http.ResponseWriter, r *http.Request, c *caller) error {
+	f, err := advisoryFilter(r)
+	if err != nil {
+		return err
+	}
 	items, err := collectCSV(func(limit, offset int) ([]cert.Advisory, int, error) {
-		return s.cert.Advisories(r.Context(), c.scope, cert.AdvisoryFilter{Limit: limit, Offset: offset})
+		f.Limit, f.Offset = limit, offset
+		return s.cert.Advisories(r.Context(), c.scope, f)
 	})
 	if err != nil {
 		return err

@@ -715,12 +715,40 @@ type userForm struct {
 
 type usersData struct {
 	Query string
+	Sort  string // the list's order as ?sort= names it ("" by username)
 	Items []access.User
 	Total int
 	Pager pager
+	Cols  map[string]sortColumn
 	Orgs  []org.Organization
 	Roles []access.Role
 	Form  userForm
+}
+
+// userColumns are the sortable headers of the user list.
+var userColumns = []column{
+	{access.UserSortUsername, "col.username"}, {access.UserSortName, "users.displayname"}, {access.UserSortOrg, "col.org"},
+	{access.UserSortRole, "col.role"}, {access.UserSortStatus, "col.status"},
+}
+
+// listQuery is a list page's query without its place in the paging and
+// its flash message: what its sortable headers carry on.
+func listQuery(r *http.Request) url.Values {
+	q := r.URL.Query()
+	for _, k := range []string{"cursor", "before", "msg"} {
+		q.Del(k)
+	}
+	return q
+}
+
+// usersFilter reads the user list's search (?q=) and order (?sort=) as
+// the page and its CSV export use them.
+func usersFilter(r *http.Request) (access.UserFilter, error) {
+	q := r.URL.Query()
+	f := access.UserFilter{Query: q.Get("q")}
+	var err error
+	f.Sort, err = access.ParseUserSort("sort", q.Get("sort"))
+	return f, err
 }
 
 func (s *Server) usersPage(w http.ResponseWriter, r *http.Request, c *caller) error {
@@ -730,10 +758,13 @@ func (s *Server) usersPage(w http.ResponseWriter, r *http.Request, c *caller) er
 func (s *Server) renderUsers(w http.ResponseWriter, r *http.Request, c *caller, status int, form userForm, problem *Problem) error {
 	const limit = 100
 	off := uiPaging(r)
-	d := usersData{Query: r.URL.Query().Get("q"), Roles: access.Roles(), Form: form}
-	var err error
-	d.Items, d.Total, err = s.acc.ListUsers(r.Context(), c.scope, access.UserFilter{Query: d.Query, Limit: limit, Offset: off})
+	f, err := usersFilter(r)
 	if err != nil {
+		return err
+	}
+	f.Limit, f.Offset = limit, off
+	d := usersData{Query: f.Query, Sort: f.Sort.String(), Roles: access.Roles(), Form: form}
+	if d.Items, d.Total, err = s.acc.ListUsers(r.Context(), c.scope, f); err != nil {
 		return err
 	}
 	if c.scope.Can(access.ManageUsers) {
@@ -743,6 +774,7 @@ func (s *Server) renderUsers(w http.ResponseWriter, r *http.Request, c *caller, 
 	}
 	v := s.newView(r, "users", "users.title")
 	v.Err = problem
+	d.Cols = sortHeaders(v, "/users", listQuery(r), f.Sort, userColumns...)
 	d.Pager = s.pagerFor(r, v.Lang, off, limit, d.Total)
 	v.Data = d
 	s.render(w, r, status, "users", v)
@@ -820,16 +852,40 @@ func (s *Server) userResetTOTP(w http.ResponseWriter, r *http.Request, c *caller
 type auditData struct {
 	Action string
 	Actor  string
+	Sort   string // the list's order as ?sort= names it ("" newest first)
 	Items  []audit.Record
 	Total  int
 	Pager  pager
+	Cols   map[string]sortColumn
 }
 
+// auditColumns are the sortable headers of the audit trail.
+var auditColumns = []column{{audit.SortTime, "col.time"}, {audit.SortActor, "col.actor"}, {audit.SortAction, "col.action"}}
+
+// auditFilter reads the audit trail's filters (?action=, ?actor=) and
+// order (?sort=) as the page and its CSV export use them.
+func auditFilter(r *http.Request) (audit.Filter, error) {
+	q := r.URL.Query()
+	f := audit.Filter{Action: q.Get("action"), Actor: q.Get("actor")}
+	var err error
+	f.Sort, err = audit.ParseSort("sort", q.Get("sort"))
+	return f, err
+}
+
+// auditPage shows the audit trail: newest first, paged by sequence
+// number (?before=), or sorted by a column (?sort=), paged by offset
+// (?cursor=).
 func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, c *caller) error {
 	const limit = 100
 	q := r.URL.Query()
-	f := audit.Filter{Action: q.Get("action"), Actor: q.Get("actor"), Limit: limit}
-	if b, err := strconv.ParseInt(q.Get("before"), 10, 64); err == nil && b > 0 {
+	f, err := auditFilter(r)
+	if err != nil {
+		return err
+	}
+	f.Limit = limit
+	if f.Sort.Key != "" {
+		f.Offset = uiPaging(r)
+	} else if b, err := strconv.ParseInt(q.Get("before"), 10, 64); err == nil && b > 0 {
 		f.Before = b
 	}
 	items, total, err := audit.List(r.Context(), s.db.Reader(), c.scope, f)
@@ -837,15 +893,22 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, c *caller) er
 		return err
 	}
 	v := s.newView(r, "audit", "audit.title")
-	d := auditData{Action: f.Action, Actor: f.Actor, Items: items, Total: total,
-		Pager: pager{PrevLabel: v.Lang.T("audit.newest"), NextLabel: v.Lang.T("audit.older")}}
-	if f.Before > 0 {
-		q.Del("before")
-		d.Pager.Prev = "/audit?" + q.Encode()
-	}
-	if len(items) == limit {
-		q.Set("before", strconv.FormatInt(items[len(items)-1].Seq, 10))
-		d.Pager.Next = "/audit?" + q.Encode()
+	d := auditData{Action: f.Action, Actor: f.Actor, Sort: f.Sort.String(), Items: items, Total: total,
+		Cols: sortHeaders(v, "/audit", listQuery(r), f.Sort, auditColumns...)}
+	q.Del("msg")
+	switch {
+	case f.Sort.Key != "":
+		d.Pager = s.pagerFor(r, v.Lang, f.Offset, limit, total)
+	default:
+		d.Pager = pager{PrevLabel: v.Lang.T("audit.newest"), NextLabel: v.Lang.T("audit.older")}
+		if f.Before > 0 {
+			q.Del("before")
+			d.Pager.Prev = "/audit?" + q.Encode()
+		}
+		if len(items) == limit {
+			q.Set("before", strconv.FormatInt(items[len(items)-1].Seq, 10))
+			d.Pager.Next = "/audit?" + q.Encode()
+		}
 	}
 	v.Data = d
 	s.render(w, r, http.StatusOK, "audit", v)

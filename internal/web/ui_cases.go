@@ -171,15 +171,29 @@ type casesData struct {
 	Cases   []soc.Case
 	Total   int
 	Filter  soc.Filter
+	Sort    string // the order asked for ("" is the default)
+	Query   string // the list's query (filters and order)
+	Cols    map[string]sortColumn
 	MayWork bool
 	Pager   pager
+	// Form is the new-case form, as the user filled it when it is shown
+	// again after a refusal.
+	Form caseNewForm
+}
+
+// DefaultOrder is the list as it is filtered, in its default order.
+func (d casesData) DefaultOrder() string { return withoutSort("/cases", d.Query) }
+
+// caseNewForm is the form that opens a case.
+type caseNewForm struct {
+	Org, Title, Kind, Severity, Description string
 }
 
 func (s *Server) casesPage(w http.ResponseWriter, r *http.Request, c *caller) error {
-	return s.renderCases(w, r, c, http.StatusOK, nil)
+	return s.renderCases(w, r, c, http.StatusOK, caseNewForm{Kind: "other", Severity: "medium"}, nil)
 }
 
-func (s *Server) renderCases(w http.ResponseWriter, r *http.Request, c *caller, status int, problem *Problem) error {
+func (s *Server) renderCases(w http.ResponseWriter, r *http.Request, c *caller, status int, form caseNewForm, problem *Problem) error {
 	f, err := s.casesListFilter(r, c)
 	if err != nil {
 		return err
@@ -190,11 +204,36 @@ func (s *Server) renderCases(w http.ResponseWriter, r *http.Request, c *caller, 
 	}
 	v := s.newView(r, "cases", "cases.title")
 	v.Err = problem
-	d := casesData{Cases: items, Total: total, Filter: f, MayWork: c.scope.Can(access.WorkCases)}
-	d.Pager = s.pagerFor(r, v.Lang, f.Offset, f.Limit, total)
+	q := r.URL.Query()
+	d := casesData{Cases: items, Total: total, Filter: f, Sort: f.Sort.String(), Query: q.Encode(), MayWork: c.scope.Can(access.WorkCases), Form: form,
+		Cols: sortHeaders(v, "/cases", q, f.Sort, column{"id", "cases.number"}, column{"opened", "cases.opened"}, column{"severity", "cases.severity"},
+			column{"org", "col.org"}, column{"status", "col.status"}, column{"owner", "cases.owner"}, column{"updated", "cases.updated"})}
+	d.Pager = listPager(v.Lang, "/cases", q, f.Offset, f.Limit, total)
 	v.Data = d
 	s.render(w, r, status, "cases", v)
 	return nil
+}
+
+// listPager is the pager of a list at path with query q (its filters and
+// order, which the links keep; not a flash message), showing limit rows
+// from offset of total.
+func listPager(l Lang, path string, q url.Values, offset, limit, total int) pager {
+	p := pager{PrevLabel: l.T("page.prev"), NextLabel: l.T("page.next")}
+	keep := url.Values{}
+	for k, vs := range q {
+		if k != "cursor" && k != "msg" {
+			keep[k] = vs
+		}
+	}
+	if offset > 0 {
+		keep.Set("cursor", strconv.Itoa(max(0, offset-limit)))
+		p.Prev = path + "?" + keep.Encode()
+	}
+	if offset+limit < total {
+		keep.Set("cursor", strconv.Itoa(offset+limit))
+		p.Next = path + "?" + keep.Encode()
+	}
+	return p
 }
 
 // casesListFilter is caseFilter as the case list reads it: the open
@@ -213,12 +252,15 @@ func (s *Server) casesListFilter(r *http.Request, c *caller) (soc.Filter, error)
 	return f, nil
 }
 
+// createCasePage opens a case from the list's form; a refusal shows the
+// list again with the reason and the form as the user filled it.
 func (s *Server) createCasePage(w http.ResponseWriter, r *http.Request, c *caller) error {
 	f := r.PostFormValue
-	out, err := s.cases.Create(r.Context(), c.scope, soc.NewCase{Org: f("org"), Title: f("title"), Description: f("description"), Kind: f("kind"), Severity: f("severity")})
-	if code := errs.CodeOf(err); code == errs.Invalid || code == errs.Forbidden {
+	form := caseNewForm{Org: f("org"), Title: f("title"), Kind: f("kind"), Severity: f("severity"), Description: f("description")}
+	out, err := s.cases.Create(r.Context(), c.scope, soc.NewCase{Org: form.Org, Title: form.Title, Description: form.Description, Kind: form.Kind, Severity: form.Severity})
+	if code := errs.CodeOf(err); code == errs.Invalid || code == errs.Forbidden || code == errs.NotFound || code == errs.Conflict {
 		p := s.problemFor(r, err)
-		return s.renderCases(w, r, c, p.Status, &p)
+		return s.renderCases(w, r, c, p.Status, form, &p)
 	} else if err != nil {
 		return err
 	}
@@ -261,7 +303,7 @@ func (s *Server) alertsToCase(w http.ResponseWriter, r *http.Request, c *caller)
 			r.SetPathValue("id", strconv.FormatInt(ids[0], 10))
 			return s.renderAlert(w, r, c, p.Status, &p)
 		}
-		return s.renderAlerts(w, r, c, p.Status, &p)
+		return s.renderAlerts(w, r, c, p.Status, &p, nil)
 	} else if err != nil {
 		return err
 	}
@@ -275,6 +317,126 @@ type caseData struct {
 	MayWork    bool
 	Colleagues []string
 	Now        time.Time
+	// Seen is what the page shows of the case, posted back by every form
+	// (seenOfCase), so that a conflict can show what changed since.
+	Seen string
+	// Form is the form shown again after a refusal, with the user's input.
+	Form caseForm
+	// Conflict says the step was refused because of the case's state (a
+	// 409): the page says what the case is now. Changes and Since are
+	// what changed between loading the page and posting the form.
+	Conflict bool
+	Changes  []fieldChange
+	Since    []soc.Entry
+}
+
+// caseForm is one form of the case page as the user filled it: the step
+// it posts to (the last part of its path) and its fields.
+type caseForm struct {
+	Step   string
+	Values url.Values
+}
+
+// In returns what the user typed in field of the form for step, when the
+// page shows that form again; "" otherwise.
+func (d caseData) In(step, field string) string {
+	if d.Form.Step != step {
+		return ""
+	}
+	return d.Form.Values.Get(field)
+}
+
+// Pick is In with a default: the value the form starts with.
+func (d caseData) Pick(step, field, def string) string {
+	if d.Form.Step != step {
+		return def
+	}
+	return d.Form.Values.Get(field)
+}
+
+// Tick is whether a checkbox of the form for step is ticked: as the user
+// left it when the form shows again, else def.
+func (d caseData) Tick(step, field string, def bool) bool {
+	if d.Form.Step != step {
+		return def
+	}
+	return d.Form.Values.Get(field) == "on"
+}
+
+// PickList is Pick for a field of several values (ticked boxes).
+func (d caseData) PickList(step, field string, def []string) []string {
+	if d.Form.Step != step {
+		return def
+	}
+	return d.Form.Values[field]
+}
+
+// Open reports whether the page shows the form for step again (its
+// disclosure then starts open).
+func (d caseData) Open(step string) bool { return d.Form.Step == step }
+
+// seenOfCase is what a form remembers of case d: the fields a conflict
+// compares and the last timeline entry the user could see.
+func seenOfCase(d soc.Detail) string {
+	v := url.Values{"version": {strconv.Itoa(d.Version)}, "status": {d.Status}, "severity": {d.Severity}, "owner": {d.Owner}, "resolution": {d.Resolution}}
+	var last int64
+	for _, e := range d.Timeline {
+		last = max(last, e.ID)
+	}
+	v.Set("entry", strconv.FormatInt(last, 10))
+	return v.Encode()
+}
+
+// caseChangesSince compares what the user saw (seen, from seenOfCase)
+// with case d now. Values that are not what seenOfCase writes are left
+// out: the field comes from the browser.
+func caseChangesSince(l Lang, seen string, d soc.Detail) ([]fieldChange, []soc.Entry) {
+	if len(seen) > 1000 {
+		return nil, nil
+	}
+	v, err := url.ParseQuery(seen)
+	if err != nil || v.Get("version") == "" || v.Get("version") == strconv.Itoa(d.Version) {
+		return nil, nil
+	}
+	var out []fieldChange
+	if st := v.Get("status"); st != d.Status && slices.Contains(soc.Statuses, st) {
+		out = append(out, fieldChange{l.T("col.status"), l.T("casestatus." + st), l.T("casestatus." + d.Status)})
+	}
+	if sev := v.Get("severity"); sev != d.Severity && slices.Contains(soc.Severities, sev) {
+		out = append(out, fieldChange{l.T("cases.severity"), l.T("severity." + sev), l.T("severity." + d.Severity)})
+	}
+	if res := v.Get("resolution"); res != d.Resolution && (res == "" || slices.Contains(soc.Resolutions, res)) {
+		before, after := "–", "–"
+		if res != "" {
+			before = l.T("caseres." + res)
+		}
+		if d.Resolution != "" {
+			after = l.T("caseres." + d.Resolution)
+		}
+		out = append(out, fieldChange{l.T("cases.resolution"), before, after})
+	}
+	if o := v.Get("owner"); o != d.Owner && len(o) <= 100 {
+		before, after := o, d.Owner
+		if before == "" {
+			before = "–"
+		}
+		if after == "" {
+			after = "–"
+		}
+		out = append(out, fieldChange{l.T("cases.owner"), before, after})
+	}
+	var since []soc.Entry
+	if last, err := strconv.ParseInt(v.Get("entry"), 10, 64); err == nil {
+		for _, e := range d.Timeline {
+			if e.ID > last {
+				since = append(since, e)
+			}
+		}
+		if len(since) > 10 {
+			since = since[len(since)-10:]
+		}
+	}
+	return out, since
 }
 
 // EventsLink is the log search for the events behind the case's alerts.
@@ -334,9 +496,14 @@ func (s *Server) renderCase(w http.ResponseWriter, r *http.Request, c *caller, s
 	v := s.newView(r, "cases", "cases.title")
 	v.Title = fmt.Sprintf("#%d %s", d.ID, d.Title)
 	v.Err = problem
-	data := caseData{C: d, Similar: sim, MayWork: c.scope.Can(access.WorkCases), Now: time.Now()}
+	data := caseData{C: d, Similar: sim, MayWork: c.scope.Can(access.WorkCases), Now: time.Now(), Seen: seenOfCase(d)}
 	if data.MayWork {
 		data.Colleagues = s.colleagues(r, c)
+	}
+	if r.Method == http.MethodPost && problem != nil {
+		data.Form = caseForm{Step: stepOf(r), Values: r.PostForm}
+		data.Conflict = problem.Status == http.StatusConflict
+		data.Changes, data.Since = caseChangesSince(v.Lang, r.PostFormValue("seen"), d)
 	}
 	v.Data = data
 	s.render(w, r, status, "case", v)
@@ -387,8 +554,10 @@ func (s *Server) withEvents(r *http.Request, c *caller, d *soc.Detail) {
 	slices.SortStableFunc(d.Timeline, func(x, y soc.Entry) int { return x.At.Compare(y.At) })
 }
 
-// caseStep runs one form of the case page: on a mistake the page shows
-// again with the error; otherwise it reloads at the section changed.
+// caseStep runs one form of the case page: on a mistake, a conflict or a
+// refusal the page shows again with the reason, every field as the user
+// left it and (on a conflict) what the case is now and what changed
+// since the page was loaded; otherwise it reloads.
 func (s *Server) caseStep(fn func(r *http.Request, c *caller, id int64) error) func(http.ResponseWriter, *http.Request, *caller) error {
 	return func(w http.ResponseWriter, r *http.Request, c *caller) error {
 		id, err := pathID(r, "id")

@@ -164,6 +164,16 @@ type offeringsData struct {
 	Choices   []offerChoice
 	Catalog   *catalog.Catalog
 	Today     string
+	// Form is the new-offering form as the user filled it (shown again
+	// after a refusal), or its defaults.
+	Form offeringForm
+}
+
+// offeringForm is the form that declares an offering, as the user filled
+// it.
+type offeringForm struct {
+	Offer, ValidFrom, Price, Delivery, SubSupplier string
+	Attest                                         bool
 }
 
 // offeringGroup is one unit's offerings, a collapsible section of the
@@ -196,12 +206,14 @@ func offerLabel(cat *catalog.Catalog, o catalog.Offering, lang string) string {
 }
 
 func (s *Server) offeringsPage(w http.ResponseWriter, r *http.Request, c *caller) error {
-	return s.renderOfferings(w, r, c, http.StatusOK, nil)
+	return s.renderOfferings(w, r, c, http.StatusOK, offeringForm{ValidFrom: catalog.Today(), Delivery: string(catalog.InHouse)}, nil)
 }
 
-func (s *Server) renderOfferings(w http.ResponseWriter, r *http.Request, c *caller, status int, problem *Problem) error {
+// renderOfferings shows the offerings as r's query asks, with the
+// new-offering form as form holds it and a problem when given.
+func (s *Server) renderOfferings(w http.ResponseWriter, r *http.Request, c *caller, status int, form offeringForm, problem *Problem) error {
 	ctx := r.Context()
-	d := offeringsData{Unit: r.URL.Query().Get("unit"), Names: map[string]string{}, Today: catalog.Today()}
+	d := offeringsData{Unit: r.URL.Query().Get("unit"), Names: map[string]string{}, Today: catalog.Today(), Form: form}
 	if d.Unit == "" && c.scope.OrgKind == "unit" {
 		d.Unit = c.user.OrgSlug
 	}
@@ -265,19 +277,23 @@ func (s *Server) renderOfferings(w http.ResponseWriter, r *http.Request, c *call
 	return nil
 }
 
+// offeringsCreate declares an offering of the caller's unit; a refusal
+// shows the page again with the form as the user filled it.
 func (s *Server) offeringsCreate(w http.ResponseWriter, r *http.Request, c *caller) error {
-	svc, level, _ := strings.Cut(r.PostFormValue("offer"), "/")
-	price, err := strconv.ParseFloat(strings.Replace(strings.TrimSpace(r.PostFormValue("price")), ",", ".", 1), 64)
+	form := offeringForm{Offer: r.PostFormValue("offer"), ValidFrom: r.PostFormValue("valid_from"), Price: r.PostFormValue("price"),
+		Delivery: r.PostFormValue("delivery"), SubSupplier: r.PostFormValue("sub_supplier"), Attest: r.PostFormValue("attest") == "1"}
+	svc, level, _ := strings.Cut(form.Offer, "/")
+	price, err := strconv.ParseFloat(strings.Replace(strings.TrimSpace(form.Price), ",", ".", 1), 64)
 	if err != nil {
 		p := s.problemFor(r, errs.Field("price_dkk", "give the price as a number of kroner, e.g. 450 or 450,50"))
-		return s.renderOfferings(w, r, c, p.Status, &p)
+		return s.renderOfferings(w, r, c, p.Status, form, &p)
 	}
 	_, err = s.cat.Offer(r.Context(), c.scope, catalog.NewOffering{UnitID: c.scope.OrgID, Service: svc, Level: level,
-		ValidFrom: r.PostFormValue("valid_from"), PriceDKK: price, Delivery: catalog.Delivery(r.PostFormValue("delivery")),
-		SubSupplier: r.PostFormValue("sub_supplier"), Attest: r.PostFormValue("attest") == "1"})
+		ValidFrom: form.ValidFrom, PriceDKK: price, Delivery: catalog.Delivery(form.Delivery),
+		SubSupplier: form.SubSupplier, Attest: form.Attest})
 	if code := errs.CodeOf(err); code == errs.Invalid || code == errs.Conflict {
 		p := s.problemFor(r, err)
-		return s.renderOfferings(w, r, c, p.Status, &p)
+		return s.renderOfferings(w, r, c, p.Status, form, &p)
 	} else if err != nil {
 		return err
 	}

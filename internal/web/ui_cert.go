@@ -29,7 +29,19 @@ type vulnsData struct {
 	Total    int
 	MayEdit  bool
 	Statuses []string
+	Status   string // the status filter
+	Sort     string // the order asked for ("" is the default)
+	Query    string // the list's query (filters and order)
+	Cols     map[string]sortColumn
+	Pager    pager
 }
+
+// listPageSize is how many rows a page of the vulnerability and advisory
+// lists shows.
+const listPageSize = 200
+
+// DefaultOrder is the list as it is filtered, in its default order.
+func (d vulnsData) DefaultOrder() string { return withoutSort("/vulnerabilities", d.Query) }
 
 func (s *Server) vulnsPage(w http.ResponseWriter, r *http.Request, c *caller) error {
 	return s.renderVulns(w, r, c, http.StatusOK, nil)
@@ -40,7 +52,7 @@ func (s *Server) renderVulns(w http.ResponseWriter, r *http.Request, c *caller, 
 	if err != nil {
 		return err
 	}
-	vf.Limit = 200
+	vf.Limit, vf.Offset = listPageSize, uiPaging(r)
 	items, total, err := s.cert.Vulnerabilities(r.Context(), c.scope, vf)
 	if err != nil {
 		return err
@@ -57,17 +69,25 @@ func (s *Server) renderVulns(w http.ResponseWriter, r *http.Request, c *caller, 
 		x := exposureChart(ex, v)
 		ch = &x
 	}
-	v.Data = vulnsData{Exposure: ch, Items: items, Total: total, Statuses: cert.Statuses,
-		MayEdit: role == access.RoleCISO || role == access.RoleKommuneIT || role == access.RoleUnitManager || role == access.RoleServiceDesk || role == access.RoleCERT || role == access.RoleAdmin}
+	q := r.URL.Query()
+	q.Del("cursor")
+	v.Data = vulnsData{Exposure: ch, Items: items, Total: total, Statuses: cert.Statuses, Status: vf.Status, Sort: vf.Sort.String(), Query: q.Encode(),
+		MayEdit: role == access.RoleCISO || role == access.RoleKommuneIT || role == access.RoleUnitManager || role == access.RoleServiceDesk || role == access.RoleCERT || role == access.RoleAdmin,
+		Cols: sortHeaders(v, "/vulnerabilities", q, vf.Sort, column{"advisory", "vulns.advisory"}, column{"severity", "cases.severity"}, column{"kev", "vulns.kev"},
+			column{"org", "col.org"}, column{"due", "vulns.due"}, column{"status", "col.status"}, column{"found", "vulns.found"}),
+		Pager: listPager(v.Lang, "/vulnerabilities", q, vf.Offset, vf.Limit, total)}
 	s.render(w, r, status, "vulns", v)
 	return nil
 }
 
-// vulnFilter reads the vulnerability list's filters (?status=, ?org=), as
-// the page and its CSV export use them.
+// vulnFilter reads the vulnerability list's filters (?status=, ?org=)
+// and order (?sort=), as the page and its CSV export use them.
 func (s *Server) vulnFilter(r *http.Request, c *caller) (cert.VulnFilter, error) {
 	vf := cert.VulnFilter{Status: r.URL.Query().Get("status")}
 	var err error
+	if vf.Sort, err = sortParam(r.URL.Query(), cert.VulnSorts...); err != nil {
+		return vf, err
+	}
 	vf.Org, err = s.orgParam(r, c, "org")
 	return vf, err
 }
@@ -101,6 +121,20 @@ type advisoriesData struct {
 	MayPublish bool
 	TLPs       []string
 	Severities []string
+	Sort       string // the order asked for ("" is the default)
+	Query      string // the list's query (its order)
+	Cols       map[string]sortColumn
+	Pager      pager
+}
+
+// DefaultOrder is the list in its default order.
+func (d advisoriesData) DefaultOrder() string { return withoutSort("/advisories", d.Query) }
+
+// advisoryFilter reads the advisory list's order (?sort=), as the page
+// and its CSV export use it.
+func advisoryFilter(r *http.Request) (cert.AdvisoryFilter, error) {
+	sort, err := sortParam(r.URL.Query(), cert.AdvisorySorts...)
+	return cert.AdvisoryFilter{Sort: sort}, err
 }
 
 func (s *Server) advisoriesPage(w http.ResponseWriter, r *http.Request, c *caller) error {
@@ -108,14 +142,24 @@ func (s *Server) advisoriesPage(w http.ResponseWriter, r *http.Request, c *calle
 }
 
 func (s *Server) renderAdvisories(w http.ResponseWriter, r *http.Request, c *caller, status int, problem *Problem) error {
-	items, total, err := s.cert.Advisories(r.Context(), c.scope, cert.AdvisoryFilter{Limit: 200})
+	f, err := advisoryFilter(r)
+	if err != nil {
+		return err
+	}
+	f.Limit, f.Offset = listPageSize, uiPaging(r)
+	items, total, err := s.cert.Advisories(r.Context(), c.scope, f)
 	if err != nil {
 		return err
 	}
 	v := s.newView(r, "advisories", "advisories.title")
 	v.Err = problem
+	q := r.URL.Query()
+	q.Del("cursor")
 	v.Data = advisoriesData{Items: items, Total: total, MayPublish: c.scope.Role == access.RoleCERT || c.scope.Role == access.RoleAdmin,
-		TLPs: cert.TLPs, Severities: cert.Severities}
+		TLPs: cert.TLPs, Severities: cert.Severities, Sort: f.Sort.String(), Query: q.Encode(),
+		Cols: sortHeaders(v, "/advisories", q, f.Sort, column{"ref", "advisories.ref"}, column{"title", "cases.casetitle"}, column{"severity", "cases.severity"},
+			column{"tlp", "csv.tlp"}, column{"published", "advisories.publishedat"}, column{"due", "vulns.due"}),
+		Pager: listPager(v.Lang, "/advisories", q, f.Offset, f.Limit, total)}
 	s.render(w, r, status, "advisories", v)
 	return nil
 }

@@ -19,17 +19,62 @@ type alertsData struct {
 	Total  int
 	Filter detect.Filter
 	Names  map[int64]string
+	Sort   string // the order asked for ("" is the default)
+	Cols   map[string]sortColumn
+	Pager  pager
+	// Back is the list's query, which the bulk form posts back so that the
+	// list shows again as it was.
+	Back string
 	// MayTriage shows the bulk form and a tick box per alert.
-	MayTriage  bool
-	Resolved   []string
-	Colleagues []string
+	MayTriage bool
+	Resolved  []string
+	// Triagers are whom the bulk form may hand the listed alerts to.
+	Triagers []detect.Triager
+	// Form is the bulk form as the user filled it, shown again after a
+	// refusal, with Selected the alerts ticked.
+	Form     url.Values
+	Selected map[int64]bool
+	// Bulk is what a bulk triage just did, built from its result (never
+	// from the link).
+	Bulk *alertsBulk
+}
+
+// alertsBulk is what a bulk triage did: the alerts it changed and those
+// already as asked.
+type alertsBulk struct {
+	Changed   []detect.Alert
+	Unchanged []int64
 }
 
 func (s *Server) alertsPage(w http.ResponseWriter, r *http.Request, c *caller) error {
-	return s.renderAlerts(w, r, c, http.StatusOK, nil)
+	return s.renderAlerts(w, r, c, http.StatusOK, nil, nil)
 }
 
-func (s *Server) renderAlerts(w http.ResponseWriter, r *http.Request, c *caller, status int, problem *Problem) error {
+// alertsListRequest is r as the alert list reads it: a GET as it is, a
+// form posted from the list as the list it came from (its back field,
+// the filters and order), so that the list shows again as it was.
+func alertsListRequest(r *http.Request) *http.Request {
+	if r.Method != http.MethodPost {
+		return r
+	}
+	raw := r.PostFormValue("back")
+	back, err := url.ParseQuery(raw)
+	if err != nil || len(raw) > 2000 {
+		back = url.Values{}
+	}
+	q := r.Clone(r.Context())
+	q.URL = &url.URL{Path: "/alerts", RawQuery: back.Encode()}
+	return q
+}
+
+// renderAlerts shows the alert list as r asks (a posted form: as it was
+// when the form was sent), with a problem or a bulk triage's result when
+// given; after a refusal the bulk form keeps what the user chose.
+func (s *Server) renderAlerts(w http.ResponseWriter, r *http.Request, c *caller, status int, problem *Problem, bulk *alertsBulk) error {
+	posted := r.Method == http.MethodPost
+	if posted {
+		r = alertsListRequest(r)
+	}
 	f, err := s.alertFilter(r, c)
 	if err != nil {
 		return err
@@ -38,8 +83,10 @@ func (s *Server) renderAlerts(w http.ResponseWriter, r *http.Request, c *caller,
 	if err != nil {
 		return err
 	}
-	d := alertsData{Alerts: items, Total: total, Filter: f, Names: map[int64]string{0: "—"},
-		MayTriage: c.scope.Can(access.TriageAlerts), Resolved: detect.Resolutions, Colleagues: s.colleagues(r, c)}
+	q := r.URL.Query()
+	q.Del("cursor")
+	d := alertsData{Alerts: items, Total: total, Filter: f, Names: map[int64]string{0: "—"}, Sort: f.Sort.String(), Back: q.Encode(), Bulk: bulk,
+		MayTriage: c.scope.Can(access.TriageAlerts), Resolved: detect.Resolutions}
 	for _, a := range items {
 		if _, ok := d.Names[a.Tenant]; !ok {
 			if o, err := s.orgs.Get(r.Context(), c.scope, fmt.Sprint(a.Tenant)); err == nil {
@@ -49,30 +96,50 @@ func (s *Server) renderAlerts(w http.ResponseWriter, r *http.Request, c *caller,
 			}
 		}
 	}
+	if d.MayTriage {
+		ids := make([]int64, len(items))
+		for i, a := range items {
+			ids[i] = a.ID
+		}
+		if d.Triagers, err = s.det.Triagers(r.Context(), c.scope, ids); err != nil {
+			return err
+		}
+	}
+	if posted && problem != nil {
+		d.Form, d.Selected = r.PostForm, map[int64]bool{}
+		for _, v := range r.PostForm["id"] {
+			if id, err := strconv.ParseInt(v, 10, 64); err == nil {
+				d.Selected[id] = true
+			}
+		}
+	}
 	v := s.newView(r, "alerts", "alerts.title")
+	d.Cols = sortHeaders(v, "/alerts", r.URL.Query(), f.Sort, column{"level", "alerts.level"}, column{"rule", "alerts.rule"}, column{"org", "alerts.org"},
+		column{"count", "alerts.count"}, column{"first", "alerts.first"}, column{"time", "alerts.last"}, column{"status", "alerts.status"},
+		column{"assignee", "alerts.assignee"})
+	d.Pager = listPager(v.Lang, "/alerts", r.URL.Query(), f.Offset, f.Limit, total)
 	v.Data = d
 	v.Err = problem
-	if q := r.URL.Query(); q.Get("msg") == "alerts.bulk.saved" {
-		changed, _ := strconv.Atoi(q.Get("changed"))
-		unchanged, _ := strconv.Atoi(q.Get("unchanged"))
-		v.Flash = v.T("alerts.bulk.saved", changed, unchanged)
-	}
 	s.render(w, r, status, "alerts", v)
 	return nil
 }
 
 type alertData struct {
-	A          detect.AlertDetail
-	Org        string
-	MayTriage  bool
-	Resolved   []string
-	Colleagues []string
+	A         detect.AlertDetail
+	Org       string
+	MayTriage bool
+	Resolved  []string
+	// Triagers are whom the alert may be handed to.
+	Triagers []detect.Triager
+	// Form is the triage form as the user filled it, shown again after a
+	// refusal.
+	Form url.Values
 }
 
 // colleagues lists the users in the caller's reach (other than the
-// caller) whose role triages alerts, to offer in the triage form's
-// assignee field. Anyone else who may triage an alert can be typed in;
-// Triage decides.
+// caller) whose role works cases, to offer in the case page's owner and
+// member fields (as a list to pick from while typing; the case service
+// decides).
 func (s *Server) colleagues(r *http.Request, c *caller) []string {
 	if !c.scope.Can(access.TriageAlerts) {
 		return nil
@@ -91,15 +158,10 @@ func (s *Server) colleagues(r *http.Request, c *caller) []string {
 }
 
 // triageForm reads the triage fields (templates/triage.html) of the alert
-// page's and the list's forms; a typed colleague's name goes over the
-// select's choice of assignee.
+// page's and the list's forms.
 func triageForm(r *http.Request) detect.TriageRequest {
 	f := r.PostFormValue
-	assign := f("assign")
-	if name := strings.TrimSpace(f("assign_to")); name != "" {
-		assign = name
-	}
-	return detect.TriageRequest{Status: f("status"), Resolution: f("resolution"), Assign: assign, Comment: f("comment")}
+	return detect.TriageRequest{Status: f("status"), Resolution: f("resolution"), Assign: strings.TrimSpace(f("assign")), Comment: f("comment")}
 }
 
 // EventLink is the log search for one of the alert's events, over the
@@ -123,7 +185,15 @@ func (s *Server) renderAlert(w http.ResponseWriter, r *http.Request, c *caller, 
 	if err != nil {
 		return err
 	}
-	d := alertData{A: a, Org: "—", MayTriage: c.scope.Can(access.TriageAlerts), Resolved: detect.Resolutions, Colleagues: s.colleagues(r, c)}
+	d := alertData{A: a, Org: "—", MayTriage: c.scope.Can(access.TriageAlerts), Resolved: detect.Resolutions}
+	if d.MayTriage {
+		if d.Triagers, err = s.det.Triagers(r.Context(), c.scope, []int64{a.ID}); err != nil {
+			return err
+		}
+	}
+	if r.Method == http.MethodPost && problem != nil && r.URL.Path == "/alerts/"+strconv.FormatInt(id, 10)+"/triage" {
+		d.Form = r.PostForm
+	}
 	if a.Tenant != 0 {
 		if o, err := s.orgs.Get(r.Context(), c.scope, fmt.Sprint(a.Tenant)); err == nil {
 			d.Org = o.Name
@@ -155,30 +225,70 @@ func (s *Server) alertTriage(w http.ResponseWriter, r *http.Request, c *caller) 
 }
 
 // alertsTriage applies the bulk form of the alert list to the ticked
-// alerts, then shows the list again with what happened.
+// alerts, then shows the list again (as it was filtered and ordered) with
+// what the triage did, built from its result: the counts never travel in
+// a link, so no link can claim a triage that did not happen.
 func (s *Server) alertsTriage(w http.ResponseWriter, r *http.Request, c *caller) error {
 	if err := r.ParseForm(); err != nil {
 		return errs.E(errs.Invalid, "cannot read the form: %v", err)
 	}
 	var ids []int64
+	var err error
 	for _, v := range r.PostForm["id"] {
-		id, err := strconv.ParseInt(v, 10, 64)
-		if err != nil {
-			return errs.Field("id", "%q is not an alert number", v)
+		id, perr := strconv.ParseInt(v, 10, 64)
+		if perr != nil {
+			err = errs.Field("id", "%q is not an alert number", v)
+			break
 		}
 		ids = append(ids, id)
 	}
-	res, err := s.det.TriageMany(r.Context(), c.scope, ids, triageForm(r), time.Now().UTC())
+	if err == nil {
+		var res detect.BulkResult
+		res, err = s.det.TriageMany(r.Context(), c.scope, ids, triageForm(r), time.Now().UTC())
+		if err == nil {
+			return s.renderAlerts(w, r, c, http.StatusOK, nil, &alertsBulk{Changed: res.Items, Unchanged: res.Unchanged})
+		}
+	}
 	if code := errs.CodeOf(err); code == errs.Invalid || code == errs.Forbidden || code == errs.NotFound {
 		p := s.problemFor(r, err)
-		return s.renderAlerts(w, r, c, p.Status, &p)
-	} else if err != nil {
-		return err
+		return s.renderAlerts(w, r, c, p.Status, &p, nil)
 	}
-	q := url.Values{"msg": {"alerts.bulk.saved"}, "changed": {strconv.Itoa(len(res.Items))}, "unchanged": {strconv.Itoa(len(res.Unchanged))}}
-	http.Redirect(w, r, "/alerts?"+q.Encode(), http.StatusSeeOther)
-	return nil
+	return err
 }
+
+// DefaultOrder is the list as it is filtered, in its default order.
+func (d alertsData) DefaultOrder() string { return withoutSort("/alerts", d.Back) }
+
+// withoutSort is path with the query raw (a list's filters) less its
+// order.
+func withoutSort(path, raw string) string {
+	q, _ := url.ParseQuery(raw)
+	q.Del("sort")
+	q.Del("cursor")
+	q.Del("msg")
+	if e := q.Encode(); e != "" {
+		return path + "?" + e
+	}
+	return path
+}
+
+// AssignHelp is the message key of the bulk form's assignee help.
+func (d alertsData) AssignHelp() string { return "alerts.assign.help.bulk" }
+
+// AssignHelp is the message key of the triage form's assignee help.
+func (d alertData) AssignHelp() string { return "alerts.assign.help" }
+
+// Checked reports whether alert id was ticked when the list shows the
+// bulk form again.
+func (d alertsData) Checked(id int64) bool { return d.Selected[id] }
+
+// TriageValue is what the user chose in field of the triage form when it
+// is shown again ("" otherwise).
+func (d alertsData) TriageValue(field string) string { return d.Form.Get(field) }
+
+// TriageValue is what the user chose in field of the triage form when it
+// is shown again ("" otherwise).
+func (d alertData) TriageValue(field string) string { return d.Form.Get(field) }
 
 // LevelName is an alert or rule level in the page's language.
 func (v view) LevelName(l string) string {

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -29,14 +30,57 @@ type ordersData struct {
 	Status   string
 	Org      string // the organisation asked for (?org=), and its name
 	OrgName  string
+	Sort     string // the list's order as ?sort= names it ("" newest first)
 	Statuses []orders.Status
 	Items    []orders.Order
 	Total    int
 	Pager    pager
+	Cols     map[string]sortColumn
 	CanOrder bool
 	Supplier *org.Ref
 	Choices  []offerChoice
 	Names    map[string]string
+	// Form is the order form as the user filled it (shown again after a
+	// refusal), or its defaults.
+	Form orderForm
+}
+
+// orderForm is the form that places an order, as the user filled it.
+type orderForm struct {
+	Offer        string // "service/level"
+	Quantity     string // as typed: a refusal may be about its form
+	Requirements string
+}
+
+// Tab is the order list's link to one status tab ("" all), keeping the
+// organisation asked for and the order.
+func (d ordersData) Tab(status string) string {
+	return ordersLink(status, d.Org, d.Sort)
+}
+
+// AllOrgs is the list's link without the organisation filter.
+func (d ordersData) AllOrgs() string { return ordersLink(d.Status, "", d.Sort) }
+
+// ordersLink is /orders with the given filters and order ("" leaves one
+// out).
+func ordersLink(status, orgRef, sort string) string {
+	q := url.Values{}
+	for k, v := range map[string]string{"status": status, "org": orgRef, "sort": sort} {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	if len(q) == 0 {
+		return "/orders"
+	}
+	return "/orders?" + q.Encode()
+}
+
+// orderColumns are the sortable headers of the order list.
+var orderColumns = []column{
+	{orders.SortID, "orders.col.number"}, {orders.SortMunicipality, "col.municipality"}, {orders.SortUnit, "col.unitname"},
+	{orders.SortService, "col.service"}, {orders.SortQuantity, "col.quantity"}, {orders.SortStatus, "col.status"},
+	{orders.SortUpdated, "col.time"},
 }
 
 // serviceNames maps the current catalog's service ids, and "service/level"
@@ -66,16 +110,20 @@ func levelName(names map[string]string, service, level string) string {
 }
 
 func (s *Server) ordersPage(w http.ResponseWriter, r *http.Request, c *caller) error {
-	return s.renderOrders(w, r, c, http.StatusOK, nil)
+	return s.renderOrders(w, r, c, http.StatusOK, orderForm{Quantity: "1"}, nil)
 }
 
-// ordersFilter reads the order list's filters (?status=, ?org=) as the
-// page and its CSV export use them, with the name of the organisation
-// asked for.
+// ordersFilter reads the order list's filters (?status=, ?org=) and order
+// (?sort=) as the page and its CSV export use them, with the name of the
+// organisation asked for.
 func (s *Server) ordersFilter(r *http.Request, c *caller) (orders.Filter, string, error) {
 	var f orders.Filter
 	q := r.URL.Query()
 	name := ""
+	var err error
+	if f.Sort, err = orders.ParseSort("sort", q.Get("sort")); err != nil {
+		return f, "", err
+	}
 	if ref := q.Get("org"); ref != "" {
 		o, err := s.orgs.Get(r.Context(), c.scope, ref)
 		if err != nil {
@@ -104,16 +152,18 @@ func (s *Server) ordersFilter(r *http.Request, c *caller) (orders.Filter, string
 	return f, name, nil
 }
 
-func (s *Server) renderOrders(w http.ResponseWriter, r *http.Request, c *caller, status int, problem *Problem) error {
+// renderOrders shows the order list as r's query asks, with the order
+// form as form holds it and a problem when given.
+func (s *Server) renderOrders(w http.ResponseWriter, r *http.Request, c *caller, status int, form orderForm, problem *Problem) error {
 	const limit = 100
 	ctx := r.Context()
 	off := uiPaging(r)
-	d := ordersData{Status: r.URL.Query().Get("status"), Statuses: orders.Statuses(), Org: r.URL.Query().Get("org")}
+	d := ordersData{Status: r.URL.Query().Get("status"), Statuses: orders.Statuses(), Org: r.URL.Query().Get("org"), Form: form}
 	f, orgName, err := s.ordersFilter(r, c)
 	if err != nil {
 		return err
 	}
-	f.Limit, f.Offset, d.OrgName = limit, off, orgName
+	f.Limit, f.Offset, d.OrgName, d.Sort = limit, off, orgName, f.Sort.String()
 	if d.Items, d.Total, err = s.ord.List(ctx, c.scope, f); err != nil {
 		return err
 	}
@@ -133,31 +183,49 @@ func (s *Server) renderOrders(w http.ResponseWriter, r *http.Request, c *caller,
 			if err != nil {
 				return err
 			}
+			kept := form.Offer == ""
 			for _, o := range offs {
-				d.Choices = append(d.Choices, offerChoice{Value: o.ServiceID + "/" + o.LevelID,
+				value := o.ServiceID + "/" + o.LevelID
+				kept = kept || value == form.Offer
+				d.Choices = append(d.Choices, offerChoice{Value: value,
 					Label: names[o.ServiceID] + " – " + levelName(names, o.ServiceID, o.LevelID) + " (" + locale.Kroner(string(langOf(r)), o.Price) + ")"})
+			}
+			if !kept {
+				// What the user chose is no longer offered (the refusal
+				// says why): it stays chosen, named as such.
+				svc, level, _ := strings.Cut(form.Offer, "/")
+				name := names[svc]
+				if name == "" {
+					name = svc
+				}
+				d.Choices = append([]offerChoice{{Value: form.Offer,
+					Label: langOf(r).T("orders.notoffered", name+" – "+levelName(names, svc, level))}}, d.Choices...)
 			}
 		}
 	}
 	v := s.newView(r, "orders", "orders.title")
 	v.Err = problem
+	d.Cols = sortHeaders(v, "/orders", listQuery(r), f.Sort, orderColumns...)
 	d.Pager = s.pagerFor(r, v.Lang, off, limit, d.Total)
 	v.Data = d
 	s.render(w, r, status, "orders", v)
 	return nil
 }
 
+// ordersCreate places an order from the form; a refusal shows the list
+// again with the form as the user filled it.
 func (s *Server) ordersCreate(w http.ResponseWriter, r *http.Request, c *caller) error {
-	svc, level, _ := strings.Cut(r.PostFormValue("offer"), "/")
-	qty, err := strconv.Atoi(strings.TrimSpace(r.PostFormValue("quantity")))
+	form := orderForm{Offer: r.PostFormValue("offer"), Quantity: r.PostFormValue("quantity"), Requirements: r.PostFormValue("requirements")}
+	svc, level, _ := strings.Cut(form.Offer, "/")
+	qty, err := strconv.Atoi(strings.TrimSpace(form.Quantity))
 	if err != nil {
 		p := s.problemFor(r, errs.Field("quantity", "give the quantity as a whole number"))
-		return s.renderOrders(w, r, c, p.Status, &p)
+		return s.renderOrders(w, r, c, p.Status, form, &p)
 	}
-	o, err := s.ord.Place(r.Context(), c.scope, orders.NewOrder{Service: svc, Level: level, Quantity: qty, Requirements: r.PostFormValue("requirements")})
+	o, err := s.ord.Place(r.Context(), c.scope, orders.NewOrder{Service: svc, Level: level, Quantity: qty, Requirements: form.Requirements})
 	if code := errs.CodeOf(err); code == errs.Invalid || code == errs.Conflict {
 		p := s.problemFor(r, err)
-		return s.renderOrders(w, r, c, p.Status, &p)
+		return s.renderOrders(w, r, c, p.Status, form, &p)
 	} else if err != nil {
 		return err
 	}
@@ -170,12 +238,19 @@ type orderData struct {
 	Name    string
 	Level   string
 	Allowed []orders.Status
+	// Note is the note as the user typed it (shown again after a
+	// refusal).
+	Note string
 }
 
 func (s *Server) orderPage(w http.ResponseWriter, r *http.Request, c *caller) error {
 	return s.renderOrder(w, r, c, http.StatusOK, nil)
 }
 
+// renderOrder shows order {id} with a problem when given. After a refused
+// step (a POST) the note stays as typed, and a conflict says what the
+// order's status is now and, when it moved since the page was loaded
+// (the form's "seen"), what it was.
 func (s *Server) renderOrder(w http.ResponseWriter, r *http.Request, c *caller, status int, problem *Problem) error {
 	id, err := pathID(r, "id")
 	if err != nil {
@@ -191,8 +266,21 @@ func (s *Server) renderOrder(w http.ResponseWriter, r *http.Request, c *caller, 
 	}
 	v := s.newView(r, "orders", "orders.title")
 	v.Title = v.T("orders.order", o.ID)
+	d := orderData{O: o, Name: names[o.Service], Level: levelName(names, o.Service, o.Level), Allowed: orders.Allowed(c.scope, o)}
+	if r.Method == http.MethodPost && problem != nil {
+		d.Note = r.PostFormValue("note")
+		if problem.Code == string(errs.Conflict) {
+			l := detailLang(r)
+			problem.Detail += " " + l.T("orders.nowstatus", l.T("ostatus."+string(o.Status)))
+			if seen := r.PostFormValue("seen"); seen != "" && seen != string(o.Status) {
+				if _, err := orders.ParseStatus("seen", seen); err == nil {
+					problem.Detail += " " + l.T("orders.seenstatus", l.T("ostatus."+seen))
+				}
+			}
+		}
+	}
 	v.Err = problem
-	v.Data = orderData{O: o, Name: names[o.Service], Level: levelName(names, o.Service, o.Level), Allowed: orders.Allowed(c.scope, o)}
+	v.Data = d
 	s.render(w, r, status, "order", v)
 	return nil
 }
