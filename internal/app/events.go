@@ -53,6 +53,9 @@ type EventOptions struct {
 	// as the deployment was created; 1 when new). It is fixed when the
 	// deployment is created.
 	Partitions int
+	// SpineReplicas is how many servers of an external NATS cluster keep
+	// each batch (1 when 0).
+	SpineReplicas int
 	// Ready is told the bound receiver addresses (tests listen on port 0).
 	Ready func(name, addr string)
 }
@@ -76,7 +79,8 @@ func (a *App) startEvents(ctx context.Context, o EventOptions, roles Roles, leas
 	if err != nil {
 		return nil, err
 	}
-	sp, err := spine.Open(ctx, spine.Options{URL: o.NATS, Dir: o.DataDir, MaxBytes: o.SpineMaxBytes, Consumers: []string{"store"}, Partitions: parts})
+	sp, err := spine.Open(ctx, spine.Options{URL: o.NATS, Dir: o.DataDir, MaxBytes: o.SpineMaxBytes, Consumers: []string{"store"}, Partitions: parts,
+		Replicas: o.SpineReplicas})
 	if err != nil {
 		return nil, err
 	}

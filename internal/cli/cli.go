@@ -27,6 +27,7 @@ import (
 	"github.com/samdrift/samdrift/internal/access"
 	"github.com/samdrift/samdrift/internal/app"
 	"github.com/samdrift/samdrift/internal/audit"
+	"github.com/samdrift/samdrift/internal/cluster"
 	"github.com/samdrift/samdrift/internal/delivery"
 )
 
@@ -130,7 +131,7 @@ Start with "samdrift serve --demo", then open http://127.0.0.1:8080.` + "\n" + c
 		FlagSet: fs,
 		Subcommands: []*ffcli.Command{
 			serveCommand(stdio), migrateCommand(stdio), orgCommand(stdio), catalogCommand(stdio), sourcesCommand(stdio), loadgenCommand(stdio), sigmaCommand(stdio), rulesCommand(stdio), indicatorsCommand(stdio), userCommand(stdio), tokenCommand(stdio),
-			auditCommand(stdio), oncallCommand(stdio), versionCommand(stdio),
+			auditCommand(stdio), oncallCommand(stdio), backupCommand(stdio), restoreCommand(stdio), versionCommand(stdio),
 		},
 		Exec: func(ctx context.Context, args []string) error {
 			if len(args) > 0 {
@@ -154,7 +155,11 @@ func serveCommand(stdio IO) *ffcli.Command {
 	sessionTTL := fs.Duration("session-idle", 8*time.Hour, "log a session out after this long without use")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn, error")
 	logFormat := fs.String("log-format", "text", "log format: text or json")
-	noDetect := fs.Bool("no-detect", false, "do not run detection (rules and indicators) in this process")
+	noDetect := fs.Bool("no-detect", false, "store events without running detection on them (for measuring the store alone: what this node stores is never detected)")
+	rolesFlag := fs.String("roles", "all", "the parts this node runs, comma-separated: web (UI and API), ingest (log receivers), store and detect (together: the event store consumer with detection), jobs (periodic work, each job on one jobs node at a time); all: every one")
+	partitions := fs.Int("partitions", 0, "split the event spine by tenant into this many partitions, so that several store nodes share the work while each tenant stays on one of them (needs --nats; fixed when the deployment is created: 0 uses the deployment's, 1 for a new one)")
+	replicas := fs.Int("spine-replicas", 1, "how many servers of the NATS cluster (--nats with several URLs, comma-separated) keep each batch of the event spine: 3 survives losing one of three servers")
+	leaseTTL := fs.Duration("lease-ttl", cluster.DefaultTTL, "how long this node's job leases last unless renewed: the time other nodes wait before taking over the jobs of a node that died")
 	memLimit := fs.Int64("memory-limit", 768, "soft memory limit for the Go heap in MiB (the runtime collects harder near it; 0: none; GOMEMLIMIT wins when set)")
 	gcPercent := fs.Int("gc-percent", 150, "heap growth between collections in percent, with --memory-limit as the ceiling (GOGC wins when set)")
 	pprofAddr := fs.String("pprof", "", "serve Go's profiler (net/http/pprof) on this address, e.g. 127.0.0.1:6060; keep it local")
@@ -199,6 +204,13 @@ and closes the database.` + "\n" + configHelp,
 			if err != nil {
 				return fmt.Errorf("--mfa-roles: %w", err)
 			}
+			nodeRoles, err := app.ParseRoles(*rolesFlag)
+			if err != nil {
+				return fmt.Errorf("--roles: %w", err)
+			}
+			if *leaseTTL < time.Second {
+				return fmt.Errorf("--lease-ttl: want at least 1s, got %s", *leaseTTL)
+			}
 			if (*tlsCert == "") != (*tlsKey == "") {
 				return errors.New("give both --tls-cert and --tls-key, or neither")
 			}
@@ -242,9 +254,10 @@ and closes the database.` + "\n" + configHelp,
 			return a.Serve(ctx, app.ServeOptions{HTTPAddr: *httpAddr, TLSCert: *tlsCert, TLSKey: *tlsKey, SecureCookies: *secure,
 				ShutdownTimeout: *shutdown, SessionTTL: *sessionTTL, Logger: log, Out: stdio.Out, Ready: serveReady(ctx),
 				SMTP: smtpCfg, PublicURL: *publicURL, WebhookAllowPrivate: *hookPrivate, AuditAnchors: anchorFile(*anchors, db),
+				Roles: nodeRoles, LeaseTTL: *leaseTTL,
 				Events: app.EventOptions{DataDir: db.data, NATS: *natsURL, SpineMaxBytes: *spineMax, SyslogTCP: *syslogTCP, SyslogUDP: *syslogUDP,
 					SyslogTLS: *syslogTLS, RELP: *relpAddr, IngestHTTP: *ingestHTTP, TLSCert: *ingestCert, TLSKey: *ingestKey,
-					ClientCA: *clientCA, RequireClientCert: *requireClient, NoDetect: *noDetect,
+					ClientCA: *clientCA, RequireClientCert: *requireClient, NoDetect: *noDetect, Partitions: *partitions, SpineReplicas: *replicas,
 					Ready: receiverReady(ctx)}})
 		},
 	}

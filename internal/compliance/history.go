@@ -151,12 +151,20 @@ func (s *Service) remind(ctx context.Context, now time.Time) error {
 			if !d.at.After(now) {
 				kind = "evidence.expired"
 			}
+			// Claim the reminder first: of two runs at once (a forced
+			// evaluation beside the periodic one), only the one whose
+			// update still finds it due sends it.
+			r, err := tx.ExecContext(ctx, `UPDATE evidence SET reminded_at = $1 WHERE id = $2 AND (reminded_at IS NULL OR reminded_at < $3)`,
+				now, d.id, now.Add(-ExpiryWarning))
+			if err != nil {
+				return errs.Wrap(err, "cannot record the reminder")
+			}
+			if n, _ := r.RowsAffected(); n != 1 {
+				continue
+			}
 			if _, err := notify.Queue(ctx, tx, notify.Notice{OrgID: d.org, Roles: []access.Role{access.RoleCISO}, Kind: kind, Subject: d.title,
 				Body: d.at.Format("2006-01-02"), At: now}); err != nil {
 				return err
-			}
-			if _, err := tx.ExecContext(ctx, `UPDATE evidence SET reminded_at = $1 WHERE id = $2`, now, d.id); err != nil {
-				return errs.Wrap(err, "cannot record the reminder")
 			}
 		}
 		return nil

@@ -124,11 +124,32 @@ type due struct {
 	emailState, webhookState  string
 }
 
+// claimFor is how long a deliverer holds a notification it is sending:
+// far longer than a send takes (the SMTP and HTTP timeouts), so that a
+// node that died mid-send leaves it to another after that time, and not
+// before.
+const claimFor = 5 * time.Minute
+
 // Deliver sends every notification due at now (up to 200 per call) over
 // the channels its user chose. A failed channel is retried with backoff
 // (1, 2, 4 … 60 minutes) up to maxAttempts, and its last error kept.
+//
+// Deliverers may run on several nodes at once (during a takeover of the
+// job's lease). Each notification is claimed before it is sent, by moving
+// its next attempt claimFor on in a conditional update that only one
+// deliverer can win, and its outcome is recorded only while the claim
+// holds: a deliverer that lost it (it took longer than claimFor, and
+// another node sent the notification meanwhile) leaves the record to the
+// other. A node that dies after sending but before recording leaves the
+// notification to be sent again once the claim expires: delivery is at
+// least once, and the webhook's id and the mail's Message-ID let
+// receivers see a repeat.
 func (d *Deliverer) Deliver(ctx context.Context, now time.Time) (Result, error) {
 	var res Result
+	// As stored (UTC, whole microseconds), so that the claim's time reads
+	// back equal on both databases.
+	now = now.UTC().Truncate(time.Microsecond)
+	claimedUntil := now.Add(claimFor)
 	rows, err := d.db.Reader().QueryContext(ctx, `SELECT n.id, COALESCE(n.ticket_id, 0), COALESCE(n.alert_id, 0), COALESCE(n.case_id, 0), COALESCE(n.escalation_id, 0), n.user_id, n.kind, n.subject, n.body, n.created_at, n.next_attempt,
 		n.email_state, n.webhook_state, u.email, u.display_name, COALESCE(p.webhook_url, ''), COALESCE(p.webhook_secret, ''), n.attempts
 		FROM notifications n JOIN users u ON u.id = n.user_id LEFT JOIN notification_prefs p ON p.user_id = n.user_id
@@ -151,22 +172,20 @@ func (d *Deliverer) Deliver(ctx context.Context, now time.Time) (Result, error) 
 		return res, errs.Wrap(err, "cannot find due notifications")
 	}
 	for _, x := range batch {
-		// Lease the row for five minutes so that another node does not
-		// send it too.
-		leased := false
+		claimed := false
 		if err := d.db.Write(ctx, func(tx *sql.Tx) error {
-			r, err := tx.ExecContext(ctx, `UPDATE notifications SET next_attempt = $1 WHERE id = $2 AND next_attempt = $3`, now.Add(5*time.Minute), x.id, x.next)
+			r, err := tx.ExecContext(ctx, `UPDATE notifications SET next_attempt = $1 WHERE id = $2 AND next_attempt = $3`, claimedUntil, x.id, x.next)
 			if err != nil {
-				return errs.Wrap(err, "cannot lease notification %d", x.id)
+				return errs.Wrap(err, "cannot claim notification %d", x.id)
 			}
 			n, _ := r.RowsAffected()
-			leased = n == 1
+			claimed = n == 1
 			return nil
 		}); err != nil {
 			return res, err
 		}
-		if !leased {
-			continue
+		if !claimed {
+			continue // another deliverer has it
 		}
 		if x.escalation != 0 && d.AckURL != nil {
 			if u, err := d.AckURL(ctx, x.escalation, x.user, now); err == nil {
@@ -207,8 +226,9 @@ func (d *Deliverer) Deliver(ctx context.Context, now time.Time) (Result, error) 
 			}
 		}
 		if err := d.db.Write(ctx, func(tx *sql.Tx) error {
-			_, err := tx.ExecContext(ctx, `UPDATE notifications SET email_state = $1, webhook_state = $2, attempts = $3, next_attempt = $4, last_error = $5 WHERE id = $6`,
-				x.emailState, x.webhookState, attempts, next, truncate(strings.Join(problems, "; "), 1000), x.id)
+			_, err := tx.ExecContext(ctx, `UPDATE notifications SET email_state = $1, webhook_state = $2, attempts = $3, next_attempt = $4, last_error = $5
+				WHERE id = $6 AND next_attempt = $7`,
+				x.emailState, x.webhookState, attempts, next, truncate(strings.Join(problems, "; "), 1000), x.id, claimedUntil)
 			return errs.Wrap(err, "cannot record delivery of notification %d", x.id)
 		}); err != nil {
 			return res, err

@@ -273,7 +273,8 @@ func TestAckLink(t *testing.T) {
 }
 
 // TestSweepExactlyOnce sweeps from two goroutines at once (two nodes on
-// one database) and checks each step is paged once.
+// one database, as during a takeover of the jobs' lease) and checks each
+// step is paged, recorded and audited once.
 func TestSweepExactlyOnce(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
@@ -295,13 +296,17 @@ func TestSweepExactlyOnce(t *testing.T) {
 			var wg sync.WaitGroup
 			results := make([]oncall.SweepResult, 2)
 			errors := make([]error, 2)
-			for i := range 2 {
+			nodes := []*oncall.Service{oncall.New(db), oncall.New(db)}
+			begin := make(chan struct{})
+			for i, node := range nodes {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					results[i], errors[i] = oncall.New(db).Sweep(ctx, at)
+					<-begin
+					results[i], errors[i] = node.Sweep(ctx, at)
 				}()
 			}
+			close(begin)
 			wg.Wait()
 			if errors[0] != nil || errors[1] != nil || results[0].Paged+results[1].Paged != n {
 				t.Fatalf("two concurrent sweeps = %+v, %v; want %d paged between them", results, errors, n)
@@ -318,6 +323,13 @@ func TestSweepExactlyOnce(t *testing.T) {
 		}
 		if pagesN != 3*n || dup != 0 {
 			t.Errorf("%d pages, %d steps paged more than once; want %d and none", pagesN, dup, 3*n)
+		}
+		var audited int
+		if err := db.Reader().QueryRowContext(ctx, `SELECT COUNT(*) FROM audit_log WHERE action = 'oncall.escalation.page'`).Scan(&audited); err != nil {
+			t.Fatal(err)
+		}
+		if audited != 2*n {
+			t.Errorf("%d steps paged in the audit log; want %d", audited, 2*n)
 		}
 	})
 }

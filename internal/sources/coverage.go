@@ -3,6 +3,7 @@ package sources
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"strconv"
 	"time"
 
@@ -226,7 +227,10 @@ type Signal struct {
 
 // CheckSilent raises a signal for every source silent longer than its
 // threshold that has none open, and clears the open signals of sources
-// that send again. It returns how many it raised and cleared.
+// that send again. It returns how many it raised and cleared. Checks may
+// run on two nodes at once (during a takeover of the job's lease): each
+// raise and each clear is a conditional write, counted and audited only
+// by the check whose write took effect, so that each happens once.
 func (r *Registry) CheckSilent(ctx context.Context, now time.Time) (raised, cleared int, err error) {
 	sc := access.System("silence-watch")
 	if err := r.db.Write(ctx, func(tx *sql.Tx) error {
@@ -240,7 +244,7 @@ func (r *Registry) CheckSilent(ctx context.Context, now time.Time) (raised, clea
 		return 0, 0, err
 	}
 	open := map[int64]int64{} // source → open signal id
-	rows, err := r.db.Reader().QueryContext(ctx, `SELECT id, source_id FROM source_signals WHERE cleared_at = 0`)
+	rows, err := r.db.Reader().QueryContext(ctx, `SELECT id, source_id FROM source_signals WHERE cleared_at = 0 AND kind = 'silent'`)
 	if err != nil {
 		return 0, 0, errs.Wrap(err, "cannot list open signals")
 	}
@@ -253,39 +257,77 @@ func (r *Registry) CheckSilent(ctx context.Context, now time.Time) (raised, clea
 		open[src] = id
 	}
 	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, 0, errs.Wrap(err, "cannot list open signals")
+	}
 	for _, s := range all {
 		sig, isOpen := open[s.ID]
 		switch quiet := silent(s, now); {
 		case quiet && !isOpen:
-			since := int64(0)
-			if s.LastSeen != nil {
-				since = s.LastSeen.UnixMicro()
+			ok, err := r.raise(ctx, sc, s, now)
+			if err != nil {
+				return raised, cleared, err
 			}
-			err = r.db.Write(ctx, func(tx *sql.Tx) error {
-				var id int64
-				if err := tx.QueryRowContext(ctx, `INSERT INTO source_signals (source_id, org_id, kind, since, raised_at) VALUES ($1, $2, 'silent', $3, $4) RETURNING id`,
-					s.ID, s.OrgID, since, now.UnixMicro()).Scan(&id); err != nil {
-					return errs.Wrap(err, "cannot raise a signal for source %d", s.ID)
-				}
-				return audit.Append(ctx, tx, sc.Actor(), audit.Entry{Action: "logsource.silent", TargetType: "log_source",
-					TargetID: strconv.FormatInt(s.ID, 10), OrgID: s.OrgID, After: map[string]any{"signal": id, "name": s.Name, "threshold_seconds": int64(threshold(s) / time.Second)}})
-			})
-			raised++
+			if ok {
+				raised++
+			}
 		case !quiet && isOpen:
-			err = r.db.Write(ctx, func(tx *sql.Tx) error {
-				if _, err := tx.ExecContext(ctx, `UPDATE source_signals SET cleared_at = $1 WHERE id = $2`, now.UnixMicro(), sig); err != nil {
-					return errs.Wrap(err, "cannot clear signal %d", sig)
-				}
-				return audit.Append(ctx, tx, sc.Actor(), audit.Entry{Action: "logsource.sending", TargetType: "log_source",
-					TargetID: strconv.FormatInt(s.ID, 10), OrgID: s.OrgID, After: map[string]any{"signal": sig, "name": s.Name}})
-			})
-			cleared++
-		}
-		if err != nil {
-			return raised, cleared, err
+			ok, err := r.clear(ctx, sc, s, sig, now)
+			if err != nil {
+				return raised, cleared, err
+			}
+			if ok {
+				cleared++
+			}
 		}
 	}
 	return raised, cleared, nil
+}
+
+// raise opens a silent signal for s, unless one is open already (the
+// partial unique index source_signals_one_open) or s has sent since it
+// was read, and audits it; it reports whether it raised one.
+func (r *Registry) raise(ctx context.Context, sc access.Scope, s Source, now time.Time) (bool, error) {
+	since := int64(0)
+	if s.LastSeen != nil {
+		since = s.LastSeen.UnixMicro()
+	}
+	raised := false
+	err := r.db.Write(ctx, func(tx *sql.Tx) error {
+		var id int64
+		err := tx.QueryRowContext(ctx, `INSERT INTO source_signals (source_id, org_id, kind, since, raised_at)
+			SELECT id, org_id, 'silent', last_seen, $3 FROM log_sources WHERE id = $1 AND last_seen = $2
+			ON CONFLICT (source_id, kind) WHERE cleared_at = 0 DO NOTHING RETURNING id`, s.ID, since, now.UnixMicro()).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil // raised by another check, or sending again
+		}
+		if err != nil {
+			return errs.Wrap(err, "cannot raise a signal for source %d", s.ID)
+		}
+		raised = true
+		return audit.Append(ctx, tx, sc.Actor(), audit.Entry{Action: "logsource.silent", TargetType: "log_source",
+			TargetID: strconv.FormatInt(s.ID, 10), OrgID: s.OrgID, After: map[string]any{"signal": id, "name": s.Name, "threshold_seconds": int64(threshold(s) / time.Second)}})
+	})
+	return raised && err == nil, err
+}
+
+// clear closes open signal sig of s, unless another check has, and
+// audits it; it reports whether it cleared it.
+func (r *Registry) clear(ctx context.Context, sc access.Scope, s Source, sig int64, now time.Time) (bool, error) {
+	cleared := false
+	err := r.db.Write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE source_signals SET cleared_at = $1 WHERE id = $2 AND cleared_at = 0`, now.UnixMicro(), sig)
+		if err != nil {
+			return errs.Wrap(err, "cannot clear signal %d", sig)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil // cleared by another check
+		}
+		cleared = true
+		return audit.Append(ctx, tx, sc.Actor(), audit.Entry{Action: "logsource.sending", TargetType: "log_source",
+			TargetID: strconv.FormatInt(s.ID, 10), OrgID: s.OrgID, After: map[string]any{"signal": sig, "name": s.Name}})
+	})
+	return cleared && err == nil, err
 }
 
 // Signals lists silent-source signals of organisations in sc's reach,

@@ -63,6 +63,10 @@ type Options struct {
 	// them (correlations see all of a tenant's events). It is fixed when
 	// a deployment is created; more than one needs an external NATS.
 	Partitions int
+	// Replicas is how many servers of an external NATS cluster keep each
+	// batch (1 when 0; 3 survives losing one server of three). An
+	// acknowledged batch is on a majority of them.
+	Replicas int
 }
 
 // Spine is an open event spine. Close it when done.
@@ -181,14 +185,27 @@ func Open(ctx context.Context, o Options) (*Spine, error) {
 	cfg := jetstream.StreamConfig{
 		Name: o.Stream, Subjects: []string{o.Subject + ".>"}, Storage: jetstream.FileStorage,
 		Retention: retention, Discard: jetstream.DiscardNew, MaxBytes: o.MaxBytes, MaxAge: o.MaxAge,
-		Duplicates: 2 * time.Minute,
+		Duplicates: 2 * time.Minute, Replicas: max(o.Replicas, 1),
 	}
-	if s.stream, err = s.js.CreateOrUpdateStream(ctx, cfg); err != nil {
+	if o.Replicas > 1 && s.srv != nil {
+		s.Close()
+		return nil, errors.New("spine: replicas need an external NATS cluster (--nats)")
+	}
+	// A cluster that has just started elects its JetStream leader first:
+	// retry for a while rather than fail the node's start.
+	if err := retry(ctx, 30*time.Second, func() error {
+		var err error
+		s.stream, err = s.js.CreateOrUpdateStream(ctx, cfg)
+		return err
+	}); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("cannot create stream %s: %w", o.Stream, err)
 	}
 	for _, name := range o.Consumers {
-		if _, err := s.consumer(ctx, name); err != nil {
+		if err := retry(ctx, 30*time.Second, func() error {
+			_, err := s.consumer(ctx, name)
+			return err
+		}); err != nil {
 			s.Close()
 			return nil, err
 		}
@@ -456,4 +473,23 @@ func (s *Spine) tenantOf(subject string) string {
 		}
 	}
 	return rest
+}
+
+// retry runs fn until it succeeds, ctx ends or within has passed,
+// waiting a little more after each failure; it returns fn's last error.
+func retry(ctx context.Context, within time.Duration, fn func() error) error {
+	deadline := time.Now().Add(within)
+	wait := 100 * time.Millisecond
+	for {
+		err := fn()
+		if err == nil || time.Now().After(deadline) || ctx.Err() != nil {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 2*time.Second)
+	}
 }
