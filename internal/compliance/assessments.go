@@ -130,8 +130,8 @@ type answerRow struct {
 // answersOf reads org's stored answers to every framework, by requirement.
 func answersOf(ctx context.Context, q store.Querier, orgIDs []int64) (map[int64]map[int64]answerRow, error) {
 	out := map[int64]map[int64]answerRow{}
-	err := eachIn(ctx, q, `SELECT s.org_id, x.requirement_id, x.status, x.maturity, x.owner, x.due, x.controls, x.notes, x.reason, x.live_check, x.version, x.updated_by, x.updated_at
-		FROM assessment_answers x JOIN assessments s ON s.id = x.assessment_id WHERE s.org_id IN `, orgIDs, func(rows *sql.Rows) error {
+	err := store.EachIn(ctx, q, `SELECT s.org_id, x.requirement_id, x.status, x.maturity, x.owner, x.due, x.controls, x.notes, x.reason, x.live_check, x.version, x.updated_by, x.updated_at
+		FROM assessment_answers x JOIN assessments s ON s.id = x.assessment_id WHERE s.org_id IN `, orgIDs, "", func(rows *sql.Rows) error {
 		var orgID, rid int64
 		var r answerRow
 		var maturity sql.NullInt64
@@ -481,18 +481,18 @@ func (c AnswerChange) apply(cur answerRow, checks []string) (answerRow, error) {
 			next.maturity = &m
 		}
 	}
-	var fs []textField
+	var fs []errs.TextField
 	for _, f := range []struct {
 		in *string
-		textField
-	}{{c.Owner, textField{"owner", &next.owner, 0, 200}}, {c.Controls, textField{"applied_controls", &next.controls, 0, 4000}},
-		{c.Notes, textField{"notes", &next.notes, 0, 10000}}, {c.Reason, textField{"reason", &next.reason, 0, 2000}}} {
+		errs.TextField
+	}{{c.Owner, errs.TextField{Name: "owner", V: &next.owner, Min: 0, Max: 200}}, {c.Controls, errs.TextField{Name: "applied_controls", V: &next.controls, Min: 0, Max: 4000}},
+		{c.Notes, errs.TextField{Name: "notes", V: &next.notes, Min: 0, Max: 10000}}, {c.Reason, errs.TextField{Name: "reason", V: &next.reason, Min: 0, Max: 2000}}} {
 		if f.in != nil {
-			*f.v = *f.in
-			fs = append(fs, f.textField)
+			*f.V = *f.in
+			fs = append(fs, f.TextField)
 		}
 	}
-	if err := checkTexts(fs...); err != nil {
+	if err := errs.Texts(fs...); err != nil {
 		return cur, err
 	}
 	if c.Due != nil {

@@ -69,7 +69,7 @@ func (s *Service) checkTargets(ctx context.Context, q store.Querier) (map[int64]
 		}
 	}
 	out := map[int64][]string{}
-	err := eachIn(ctx, q, `SELECT id, urn FROM requirements WHERE urn IN `, urns, func(rows *sql.Rows) error {
+	err := store.EachIn(ctx, q, `SELECT id, urn FROM requirements WHERE urn IN `, urns, "", func(rows *sql.Rows) error {
 		var id int64
 		var u string
 		if err := rows.Scan(&id, &u); err != nil {
@@ -219,9 +219,9 @@ func clip(s string, n int) string {
 func latestResults(ctx context.Context, q store.Querier, orgIDs []int64) (map[int64]map[string]CheckResult, error) {
 	out := map[int64]map[string]CheckResult{}
 	// The latest per organisation and check: no later result of the same.
-	err := eachIn(ctx, q, `SELECT r.org_id, r.check_name, r.result, r.value, r.detail, r.evaluated_at FROM compliance_check_results r
+	err := store.EachIn(ctx, q, `SELECT r.org_id, r.check_name, r.result, r.value, r.detail, r.evaluated_at FROM compliance_check_results r
 		WHERE NOT EXISTS (SELECT 1 FROM compliance_check_results n WHERE n.org_id = r.org_id AND n.check_name = r.check_name AND n.evaluated_at > r.evaluated_at)
-		AND r.org_id IN `, orgIDs, func(rows *sql.Rows) error {
+		AND r.org_id IN `, orgIDs, "", func(rows *sql.Rows) error {
 		var id int64
 		var r CheckResult
 		var v sql.NullFloat64

@@ -72,24 +72,3 @@ func mayRead(sc access.Scope) error {
 	}
 	return errs.E(errs.Forbidden, "your role does not read compliance assessments")
 }
-
-// textField is a text input to check: its field name, where it is, and
-// its bounds in characters (errs.Text).
-type textField struct {
-	name     string
-	v        *string
-	min, max int
-}
-
-// checkTexts trims and checks each of fs in turn, stopping at the first
-// that is wrong.
-func checkTexts(fs ...textField) error {
-	for _, f := range fs {
-		v, err := errs.Text(f.name, *f.v, f.min, f.max)
-		if err != nil {
-			return err
-		}
-		*f.v = v
-	}
-	return nil
-}

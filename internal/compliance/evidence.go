@@ -97,7 +97,7 @@ func (s *Service) AddEvidence(ctx context.Context, sc access.Scope, orgRef strin
 	if err := mayAssess(sc); err != nil {
 		return Evidence{}, err
 	}
-	err := checkTexts(textField{"title", &n.Title, 1, 300}, textField{"owner", &n.Owner, 0, 200})
+	err := errs.Texts(errs.TextField{Name: "title", V: &n.Title, Min: 1, Max: 300}, errs.TextField{Name: "owner", V: &n.Owner, Min: 0, Max: 200})
 	if err != nil {
 		return Evidence{}, err
 	}
@@ -245,8 +245,8 @@ func attachRequirements(ctx context.Context, q store.Querier, list []Evidence) e
 			ids = append(ids, e.ID)
 		}
 	}
-	err := eachIn(ctx, q, `SELECT er.evidence_id, f.slug, r.ref_id FROM evidence_requirements er JOIN requirements r ON r.id = er.requirement_id
-		JOIN frameworks f ON f.id = r.framework_id WHERE er.evidence_id IN `, ids, func(rows *sql.Rows) error {
+	err := store.EachIn(ctx, q, `SELECT er.evidence_id, f.slug, r.ref_id FROM evidence_requirements er JOIN requirements r ON r.id = er.requirement_id
+		JOIN frameworks f ON f.id = r.framework_id WHERE er.evidence_id IN `, ids, "", func(rows *sql.Rows) error {
 		var id int64
 		var r RequirementRef
 		if err := rows.Scan(&id, &r.Framework, &r.RefID); err != nil {

@@ -3,7 +3,6 @@ package compliance
 import (
 	"context"
 	"database/sql"
-	"strings"
 	"time"
 
 	"github.com/samdrift/samdrift/internal/access"
@@ -178,7 +177,7 @@ func (s *Service) heatmap(ctx context.Context, orgIDs []int64, lang string) (Hea
 
 func assessmentTimes(ctx context.Context, q store.Querier, orgIDs []int64) (map[[2]int64]*time.Time, error) {
 	out := map[[2]int64]*time.Time{}
-	err := eachIn(ctx, q, `SELECT org_id, framework_id, updated_at FROM assessments WHERE org_id IN `, orgIDs, func(rows *sql.Rows) error {
+	err := store.EachIn(ctx, q, `SELECT org_id, framework_id, updated_at FROM assessments WHERE org_id IN `, orgIDs, "", func(rows *sql.Rows) error {
 		var o, f int64
 		var t time.Time
 		if err := rows.Scan(&o, &f, &t); err != nil {
@@ -193,7 +192,7 @@ func assessmentTimes(ctx context.Context, q store.Querier, orgIDs []int64) (map[
 
 func orgNames(ctx context.Context, q store.Querier, orgIDs []int64) (map[int64]HeatRow, error) {
 	out := map[int64]HeatRow{}
-	err := eachIn(ctx, q, `SELECT id, COALESCE(code, ''), name, kind FROM organizations WHERE id IN `, orgIDs, func(rows *sql.Rows) error {
+	err := store.EachIn(ctx, q, `SELECT id, COALESCE(code, ''), name, kind FROM organizations WHERE id IN `, orgIDs, "", func(rows *sql.Rows) error {
 		var r HeatRow
 		if err := rows.Scan(&r.OrgID, &r.Code, &r.Name, &r.Kind); err != nil {
 			return err
@@ -202,33 +201,4 @@ func orgNames(ctx context.Context, q store.Querier, orgIDs []int64) (map[int64]H
 		return nil
 	})
 	return out, errs.Wrap(err, "cannot read organisations")
-}
-
-// eachIn runs query (ending in "IN ") over ids, 500 at a time, with
-// args before the ids, calling fn for each row.
-func eachIn[T any](ctx context.Context, q store.Querier, query string, ids []T, fn func(*sql.Rows) error) error {
-	for rest := ids; len(rest) > 0; {
-		n := min(len(rest), 500)
-		var a store.Args
-		ps := make([]string, n)
-		for i, id := range rest[:n] {
-			ps[i] = a.Add(id)
-		}
-		rest = rest[n:]
-		rows, err := q.QueryContext(ctx, query+`(`+strings.Join(ps, ", ")+`)`, a.Values()...)
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			if err := fn(rows); err != nil {
-				rows.Close()
-				return err
-			}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
-	}
-	return nil
 }

@@ -226,7 +226,7 @@ func slugOf(urn string) string {
 // value for each (the framework or library they belong to).
 func owned(ctx context.Context, tx *sql.Tx, table, owner string, urns []string) (map[string]int64, map[string]int64, error) {
 	ids, owners := map[string]int64{}, map[string]int64{}
-	err := eachIn(ctx, tx, `SELECT urn, id, `+owner+` FROM `+table+` WHERE urn IN `, urns, func(rows *sql.Rows) error {
+	err := store.EachIn(ctx, tx, `SELECT urn, id, `+owner+` FROM `+table+` WHERE urn IN `, urns, "", func(rows *sql.Rows) error {
 		var u string
 		var id, o int64
 		if err := rows.Scan(&u, &id, &o); err != nil {

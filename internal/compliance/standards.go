@@ -146,8 +146,8 @@ func (s *Service) AddStandard(ctx context.Context, sc access.Scope, n NewStandar
 	if err := mayKeepRegister(sc); err != nil {
 		return Standard{}, err
 	}
-	err := checkTexts(textField{"ref", &n.Ref, 1, 40}, textField{"title", &n.Title, 1, 300}, textField{"summary", &n.Summary, 0, 5000},
-		textField{"owner", &n.Owner, 0, 200})
+	err := errs.Texts(errs.TextField{Name: "ref", V: &n.Ref, Min: 1, Max: 40}, errs.TextField{Name: "title", V: &n.Title, Min: 1, Max: 300}, errs.TextField{Name: "summary", V: &n.Summary, Min: 0, Max: 5000},
+		errs.TextField{Name: "owner", V: &n.Owner, Min: 0, Max: 200})
 	if err != nil {
 		return Standard{}, err
 	}
@@ -270,18 +270,18 @@ func (s *Service) ChangeStandard(ctx context.Context, sc access.Scope, id int64,
 		if status == cur.Status && status == Approved && (c.Version != nil && *c.Version != cur.Version || c.ApprovalRecord != nil && *c.ApprovalRecord != cur.ApprovalRecord) {
 			return errs.Field("version", "an approved standard's version and the council's decision do not change; revise it (back to draft with a new version) and have the revision approved")
 		}
-		var fs []textField
+		var fs []errs.TextField
 		for _, f := range []struct {
 			in *string
-			textField
-		}{{c.Title, textField{"title", &next.Title, 1, 300}}, {c.Summary, textField{"summary", &next.Summary, 0, 5000}}, {c.Owner, textField{"owner", &next.Owner, 0, 200}},
-			{c.Version, textField{"version", &next.Version, 1, 20}}, {c.ApprovalRecord, textField{"approval_record", &next.ApprovalRecord, 0, 1000}}} {
+			errs.TextField
+		}{{c.Title, errs.TextField{Name: "title", V: &next.Title, Min: 1, Max: 300}}, {c.Summary, errs.TextField{Name: "summary", V: &next.Summary, Min: 0, Max: 5000}}, {c.Owner, errs.TextField{Name: "owner", V: &next.Owner, Min: 0, Max: 200}},
+			{c.Version, errs.TextField{Name: "version", V: &next.Version, Min: 1, Max: 20}}, {c.ApprovalRecord, errs.TextField{Name: "approval_record", V: &next.ApprovalRecord, Min: 0, Max: 1000}}} {
 			if f.in != nil {
-				*f.v = *f.in
-				fs = append(fs, f.textField)
+				*f.V = *f.in
+				fs = append(fs, f.TextField)
 			}
 		}
-		if err := checkTexts(fs...); err != nil {
+		if err := errs.Texts(fs...); err != nil {
 			return err
 		}
 		if c.URL != nil {
@@ -426,8 +426,8 @@ func (s *Service) fillStandards(ctx context.Context, q store.Querier, sc access.
 	for i, x := range list {
 		at[x.ID], ids[i] = i, x.ID
 	}
-	err := eachIn(ctx, q, `SELECT sr.standard_id, f.slug, r.ref_id FROM standard_requirements sr JOIN requirements r ON r.id = sr.requirement_id
-		JOIN frameworks f ON f.id = r.framework_id WHERE sr.standard_id IN `, ids, func(rows *sql.Rows) error {
+	err := store.EachIn(ctx, q, `SELECT sr.standard_id, f.slug, r.ref_id FROM standard_requirements sr JOIN requirements r ON r.id = sr.requirement_id
+		JOIN frameworks f ON f.id = r.framework_id WHERE sr.standard_id IN `, ids, "", func(rows *sql.Rows) error {
 		var id int64
 		var r RequirementRef
 		if err := rows.Scan(&id, &r.Framework, &r.RefID); err != nil {
@@ -444,8 +444,8 @@ func (s *Service) fillStandards(ctx context.Context, q store.Querier, sc access.
 		return errs.Wrap(err, "cannot count the units")
 	}
 	acked := map[int64]int{}
-	err = eachIn(ctx, q, `SELECT a.standard_id, a.org_id, a.status, a.note, a.version, a.updated_by, a.updated_at, o.name, o.kind, s.version
-		FROM standard_acks a JOIN organizations o ON o.id = a.org_id JOIN standards s ON s.id = a.standard_id WHERE a.standard_id IN `, ids, func(rows *sql.Rows) error {
+	err = store.EachIn(ctx, q, `SELECT a.standard_id, a.org_id, a.status, a.note, a.version, a.updated_by, a.updated_at, o.name, o.kind, s.version
+		FROM standard_acks a JOIN organizations o ON o.id = a.org_id JOIN standards s ON s.id = a.standard_id WHERE a.standard_id IN `, ids, "", func(rows *sql.Rows) error {
 		var id int64
 		var a Ack
 		var current string

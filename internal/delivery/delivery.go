@@ -114,7 +114,7 @@ type Result struct {
 // webhook.
 type due struct {
 	id, ticket, alert, caseID int64
-	escalation, user          int64
+	need, escalation, user    int64
 	ackURL                    string
 	kind, subject, body       string
 	at, next                  time.Time
@@ -150,7 +150,7 @@ func (d *Deliverer) Deliver(ctx context.Context, now time.Time) (Result, error) 
 	// back equal on both databases.
 	now = now.UTC().Truncate(time.Microsecond)
 	claimedUntil := now.Add(claimFor)
-	rows, err := d.db.Reader().QueryContext(ctx, `SELECT n.id, COALESCE(n.ticket_id, 0), COALESCE(n.alert_id, 0), COALESCE(n.case_id, 0), COALESCE(n.escalation_id, 0), n.user_id, n.kind, n.subject, n.body, n.created_at, n.next_attempt,
+	rows, err := d.db.Reader().QueryContext(ctx, `SELECT n.id, COALESCE(n.ticket_id, 0), COALESCE(n.alert_id, 0), COALESCE(n.case_id, 0), COALESCE(n.need_id, 0), COALESCE(n.escalation_id, 0), n.user_id, n.kind, n.subject, n.body, n.created_at, n.next_attempt,
 		n.email_state, n.webhook_state, u.email, u.display_name, COALESCE(p.webhook_url, ''), COALESCE(p.webhook_secret, ''), n.attempts
 		FROM notifications n JOIN users u ON u.id = n.user_id LEFT JOIN notification_prefs p ON p.user_id = n.user_id
 		WHERE (n.email_state = 'pending' OR n.webhook_state = 'pending') AND n.next_attempt <= $1 ORDER BY n.next_attempt LIMIT 200`, now)
@@ -160,7 +160,7 @@ func (d *Deliverer) Deliver(ctx context.Context, now time.Time) (Result, error) 
 	var batch []due
 	for rows.Next() {
 		var x due
-		if err := rows.Scan(&x.id, &x.ticket, &x.alert, &x.caseID, &x.escalation, &x.user, &x.kind, &x.subject, &x.body, &x.at, &x.next, &x.emailState, &x.webhookState, &x.addr, &x.name,
+		if err := rows.Scan(&x.id, &x.ticket, &x.alert, &x.caseID, &x.need, &x.escalation, &x.user, &x.kind, &x.subject, &x.body, &x.at, &x.next, &x.emailState, &x.webhookState, &x.addr, &x.name,
 			&x.hookURL, &x.hookSecret, &x.attempts); err != nil {
 			rows.Close()
 			return res, errs.Wrap(err, "cannot read notification")
@@ -262,6 +262,8 @@ func (d *Deliverer) link(x due) string {
 		return base + "/alerts/" + strconv.FormatInt(x.alert, 10)
 	case x.caseID != 0:
 		return base + "/cases/" + strconv.FormatInt(x.caseID, 10)
+	case x.need != 0:
+		return base + "/needs/" + strconv.FormatInt(x.need, 10)
 	}
 	return ""
 }
@@ -331,6 +333,7 @@ type Webhook struct {
 	TicketID int64     `json:"ticket_id,omitempty"`
 	AlertID  int64     `json:"alert_id,omitempty"`
 	CaseID   int64     `json:"case_id,omitempty"`
+	NeedID   int64     `json:"need_id,omitempty"`
 	Subject  string    `json:"subject"`
 	At       time.Time `json:"at"`
 	URL      string    `json:"url,omitempty"`
@@ -351,7 +354,7 @@ func Sign(secret string, ts int64, body []byte) string {
 }
 
 func (d *Deliverer) postWebhook(ctx context.Context, x due, now time.Time) error {
-	body, _ := json.Marshal(Webhook{ID: x.id, Kind: x.kind, Text: d.describe(x.kind), TicketID: x.ticket, AlertID: x.alert, CaseID: x.caseID, Subject: x.subject, At: x.at.UTC(), URL: d.link(x),
+	body, _ := json.Marshal(Webhook{ID: x.id, Kind: x.kind, Text: d.describe(x.kind), TicketID: x.ticket, AlertID: x.alert, CaseID: x.caseID, NeedID: x.need, Subject: x.subject, At: x.at.UTC(), URL: d.link(x),
 		EscalationID: x.escalation, AckURL: x.ackURL})
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, x.hookURL, bytes.NewReader(body))
 	if err != nil {

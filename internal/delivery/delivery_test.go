@@ -196,3 +196,60 @@ func TestDeliverByEmailAndSignedWebhook(t *testing.T) {
 }
 
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
+
+// TestNeedNoticeLinks: a notice about a need reaches the webhook and the
+// mail with the need's id and a link to its page.
+func TestNeedNoticeLinks(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		e := demotest.New(t, db, false)
+		spoc := e.Scope(t, "demo-spoc")
+		if err := db.Write(ctx, func(tx *sql.Tx) error {
+			_, err := tx.ExecContext(ctx, `UPDATE users SET email = 'spoc@kk.dk' WHERE username = 'demo-spoc'`)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		box, addr := startSMTP(t)
+		got := make(chan delivery.Webhook, 1)
+		hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			var h delivery.Webhook
+			body, _ := io.ReadAll(r.Body)
+			if err := json.Unmarshal(body, &h); err == nil {
+				got <- h
+			}
+		}))
+		defer hook.Close()
+		if _, err := notify.NewInbox(db).SetPreferences(ctx, spoc, true, hook.URL, false); err != nil {
+			t.Fatal(err)
+		}
+		now := time.Date(2026, 12, 6, 9, 0, 0, 0, time.UTC)
+		if err := db.Write(ctx, func(tx *sql.Tx) error {
+			_, err := notify.Queue(ctx, tx, notify.Notice{OrgID: e.Org(t, "101").ID, Roles: []access.Role{access.RoleSPOC}, Kind: "need.status",
+				NeedID: 7, Subject: "Fælles MDM-løsning", At: now})
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		d := delivery.NewDeliverer(db, true)
+		d.SMTP = &delivery.SMTP{Addr: addr, From: "samdrift@drift.example.dk", Security: "none"}
+		d.PublicURL = "https://samdrift.example.dk/"
+		if res, err := d.Deliver(ctx, now); err != nil || res.Emails != 1 || res.Webhooks != 1 {
+			t.Fatalf("Deliver = %+v, %v; want one e-mail and one webhook", res, err)
+		}
+		select {
+		case h := <-got:
+			if h.NeedID != 7 || h.URL != "https://samdrift.example.dk/needs/7" {
+				t.Errorf("webhook = %+v; want need 7 and its link", h)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("no webhook")
+		}
+		box.mu.Lock()
+		defer box.mu.Unlock()
+		body, _ := io.ReadAll(box.msgs[0].Body)
+		if !strings.Contains(string(body), "https://samdrift.example.dk/needs/7") {
+			t.Errorf("mail body lacks the need's link:\n%s", body)
+		}
+	})
+}

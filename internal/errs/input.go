@@ -32,3 +32,24 @@ func OneOf(field, v string, set []string) error {
 	}
 	return nil
 }
+
+// TextField is one text input for Texts: its field name, where its value
+// is, and its bounds in characters.
+type TextField struct {
+	Name     string
+	V        *string
+	Min, Max int
+}
+
+// Texts trims and checks each of fs in turn with Text, writing the
+// trimmed value back, and stops at the first that is wrong.
+func Texts(fs ...TextField) error {
+	for _, f := range fs {
+		v, err := Text(f.Name, *f.V, f.Min, f.Max)
+		if err != nil {
+			return err
+		}
+		*f.V = v
+	}
+	return nil
+}

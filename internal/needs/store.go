@@ -35,8 +35,8 @@ func (s *Service) Create(ctx context.Context, sc access.Scope, n NewNeed) (Detai
 	if err := mayTakePart(sc); err != nil {
 		return Detail{}, err
 	}
-	err := checkTexts(textField{"title", &n.Title, 1, MaxTitle}, textField{"description", &n.Description, 1, MaxDescription},
-		textField{"why", &n.Why, 0, MaxWhy}, textField{"affected", &n.Affected, 0, MaxAffected})
+	err := errs.Texts(errs.TextField{Name: "title", V: &n.Title, Min: 1, Max: MaxTitle}, errs.TextField{Name: "description", V: &n.Description, Min: 1, Max: MaxDescription},
+		errs.TextField{Name: "why", V: &n.Why, Min: 0, Max: MaxWhy}, errs.TextField{Name: "affected", V: &n.Affected, Min: 0, Max: MaxAffected})
 	if err != nil {
 		return Detail{}, err
 	}
@@ -355,7 +355,7 @@ func fill(ctx context.Context, q store.Querier, list []Need) (map[int64][]duplic
 		ids[i] = x.ID
 	}
 	var dupIDs []int64
-	err := eachIn(ctx, q, `SELECT d.id, d.title, d.status, d.duplicate_of, d.org_id, o.slug, COALESCE(o.code, ''), o.name
+	err := store.EachIn(ctx, q, `SELECT d.id, d.title, d.status, d.duplicate_of, d.org_id, o.slug, COALESCE(o.code, ''), o.name
 		FROM needs d JOIN organizations o ON o.id = d.org_id WHERE d.duplicate_of IN `, ids, ` ORDER BY d.id`, func(rows *sql.Rows) error {
 		var x duplicate
 		var of int64
@@ -370,7 +370,7 @@ func fill(ctx context.Context, q store.Querier, list []Need) (map[int64][]duplic
 		return nil, errs.Wrap(err, "cannot read the duplicates of needs")
 	}
 	votes := map[int64][]org.Ref{}
-	err = eachIn(ctx, q, `SELECT v.need_id, v.org_id, o.slug, COALESCE(o.code, ''), o.name FROM need_votes v JOIN organizations o ON o.id = v.org_id
+	err = store.EachIn(ctx, q, `SELECT v.need_id, v.org_id, o.slug, COALESCE(o.code, ''), o.name FROM need_votes v JOIN organizations o ON o.id = v.org_id
 		WHERE v.need_id IN `, append(ids, dupIDs...), ` ORDER BY o.name, o.id`, func(rows *sql.Rows) error {
 		var id int64
 		var r org.Ref
@@ -401,33 +401,4 @@ func fill(ctx context.Context, q store.Querier, list []Need) (map[int64][]duplic
 		x.Votes, x.Duplicates, x.Support = len(x.Voters), len(dups[x.ID]), len(seen)
 	}
 	return dups, nil
-}
-
-// eachIn runs query + "(ids…)" + tail in batches of 500 ids and hands
-// every row to fn.
-func eachIn(ctx context.Context, q store.Querier, query string, ids []int64, tail string, fn func(*sql.Rows) error) error {
-	for rest := ids; len(rest) > 0; {
-		n := min(len(rest), 500)
-		var a store.Args
-		ps := make([]string, n)
-		for i, id := range rest[:n] {
-			ps[i] = a.Add(id)
-		}
-		rest = rest[n:]
-		rows, err := q.QueryContext(ctx, query+`(`+strings.Join(ps, ", ")+`)`+tail, a.Values()...)
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			if err := fn(rows); err != nil {
-				rows.Close()
-				return err
-			}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
-	}
-	return nil
 }
