@@ -1,9 +1,6 @@
 package access
 
 import (
-	"strconv"
-	"strings"
-
 	"github.com/samdrift/samdrift/internal/store"
 )
 
@@ -36,20 +33,9 @@ var userSortColumns = map[string]string{
 	UserSortUsername: "u.username",
 	UserSortName:     "LOWER(u.display_name)",
 	UserSortOrg:      "LOWER(o.name)",
-	UserSortRole:     roleRank(),
+	UserSortRole:     store.Rank("u.role", Roles()),
 	UserSortStatus:   "CASE WHEN u.disabled THEN 1 ELSE 0 END",
 	UserSortCreated:  "u.created_at",
-}
-
-// roleRank is an SQL expression of a user's role's place in Roles.
-func roleRank() string {
-	var b strings.Builder
-	b.WriteString("CASE u.role")
-	for i, r := range Roles() {
-		b.WriteString(" WHEN '" + string(r) + "' THEN " + strconv.Itoa(i))
-	}
-	b.WriteString(" ELSE 99 END")
-	return b.String()
 }
 
 // userTie makes s total: users equal on its key go by username (unique),

@@ -1,9 +1,6 @@
 package orders
 
 import (
-	"strconv"
-	"strings"
-
 	"github.com/samdrift/samdrift/internal/store"
 )
 
@@ -38,22 +35,11 @@ var sortColumns = map[string]string{
 	SortID:           "o.id",
 	SortCreated:      "o.created_at",
 	SortUpdated:      "o.updated_at",
-	SortStatus:       statusRank(),
+	SortStatus:       store.Rank("o.status", Statuses()),
 	SortService:      "o.service_id || '/' || o.level_id",
 	SortMunicipality: "LOWER(m.name)",
 	SortUnit:         "LOWER(u.name)",
 	SortQuantity:     "o.quantity",
-}
-
-// statusRank is an SQL expression of an order's place in the lifecycle.
-func statusRank() string {
-	var b strings.Builder
-	b.WriteString("CASE o.status")
-	for i, st := range Statuses() {
-		b.WriteString(" WHEN '" + string(st) + "' THEN " + strconv.Itoa(i))
-	}
-	b.WriteString(" ELSE 99 END")
-	return b.String()
 }
 
 // tieOf makes s total: orders equal on its key go by number, in s's

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/samdrift/samdrift/internal/errs"
@@ -58,4 +59,18 @@ func (s Sort) OrderBy(cols map[string]string, def, tie string) string {
 		expr += " DESC"
 	}
 	return expr + ", " + tie
+}
+
+// Rank returns an SQL expression of col's value's place in values (0 for
+// the first; len(values) for anything else), for sorting by an order
+// that is not alphabetical (a lifecycle, a severity). values come from
+// the program, never from input: they are written into the SQL.
+func Rank[T ~string](col string, values []T) string {
+	var b strings.Builder
+	b.WriteString("CASE " + col)
+	for i, v := range values {
+		b.WriteString(" WHEN '" + strings.ReplaceAll(string(v), "'", "''") + "' THEN " + strconv.Itoa(i))
+	}
+	b.WriteString(" ELSE " + strconv.Itoa(len(values)) + " END")
+	return b.String()
 }
