@@ -220,7 +220,7 @@ func (a *App) Serve(ctx context.Context, o ServeOptions) error {
 	go cluster.Heartbeat(hctx, a.DB, node, o.LeaseTTL)
 
 	if o.Events.NATS != "" {
-		stopRelay, err := a.relayAlerts(ctx, o.Events.NATS, node.ID, log)
+		stopRelay, err := a.relayAlerts(ctx, o.Events, node.ID, log)
 		if err != nil {
 			return err
 		}

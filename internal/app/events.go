@@ -25,13 +25,16 @@ import (
 
 // EventOptions configures the event path: receivers, spine, store consumer.
 type EventOptions struct {
-	DataDir       string // the in-process spine stores under it
-	NATS          string // external NATS URL; empty: in-process
-	SpineMaxBytes int64
-	SyslogTCP     string // listen address; empty: off
-	SyslogUDP     string
-	SyslogTLS     string
-	RELP          string
+	DataDir string // the in-process spine stores under it
+	NATS    string // external NATS URL; empty: in-process
+	// NATSCreds and NATSCA authenticate to an external NATS and verify it
+	// (a credentials file; a PEM file of CAs).
+	NATSCreds, NATSCA string
+	SpineMaxBytes     int64
+	SyslogTCP         string // listen address; empty: off
+	SyslogUDP         string
+	SyslogTLS         string
+	RELP              string
 	// IngestHTTP, when set, serves the HTTP ingest endpoints on their own
 	// listener instead of the main one.
 	IngestHTTP string
@@ -79,7 +82,7 @@ func (a *App) startEvents(ctx context.Context, o EventOptions, roles Roles, leas
 	if err != nil {
 		return nil, err
 	}
-	sp, err := spine.Open(ctx, spine.Options{URL: o.NATS, Dir: o.DataDir, MaxBytes: o.SpineMaxBytes, Consumers: []string{"store"}, Partitions: parts,
+	sp, err := spine.Open(ctx, spine.Options{URL: o.NATS, Dir: o.DataDir, MaxBytes: o.SpineMaxBytes, Consumers: []string{"store"}, Partitions: parts, Creds: o.NATSCreds, CA: o.NATSCA,
 		Replicas: o.SpineReplicas})
 	if err != nil {
 		return nil, err

@@ -4,12 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"log/slog"
-	"time"
-
 	"github.com/nats-io/nats.go"
+	"log/slog"
 
 	"github.com/samdrift/samdrift/internal/detect"
+	"github.com/samdrift/samdrift/internal/spine"
 )
 
 // alertSubject carries alerts between nodes for the live views.
@@ -28,8 +27,9 @@ type relayed struct {
 // Live views only: a message lost while a node reconnects makes no alert
 // go missing from the lists (the database has them), and a stream that
 // fell behind tells its page to reload. The returned func stops it.
-func (a *App) relayAlerts(ctx context.Context, url, node string, log *slog.Logger) (func(), error) {
-	nc, err := nats.Connect(url, nats.Name("samdrift alerts "+node), nats.MaxReconnects(-1), nats.ReconnectWait(500*time.Millisecond))
+func (a *App) relayAlerts(ctx context.Context, o EventOptions, node string, log *slog.Logger) (func(), error) {
+	url := o.NATS
+	nc, err := nats.Connect(url, append([]nats.Option{nats.Name("samdrift alerts " + node)}, spine.ConnectOptions(o.NATSCreds, o.NATSCA)...)...)
 	if err != nil {
 		return nil, fmt.Errorf("cannot connect to NATS %s for the live alert views: %w", url, err)
 	}

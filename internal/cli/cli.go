@@ -158,6 +158,8 @@ func serveCommand(stdio IO) *ffcli.Command {
 	noDetect := fs.Bool("no-detect", false, "store events without running detection on them (for measuring the store alone: what this node stores is never detected)")
 	rolesFlag := fs.String("roles", "all", "the parts this node runs, comma-separated: web (UI and API), ingest (log receivers), store and detect (together: the event store consumer with detection), jobs (periodic work, each job on one jobs node at a time); all: every one")
 	partitions := fs.Int("partitions", 0, "split the event spine by tenant into this many partitions, so that several store nodes share the work while each tenant stays on one of them (needs --nats; fixed when the deployment is created: 0 uses the deployment's, 1 for a new one)")
+	natsCreds := fs.String("nats-creds", "", "NATS credentials file (user JWT and NKey seed) for --nats; NATS must be reachable by samdrift's nodes only")
+	natsCA := fs.String("nats-ca", "", "CA certificates (PEM) that sign the NATS servers' certificates, for tls:// URLs in --nats")
 	replicas := fs.Int("spine-replicas", 1, "how many servers of the NATS cluster (--nats with several URLs, comma-separated) keep each batch of the event spine: 3 survives losing one of three servers")
 	leaseTTL := fs.Duration("lease-ttl", cluster.DefaultTTL, "how long this node's job leases last unless renewed: the time other nodes wait before taking over the jobs of a node that died")
 	memLimit := fs.Int64("memory-limit", 768, "soft memory limit for the Go heap in MiB (the runtime collects harder near it; 0: none; GOMEMLIMIT wins when set)")
@@ -257,7 +259,7 @@ and closes the database.` + "\n" + configHelp,
 				Roles: nodeRoles, LeaseTTL: *leaseTTL,
 				Events: app.EventOptions{DataDir: db.data, NATS: *natsURL, SpineMaxBytes: *spineMax, SyslogTCP: *syslogTCP, SyslogUDP: *syslogUDP,
 					SyslogTLS: *syslogTLS, RELP: *relpAddr, IngestHTTP: *ingestHTTP, TLSCert: *ingestCert, TLSKey: *ingestKey,
-					ClientCA: *clientCA, RequireClientCert: *requireClient, NoDetect: *noDetect, Partitions: *partitions, SpineReplicas: *replicas,
+					ClientCA: *clientCA, RequireClientCert: *requireClient, NoDetect: *noDetect, Partitions: *partitions, SpineReplicas: *replicas, NATSCreds: *natsCreds, NATSCA: *natsCA,
 					Ready: receiverReady(ctx)}})
 		},
 	}

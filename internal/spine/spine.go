@@ -63,6 +63,10 @@ type Options struct {
 	// them (correlations see all of a tenant's events). It is fixed when
 	// a deployment is created; more than one needs an external NATS.
 	Partitions int
+	// Creds is a NATS credentials file (user JWT and NKey seed) and CA a
+	// PEM file of the CAs that sign the servers' certificates (tls://
+	// URLs), for an external NATS; see Connect.
+	Creds, CA string
 	// Replicas is how many servers of an external NATS cluster keep each
 	// batch (1 when 0; 3 survives losing one server of three). An
 	// acknowledged batch is on a majority of them.
@@ -156,11 +160,11 @@ func Open(ctx context.Context, o Options) (*Spine, error) {
 		}
 		s.srv = srv
 	}
-	opts := []nats.Option{nats.Name("samdrift"), nats.MaxReconnects(-1), nats.ReconnectWait(500 * time.Millisecond)}
+	opts := ConnectOptions(o.Creds, o.CA)
 	if s.srv != nil {
 		opts = append(opts, nats.InProcessServer(s.srv))
 	}
-	nc, err := nats.Connect(url, opts...)
+	nc, err := nats.Connect(url, append([]nats.Option{nats.Name("samdrift")}, opts...)...)
 	if err != nil {
 		s.Close()
 		return nil, fmt.Errorf("cannot connect to NATS %s: %w (is it running with JetStream, -js?)", url, err)
@@ -492,4 +496,20 @@ func retry(ctx context.Context, within time.Duration, fn func() error) error {
 		}
 		wait = min(2*wait, 2*time.Second)
 	}
+}
+
+// ConnectOptions are the options every samdrift connection to an
+// external NATS uses: reconnect for ever, and authenticate with the
+// credentials file creds and verify the servers against the CAs in ca
+// when given (NATS must be reachable by samdrift's nodes only: whoever
+// can publish to it can add batches to the spine).
+func ConnectOptions(creds, ca string) []nats.Option {
+	opts := []nats.Option{nats.MaxReconnects(-1), nats.ReconnectWait(500 * time.Millisecond)}
+	if creds != "" {
+		opts = append(opts, nats.UserCredentials(creds))
+	}
+	if ca != "" {
+		opts = append(opts, nats.RootCAs(ca))
+	}
+	return opts
 }
