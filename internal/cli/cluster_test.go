@@ -303,6 +303,22 @@ func twoNodes(t *testing.T, parts int) {
 		t.Errorf("jobs moved %s after the kill, before the victim's leases (TTL %s) could have expired", took, ttl)
 	}
 	t.Logf("jobs taken over %s after kill -9 (lease TTL %s)", took.Round(10*time.Millisecond), ttl)
+	// And every partition of the spine is stored by the survivor.
+	for {
+		var others int
+		if err := db.QueryRow(`SELECT COUNT(*) FROM leases WHERE name LIKE 'partition.%' AND (holder NOT LIKE $1 OR expires_at < $2)`,
+			fmt.Sprintf("%%-%d-%%", survivor.c.cmd.Process.Pid), time.Now().UnixMilli()).Scan(&others); err != nil {
+			t.Fatal(err)
+		}
+		if others == 0 {
+			t.Logf("all %d partitions stored by the survivor %s after kill -9", parts, time.Since(killed).Round(10*time.Millisecond))
+			break
+		}
+		if time.Since(killed) > 6*ttl {
+			t.Fatalf("%d partitions not taken over by the survivor %s after the kill", others, 6*ttl)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 	// The victim comes back (its loadgen resends what was not
 	// acknowledged) as a new node that holds no jobs until it takes one.
 	victim.c = startChild(t, victim.args...)
