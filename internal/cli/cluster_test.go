@@ -98,8 +98,15 @@ func TestTwoNodes(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs and kills several processes")
 	}
+	// The two runs, and TestNATSServerKilled, each have their own
+	// database, NATS and ports: they run side by side, which halves the
+	// wall time (most of it is processes starting and leases expiring).
+	t.Parallel()
 	for _, parts := range []int{1, 4} {
-		t.Run(fmt.Sprintf("partitions=%d", parts), func(t *testing.T) { twoNodes(t, parts) })
+		t.Run(fmt.Sprintf("partitions=%d", parts), func(t *testing.T) {
+			t.Parallel()
+			twoNodes(t, parts)
+		})
 	}
 }
 

@@ -91,6 +91,7 @@ func TestNATSServerKilled(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs and kills several processes")
 	}
+	t.Parallel()
 	pg := storetest.PostgresURL(t)
 	nats := startNATSCluster(t)
 	var urls []string

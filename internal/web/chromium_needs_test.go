@@ -5,6 +5,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -114,9 +115,7 @@ func TestNeedsInChromium(t *testing.T) {
 	if got := textAfter(gctx, `#need-status`, "Afvist"); !strings.Contains(got, "Afvist") {
 		t.Errorf("the status after declining = %q", got)
 	}
-	if err := chromedp.Do(gctx, chromedp.Navigate(hs.URL+"/needs?sort=votes"), chromedp.WaitVisible(`#needs`), chromedp.WaitVisible(`#n-org`)); err != nil {
-		t.Fatal(err)
-	}
+	visit(t, gctx, hs.URL+"/needs?sort=votes", `#needs`, `#n-org`)
 	checkAxe(t, gctx, axe, "/needs?sort=votes")
 	narrow(t, gctx, hs.URL, "/needs?sort=votes", needURL)
 
@@ -159,6 +158,26 @@ func phoneFits(t *testing.T, ctx context.Context, base string, pages ...string) 
 		}
 		if w > 390 {
 			t.Errorf("%s is %d px wide at 390 px", p, w)
+		}
+	}
+}
+
+// visit opens url and waits up to a minute for each of sels to be
+// visible; when one is not, it fails naming it, with where the browser
+// is and what the page says, rather than waiting out the browser's
+// whole deadline.
+func visit(t *testing.T, ctx context.Context, url string, sels ...string) {
+	t.Helper()
+	if err := chromedp.Do(ctx, chromedp.Navigate(url)); err != nil {
+		t.Fatalf("open %s: %v", url, err)
+	}
+	for _, sel := range sels {
+		wctx, cancel := context.WithTimeout(ctx, time.Minute)
+		err := chromedp.Do(wctx, chromedp.WaitVisible(sel))
+		cancel()
+		if err != nil {
+			where, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`location.href + " (" + document.readyState + ", " + innerWidth + " px): " + document.body.innerText.slice(0, 1500)`))
+			t.Fatalf("%s: %s not visible within a minute (%v); the browser is at %s", url, sel, err, where)
 		}
 	}
 }
