@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http/httptest"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -71,17 +72,17 @@ func checkAxe(t *testing.T, ctx context.Context, script, page string) {
 // loginTOTP signs in a user whose role needs a second factor, setting it
 // up on the way as a first login does.
 func loginTOTP(ctx context.Context, base, user, password string) error {
-	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/login")); err != nil {
+	if err := chromedp.Do(ctx, open(base+"/login")); err != nil {
 		return err
 	}
 	wctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
 	if err := chromedp.Do(wctx,
-		chromedp.WaitVisible(`input[name="username"]`),
+		shown(`input[name="username"]`),
 		chromedp.SendKeys(`input[name="username"]`, user),
 		chromedp.SendKeys(`input[name="password"]`, password),
 		chromedp.Submit(`input[name="password"]`),
-		chromedp.WaitVisible(`code.secret`),
+		shown(`code.secret`),
 	); err != nil {
 		return err
 	}
@@ -113,8 +114,13 @@ func submit(ctx context.Context, sel string) error {
 	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.__samdriftOld = true`)); err != nil {
 		return err
 	}
-	if err := chromedp.Do(ctx, chromedp.Submit(sel)); err != nil {
-		return err
+	// The page's own script submits, as chromedp.Submit does, but without
+	// chromedp's view of the DOM, which can go stale on a loaded machine
+	// (see shown).
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => { const e = document.querySelector(`+strconv.Quote(sel)+`);
+		const f = e && (e.nodeName === 'FORM' ? e : e.form); if (!f) throw new Error('no form there');
+		HTMLFormElement.prototype.submit.call(f); return true })()`)); err != nil {
+		return fmt.Errorf("submit %s: %w", sel, err)
 	}
 	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
 		tctx, cancel := context.WithTimeout(ctx, 2*time.Second)
@@ -127,13 +133,16 @@ func submit(ctx context.Context, sel string) error {
 	return fmt.Errorf("no answer to the form %s within 20 s", sel)
 }
 
-// textAfter reads sel until it contains want (or 15 s passed) and
-// returns the last text read.
+// textAfter reads sel's text until it contains want (or 15 s passed)
+// and returns the last text read. It asks the page's own script, not
+// chromedp's view of the DOM, which can go stale on a loaded machine (see
+// shown).
 func textAfter(ctx context.Context, sel, want string) string {
 	var got string
 	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
 		tctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-		s, err := chromedp.Run(tctx, chromedp.Text(sel))
+		s, err := chromedp.Run(tctx, chromedp.Evaluate[string](`(() => { const e = document.querySelector(`+strconv.Quote(sel)+`);
+			if (!e) throw new Error('not on the page'); return e.innerText })()`))
 		cancel()
 		if err == nil {
 			got = s
@@ -182,8 +191,8 @@ func TestCaseWorkInChromium(t *testing.T) {
 		t.Fatalf("log in: %v", err)
 	}
 	if err := chromedp.Do(ctx,
-		chromedp.Navigate(hs.URL+"/alerts"),
-		chromedp.WaitVisible(`#alerts tbody input[type=checkbox]`),
+		open(hs.URL+"/alerts"),
+		shown(`#alerts tbody input[type=checkbox]`),
 	); err != nil {
 		t.Fatalf("log in and open the alerts: %v", err)
 	}
@@ -191,7 +200,7 @@ func TestCaseWorkInChromium(t *testing.T) {
 	if err := chromedp.Do(ctx,
 		chromedp.Click(`#alerts tbody input[type=checkbox]`),
 		chromedp.Click(`button[name=case_action][value=new]`),
-		chromedp.WaitVisible(`#case-timeline`),
+		shown(`#case-timeline`),
 	); err != nil {
 		t.Fatalf("open a case from the alert: %v", err)
 	}
@@ -228,8 +237,8 @@ func TestCaseWorkInChromium(t *testing.T) {
 	desk := browse(t, exe)
 	if err := chromedp.Do(desk,
 		login(hs.URL, "demo-servicedesk", env.Passwords["demo-servicedesk"]),
-		chromedp.Navigate(hs.URL+"/tickets"),
-		chromedp.WaitVisible(`#queue`),
+		open(hs.URL+"/tickets"),
+		shown(`#queue`),
 	); err != nil {
 		t.Fatalf("the service desk's queue: %v", err)
 	}
@@ -244,7 +253,7 @@ func TestCaseWorkInChromium(t *testing.T) {
 	// Worked to closure: contained, then closed as resolved.
 	if err := chromedp.Do(ctx,
 		chromedp.Click(`details summary`),
-		chromedp.WaitVisible(`#status`),
+		shown(`#status`),
 		chromedp.SetValue(`#status`, "contained"),
 	); err != nil {
 		t.Fatalf("contain: %v", err)
@@ -257,7 +266,7 @@ func TestCaseWorkInChromium(t *testing.T) {
 	}
 	if err := chromedp.Do(ctx,
 		chromedp.Click(`details summary`),
-		chromedp.WaitVisible(`#status`),
+		shown(`#status`),
 		chromedp.SetValue(`#status`, "closed"),
 		chromedp.SetValue(`#resolution`, "resolved"),
 		chromedp.SendKeys(`#comment`, "Kontoen nulstillet, web01 geninstalleret"),
@@ -271,7 +280,7 @@ func TestCaseWorkInChromium(t *testing.T) {
 		t.Errorf("status = %q; want Lukket (Løst)", got)
 	}
 	for _, page := range []string{"/cases?all=1", "/soc"} {
-		if err := chromedp.Do(ctx, chromedp.Navigate(hs.URL+page), chromedp.WaitVisible(`h1`)); err != nil {
+		if err := chromedp.Do(ctx, open(hs.URL+page), shown(`h1`)); err != nil {
 			t.Fatal(err)
 		}
 		checkAxe(t, ctx, axe, page)
@@ -287,7 +296,7 @@ func narrow(t *testing.T, ctx context.Context, base string, pages ...string) {
 		t.Fatal(err)
 	}
 	for _, p := range pages {
-		if err := chromedp.Do(ctx, chromedp.Navigate(base+p), chromedp.WaitVisible(`h1`)); err != nil {
+		if err := chromedp.Do(ctx, open(base+p), shown(`h1`)); err != nil {
 			t.Fatal(err)
 		}
 		wide, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(() => { const w = window.innerWidth; const out = [];
@@ -333,7 +342,7 @@ func TestOnCallAckLinkInChromium(t *testing.T) {
 	}
 
 	ctx := browse(t, exe)
-	if err := chromedp.Do(ctx, chromedp.Navigate(link), chromedp.WaitVisible(`#ack-form`)); err != nil {
+	if err := chromedp.Do(ctx, open(link), shown(`#ack-form`)); err != nil {
 		t.Fatalf("open the link: %v", err)
 	}
 	checkAxe(t, ctx, axe, "/oncall/ack/{token}")
@@ -347,7 +356,7 @@ func TestOnCallAckLinkInChromium(t *testing.T) {
 		t.Errorf("state after the press = %q; want Kvitteret (anna)", got)
 	}
 	// A tampered link is refused.
-	if err := chromedp.Do(ctx, chromedp.Navigate(link[:len(link)-2]+"xx"), chromedp.WaitVisible(`h1`)); err != nil {
+	if err := chromedp.Do(ctx, open(link[:len(link)-2]+"xx"), shown(`h1`)); err != nil {
 		t.Fatal(err)
 	}
 	if body, _ := chromedp.Run(ctx, chromedp.Text(`main`)); strings.Contains(body, "Jeg tager den") {
@@ -361,7 +370,7 @@ func TestOnCallAckLinkInChromium(t *testing.T) {
 		t.Fatalf("log in: %v; the page says %q", err, body)
 	}
 	for _, page := range []string{"/oncall", "/oncall/teams/soc"} {
-		if err := chromedp.Do(soc, chromedp.Navigate(hs.URL+page), chromedp.WaitVisible(`h1`)); err != nil {
+		if err := chromedp.Do(soc, open(hs.URL+page), shown(`h1`)); err != nil {
 			t.Fatal(err)
 		}
 		checkAxe(t, soc, axe, page)
@@ -393,7 +402,7 @@ func TestVulnerabilitiesInChromium(t *testing.T) {
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(hs.Close)
 	ctx := browse(t, exe)
-	if err := chromedp.Do(ctx, login(hs.URL, "demo-ciso", env.Passwords["demo-ciso"]), chromedp.Navigate(hs.URL+"/vulnerabilities"), chromedp.WaitVisible(`#vulns`)); err != nil {
+	if err := chromedp.Do(ctx, login(hs.URL, "demo-ciso", env.Passwords["demo-ciso"]), open(hs.URL+"/vulnerabilities"), shown(`#vulns`)); err != nil {
 		t.Fatal(err)
 	}
 	row, err := chromedp.Run(ctx, chromedp.Text(`#vulns tbody tr`))
@@ -415,7 +424,7 @@ func TestVulnerabilitiesInChromium(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, p := range []string{"/advisories", advURL} {
-		if err := chromedp.Do(ctx, chromedp.Navigate(hs.URL+p), chromedp.WaitVisible(`h1`)); err != nil {
+		if err := chromedp.Do(ctx, open(hs.URL+p), shown(`h1`)); err != nil {
 			t.Fatal(err)
 		}
 		checkAxe(t, ctx, axe, p)

@@ -57,7 +57,7 @@ func TestCERTInChromium(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Publish: København runs Apache HTTP Server 2.4.57.
-	if err := chromedp.Do(ctx, chromedp.Navigate(hs.URL+"/advisories"), chromedp.WaitVisible(`#adv-title`),
+	if err := chromedp.Do(ctx, open(hs.URL+"/advisories"), shown(`#adv-title`),
 		chromedp.SendKeys(`#adv-title`, "Kritisk fejl i Apache HTTP Server"),
 		chromedp.SendKeys(`#adv-summary`, "Fjernudførelse af kode i mod_proxy."),
 		chromedp.SetValue(`#adv-severity`, "critical"), chromedp.SetValue(`#adv-tlp`, "green"),
@@ -81,7 +81,7 @@ func TestCERTInChromium(t *testing.T) {
 	}
 	checkAxe(t, ctx, axe, advURL)
 	// KEV upload.
-	if err := chromedp.Do(ctx, chromedp.Navigate(hs.URL+"/advisories"), chromedp.WaitVisible(`#kev-file`),
+	if err := chromedp.Do(ctx, open(hs.URL+"/advisories"), shown(`#kev-file`),
 		chromedp.SetUploadFiles(`#kev-file`, []string{kev})); err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +92,7 @@ func TestCERTInChromium(t *testing.T) {
 		t.Errorf("advisories after the KEV upload = %.300q; want CVE-2026-10001", got)
 	}
 	// A partner's STIX bundle through the import form.
-	if err := chromedp.Do(ctx, chromedp.Navigate(hs.URL+"/intel"), chromedp.WaitVisible(`#imp-file`),
+	if err := chromedp.Do(ctx, open(hs.URL+"/intel"), shown(`#imp-file`),
 		chromedp.SetValue(`#imp-format`, "stix"), chromedp.SetUploadFiles(`#imp-file`, []string{stixFile})); err != nil {
 		t.Fatal(err)
 	}
@@ -119,14 +119,14 @@ func TestCERTInChromium(t *testing.T) {
 	if got := textAfter(ctx, `#intel-feeds`, "Partner-CERT"); !strings.Contains(got, "Partner-CERT") || !strings.Contains(got, "Ikke hentet endnu") {
 		t.Errorf("feeds after adding one = %.300q", got)
 	}
-	if err := chromedp.Do(ctx, chromedp.Navigate(hs.URL+reportURL), chromedp.WaitVisible(`#report-indicators`)); err != nil {
+	if err := chromedp.Do(ctx, open(hs.URL+reportURL), shown(`#report-indicators`)); err != nil {
 		t.Fatal(err)
 	}
 	if got, err := chromedp.Run(ctx, chromedp.Text(`#report-indicators`)); err != nil || !strings.Contains(got, "TLP:") {
 		t.Errorf("the report's indicators = %q, %v", got, err)
 	}
 	checkAxe(t, ctx, axe, reportURL)
-	if err := chromedp.Do(ctx, chromedp.Navigate(hs.URL+"/vulnerabilities"), chromedp.WaitVisible(`h1`)); err != nil {
+	if err := chromedp.Do(ctx, open(hs.URL+"/vulnerabilities"), shown(`h1`)); err != nil {
 		t.Fatal(err)
 	}
 	if n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('figure.chart polyline').length`)); err != nil || n < 2 {

@@ -53,7 +53,7 @@ func TestComplianceInChromium(t *testing.T) {
 	env, cfg, hs := complianceServer(t)
 
 	ctx := browse(t, exe)
-	if err := chromedp.Do(ctx, login(hs.URL, "demo-ciso", env.Passwords["demo-ciso"]), chromedp.Navigate(hs.URL+"/compliance"), chromedp.WaitVisible(`#compliance-standing`)); err != nil {
+	if err := chromedp.Do(ctx, login(hs.URL, "demo-ciso", env.Passwords["demo-ciso"]), open(hs.URL+"/compliance"), shown(`#compliance-standing`)); err != nil {
 		t.Fatal(err)
 	}
 	if got := textAfter(ctx, `#compliance-standing`, "ISO"); strings.Count(got, "%") < 3 {
@@ -63,14 +63,14 @@ func TestComplianceInChromium(t *testing.T) {
 		t.Errorf("live evidence = %.300q; want the log coverage check in Danish", got)
 	}
 	checkAxe(t, ctx, axe, "/compliance")
-	if err := chromedp.Do(ctx, chromedp.Navigate(hs.URL+"/compliance/101/iso27001-2022?show=gaps"), chromedp.WaitVisible(`#assessment`)); err != nil {
+	if err := chromedp.Do(ctx, open(hs.URL+"/compliance/101/iso27001-2022?show=gaps"), shown(`#assessment`)); err != nil {
 		t.Fatal(err)
 	}
 	checkAxe(t, ctx, axe, "/compliance/101/iso27001-2022?show=gaps")
 
 	// Answer A.5.1; meanwhile the unit changes the same answer.
 	page := "/compliance/101/iso27001-2022/A.5.1"
-	if err := chromedp.Do(ctx, chromedp.Navigate(hs.URL+page), chromedp.WaitVisible(`#a-notes`)); err != nil {
+	if err := chromedp.Do(ctx, open(hs.URL+page), shown(`#a-notes`)); err != nil {
 		t.Fatal(err)
 	}
 	checkAxe(t, ctx, axe, page)
@@ -98,7 +98,7 @@ func TestComplianceInChromium(t *testing.T) {
 	if kept, err := chromedp.Run(ctx, chromedp.Value(`#a-notes`)); err != nil || !strings.Contains(kept, "godkendt af direktionen") {
 		t.Errorf("the notes after the conflict = %q, %v; want what was typed kept", kept, err)
 	}
-	if err := chromedp.Do(ctx, chromedp.Navigate(hs.URL+page), chromedp.WaitVisible(`#a-notes`), chromedp.SetValue(`#a-status`, "met"),
+	if err := chromedp.Do(ctx, open(hs.URL+page), shown(`#a-notes`), chromedp.SetValue(`#a-status`, "met"),
 		chromedp.SendKeys(`#a-notes`, " Politikken er godkendt.")); err != nil {
 		t.Fatal(err)
 	}
@@ -112,7 +112,7 @@ func TestComplianceInChromium(t *testing.T) {
 		t.Errorf("the answer's history = %.300q; want the unit's change and the CISO's", got)
 	}
 	// Evidence: a link.
-	if err := chromedp.Do(ctx, chromedp.Navigate(hs.URL+"/evidence"), chromedp.WaitVisible(`#ev-title`),
+	if err := chromedp.Do(ctx, open(hs.URL+"/evidence"), shown(`#ev-title`),
 		chromedp.SendKeys(`#ev-title`, "Direktionens godkendelse"), chromedp.SendKeys(`#ev-url`, "https://intra.kk.dk/politik/godkendelse"),
 		chromedp.SendKeys(`#ev-exp`, "31-12-2027"), chromedp.SendKeys(`#ev-reqs`, "iso27001-2022:A.5.1")); err != nil {
 		t.Fatal(err)
@@ -128,14 +128,14 @@ func TestComplianceInChromium(t *testing.T) {
 
 	// Governance: the heatmap and the register.
 	gctx := browse(t, exe)
-	if err := chromedp.Do(gctx, login(hs.URL, "demo-governance", env.Passwords["demo-governance"]), chromedp.Navigate(hs.URL+"/compliance"), chromedp.WaitVisible(`#heatmap`)); err != nil {
+	if err := chromedp.Do(gctx, login(hs.URL, "demo-governance", env.Passwords["demo-governance"]), open(hs.URL+"/compliance"), shown(`#heatmap`)); err != nil {
 		t.Fatal(err)
 	}
 	if n, err := chromedp.Run(gctx, chromedp.Evaluate[int](`document.querySelectorAll('#heatmap tbody tr').length`)); err != nil || n < 98 {
 		t.Errorf("the heatmap has %d rows, %v; want every municipality and unit", n, err)
 	}
 	checkAxe(t, gctx, axe, "/compliance")
-	if err := chromedp.Do(gctx, chromedp.Navigate(hs.URL+"/standards"), chromedp.WaitVisible(`#s-ref`),
+	if err := chromedp.Do(gctx, open(hs.URL+"/standards"), shown(`#s-ref`),
 		chromedp.SendKeys(`#s-ref`, "FS-MFA-01"), chromedp.SendKeys(`#s-title`, "To-faktor-login på alle privilegerede konti"),
 		chromedp.SendKeys(`#s-reqs`, "iso27001-2022:A.8.5\ntmk:11")); err != nil {
 		t.Fatal(err)
@@ -148,7 +148,7 @@ func TestComplianceInChromium(t *testing.T) {
 	if err != nil || !strings.HasPrefix(stdURL, "/standards/") {
 		t.Fatalf("after creating a standard the browser is at %q, %v", stdURL, err)
 	}
-	if err := chromedp.Do(gctx, chromedp.WaitVisible(`#m-status`), chromedp.SetValue(`#m-status`, "approved"), chromedp.SendKeys(`#m-record`, "IT-arkitekturrådet 2027-02-10, pkt. 6")); err != nil {
+	if err := chromedp.Do(gctx, shown(`#m-status`), chromedp.SetValue(`#m-status`, "approved"), chromedp.SendKeys(`#m-record`, "IT-arkitekturrådet 2027-02-10, pkt. 6")); err != nil {
 		t.Fatal(err)
 	}
 	checkAxe(t, gctx, axe, stdURL)
@@ -161,7 +161,7 @@ func TestComplianceInChromium(t *testing.T) {
 	narrow(t, gctx, hs.URL, "/compliance", stdURL)
 	// The unit's manager acknowledges.
 	uctx := browse(t, exe)
-	if err := chromedp.Do(uctx, login(hs.URL, "demo-unit-manager", env.Passwords["demo-unit-manager"]), chromedp.Navigate(hs.URL+stdURL), chromedp.WaitVisible(`#k-status`),
+	if err := chromedp.Do(uctx, login(hs.URL, "demo-unit-manager", env.Passwords["demo-unit-manager"]), open(hs.URL+stdURL), shown(`#k-status`),
 		chromedp.SetValue(`#k-status`, "implementing"), chromedp.SendKeys(`#k-note`, "Udrulles i marts")); err != nil {
 		t.Fatal(err)
 	}
@@ -183,8 +183,8 @@ func TestGovernanceReport(t *testing.T) {
 	axe := axeScript(t)
 	env, _, hs := complianceServer(t)
 	ctx := browse(t, exe)
-	if err := chromedp.Do(ctx, login(hs.URL, "demo-governance", env.Passwords["demo-governance"]), chromedp.Navigate(hs.URL+"/compliance/report?month=2026-12"),
-		chromedp.WaitVisible(`#report-frameworks`)); err != nil {
+	if err := chromedp.Do(ctx, login(hs.URL, "demo-governance", env.Passwords["demo-governance"]), open(hs.URL+"/compliance/report?month=2026-12"),
+		shown(`#report-frameworks`)); err != nil {
 		t.Fatal(err)
 	}
 	if got := textAfter(ctx, `#report-units`, "%"); strings.Count(got, "%") < 8 {

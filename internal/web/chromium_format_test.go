@@ -38,7 +38,7 @@ func TestLanguageSwitchInChromium(t *testing.T) {
 	exe := chromium(t)
 	e := start(t, storetest.SQLite(t))
 	ctx := browse(t, exe)
-	if err := chromedp.Do(ctx, login(e.url, "demo-spoc", e.Passwords["demo-spoc"]), chromedp.Navigate(e.url+"/tickets?status=open"), chromedp.WaitVisible(`h1`)); err != nil {
+	if err := chromedp.Do(ctx, login(e.url, "demo-spoc", e.Passwords["demo-spoc"]), open(e.url+"/tickets?status=open"), shown(`h1`)); err != nil {
 		t.Fatal(err)
 	}
 	for _, lang := range []string{"en", "da"} {
@@ -48,7 +48,7 @@ func TestLanguageSwitchInChromium(t *testing.T) {
 		if err != nil || link == "" {
 			t.Fatalf("no switch to %s on the page (%v)", lang, err)
 		}
-		if err := chromedp.Do(ctx, chromedp.Navigate(e.url+link)); err != nil {
+		if err := chromedp.Do(ctx, open(e.url+link)); err != nil {
 			t.Fatal(err)
 		}
 		if got := waitPath(ctx, "/tickets?status=open"); got != "/tickets?status=open" {
@@ -78,7 +78,7 @@ func TestListsAndChartsInChromium(t *testing.T) {
 	if err := chromedp.Do(soc, login(e.URL, "demo-soc-analyst", e.Passwords["demo-soc-analyst"])); err != nil {
 		t.Fatal(err)
 	}
-	if err := chromedp.Do(soc, chromedp.Navigate(e.URL+"/events?range=7d"), chromedp.WaitVisible(`h1`)); err != nil {
+	if err := chromedp.Do(soc, open(e.URL+"/events?range=7d"), shown(`h1`)); err != nil {
 		t.Fatal(err)
 	}
 	// Tab from the export link (just before the chart) until focus
@@ -104,7 +104,7 @@ func TestListsAndChartsInChromium(t *testing.T) {
 		t.Errorf("the event histogram takes %d tab stops; want 1 (its table's summary)", stops)
 	}
 	checkAxe(t, soc, axe, "/events")
-	if err := chromedp.Do(soc, chromedp.Navigate(e.URL+"/coverage"), chromedp.WaitVisible(`#coverage-overview`)); err != nil {
+	if err := chromedp.Do(soc, open(e.URL+"/coverage"), shown(`#coverage-overview`)); err != nil {
 		t.Fatal(err)
 	}
 	checkAxe(t, soc, axe, "/coverage")
@@ -116,7 +116,7 @@ func TestListsAndChartsInChromium(t *testing.T) {
 	}
 	checkAxe(t, soc, axe, "/coverage?org=Frederiksberg")
 	for _, p := range []string{"/alerts", "/soc"} {
-		if err := chromedp.Do(soc, chromedp.Navigate(e.URL+p), chromedp.WaitVisible(`h1`)); err != nil {
+		if err := chromedp.Do(soc, open(e.URL+p), shown(`h1`)); err != nil {
 			t.Fatal(err)
 		}
 		checkAxe(t, soc, axe, p)
@@ -129,13 +129,13 @@ func TestListsAndChartsInChromium(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, p := range []string{"/audit", "/conformance", "/changes"} { // dates written the Danish way
-		if err := chromedp.Do(gov, chromedp.Navigate(e.URL+p), chromedp.WaitVisible(`h1`)); err != nil {
+		if err := chromedp.Do(gov, open(e.URL+p), shown(`h1`)); err != nil {
 			t.Fatal(err)
 		}
 		checkAxe(t, gov, axe, p)
 	}
 	for _, p := range []string{"/transition", "/reports"} {
-		if err := chromedp.Do(gov, chromedp.Navigate(e.URL+p), chromedp.WaitVisible(`figure.chart`)); err != nil {
+		if err := chromedp.Do(gov, open(e.URL+p), shown(`figure.chart`)); err != nil {
 			t.Fatal(err)
 		}
 		checkAxe(t, gov, axe, p)
@@ -153,7 +153,7 @@ func TestListsAndChartsInChromium(t *testing.T) {
 
 	// The unit's manager: offerings.
 	mgr := browse(t, exe)
-	if err := chromedp.Do(mgr, login(e.URL, "demo-unit-manager", e.Passwords["demo-unit-manager"]), chromedp.Navigate(e.URL+"/offerings?unit=all"), chromedp.WaitVisible(`h1`)); err != nil {
+	if err := chromedp.Do(mgr, login(e.URL, "demo-unit-manager", e.Passwords["demo-unit-manager"]), open(e.URL+"/offerings?unit=all"), shown(`h1`)); err != nil {
 		t.Fatal(err)
 	}
 	height, err := chromedp.Run(mgr, chromedp.Evaluate[int](`document.documentElement.scrollHeight`))
@@ -172,7 +172,7 @@ func TestListsAndChartsInChromium(t *testing.T) {
 	if err != nil || !strings.HasPrefix(label, "Træk tilbage: udbuddet ") {
 		t.Errorf("the withdraw link reads %q; want it to name the offering", label)
 	}
-	if err := chromedp.Do(mgr, chromedp.Click(`a[href$="/withdraw"]`), chromedp.WaitVisible(`#confirm`)); err != nil {
+	if err := chromedp.Do(mgr, chromedp.Click(`a[href$="/withdraw"]`), shown(`#confirm`)); err != nil {
 		t.Fatal(err)
 	}
 	step, _ := chromedp.Run(mgr, chromedp.Evaluate[string](`location.pathname`))
@@ -203,7 +203,7 @@ func TestListsAndChartsInChromium(t *testing.T) {
 		t.Fatal(err)
 	}
 	in := browse(t, exe)
-	if err := chromedp.Do(in, login(e.URL, "demo-spoc", e.Passwords["demo-spoc"]), chromedp.Navigate(e.URL+"/inbox"), chromedp.WaitVisible(`ul.inbox`)); err != nil {
+	if err := chromedp.Do(in, login(e.URL, "demo-spoc", e.Passwords["demo-spoc"]), open(e.URL+"/inbox"), shown(`ul.inbox`)); err != nil {
 		t.Fatal(err)
 	}
 	checkAxe(t, in, axe, "/inbox")
@@ -217,7 +217,7 @@ func TestListsAndChartsInChromium(t *testing.T) {
 	if got := waitPath(in, "/tickets/1"); got != "/tickets/1" {
 		t.Errorf("opening the message led to %q; want /tickets/1", got)
 	}
-	if err := chromedp.Do(in, chromedp.Navigate(e.URL+"/inbox"), chromedp.WaitVisible(`ul.inbox`)); err != nil {
+	if err := chromedp.Do(in, open(e.URL+"/inbox"), shown(`ul.inbox`)); err != nil {
 		t.Fatal(err)
 	}
 	if first, _ = chromedp.Run(in, chromedp.Evaluate[string](`document.querySelector('ul.inbox li').className + ' ' + document.querySelector('ul.inbox li .badge').textContent`)); first != "read Læst" {

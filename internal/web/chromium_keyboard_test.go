@@ -56,7 +56,7 @@ func TestAlertTriageByKeyboard(t *testing.T) {
 	if err := keyboardLogin(ctx, hs.URL, "demo-ciso", denv.Passwords["demo-ciso"]); err != nil {
 		t.Fatal(err)
 	}
-	if err := chromedp.Do(ctx, chromedp.Navigate(fmt.Sprintf("%s/alerts/%d", hs.URL, id)), chromedp.WaitVisible(`#triage`)); err != nil {
+	if err := chromedp.Do(ctx, open(fmt.Sprintf("%s/alerts/%d", hs.URL, id)), shown(`#triage`)); err != nil {
 		t.Fatal(err)
 	}
 	// tabTo presses Tab until the element matching sel has the focus.

@@ -5,7 +5,6 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -37,7 +36,7 @@ func TestNeedsInChromium(t *testing.T) {
 
 	// The SPOC submits; the description alone is refused and kept.
 	ctx := browse(t, exe)
-	if err := chromedp.Do(ctx, login(hs.URL, "demo-spoc", env.Passwords["demo-spoc"]), chromedp.Navigate(hs.URL+"/needs"), chromedp.WaitVisible(`#n-title`)); err != nil {
+	if err := chromedp.Do(ctx, login(hs.URL, "demo-spoc", env.Passwords["demo-spoc"]), open(hs.URL+"/needs"), shown(`#n-title`)); err != nil {
 		t.Fatal(err)
 	}
 	checkAxe(t, ctx, axe, "/needs")
@@ -74,7 +73,7 @@ func TestNeedsInChromium(t *testing.T) {
 
 	// Roskilde needs it too.
 	rctx := browse(t, exe)
-	if err := chromedp.Do(rctx, login(hs.URL, "spoc-ros", env.Passwords["spoc-ros"]), chromedp.Navigate(hs.URL+needURL), chromedp.WaitVisible(`#vote`)); err != nil {
+	if err := chromedp.Do(rctx, login(hs.URL, "spoc-ros", env.Passwords["spoc-ros"]), open(hs.URL+needURL), shown(`#vote`)); err != nil {
 		t.Fatal(err)
 	}
 	if got := textAfter(rctx, `dl.facts`, "København"); strings.Contains(got, "demo-spoc") {
@@ -93,7 +92,7 @@ func TestNeedsInChromium(t *testing.T) {
 
 	// Governance declines it, first without a reason.
 	gctx := browse(t, exe)
-	if err := chromedp.Do(gctx, login(hs.URL, "demo-governance", env.Passwords["demo-governance"]), chromedp.Navigate(hs.URL+needURL), chromedp.WaitVisible(`#s-status`)); err != nil {
+	if err := chromedp.Do(gctx, login(hs.URL, "demo-governance", env.Passwords["demo-governance"]), open(hs.URL+needURL), shown(`#s-status`)); err != nil {
 		t.Fatal(err)
 	}
 	checkAxe(t, gctx, axe, needURL)
@@ -115,24 +114,26 @@ func TestNeedsInChromium(t *testing.T) {
 	if got := textAfter(gctx, `#need-status`, "Afvist"); !strings.Contains(got, "Afvist") {
 		t.Errorf("the status after declining = %q", got)
 	}
-	visit(t, gctx, hs.URL+"/needs?sort=votes", `#needs`, `#n-org`)
+	if err := chromedp.Do(gctx, open(hs.URL+"/needs?sort=votes"), shown(`#needs`), shown(`#n-org`)); err != nil {
+		t.Fatal(err)
+	}
 	checkAxe(t, gctx, axe, "/needs?sort=votes")
 	narrow(t, gctx, hs.URL, "/needs?sort=votes", needURL)
 
 	// The submitter sees the decision and was told.
-	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 900), chromedp.Navigate(hs.URL+needURL), chromedp.WaitVisible(`#need-status`)); err != nil {
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 900), open(hs.URL+needURL), shown(`#need-status`)); err != nil {
 		t.Fatal(err)
 	}
 	if got := textAfter(ctx, `main`, "Dækkes af den fælles Exchange-løsning"); !strings.Contains(got, "Afvist") || !strings.Contains(got, "Dækkes af den fælles Exchange-løsning") {
 		t.Errorf("the submitter's page = %.400q; want declined with the reason", got)
 	}
-	if err := chromedp.Do(ctx, chromedp.Navigate(hs.URL+"/inbox"), chromedp.WaitVisible(`h1`)); err != nil {
+	if err := chromedp.Do(ctx, open(hs.URL+"/inbox"), shown(`h1`)); err != nil {
 		t.Fatal(err)
 	}
 	if got := textAfter(ctx, `main`, "er afvist"); !strings.Contains(got, "er afvist") || !strings.Contains(got, "Fælles booking af mødelokaler") {
 		t.Errorf("the submitter's inbox = %.400q; want the need declined", got)
 	}
-	if err := chromedp.Do(ctx, chromedp.Navigate(hs.URL+"/needs?status=declined&sort=votes"), chromedp.WaitVisible(`#needs`)); err != nil {
+	if err := chromedp.Do(ctx, open(hs.URL+"/needs?status=declined&sort=votes"), shown(`#needs`)); err != nil {
 		t.Fatal(err)
 	}
 	if got := textAfter(ctx, `#needs`, "Afvist"); !strings.Contains(got, "Fælles booking") {
@@ -149,7 +150,7 @@ func phoneFits(t *testing.T, ctx context.Context, base string, pages ...string) 
 		t.Fatal(err)
 	}
 	for _, p := range pages {
-		if err := chromedp.Do(ctx, chromedp.Navigate(base+p), chromedp.WaitVisible(`h1`)); err != nil {
+		if err := chromedp.Do(ctx, open(base+p), shown(`h1`)); err != nil {
 			t.Fatal(err)
 		}
 		w, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth`))
@@ -158,26 +159,6 @@ func phoneFits(t *testing.T, ctx context.Context, base string, pages ...string) 
 		}
 		if w > 390 {
 			t.Errorf("%s is %d px wide at 390 px", p, w)
-		}
-	}
-}
-
-// visit opens url and waits up to a minute for each of sels to be
-// visible; when one is not, it fails naming it, with where the browser
-// is and what the page says, rather than waiting out the browser's
-// whole deadline.
-func visit(t *testing.T, ctx context.Context, url string, sels ...string) {
-	t.Helper()
-	if err := chromedp.Do(ctx, chromedp.Navigate(url)); err != nil {
-		t.Fatalf("open %s: %v", url, err)
-	}
-	for _, sel := range sels {
-		wctx, cancel := context.WithTimeout(ctx, time.Minute)
-		err := chromedp.Do(wctx, chromedp.WaitVisible(sel))
-		cancel()
-		if err != nil {
-			where, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`location.href + " (" + document.readyState + ", " + innerWidth + " px): " + document.body.innerText.slice(0, 1500)`))
-			t.Fatalf("%s: %s not visible within a minute (%v); the browser is at %s", url, sel, err, where)
 		}
 	}
 }

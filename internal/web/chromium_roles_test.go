@@ -72,22 +72,22 @@ func TestStartPagesInChromium(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: log in: %v", role, err)
 		}
-		if err := chromedp.Do(ctx, chromedp.Navigate(hs.URL+"/"), chromedp.WaitVisible(`h1`)); err != nil {
+		if err := chromedp.Do(ctx, open(hs.URL+"/"), shown(`h1`)); err != nil {
 			t.Fatal(err)
 		}
-		shown, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll('ul.figures a')].map(a => a.dataset.key + '=' + a.querySelector('.value').textContent)`))
+		figs, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll('ul.figures a')].map(a => a.dataset.key + '=' + a.querySelector('.value').textContent)`))
 		if err != nil {
 			t.Fatal(err)
 		}
 		var ov overview
 		ee.must("GET", "/api/v1/me/overview", ee.token(user), "", &ov)
-		if len(shown) != len(ov.Figures) || len(shown) == 0 {
-			t.Errorf("%s: the start page shows %d figures %v; the API has %d", role, len(shown), shown, len(ov.Figures))
+		if len(figs) != len(ov.Figures) || len(figs) == 0 {
+			t.Errorf("%s: the start page shows %d figures %v; the API has %d", role, len(figs), figs, len(ov.Figures))
 		}
 		for _, f := range ov.Figures {
 			want := f.Key + "=" + danishNumber(f.Value, f.Unit)
-			if !slices.Contains(shown, want) {
-				t.Errorf("%s: the start page lacks %s (shows %v)", role, want, shown)
+			if !slices.Contains(figs, want) {
+				t.Errorf("%s: the start page lacks %s (shows %v)", role, want, figs)
 			}
 		}
 		checkAxe(t, ctx, axe, role+" /")
@@ -98,7 +98,7 @@ func TestStartPagesInChromium(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, g := range groups {
-			if err := chromedp.Do(ctx, chromedp.Navigate(hs.URL+g), chromedp.WaitVisible(`h1`)); err != nil {
+			if err := chromedp.Do(ctx, open(hs.URL+g), shown(`h1`)); err != nil {
 				t.Fatalf("%s: %s: %v", role, g, err)
 			}
 			items, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll('nav.menu a')].map(a => a.getAttribute('href'))`))
@@ -113,7 +113,7 @@ func TestStartPagesInChromium(t *testing.T) {
 		}
 		// And the first item of each list: a ticket, a case, an order …
 		for _, p := range slices.Clone(pages) {
-			if err := chromedp.Do(ctx, chromedp.Navigate(hs.URL+p), chromedp.WaitVisible(`h1`)); err != nil {
+			if err := chromedp.Do(ctx, open(hs.URL+p), shown(`h1`)); err != nil {
 				t.Fatalf("%s: %s: %v", role, p, err)
 			}
 			item, err := chromedp.Run(ctx, chromedp.Evaluate[string](`[...document.querySelectorAll('main table a[href^="/"], main ul a[href^="/"]')].map(a => a.getAttribute('href'))
@@ -130,12 +130,12 @@ func TestStartPagesInChromium(t *testing.T) {
 				continue
 			}
 			checked[p] = true
-			if err := chromedp.Do(ctx, chromedp.Navigate(hs.URL+p), chromedp.WaitVisible(`h1`)); err != nil {
+			if err := chromedp.Do(ctx, open(hs.URL+p), shown(`h1`)); err != nil {
 				t.Fatalf("%s: %s: %v", role, p, err)
 			}
 			checkWCAG(t, ctx, axe, role+" "+p)
 		}
-		t.Logf("%s: %d figures; %d pages in the menu: %v", role, len(shown), len(pages), pages)
+		t.Logf("%s: %d figures; %d pages in the menu: %v", role, len(figs), len(pages), pages)
 		if shots != "" {
 			screenshots(t, ctx, hs.URL, filepath.Join(shots, role), pages)
 		}
@@ -180,7 +180,7 @@ func danishNumber(v float64, unit string) string {
 // keyboardLogin logs in with the keyboard alone: Tab to the username,
 // type, Tab to the password, type, Enter.
 func keyboardLogin(ctx context.Context, base, user, password string) error {
-	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/login"), chromedp.WaitVisible(`input[name="username"]`)); err != nil {
+	if err := chromedp.Do(ctx, open(base+"/login"), shown(`input[name="username"]`)); err != nil {
 		return err
 	}
 	for range 15 {
@@ -190,7 +190,7 @@ func keyboardLogin(ctx context.Context, base, user, password string) error {
 		}
 		if name == "username" {
 			if err := chromedp.Do(ctx, chromedp.KeyEvent(user), chromedp.KeyEvent(kb.Tab), chromedp.KeyEvent(password), chromedp.KeyEvent(kb.Enter),
-				chromedp.WaitVisible(`nav`)); err != nil {
+				shown(`nav`)); err != nil {
 				return err
 			}
 			path, err := chromedp.Run(ctx, chromedp.Evaluate[string](`location.pathname`))
@@ -217,7 +217,7 @@ func screenshots(t *testing.T, ctx context.Context, base, dir string, pages []st
 			t.Fatal(err)
 		}
 		for _, p := range pages {
-			if err := chromedp.Do(ctx, chromedp.Navigate(base+p), chromedp.WaitVisible(`h1`)); err != nil {
+			if err := chromedp.Do(ctx, open(base+p), shown(`h1`)); err != nil {
 				t.Fatalf("screenshot of %s: %v", p, err)
 			}
 			png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))

@@ -76,7 +76,7 @@ func TestTicketTriageInChromium(t *testing.T) {
 
 	ctx := browse(t, exe)
 	if err := chromedp.Do(ctx, login(e.url, "demo-servicedesk", e.Passwords["demo-servicedesk"]),
-		chromedp.Navigate(e.url+"/tickets"), chromedp.WaitVisible(`#queue`)); err != nil {
+		open(e.url+"/tickets"), shown(`#queue`)); err != nil {
 		t.Fatalf("open the queue: %v", err)
 	}
 	first, err := chromedp.Run(ctx, chromedp.Text(`#queue tbody tr:first-child`))
@@ -115,8 +115,8 @@ func TestTicketTriageInChromium(t *testing.T) {
 	// A form goes stale: the priority changes by the API between loading
 	// and sending it.
 	page := "/tickets/" + idOf(fire)
-	if err := chromedp.Do(ctx, chromedp.Navigate(e.url+page), chromedp.WaitVisible(`#clocks`),
-		chromedp.Click(`details:has(#question) summary`), chromedp.WaitVisible(`#question`),
+	if err := chromedp.Do(ctx, open(e.url+page), shown(`#clocks`),
+		chromedp.Click(`details:has(#question) summary`), shown(`#question`),
 		chromedp.SendKeys(`#question`, "Hvilke kontorer er ramt?")); err != nil {
 		t.Fatal(err)
 	}
@@ -157,7 +157,7 @@ func TestTicketCreateByKeyboard(t *testing.T) {
 	e := ticketServer(t)
 	ctx := browse(t, exe)
 	if err := chromedp.Do(ctx, login(e.url, "demo-spoc", e.Passwords["demo-spoc"]),
-		chromedp.Navigate(e.url+"/tickets"), chromedp.WaitVisible(`h1`)); err != nil {
+		open(e.url+"/tickets"), shown(`h1`)); err != nil {
 		t.Fatal(err)
 	}
 	focused := func() string {
@@ -181,7 +181,7 @@ func TestTicketCreateByKeyboard(t *testing.T) {
 		t.Fatalf("80 presses of Tab never reached #%s (at #%s)", id, focused())
 	}
 	tabTo("newticket")
-	if err := chromedp.Do(ctx, chromedp.KeyEvent(kb.Enter), chromedp.WaitVisible(`#title`)); err != nil {
+	if err := chromedp.Do(ctx, chromedp.KeyEvent(kb.Enter), shown(`#title`)); err != nil {
 		t.Fatal(err)
 	}
 	checkAxe(t, ctx, axe, "/tickets/new")
