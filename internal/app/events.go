@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -59,6 +60,14 @@ type EventOptions struct {
 	// SpineReplicas is how many servers of an external NATS cluster keep
 	// each batch (1 when 0).
 	SpineReplicas int
+	// LeafOf makes this node a unit's site: its in-process NATS is a leaf
+	// node of the centre's at this URL, and what it receives is kept on
+	// its disk until the centre has it (spine.Leaf); LeafDomain names the
+	// site. LeafListen lets sites connect to this node's in-process NATS.
+	// LeafSecret is the password between them; LeafTLSCert and LeafTLSKey
+	// serve LeafListen over TLS (a site verifies it with NATSCA).
+	LeafOf, LeafDomain, LeafListen, LeafSecret string
+	LeafTLSCert, LeafTLSKey                    string
 	// Ready is told the bound receiver addresses (tests listen on port 0).
 	Ready func(name, addr string)
 }
@@ -82,12 +91,45 @@ func (a *App) startEvents(ctx context.Context, o EventOptions, roles Roles, leas
 	if err != nil {
 		return nil, err
 	}
-	sp, err := spine.Open(ctx, spine.Options{URL: o.NATS, Dir: o.DataDir, MaxBytes: o.SpineMaxBytes, Consumers: []string{"store"}, Partitions: parts, Creds: o.NATSCreds, CA: o.NATSCA,
-		Replicas: o.SpineReplicas})
+	so := spine.Options{URL: o.NATS, Dir: o.DataDir, MaxBytes: o.SpineMaxBytes, Consumers: []string{"store"}, Partitions: parts, Creds: o.NATSCreds, CA: o.NATSCA,
+		Replicas: o.SpineReplicas}
+	if o.LeafOf != "" {
+		if roles.Store {
+			return nil, errors.New("--leaf-of: a unit's site forwards its logs to the centre, which stores them: run it with --roles ingest")
+		}
+		so.Leaf = &spine.Leaf{URL: o.LeafOf, Domain: o.LeafDomain, Secret: o.LeafSecret, CA: o.NATSCA, Log: log.With("centre", o.LeafOf)}
+	}
+	if o.LeafListen != "" {
+		so.Hub = &spine.Hub{Listen: o.LeafListen, Secret: o.LeafSecret, TLSCert: o.LeafTLSCert, TLSKey: o.LeafTLSKey}
+	}
+	sp, err := spine.Open(ctx, so)
 	if err != nil {
 		return nil, err
 	}
 	ep.spine = sp
+	if so.Leaf != nil {
+		log.Info("this node is a unit's site: it keeps what it receives until the centre has it", "site", o.LeafDomain, "centre", o.LeafOf)
+		forwarding := func() spine.ForwardState {
+			fctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+			defer cancel()
+			st, _ := sp.Forwarding(fctx)
+			return st
+		}
+		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "samdrift_site_backlog_batches",
+			Help: "Batches this site holds that the centre has not acknowledged yet."}, func() float64 { return float64(forwarding().Backlog) }))
+		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "samdrift_site_centre_connected",
+			Help: "1 while the last forwarding round reached the centre, 0 while the line is down."}, func() float64 {
+			if forwarding().Connected {
+				return 1
+			}
+			return 0
+		}))
+		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "samdrift_site_forwarded_batches_total",
+			Help: "Batches the centre acknowledged from this site since it started."}, func() float64 { return float64(forwarding().Forwarded) }))
+	}
+	if so.Hub != nil {
+		log.Info("accepting units' sites as NATS leaf nodes", "addr", o.LeafListen)
+	}
 	if err := a.Sources.Reload(ctx); err != nil {
 		sp.Close()
 		return nil, err

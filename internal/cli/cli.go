@@ -161,6 +161,10 @@ func serveCommand(stdio IO) *ffcli.Command {
 	natsCreds := fs.String("nats-creds", "", "NATS credentials file (user JWT and NKey seed) for --nats; NATS must be reachable by samdrift's nodes only")
 	natsCA := fs.String("nats-ca", "", "CA certificates (PEM) that sign the NATS servers' certificates, for tls:// URLs in --nats")
 	replicas := fs.Int("spine-replicas", 1, "how many servers of the NATS cluster (--nats with several URLs, comma-separated) keep each batch of the event spine: 3 survives losing one of three servers")
+	leafOf := fs.String("leaf-of", "", "run at a unit's site: the in-process NATS becomes a leaf node of the centre's leaf port (nats-leaf://host:7422, or tls://host:7422 verified with --nats-ca); logs received here stay on this node's disk until the centre has them, so a cut line loses nothing (with --roles ingest, --leaf-domain and --leaf-secret-file)")
+	leafDomain := fs.String("leaf-domain", "", "the site's name for --leaf-of (letters, digits, - and _), unique among the sites")
+	leafListen := fs.String("leaf-listen", "", "accept units' sites (--leaf-of) on this address with the in-process NATS, e.g. 0.0.0.0:7422 (with --leaf-secret-file; TLS with --tls-cert/--tls-key)")
+	leafSecret := fs.String("leaf-secret-file", "", "file holding the password between the centre's leaf port and its sites (--leaf-listen and --leaf-of)")
 	leaseTTL := fs.Duration("lease-ttl", cluster.DefaultTTL, "how long this node's job leases last unless renewed: the time other nodes wait before taking over the jobs of a node that died")
 	memLimit := fs.Int64("memory-limit", 768, "soft memory limit for the Go heap in MiB (the runtime collects harder near it; 0: none; GOMEMLIMIT wins when set)")
 	gcPercent := fs.Int("gc-percent", 150, "heap growth between collections in percent, with --memory-limit as the ceiling (GOGC wins when set)")
@@ -216,6 +220,13 @@ and closes the database.` + "\n" + configHelp,
 			if (*tlsCert == "") != (*tlsKey == "") {
 				return errors.New("give both --tls-cert and --tls-key, or neither")
 			}
+			leafPass, err := leafSecretOf(*leafSecret, *leafOf != "" || *leafListen != "")
+			if err != nil {
+				return err
+			}
+			if *leafOf != "" && *leafDomain == "" {
+				return errors.New("--leaf-of needs --leaf-domain: the site's name, unique among the sites")
+			}
 			var smtpCfg *delivery.SMTP
 			if *smtpAddr != "" {
 				if *smtpSec != "starttls" && *smtpSec != "tls" && *smtpSec != "none" {
@@ -260,9 +271,30 @@ and closes the database.` + "\n" + configHelp,
 				Events: app.EventOptions{DataDir: db.data, NATS: *natsURL, SpineMaxBytes: *spineMax, SyslogTCP: *syslogTCP, SyslogUDP: *syslogUDP,
 					SyslogTLS: *syslogTLS, RELP: *relpAddr, IngestHTTP: *ingestHTTP, TLSCert: *ingestCert, TLSKey: *ingestKey,
 					ClientCA: *clientCA, RequireClientCert: *requireClient, NoDetect: *noDetect, Partitions: *partitions, SpineReplicas: *replicas, NATSCreds: *natsCreds, NATSCA: *natsCA,
+					LeafOf: *leafOf, LeafDomain: *leafDomain, LeafListen: *leafListen, LeafSecret: leafPass, LeafTLSCert: *tlsCert, LeafTLSKey: *tlsKey,
 					Ready: receiverReady(ctx)}})
 		},
 	}
+}
+
+// leafSecretOf reads the leaf password from file; needed says whether a
+// leaf flag is in use (then the file must be given and hold one).
+func leafSecretOf(file string, needed bool) (string, error) {
+	if !needed {
+		return "", nil
+	}
+	if file == "" {
+		return "", errors.New("--leaf-of and --leaf-listen need --leaf-secret-file: a file holding the password between the centre and its sites (the same on both)")
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return "", fmt.Errorf("--leaf-secret-file: %w", err)
+	}
+	secret := strings.TrimSpace(string(b))
+	if len(secret) < 16 {
+		return "", fmt.Errorf("--leaf-secret-file: %s holds %d characters; use at least 16 (e.g. openssl rand -hex 24 > %s)", file, len(secret), file)
+	}
+	return secret, nil
 }
 
 type readyKey struct{}

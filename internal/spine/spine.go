@@ -20,6 +20,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
@@ -71,6 +72,11 @@ type Options struct {
 	// batch (1 when 0; 3 survives losing one server of three). An
 	// acknowledged batch is on a majority of them.
 	Replicas int
+	// Leaf makes this the spine of a unit's site, forwarding to the
+	// centre (leaf.go); Hub lets sites connect to the in-process server.
+	// Both need the in-process server.
+	Leaf *Leaf
+	Hub  *Hub
 }
 
 // Spine is an open event spine. Close it when done.
@@ -87,6 +93,10 @@ type Spine struct {
 	purgeMu  sync.Mutex
 	purging  bool   // limits retention: acknowledged batches are purged by us
 	purged   uint64 // stream sequence below which everything is purged
+
+	// A site's forwarding (leaf.go).
+	hubUp     atomic.Bool
+	forwarded atomic.Uint64
 }
 
 // Open connects to (or starts) NATS and makes sure the stream exists with
@@ -113,10 +123,18 @@ func Open(ctx context.Context, o Options) (*Spine, error) {
 	if o.Partitions > MaxPartitions {
 		return nil, fmt.Errorf("spine: %d partitions; at most %d", o.Partitions, MaxPartitions)
 	}
-	if o.Partitions > 1 && o.URL == "" {
+	if o.Partitions > 1 && o.URL == "" && o.Leaf == nil {
 		return nil, errors.New("spine: more than one partition needs an external NATS (--nats): partitions exist so that several nodes share the work")
 	}
-	if o.Partitions > 1 {
+	if (o.Leaf != nil || o.Hub != nil) && o.URL != "" {
+		return nil, errors.New("spine: --leaf-of and --leaf-listen configure the in-process NATS server; with an external NATS (--nats), configure leaf nodes in its own configuration")
+	}
+	if o.Leaf != nil {
+		// A site keeps its batches in its outbox until the centre has
+		// them; only the forwarder consumes there.
+		o.Stream, o.Subject, o.Consumers = OutboxStream, OutboxSubject, []string{forwardConsumer}
+	}
+	if o.Partitions > 1 && o.Leaf == nil {
 		// Every partition's store consumer exists from the start: under
 		// interest retention a batch published before its consumer exists
 		// would be kept for no one and dropped.
@@ -141,7 +159,7 @@ func Open(ctx context.Context, o Options) (*Spine, error) {
 		if err := os.MkdirAll(dir, 0o750); err != nil {
 			return nil, fmt.Errorf("cannot create %s: %w", dir, err)
 		}
-		srv, err := server.NewServer(&server.Options{
+		so := &server.Options{
 			ServerName: "samdrift", DontListen: true, JetStream: true, StoreDir: dir,
 			JetStreamMaxStore: max(o.MaxBytes*2, 1<<30), NoSigs: true, NoLog: true,
 			// A batch is acknowledged to the sender once published: it must
@@ -149,7 +167,14 @@ func Open(ctx context.Context, o Options) (*Spine, error) {
 			// the filestore still held in memory. Measured: the kill -9
 			// test lost acknowledged events without it under load.
 			SyncAlways: true,
-		})
+		}
+		if err := o.leafOptions(so); err != nil {
+			return nil, err
+		}
+		if o.Leaf != nil {
+			so.ServerName = "samdrift-" + o.Leaf.Domain
+		}
+		srv, err := server.NewServer(so)
 		if err != nil {
 			return nil, fmt.Errorf("cannot start the in-process NATS server: %w", err)
 		}
@@ -218,6 +243,10 @@ func Open(ctx context.Context, o Options) (*Spine, error) {
 		s.purging = true
 		s.wg.Add(1)
 		go s.purgeEvery(purgeInterval)
+	}
+	if o.Leaf != nil {
+		s.wg.Add(1)
+		go s.forward()
 	}
 	return s, nil
 }
