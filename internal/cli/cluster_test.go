@@ -98,25 +98,40 @@ func TestTwoNodes(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs and kills several processes")
 	}
-	// The two runs, and TestNATSServerKilled, each have their own
-	// database, NATS and ports: they run side by side, which halves the
-	// wall time (most of it is processes starting and leases expiring).
+	// The runs, and TestNATSServerKilled, each have their own database,
+	// NATS and ports: they run side by side, which divides the wall time
+	// (most of it is processes starting and leases expiring).
 	t.Parallel()
-	for _, parts := range []int{1, 4} {
-		t.Run(fmt.Sprintf("partitions=%d", parts), func(t *testing.T) {
-			t.Parallel()
-			twoNodes(t, parts)
-		})
-	}
+	t.Run("two nodes, one NATS, partitions=1", func(t *testing.T) {
+		t.Parallel()
+		severalNodes(t, 2, 1, false)
+	})
+	t.Run("three nodes, three NATS R3, partitions=4", func(t *testing.T) {
+		t.Parallel()
+		severalNodes(t, 3, 4, true)
+	})
 }
 
 // bruteForceRule is the demo's correlation: ten failed SSH passwords from
 // one address within five minutes.
 const bruteForceRule = "5a3e9a1c-6f0b-4b6e-9d4e-0c1f2a3b4c02"
 
-func twoNodes(t *testing.T, parts int) {
+// severalNodes runs count nodes with every role on one PostgreSQL, with
+// parts spine partitions, on one nats-server or (cluster) a cluster of
+// three with every batch on all three.
+func severalNodes(t *testing.T, count, parts int, cluster bool) {
 	pg := storetest.PostgresURL(t)
-	nurl := startNATS(t)
+	var nurl string
+	var replicas []string
+	if cluster {
+		var urls []string
+		for _, n := range startNATSCluster(t) {
+			urls = append(urls, "nats://"+n.client)
+		}
+		nurl, replicas = strings.Join(urls, ","), []string{"--spine-replicas", "3"}
+	} else {
+		nurl = startNATS(t)
+	}
 	db, err := sql.Open("pgx", pg)
 	if err != nil {
 		t.Fatal(err)
@@ -134,18 +149,27 @@ func twoNodes(t *testing.T, parts int) {
 		n.args = []string{"serve", "--db", pg, "--nats", nurl, "--data", filepath.Join(t.TempDir(), name), "--http", n.http, "--relp", n.relp,
 			"--syslog-tcp", n.sysl, "--syslog-udp", "", "--syslog-tls", "", "--log-level", "warn", "--lease-ttl", ttl.String(),
 			"--partitions", fmt.Sprint(parts)}
+		n.args = append(n.args, replicas...)
 		if demo {
 			n.args = append(n.args, "--demo")
 		}
 		return n
 	}
-	a, b := mk("a", true), mk("b", false)
+	all := []*node{mk("a", true)}
+	for i := 1; i < count; i++ {
+		all = append(all, mk(string(rune('a'+i)), false))
+	}
+	a, b := all[0], all[1]
 	a.c = startChild(t, a.args...)
 	waitHTTP(t, a.http)
-	b.c = startChild(t, b.args...)
-	waitHTTP(t, b.http)
+	for _, n := range all[1:] {
+		n.c = startChild(t, n.args...)
+	}
+	for _, n := range all[1:] {
+		waitHTTP(t, n.http)
+	}
 	defer func() {
-		for _, n := range []*node{a, b} {
+		for _, n := range all {
 			if n.c != nil && n.c.cmd.ProcessState == nil {
 				_ = n.c.cmd.Process.Signal(syscall.SIGTERM)
 				_ = n.c.cmd.Wait()
@@ -155,7 +179,10 @@ func twoNodes(t *testing.T, parts int) {
 			}
 		}
 	}()
-	pids := map[int]*node{a.c.cmd.Process.Pid: a, b.c.cmd.Process.Pid: b}
+	pids := map[int]*node{}
+	for _, n := range all {
+		pids[n.c.cmd.Process.Pid] = n
+	}
 
 	// Every job has one holder, and it is one of the two nodes.
 	var jobs []lease
@@ -175,11 +202,13 @@ func twoNodes(t *testing.T, parts int) {
 		holders[l.holder]++
 	}
 	var nodes int
-	if err := db.QueryRow(`SELECT COUNT(*) FROM nodes`).Scan(&nodes); err != nil || nodes != 2 {
-		t.Fatalf("nodes registered: %d, %v; want 2", nodes, err)
+	if err := db.QueryRow(`SELECT COUNT(*) FROM nodes`).Scan(&nodes); err != nil || nodes != count {
+		t.Fatalf("nodes registered: %d, %v; want %d", nodes, err, count)
 	}
 
-	// The partitions are shared out: with four, two on each node.
+	// The partitions are shared out: each node holds at most its share,
+	// rounded up, and every partition is held.
+	share := (parts + count - 1) / count
 	if parts > 1 {
 		var spread map[string]int
 		for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
@@ -194,12 +223,12 @@ func twoNodes(t *testing.T, parts int) {
 				spread[h]++
 			}
 			rows.Close()
-			if len(spread) == 2 && spread[holderNode(spread, a.c.cmd.Process.Pid)] == parts/2 {
+			if fairlyShared(spread, count, parts, share) {
 				break
 			}
 		}
-		if len(spread) != 2 || spread[holderNode(spread, a.c.cmd.Process.Pid)] != parts/2 {
-			t.Fatalf("partitions held %v; want %d on each node", spread, parts/2)
+		if !fairlyShared(spread, count, parts, share) {
+			t.Fatalf("partitions held %v; want all %d held, by all %d nodes, at most %d each", spread, parts, count, share)
 		}
 	}
 	_, out, _ := run(t, "", "token", "create", "--db", pg, "--username", "demo-soc-analyst")
@@ -221,7 +250,7 @@ func twoNodes(t *testing.T, parts int) {
 	// Both nodes' live streams, opened first, show the alert whichever
 	// node raised it.
 	streamed := map[string]chan struct{}{}
-	for _, n := range []*node{a, b} {
+	for _, n := range all {
 		ch := make(chan struct{}, 1)
 		streamed[n.name] = ch
 		go watchStream(t, n.http, soc, bruteForceRule, ch)
@@ -279,50 +308,60 @@ func twoNodes(t *testing.T, parts int) {
 		}
 	}
 	victim := pids[holderPID(sla.holder)]
-	survivor := a
-	if victim == a {
-		survivor = b
-	}
 	if err := victim.c.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
 	killed := time.Now()
 	_ = victim.c.cmd.Wait()
-	// The survivor takes every job over once the victim's leases expire.
+	survives := func(holder string) bool {
+		n := pids[holderPID(holder)]
+		return n != nil && n != victim
+	}
+	// The survivors take every job over once the victim's leases expire.
 	var took time.Duration
 	for time.Since(killed) < 6*ttl {
-		all, moved := leasesOf(t, db), 0
-		for _, l := range all {
-			if holderPID(l.holder) == survivor.c.cmd.Process.Pid && l.expires.After(time.Now()) {
+		held, moved := leasesOf(t, db), 0
+		for _, l := range held {
+			if survives(l.holder) && l.expires.After(time.Now()) {
 				moved++
 			}
 		}
-		if moved == len(all) {
+		if moved == len(held) {
 			took = time.Since(killed)
 			break
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
 	if took == 0 {
-		t.Fatalf("the surviving node did not take the jobs over within %s: %+v", 6*ttl, leasesOf(t, db))
+		t.Fatalf("the surviving nodes did not take the jobs over within %s: %+v", 6*ttl, leasesOf(t, db))
 	}
 	if took < ttl/2 {
 		t.Errorf("jobs moved %s after the kill, before the victim's leases (TTL %s) could have expired", took, ttl)
 	}
 	t.Logf("jobs taken over %s after kill -9 (lease TTL %s)", took.Round(10*time.Millisecond), ttl)
-	// And every partition of the spine is stored by the survivor.
+	// And every partition of the spine is stored by a survivor.
 	for {
-		var others int
-		if err := db.QueryRow(`SELECT COUNT(*) FROM leases WHERE name LIKE 'partition.%' AND (holder NOT LIKE $1 OR expires_at < $2)`,
-			fmt.Sprintf("%%-%d-%%", survivor.c.cmd.Process.Pid), time.Now().UnixMilli()).Scan(&others); err != nil {
+		rows, err := db.Query(`SELECT holder, expires_at FROM leases WHERE name LIKE 'partition.%'`)
+		if err != nil {
 			t.Fatal(err)
 		}
-		if others == 0 {
-			t.Logf("all %d partitions stored by the survivor %s after kill -9", parts, time.Since(killed).Round(10*time.Millisecond))
+		others, held := 0, 0
+		for rows.Next() {
+			var h string
+			var exp int64
+			_ = rows.Scan(&h, &exp)
+			held++
+			if !survives(h) || exp < time.Now().UnixMilli() {
+				others++
+			}
+		}
+		rows.Close()
+		if others == 0 && held == parts {
+			t.Logf("all %d partitions stored by the survivors %s after kill -9", parts, time.Since(killed).Round(10*time.Millisecond))
 			break
 		}
 		if time.Since(killed) > 6*ttl {
-			t.Fatalf("%d partitions not taken over by the survivor %s after the kill", others, 6*ttl)
+			t.Fatalf("%d of %d partitions not taken over by the survivors %s after the kill", others, parts, 6*ttl)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -346,6 +385,33 @@ func twoNodes(t *testing.T, parts int) {
 			t.Errorf("%s after kill -9 of one node: %q; want %q", id, last, want)
 		}
 	}
+	// Every SLA warning and breach the sweeps raised across the nodes
+	// (the demo's tickets have clocks that ran out), the kill and the
+	// takeover included, is on its ticket once.
+	var raised, twice int
+	if err := db.QueryRow(`SELECT COUNT(*) FROM ticket_entries WHERE kind IN ('sla_warning', 'sla_breach')`).Scan(&raised); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.QueryRow(`SELECT COUNT(*) FROM (SELECT ticket_id, kind, detail FROM ticket_entries WHERE kind IN ('sla_warning', 'sla_breach')
+		GROUP BY ticket_id, kind, detail HAVING COUNT(*) > 1) d`).Scan(&twice); err != nil {
+		t.Fatal(err)
+	}
+	if raised == 0 || twice != 0 {
+		t.Errorf("SLA warnings and breaches on the tickets: %d, of which %d more than once; want some, none twice", raised, twice)
+	}
+}
+
+// fairlyShared reports whether spread (partitions per holder) holds all
+// parts, on all count nodes, at most share each.
+func fairlyShared(spread map[string]int, count, parts, share int) bool {
+	total := 0
+	for _, k := range spread {
+		if k > share {
+			return false
+		}
+		total += k
+	}
+	return total == parts && len(spread) == min(count, parts)
 }
 
 // waitTCP waits until addr accepts TCP connections.
@@ -360,16 +426,6 @@ func waitTCP(t *testing.T, addr string) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	t.Fatalf("nothing listens on %s", addr)
-}
-
-// holderNode is the node id among held whose process is pid.
-func holderNode(held map[string]int, pid int) string {
-	for id := range held {
-		if holderPID(id) == pid {
-			return id
-		}
-	}
-	return ""
 }
 
 // watchStream reads the live alert stream of the node at addr and signals

@@ -46,6 +46,12 @@ const (
 	centreSubject = "events"
 	// LeafUser is the user name sites give the centre's leaf port.
 	LeafUser = "samdrift-site"
+	// localUser is the centre's own in-process connection once the
+	// server has users (a hub).
+	localUser = "samdrift"
+	// siteInbox prefixes a site's reply subjects (then its domain): the
+	// only replies the centre sends across the leaf link.
+	siteInbox = "_SITE"
 )
 
 // Leaf makes the in-process server a leaf node of the centre's NATS: the
@@ -144,7 +150,20 @@ func (o *Options) leafOptions(so *server.Options) error {
 		}
 		so.JetStreamDomain = HubDomain
 		so.LeafNode.Host, so.LeafNode.Port = host, p
-		so.LeafNode.Username, so.LeafNode.Password = LeafUser, h.Secret
+		// Sites log in as LeafUser, checked against the server's users so
+		// that the user's permissions bind them: a site may only add
+		// batches to the centre's stream and receive the acknowledgements
+		// to its own inbox prefix; it cannot read events, alerts, or
+		// another node's replies, nor call the centre's JetStream API.
+		// (Permissions are written from the site's side.) The centre's own
+		// in-process connection logs in as localUser.
+		so.Users = []*server.User{
+			{Username: LeafUser, Password: h.Secret, Permissions: &server.Permissions{
+				Publish:   &server.SubjectPermission{Allow: []string{centreSubject + ".>"}},
+				Subscribe: &server.SubjectPermission{Allow: []string{siteInbox + ".>"}},
+			}},
+			{Username: localUser, Password: o.localSecret},
+		}
 		// Sites dial the address they are given (through whatever the
 		// unit's network puts between), never one the centre announces.
 		so.LeafNode.NoAdvertise = true
@@ -200,9 +219,12 @@ const forwardWait = 10 * time.Second
 // the centre in order, a round of up to MaxBatches at a time, and
 // acknowledges (frees) at the site exactly those the centre acknowledged.
 // When one is refused or unanswered (the line is down, the centre's
-// stream is full), it and those after it are sent again, after a pause
-// that grows to 5 s, before anything newer: the centre gets the batches
-// in the order the site took them.
+// stream is full), it and those after it are sent again, one at a time
+// until one gets through, after a pause that grows to 5 s, before
+// anything newer: the centre gets the batches in the order the site took
+// them. (A line that drops and comes back within one round, a few
+// milliseconds at full speed, can put that round's later batches ahead
+// of its earlier ones; the store takes them as they come, once.)
 func (s *Spine) forward() {
 	defer s.wg.Done()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -239,7 +261,15 @@ func (s *Spine) forward() {
 		}
 		pause := 100 * time.Millisecond
 		for len(msgs) > 0 && ctx.Err() == nil {
-			ok, err := s.forwardRound(ctx, msgs)
+			// While the line is down, one batch at a time: had a round of
+			// many started then, and the line come back in its middle, the
+			// first would have been refused and the later ones stored
+			// ahead of them.
+			round := msgs
+			if !s.hubUp.Load() {
+				round = msgs[:1]
+			}
+			ok, err := s.forwardRound(ctx, round)
 			actx, acancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 			for _, m := range msgs[:ok] {
 				_ = m.DoubleAck(actx)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,6 +12,10 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/samdrift/samdrift/internal/spine"
 	"github.com/samdrift/samdrift/internal/spine/spinetest"
@@ -175,8 +180,9 @@ func TestLeafOptionsRefused(t *testing.T) {
 }
 
 // TestSiteToExternalHub: a site forwards to a centre on an external NATS
-// (Debian's nats-server, configured with a leafnodes block as
-// docs/OPERATIONS.md shows), across a cut.
+// (Debian's nats-server, configured as docs/OPERATIONS.md shows: the
+// sites' user allowed only to add batches and hear its acknowledgements),
+// across a cut.
 func TestSiteToExternalHub(t *testing.T) {
 	const bin = "/usr/sbin/nats-server"
 	if _, err := os.Stat(bin); err != nil {
@@ -190,12 +196,17 @@ func TestSiteToExternalHub(t *testing.T) {
 	conf := filepath.Join(dir, "hub.conf")
 	if err := os.WriteFile(conf, []byte(fmt.Sprintf(`listen: %s
 jetstream { store_dir: %q, domain: hub }
+authorization {
+  users: [
+    {user: samdrift, password: "nodes-nodes-nodes"}
+    {user: %s, password: "s3cret-s3cret-s3cret", permissions: {publish: {allow: ["events.>"]}, subscribe: {allow: ["_SITE.>"]}}}
+  ]
+}
 leafnodes {
   listen: %s
   no_advertise: true
-  authorization { user: %s, password: "s3cret-s3cret-s3cret" }
 }
-`, port, filepath.Join(dir, "js"), leaf, spine.LeafUser)), 0o600); err != nil {
+`, port, filepath.Join(dir, "js"), spine.LeafUser, leaf)), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(bin, "-c", conf)
@@ -220,7 +231,7 @@ leafnodes {
 	}) {
 		t.Fatalf("nats-server did not listen on %s", port)
 	}
-	hub := open(t, spine.Options{URL: "nats://" + port, Consumers: []string{"store"}})
+	hub := open(t, spine.Options{URL: "nats://samdrift:nodes-nodes-nodes@" + port, Consumers: []string{"store"}})
 	line := spinetest.NewLine(t, leaf)
 	site := open(t, spine.Options{Dir: t.TempDir(), MaxBatches: 16, Leaf: &spine.Leaf{URL: "nats-leaf://" + line.Addr(), Domain: "nord", Secret: "s3cret-s3cret-s3cret"}})
 	var r received
@@ -306,4 +317,75 @@ func BenchmarkSiteDrain(b *testing.B) {
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "batches/s")
 	b.ReportMetric(float64(b.N)*125/b.Elapsed().Seconds(), "events/s@125")
+}
+
+// TestSiteCannotRead: a site holding the secret, configured by hand to
+// import everything (no deny of its own), receives none of the centre's
+// events, its nodes' replies or alerts, and cannot call the centre's
+// JetStream API: the centre's leaf user may only add batches and receive
+// replies under the sites' inbox prefix.
+func TestSiteCannotRead(t *testing.T) {
+	addr := freeAddr(t)
+	hub := open(t, spine.Options{Dir: t.TempDir(), Consumers: []string{"store"}, Hub: &spine.Hub{Listen: addr, Secret: "s3cret"}})
+	u, _ := url.Parse("nats-leaf://" + addr)
+	u.User = url.UserPassword(spine.LeafUser, "s3cret")
+	rogue, err := server.NewServer(&server.Options{ServerName: "rogue", DontListen: true, NoSigs: true, NoLog: true, LeafNode: server.LeafNodeOpts{Remotes: []*server.RemoteLeafOpts{{URLs: []*url.URL{u}}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rogue.Start()
+	t.Cleanup(rogue.Shutdown)
+	if !waitFor(10*time.Second, func() bool { return rogue.NumLeafNodes() == 1 }) {
+		t.Fatal("the site with the secret did not connect")
+	}
+	nc, err := nats.Connect("", nats.InProcessServer(rogue))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	for _, api := range []string{"$JS.hub.API.STREAM.INFO.EVENTS", "$JS.API.STREAM.INFO.EVENTS", "$JS.API.CONSUMER.CREATE.EVENTS"} {
+		if m, err := nc.Request(api, nil, 2*time.Second); err == nil {
+			t.Errorf("the site called the centre's JetStream API (%s): %s", api, m.Data)
+		}
+	}
+	got := make(chan string, 100)
+	for _, subj := range []string{"events.>", "samdrift.>", "_INBOX.>", "$JS.>", ">"} {
+		if _, err := nc.Subscribe(subj, func(m *nats.Msg) { got <- m.Subject }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_ = nc.Flush()
+	time.Sleep(500 * time.Millisecond) // the subscriptions cross the link, if they may
+	if err := hub.Publish(context.Background(), "101", "secret-1", []byte("a municipality's log")); err != nil {
+		t.Fatal(err)
+	}
+	var r received
+	r.run(t, hub) // the centre's consumer fetches: its replies go to its _INBOX
+	if !waitFor(5*time.Second, func() bool { return r.count() == 1 }) {
+		t.Fatal("the centre's consumer did not get the batch")
+	}
+	select {
+	case s := <-got:
+		t.Fatalf("the site received %s from the centre", s)
+	case <-time.After(time.Second):
+	}
+	// A site may add a batch, and hears the acknowledgement under the
+	// sites' inbox prefix only.
+	site, err := nats.Connect("", nats.InProcessServer(rogue), nats.CustomInboxPrefix("_SITE.rogue"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer site.Close()
+	js, err := jetstream.New(site)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := js.Publish(context.Background(), "events.101", []byte("x"), jetstream.WithMsgID("rogue-1")); err != nil {
+		t.Errorf("a site adding a batch: %v", err)
+	}
+	if _, err := jetstream.New(nc); err == nil {
+		if _, err := nc.Request("events.101", []byte("y"), 2*time.Second); err == nil {
+			t.Error("an acknowledgement reached a plain _INBOX across the link")
+		}
+	}
 }

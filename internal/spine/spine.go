@@ -12,6 +12,8 @@ package spine
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"hash/fnv"
@@ -77,6 +79,9 @@ type Options struct {
 	// Both need the in-process server.
 	Leaf *Leaf
 	Hub  *Hub
+
+	// localSecret is the in-process connection's password on a hub.
+	localSecret string
 }
 
 // Spine is an open event spine. Close it when done.
@@ -168,6 +173,11 @@ func Open(ctx context.Context, o Options) (*Spine, error) {
 			// test lost acknowledged events without it under load.
 			SyncAlways: true,
 		}
+		if o.Hub != nil {
+			var b [24]byte
+			_, _ = rand.Read(b[:])
+			o.localSecret = hex.EncodeToString(b[:])
+		}
 		if err := o.leafOptions(so); err != nil {
 			return nil, err
 		}
@@ -188,6 +198,12 @@ func Open(ctx context.Context, o Options) (*Spine, error) {
 	opts := ConnectOptions(o.Creds, o.CA)
 	if s.srv != nil {
 		opts = append(opts, nats.InProcessServer(s.srv))
+		if o.localSecret != "" {
+			opts = append(opts, nats.UserInfo(localUser, o.localSecret))
+		}
+		if o.Leaf != nil {
+			opts = append(opts, nats.CustomInboxPrefix(siteInbox+"."+o.Leaf.Domain))
+		}
 	}
 	nc, err := nats.Connect(url, append([]nats.Option{nats.Name("samdrift")}, opts...)...)
 	if err != nil {
