@@ -274,7 +274,7 @@ func severalNodes(t *testing.T, count, parts int, cluster bool) {
 		}
 		return p.Total
 	}
-	deadline = time.Now().Add(30 * time.Second)
+	deadline = time.Now().Add(90 * time.Second)
 	for alerts() == 0 && time.Now().Before(deadline) {
 		time.Sleep(200 * time.Millisecond)
 	}

@@ -33,6 +33,14 @@ func TestMain(m *testing.M) {
 type child struct {
 	cmd *exec.Cmd
 	out *strings.Builder
+	mu  *sync.Mutex // guards out while the process runs
+}
+
+// output is what the process has written so far.
+func (c *child) output() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.out.String()
 }
 
 func startChild(t *testing.T, args ...string) *child {
@@ -46,7 +54,7 @@ func startChild(t *testing.T, args ...string) *child {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	return &child{cmd: cmd, out: &out}
+	return &child{cmd: cmd, out: &out, mu: &mu}
 }
 
 type writerFunc func([]byte) (int, error)

@@ -63,7 +63,7 @@ func TestSiteAcrossWANCut(t *testing.T) {
 			_ = c.cmd.Wait()
 		}
 		if t.Failed() {
-			t.Logf("centre:\n%s\nsite:\n%s", centre.out, site.out)
+			t.Logf("centre:\n%s\nsite:\n%s", centre.output(), site.output())
 		}
 	}()
 	waitHTTP(t, siteHTTP)
@@ -115,7 +115,7 @@ func TestSiteAcrossWANCut(t *testing.T) {
 		t.Errorf("after delivering, the site reports backlog %q, connected %q; want 0 and 1",
 			metric(t, siteHTTP, "samdrift_site_backlog_batches"), metric(t, siteHTTP, "samdrift_site_centre_connected"))
 	}
-	if !strings.Contains(site.out.String(), "line to the centre is back") {
+	if !strings.Contains(site.output(), "line to the centre is back") {
 		t.Errorf("the site's log does not say the line came back")
 	}
 }

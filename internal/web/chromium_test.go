@@ -95,55 +95,39 @@ func open(url string) chromedp.Action[chromedp.Void] {
 	})
 }
 
-// shown is chromedp.WaitVisible bounded by shownWithin. chromedp
-// tracks the page's DOM through events and has, on a loaded machine, lost
-// track of a page that had loaded: WaitVisible then polls a stale view
-// for ever while the page shows the element. So after a while shown asks
-// the page itself (JavaScript); when the page has the element visible and
-// chromedp still does not see it, the view is stale: shown logs it and
-// opens the address again (a GET), which gives chromedp a fresh view.
-// When the page lacks the element, the error names it with where the
+// shown waits up to shownWithin for sel to be visible, asking the page
+// itself (JavaScript) every 100 ms. chromedp.WaitVisible, which goes
+// through chromedp's own view of the DOM, lost track of loaded pages on
+// a loaded machine: it then waited for ever on every page of that tab
+// while the page showed the element (seen in CI, and locally with other
+// tests beside); the other chromedp actions on the same tab went on
+// working. When sel does not show, the error names it with where the
 // browser is and what the page says.
 func shown(sel string) chromedp.Action[chromedp.Void] {
 	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
-		deadline := time.Now().Add(shownWithin)
-		reopened := false
-		for {
-			wctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-			_, err := chromedp.WaitVisible(sel)(wctx, t)
-			cancel()
-			if err == nil || ctx.Err() != nil {
-				return err
-			}
+		visible := `(() => { const e = document.querySelector(` + strconv.Quote(sel) + `);
+			return !!e && e.getClientRects().length > 0 && getComputedStyle(e).visibility !== 'hidden' })()`
+		var err error
+		for deadline := time.Now().Add(shownWithin); ; {
 			ectx, cancel := context.WithTimeout(ctx, 5*time.Second)
-			visible, jerr := chromedp.Evaluate[bool](`(() => { const e = document.querySelector(`+strconv.Quote(sel)+`);
-				return !!e && e.getClientRects().length > 0 && getComputedStyle(e).visibility !== 'hidden' })()`)(ectx, t)
+			var ok bool
+			ok, err = chromedp.Evaluate[bool](visible)(ectx, t)
 			cancel()
-			where := whereIs(ctx, t)
-			if jerr == nil && visible && strings.HasPrefix(where, "complete ") {
-				if reopened {
-					// Seen twice: go by what the page says. The walks
-					// read and act through the page's script (textAfter,
-					// submit) where they can.
-					log.Printf("browser test: chromedp's view of %s is still stale; going by the page's own script, which shows %s", where, sel)
-					return nil
-				}
-				log.Printf("browser test: the page at %s shows %s but chromedp does not see it (a stale DOM view); opening it again", where, sel)
-				if _, err := open(where[len("complete "):])(ctx, t); err != nil {
-					return err
-				}
-				reopened = true
-				continue
+			if err == nil && ok {
+				return nil
 			}
-			if time.Now().Before(deadline) {
-				continue
+			if ctx.Err() != nil {
+				return ctx.Err()
 			}
-			ectx, cancel = context.WithTimeout(ctx, 5*time.Second)
-			text, _ := chromedp.Evaluate[string](`document.body ? document.body.innerText.slice(0, 1500) : ''`)(ectx, t)
-			cancel()
-			return fmt.Errorf("%s not visible within %s (%w; visible to the page's own script: %v %v); the browser is at %s, showing: %s",
-				sel, shownWithin, err, visible, jerr, where, text)
+			if time.Now().After(deadline) {
+				break
+			}
+			time.Sleep(100 * time.Millisecond)
 		}
+		ectx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		text, _ := chromedp.Evaluate[string](`document.body ? document.body.innerText.slice(0, 1500) : ''`)(ectx, t)
+		cancel()
+		return fmt.Errorf("%s not visible within %s (%v); the browser is at %s, showing: %s", sel, shownWithin, err, whereIs(ctx, t), text)
 	})
 }
 
