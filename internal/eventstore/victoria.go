@@ -1,0 +1,200 @@
+package eventstore
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/samdrift/samdrift/internal/errs"
+	"github.com/samdrift/samdrift/internal/event"
+)
+
+// Victoria is the event store on VictoriaLogs (issue 20; first step: the
+// append path and searching by the query language, measured against the
+// SQL stores' query corpus). Each tenant is its own VictoriaLogs tenant
+// (AccountID = the organisation's id), so no filter samdrift writes can
+// reach another tenant's events: every request names one.
+type Victoria struct {
+	base *url.URL
+	hc   *http.Client
+}
+
+// NewVictoria returns the store at base (http://host:9428, a single
+// VictoriaLogs or a cluster's vlinsert/vlselect).
+func NewVictoria(base string) (*Victoria, error) {
+	u, err := url.Parse(base)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, errs.E(errs.Invalid, "the VictoriaLogs address %q must be http(s)://host:port", base)
+	}
+	return &Victoria{base: u, hc: &http.Client{Timeout: time.Minute}}, nil
+}
+
+// vlDoc is one event as a VictoriaLogs JSON line.
+func vlDoc(e event.Event) map[string]any {
+	d := map[string]any{
+		"_time":                  e.Time.UTC().Format(time.RFC3339Nano),
+		"_msg":                   e.Message,
+		vlColumns["id"]:          e.ID,
+		vlColumns["host"]:        e.Host,
+		vlColumns["app"]:         e.App,
+		vlColumns["severity"]:    strconv.Itoa(e.Severity),
+		vlColumns["format"]:      e.Format,
+		vlColumns["product"]:     e.Product,
+		vlColumns["source_ip"]:   e.SourceIP,
+		vlColumns["raw"]:         e.Raw,
+		vlColumns["parse_error"]: e.ParseError,
+		vlColumn + "received":    e.Received.UTC().Format(time.RFC3339Nano),
+		vlColumn + "facility":    strconv.Itoa(e.Facility),
+		vlColumn + "source":      e.Source,
+		vlColumn + "source_id":   strconv.FormatInt(e.SourceID, 10),
+	}
+	seen := map[string]int{}
+	for _, f := range e.Fields {
+		i := seen[f.Key]
+		seen[f.Key] = i + 1
+		if i >= vlMaxValues {
+			continue
+		}
+		d[vlFieldName(f.Key, i)] = f.Value
+	}
+	return d
+}
+
+// Append sends events to VictoriaLogs, one request per tenant, and has
+// them flushed to disk before it returns.
+func (v *Victoria) Append(ctx context.Context, events []event.Event) (int, error) {
+	byTenant := map[int64]*bytes.Buffer{}
+	var order []int64
+	for _, e := range events {
+		b := byTenant[e.Tenant]
+		if b == nil {
+			b = &bytes.Buffer{}
+			byTenant[e.Tenant] = b
+			order = append(order, e.Tenant)
+		}
+		line, err := json.Marshal(vlDoc(e))
+		if err != nil {
+			return 0, errs.Wrap(err, "cannot encode event %s", e.ID)
+		}
+		b.Write(line)
+		b.WriteByte('\n')
+	}
+	for _, t := range order {
+		q := url.Values{"_stream_fields": {vlColumns["host"] + "," + vlColumns["app"]}, "_time_field": {"_time"}, "_msg_field": {"_msg"}}
+		if _, err := v.do(ctx, t, "/insert/jsonline", q, byTenant[t]); err != nil {
+			return 0, err
+		}
+	}
+	if _, err := v.do(ctx, -1, "/internal/force_flush", nil, nil); err != nil {
+		return 0, err
+	}
+	return len(events), nil
+}
+
+// searchIDs returns the ids of tenant's events in [from, to) that match
+// the query text (the corpus test's view of Search).
+func (v *Victoria) searchIDs(ctx context.Context, tenant int64, from, to time.Time, q string) ([]string, error) {
+	values, err := v.fieldValues(ctx, tenant, from, to)
+	if err != nil {
+		return nil, err
+	}
+	filter, err := compileLogsQL(q, tenant, values)
+	if err != nil {
+		return nil, err
+	}
+	lq := "_time:[" + from.UTC().Format(time.RFC3339Nano) + ", " + to.UTC().Format(time.RFC3339Nano) + ") AND " + filter + " | fields " + logsqlField(vlColumns["id"])
+	body, err := v.do(ctx, tenant, "/select/logsql/query", url.Values{"query": {lq}}, nil)
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	sc := bufio.NewScanner(bytes.NewReader(body))
+	sc.Buffer(make([]byte, 1<<20), 16<<20)
+	for sc.Scan() {
+		var row map[string]string
+		if err := json.Unmarshal(sc.Bytes(), &row); err != nil {
+			return nil, errs.Wrap(err, "VictoriaLogs answered a line that is not JSON")
+		}
+		ids = append(ids, row[vlColumns["id"]])
+	}
+	return ids, sc.Err()
+}
+
+// fieldValues tells, for tenant's events in [from, to), how many values
+// each field has been stored with (key, key[1], key[2], …): a term on a
+// field looks at every one.
+func (v *Victoria) fieldValues(ctx context.Context, tenant int64, from, to time.Time) (func(string) int, error) {
+	body, err := v.do(ctx, tenant, "/select/logsql/field_names", url.Values{"query": {"*"},
+		"start": {from.UTC().Format(time.RFC3339Nano)}, "end": {to.UTC().Format(time.RFC3339Nano)}}, nil)
+	if err != nil {
+		return nil, err
+	}
+	var names struct {
+		Values []struct {
+			Value string `json:"value"`
+		} `json:"values"`
+	}
+	if err := json.Unmarshal(body, &names); err != nil {
+		return nil, errs.Wrap(err, "VictoriaLogs' field names are not JSON")
+	}
+	count := map[string]int{}
+	for _, n := range names.Values {
+		key, idx, ok := strings.Cut(strings.TrimSuffix(n.Value, "]"), "[")
+		if !ok || !strings.HasSuffix(n.Value, "]") {
+			continue
+		}
+		i, err := strconv.Atoi(idx)
+		if err != nil || i < 1 || i >= vlMaxValues {
+			continue
+		}
+		key = strings.TrimPrefix(key, vlEscaped)
+		count[key] = max(count[key], i+1)
+	}
+	return func(key string) int { return max(count[key], 1) }, nil
+}
+
+// do sends one request as tenant (-1: none) and returns the body of a
+// 2xx answer.
+func (v *Victoria) do(ctx context.Context, tenant int64, path string, q url.Values, body io.Reader) ([]byte, error) {
+	u := v.base.JoinPath(path)
+	method := http.MethodGet
+	if body != nil {
+		method = http.MethodPost
+		u.RawQuery = q.Encode()
+	} else if q != nil {
+		method = http.MethodPost
+		body = strings.NewReader(q.Encode())
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u.String(), body)
+	if err != nil {
+		return nil, err
+	}
+	if method == http.MethodPost && u.RawQuery == "" {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	if tenant >= 0 {
+		req.Header.Set("AccountID", strconv.FormatInt(tenant, 10))
+		req.Header.Set("ProjectID", "0")
+	}
+	resp, err := v.hc.Do(req)
+	if err != nil {
+		return nil, errs.Wrap(err, "cannot reach VictoriaLogs at %s", v.base.Host)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 256<<20))
+	if err != nil {
+		return nil, errs.Wrap(err, "cannot read VictoriaLogs' answer")
+	}
+	if resp.StatusCode/100 != 2 {
+		return nil, fmt.Errorf("VictoriaLogs %s: %s: %s", path, resp.Status, bytes.TrimSpace(b[:min(len(b), 500)]))
+	}
+	return b, nil
+}
