@@ -3,3 +3,6 @@ package eventstore
 // SearchIDs exposes the VictoriaLogs store's id search to the corpus
 // test.
 var SearchIDs = (*Victoria).searchIDs
+
+// SearchVictoria exposes the VictoriaLogs store's search to tests.
+var SearchVictoria = (*Victoria).search

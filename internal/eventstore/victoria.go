@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -97,6 +98,198 @@ func (v *Victoria) Append(ctx context.Context, events []event.Event) (int, error
 		return 0, err
 	}
 	return len(events), nil
+}
+
+// vlParallel bounds how many tenants one search reads at once.
+const vlParallel = 8
+
+// search returns a page of the events of tenants that match q, newest
+// first (time, then id, as the SQL stores order), with the total capped
+// at TotalCap: one query per tenant, at most vlParallel at a time,
+// merged.
+func (v *Victoria) search(ctx context.Context, tenants []int64, q Query) (Result, error) {
+	if q.Limit == 0 {
+		q.Limit = 100
+	}
+	if q.Limit < 1 || q.Limit > 1000 {
+		return Result{}, errs.Field("limit", "limit must be 1–1000")
+	}
+	var curTS time.Time
+	var curID string
+	if q.Cursor != "" {
+		ts, id, err := decodeCursor(q.Cursor)
+		if err != nil {
+			return Result{}, err
+		}
+		curTS, curID = time.UnixMicro(ts).UTC(), id
+	}
+	type answer struct {
+		items []event.Event
+		total int
+		err   error
+	}
+	answers := make([]answer, len(tenants))
+	sem := make(chan struct{}, vlParallel)
+	done := make(chan struct{})
+	for i, t := range tenants {
+		go func() {
+			sem <- struct{}{}
+			defer func() { <-sem; done <- struct{}{} }()
+			a := &answers[i]
+			filter, err := v.filter(ctx, t, q)
+			if err != nil {
+				a.err = err
+				return
+			}
+			a.total, a.err = v.count(ctx, t, filter)
+			if a.err != nil {
+				return
+			}
+			page := filter
+			if q.Cursor != "" {
+				c := vlTime(curTS)
+				page = "(" + filter + ") AND (_time:[" + vlTime(q.From) + ", " + c + ") OR (_time:[" + c + ", " + c + "] AND " +
+					logsqlField(vlColumns["id"]) + ":string_range(\"\", " + strconv.Quote(curID) + ")))"
+			}
+			body, err := v.do(ctx, t, "/select/logsql/query", url.Values{"query": {page + " | sort by (_time desc, " + logsqlField(vlColumns["id"]) + " desc) | limit " +
+				strconv.Itoa(q.Limit)}}, nil)
+			if err != nil {
+				a.err = err
+				return
+			}
+			a.items, a.err = vlEvents(body, t)
+		}()
+	}
+	for range tenants {
+		<-done
+	}
+	var res Result
+	res.Items = []event.Event{}
+	for _, a := range answers {
+		if a.err != nil {
+			return Result{}, a.err
+		}
+		res.Total += a.total
+		res.Items = append(res.Items, a.items...)
+	}
+	slices.SortFunc(res.Items, func(a, b event.Event) int {
+		if c := b.Time.Compare(a.Time); c != 0 {
+			return c
+		}
+		return strings.Compare(b.ID, a.ID)
+	})
+	if len(res.Items) > q.Limit {
+		res.Items = res.Items[:q.Limit]
+	}
+	res.TotalExact = res.Total <= TotalCap
+	res.Total = min(res.Total, TotalCap)
+	if len(res.Items) == q.Limit {
+		last := res.Items[len(res.Items)-1]
+		c := encodeCursor(last.Time.UnixMicro(), last.ID)
+		res.Next = &c
+	}
+	return res, nil
+}
+
+// filter is q for tenant: its time range and its query in LogsQL, with
+// each event field's values as that tenant's events hold them.
+func (v *Victoria) filter(ctx context.Context, tenant int64, q Query) (string, error) {
+	fields := false
+	probe := func(string) int { fields = true; return 1 }
+	f, err := compileLogsQL(q.Q, tenant, probe)
+	if err != nil {
+		return "", err
+	}
+	if fields {
+		values, err := v.fieldValues(ctx, tenant, q.From, q.To)
+		if err != nil {
+			return "", err
+		}
+		if f, err = compileLogsQL(q.Q, tenant, values); err != nil {
+			return "", err
+		}
+	}
+	return "_time:[" + vlTime(q.From) + ", " + vlTime(q.To) + ") AND " + f, nil
+}
+
+// count is how many of tenant's events match filter, counting to
+// TotalCap+1 at most.
+func (v *Victoria) count(ctx context.Context, tenant int64, filter string) (int, error) {
+	body, err := v.do(ctx, tenant, "/select/logsql/query", url.Values{"query": {filter + " | limit " + strconv.Itoa(TotalCap+1) + " | stats count() as n"}}, nil)
+	if err != nil {
+		return 0, err
+	}
+	var row struct {
+		N string `json:"n"`
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return 0, nil
+	}
+	if err := json.Unmarshal(bytes.TrimSpace(body), &row); err != nil {
+		return 0, errs.Wrap(err, "VictoriaLogs' count is not JSON")
+	}
+	n, err := strconv.Atoi(row.N)
+	if err != nil {
+		return 0, errs.Wrap(err, "VictoriaLogs' count %q is not a number", row.N)
+	}
+	return n, nil
+}
+
+func vlTime(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+
+// vlEvents decodes VictoriaLogs' JSON lines into tenant's events.
+func vlEvents(body []byte, tenant int64) ([]event.Event, error) {
+	var out []event.Event
+	sc := bufio.NewScanner(bytes.NewReader(body))
+	sc.Buffer(make([]byte, 1<<20), 16<<20)
+	for sc.Scan() {
+		var row map[string]string
+		if err := json.Unmarshal(sc.Bytes(), &row); err != nil {
+			return nil, errs.Wrap(err, "VictoriaLogs answered a line that is not JSON")
+		}
+		out = append(out, vlEvent(row, tenant))
+	}
+	return out, sc.Err()
+}
+
+// vlEvent is the event a VictoriaLogs row holds (vlDoc's inverse).
+func vlEvent(row map[string]string, tenant int64) event.Event {
+	e := event.Event{Tenant: tenant, Message: row["_msg"], ID: row[vlColumns["id"]], Host: row[vlColumns["host"]], App: row[vlColumns["app"]],
+		Format: row[vlColumns["format"]], Product: row[vlColumns["product"]], SourceIP: row[vlColumns["source_ip"]], Raw: row[vlColumns["raw"]],
+		ParseError: row[vlColumns["parse_error"]], Source: row[vlColumn+"source"]}
+	e.Time, _ = time.Parse(time.RFC3339Nano, row["_time"])
+	e.Received, _ = time.Parse(time.RFC3339Nano, row[vlColumn+"received"])
+	e.Severity, _ = strconv.Atoi(row[vlColumns["severity"]])
+	e.Facility, _ = strconv.Atoi(row[vlColumn+"facility"])
+	e.SourceID, _ = strconv.ParseInt(row[vlColumn+"source_id"], 10, 64)
+	type kv struct {
+		key   string
+		i     int
+		value string
+	}
+	var fields []kv
+	for k, val := range row {
+		if k == "_msg" || k == "_time" || k == "_stream" || k == "_stream_id" || (strings.HasPrefix(k, vlColumn) && !strings.HasPrefix(k, vlEscaped)) {
+			continue
+		}
+		key, i := k, 0
+		if open := strings.LastIndexByte(k, '['); open > 0 && strings.HasSuffix(k, "]") {
+			if n, err := strconv.Atoi(k[open+1 : len(k)-1]); err == nil && n > 0 {
+				key, i = k[:open], n
+			}
+		}
+		fields = append(fields, kv{strings.TrimPrefix(key, vlEscaped), i, val})
+	}
+	slices.SortFunc(fields, func(a, b kv) int {
+		if c := strings.Compare(a.key, b.key); c != 0 {
+			return c
+		}
+		return a.i - b.i
+	})
+	for _, f := range fields {
+		e.Fields = append(e.Fields, event.Field{Key: f.key, Value: f.value})
+	}
+	return e
 }
 
 // searchIDs returns the ids of tenant's events in [from, to) that match

@@ -2,6 +2,7 @@ package eventstore_test
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"net/http"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/samdrift/samdrift/internal/event"
 	"github.com/samdrift/samdrift/internal/eventstore"
 	"github.com/samdrift/samdrift/internal/store/storetest"
 )
@@ -121,5 +123,77 @@ func TestQueryLanguageOnVictoria(t *testing.T) {
 		if len(got) > 0 && q != `* | delete` {
 			t.Errorf("%q found %v; a crafted query matches its text only, which no event holds", q, got)
 		}
+	}
+}
+
+// TestSearchOnVictoria pages through two tenants' events newest first
+// (time, then id) with cursors, counts them, and gives every event back
+// as it was appended.
+func TestSearchOnVictoria(t *testing.T) {
+	v, err := eventstore.NewVictoria(startVictoria(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	corpus := queryCorpus()
+	var all []event.Event
+	for _, tenant := range []int64{1001, 1002} {
+		for _, e := range corpus {
+			e.Tenant, e.ID = tenant, fmt.Sprintf("%d-%s", tenant, e.ID)
+			all = append(all, e)
+		}
+	}
+	// Two events at the same time: the id orders them.
+	tie := all[0]
+	tie.ID = "1001-zz"
+	all = append(all, tie)
+	if _, err := v.Append(ctx, all); err != nil {
+		t.Fatal(err)
+	}
+	want := slices.Clone(all)
+	slices.SortFunc(want, func(a, b event.Event) int {
+		if c := b.Time.Compare(a.Time); c != 0 {
+			return c
+		}
+		return strings.Compare(b.ID, a.ID)
+	})
+	base := queryCorpusBase
+	q := eventstore.Query{From: base.Add(-time.Hour), To: base.Add(time.Hour), Limit: 4}
+	var got []event.Event
+	for page := 0; page < 10; page++ {
+		r, err := eventstore.SearchVictoria(v, ctx, []int64{1001, 1002}, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Total != len(all) || !r.TotalExact {
+			t.Fatalf("page %d: total %d (exact %v); want %d", page, r.Total, r.TotalExact, len(all))
+		}
+		got = append(got, r.Items...)
+		if r.Next == nil {
+			break
+		}
+		q.Cursor = *r.Next
+	}
+	if len(got) != len(want) {
+		t.Fatalf("the pages held %d events; want %d", len(got), len(want))
+	}
+	for i := range want {
+		w, g := want[i], got[i]
+		if g.ID != w.ID || !g.Time.Equal(w.Time) || g.Tenant != w.Tenant || g.Host != w.Host || g.App != w.App || g.Severity != w.Severity ||
+			g.Message != w.Message || !g.Received.Equal(w.Received) {
+			t.Fatalf("event %d came back as %+v; want %+v", i, g, w)
+		}
+		wf, gf := slices.Clone(w.Fields), slices.Clone(g.Fields)
+		cmpField := func(a, b event.Field) int { return strings.Compare(a.Key+"="+a.Value, b.Key+"="+b.Value) }
+		slices.SortFunc(wf, cmpField)
+		slices.SortFunc(gf, cmpField)
+		if !slices.Equal(wf, gf) {
+			t.Errorf("event %s's fields came back as %v; want %v", w.ID, gf, wf)
+		}
+	}
+	// One tenant with a query: only its events.
+	r, err := eventstore.SearchVictoria(v, ctx, []int64{1002}, eventstore.Query{From: base.Add(-time.Hour), To: base.Add(time.Hour), Q: "app:sshd"})
+	if err != nil || r.Total != 2 || len(r.Items) != 2 || r.Items[0].ID != "1002-b" || r.Items[1].ID != "1002-a" {
+		t.Fatalf("tenant 1002's sshd events = %+v, %v; want 1002-b, 1002-a", r, err)
 	}
 }
