@@ -6,3 +6,6 @@ var SearchIDs = (*Victoria).searchIDs
 
 // SearchVictoria exposes the VictoriaLogs store's search to tests.
 var SearchVictoria = (*Victoria).search
+
+// HistogramVictoria exposes the VictoriaLogs store's histogram to tests.
+var HistogramVictoria = (*Victoria).histogram

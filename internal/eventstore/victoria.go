@@ -191,6 +191,75 @@ func (v *Victoria) search(ctx context.Context, tenants []int64, q Query) (Result
 	return res, nil
 }
 
+// histogram counts the events of tenants matching q in n equal buckets
+// over [q.From, q.To), as Store.Histogram does; the width is whole
+// milliseconds (VictoriaLogs' bucket step), so it may be up to 1 ms more
+// than the SQL stores'.
+func (v *Victoria) histogram(ctx context.Context, tenants []int64, q Query, n int) ([]Bucket, time.Duration, error) {
+	if n < 1 || n > 500 {
+		return nil, 0, errs.Field("buckets", "buckets must be 1–500")
+	}
+	span := q.To.Sub(q.From)
+	width := max((span+time.Duration(n)*time.Millisecond-1)/time.Duration(n)/time.Millisecond*time.Millisecond, time.Millisecond)
+	out := make([]Bucket, n)
+	for i := range out {
+		out[i].Start = q.From.Add(time.Duration(i) * width).UTC()
+	}
+	// VictoriaLogs' buckets start at multiples of the step, moved back
+	// by the offset: this offset makes them start at q.From.
+	step := width.Milliseconds()
+	offset := (step - q.From.UnixMilli()%step) % step
+	counts := make([]map[int]int, len(tenants))
+	errc := make(chan error, len(tenants))
+	sem := make(chan struct{}, vlParallel)
+	for i, t := range tenants {
+		go func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			filter, err := v.filter(ctx, t, q)
+			if err != nil {
+				errc <- err
+				return
+			}
+			body, err := v.do(ctx, t, "/select/logsql/query", url.Values{"query": {filter + " | stats by (_time:" + strconv.FormatInt(step, 10) + "ms offset " +
+				strconv.FormatInt(offset, 10) + "ms) count() as n"}}, nil)
+			if err != nil {
+				errc <- err
+				return
+			}
+			c := map[int]int{}
+			sc := bufio.NewScanner(bytes.NewReader(body))
+			for sc.Scan() {
+				var row struct {
+					Time time.Time `json:"_time"`
+					N    string    `json:"n"`
+				}
+				if err := json.Unmarshal(sc.Bytes(), &row); err != nil {
+					errc <- errs.Wrap(err, "VictoriaLogs' histogram is not JSON")
+					return
+				}
+				k, _ := strconv.Atoi(row.N)
+				c[int(row.Time.Sub(q.From)/width)] += k
+			}
+			counts[i] = c
+			errc <- sc.Err()
+		}()
+	}
+	for range tenants {
+		if err := <-errc; err != nil {
+			return nil, 0, err
+		}
+	}
+	for _, c := range counts {
+		for b, k := range c {
+			if b >= 0 && b < n {
+				out[b].Count += k
+			}
+		}
+	}
+	return out, width, nil
+}
+
 // filter is q for tenant: its time range and its query in LogsQL, with
 // each event field's values as that tenant's events hold them.
 func (v *Victoria) filter(ctx context.Context, tenant int64, q Query) (string, error) {
@@ -372,6 +441,9 @@ func (v *Victoria) do(ctx context.Context, tenant int64, path string, q url.Valu
 	}
 	if method == http.MethodPost && u.RawQuery == "" {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	} else if method == http.MethodPost {
+		// A form content type makes VictoriaLogs ignore the lines.
+		req.Header.Set("Content-Type", "application/stream+json")
 	}
 	if tenant >= 0 {
 		req.Header.Set("AccountID", strconv.FormatInt(tenant, 10))

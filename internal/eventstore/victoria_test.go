@@ -197,3 +197,53 @@ func TestSearchOnVictoria(t *testing.T) {
 		t.Fatalf("tenant 1002's sshd events = %+v, %v; want 1002-b, 1002-a", r, err)
 	}
 }
+
+// TestHistogramOnVictoria: the corpus's seven events, one a minute, fall
+// one per bucket of a one-hour, 60-bucket window over two tenants (two
+// per bucket), and a window starting off the minute still starts its
+// buckets where it starts.
+func TestHistogramOnVictoria(t *testing.T) {
+	v, err := eventstore.NewVictoria(startVictoria(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	var all []event.Event
+	for _, tenant := range []int64{1001, 1002} {
+		for _, e := range queryCorpus() {
+			e.Tenant = tenant
+			all = append(all, e)
+		}
+	}
+	if _, err := v.Append(ctx, all); err != nil {
+		t.Fatal(err)
+	}
+	base := queryCorpusBase
+	h, width, err := eventstore.HistogramVictoria(v, ctx, []int64{1001, 1002}, eventstore.Query{From: base, To: base.Add(time.Hour)}, 60)
+	if err != nil || width != time.Minute || len(h) != 60 {
+		t.Fatalf("histogram = %d buckets of %v, %v", len(h), width, err)
+	}
+	for i, b := range h {
+		want := 0
+		if i < 7 {
+			want = 2
+		}
+		if b.Count != want || !b.Start.Equal(base.Add(time.Duration(i)*time.Minute)) {
+			t.Errorf("bucket %d = %d from %s; want %d from %s", i, b.Count, b.Start, want, base.Add(time.Duration(i)*time.Minute))
+		}
+	}
+	// From 30 s before the first event, two-minute buckets: the events at
+	// 0 and 1 min fall in the first, 2 and 3 in the second, …
+	from := base.Add(-30 * time.Second)
+	h, width, err = eventstore.HistogramVictoria(v, ctx, []int64{1001}, eventstore.Query{From: from, To: from.Add(10 * time.Minute), Q: "NOT app:sshd"}, 5)
+	if err != nil || width != 2*time.Minute {
+		t.Fatalf("histogram = %v, %v", width, err)
+	}
+	got := []int{}
+	for _, b := range h {
+		got = append(got, b.Count)
+	}
+	if !slices.Equal(got, []int{0, 2, 2, 1, 0}) {
+		t.Errorf("two-minute buckets of the non-sshd events = %v; want [0 2 2 1 0]", got)
+	}
+}
