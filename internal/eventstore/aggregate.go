@@ -24,6 +24,13 @@ func (s *Store) Histogram(ctx context.Context, sc access.Scope, q Query, n int) 
 	if n < 1 || n > 500 {
 		return nil, 0, errs.Field("buckets", "buckets must be 1–500")
 	}
+	if s.vl != nil {
+		tenants, err := s.tenantsFor(ctx, sc, q)
+		if err != nil {
+			return nil, 0, err
+		}
+		return s.vl.histogram(ctx, tenants, q, n)
+	}
 	span := q.To.UnixMicro() - q.From.UnixMicro()
 	width := max((span+int64(n)-1)/int64(n), 1)
 	out := make([]Bucket, n)
@@ -121,7 +128,15 @@ func (s *Store) Facets(ctx context.Context, sc access.Scope, q Query, fields, to
 			}
 		}
 	}
-	if s.db.Dialect() == store.SQLite {
+	if s.vl != nil {
+		q.Limit = FacetSample
+		if err := s.vlEach(ctx, sc, q, func(e event.Event) error {
+			sample(e.Tenant, e.Host, e.App, e.Product, e.Fields)
+			return nil
+		}); err != nil {
+			return nil, 0, err
+		}
+	} else if s.db.Dialect() == store.SQLite {
 		m, err := s.matcherFor(sc, q)
 		if err != nil {
 			return nil, 0, err

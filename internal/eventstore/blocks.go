@@ -39,6 +39,9 @@ type Batch struct {
 	// spine's bytes): a batch of one tenant and day is then stored as it
 	// came, without encoding its events again.
 	Data []byte
+	// Redelivered says the spine delivered the batch before (samdrift
+	// stopped before acknowledging it): it may be stored in part.
+	Redelivered bool
 }
 
 // dayOf is the UTC day number of a Unix µs time.

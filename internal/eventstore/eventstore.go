@@ -27,6 +27,9 @@ type Store struct {
 	mu         sync.Mutex
 	partitions map[int64]bool // PostgreSQL: days (Unix day numbers) known to have a partition
 
+	// vl, when set, keeps the events in VictoriaLogs (NewOn).
+	vl *Victoria
+
 	// BlocksRead and BlocksSkipped count the SQLite blocks searches read
 	// and the ones their gram filters let them skip.
 	BlocksRead, BlocksSkipped atomic.Int64
@@ -99,6 +102,9 @@ func (s *Store) AppendBatches(ctx context.Context, batches []Batch) (int, error)
 	}
 	if n == 0 {
 		return 0, nil
+	}
+	if s.vl != nil {
+		return s.vlAppend(ctx, batches)
 	}
 	if s.db.Dialect() == store.SQLite {
 		return s.appendBlocks(ctx, batches)
@@ -308,6 +314,13 @@ func (s *Store) Search(ctx context.Context, sc access.Scope, q Query) (Result, e
 	if q.Limit < 1 || q.Limit > 1000 {
 		return Result{}, errs.Field("limit", "limit must be 1–1000")
 	}
+	if s.vl != nil {
+		tenants, err := s.tenantsFor(ctx, sc, q)
+		if err != nil {
+			return Result{}, err
+		}
+		return s.vl.search(ctx, tenants, q)
+	}
 	if s.db.Dialect() == store.SQLite {
 		m, err := s.matcherFor(sc, q)
 		if err != nil {
@@ -446,6 +459,9 @@ func partitionDay(name string) (int64, bool) {
 // in one streaming query (q.Limit, when set, bounds how many; q.Cursor is
 // ignored). It stops at fn's first error and returns it.
 func (s *Store) Each(ctx context.Context, sc access.Scope, q Query, fn func(event.Event) error) error {
+	if s.vl != nil {
+		return s.vlEach(ctx, sc, q, fn)
+	}
 	if s.db.Dialect() == store.SQLite {
 		// Blocks newest first, each block's events newest first: the order
 		// is newest first within a block, nearly so across blocks.

@@ -162,6 +162,9 @@ func (s *Store) ApplyRetention(ctx context.Context, now time.Time) (int64, error
 	}
 	rows.Close()
 	var total int64
+	if s.vl != nil {
+		return s.vlRetention(ctx, now, days)
+	}
 	if s.db.Dialect() == store.SQLite {
 		for tenant, d := range days {
 			n, err := s.pruneBlocks(ctx, &tenant, now.AddDate(0, 0, -d).UnixMicro())

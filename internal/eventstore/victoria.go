@@ -141,7 +141,7 @@ func (v *Victoria) search(ctx context.Context, tenants []int64, q Query) (Result
 				a.err = err
 				return
 			}
-			a.total, a.err = v.count(ctx, t, filter)
+			a.total, a.err = v.count(ctx, t, filter, TotalCap+1)
 			if a.err != nil {
 				return
 			}
@@ -281,10 +281,13 @@ func (v *Victoria) filter(ctx context.Context, tenant int64, q Query) (string, e
 	return "_time:[" + vlTime(q.From) + ", " + vlTime(q.To) + ") AND " + f, nil
 }
 
-// count is how many of tenant's events match filter, counting to
-// TotalCap+1 at most.
-func (v *Victoria) count(ctx context.Context, tenant int64, filter string) (int, error) {
-	body, err := v.do(ctx, tenant, "/select/logsql/query", url.Values{"query": {filter + " | limit " + strconv.Itoa(TotalCap+1) + " | stats count() as n"}}, nil)
+// count is how many of tenant's events match filter, counting to upTo
+// at most (0: all).
+func (v *Victoria) count(ctx context.Context, tenant int64, filter string, upTo int) (int, error) {
+	if upTo > 0 {
+		filter += " | limit " + strconv.Itoa(upTo)
+	}
+	body, err := v.do(ctx, tenant, "/select/logsql/query", url.Values{"query": {filter + " | stats count() as n"}}, nil)
 	if err != nil {
 		return 0, err
 	}
@@ -372,8 +375,12 @@ func (v *Victoria) searchIDs(ctx context.Context, tenant int64, from, to time.Ti
 	if err != nil {
 		return nil, err
 	}
-	lq := "_time:[" + from.UTC().Format(time.RFC3339Nano) + ", " + to.UTC().Format(time.RFC3339Nano) + ") AND " + filter + " | fields " + logsqlField(vlColumns["id"])
-	body, err := v.do(ctx, tenant, "/select/logsql/query", url.Values{"query": {lq}}, nil)
+	return v.ids(ctx, tenant, "_time:["+vlTime(from)+", "+vlTime(to)+") AND "+filter)
+}
+
+// ids returns the ids of tenant's events that match the LogsQL filter.
+func (v *Victoria) ids(ctx context.Context, tenant int64, filter string) ([]string, error) {
+	body, err := v.do(ctx, tenant, "/select/logsql/query", url.Values{"query": {filter + " | fields " + logsqlField(vlColumns["id"])}}, nil)
 	if err != nil {
 		return nil, err
 	}

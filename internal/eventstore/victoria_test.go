@@ -43,7 +43,8 @@ func victoriaLogs(t *testing.T) string {
 }
 
 // startVictoria runs a single VictoriaLogs on a free port with its data
-// under a temporary directory and returns its URL.
+// under a temporary directory (deletion on, as retention needs) and
+// returns its URL.
 func startVictoria(t *testing.T) string {
 	t.Helper()
 	bin := victoriaLogs(t)
@@ -53,7 +54,7 @@ func startVictoria(t *testing.T) string {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	cmd := exec.Command(bin, "-storageDataPath", t.TempDir(), "-httpListenAddr", addr, "-retentionPeriod", "100y", "-loggerLevel", "ERROR")
+	cmd := exec.Command(bin, "-storageDataPath", t.TempDir(), "-httpListenAddr", addr, "-retentionPeriod", "100y", "-loggerLevel", "ERROR", "-delete.enable")
 	var out strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {

@@ -1,0 +1,273 @@
+package eventstore
+
+import (
+	"context"
+	"database/sql"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/samdrift/samdrift/internal/access"
+	"github.com/samdrift/samdrift/internal/errs"
+	"github.com/samdrift/samdrift/internal/event"
+	"github.com/samdrift/samdrift/internal/store"
+)
+
+// NewOn returns a Store whose events live in VictoriaLogs (vl); db keeps
+// what samdrift owns beside them: the organisations a caller may read,
+// retention settings, and which batches and retransmitted events were
+// stored already.
+func NewOn(db *store.DB, vl *Victoria) *Store {
+	s := New(db)
+	s.vl = vl
+	return s
+}
+
+// tenantsFor returns the tenants whose events sc may read, narrowed to
+// q.Tenants when given: the organisations within sc's security reach,
+// and the quarantine (0) for those who see all security data.
+func (s *Store) tenantsFor(ctx context.Context, sc access.Scope, q Query) ([]int64, error) {
+	if _, err := prepare(sc, q); err != nil {
+		return nil, err
+	}
+	var a store.Args
+	rows, err := s.db.Reader().QueryContext(ctx, `SELECT id FROM organizations WHERE `+sc.SecurityPredicate("id", &a)+` ORDER BY id`, a.Values()...)
+	if err != nil {
+		return nil, errs.Wrap(err, "cannot list the organisations in reach")
+	}
+	defer rows.Close()
+	var ids []int64
+	if sc.SeesAllSecurity() {
+		ids = append(ids, 0)
+	}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, errs.Wrap(err, "cannot list the organisations in reach")
+		}
+		ids = append(ids, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, errs.Wrap(err, "cannot list the organisations in reach")
+	}
+	if len(q.Tenants) > 0 {
+		ids = slices.DeleteFunc(ids, func(id int64) bool { return !slices.Contains(q.Tenants, id) })
+	}
+	return ids, nil
+}
+
+// vlAppend stores batches in VictoriaLogs once each: a batch stored
+// before is skipped, and so is an event with a stable id stored in the
+// last week (as on the SQL stores); a batch the spine delivers again
+// (Redelivered) may have reached VictoriaLogs before samdrift stopped,
+// so VictoriaLogs is asked which of its events it has. The batches and
+// stable ids are recorded once VictoriaLogs has the events.
+func (s *Store) vlAppend(ctx context.Context, batches []Batch) (int, error) {
+	var ids []string
+	for _, b := range batches {
+		if b.ID != "" {
+			ids = append(ids, b.ID)
+		}
+	}
+	done, err := s.known(ctx, "stored_batches", ids)
+	if err != nil {
+		return 0, err
+	}
+	var stable []string
+	for _, b := range batches {
+		if done[b.ID] {
+			continue
+		}
+		for _, e := range b.Events {
+			if event.IsStableID(e.ID) {
+				stable = append(stable, e.ID)
+			}
+		}
+	}
+	seen, err := s.known(ctx, "stored_event_ids", stable)
+	if err != nil {
+		return 0, err
+	}
+	var events []event.Event
+	for _, b := range batches {
+		if b.ID != "" && done[b.ID] {
+			continue
+		}
+		keep := b.Events[:0:0]
+		for _, e := range b.Events {
+			if !seen[e.ID] {
+				keep = append(keep, e)
+			}
+		}
+		if b.Redelivered && len(keep) > 0 {
+			have, err := s.vl.present(ctx, keep)
+			if err != nil {
+				return 0, err
+			}
+			keep = slices.DeleteFunc(keep, func(e event.Event) bool { return have[e.ID] })
+		}
+		events = append(events, keep...)
+	}
+	if len(events) > 0 {
+		if _, err := s.vl.Append(ctx, events); err != nil {
+			return 0, err
+		}
+	}
+	now := time.Now().UnixMicro()
+	err = s.db.Write(ctx, func(tx *sql.Tx) error {
+		for _, id := range ids {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO stored_batches (id, at) VALUES ($1, $2) ON CONFLICT DO NOTHING`, id, now); err != nil {
+				return errs.Wrap(err, "cannot record batch %s", id)
+			}
+		}
+		for _, id := range stable {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO stored_event_ids (id, at) VALUES ($1, $2) ON CONFLICT DO NOTHING`, id, now); err != nil {
+				return errs.Wrap(err, "cannot record event id %s", id)
+			}
+		}
+		return nil
+	})
+	return len(events), err
+}
+
+// known returns which of ids table (stored_batches, stored_event_ids)
+// holds.
+func (s *Store) known(ctx context.Context, table string, ids []string) (map[string]bool, error) {
+	out := map[string]bool{}
+	for start := 0; start < len(ids); start += 500 {
+		chunk := ids[start:min(start+500, len(ids))]
+		var a store.Args
+		ps := make([]string, len(chunk))
+		for i, id := range chunk {
+			ps[i] = a.Add(id)
+		}
+		rows, err := s.db.Reader().QueryContext(ctx, `SELECT id FROM `+table+` WHERE id IN (`+strings.Join(ps, ",")+`)`, a.Values()...)
+		if err != nil {
+			return nil, errs.Wrap(err, "cannot look up %s", table)
+		}
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return nil, errs.Wrap(err, "cannot look up %s", table)
+			}
+			out[id] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, errs.Wrap(err, "cannot look up %s", table)
+		}
+	}
+	return out, nil
+}
+
+// vlEach calls fn for the events sc may read that match q, newest first,
+// a page of up to 1000 at a time (q.Limit, when set, bounds how many).
+func (s *Store) vlEach(ctx context.Context, sc access.Scope, q Query, fn func(event.Event) error) error {
+	tenants, err := s.tenantsFor(ctx, sc, q)
+	if err != nil {
+		return err
+	}
+	want := q.Limit
+	q.Cursor = ""
+	sent := 0
+	for {
+		q.Limit = 1000
+		if want > 0 {
+			q.Limit = min(1000, want-sent)
+		}
+		r, err := s.vl.search(ctx, tenants, q)
+		if err != nil {
+			return err
+		}
+		for _, e := range r.Items {
+			if err := fn(e); err != nil {
+				return err
+			}
+			sent++
+		}
+		if r.Next == nil || (want > 0 && sent >= want) {
+			return nil
+		}
+		q.Cursor = *r.Next
+	}
+}
+
+// present returns which of events (one batch) VictoriaLogs holds, by
+// id, looking in each tenant within the events' time range.
+func (v *Victoria) present(ctx context.Context, events []event.Event) (map[string]bool, error) {
+	type span struct {
+		from, to time.Time
+		ids      []string
+	}
+	spans := map[int64]*span{}
+	for _, e := range events {
+		sp := spans[e.Tenant]
+		if sp == nil {
+			sp = &span{from: e.Time, to: e.Time}
+			spans[e.Tenant] = sp
+		}
+		if e.Time.Before(sp.from) {
+			sp.from = e.Time
+		}
+		if e.Time.After(sp.to) {
+			sp.to = e.Time
+		}
+		sp.ids = append(sp.ids, e.ID)
+	}
+	have := map[string]bool{}
+	for tenant, sp := range spans {
+		for start := 0; start < len(sp.ids); start += 500 {
+			chunk := sp.ids[start:min(start+500, len(sp.ids))]
+			quoted := make([]string, len(chunk))
+			for i, id := range chunk {
+				quoted[i] = strconv.Quote(id)
+			}
+			filter := "_time:[" + vlTime(sp.from) + ", " + vlTime(sp.to) + "] AND " + logsqlField(vlColumns["id"]) + ":in(" + strings.Join(quoted, ",") + ")"
+			ids, err := v.ids(ctx, tenant, filter)
+			if err != nil {
+				return nil, err
+			}
+			for _, id := range ids {
+				have[id] = true
+			}
+		}
+	}
+	return have, nil
+}
+
+// vlRetention deletes, per tenant, the events older than its retention
+// (days) with VictoriaLogs' delete tasks (it must run with -delete.enable;
+// its own -retentionPeriod is the longest retention, a backstop), and
+// forgets stored batches and event ids older than a week. It returns how
+// many events it asked VictoriaLogs to delete (counted first: deletion
+// runs in the background there).
+func (s *Store) vlRetention(ctx context.Context, now time.Time, days map[int64]int) (int64, error) {
+	var total int64
+	for tenant, d := range days {
+		filter := "_time:<" + vlTime(now.AddDate(0, 0, -d))
+		n, err := s.vl.count(ctx, tenant, filter, 0)
+		if err != nil {
+			return total, err
+		}
+		if n == 0 {
+			continue
+		}
+		if _, err := s.vl.do(ctx, tenant, "/delete/run_task", url.Values{"filter": {filter}}, nil); err != nil {
+			return total, errs.Wrap(err, "cannot delete tenant %d's events older than %d days (is VictoriaLogs run with -delete.enable?)", tenant, d)
+		}
+		total += int64(n)
+	}
+	week := now.Add(-7 * 24 * time.Hour).UnixMicro()
+	err := s.db.Write(ctx, func(tx *sql.Tx) error {
+		for _, t := range []string{"stored_batches", "stored_event_ids"} {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM `+t+` WHERE at < $1`, week); err != nil {
+				return errs.Wrap(err, "cannot prune %s", t)
+			}
+		}
+		return nil
+	})
+	return total, err
+}

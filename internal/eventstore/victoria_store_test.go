@@ -1,0 +1,144 @@
+package eventstore_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/samdrift/samdrift/internal/access"
+	"github.com/samdrift/samdrift/internal/event"
+	"github.com/samdrift/samdrift/internal/eventstore"
+	"github.com/samdrift/samdrift/internal/store"
+	"github.com/samdrift/samdrift/internal/store/storetest"
+)
+
+// vlStore returns an event store on a fresh VictoriaLogs beside db, with
+// municipalities 1001 and 1002 in db.
+func vlStore(t *testing.T, db *store.DB) *eventstore.Store {
+	t.Helper()
+	vl, err := eventstore.NewVictoria(startVictoria(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []int64{1001, 1002} {
+		if _, err := db.Reader().ExecContext(context.Background(), `INSERT INTO organizations (id, kind, slug, name, created_at) VALUES ($1, 'municipality', $2, $3, $4)`,
+			id, fmt.Sprint("m", id), fmt.Sprint("Kommune ", id), store.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return eventstore.NewOn(db, vl)
+}
+
+// TestStoreOnVictoria runs the event store's surface on VictoriaLogs with
+// SQLite and with PostgreSQL beside it: the query corpus through Search,
+// each caller's reach, batches stored once (also a batch delivered again
+// after a crash that had reached VictoriaLogs in part), histogram,
+// facets, export, and retention per organisation.
+func TestStoreOnVictoria(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		es := vlStore(t, db)
+		ctx := context.Background()
+		base := queryCorpusBase
+		corpus := queryCorpus()
+		var other []event.Event
+		for _, e := range corpus {
+			e.Tenant, e.ID = 1002, "o-"+e.ID
+			other = append(other, e)
+		}
+		n, err := es.AppendBatches(ctx, []eventstore.Batch{{ID: "b1", Events: corpus}, {ID: "b2", Events: other}})
+		if err != nil || n != 14 {
+			t.Fatalf("AppendBatches = %d, %v; want 14", n, err)
+		}
+		soc := access.System("test")
+		window := eventstore.Query{From: base.Add(-time.Hour), To: base.Add(time.Hour)}
+		for _, c := range queryCases {
+			q := window
+			q.Q, q.Tenants = c.q, []int64{1001}
+			r, err := es.Search(ctx, soc, q)
+			if err != nil {
+				t.Errorf("%q: %v", c.q, err)
+				continue
+			}
+			var got []string
+			for _, e := range r.Items {
+				got = append(got, e.ID)
+			}
+			slices.Sort(got)
+			if strings.Join(got, " ") != c.want || r.Total != len(got) || !r.TotalExact {
+				t.Errorf("%q found %v (total %d); want %s", c.q, got, r.Total, c.want)
+			}
+		}
+		// Reach: a municipality's user sees its own events only, however
+		// it asks.
+		own := access.Scope{UserID: 7, Username: "it-1002", OrgID: 1002, OrgKind: "municipality", Role: access.RoleCISO, Reach: access.ReachOwn}
+		for _, q := range []eventstore.Query{window, {From: window.From, To: window.To, Tenants: []int64{1001, 1002}}, {From: window.From, To: window.To, Q: "tenant:1001"}} {
+			r, err := es.Search(ctx, own, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, e := range r.Items {
+				if e.Tenant != 1002 {
+					t.Fatalf("municipality 1002's user searching %+v read tenant %d's %s", q, e.Tenant, e.ID)
+				}
+			}
+		}
+		// Once: the same batch again stores nothing; a batch delivered
+		// again after a crash, which had reached VictoriaLogs in part,
+		// stores only what it lacked.
+		if n, err := es.AppendBatches(ctx, []eventstore.Batch{{ID: "b1", Events: corpus}}); err != nil || n != 0 {
+			t.Fatalf("the same batch again = %d, %v; want 0", n, err)
+		}
+		late := event.Event{ID: "h", Tenant: 1001, Time: base.Add(7 * time.Minute), Received: base, Host: "late", Message: "late"}
+		n, err = es.AppendBatches(ctx, []eventstore.Batch{{ID: "b3", Redelivered: true, Events: append(slices.Clone(corpus[:3]), late)}})
+		if err != nil || n != 1 {
+			t.Fatalf("a redelivered batch with three stored events and one new = %d, %v; want 1", n, err)
+		}
+		r, err := es.Search(ctx, soc, window)
+		if err != nil || r.Total != 15 {
+			t.Fatalf("all events = %d, %v; want 15, each once", r.Total, err)
+		}
+		// Histogram and facets as on the SQL stores.
+		h, width, err := es.Histogram(ctx, soc, eventstore.Query{From: base, To: base.Add(time.Hour)}, 60)
+		if err != nil || width != time.Minute || h[0].Count != 2 || h[7].Count != 1 || h[8].Count != 0 {
+			t.Fatalf("histogram = %v, %v, %v", h[:9], width, err)
+		}
+		fs, sampled, err := es.Facets(ctx, soc, window, 3, 5)
+		if err != nil || sampled != 15 || len(fs) == 0 || fs[0].Field != eventstore.TenantFacet {
+			t.Fatalf("facets = %+v, %d sampled, %v; want the tenant first of 15", fs, sampled, err)
+		}
+		var exported int
+		if err := es.Each(ctx, own, window, func(e event.Event) error {
+			if e.Tenant != 1002 {
+				return fmt.Errorf("exported tenant %d's %s", e.Tenant, e.ID)
+			}
+			exported++
+			return nil
+		}); err != nil || exported != 7 {
+			t.Fatalf("municipality 1002's export = %d events, %v; want its 7", exported, err)
+		}
+		// Retention: 1001 keeps the standard's 395 days, 1002 ten years.
+		if err := es.SetRetention(ctx, soc, 1002, 3650); err != nil {
+			t.Fatal(err)
+		}
+		gone, err := es.ApplyRetention(ctx, base.AddDate(0, 0, 400))
+		if err != nil || gone != 8 {
+			t.Fatalf("ApplyRetention = %d, %v; want 1001's 8 events", gone, err)
+		}
+		var left map[int64]int
+		for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+			left = map[int64]int{}
+			if err := es.Each(ctx, soc, window, func(e event.Event) error { left[e.Tenant]++; return nil }); err != nil {
+				t.Fatal(err)
+			}
+			if left[1001] == 0 {
+				break
+			}
+		}
+		if left[1001] != 0 || left[1002] != 7 {
+			t.Fatalf("after retention: %v events per tenant; want none of 1001's, 1002's 7", left)
+		}
+	})
+}

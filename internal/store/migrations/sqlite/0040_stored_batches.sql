@@ -1,0 +1,6 @@
+-- PostgreSQL gains stored_batches (for the VictoriaLogs event store);
+-- SQLite has had it since 0009.
+CREATE TABLE IF NOT EXISTS stored_batches (
+    id TEXT PRIMARY KEY,
+    at INTEGER NOT NULL
+) WITHOUT ROWID;
