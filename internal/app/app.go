@@ -51,6 +51,9 @@ var Version = "dev"
 type DB struct {
 	DataDir string // SQLite under this directory when URL is empty
 	URL     string // postgres:// URL
+	// Events, when set, keeps the log events in VictoriaLogs at this URL
+	// (victorialogs://host:9428, or http(s)://) instead of the database.
+	Events string
 }
 
 // App is an open samdrift: database and services. Close it when done.
@@ -115,8 +118,15 @@ func Open(ctx context.Context, d DB, mfaRoles []access.Role, migrate bool, log *
 			return nil, err
 		}
 	}
+	var vl *eventstore.Victoria
+	if d.Events != "" {
+		if vl, err = eventstore.NewVictoria(d.Events); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("--events: %w", err)
+		}
+	}
 	es := eventstore.New(db)
-	if migrate {
+	if migrate && vl == nil {
 		// Events stored one row each by an earlier version move into the
 		// block layout (SQLite).
 		if err := es.Upgrade(ctx, func(moved, total int) {
@@ -126,7 +136,12 @@ func Open(ctx context.Context, d DB, mfaRoles []access.Role, migrate bool, log *
 			return nil, err
 		}
 	}
-	return Services(db, mfaRoles, log), nil
+	a := Services(db, mfaRoles, log)
+	if vl != nil {
+		a.Events = eventstore.NewOn(db, vl)
+		log.Info("log events are kept in VictoriaLogs", "url", d.Events)
+	}
+	return a, nil
 }
 
 // Services builds the domain services over db (Open does, after

@@ -68,6 +68,10 @@ type EventOptions struct {
 	// serve LeafListen over TLS (a site verifies it with NATSCA).
 	LeafOf, LeafDomain, LeafListen, LeafSecret string
 	LeafTLSCert, LeafTLSKey                    string
+	// HoldAcks keeps stored batches in the spine this long before
+	// acknowledging them (an event store outside the database that
+	// answers before its data is on disk).
+	HoldAcks time.Duration
 	// Ready is told the bound receiver addresses (tests listen on port 0).
 	Ready func(name, addr string)
 }
@@ -92,7 +96,7 @@ func (a *App) startEvents(ctx context.Context, o EventOptions, roles Roles, leas
 		return nil, err
 	}
 	so := spine.Options{URL: o.NATS, Dir: o.DataDir, MaxBytes: o.SpineMaxBytes, Consumers: []string{"store"}, Partitions: parts, Creds: o.NATSCreds, CA: o.NATSCA,
-		Replicas: o.SpineReplicas}
+		Replicas: o.SpineReplicas, HoldAcks: o.HoldAcks}
 	if o.LeafOf != "" {
 		if roles.Store {
 			return nil, errors.New("--leaf-of: a unit's site forwards its logs to the centre, which stores them: run it with --roles ingest")
@@ -204,7 +208,7 @@ func (a *App) consumeStore(ctx context.Context, ep *eventPath, o EventOptions, l
 				log.Error("dropping an undecodable batch from the spine", "batch", b.ID, "err", err)
 				continue
 			}
-			all = append(all, eventstore.Batch{ID: b.ID, Events: evs, Data: b.Data})
+			all = append(all, eventstore.Batch{ID: b.ID, Events: evs, Data: b.Data, Redelivered: b.Delivered > 1})
 			forDetect = append(forDetect, detect.Batch{ID: b.ID, Events: evs})
 		}
 		// Detection reads the same decoded events while they are

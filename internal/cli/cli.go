@@ -85,17 +85,18 @@ func newFlagSet(name string, stdio IO) *flag.FlagSet {
 
 // dbFlags are the flags that say where state lives.
 type dbFlags struct {
-	data, db string
+	data, db, events string
 }
 
 func addDBFlags(fs *flag.FlagSet) *dbFlags {
 	d := &dbFlags{}
 	fs.StringVar(&d.data, "data", "./samdrift-data", "data directory (SQLite database samdrift.db and, later, event spine files)")
 	fs.StringVar(&d.db, "db", "", "PostgreSQL URL (postgres://user@host:5432/db) to use instead of SQLite in --data")
+	fs.StringVar(&d.events, "events", "", "keep log events in VictoriaLogs at this URL (victorialogs://host:9428) instead of the database; run it with -delete.enable (retention per organisation) and -retentionPeriod at least the longest retention")
 	return d
 }
 
-func (d *dbFlags) config() app.DB { return app.DB{DataDir: d.data, URL: d.db} }
+func (d *dbFlags) config() app.DB { return app.DB{DataDir: d.data, URL: d.db, Events: d.events} }
 
 func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
 	var lv slog.Level
@@ -165,6 +166,7 @@ func serveCommand(stdio IO) *ffcli.Command {
 	leafDomain := fs.String("leaf-domain", "", "the site's name for --leaf-of (letters, digits, - and _), unique among the sites")
 	leafListen := fs.String("leaf-listen", "", "accept units' sites (--leaf-of) on this address with the in-process NATS, e.g. 0.0.0.0:7422 (with --leaf-secret-file; TLS with --tls-cert/--tls-key)")
 	leafSecret := fs.String("leaf-secret-file", "", "file holding the password between the centre's leaf port and its sites (--leaf-listen and --leaf-of)")
+	eventsHold := fs.Duration("events-hold", 12*time.Second, "with --events: how long the spine keeps a stored batch before acknowledging it, so that VictoriaLogs (which answers before its data is on disk; its -inmemoryDataFlushInterval, 5 s by default, plus a margin) has it on disk first")
 	leaseTTL := fs.Duration("lease-ttl", cluster.DefaultTTL, "how long this node's job leases last unless renewed: the time other nodes wait before taking over the jobs of a node that died")
 	memLimit := fs.Int64("memory-limit", 768, "soft memory limit for the Go heap in MiB (the runtime collects harder near it; 0: none; GOMEMLIMIT wins when set)")
 	gcPercent := fs.Int("gc-percent", 150, "heap growth between collections in percent, with --memory-limit as the ceiling (GOGC wins when set)")
@@ -271,10 +273,20 @@ and closes the database.` + "\n" + configHelp,
 				Events: app.EventOptions{DataDir: db.data, NATS: *natsURL, SpineMaxBytes: *spineMax, SyslogTCP: *syslogTCP, SyslogUDP: *syslogUDP,
 					SyslogTLS: *syslogTLS, RELP: *relpAddr, IngestHTTP: *ingestHTTP, TLSCert: *ingestCert, TLSKey: *ingestKey,
 					ClientCA: *clientCA, RequireClientCert: *requireClient, NoDetect: *noDetect, Partitions: *partitions, SpineReplicas: *replicas, NATSCreds: *natsCreds, NATSCA: *natsCA,
-					LeafOf: *leafOf, LeafDomain: *leafDomain, LeafListen: *leafListen, LeafSecret: leafPass, LeafTLSCert: *tlsCert, LeafTLSKey: *tlsKey,
+					HoldAcks: holdFor(db, *eventsHold),
+					LeafOf:   *leafOf, LeafDomain: *leafDomain, LeafListen: *leafListen, LeafSecret: leafPass, LeafTLSCert: *tlsCert, LeafTLSKey: *tlsKey,
 					Ready: receiverReady(ctx)}})
 		},
 	}
+}
+
+// holdFor is how long the spine holds stored batches: hold with an event
+// store outside the database (--events), none otherwise.
+func holdFor(d *dbFlags, hold time.Duration) time.Duration {
+	if d.events == "" {
+		return 0
+	}
+	return hold
 }
 
 // leafSecretOf reads the leaf password from file; needed says whether a

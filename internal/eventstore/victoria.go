@@ -28,12 +28,21 @@ type Victoria struct {
 	hc   *http.Client
 }
 
-// NewVictoria returns the store at base (http://host:9428, a single
-// VictoriaLogs or a cluster's vlinsert/vlselect).
+// NewVictoria returns the store at base (victorialogs://host:9428 or
+// http(s)://host:9428: a single VictoriaLogs, or a cluster's
+// insert/select node).
 func NewVictoria(base string) (*Victoria, error) {
 	u, err := url.Parse(base)
+	if err == nil {
+		switch u.Scheme {
+		case "victorialogs":
+			u.Scheme = "http"
+		case "victorialogs+https":
+			u.Scheme = "https"
+		}
+	}
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, errs.E(errs.Invalid, "the VictoriaLogs address %q must be http(s)://host:port", base)
+		return nil, errs.E(errs.Invalid, "the VictoriaLogs address %q must be victorialogs://host:port or http(s)://host:port", base)
 	}
 	return &Victoria{base: u, hc: &http.Client{Timeout: time.Minute}}, nil
 }

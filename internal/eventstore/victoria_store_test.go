@@ -11,6 +11,7 @@ import (
 	"github.com/samdrift/samdrift/internal/access"
 	"github.com/samdrift/samdrift/internal/event"
 	"github.com/samdrift/samdrift/internal/eventstore"
+	"github.com/samdrift/samdrift/internal/eventstore/vltest"
 	"github.com/samdrift/samdrift/internal/store"
 	"github.com/samdrift/samdrift/internal/store/storetest"
 )
@@ -19,7 +20,7 @@ import (
 // municipalities 1001 and 1002 in db.
 func vlStore(t *testing.T, db *store.DB) *eventstore.Store {
 	t.Helper()
-	vl, err := eventstore.NewVictoria(startVictoria(t))
+	vl, err := eventstore.NewVictoria(vltest.Start(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,11 +3,6 @@ package eventstore_test
 import (
 	"context"
 	"fmt"
-	"net"
-	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -15,75 +10,14 @@ import (
 
 	"github.com/samdrift/samdrift/internal/event"
 	"github.com/samdrift/samdrift/internal/eventstore"
-	"github.com/samdrift/samdrift/internal/store/storetest"
+	"github.com/samdrift/samdrift/internal/eventstore/vltest"
 )
-
-// victoriaLogs finds the VictoriaLogs binary: SAMDRIFT_VICTORIALOGS, or
-// victoria-logs on the PATH or in $(go env GOPATH)/bin.
-func victoriaLogs(t *testing.T) string {
-	t.Helper()
-	cands := []string{os.Getenv("SAMDRIFT_VICTORIALOGS"), "victoria-logs"}
-	if home, err := os.UserHomeDir(); err == nil {
-		cands = append(cands, filepath.Join(home, "go", "bin", "victoria-logs"))
-	}
-	for _, c := range cands {
-		if c == "" {
-			continue
-		}
-		if p, err := exec.LookPath(c); err == nil {
-			return p
-		}
-	}
-	const how = "go install github.com/VictoriaMetrics/VictoriaLogs/app/victoria-logs@v1.52.2"
-	if storetest.Required() {
-		t.Fatalf("VictoriaLogs is not installed but SAMDRIFT_TEST_REQUIRE=1: %s (or set SAMDRIFT_VICTORIALOGS)", how)
-	}
-	t.Skipf("VictoriaLogs tests skipped: %s to run them", how)
-	return ""
-}
-
-// startVictoria runs a single VictoriaLogs on a free port with its data
-// under a temporary directory (deletion on, as retention needs) and
-// returns its URL.
-func startVictoria(t *testing.T) string {
-	t.Helper()
-	bin := victoriaLogs(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	cmd := exec.Command(bin, "-storageDataPath", t.TempDir(), "-httpListenAddr", addr, "-retentionPeriod", "100y", "-loggerLevel", "ERROR", "-delete.enable")
-	var out strings.Builder
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		if t.Failed() {
-			t.Logf("victoria-logs:\n%s", out.String())
-		}
-	})
-	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		if r, err := http.Get("http://" + addr + "/health"); err == nil {
-			r.Body.Close()
-			if r.StatusCode == 200 {
-				return "http://" + addr
-			}
-		}
-	}
-	t.Fatalf("VictoriaLogs did not answer on %s", addr)
-	return ""
-}
 
 // TestQueryLanguageOnVictoria runs the SQL stores' query corpus on
 // VictoriaLogs: every query finds the same events. A second tenant holds
 // the same events and is never found reading the first.
 func TestQueryLanguageOnVictoria(t *testing.T) {
-	v, err := eventstore.NewVictoria(startVictoria(t))
+	v, err := eventstore.NewVictoria(vltest.Start(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,7 +65,7 @@ func TestQueryLanguageOnVictoria(t *testing.T) {
 // (time, then id) with cursors, counts them, and gives every event back
 // as it was appended.
 func TestSearchOnVictoria(t *testing.T) {
-	v, err := eventstore.NewVictoria(startVictoria(t))
+	v, err := eventstore.NewVictoria(vltest.Start(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -204,7 +138,7 @@ func TestSearchOnVictoria(t *testing.T) {
 // per bucket), and a window starting off the minute still starts its
 // buckets where it starts.
 func TestHistogramOnVictoria(t *testing.T) {
-	v, err := eventstore.NewVictoria(startVictoria(t))
+	v, err := eventstore.NewVictoria(vltest.Start(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -79,6 +79,12 @@ type Options struct {
 	// Both need the in-process server.
 	Leaf *Leaf
 	Hub  *Hub
+	// HoldAcks keeps a batch a consumer has handled in the spine this
+	// long before acknowledging it: for an event store that answers
+	// before its data is on disk (VictoriaLogs flushes every few
+	// seconds), the spine keeps its copy until the store's has surely
+	// reached disk. Zero acknowledges at once.
+	HoldAcks time.Duration
 
 	// localSecret is the in-process connection's password on a hub.
 	localSecret string
@@ -332,7 +338,9 @@ func (s *Spine) consumer(ctx context.Context, name string) (jetstream.Consumer, 
 		// AckWait is how soon batches a crashed consumer had in hand come
 		// again (measured: with 60 s, a kill -9 left 64 batches waiting a
 		// minute); a handler stores its batches in well under a second.
-		Durable: name, AckPolicy: jetstream.AckExplicitPolicy, AckWait: ackWait, MaxAckPending: 4 * s.opts.MaxBatches,
+		// Held batches (HoldAcks) stay in hand that much longer, and
+		// many more of them are.
+		Durable: name, AckPolicy: jetstream.AckExplicitPolicy, AckWait: ackWait + s.opts.HoldAcks, MaxAckPending: s.maxAckPending(),
 		DeliverPolicy: jetstream.DeliverAllPolicy,
 	})
 	if err != nil {
@@ -412,6 +420,13 @@ func (s *Spine) Consume(ctx context.Context, name string, h Handler) error {
 	if err != nil {
 		return err
 	}
+	held := make(chan heldBatches, 64)
+	if s.opts.HoldAcks > 0 {
+		hctx, stop := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() { defer close(done); ackHeld(hctx, held) }()
+		defer func() { stop(); <-done }()
+	}
 	for ctx.Err() == nil {
 		fetch, err := c.Fetch(s.opts.MaxBatches, jetstream.FetchMaxWait(time.Second))
 		if err != nil {
@@ -441,16 +456,59 @@ func (s *Spine) Consume(ctx context.Context, name string, h Handler) error {
 			}
 			continue
 		}
+		if s.opts.HoldAcks > 0 {
+			held <- heldBatches{msgs: msgs, due: time.Now().Add(s.opts.HoldAcks)}
+			continue
+		}
 		// Acknowledge even when ctx has just ended: the work is committed.
 		// A lost ack only means the batch comes again, which idempotent
 		// handlers ignore.
-		actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-		for _, m := range msgs {
-			_ = m.DoubleAck(actx)
-		}
-		cancel()
+		ackAll(ctx, msgs)
 	}
 	return nil
+}
+
+// heldBatches are handled batches waiting for HoldAcks to pass.
+type heldBatches struct {
+	msgs []jetstream.Msg
+	due  time.Time
+}
+
+// ackAll acknowledges msgs, even when ctx has just ended.
+func ackAll(ctx context.Context, msgs []jetstream.Msg) {
+	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	for _, m := range msgs {
+		_ = m.DoubleAck(actx)
+	}
+	cancel()
+}
+
+// maxAckPending is how many batches a consumer may have in hand: with
+// HoldAcks, enough for the hold at full speed.
+func (s *Spine) maxAckPending() int {
+	if s.opts.HoldAcks > 0 {
+		return 64 * s.opts.MaxBatches
+	}
+	return 4 * s.opts.MaxBatches
+}
+
+// ackHeld acknowledges held batches as they come due, in order; when ctx
+// ends it returns, leaving what is not due to come again (the store
+// takes a batch once).
+func ackHeld(ctx context.Context, held <-chan heldBatches) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case h := <-held:
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(time.Until(h.due)):
+			}
+			ackAll(ctx, h.msgs)
+		}
+	}
 }
 
 // Pending returns how many batches consumer name has not acknowledged yet

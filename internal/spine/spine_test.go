@@ -265,3 +265,54 @@ func TestPurgeWaitsForEveryConsumer(t *testing.T) {
 		waitEmpty(t, s)
 	})
 }
+
+// TestHoldAcks: with HoldAcks a handled batch stays in the spine (its
+// consumer's pending count) until the hold has passed, then it is
+// acknowledged.
+func TestHoldAcks(t *testing.T) {
+	s := open(t, spine.Options{Dir: t.TempDir(), Consumers: []string{"store"}, HoldAcks: 1500 * time.Millisecond})
+	ctx := context.Background()
+	for i := range 3 {
+		if err := s.Publish(ctx, "101", fmt.Sprint("h", i), []byte("x")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var mu sync.Mutex
+	handled := 0
+	var at time.Time
+	cctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = s.Consume(cctx, "store", func(_ context.Context, bs []spine.Batch) error {
+			mu.Lock()
+			defer mu.Unlock()
+			handled += len(bs)
+			at = time.Now()
+			return nil
+		})
+	}()
+	defer func() { cancel(); <-done }()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		mu.Lock()
+		n := handled
+		mu.Unlock()
+		if n == 3 {
+			break
+		}
+	}
+	if n, err := s.Pending(ctx, "store"); err != nil || n != 3 {
+		t.Fatalf("pending right after handling = %d, %v; want the 3 held", n, err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if n, _ := s.Pending(ctx, "store"); n == 0 {
+			break
+		}
+	}
+	mu.Lock()
+	held := time.Since(at)
+	mu.Unlock()
+	if n, err := s.Pending(ctx, "store"); err != nil || n != 0 || held < 1500*time.Millisecond {
+		t.Fatalf("pending = %d (%v) %s after handling; want 0 once the 1.5 s hold passed", n, err, held)
+	}
+}
