@@ -219,6 +219,12 @@ type QuarantinedSender struct {
 // Quarantine lists the senders whose events went to the quarantine since
 // since, busiest first, for the SOC to register them (others see none).
 func (s *Store) Quarantine(ctx context.Context, sc access.Scope, since time.Time) ([]QuarantinedSender, error) {
+	if s.vl != nil {
+		if !sc.SeesAllSecurity() {
+			return []QuarantinedSender{}, nil
+		}
+		return s.vl.quarantine(ctx, since)
+	}
 	if s.db.Dialect() == store.SQLite {
 		if !sc.SeesAllSecurity() {
 			return []QuarantinedSender{}, nil

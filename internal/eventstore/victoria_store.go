@@ -1,8 +1,10 @@
 package eventstore
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"net/url"
 	"slices"
 	"strconv"
@@ -270,4 +272,31 @@ func (s *Store) vlRetention(ctx context.Context, now time.Time, days map[int64]i
 		return nil
 	})
 	return total, err
+}
+
+// quarantine lists the quarantine's senders (tenant 0) since since,
+// busiest first, at most 500.
+func (v *Victoria) quarantine(ctx context.Context, since time.Time) ([]QuarantinedSender, error) {
+	ip, host := logsqlField(vlColumns["source_ip"]), logsqlField(vlColumns["host"])
+	body, err := v.do(ctx, 0, "/select/logsql/query", url.Values{"query": {"_time:>=" + vlTime(since) + " | stats by (" + ip + ", " + host +
+		") count() as n, min(_time) as first, max(_time) as last | sort by (n desc, " + ip + ") | limit 500"}}, nil)
+	if err != nil {
+		return nil, err
+	}
+	out := []QuarantinedSender{}
+	for _, line := range bytes.Split(bytes.TrimSpace(body), []byte("\n")) {
+		if len(line) == 0 {
+			continue
+		}
+		var row map[string]string
+		if err := json.Unmarshal(line, &row); err != nil {
+			return nil, errs.Wrap(err, "VictoriaLogs' quarantine is not JSON")
+		}
+		q := QuarantinedSender{SenderIP: row[vlColumns["source_ip"]], Host: row[vlColumns["host"]]}
+		q.Events, _ = strconv.Atoi(row["n"])
+		q.First, _ = time.Parse(time.RFC3339Nano, row["first"])
+		q.Last, _ = time.Parse(time.RFC3339Nano, row["last"])
+		out = append(out, q)
+	}
+	return out, nil
 }

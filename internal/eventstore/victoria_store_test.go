@@ -120,13 +120,30 @@ func TestStoreOnVictoria(t *testing.T) {
 		}); err != nil || exported != 7 {
 			t.Fatalf("municipality 1002's export = %d events, %v; want its 7", exported, err)
 		}
+		// The quarantine: unregistered senders' events (tenant 0), busiest
+		// first, for those who see all security data only.
+		var unknown []event.Event
+		for i := range 3 {
+			unknown = append(unknown, event.Event{ID: fmt.Sprint("q", i), Time: base.Add(time.Duration(i) * time.Minute), Received: base, SourceIP: "192.0.2.9", Host: "rogue", Message: "x"})
+		}
+		unknown = append(unknown, event.Event{ID: "q9", Time: base, Received: base, SourceIP: "192.0.2.10", Host: "other", Message: "y"})
+		if _, err := es.Append(ctx, unknown); err != nil {
+			t.Fatal(err)
+		}
+		qs, err := es.Quarantine(ctx, soc, base.Add(-time.Hour))
+		if err != nil || len(qs) != 2 || qs[0].SenderIP != "192.0.2.9" || qs[0].Events != 3 || !qs[0].First.Equal(base) || !qs[0].Last.Equal(base.Add(2*time.Minute)) {
+			t.Fatalf("quarantine = %+v, %v; want 192.0.2.9 with 3 events first", qs, err)
+		}
+		if qs, err := es.Quarantine(ctx, own, base.Add(-time.Hour)); err != nil || len(qs) != 0 {
+			t.Fatalf("a municipality's view of the quarantine = %+v, %v; want nothing", qs, err)
+		}
 		// Retention: 1001 keeps the standard's 395 days, 1002 ten years.
 		if err := es.SetRetention(ctx, soc, 1002, 3650); err != nil {
 			t.Fatal(err)
 		}
 		gone, err := es.ApplyRetention(ctx, base.AddDate(0, 0, 400))
-		if err != nil || gone != 8 {
-			t.Fatalf("ApplyRetention = %d, %v; want 1001's 8 events", gone, err)
+		if err != nil || gone != 12 {
+			t.Fatalf("ApplyRetention = %d, %v; want 1001's 8 events and the quarantine's 4", gone, err)
 		}
 		var left map[int64]int
 		for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
