@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"testing"
@@ -12,6 +13,7 @@ import (
 	"github.com/samdrift/samdrift/internal/access"
 	"github.com/samdrift/samdrift/internal/event"
 	"github.com/samdrift/samdrift/internal/eventstore"
+	"github.com/samdrift/samdrift/internal/eventstore/vltest"
 	"github.com/samdrift/samdrift/internal/store"
 	"github.com/samdrift/samdrift/internal/store/storetest"
 )
@@ -37,15 +39,34 @@ func makeBatch(prefix string, n int, at time.Time) []event.Event {
 	return out
 }
 
-func backends(b *testing.B, fn func(b *testing.B, db *store.DB)) {
-	b.Run("sqlite", func(b *testing.B) { fn(b, storetest.SQLite(b)) })
-	b.Run("postgres", func(b *testing.B) { fn(b, storetest.Postgres(b)) })
+func backends(b *testing.B, fn func(b *testing.B, es *eventstore.Store)) {
+	b.Run("sqlite", func(b *testing.B) { fn(b, eventstore.New(storetest.SQLite(b))) })
+	b.Run("postgres", func(b *testing.B) { fn(b, eventstore.New(storetest.Postgres(b))) })
+	b.Run("victorialogs", func(b *testing.B) {
+		db := storetest.SQLite(b)
+		fn(b, victoriaOn(b, db, vltest.Start(b)))
+	})
+}
+
+// victoriaOn is an event store on the VictoriaLogs at url beside db, with
+// the benchmarks' tenants (1000–1099) as organisations in db.
+func victoriaOn(b *testing.B, db *store.DB, url string) *eventstore.Store {
+	vl, err := eventstore.NewVictoria(url)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for id := 1000; id < 1100; id++ {
+		if _, err := db.Reader().ExecContext(context.Background(), `INSERT INTO organizations (id, kind, slug, name, created_at) VALUES ($1, 'municipality', $2, $2, $3)
+			ON CONFLICT DO NOTHING`, id, fmt.Sprint("m", id), store.Now()); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return eventstore.NewOn(db, vl)
 }
 
 // BenchmarkAppend stores batches of 500 parsed events in one transaction each.
 func BenchmarkAppend(b *testing.B) {
-	backends(b, func(b *testing.B, db *store.DB) {
-		es := eventstore.New(db)
+	backends(b, func(b *testing.B, es *eventstore.Store) {
 		now := time.Now().UTC()
 		batches := make([][]event.Event, 0, 64)
 		for i := 0; i < 64; i++ {
@@ -69,8 +90,7 @@ func BenchmarkAppend(b *testing.B) {
 // BenchmarkSearchTenantField searches one tenant's last hour for one user
 // among 200,000 stored events of 20 tenants.
 func BenchmarkSearchTenantField(b *testing.B) {
-	backends(b, func(b *testing.B, db *store.DB) {
-		es := eventstore.New(db)
+	backends(b, func(b *testing.B, es *eventstore.Store) {
 		now := time.Now().UTC()
 		for i := 0; i < 400; i++ {
 			if _, err := es.Append(context.Background(), makeBatch(fmt.Sprintf("s%d", i), 500, now.Add(-time.Duration(i)*time.Minute))); err != nil {
@@ -119,7 +139,13 @@ func BenchmarkSearchLarge(b *testing.B) {
 	if _, err := db.Migrate(context.Background(), nil); err != nil {
 		b.Fatal(err)
 	}
+	// SAMDRIFT_BENCH_VICTORIA=URL measures VictoriaLogs at URL (filled
+	// once: a file in SAMDRIFT_BENCH_DIR remembers it).
+	vlURL := os.Getenv("SAMDRIFT_BENCH_VICTORIA")
 	es := eventstore.New(db)
+	if vlURL != "" {
+		es = victoriaOn(b, db, vlURL)
+	}
 	if err := es.Upgrade(context.Background(), func(moved, total int) {
 		if moved%500_000 < 5000 {
 			fmt.Fprintf(os.Stderr, "moved %d of %d events into blocks\n", moved, total)
@@ -133,6 +159,13 @@ func BenchmarkSearchLarge(b *testing.B) {
 	_ = db.Reader().QueryRowContext(context.Background(), `SELECT COUNT(*) FROM events`).Scan(&have)
 	if db.Dialect() == store.SQLite {
 		_ = db.Reader().QueryRowContext(context.Background(), `SELECT COALESCE(SUM(n), 0) FROM event_blocks`).Scan(&have)
+	}
+	mark := filepath.Join(dir, "victoria.filled")
+	if vlURL != "" {
+		have = 0
+		if m, err := os.ReadFile(mark); err == nil {
+			have, _ = strconv.Atoi(string(m))
+		}
 	}
 	if have < total {
 		start := time.Now()
@@ -151,6 +184,11 @@ func BenchmarkSearchLarge(b *testing.B) {
 			if i%200_000 == 0 {
 				fmt.Fprintf(os.Stderr, "filled %d of %d events (%.0f/s)\n", i, total, float64(i-have)/time.Since(start).Seconds())
 			}
+		}
+	}
+	if vlURL != "" {
+		if err := os.WriteFile(mark, []byte(strconv.Itoa(total)), 0o600); err != nil {
+			b.Fatal(err)
 		}
 	}
 	queries := []eventstore.Query{

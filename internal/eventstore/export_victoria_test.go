@@ -9,3 +9,6 @@ var SearchVictoria = (*Victoria).search
 
 // HistogramVictoria exposes the VictoriaLogs store's histogram to tests.
 var HistogramVictoria = (*Victoria).histogram
+
+// EachVictoria exposes the VictoriaLogs store's merged export to tests.
+var EachVictoria = (*Victoria).each

@@ -78,8 +78,9 @@ func vlDoc(e event.Event) map[string]any {
 	return d
 }
 
-// Append sends events to VictoriaLogs, one request per tenant, and has
-// them flushed to disk before it returns.
+// Append sends events to VictoriaLogs, one request per tenant (at most
+// vlParallel at once). VictoriaLogs answers before the events are on disk
+// or searchable: see Flush and the spine's HoldAcks.
 func (v *Victoria) Append(ctx context.Context, events []event.Event) (int, error) {
 	byTenant := map[int64]*bytes.Buffer{}
 	var order []int64
@@ -97,16 +98,63 @@ func (v *Victoria) Append(ctx context.Context, events []event.Event) (int, error
 		b.Write(line)
 		b.WriteByte('\n')
 	}
+	errc := make(chan error, len(order))
+	sem := make(chan struct{}, vlParallel)
 	for _, t := range order {
-		q := url.Values{"_stream_fields": {vlColumns["host"] + "," + vlColumns["app"]}, "_time_field": {"_time"}, "_msg_field": {"_msg"}}
-		if _, err := v.do(ctx, t, "/insert/jsonline", q, byTenant[t]); err != nil {
-			return 0, err
+		go func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			q := url.Values{"_stream_fields": {vlColumns["host"] + "," + vlColumns["app"]}, "_time_field": {"_time"}, "_msg_field": {"_msg"}}
+			_, err := v.do(ctx, t, "/insert/jsonline", q, byTenant[t])
+			errc <- err
+		}()
+	}
+	var first error
+	for range order {
+		if err := <-errc; err != nil && first == nil {
+			first = err
 		}
 	}
-	if _, err := v.do(ctx, -1, "/internal/force_flush", nil, nil); err != nil {
-		return 0, err
+	if first != nil {
+		return 0, first
 	}
 	return len(events), nil
+}
+
+// Flush makes what was appended searchable at once (VictoriaLogs does
+// within about a second by itself). It does not put it on disk: the
+// spine holds the batches for that (Options.HoldAcks).
+func (v *Victoria) Flush(ctx context.Context) error {
+	_, err := v.do(ctx, -1, "/internal/force_flush", nil, nil)
+	return err
+}
+
+// withData narrows tenants to those VictoriaLogs holds events of in
+// [from, to), so that a search over a hundred organisations asks only
+// those with events (a tenant whose events were all deleted may still be
+// listed: it is then asked, and answers nothing).
+func (v *Victoria) withData(ctx context.Context, tenants []int64, from, to time.Time) ([]int64, error) {
+	if len(tenants) <= 1 {
+		return tenants, nil
+	}
+	body, err := v.do(ctx, -1, "/select/tenant_ids", url.Values{"start": {vlTime(from)}, "end": {vlTime(to)}}, nil)
+	if err != nil {
+		return nil, err
+	}
+	var ids []struct {
+		Account int64 `json:"account_id"`
+		Project int64 `json:"project_id"`
+	}
+	if err := json.Unmarshal(body, &ids); err != nil {
+		return nil, errs.Wrap(err, "VictoriaLogs' tenant list is not JSON")
+	}
+	has := map[int64]bool{}
+	for _, id := range ids {
+		if id.Project == 0 {
+			has[id.Account] = true
+		}
+	}
+	return slices.DeleteFunc(slices.Clone(tenants), func(t int64) bool { return !has[t] }), nil
 }
 
 // vlParallel bounds how many tenants one search reads at once.
@@ -131,6 +179,10 @@ func (v *Victoria) search(ctx context.Context, tenants []int64, q Query) (Result
 			return Result{}, err
 		}
 		curTS, curID = time.UnixMicro(ts).UTC(), id
+	}
+	tenants, err := v.withData(ctx, tenants, q.From, q.To)
+	if err != nil {
+		return Result{}, err
 	}
 	type answer struct {
 		items []event.Event
@@ -213,6 +265,10 @@ func (v *Victoria) histogram(ctx context.Context, tenants []int64, q Query, n in
 	out := make([]Bucket, n)
 	for i := range out {
 		out[i].Start = q.From.Add(time.Duration(i) * width).UTC()
+	}
+	tenants, err := v.withData(ctx, tenants, q.From, q.To)
+	if err != nil {
+		return nil, 0, err
 	}
 	// VictoriaLogs' buckets start at multiples of the step, moved back
 	// by the offset: this offset makes them start at q.From.

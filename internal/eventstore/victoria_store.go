@@ -104,6 +104,11 @@ func (s *Store) vlAppend(ctx context.Context, batches []Batch) (int, error) {
 			}
 		}
 		if b.Redelivered && len(keep) > 0 {
+			// What reached VictoriaLogs just before samdrift stopped may
+			// not be searchable yet.
+			if err := s.vl.Flush(ctx); err != nil {
+				return 0, err
+			}
 			have, err := s.vl.present(ctx, keep)
 			if err != nil {
 				return 0, err
@@ -165,36 +170,79 @@ func (s *Store) known(ctx context.Context, table string, ids []string) (map[stri
 	return out, nil
 }
 
-// vlEach calls fn for the events sc may read that match q, newest first,
-// a page of up to 1000 at a time (q.Limit, when set, bounds how many).
+// vlEach calls fn for the events sc may read that match q, newest first
+// across tenants (q.Limit, when set, bounds how many): each tenant is read
+// a page of 1000 at a time with its own cursor, and the pages are merged,
+// so every tenant is asked only when its page runs out.
 func (s *Store) vlEach(ctx context.Context, sc access.Scope, q Query, fn func(event.Event) error) error {
 	tenants, err := s.tenantsFor(ctx, sc, q)
 	if err != nil {
 		return err
 	}
-	want := q.Limit
-	q.Cursor = ""
-	sent := 0
-	for {
-		q.Limit = 1000
-		if want > 0 {
-			q.Limit = min(1000, want-sent)
-		}
-		r, err := s.vl.search(ctx, tenants, q)
+	return s.vl.each(ctx, tenants, q, fn)
+}
+
+// each is vlEach over tenants.
+func (v *Victoria) each(ctx context.Context, tenants []int64, q Query, fn func(event.Event) error) error {
+	tenants, err := v.withData(ctx, tenants, q.From, q.To)
+	if err != nil {
+		return err
+	}
+	type stream struct {
+		tenant int64
+		buf    []event.Event
+		next   *string // the tenant's cursor; nil when it has no more
+	}
+	const page = 1000
+	fill := func(st *stream) error {
+		pq := q
+		pq.Limit, pq.Cursor = page, *st.next
+		r, err := v.search(ctx, []int64{st.tenant}, pq)
 		if err != nil {
 			return err
 		}
-		for _, e := range r.Items {
-			if err := fn(e); err != nil {
-				return err
-			}
-			sent++
+		st.buf, st.next = r.Items, r.Next
+		return nil
+	}
+	var streams []*stream
+	for _, t := range tenants {
+		st := &stream{tenant: t, next: new(string)}
+		if err := fill(st); err != nil {
+			return err
 		}
-		if r.Next == nil || (want > 0 && sent >= want) {
+		if len(st.buf) > 0 {
+			streams = append(streams, st)
+		}
+	}
+	sent := 0
+	for len(streams) > 0 {
+		// The newest head (time, then id) goes next; a hundred tenants
+		// make a linear scan cheaper than a heap's bookkeeping.
+		best := 0
+		for i, st := range streams[1:] {
+			a, b := st.buf[0], streams[best].buf[0]
+			if c := a.Time.Compare(b.Time); c > 0 || (c == 0 && a.ID > b.ID) {
+				best = i + 1
+			}
+		}
+		st := streams[best]
+		if err := fn(st.buf[0]); err != nil {
+			return err
+		}
+		if sent++; q.Limit > 0 && sent >= q.Limit {
 			return nil
 		}
-		q.Cursor = *r.Next
+		st.buf = st.buf[1:]
+		if len(st.buf) == 0 && st.next != nil {
+			if err := fill(st); err != nil {
+				return err
+			}
+		}
+		if len(st.buf) == 0 {
+			streams = slices.Delete(streams, best, best+1)
+		}
 	}
+	return nil
 }
 
 // present returns which of events (one batch) VictoriaLogs holds, by

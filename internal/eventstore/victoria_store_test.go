@@ -18,7 +18,7 @@ import (
 
 // vlStore returns an event store on a fresh VictoriaLogs beside db, with
 // municipalities 1001 and 1002 in db.
-func vlStore(t *testing.T, db *store.DB) *eventstore.Store {
+func vlStore(t *testing.T, db *store.DB) (*eventstore.Store, *eventstore.Victoria) {
 	t.Helper()
 	vl, err := eventstore.NewVictoria(vltest.Start(t))
 	if err != nil {
@@ -30,7 +30,7 @@ func vlStore(t *testing.T, db *store.DB) *eventstore.Store {
 			t.Fatal(err)
 		}
 	}
-	return eventstore.NewOn(db, vl)
+	return eventstore.NewOn(db, vl), vl
 }
 
 // TestStoreOnVictoria runs the event store's surface on VictoriaLogs with
@@ -40,8 +40,14 @@ func vlStore(t *testing.T, db *store.DB) *eventstore.Store {
 // facets, export, and retention per organisation.
 func TestStoreOnVictoria(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		es := vlStore(t, db)
 		ctx := context.Background()
+		es, vl := vlStore(t, db)
+		flush := func() {
+			t.Helper()
+			if err := vl.Flush(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
 		base := queryCorpusBase
 		corpus := queryCorpus()
 		var other []event.Event
@@ -53,6 +59,7 @@ func TestStoreOnVictoria(t *testing.T) {
 		if err != nil || n != 14 {
 			t.Fatalf("AppendBatches = %d, %v; want 14", n, err)
 		}
+		flush()
 		soc := access.System("test")
 		window := eventstore.Query{From: base.Add(-time.Hour), To: base.Add(time.Hour)}
 		for _, c := range queryCases {
@@ -97,6 +104,7 @@ func TestStoreOnVictoria(t *testing.T) {
 		if err != nil || n != 1 {
 			t.Fatalf("a redelivered batch with three stored events and one new = %d, %v; want 1", n, err)
 		}
+		flush()
 		r, err := es.Search(ctx, soc, window)
 		if err != nil || r.Total != 15 {
 			t.Fatalf("all events = %d, %v; want 15, each once", r.Total, err)
@@ -130,6 +138,7 @@ func TestStoreOnVictoria(t *testing.T) {
 		if _, err := es.Append(ctx, unknown); err != nil {
 			t.Fatal(err)
 		}
+		flush()
 		qs, err := es.Quarantine(ctx, soc, base.Add(-time.Hour))
 		if err != nil || len(qs) != 2 || qs[0].SenderIP != "192.0.2.9" || qs[0].Events != 3 || !qs[0].First.Equal(base) || !qs[0].Last.Equal(base.Add(2*time.Minute)) {
 			t.Fatalf("quarantine = %+v, %v; want 192.0.2.9 with 3 events first", qs, err)

@@ -30,6 +30,9 @@ func TestQueryLanguageOnVictoria(t *testing.T) {
 	if _, err := v.Append(ctx, append(corpus, other...)); err != nil {
 		t.Fatal(err)
 	}
+	if err := v.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
 	base := queryCorpusBase
 	for _, c := range queryCases {
 		got, err := eventstore.SearchIDs(v, ctx, 1001, base.Add(-time.Hour), base.Add(time.Hour), c.q)
@@ -83,6 +86,9 @@ func TestSearchOnVictoria(t *testing.T) {
 	tie.ID = "1001-zz"
 	all = append(all, tie)
 	if _, err := v.Append(ctx, all); err != nil {
+		t.Fatal(err)
+	}
+	if err := v.Flush(ctx); err != nil {
 		t.Fatal(err)
 	}
 	want := slices.Clone(all)
@@ -153,6 +159,9 @@ func TestHistogramOnVictoria(t *testing.T) {
 	if _, err := v.Append(ctx, all); err != nil {
 		t.Fatal(err)
 	}
+	if err := v.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
 	base := queryCorpusBase
 	h, width, err := eventstore.HistogramVictoria(v, ctx, []int64{1001, 1002}, eventstore.Query{From: base, To: base.Add(time.Hour)}, 60)
 	if err != nil || width != time.Minute || len(h) != 60 {
@@ -180,5 +189,51 @@ func TestHistogramOnVictoria(t *testing.T) {
 	}
 	if !slices.Equal(got, []int{0, 2, 2, 1, 0}) {
 		t.Errorf("two-minute buckets of the non-sshd events = %v; want [0 2 2 1 0]", got)
+	}
+}
+
+// TestEachOnVictoria: an export over two tenants with more events than a
+// page merges them newest first (time, then id) across the pages, and
+// stops at the limit.
+func TestEachOnVictoria(t *testing.T) {
+	v, err := eventstore.NewVictoria(vltest.Start(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	base := queryCorpusBase
+	var all []event.Event
+	for i := range 3000 {
+		tenant := int64(1001 + i%2)
+		all = append(all, event.Event{ID: fmt.Sprintf("%d-%05d", tenant, i), Tenant: tenant, Time: base.Add(time.Duration(i/3) * time.Second), Received: base, Message: "x"})
+	}
+	if _, err := v.Append(ctx, all); err != nil {
+		t.Fatal(err)
+	}
+	if err := v.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	slices.SortFunc(all, func(a, b event.Event) int {
+		if c := b.Time.Compare(a.Time); c != 0 {
+			return c
+		}
+		return strings.Compare(b.ID, a.ID)
+	})
+	q := eventstore.Query{From: base.Add(-time.Hour), To: base.Add(time.Hour)}
+	var got []string
+	if err := eventstore.EachVictoria(v, ctx, []int64{1001, 1002, 1003}, q, func(e event.Event) error { got = append(got, e.ID); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(all) {
+		t.Fatalf("exported %d events; want %d", len(got), len(all))
+	}
+	for i := range all {
+		if got[i] != all[i].ID {
+			t.Fatalf("event %d of the export is %s; want %s (newest first across tenants)", i, got[i], all[i].ID)
+		}
+	}
+	q.Limit, got = 2500, nil
+	if err := eventstore.EachVictoria(v, ctx, []int64{1001, 1002}, q, func(e event.Event) error { got = append(got, e.ID); return nil }); err != nil || len(got) != 2500 {
+		t.Fatalf("an export limited to 2500 gave %d, %v", len(got), err)
 	}
 }
