@@ -1,12 +1,15 @@
 package eventstore
 
 import (
+	"encoding/json"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/samdrift/samdrift/internal/errs"
+	"github.com/samdrift/samdrift/internal/event"
 )
 
 // logsqlOutside returns a compiled filter with every quoted string taken
@@ -63,6 +66,32 @@ func FuzzCompileLogsQL(f *testing.F) {
 			if _, err := regexp.Compile(re); err != nil {
 				t.Fatalf("%q: regular expression %q does not compile: %v", q, re, err)
 			}
+		}
+	})
+}
+
+// FuzzAppendDoc: every event is written as one line of valid JSON that
+// reads back as the same strings.
+func FuzzAppendDoc(f *testing.F) {
+	f.Add("msg", "host", "key", "value")
+	f.Add("a\x00b\"c\\\n\t\xff", "h\u2028", "k.ey[1]", "v\x1f")
+	f.Fuzz(func(t *testing.T, msg, host, key, value string) {
+		e := event.Event{ID: "x", Message: msg, Host: host, Fields: []event.Field{{Key: key, Value: value}, {Key: key, Value: value + "2"}}}
+		line := appendDoc(nil, e)
+		var got map[string]string
+		if err := json.Unmarshal(line, &got); err != nil {
+			t.Fatalf("%q is not JSON: %v", line, err)
+		}
+		if !utf8.ValidString(msg) || !utf8.ValidString(host) || !utf8.ValidString(key) || !utf8.ValidString(value) {
+			return // invalid UTF-8 becomes U+FFFD
+		}
+		if got["_msg"] != msg || got[vlColumns["host"]] != host {
+			t.Fatalf("read back %q/%q; want %q/%q", got["_msg"], got[vlColumns["host"]], msg, host)
+		}
+		// An event's key never lands on a column of ours (vlFieldName
+		// moves those aside), and its second value is key[1].
+		if got[vlFieldName(key, 0)] != value || got[vlFieldName(key, 1)] != value+"2" {
+			t.Fatalf("field %q read back as %q, %q; want %q, %q", key, got[vlFieldName(key, 0)], got[vlFieldName(key, 1)], value, value+"2")
 		}
 	})
 }

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/samdrift/samdrift/internal/errs"
 	"github.com/samdrift/samdrift/internal/event"
@@ -47,35 +48,93 @@ func NewVictoria(base string) (*Victoria, error) {
 	return &Victoria{base: u, hc: &http.Client{Timeout: time.Minute}}, nil
 }
 
-// vlDoc is one event as a VictoriaLogs JSON line.
-func vlDoc(e event.Event) map[string]any {
-	d := map[string]any{
-		"_time":                  e.Time.UTC().Format(time.RFC3339Nano),
-		"_msg":                   e.Message,
-		vlColumns["id"]:          e.ID,
-		vlColumns["host"]:        e.Host,
-		vlColumns["app"]:         e.App,
-		vlColumns["severity"]:    strconv.Itoa(e.Severity),
-		vlColumns["format"]:      e.Format,
-		vlColumns["product"]:     e.Product,
-		vlColumns["source_ip"]:   e.SourceIP,
-		vlColumns["raw"]:         e.Raw,
-		vlColumns["parse_error"]: e.ParseError,
-		vlColumn + "received":    e.Received.UTC().Format(time.RFC3339Nano),
-		vlColumn + "facility":    strconv.Itoa(e.Facility),
-		vlColumn + "source":      e.Source,
-		vlColumn + "source_id":   strconv.FormatInt(e.SourceID, 10),
+// appendDoc writes one event as a VictoriaLogs JSON line (without the
+// newline): written by hand, as encoding/json's maps cost a seventh of the
+// store consumer's time.
+func appendDoc(b []byte, e event.Event) []byte {
+	b = append(b, '{')
+	kv := func(k, v string) {
+		if len(b) > 1 && b[len(b)-1] != '{' {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, k)
+		b = append(b, ':')
+		b = appendJSONString(b, v)
 	}
-	seen := map[string]int{}
-	for _, f := range e.Fields {
-		i := seen[f.Key]
-		seen[f.Key] = i + 1
+	kv("_time", e.Time.UTC().Format(time.RFC3339Nano))
+	kv("_msg", e.Message)
+	kv(vlColumns["id"], e.ID)
+	kv(vlColumns["host"], e.Host)
+	kv(vlColumns["app"], e.App)
+	kv(vlColumns["severity"], strconv.Itoa(e.Severity))
+	kv(vlColumns["format"], e.Format)
+	kv(vlColumns["product"], e.Product)
+	kv(vlColumns["source_ip"], e.SourceIP)
+	kv(vlColumns["raw"], e.Raw)
+	kv(vlColumns["parse_error"], e.ParseError)
+	kv(vlColumn+"received", e.Received.UTC().Format(time.RFC3339Nano))
+	kv(vlColumn+"facility", strconv.Itoa(e.Facility))
+	kv(vlColumn+"source", e.Source)
+	kv(vlColumn+"source_id", strconv.FormatInt(e.SourceID, 10))
+	for j, f := range e.Fields {
+		// The how-manieth value of its key this is (fields are few: a
+		// look back is cheaper than a map).
+		i := 0
+		for _, g := range e.Fields[:j] {
+			if g.Key == f.Key {
+				i++
+			}
+		}
 		if i >= vlMaxValues {
 			continue
 		}
-		d[vlFieldName(f.Key, i)] = f.Value
+		kv(vlFieldName(f.Key, i), f.Value)
 	}
-	return d
+	return append(b, '}')
+}
+
+// appendJSONString writes s as a JSON string: quotes, backslashes and
+// control characters escaped, invalid UTF-8 as U+FFFD.
+func appendJSONString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, "\\ufffd"...)
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
 }
 
 // Append sends events to VictoriaLogs, one request per tenant (at most
@@ -84,6 +143,7 @@ func vlDoc(e event.Event) map[string]any {
 func (v *Victoria) Append(ctx context.Context, events []event.Event) (int, error) {
 	byTenant := map[int64]*bytes.Buffer{}
 	var order []int64
+	scratch := make([]byte, 0, 4096)
 	for _, e := range events {
 		b := byTenant[e.Tenant]
 		if b == nil {
@@ -91,12 +151,7 @@ func (v *Victoria) Append(ctx context.Context, events []event.Event) (int, error
 			byTenant[e.Tenant] = b
 			order = append(order, e.Tenant)
 		}
-		line, err := json.Marshal(vlDoc(e))
-		if err != nil {
-			return 0, errs.Wrap(err, "cannot encode event %s", e.ID)
-		}
-		b.Write(line)
-		b.WriteByte('\n')
+		b.Write(append(appendDoc(scratch[:0], e), '\n'))
 	}
 	errc := make(chan error, len(order))
 	sem := make(chan struct{}, vlParallel)
