@@ -13,10 +13,10 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/samdrift/samdrift/internal/errs"
 	"github.com/samdrift/samdrift/internal/event"
+	"github.com/samdrift/samdrift/internal/jsonx"
 )
 
 // Victoria is the event store on VictoriaLogs (issue 20; first step: the
@@ -57,9 +57,9 @@ func appendDoc(b []byte, e event.Event) []byte {
 		if len(b) > 1 && b[len(b)-1] != '{' {
 			b = append(b, ',')
 		}
-		b = appendJSONString(b, k)
+		b = jsonx.AppendString(b, k)
 		b = append(b, ':')
-		b = appendJSONString(b, v)
+		b = jsonx.AppendString(b, v)
 	}
 	kv("_time", e.Time.UTC().Format(time.RFC3339Nano))
 	kv("_msg", e.Message)
@@ -93,49 +93,6 @@ func appendDoc(b []byte, e event.Event) []byte {
 	return append(b, '}')
 }
 
-// appendJSONString writes s as a JSON string: quotes, backslashes and
-// control characters escaped, invalid UTF-8 as U+FFFD.
-func appendJSONString(b []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, "\\ufffd"...)
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
-}
 
 // Append sends events to VictoriaLogs, one request per tenant (at most
 // vlParallel at once). VictoriaLogs answers before the events are on disk
