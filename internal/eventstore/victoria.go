@@ -93,7 +93,6 @@ func appendDoc(b []byte, e event.Event) []byte {
 	return append(b, '}')
 }
 
-
 // Append sends events to VictoriaLogs, one request per tenant (at most
 // vlParallel at once). VictoriaLogs answers before the events are on disk
 // or searchable: see Flush and the spine's HoldAcks.
