@@ -50,15 +50,46 @@ var vlColumns = map[string]string{
 }
 
 // vlFieldName is where an event field's i-th value (0: the first) is
-// kept in VictoriaLogs.
+// kept in VictoriaLogs. A key that could be read as one of ours (the
+// prefix vlColumn, a leading '_') or as carrying an index (a trailing
+// ']') is moved under vlEscaped and then always carries its index, [0]
+// included, so that vlParseName can tell every name apart.
 func vlFieldName(key string, i int) string {
-	if strings.HasPrefix(key, vlColumn) || strings.HasPrefix(key, "_") {
-		key = vlEscaped + key
+	if strings.HasPrefix(key, vlColumn) || strings.HasPrefix(key, "_") || strings.HasSuffix(key, "]") {
+		return vlEscaped + key + "[" + strconv.Itoa(i) + "]"
 	}
 	if i > 0 {
 		key += "[" + strconv.Itoa(i) + "]"
 	}
 	return key
+}
+
+// vlParseName is vlFieldName's inverse: the event field key and value
+// index a VictoriaLogs field name holds; ok is false for samdrift's own
+// columns and VictoriaLogs' fields (_msg, _time, _stream, …).
+func vlParseName(name string) (key string, i int, ok bool) {
+	index := func(s string) (string, int, bool) {
+		open := strings.LastIndexByte(s, '[')
+		if open < 0 || !strings.HasSuffix(s, "]") {
+			return s, 0, false
+		}
+		n, err := strconv.Atoi(s[open+1 : len(s)-1])
+		if err != nil || n < 0 || strconv.Itoa(n) != s[open+1:len(s)-1] {
+			return s, 0, false
+		}
+		return s[:open], n, true
+	}
+	if rest, escaped := strings.CutPrefix(name, vlEscaped); escaped {
+		key, i, ok := index(rest)
+		return key, i, ok
+	}
+	if strings.HasPrefix(name, vlColumn) || strings.HasPrefix(name, "_") {
+		return "", 0, false
+	}
+	if key, i, ok := index(name); ok && i > 0 {
+		return key, i, true
+	}
+	return name, 0, true
 }
 
 // logsqlCompiler compiles a parsed query. values tells how many values a

@@ -95,3 +95,25 @@ func FuzzAppendDoc(f *testing.F) {
 		}
 	})
 }
+
+// FuzzVLFieldName: every event field key and index is written under a
+// name that reads back as that key and index, and never as one of
+// samdrift's columns.
+func FuzzVLFieldName(f *testing.F) {
+	for _, k := range []string{"user.name", "a[1]", "sd.host", "_msg", "sd.k.x[2]", "x]", "[0]", ""} {
+		f.Add(k, uint8(0))
+		f.Add(k, uint8(3))
+	}
+	f.Fuzz(func(t *testing.T, key string, i uint8) {
+		name := vlFieldName(key, int(i))
+		got, gi, ok := vlParseName(name)
+		if !ok || got != key || gi != int(i) {
+			t.Fatalf("key %q value %d is kept as %q, which reads back as %q %d (%v)", key, i, name, got, gi, ok)
+		}
+		for _, col := range vlColumns {
+			if name == col {
+				t.Fatalf("key %q is kept as samdrift's column %q", key, col)
+			}
+		}
+	})
+}

@@ -417,16 +417,9 @@ func vlEvent(row map[string]string, tenant int64) event.Event {
 	}
 	var fields []kv
 	for k, val := range row {
-		if k == "_msg" || k == "_time" || k == "_stream" || k == "_stream_id" || (strings.HasPrefix(k, vlColumn) && !strings.HasPrefix(k, vlEscaped)) {
-			continue
+		if key, i, ok := vlParseName(k); ok {
+			fields = append(fields, kv{key, i, val})
 		}
-		key, i := k, 0
-		if open := strings.LastIndexByte(k, '['); open > 0 && strings.HasSuffix(k, "]") {
-			if n, err := strconv.Atoi(k[open+1 : len(k)-1]); err == nil && n > 0 {
-				key, i = k[:open], n
-			}
-		}
-		fields = append(fields, kv{strings.TrimPrefix(key, vlEscaped), i, val})
 	}
 	slices.SortFunc(fields, func(a, b kv) int {
 		if c := strings.Compare(a.key, b.key); c != 0 {
@@ -492,16 +485,9 @@ func (v *Victoria) fieldValues(ctx context.Context, tenant int64, from, to time.
 	}
 	count := map[string]int{}
 	for _, n := range names.Values {
-		key, idx, ok := strings.Cut(strings.TrimSuffix(n.Value, "]"), "[")
-		if !ok || !strings.HasSuffix(n.Value, "]") {
-			continue
+		if key, i, ok := vlParseName(n.Value); ok && i < vlMaxValues {
+			count[key] = max(count[key], i+1)
 		}
-		i, err := strconv.Atoi(idx)
-		if err != nil || i < 1 || i >= vlMaxValues {
-			continue
-		}
-		key = strings.TrimPrefix(key, vlEscaped)
-		count[key] = max(count[key], i+1)
 	}
 	return func(key string) int { return max(count[key], 1) }, nil
 }
