@@ -4,6 +4,7 @@ import "github.com/samdrift/samdrift/internal/errs"
 
 func init() {
 	errs.AddDanish(map[string]string{
+		"the VictoriaLogs address %q must be victorialogs://host:port or http(s)://host:port": "VictoriaLogs-adressen %q skal være victorialogs://vært:port eller http(s)://vært:port",
 		"buckets must be 1–500":                                         "buckets skal være 1–500",
 		"give a time range with from before to":                         "angiv et tidsrum, hvor from ligger før to",
 		"limit must be 1–1000":                                          "limit skal være 1–1000",

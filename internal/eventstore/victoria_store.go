@@ -61,11 +61,13 @@ func (s *Store) tenantsFor(ctx context.Context, sc access.Scope, q Query) ([]int
 }
 
 // vlAppend stores batches in VictoriaLogs once each: a batch stored
-// before is skipped, and so is an event with a stable id stored in the
-// last week (as on the SQL stores); a batch the spine delivers again
-// (Redelivered) may have reached VictoriaLogs before samdrift stopped,
-// so VictoriaLogs is asked which of its events it has. The batches and
-// stable ids are recorded once VictoriaLogs has the events.
+// before is skipped. An event with a stable id (a sender may send it
+// again, in a later batch) is claimed by its batch in the database before
+// it goes to VictoriaLogs, and skipped by any other batch that holds it:
+// the claiming batch is delivered by the spine until it is stored, and a
+// batch delivered again (Redelivered: samdrift stopped before it was
+// stored) asks VictoriaLogs which of its events arrived and sends the
+// rest. Stored batches are recorded once VictoriaLogs has their events.
 func (s *Store) vlAppend(ctx context.Context, batches []Batch) (int, error) {
 	var ids []string
 	for _, b := range batches {
@@ -77,9 +79,10 @@ func (s *Store) vlAppend(ctx context.Context, batches []Batch) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	now := time.Now().UnixMicro()
 	var stable []string
 	for _, b := range batches {
-		if done[b.ID] {
+		if b.ID != "" && done[b.ID] {
 			continue
 		}
 		for _, e := range b.Events {
@@ -88,7 +91,30 @@ func (s *Store) vlAppend(ctx context.Context, batches []Batch) (int, error) {
 			}
 		}
 	}
-	seen, err := s.known(ctx, "stored_event_ids", stable)
+	prior, err := s.owners(ctx, stable)
+	if err != nil {
+		return 0, err
+	}
+	err = s.db.Write(ctx, func(tx *sql.Tx) error {
+		for _, b := range batches {
+			if b.ID != "" && done[b.ID] {
+				continue
+			}
+			for _, e := range b.Events {
+				if !event.IsStableID(e.ID) {
+					continue
+				}
+				if _, err := tx.ExecContext(ctx, `INSERT INTO stored_event_ids (id, at, batch) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, e.ID, now, b.ID); err != nil {
+					return errs.Wrap(err, "cannot claim event id %s", e.ID)
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	owner, err := s.owners(ctx, stable)
 	if err != nil {
 		return 0, err
 	}
@@ -99,9 +125,16 @@ func (s *Store) vlAppend(ctx context.Context, batches []Batch) (int, error) {
 		}
 		keep := b.Events[:0:0]
 		for _, e := range b.Events {
-			if !seen[e.ID] {
-				keep = append(keep, e)
+			// Claimed before by another batch (or, for a batch without an
+			// id, claimed at all): that batch stores it. Claimed in this
+			// call by another batch of the round: the same.
+			if o, before := prior[e.ID]; before && (b.ID == "" || o != b.ID) {
+				continue
 			}
+			if o, ok := owner[e.ID]; ok && o != b.ID {
+				continue
+			}
+			keep = append(keep, e)
 		}
 		if b.Redelivered && len(keep) > 0 {
 			// What reached VictoriaLogs just before samdrift stopped may
@@ -122,21 +155,45 @@ func (s *Store) vlAppend(ctx context.Context, batches []Batch) (int, error) {
 			return 0, err
 		}
 	}
-	now := time.Now().UnixMicro()
 	err = s.db.Write(ctx, func(tx *sql.Tx) error {
 		for _, id := range ids {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO stored_batches (id, at) VALUES ($1, $2) ON CONFLICT DO NOTHING`, id, now); err != nil {
 				return errs.Wrap(err, "cannot record batch %s", id)
 			}
 		}
-		for _, id := range stable {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO stored_event_ids (id, at) VALUES ($1, $2) ON CONFLICT DO NOTHING`, id, now); err != nil {
-				return errs.Wrap(err, "cannot record event id %s", id)
-			}
-		}
 		return nil
 	})
 	return len(events), err
+}
+
+// owners returns the batch that claimed each of ids (stored_event_ids).
+func (s *Store) owners(ctx context.Context, ids []string) (map[string]string, error) {
+	out := map[string]string{}
+	for start := 0; start < len(ids); start += 500 {
+		chunk := ids[start:min(start+500, len(ids))]
+		var a store.Args
+		ps := make([]string, len(chunk))
+		for i, id := range chunk {
+			ps[i] = a.Add(id)
+		}
+		rows, err := s.db.Reader().QueryContext(ctx, `SELECT id, batch FROM stored_event_ids WHERE id IN (`+strings.Join(ps, ",")+`)`, a.Values()...)
+		if err != nil {
+			return nil, errs.Wrap(err, "cannot look up stored_event_ids")
+		}
+		for rows.Next() {
+			var id, batch string
+			if err := rows.Scan(&id, &batch); err != nil {
+				rows.Close()
+				return nil, errs.Wrap(err, "cannot look up stored_event_ids")
+			}
+			out[id] = batch
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, errs.Wrap(err, "cannot look up stored_event_ids")
+		}
+	}
+	return out, nil
 }
 
 // known returns which of ids table (stored_batches, stored_event_ids)

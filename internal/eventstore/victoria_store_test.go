@@ -169,3 +169,42 @@ func TestStoreOnVictoria(t *testing.T) {
 		}
 	})
 }
+
+// TestRetransmissionOnVictoria: a sender's retransmission (events with
+// stable ids) in a new batch, while the batch that first held them was
+// cut short by a crash before it was recorded, is stored once: the first
+// batch's claim makes the retransmission skip them, and the first batch,
+// delivered again, sends what VictoriaLogs lacks.
+func TestRetransmissionOnVictoria(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		es, vl := vlStore(t, db)
+		base := queryCorpusBase
+		var evs []event.Event
+		for i := range 4 {
+			evs = append(evs, event.Event{ID: event.StableID("relp", fmt.Sprint("frame", i)), Tenant: 1001, Time: base.Add(time.Duration(i) * time.Second), Received: base, Message: "m"})
+		}
+		// The crash: b1's first two events reached VictoriaLogs, b1 was
+		// never recorded, and its claims were.
+		if _, err := vl.Append(ctx, evs[:2]); err != nil {
+			t.Fatal(err)
+		}
+		if err := eventstore.ClaimForTest(es, ctx, "b1", evs); err != nil {
+			t.Fatal(err)
+		}
+		// The sender sends all four again in b2 (new), then b1 comes again.
+		if n, err := es.AppendBatches(ctx, []eventstore.Batch{{ID: "b2", Events: evs}}); err != nil || n != 0 {
+			t.Fatalf("the retransmission = %d, %v; want 0 (b1 holds them)", n, err)
+		}
+		if n, err := es.AppendBatches(ctx, []eventstore.Batch{{ID: "b1", Events: evs, Redelivered: true}}); err != nil || n != 2 {
+			t.Fatalf("b1 delivered again = %d, %v; want the 2 that did not arrive", n, err)
+		}
+		if err := vl.Flush(ctx); err != nil {
+			t.Fatal(err)
+		}
+		r, err := es.Search(ctx, access.System("test"), eventstore.Query{From: base.Add(-time.Hour), To: base.Add(time.Hour)})
+		if err != nil || r.Total != 4 {
+			t.Fatalf("stored %d, %v; want each of the 4 once", r.Total, err)
+		}
+	})
+}
