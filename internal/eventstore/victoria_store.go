@@ -169,62 +169,29 @@ func (s *Store) vlAppend(ctx context.Context, batches []Batch) (int, error) {
 // owners returns the batch that claimed each of ids (stored_event_ids).
 func (s *Store) owners(ctx context.Context, ids []string) (map[string]string, error) {
 	out := map[string]string{}
-	for start := 0; start < len(ids); start += 500 {
-		chunk := ids[start:min(start+500, len(ids))]
-		var a store.Args
-		ps := make([]string, len(chunk))
-		for i, id := range chunk {
-			ps[i] = a.Add(id)
+	err := store.EachIn(ctx, s.db.Reader(), `SELECT id, batch FROM stored_event_ids WHERE id IN `, ids, ``, func(rows *sql.Rows) error {
+		var id, batch string
+		if err := rows.Scan(&id, &batch); err != nil {
+			return err
 		}
-		rows, err := s.db.Reader().QueryContext(ctx, `SELECT id, batch FROM stored_event_ids WHERE id IN (`+strings.Join(ps, ",")+`)`, a.Values()...)
-		if err != nil {
-			return nil, errs.Wrap(err, "cannot look up stored_event_ids")
-		}
-		for rows.Next() {
-			var id, batch string
-			if err := rows.Scan(&id, &batch); err != nil {
-				rows.Close()
-				return nil, errs.Wrap(err, "cannot look up stored_event_ids")
-			}
-			out[id] = batch
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, errs.Wrap(err, "cannot look up stored_event_ids")
-		}
-	}
-	return out, nil
+		out[id] = batch
+		return nil
+	})
+	return out, errs.Wrap(err, "cannot look up stored_event_ids")
 }
 
-// known returns which of ids table (stored_batches, stored_event_ids)
-// holds.
+// known returns which of ids stored_batches holds.
 func (s *Store) known(ctx context.Context, table string, ids []string) (map[string]bool, error) {
 	out := map[string]bool{}
-	for start := 0; start < len(ids); start += 500 {
-		chunk := ids[start:min(start+500, len(ids))]
-		var a store.Args
-		ps := make([]string, len(chunk))
-		for i, id := range chunk {
-			ps[i] = a.Add(id)
+	err := store.EachIn(ctx, s.db.Reader(), `SELECT id FROM `+table+` WHERE id IN `, ids, ``, func(rows *sql.Rows) error {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return err
 		}
-		rows, err := s.db.Reader().QueryContext(ctx, `SELECT id FROM `+table+` WHERE id IN (`+strings.Join(ps, ",")+`)`, a.Values()...)
-		if err != nil {
-			return nil, errs.Wrap(err, "cannot look up %s", table)
-		}
-		for rows.Next() {
-			var id string
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return nil, errs.Wrap(err, "cannot look up %s", table)
-			}
-			out[id] = true
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, errs.Wrap(err, "cannot look up %s", table)
-		}
-	}
-	return out, nil
+		out[id] = true
+		return nil
+	})
+	return out, errs.Wrap(err, "cannot look up %s", table)
 }
 
 // vlEach calls fn for the events sc may read that match q, newest first
