@@ -3,6 +3,7 @@ package eventstore
 import (
 	"context"
 	"database/sql"
+	"time"
 
 	"github.com/samdrift/samdrift/internal/event"
 )
@@ -31,4 +32,18 @@ func ClaimForTest(s *Store, ctx context.Context, batch string, evs []event.Event
 		}
 		return nil
 	})
+}
+
+// searchIDs returns the ids of tenant's events in [from, to) that match
+// the query text (the corpus test's view of Search).
+func (v *Victoria) searchIDs(ctx context.Context, tenant int64, from, to time.Time, q string) ([]string, error) {
+	values, err := v.fieldValues(ctx, tenant, from, to)
+	if err != nil {
+		return nil, err
+	}
+	filter, err := compileLogsQL(q, tenant, values)
+	if err != nil {
+		return nil, err
+	}
+	return v.ids(ctx, tenant, "_time:["+vlTime(from)+", "+vlTime(to)+") AND "+filter)
 }

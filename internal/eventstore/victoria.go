@@ -433,20 +433,6 @@ func vlEvent(row map[string]string, tenant int64) event.Event {
 	return e
 }
 
-// searchIDs returns the ids of tenant's events in [from, to) that match
-// the query text (the corpus test's view of Search).
-func (v *Victoria) searchIDs(ctx context.Context, tenant int64, from, to time.Time, q string) ([]string, error) {
-	values, err := v.fieldValues(ctx, tenant, from, to)
-	if err != nil {
-		return nil, err
-	}
-	filter, err := compileLogsQL(q, tenant, values)
-	if err != nil {
-		return nil, err
-	}
-	return v.ids(ctx, tenant, "_time:["+vlTime(from)+", "+vlTime(to)+") AND "+filter)
-}
-
 // ids returns the ids of tenant's events that match the LogsQL filter.
 func (v *Victoria) ids(ctx context.Context, tenant int64, filter string) ([]string, error) {
 	body, err := v.do(ctx, tenant, "/select/logsql/query", url.Values{"query": {filter + " | fields " + logsqlField(vlColumns["id"])}}, nil)
