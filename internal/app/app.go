@@ -51,9 +51,10 @@ var Version = "dev"
 type DB struct {
 	DataDir string // SQLite under this directory when URL is empty
 	URL     string // postgres:// URL
-	// Events, when set, keeps the log events in VictoriaLogs at this URL
-	// (victorialogs://host:9428, or http(s)://) instead of the database.
-	Events string
+	// Events, when set, keeps the log events in VictoriaLogs at these
+	// URLs (victorialogs://host:9428, or http(s)://) instead of the
+	// database: each a copy holding every event.
+	Events []string
 }
 
 // App is an open samdrift: database and services. Close it when done.
@@ -118,15 +119,17 @@ func Open(ctx context.Context, d DB, mfaRoles []access.Role, migrate bool, log *
 			return nil, err
 		}
 	}
-	var vl *eventstore.Victoria
-	if d.Events != "" {
-		if vl, err = eventstore.NewVictoria(d.Events); err != nil {
+	var vls []*eventstore.Victoria
+	for _, u := range d.Events {
+		vl, err := eventstore.NewVictoria(u)
+		if err != nil {
 			db.Close()
 			return nil, fmt.Errorf("--events: %w", err)
 		}
+		vls = append(vls, vl)
 	}
 	es := eventstore.New(db)
-	if migrate && vl == nil {
+	if migrate && len(vls) == 0 {
 		// Events stored one row each by an earlier version move into the
 		// block layout (SQLite).
 		if err := es.Upgrade(ctx, func(moved, total int) {
@@ -137,9 +140,9 @@ func Open(ctx context.Context, d DB, mfaRoles []access.Role, migrate bool, log *
 		}
 	}
 	a := Services(db, mfaRoles, log)
-	if vl != nil {
-		a.Events = eventstore.NewOn(db, vl)
-		log.Info("log events are kept in VictoriaLogs", "url", d.Events)
+	if len(vls) > 0 {
+		a.Events = eventstore.NewOn(db, vls...)
+		log.Info("log events are kept in VictoriaLogs", "copies", d.Events)
 	}
 	return a, nil
 }

@@ -96,7 +96,18 @@ func (a *App) startEvents(ctx context.Context, o EventOptions, roles Roles, leas
 		return nil, err
 	}
 	so := spine.Options{URL: o.NATS, Dir: o.DataDir, MaxBytes: o.SpineMaxBytes, Consumers: []string{"store"}, Partitions: parts, Creds: o.NATSCreds, CA: o.NATSCA,
-		Replicas: o.SpineReplicas, HoldAcks: o.HoldAcks}
+		Replicas: o.SpineReplicas, HoldAcks: o.HoldAcks, Copies: a.Events.Copies()}
+	if o.HoldAcks > 0 {
+		// A held batch is acknowledged only if its copy of the event store
+		// did not restart since it was stored (and may have lost it).
+		so.HoldCheck = func(ctx context.Context, consumer string, handled time.Time) bool {
+			c := spine.CopyOfConsumer(consumer)
+			if c < 0 && so.Copies > 1 {
+				return true // the detect-only consumer stores nothing
+			}
+			return a.Events.Intact(ctx, max(c, 0), handled)
+		}
+	}
 	if o.LeafOf != "" {
 		if roles.Store {
 			return nil, errors.New("--leaf-of: a unit's site forwards its logs to the centre, which stores them: run it with --roles ingest")
@@ -199,6 +210,9 @@ func (a *App) consumeStore(ctx context.Context, ep *eventPath, o EventOptions, l
 	sp, es := ep.spine, a.Events
 	var stored atomic.Int64
 	n := sp.Partitions()
+	// With several copies of the events (VictoriaLogs), each copy has
+	// its own consumer per partition and this one detects only.
+	copies := es.Copies() > 1
 	handle := func(ctx context.Context, batches []spine.Batch) error {
 		var all []eventstore.Batch
 		var forDetect []detect.Batch
@@ -226,8 +240,12 @@ func (a *App) consumeStore(ctx context.Context, ep *eventPath, o EventOptions, l
 				derr = a.Detect.Handle(context.WithoutCancel(ctx), forDetect)
 			}()
 		}
-		n, serr := es.AppendBatches(context.WithoutCancel(ctx), all)
-		stored.Add(int64(n))
+		var serr error
+		if !copies {
+			var n int
+			n, serr = es.AppendBatches(context.WithoutCancel(ctx), all)
+			stored.Add(int64(n))
+		}
 		dwg.Wait()
 		if serr != nil {
 			log.Error("cannot store events; they will be delivered again", "batches", len(all), "err", serr)
@@ -270,7 +288,14 @@ func (a *App) consumeStore(ctx context.Context, ep *eventPath, o EventOptions, l
 				}
 			}
 			log.Info("storing a partition of the event spine", "partition", p, "partitions", n, "epoch", epoch)
+			var cwg sync.WaitGroup
+			if copies {
+				for c := range es.Copies() {
+					cwg.Go(func() { _ = sp.Consume(ctx, sp.CopyConsumer(p, c), a.storeCopy(c, &stored, log)) })
+				}
+			}
 			_ = sp.Consume(ctx, sp.StoreConsumer(p), handle)
+			cwg.Wait()
 			if o.NoDetect {
 				return
 			}
@@ -287,6 +312,37 @@ func (a *App) consumeStore(ctx context.Context, ep *eventPath, o EventOptions, l
 			}
 		})
 	}()
+	if copies {
+		es.SetBacklog(func(ctx context.Context, c int) (uint64, error) {
+			var sum uint64
+			for p := range n {
+				k, err := sp.Pending(ctx, sp.CopyConsumer(p, c))
+				if err != nil {
+					return 0, err
+				}
+				sum += k
+			}
+			return sum, nil
+		})
+		if reg != nil {
+			for c := range es.Copies() {
+				reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "samdrift_events_copy_backlog_batches",
+					Help: "Batches in the event spine a copy of the event store (VictoriaLogs) has not acknowledged yet (with --events-hold, those of the last seconds always): growing, the copy is behind or down, and searches read another copy.", ConstLabels: prometheus.Labels{"copy": strconv.Itoa(c)}}, func() float64 {
+					ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+					defer cancel()
+					var sum uint64
+					for p := range n {
+						k, err := sp.Pending(ctx, sp.CopyConsumer(p, c))
+						if err != nil {
+							return -1
+						}
+						sum += k
+					}
+					return float64(sum)
+				}))
+			}
+		}
+	}
 	if reg != nil {
 		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "samdrift_search_blocks_read_total",
 			Help: "Event blocks searches decompressed (SQLite)."}, func() float64 { return float64(es.BlocksRead.Load()) }))
@@ -312,6 +368,38 @@ func (a *App) consumeStore(ctx context.Context, ep *eventPath, o EventOptions, l
 			Help: "Events the detect consumer ran through the rules and indicators."}, func() float64 { return float64(a.Detect.Events.Load()) }))
 		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "samdrift_detect_matches_total",
 			Help: "Rule, correlation and indicator matches that became or joined alerts."}, func() float64 { return float64(a.Detect.Matches.Load()) }))
+	}
+}
+
+// storeCopy is the handler of copy c's consumers: it stores batches in
+// that copy only, and says once when the copy fails and once when it
+// stores again (a copy that is down fails every second).
+func (a *App) storeCopy(c int, stored *atomic.Int64, log *slog.Logger) spine.Handler {
+	var down atomic.Bool
+	log = log.With("copy", c)
+	return func(ctx context.Context, batches []spine.Batch) error {
+		all := make([]eventstore.Batch, 0, len(batches))
+		for _, b := range batches {
+			evs, err := event.DecodeBatch(b.Data)
+			if err != nil {
+				continue // the detect consumer logs it
+			}
+			all = append(all, eventstore.Batch{ID: b.ID, Events: evs, Data: b.Data, Redelivered: b.Delivered > 1})
+		}
+		k, err := a.Events.AppendCopy(context.WithoutCancel(ctx), c, all)
+		if err != nil {
+			if !down.Swap(true) {
+				log.Error("cannot store events in this copy of the event store; it falls behind and catches up when it answers again (searches read another copy meanwhile)", "err", err)
+			}
+			return err
+		}
+		if down.Swap(false) {
+			log.Info("this copy of the event store stores again")
+		}
+		if c == 0 {
+			stored.Add(int64(k))
+		}
+		return nil
 	}
 }
 

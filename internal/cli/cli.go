@@ -85,14 +85,15 @@ func newFlagSet(name string, stdio IO) *flag.FlagSet {
 
 // dbFlags are the flags that say where state lives.
 type dbFlags struct {
-	data, db, events string
+	data, db string
+	events   listFlag
 }
 
 func addDBFlags(fs *flag.FlagSet) *dbFlags {
 	d := &dbFlags{}
 	fs.StringVar(&d.data, "data", "./samdrift-data", "data directory (SQLite database samdrift.db and, later, event spine files)")
 	fs.StringVar(&d.db, "db", "", "PostgreSQL URL (postgres://user@host:5432/db) to use instead of SQLite in --data")
-	fs.StringVar(&d.events, "events", "", "keep log events in VictoriaLogs at this URL (victorialogs://host:9428) instead of the database; run it with -delete.enable (retention per organisation) and -retentionPeriod at least the longest retention")
+	fs.Var(&d.events, "events", "keep log events in VictoriaLogs at this URL (victorialogs://host:9428; a cluster: victorialogs://insert-select:9428?storage=node1:9491,node2:9491) instead of the database; give it again for each further copy (every copy holds every event; reading goes on from another when one is down); run VictoriaLogs with -delete.enable (retention per organisation) and -retentionPeriod at least the longest retention")
 	return d
 }
 
@@ -283,7 +284,7 @@ and closes the database.` + "\n" + configHelp,
 // holdFor is how long the spine holds stored batches: hold with an event
 // store outside the database (--events), none otherwise.
 func holdFor(d *dbFlags, hold time.Duration) time.Duration {
-	if d.events == "" {
+	if len(d.events) == 0 {
 		return 0
 	}
 	return hold

@@ -2,6 +2,8 @@ package cli_test
 
 import (
 	"fmt"
+	"io"
+	"net/http"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -67,5 +69,105 @@ func TestServeOnVictoria(t *testing.T) {
 	f := strings.Fields(out)
 	if code, last := waitVerify(t, "--api", "http://"+httpAddr, "--token", f[len(f)-1], "--run-id", "vl1"); code != 0 || last != fmt.Sprintf("stored %d of %d, missing 0, duplicated 0", n, n) {
 		t.Errorf("the SOC verifying through the search API: %d %q", code, last)
+	}
+}
+
+// TestServeOnVictoriaCopies runs samdrift with two copies of its events,
+// a VictoriaLogs cluster (two storage nodes behind an insert/select node)
+// and a single VictoriaLogs, and kills a storage node of the cluster,
+// then the single copy, with SIGKILL while loadgen sends over RELP:
+// searches keep answering, and every acknowledged event is found once,
+// through the search API and in each copy alone (loadgen verify on each)
+// after what the killed processes held in memory was sent again and the
+// copy that was down caught up.
+func TestServeOnVictoriaCopies(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a VictoriaLogs cluster and kills a storage node")
+	}
+	t.Parallel()
+	front, nodes := vltest.Cluster(t, 2, "-inmemoryDataFlushInterval", "1s")
+	single := vltest.Run(t, "-inmemoryDataFlushInterval", "1s")
+	copyA := "victorialogs://" + front.Addr + "?storage=" + nodes[0].Addr + "," + nodes[1].Addr
+	copyB := "victorialogs://" + single.Addr
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	httpAddr, relpAddr := "127.0.0.1:"+freePort(t), "127.0.0.1:"+freePort(t)
+	c := startChild(t, "serve", "--demo", "--data", data, "--events", copyA, "--events", copyB, "--events-hold", "4s", "--http", httpAddr, "--relp", relpAddr,
+		"--syslog-tcp", "", "--syslog-udp", "", "--syslog-tls", "", "--log-level", "warn")
+	defer func() {
+		_ = c.cmd.Process.Signal(syscall.SIGTERM)
+		_ = c.cmd.Wait()
+		if t.Failed() {
+			t.Logf("server:\n%s", c.output())
+		}
+	}()
+	waitHTTP(t, httpAddr)
+	_, out, _ := run(t, "", "token", "create", "--data", data, "--username", "demo-soc-analyst")
+	f := strings.Fields(out)
+	token := f[len(f)-1]
+	const n = 30000
+	done := make(chan string, 1)
+	go func() {
+		code, out, errb := run(t, "", "loadgen", "--protocol", "relp", "--addr", relpAddr, "--count", fmt.Sprint(n), "--rate", "3000",
+			"--batch", "200", "--run-id", "copies")
+		done <- fmt.Sprintf("exit %d: %s %s", code, out, errb)
+	}()
+	time.Sleep(2 * time.Second)
+	// First a storage node of the cluster dies (its insert node routes
+	// new rows to the other; what the dead node held in memory is gone
+	// and is sent again), then the whole single copy (its consumer
+	// falls behind and catches up). Meanwhile the SOC searches.
+	search := func(d time.Duration) {
+		t.Helper()
+		for end := time.Now().Add(d); time.Now().Before(end); time.Sleep(500 * time.Millisecond) {
+			req, _ := http.NewRequest(http.MethodGet, "http://"+httpAddr+"/api/v1/events?q=copies&limit=5", nil)
+			req.Header.Set("Authorization", "Bearer "+token)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != 200 {
+				t.Fatalf("search with a copy or a storage node down: %s %s", resp.Status, b)
+			}
+		}
+	}
+	backlogs := func() string {
+		return "cluster " + metric(t, httpAddr, `samdrift_events_copy_backlog_batches{copy="0"}`) + ", single " + metric(t, httpAddr, `samdrift_events_copy_backlog_batches{copy="1"}`)
+	}
+	nodes[1].Kill()
+	search(4 * time.Second)
+	t.Logf("after 4 s with a storage node of the cluster down, the copies' backlogs: %s batches", backlogs())
+	nodes[1].Restart()
+	single.Kill()
+	search(4 * time.Second)
+	t.Logf("after 4 s with the single copy down: %s batches", backlogs())
+	single.Restart()
+	var res string
+	select {
+	case res = <-done:
+	case <-time.After(3 * time.Minute):
+		t.Fatal("loadgen did not finish")
+	}
+	if !strings.HasPrefix(res, "exit 0") {
+		t.Fatalf("loadgen: %s", res)
+	}
+	want := fmt.Sprintf("stored %d of %d, missing 0, duplicated 0", n, n)
+	if code, last := waitVerify(t, "--api", "http://"+httpAddr, "--token", token, "--run-id", "copies"); code != 0 || last != want {
+		for name, u := range map[string]string{"cluster": copyA, "single": copyB} {
+			_, o, _ := run(t, "", "loadgen", "verify", "--data", data, "--events", u, "--run-id", "copies")
+			t.Logf("%s: %s", name, o)
+		}
+		t.Fatalf("the SOC verifying through the search API: %d %q; want %q", code, last, want)
+	}
+	// Each copy alone, once both have caught up.
+	if !waitFor(2*time.Minute, func() bool { return backlogs() == "cluster 0, single 0" }) {
+		t.Fatalf("the copies did not catch up: backlogs %s", backlogs())
+	}
+	for name, u := range map[string]string{"cluster": copyA, "single": copyB} {
+		if code, last := waitVerify(t, "--data", data, "--events", u, "--run-id", "copies"); code != 0 || last != want {
+			t.Errorf("the %s copy alone: %d %q; want %q", name, code, last, want)
+		}
 	}
 }

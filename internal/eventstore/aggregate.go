@@ -29,7 +29,15 @@ func (s *Store) Histogram(ctx context.Context, sc access.Scope, q Query, n int) 
 		if err != nil {
 			return nil, 0, err
 		}
-		return s.vl.histogram(ctx, tenants, q, n)
+		type hist struct {
+			b []Bucket
+			w time.Duration
+		}
+		h, err := vlRead(ctx, s, func(v *Victoria) (hist, error) {
+			b, w, err := v.histogram(ctx, tenants, q, n)
+			return hist{b, w}, err
+		})
+		return h.b, h.w, err
 	}
 	span := q.To.UnixMicro() - q.From.UnixMicro()
 	width := max((span+int64(n)-1)/int64(n), 1)

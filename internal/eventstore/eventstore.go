@@ -27,8 +27,12 @@ type Store struct {
 	mu         sync.Mutex
 	partitions map[int64]bool // PostgreSQL: days (Unix day numbers) known to have a partition
 
-	// vl, when set, keeps the events in VictoriaLogs (NewOn).
-	vl *Victoria
+	// vl, when set, keeps the events in VictoriaLogs (NewOn): the first
+	// of its copies (vls), which reading prefers while it is caught up.
+	vl      *Victoria
+	vls     []*Victoria
+	backlog func(ctx context.Context, copy int) (uint64, error)
+	order   readOrder
 
 	// BlocksRead and BlocksSkipped count the SQLite blocks searches read
 	// and the ones their gram filters let them skip.
@@ -104,7 +108,7 @@ func (s *Store) AppendBatches(ctx context.Context, batches []Batch) (int, error)
 		return 0, nil
 	}
 	if s.vl != nil {
-		return s.vlAppend(ctx, batches)
+		return s.vlAppend(ctx, nil, batches)
 	}
 	if s.db.Dialect() == store.SQLite {
 		return s.appendBlocks(ctx, batches)
@@ -319,7 +323,7 @@ func (s *Store) Search(ctx context.Context, sc access.Scope, q Query) (Result, e
 		if err != nil {
 			return Result{}, err
 		}
-		return s.vl.search(ctx, tenants, q)
+		return vlRead(ctx, s, func(v *Victoria) (Result, error) { return v.search(ctx, tenants, q) })
 	}
 	if s.db.Dialect() == store.SQLite {
 		m, err := s.matcherFor(sc, q)

@@ -223,7 +223,7 @@ func (s *Store) Quarantine(ctx context.Context, sc access.Scope, since time.Time
 		if !sc.SeesAllSecurity() {
 			return []QuarantinedSender{}, nil
 		}
-		return s.vl.quarantine(ctx, since)
+		return vlRead(ctx, s, func(v *Victoria) ([]QuarantinedSender, error) { return v.quarantine(ctx, since) })
 	}
 	if s.db.Dialect() == store.SQLite {
 		if !sc.SeesAllSecurity() {

@@ -5,13 +5,17 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/samdrift/samdrift/internal/errs"
@@ -27,11 +31,25 @@ import (
 type Victoria struct {
 	base *url.URL
 	hc   *http.Client
+	// storage are a cluster's storage nodes (host:port of their HTTP
+	// listeners), asked only whether they restarted (startedBefore).
+	storage []string
+
+	// downUntil (Unix nanoseconds) puts this copy last for reading
+	// after a request found it unavailable.
+	downUntil atomic.Int64
+	// starts caches the processes' start times for a second.
+	startsMu sync.Mutex
+	starts   []float64
+	startsAt time.Time
 }
 
-// NewVictoria returns the store at base (victorialogs://host:9428 or
-// http(s)://host:9428: a single VictoriaLogs, or a cluster's
-// insert/select node).
+// NewVictoria returns the store at base: victorialogs://host:9428 (or
+// http(s)://host:9428) for a single VictoriaLogs, or a cluster's
+// insert/select node with its storage nodes named, as in
+// victorialogs://front:9428?storage=s1:9491,s2:9491 (samdrift asks them
+// only whether they restarted, so that a batch held for their disk is
+// sent again when one did).
 func NewVictoria(base string) (*Victoria, error) {
 	u, err := url.Parse(base)
 	if err == nil {
@@ -45,7 +63,87 @@ func NewVictoria(base string) (*Victoria, error) {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, errs.E(errs.Invalid, "the VictoriaLogs address %q must be victorialogs://host:port or http(s)://host:port", base)
 	}
-	return &Victoria{base: u, hc: &http.Client{Timeout: time.Minute}}, nil
+	v := &Victoria{hc: &http.Client{Timeout: time.Minute}}
+	q := u.Query()
+	for k := range q {
+		if k != "storage" {
+			return nil, errs.E(errs.Invalid, "the VictoriaLogs address %q has an unknown parameter %q: only storage (the cluster's storage nodes, host:port,host:port) is known", base, k)
+		}
+	}
+	for _, h := range strings.Split(q.Get("storage"), ",") {
+		if h = strings.TrimSpace(h); h == "" {
+			continue
+		}
+		if _, _, err := net.SplitHostPort(h); err != nil {
+			return nil, errs.E(errs.Invalid, "the VictoriaLogs address %q names storage node %q, which is not host:port", base, h)
+		}
+		v.storage = append(v.storage, h)
+	}
+	u.RawQuery = ""
+	v.base = u
+	return v, nil
+}
+
+// String is the copy's address, for logs.
+func (v *Victoria) String() string { return v.base.Host }
+
+// errUnavailable marks an answer that says nothing about the query: the
+// copy is down or could not answer (another copy may).
+var errUnavailable = errors.New("VictoriaLogs is unavailable")
+
+// startedBefore tells whether every process of this copy (the one
+// addressed and the storage nodes named) started before t: if one
+// started later, what it had acknowledged before t but not yet written
+// to disk is gone. A process that cannot be asked counts as restarted.
+func (v *Victoria) startedBefore(ctx context.Context, t time.Time) (bool, error) {
+	v.startsMu.Lock()
+	defer v.startsMu.Unlock()
+	if time.Since(v.startsAt) > time.Second {
+		hosts := append([]string{v.base.Host}, v.storage...)
+		starts := make([]float64, 0, len(hosts))
+		for _, h := range hosts {
+			u := *v.base
+			u.Host, u.Path = h, "/metrics"
+			st, err := v.startTime(ctx, u.String())
+			if err != nil {
+				return false, err
+			}
+			starts = append(starts, st)
+		}
+		v.starts, v.startsAt = starts, time.Now()
+	}
+	// Start times are whole seconds: a second's margin.
+	limit := float64(t.Unix() - 1)
+	for _, st := range v.starts {
+		if st > limit {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+// startTime reads process_start_time_seconds from a VictoriaLogs
+// process's metrics at u.
+func (v *Victoria) startTime(ctx context.Context, u string) (float64, error) {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return 0, err
+	}
+	resp, err := v.hc.Do(req)
+	if err != nil {
+		return 0, fmt.Errorf("%w: %s: %v", errUnavailable, u, err)
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(io.LimitReader(resp.Body, 64<<20))
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		if rest, ok := bytes.CutPrefix(sc.Bytes(), []byte("process_start_time_seconds ")); ok {
+			return strconv.ParseFloat(string(bytes.TrimSpace(rest)), 64)
+		}
+	}
+	return 0, fmt.Errorf("%w: %s has no process_start_time_seconds", errUnavailable, u)
 }
 
 // appendDoc writes one event as a VictoriaLogs JSON line (without the
@@ -361,7 +459,10 @@ func (v *Victoria) filter(ctx context.Context, tenant int64, q Query) (string, e
 // at most (0: all).
 func (v *Victoria) count(ctx context.Context, tenant int64, filter string, upTo int) (int, error) {
 	if upTo > 0 {
-		filter += " | limit " + strconv.Itoa(upTo)
+		// "limit | stats count()" answers 0 on a VictoriaLogs v1.52
+		// cluster (a single server counts right); counting the distinct
+		// ids of the limited rows is right on both.
+		filter += " | limit " + strconv.Itoa(upTo) + " | uniq by (" + logsqlField(vlColumns["id"]) + ")"
 	}
 	body, err := v.do(ctx, tenant, "/select/logsql/query", url.Values{"query": {filter + " | stats count() as n"}}, nil)
 	if err != nil {
@@ -506,12 +607,20 @@ func (v *Victoria) do(ctx context.Context, tenant int64, path string, q url.Valu
 	}
 	resp, err := v.hc.Do(req)
 	if err != nil {
-		return nil, errs.Wrap(err, "cannot reach VictoriaLogs at %s", v.base.Host)
+		v.downUntil.Store(time.Now().Add(5 * time.Second).UnixNano())
+		return nil, errs.Wrap(fmt.Errorf("%w: %v", errUnavailable, err), "cannot reach VictoriaLogs at %s", v.base.Host)
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, 256<<20))
 	if err != nil {
 		return nil, errs.Wrap(err, "cannot read VictoriaLogs' answer")
+	}
+	if resp.StatusCode/100 == 5 {
+		// A cluster's select node answers 5xx when a storage node is
+		// down (there is no partial answer without
+		// allow_partial_response).
+		v.downUntil.Store(time.Now().Add(5 * time.Second).UnixNano())
+		return nil, fmt.Errorf("%w: %s %s: %s: %s", errUnavailable, v.base.Host, path, resp.Status, bytes.TrimSpace(b[:min(len(b), 500)]))
 	}
 	if resp.StatusCode/100 != 2 {
 		return nil, fmt.Errorf("VictoriaLogs %s: %s: %s", path, resp.Status, bytes.TrimSpace(b[:min(len(b), 500)]))

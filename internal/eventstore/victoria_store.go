@@ -2,13 +2,15 @@ package eventstore
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"net/url"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/samdrift/samdrift/internal/access"
@@ -17,13 +19,15 @@ import (
 	"github.com/samdrift/samdrift/internal/store"
 )
 
-// NewOn returns a Store whose events live in VictoriaLogs (vl); db keeps
-// what samdrift owns beside them: the organisations a caller may read,
-// retention settings, and which batches and retransmitted events were
-// stored already.
-func NewOn(db *store.DB, vl *Victoria) *Store {
+// NewOn returns a Store whose events live in VictoriaLogs: in each of
+// copies (at least one; each a single VictoriaLogs or a cluster, each
+// holding every event), so that losing one keeps every event searchable.
+// db keeps what samdrift owns beside them: the organisations a caller
+// may read, retention settings, and which batches and retransmitted
+// events each copy stored already.
+func NewOn(db *store.DB, copies ...*Victoria) *Store {
 	s := New(db)
-	s.vl = vl
+	s.vl, s.vls = copies[0], copies
 	return s
 }
 
@@ -60,29 +64,48 @@ func (s *Store) tenantsFor(ctx context.Context, sc access.Scope, q Query) ([]int
 	return ids, nil
 }
 
-// vlAppend stores batches in VictoriaLogs once each: a batch stored
-// before is skipped. An event with a stable id (a sender may send it
-// again, in a later batch) is claimed by its batch in the database before
-// it goes to VictoriaLogs, and skipped by any other batch that holds it:
-// the claiming batch is delivered by the spine until it is stored, and a
-// batch delivered again (Redelivered: samdrift stopped before it was
-// stored) asks VictoriaLogs which of its events arrived and sends the
-// rest. Stored batches are recorded once VictoriaLogs has their events.
-func (s *Store) vlAppend(ctx context.Context, batches []Batch) (int, error) {
-	var ids []string
+// vlAppend stores batches in the VictoriaLogs copies named (nil: every
+// copy), once each in each: a batch a copy stored before is skipped
+// there. An event with a stable id (a sender may send it again, in a
+// later batch) is claimed by its batch in the database before it goes to
+// VictoriaLogs, and skipped by any other batch that holds it: the
+// claiming batch is delivered by the spine until it is stored, and a
+// batch delivered again (Redelivered: samdrift stopped, or the copy
+// restarted, before it was on disk) asks the copy which of its events
+// arrived and sends the rest. Stored batches are recorded per copy once
+// the copy has their events. It returns how many events the copies were
+// sent (counted once, however many copies).
+func (s *Store) vlAppend(ctx context.Context, copies []int, batches []Batch) (int, error) {
+	if copies == nil {
+		for c := range s.vls {
+			copies = append(copies, c)
+		}
+	}
+	var ids, keys []string
 	for _, b := range batches {
 		if b.ID != "" {
 			ids = append(ids, b.ID)
+			for _, c := range copies {
+				keys = append(keys, copyKey(c, b.ID))
+			}
 		}
 	}
-	done, err := s.known(ctx, "stored_batches", ids)
+	done, err := s.known(ctx, "stored_batches", keys)
 	if err != nil {
 		return 0, err
+	}
+	// stored tells whether copy c has batch b already. A batch
+	// delivered again is looked for event by event even if it was
+	// recorded: the copy may have restarted and lost what it had not
+	// yet written to disk (Intact).
+	stored := func(c int, b Batch) bool { return !b.Redelivered && b.ID != "" && done[copyKey(c, b.ID)] }
+	pending := func(b Batch) bool {
+		return slices.ContainsFunc(copies, func(c int) bool { return !stored(c, b) })
 	}
 	now := time.Now().UnixMicro()
 	var stable []string
 	for _, b := range batches {
-		if b.ID != "" && done[b.ID] {
+		if !pending(b) {
 			continue
 		}
 		for _, e := range b.Events {
@@ -97,7 +120,7 @@ func (s *Store) vlAppend(ctx context.Context, batches []Batch) (int, error) {
 	}
 	err = s.db.Write(ctx, func(tx *sql.Tx) error {
 		for _, b := range batches {
-			if b.ID != "" && done[b.ID] {
+			if !pending(b) {
 				continue
 			}
 			for _, e := range b.Events {
@@ -118,12 +141,12 @@ func (s *Store) vlAppend(ctx context.Context, batches []Batch) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	var events []event.Event
-	for _, b := range batches {
-		if b.ID != "" && done[b.ID] {
+	// What each batch stores: its events that no other batch claimed.
+	keeps := make([][]event.Event, len(batches))
+	for i, b := range batches {
+		if !pending(b) {
 			continue
 		}
-		keep := b.Events[:0:0]
 		for _, e := range b.Events {
 			// Claimed before by another batch (or, for a batch without an
 			// id, claimed at all): that batch stores it. Claimed in this
@@ -134,36 +157,71 @@ func (s *Store) vlAppend(ctx context.Context, batches []Batch) (int, error) {
 			if o, ok := owner[e.ID]; ok && o != b.ID {
 				continue
 			}
-			keep = append(keep, e)
+			keeps[i] = append(keeps[i], e)
 		}
-		if b.Redelivered && len(keep) > 0 {
-			// What reached VictoriaLogs just before samdrift stopped may
-			// not be searchable yet.
-			if err := s.vl.Flush(ctx); err != nil {
-				return 0, err
-			}
-			have, err := s.vl.present(ctx, keep)
-			if err != nil {
-				return 0, err
-			}
-			keep = slices.DeleteFunc(keep, func(e event.Event) bool { return have[e.ID] })
-		}
-		events = append(events, keep...)
 	}
-	if len(events) > 0 {
-		if _, err := s.vl.Append(ctx, events); err != nil {
+	sent := 0
+	for ci, c := range copies {
+		v := s.vls[c]
+		// Batches delivered again are looked up together: one flush (what
+		// reached VictoriaLogs just before may not be searchable yet) and
+		// one lookup per tenant, not one per batch.
+		var again []event.Event
+		for i, b := range batches {
+			if b.Redelivered && !stored(c, b) {
+				again = append(again, keeps[i]...)
+			}
+		}
+		var have map[string]bool
+		if len(again) > 0 {
+			if err := v.Flush(ctx); err != nil {
+				return 0, err
+			}
+			if have, err = v.present(ctx, again); err != nil {
+				return 0, err
+			}
+		}
+		var events []event.Event
+		for i, b := range batches {
+			if stored(c, b) {
+				continue
+			}
+			for _, e := range keeps[i] {
+				if !b.Redelivered || !have[e.ID] {
+					events = append(events, e)
+				}
+			}
+		}
+		if len(events) > 0 {
+			if _, err := v.Append(ctx, events); err != nil {
+				return 0, err
+			}
+		}
+		if ci == 0 {
+			sent = len(events)
+		}
+		err = s.db.Write(ctx, func(tx *sql.Tx) error {
+			for _, id := range ids {
+				if _, err := tx.ExecContext(ctx, `INSERT INTO stored_batches (id, at) VALUES ($1, $2) ON CONFLICT DO NOTHING`, copyKey(c, id), now); err != nil {
+					return errs.Wrap(err, "cannot record batch %s", id)
+				}
+			}
+			return nil
+		})
+		if err != nil {
 			return 0, err
 		}
 	}
-	err = s.db.Write(ctx, func(tx *sql.Tx) error {
-		for _, id := range ids {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO stored_batches (id, at) VALUES ($1, $2) ON CONFLICT DO NOTHING`, id, now); err != nil {
-				return errs.Wrap(err, "cannot record batch %s", id)
-			}
-		}
-		return nil
-	})
-	return len(events), err
+	return sent, nil
+}
+
+// copyKey is batch id's key in stored_batches for copy c (the first
+// copy's is the id, as before there were copies).
+func copyKey(c int, id string) string {
+	if c == 0 {
+		return id
+	}
+	return id + "#" + strconv.Itoa(c)
 }
 
 // owners returns the batch that claimed each of ids (stored_event_ids).
@@ -203,7 +261,18 @@ func (s *Store) vlEach(ctx context.Context, sc access.Scope, q Query, fn func(ev
 	if err != nil {
 		return err
 	}
-	return s.vl.each(ctx, tenants, q, fn)
+	// A copy that fails before fn saw anything is passed over for the
+	// next; after, the error is the caller's.
+	called := false
+	_, err = vlRead(ctx, s, func(v *Victoria) (struct{}, error) {
+		err := v.each(ctx, tenants, q, func(e event.Event) error { called = true; return fn(e) })
+		if called && errors.Is(err, errUnavailable) {
+			// Not errUnavailable any more: starting over would repeat.
+			err = fmt.Errorf("a copy of the events became unavailable during the read: %v", err)
+		}
+		return struct{}{}, err
+	})
+	return err
 }
 
 // each is vlEach over tenants.
@@ -293,13 +362,19 @@ func (v *Victoria) present(ctx context.Context, events []event.Event) (map[strin
 	}
 	have := map[string]bool{}
 	for tenant, sp := range spans {
-		for start := 0; start < len(sp.ids); start += 500 {
-			chunk := sp.ids[start:min(start+500, len(sp.ids))]
-			quoted := make([]string, len(chunk))
-			for i, id := range chunk {
-				quoted[i] = strconv.Quote(id)
+		// VictoriaLogs refuses queries over 16 KiB (-search.maxQueryLen):
+		// the ids go in lists of at most 12 KB.
+		for rest := sp.ids; len(rest) > 0; {
+			var list []byte
+			n := 0
+			for ; n < len(rest) && len(list) < 12000; n++ {
+				if n > 0 {
+					list = append(list, ',')
+				}
+				list = strconv.AppendQuote(list, rest[n])
 			}
-			filter := "_time:[" + vlTime(sp.from) + ", " + vlTime(sp.to) + "] AND " + logsqlField(vlColumns["id"]) + ":in(" + strings.Join(quoted, ",") + ")"
+			rest = rest[n:]
+			filter := "_time:[" + vlTime(sp.from) + ", " + vlTime(sp.to) + "] AND " + logsqlField(vlColumns["id"]) + ":in(" + string(list) + ")"
 			ids, err := v.ids(ctx, tenant, filter)
 			if err != nil {
 				return nil, err
@@ -320,19 +395,28 @@ func (v *Victoria) present(ctx context.Context, events []event.Event) (map[strin
 // runs in the background there).
 func (s *Store) vlRetention(ctx context.Context, now time.Time, days map[int64]int) (int64, error) {
 	var total int64
-	for tenant, d := range days {
-		filter := "_time:<" + vlTime(now.AddDate(0, 0, -d))
-		n, err := s.vl.count(ctx, tenant, filter, 0)
-		if err != nil {
-			return total, err
+	var first error
+	for c, v := range s.vls {
+		for tenant, d := range days {
+			filter := "_time:<" + vlTime(now.AddDate(0, 0, -d))
+			n, err := v.count(ctx, tenant, filter, 0)
+			if err == nil && n > 0 {
+				if _, err = v.do(ctx, tenant, "/delete/run_task", url.Values{"filter": {filter}}, nil); err != nil {
+					err = errs.Wrap(err, "cannot delete tenant %d's events older than %d days in %s (is VictoriaLogs run with -delete.enable?)", tenant, d, v)
+				}
+			}
+			if err != nil {
+				// The other copies go on; this one is done next time.
+				first = cmp.Or(first, err)
+				break
+			}
+			if c == 0 {
+				total += int64(n)
+			}
 		}
-		if n == 0 {
-			continue
-		}
-		if _, err := s.vl.do(ctx, tenant, "/delete/run_task", url.Values{"filter": {filter}}, nil); err != nil {
-			return total, errs.Wrap(err, "cannot delete tenant %d's events older than %d days (is VictoriaLogs run with -delete.enable?)", tenant, d)
-		}
-		total += int64(n)
+	}
+	if first != nil {
+		return total, first
 	}
 	week := now.Add(-7 * 24 * time.Hour).UnixMicro()
 	err := s.db.Write(ctx, func(tx *sql.Tx) error {

@@ -19,6 +19,7 @@ import (
 	"hash/fnv"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -85,6 +86,16 @@ type Options struct {
 	// seconds), the spine keeps its copy until the store's has surely
 	// reached disk. Zero acknowledges at once.
 	HoldAcks time.Duration
+	// HoldCheck, when set, is asked before held batches are acknowledged
+	// whether what consumer stored at handled is still where it was put
+	// (the event store may have restarted and lost what it had not yet
+	// written to disk); false delivers them again, with Delivered above 1.
+	HoldCheck func(ctx context.Context, consumer string, handled time.Time) bool
+	// Copies, above 1, gives each store consumer a consumer per copy of
+	// the event store beside it (CopyConsumer), each acknowledging what
+	// its copy has: a copy that is down falls behind alone, and the
+	// stream keeps a batch until every copy has it.
+	Copies int
 
 	// localSecret is the in-process connection's password on a hub.
 	localSecret string
@@ -157,6 +168,18 @@ func Open(ctx context.Context, o Options) (*Spine, error) {
 		}
 		for p := range o.Partitions {
 			cs = append(cs, "store-"+strconv.Itoa(p))
+		}
+		o.Consumers = cs
+	}
+	if o.Copies > 1 && o.Leaf == nil {
+		var cs []string
+		for _, c := range o.Consumers {
+			cs = append(cs, c)
+			if c == "store" || strings.HasPrefix(c, "store-") {
+				for k := range o.Copies {
+					cs = append(cs, copyConsumer(c, k))
+				}
+			}
 		}
 		o.Consumers = cs
 	}
@@ -259,6 +282,23 @@ func Open(ctx context.Context, o Options) (*Spine, error) {
 		}); err != nil {
 			s.Close()
 			return nil, err
+		}
+	}
+	if o.Leaf == nil {
+		// A copy of the event store given up: its consumer would keep
+		// every batch in the stream (interest retention) until it fills.
+		names := s.stream.ConsumerNames(ctx)
+		for name := range names.Name() {
+			if CopyOfConsumer(name) >= 0 && !slices.Contains(o.Consumers, name) {
+				if err := s.stream.DeleteConsumer(ctx, name); err != nil {
+					s.Close()
+					return nil, fmt.Errorf("cannot delete consumer %s of an event store copy no longer configured: %w", name, err)
+				}
+			}
+		}
+		if err := names.Err(); err != nil {
+			s.Close()
+			return nil, fmt.Errorf("cannot list the spine's consumers: %w", err)
 		}
 	}
 	if retention == jetstream.LimitsPolicy {
@@ -424,7 +464,10 @@ func (s *Spine) Consume(ctx context.Context, name string, h Handler) error {
 	if s.opts.HoldAcks > 0 {
 		hctx, stop := context.WithCancel(ctx)
 		done := make(chan struct{})
-		go func() { defer close(done); ackHeld(hctx, held) }()
+		check := func(ctx context.Context, handled time.Time) bool {
+			return s.opts.HoldCheck == nil || s.opts.HoldCheck(ctx, name, handled)
+		}
+		go func() { defer close(done); ackHeld(hctx, held, check) }()
 		defer func() { stop(); <-done }()
 	}
 	for ctx.Err() == nil {
@@ -457,7 +500,8 @@ func (s *Spine) Consume(ctx context.Context, name string, h Handler) error {
 			continue
 		}
 		if s.opts.HoldAcks > 0 {
-			held <- heldBatches{msgs: msgs, due: time.Now().Add(s.opts.HoldAcks)}
+			now := time.Now()
+			held <- heldBatches{msgs: msgs, handled: now, due: now.Add(s.opts.HoldAcks)}
 			continue
 		}
 		// Acknowledge even when ctx has just ended: the work is committed.
@@ -470,8 +514,8 @@ func (s *Spine) Consume(ctx context.Context, name string, h Handler) error {
 
 // heldBatches are handled batches waiting for HoldAcks to pass.
 type heldBatches struct {
-	msgs []jetstream.Msg
-	due  time.Time
+	msgs         []jetstream.Msg
+	handled, due time.Time
 }
 
 // ackAll acknowledges msgs, even when ctx has just ended.
@@ -492,10 +536,11 @@ func (s *Spine) maxAckPending() int {
 	return 4 * s.opts.MaxBatches
 }
 
-// ackHeld acknowledges held batches as they come due, in order; when ctx
-// ends it returns, leaving what is not due to come again (the store
+// ackHeld acknowledges held batches as they come due, in order, when
+// check says what was stored is still there (else they come again); when
+// ctx ends it returns, leaving what is not due to come again (the store
 // takes a batch once).
-func ackHeld(ctx context.Context, held <-chan heldBatches) {
+func ackHeld(ctx context.Context, held <-chan heldBatches, check func(context.Context, time.Time) bool) {
 	for {
 		select {
 		case <-ctx.Done():
@@ -505,6 +550,12 @@ func ackHeld(ctx context.Context, held <-chan heldBatches) {
 			case <-ctx.Done():
 				return
 			case <-time.After(time.Until(h.due)):
+			}
+			if !check(ctx, h.handled) {
+				for _, m := range h.msgs {
+					_ = m.Nak()
+				}
+				continue
 			}
 			ackAll(ctx, h.msgs)
 		}
@@ -561,8 +612,32 @@ func (s *Spine) StoreConsumer(p int) string {
 	return "store-" + strconv.Itoa(p)
 }
 
-// partitionOfConsumer is the partition a store consumer name is for.
+// CopyConsumer is the name of the consumer that stores partition p in
+// copy c of the event store (Options.Copies).
+func (s *Spine) CopyConsumer(p, c int) string { return copyConsumer(s.StoreConsumer(p), c) }
+
+func copyConsumer(store string, c int) string { return store + "-copy" + strconv.Itoa(c) }
+
+// CopyOfConsumer is the copy of the event store a consumer stores in
+// (CopyConsumer), or -1 for one that is not a copy's.
+func CopyOfConsumer(name string) int {
+	i := strings.LastIndex(name, "-copy")
+	if i < 0 {
+		return -1
+	}
+	c, err := strconv.Atoi(name[i+len("-copy"):])
+	if err != nil || c < 0 {
+		return -1
+	}
+	return c
+}
+
+// partitionOfConsumer is the partition a store consumer name (or its
+// copies' consumers) is for.
 func (s *Spine) partitionOfConsumer(name string) (int, bool) {
+	if i := strings.LastIndex(name, "-copy"); i >= 0 && CopyOfConsumer(name) >= 0 {
+		name = name[:i]
+	}
 	v, ok := strings.CutPrefix(name, "store-")
 	if !ok {
 		return 0, false
