@@ -1,6 +1,7 @@
 package cli_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -161,6 +162,45 @@ func TestServeOnVictoriaCopies(t *testing.T) {
 		}
 		t.Fatalf("the SOC verifying through the search API: %d %q; want %q", code, last, want)
 	}
+	// With copies, the store consumer only detects and counts what
+	// sources sent: both still work (the demo's 127.0.0.1 source is
+	// København's; loadgen's sshd failures trip the demo's rules).
+	get := func(path string, v any) {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodGet, "http://"+httpAddr+path, nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		if err := json.NewDecoder(resp.Body).Decode(v); err != nil || resp.StatusCode != 200 {
+			t.Fatalf("GET %s: %s %v", path, resp.Status, err)
+		}
+	}
+	var srcs struct {
+		Items []struct {
+			Value    string
+			Events   int64
+			LastSeen *time.Time `json:"last_seen"`
+		}
+	}
+	get("/api/v1/log-sources", &srcs)
+	var local int64
+	for _, s := range srcs.Items {
+		if s.Value == "127.0.0.1/32" && s.LastSeen != nil {
+			local = s.Events
+		}
+	}
+	if local < n {
+		t.Errorf("the source 127.0.0.1/32 counted %d events; want at least %d (coverage)", local, n)
+	}
+	var alerts struct{ Total int }
+	get("/api/v1/alerts", &alerts)
+	if alerts.Total == 0 {
+		t.Error("no alerts from loadgen's events with copies (detection)")
+	}
+	t.Logf("coverage counted %d events from 127.0.0.1; %d alerts", local, alerts.Total)
 	// Each copy alone, once both have caught up.
 	if !waitFor(2*time.Minute, func() bool { return backlogs() == "cluster 0, single 0" }) {
 		t.Fatalf("the copies did not catch up: backlogs %s", backlogs())

@@ -195,17 +195,26 @@ func appendDoc(b []byte, e event.Event) []byte {
 // vlParallel at once). VictoriaLogs answers before the events are on disk
 // or searchable: see Flush and the spine's HoldAcks.
 func (v *Victoria) Append(ctx context.Context, events []event.Event) (int, error) {
-	byTenant := map[int64]*bytes.Buffer{}
+	// Each tenant's body is sized first: grown line by line, copying
+	// it took a tenth of the store consumer's time (pprof).
+	size := map[int64]int{}
+	for _, e := range events {
+		n := len(e.Message) + len(e.Raw) + 320
+		for _, f := range e.Fields {
+			n += len(f.Key) + len(f.Value) + 12
+		}
+		size[e.Tenant] += n
+	}
+	byTenant := make(map[int64]*bytes.Buffer, len(size))
 	var order []int64
-	scratch := make([]byte, 0, 4096)
 	for _, e := range events {
 		b := byTenant[e.Tenant]
 		if b == nil {
-			b = &bytes.Buffer{}
+			b = bytes.NewBuffer(make([]byte, 0, size[e.Tenant]))
 			byTenant[e.Tenant] = b
 			order = append(order, e.Tenant)
 		}
-		b.Write(append(appendDoc(scratch[:0], e), '\n'))
+		b.Write(append(appendDoc(b.AvailableBuffer(), e), '\n'))
 	}
 	errc := make(chan error, len(order))
 	sem := make(chan struct{}, vlParallel)
