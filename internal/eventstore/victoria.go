@@ -18,6 +18,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/samdrift/samdrift/internal/errs"
 	"github.com/samdrift/samdrift/internal/event"
 	"github.com/samdrift/samdrift/internal/jsonx"
@@ -216,27 +218,26 @@ func (v *Victoria) Append(ctx context.Context, events []event.Event) (int, error
 		}
 		b.Write(append(appendDoc(b.AvailableBuffer(), e), '\n'))
 	}
-	errc := make(chan error, len(order))
-	sem := make(chan struct{}, vlParallel)
-	for _, t := range order {
-		go func() {
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			q := url.Values{"_stream_fields": {vlColumns["host"] + "," + vlColumns["app"]}, "_time_field": {"_time"}, "_msg_field": {"_msg"}}
-			_, err := v.do(ctx, t, "/insert/jsonline", q, byTenant[t])
-			errc <- err
-		}()
-	}
-	var first error
-	for range order {
-		if err := <-errc; err != nil && first == nil {
-			first = err
-		}
-	}
-	if first != nil {
-		return 0, first
+	err := perTenant(ctx, order, func(ctx context.Context, _ int, t int64) error {
+		q := url.Values{"_stream_fields": {vlColumns["host"] + "," + vlColumns["app"]}, "_time_field": {"_time"}, "_msg_field": {"_msg"}}
+		_, err := v.do(ctx, t, "/insert/jsonline", q, byTenant[t])
+		return err
+	})
+	if err != nil {
+		return 0, err
 	}
 	return len(events), nil
+}
+
+// perTenant runs fn for each of tenants, at most vlParallel at once, and
+// returns the first error (the others' requests are cancelled then).
+func perTenant(ctx context.Context, tenants []int64, fn func(ctx context.Context, i int, tenant int64) error) error {
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(vlParallel)
+	for i, t := range tenants {
+		g.Go(func() error { return fn(ctx, i, t) })
+	}
+	return g.Wait()
 }
 
 // Flush makes what was appended searchable at once (VictoriaLogs does
@@ -305,49 +306,37 @@ func (v *Victoria) search(ctx context.Context, tenants []int64, q Query) (Result
 	type answer struct {
 		items []event.Event
 		total int
-		err   error
 	}
 	answers := make([]answer, len(tenants))
-	sem := make(chan struct{}, vlParallel)
-	done := make(chan struct{})
-	for i, t := range tenants {
-		go func() {
-			sem <- struct{}{}
-			defer func() { <-sem; done <- struct{}{} }()
-			a := &answers[i]
-			filter, err := v.filter(ctx, t, q)
-			if err != nil {
-				a.err = err
-				return
-			}
-			a.total, a.err = v.count(ctx, t, filter, TotalCap+1)
-			if a.err != nil {
-				return
-			}
-			page := filter
-			if q.Cursor != "" {
-				c := vlTime(curTS)
-				page = "(" + filter + ") AND (_time:[" + vlTime(q.From) + ", " + c + ") OR (_time:[" + c + ", " + c + "] AND " +
-					logsqlField(vlColumns["id"]) + ":string_range(\"\", " + strconv.Quote(curID) + ")))"
-			}
-			body, err := v.do(ctx, t, "/select/logsql/query", url.Values{"query": {page + " | sort by (_time desc, " + logsqlField(vlColumns["id"]) + " desc) | limit " +
-				strconv.Itoa(q.Limit)}}, nil)
-			if err != nil {
-				a.err = err
-				return
-			}
-			a.items, a.err = vlEvents(body, t)
-		}()
-	}
-	for range tenants {
-		<-done
+	err = perTenant(ctx, tenants, func(ctx context.Context, i int, t int64) error {
+		a := &answers[i]
+		filter, err := v.filter(ctx, t, q)
+		if err != nil {
+			return err
+		}
+		if a.total, err = v.count(ctx, t, filter, TotalCap+1); err != nil {
+			return err
+		}
+		page := filter
+		if q.Cursor != "" {
+			c := vlTime(curTS)
+			page = "(" + filter + ") AND (_time:[" + vlTime(q.From) + ", " + c + ") OR (_time:[" + c + ", " + c + "] AND " +
+				logsqlField(vlColumns["id"]) + ":string_range(\"\", " + strconv.Quote(curID) + ")))"
+		}
+		body, err := v.do(ctx, t, "/select/logsql/query", url.Values{"query": {page + " | sort by (_time desc, " + logsqlField(vlColumns["id"]) + " desc) | limit " +
+			strconv.Itoa(q.Limit)}}, nil)
+		if err != nil {
+			return err
+		}
+		a.items, err = vlEvents(body, t)
+		return err
+	})
+	if err != nil {
+		return Result{}, err
 	}
 	var res Result
 	res.Items = []event.Event{}
 	for _, a := range answers {
-		if a.err != nil {
-			return Result{}, a.err
-		}
 		res.Total += a.total
 		res.Items = append(res.Items, a.items...)
 	}
@@ -393,45 +382,34 @@ func (v *Victoria) histogram(ctx context.Context, tenants []int64, q Query, n in
 	step := width.Milliseconds()
 	offset := (step - q.From.UnixMilli()%step) % step
 	counts := make([]map[int]int, len(tenants))
-	errc := make(chan error, len(tenants))
-	sem := make(chan struct{}, vlParallel)
-	for i, t := range tenants {
-		go func() {
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			filter, err := v.filter(ctx, t, q)
-			if err != nil {
-				errc <- err
-				return
-			}
-			body, err := v.do(ctx, t, "/select/logsql/query", url.Values{"query": {filter + " | stats by (_time:" + strconv.FormatInt(step, 10) + "ms offset " +
-				strconv.FormatInt(offset, 10) + "ms) count() as n"}}, nil)
-			if err != nil {
-				errc <- err
-				return
-			}
-			c := map[int]int{}
-			sc := bufio.NewScanner(bytes.NewReader(body))
-			for sc.Scan() {
-				var row struct {
-					Time time.Time `json:"_time"`
-					N    string    `json:"n"`
-				}
-				if err := json.Unmarshal(sc.Bytes(), &row); err != nil {
-					errc <- errs.Wrap(err, "VictoriaLogs' histogram is not JSON")
-					return
-				}
-				k, _ := strconv.Atoi(row.N)
-				c[int(row.Time.Sub(q.From)/width)] += k
-			}
-			counts[i] = c
-			errc <- sc.Err()
-		}()
-	}
-	for range tenants {
-		if err := <-errc; err != nil {
-			return nil, 0, err
+	err = perTenant(ctx, tenants, func(ctx context.Context, i int, t int64) error {
+		filter, err := v.filter(ctx, t, q)
+		if err != nil {
+			return err
 		}
+		body, err := v.do(ctx, t, "/select/logsql/query", url.Values{"query": {filter + " | stats by (_time:" + strconv.FormatInt(step, 10) + "ms offset " +
+			strconv.FormatInt(offset, 10) + "ms) count() as n"}}, nil)
+		if err != nil {
+			return err
+		}
+		c := map[int]int{}
+		sc := bufio.NewScanner(bytes.NewReader(body))
+		for sc.Scan() {
+			var row struct {
+				Time time.Time `json:"_time"`
+				N    string    `json:"n"`
+			}
+			if err := json.Unmarshal(sc.Bytes(), &row); err != nil {
+				return errs.Wrap(err, "VictoriaLogs' histogram is not JSON")
+			}
+			k, _ := strconv.Atoi(row.N)
+			c[int(row.Time.Sub(q.From)/width)] += k
+		}
+		counts[i] = c
+		return sc.Err()
+	})
+	if err != nil {
+		return nil, 0, err
 	}
 	for _, c := range counts {
 		for b, k := range c {
