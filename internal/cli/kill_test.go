@@ -102,12 +102,7 @@ func TestKill9DuringLoad(t *testing.T) {
 				addr = relpAddr
 			}
 			const n = 30000
-			done := make(chan string, 1)
-			go func() {
-				code, out, errb := run(t, "", "loadgen", "--protocol", proto, "--addr", addr, "--count", fmt.Sprint(n), "--rate", "6000",
-					"--batch", "200", "--connections", "2", "--run-id", "kill-"+proto)
-				done <- fmt.Sprintf("exit %d: %s %s", code, out, errb)
-			}()
+			done := loadgenInBackground(t, "--protocol", proto, "--addr", addr, "--count", fmt.Sprint(n), "--rate", "6000", "--batch", "200", "--connections", "2", "--run-id", "kill-"+proto)
 			time.Sleep(2 * time.Second)
 			if err := c.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 				t.Fatal(err)

@@ -173,3 +173,14 @@ func TestIngestOnItsOwnListener(t *testing.T) {
 		t.Errorf("the main listener still takes ingest with --ingest-http")
 	}
 }
+
+// loadgenInBackground runs loadgen with args and sends "exit CODE: stdout
+// stderr" on the channel when it ends.
+func loadgenInBackground(t *testing.T, args ...string) <-chan string {
+	done := make(chan string, 1)
+	go func() {
+		code, out, errb := run(t, "", append([]string{"loadgen"}, args...)...)
+		done <- fmt.Sprintf("exit %d: %s %s", code, out, errb)
+	}()
+	return done
+}

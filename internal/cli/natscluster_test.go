@@ -110,12 +110,7 @@ func TestNATSServerKilled(t *testing.T) {
 	}()
 	waitHTTP(t, httpAddr)
 	const n = 30000
-	done := make(chan string, 1)
-	go func() {
-		code, out, errb := run(t, "", "loadgen", "--protocol", "relp", "--addr", relp, "--count", fmt.Sprint(n), "--rate", "5000",
-			"--batch", "200", "--connections", "2", "--run-id", "nats-kill")
-		done <- fmt.Sprintf("exit %d: %s %s", code, out, errb)
-	}()
+	done := loadgenInBackground(t, "--protocol", "relp", "--addr", relp, "--count", fmt.Sprint(n), "--rate", "5000", "--batch", "200", "--connections", "2", "--run-id", "nats-kill")
 	time.Sleep(2 * time.Second)
 	victim := nats[0]
 	if err := victim.cmd.Process.Signal(syscall.SIGKILL); err != nil {

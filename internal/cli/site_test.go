@@ -69,12 +69,7 @@ func TestSiteAcrossWANCut(t *testing.T) {
 	waitHTTP(t, siteHTTP)
 
 	const n = 20000
-	done := make(chan string, 1)
-	go func() {
-		code, out, errb := run(t, "", "loadgen", "--protocol", "relp", "--addr", siteRELP, "--count", fmt.Sprint(n), "--rate", "4000",
-			"--batch", "200", "--run-id", "wan1")
-		done <- fmt.Sprintf("exit %d: %s %s", code, out, errb)
-	}()
+	done := loadgenInBackground(t, "--protocol", "relp", "--addr", siteRELP, "--count", fmt.Sprint(n), "--rate", "4000", "--batch", "200", "--run-id", "wan1")
 	time.Sleep(1500 * time.Millisecond)
 	line.Cut()
 	var res string

@@ -33,12 +33,7 @@ func TestServeOnVictoria(t *testing.T) {
 	c := startChild(t, args...)
 	waitHTTP(t, httpAddr)
 	const n = 20000
-	done := make(chan string, 1)
-	go func() {
-		code, out, errb := run(t, "", "loadgen", "--protocol", "relp", "--addr", relpAddr, "--count", fmt.Sprint(n), "--rate", "5000",
-			"--batch", "200", "--run-id", "vl1")
-		done <- fmt.Sprintf("exit %d: %s %s", code, out, errb)
-	}()
+	done := loadgenInBackground(t, "--protocol", "relp", "--addr", relpAddr, "--count", fmt.Sprint(n), "--rate", "5000", "--batch", "200", "--run-id", "vl1")
 	time.Sleep(2 * time.Second)
 	if err := c.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
@@ -107,12 +102,7 @@ func TestServeOnVictoriaCopies(t *testing.T) {
 	f := strings.Fields(out)
 	token := f[len(f)-1]
 	const n = 30000
-	done := make(chan string, 1)
-	go func() {
-		code, out, errb := run(t, "", "loadgen", "--protocol", "relp", "--addr", relpAddr, "--count", fmt.Sprint(n), "--rate", "3000",
-			"--batch", "200", "--run-id", "copies")
-		done <- fmt.Sprintf("exit %d: %s %s", code, out, errb)
-	}()
+	done := loadgenInBackground(t, "--protocol", "relp", "--addr", relpAddr, "--count", fmt.Sprint(n), "--rate", "3000", "--batch", "200", "--run-id", "copies")
 	time.Sleep(2 * time.Second)
 	// First a storage node of the cluster dies (its insert node routes
 	// new rows to the other; what the dead node held in memory is gone
