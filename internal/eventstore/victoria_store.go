@@ -114,37 +114,44 @@ func (s *Store) vlAppend(ctx context.Context, copies []int, batches []Batch) (in
 			}
 		}
 	}
-	prior, err := s.owners(ctx, stable)
-	if err != nil {
-		return 0, err
-	}
-	err = s.db.Write(ctx, func(tx *sql.Tx) error {
-		for _, b := range batches {
-			if !pending(b) {
-				continue
-			}
-			for _, e := range b.Events {
-				if !event.IsStableID(e.ID) {
+	// Claims only for events a sender may send again (most have none:
+	// no transaction then).
+	var prior, owner map[string]string
+	if len(stable) > 0 {
+		if prior, err = s.owners(ctx, stable); err != nil {
+			return 0, err
+		}
+		err = s.db.Write(ctx, func(tx *sql.Tx) error {
+			for _, b := range batches {
+				if !pending(b) {
 					continue
 				}
-				if _, err := tx.ExecContext(ctx, `INSERT INTO stored_event_ids (id, at, batch) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, e.ID, now, b.ID); err != nil {
-					return errs.Wrap(err, "cannot claim event id %s", e.ID)
+				for _, e := range b.Events {
+					if !event.IsStableID(e.ID) {
+						continue
+					}
+					if _, err := tx.ExecContext(ctx, `INSERT INTO stored_event_ids (id, at, batch) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, e.ID, now, b.ID); err != nil {
+						return errs.Wrap(err, "cannot claim event id %s", e.ID)
+					}
 				}
 			}
+			return nil
+		})
+		if err != nil {
+			return 0, err
 		}
-		return nil
-	})
-	if err != nil {
-		return 0, err
-	}
-	owner, err := s.owners(ctx, stable)
-	if err != nil {
-		return 0, err
+		if owner, err = s.owners(ctx, stable); err != nil {
+			return 0, err
+		}
 	}
 	// What each batch stores: its events that no other batch claimed.
 	keeps := make([][]event.Event, len(batches))
 	for i, b := range batches {
 		if !pending(b) {
+			continue
+		}
+		if len(stable) == 0 {
+			keeps[i] = b.Events // nothing claimed: no copy
 			continue
 		}
 		for _, e := range b.Events {
@@ -181,13 +188,23 @@ func (s *Store) vlAppend(ctx context.Context, copies []int, batches []Batch) (in
 				return 0, err
 			}
 		}
-		var events []event.Event
+		n := 0
+		for i, b := range batches {
+			if !stored(c, b) {
+				n += len(keeps[i])
+			}
+		}
+		events := make([]event.Event, 0, n)
 		for i, b := range batches {
 			if stored(c, b) {
 				continue
 			}
+			if !b.Redelivered {
+				events = append(events, keeps[i]...)
+				continue
+			}
 			for _, e := range keeps[i] {
-				if !b.Redelivered || !have[e.ID] {
+				if !have[e.ID] {
 					events = append(events, e)
 				}
 			}
