@@ -96,8 +96,14 @@ type Level struct {
 	Mandatory bool   `json:"mandatory"` // part of the minimum every unit must offer
 	// Calendar is the support window (a calendar id).
 	Calendar string `json:"calendar"`
-	// Availability is the monthly availability target in percent.
+	// Availability is the monthly availability target in percent, inside
+	// the calendar's service window.
 	Availability float64 `json:"availability"`
+	// Maintenance says whether planned maintenance (an approved change's
+	// window) counts against availability: MaintenanceExcluded (the
+	// default, "") takes it out of the service time, MaintenanceCounted
+	// counts an outage during it as downtime.
+	Maintenance string `json:"maintenance,omitempty"`
 	// Response and Resolution hold targets per priority P1–P4, counted in
 	// the calendar's business time.
 	Response        map[string]Duration `json:"response"`
@@ -107,6 +113,16 @@ type Level struct {
 	BackupRetention *Duration           `json:"backup_retention,omitempty"`
 	Line            int                 `json:"-"`
 }
+
+// The Maintenance rules of a level.
+const (
+	MaintenanceExcluded = "excluded"
+	MaintenanceCounted  = "counted"
+)
+
+// MaintenanceCounts reports whether an outage during planned maintenance
+// counts as downtime at this level.
+func (l Level) MaintenanceCounts() bool { return l.Maintenance == MaintenanceCounted }
 
 // Service is one standard service of the catalog.
 type Service struct {

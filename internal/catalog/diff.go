@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 )
@@ -58,6 +59,7 @@ func Diff(a, b *Catalog) []Change {
 			field(lb.ID, "mandatory", fmt.Sprint(la.Mandatory), fmt.Sprint(lb.Mandatory))
 			field(lb.ID, "calendar", la.Calendar, lb.Calendar)
 			field(lb.ID, "availability", fmt.Sprintf("%g%%", la.Availability), fmt.Sprintf("%g%%", lb.Availability))
+			field(lb.ID, "maintenance", cmp.Or(la.Maintenance, MaintenanceExcluded), cmp.Or(lb.Maintenance, MaintenanceExcluded))
 			for _, p := range Priorities {
 				field(lb.ID, "response."+p, la.Response[p].String(), lb.Response[p].String())
 				field(lb.ID, "resolution."+p, la.Resolution[p].String(), lb.Resolution[p].String())

@@ -278,7 +278,7 @@ func (p *parser) service(n *yaml.Node) Service {
 
 func (p *parser) level(n *yaml.Node) Level {
 	l := Level{Line: n.Line}
-	p.fields(n, "a level", []string{"id", "name", "mandatory", "calendar", "availability", "response", "resolution", "rpo", "rto", "backup_retention"},
+	p.fields(n, "a level", []string{"id", "name", "mandatory", "calendar", "availability", "maintenance", "response", "resolution", "rpo", "rto", "backup_retention"},
 		[]string{"id", "name", "calendar", "availability", "response", "resolution"}, func(k string, v *yaml.Node) {
 			switch k {
 			case "id":
@@ -303,6 +303,15 @@ func (p *parser) level(n *yaml.Node) Level {
 				l.Availability = p.number(v, "availability")
 				if l.Availability <= 0 || l.Availability > 100 {
 					p.errorf(v, "availability %v%% is out of range (0 < availability <= 100)", l.Availability)
+				}
+			case "maintenance":
+				l.Maintenance = p.str(v, "maintenance")
+				if l.Maintenance != MaintenanceExcluded && l.Maintenance != MaintenanceCounted {
+					p.errorf(v, "maintenance %q must be %s (planned maintenance is taken out of the service time) or %s (an outage during it is downtime)",
+						l.Maintenance, MaintenanceExcluded, MaintenanceCounted)
+				}
+				if l.Maintenance == MaintenanceExcluded {
+					l.Maintenance = ""
 				}
 			case "response":
 				l.Response = p.targets(v, "response")

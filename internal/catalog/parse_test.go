@@ -70,6 +70,7 @@ services:
         response: {P1: 1h, P2: 2h, P3: 4h}
         resolution: {P1: 4h, P2: 4h, P3: 8h, P4: 8h}
         rpo: 4h
+        maintenance: sometimes
 `
 
 func TestValidationErrorsHaveLines(t *testing.T) {
@@ -93,6 +94,7 @@ func TestValidationErrorsHaveLines(t *testing.T) {
 		"bad.yaml:23: mandatory must be true or false",
 		`bad.yaml:30: response lacks "P4"`,
 		"bad.yaml:26: level basis of vm: give rpo and rto together",
+		`bad.yaml:33: maintenance "sometimes" must be excluded`,
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("problems lack %q; got:\n%s", want, text)

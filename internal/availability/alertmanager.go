@@ -1,0 +1,217 @@
+package availability
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/samdrift/samdrift/internal/access"
+	"github.com/samdrift/samdrift/internal/errs"
+)
+
+// AlertmanagerWebhook is the body Prometheus Alertmanager posts to a
+// webhook receiver (version 4).
+type AlertmanagerWebhook struct {
+	Version  string              `json:"version"`
+	GroupKey string              `json:"groupKey"`
+	Status   string              `json:"status"`
+	Receiver string              `json:"receiver"`
+	Alerts   []AlertmanagerAlert `json:"alerts"`
+}
+
+// AlertmanagerAlert is one alert of a webhook.
+type AlertmanagerAlert struct {
+	Status      string            `json:"status"` // firing, resolved
+	Labels      map[string]string `json:"labels"`
+	Annotations map[string]string `json:"annotations"`
+	StartsAt    time.Time         `json:"startsAt"`
+	EndsAt      time.Time         `json:"endsAt"`
+	Fingerprint string            `json:"fingerprint"`
+}
+
+// The labels that tie an alert to a subscription and say how much of it
+// is down.
+const (
+	LabelSubscription = "samdrift_subscription"
+	LabelImpact       = "samdrift_impact"
+)
+
+// WebhookStats counts what the monitoring webhooks brought.
+type WebhookStats struct {
+	Received, Opened, Ended, Refused atomic.Int64
+}
+
+// TokenOrg resolves an ingest token to the organisation it belongs to.
+type TokenOrg func(ctx context.Context, token string) (org int64, ok bool)
+
+// maxWebhookBody bounds a webhook body (Alertmanager sends at most a few
+// hundred alerts).
+const maxWebhookBody = 4 << 20
+
+// problem is one alert the webhook could not use.
+type problem struct {
+	Alert  int    `json:"alert"`
+	Reason string `json:"reason"`
+}
+
+// Alertmanager serves POST /ingest/alertmanager: Alertmanager's webhook,
+// authenticated with an ingest token of a unit ("Authorization: Bearer
+// sdi_…", as Alertmanager's http_config authorization sends it). Each
+// alert names its subscription in the label samdrift_subscription (and
+// may say samdrift_impact, 0.01–1, for a partial outage): a firing alert
+// opens an outage (its fingerprint joins it to the same one when sent
+// again), a resolved one ends it at its endsAt. Alerts that name no
+// subscription of the token's unit are refused, counted and listed in a
+// 422 answer; the rest are taken.
+func (s *Service) Alertmanager(tokens TokenOrg, stats *WebhookStats) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		token, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		unit, ok := int64(0), false
+		if token != "" {
+			unit, ok = tokens(r.Context(), token)
+		}
+		if !ok {
+			stats.Refused.Add(1)
+			w.Header().Set("WWW-Authenticate", `Bearer realm="samdrift ingest"`)
+			webhookProblem(w, http.StatusUnauthorized, "send the unit's ingest token (samdrift sources add --org UNIT --token) as a bearer token", nil)
+			return
+		}
+		var hook AlertmanagerWebhook
+		dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxWebhookBody))
+		if err := dec.Decode(&hook); err != nil {
+			stats.Refused.Add(1)
+			var tooBig *http.MaxBytesError
+			if errors.As(err, &tooBig) {
+				webhookProblem(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("the body is larger than %d bytes", maxWebhookBody), nil)
+				return
+			}
+			webhookProblem(w, http.StatusBadRequest, "the body is not an Alertmanager webhook (JSON): "+err.Error(), nil)
+			return
+		}
+		if _, err := dec.Token(); err != io.EOF {
+			stats.Refused.Add(1)
+			webhookProblem(w, http.StatusBadRequest, "the body holds more than one JSON value", nil)
+			return
+		}
+		if hook.Version != "4" || len(hook.Alerts) == 0 {
+			stats.Refused.Add(1)
+			webhookProblem(w, http.StatusBadRequest, fmt.Sprintf("want an Alertmanager webhook of version 4 with alerts, got version %q with %d alerts", hook.Version, len(hook.Alerts)), nil)
+			return
+		}
+		sc := access.System("alertmanager")
+		sc.OrgID = unit
+		var problems []problem
+		failed := false
+		for i, a := range hook.Alerts {
+			stats.Received.Add(1)
+			if err := s.takeAlert(r.Context(), sc, unit, a, stats); err != nil {
+				stats.Refused.Add(1)
+				failed = failed || errs.CodeOf(err) == errs.Internal
+				problems = append(problems, problem{Alert: i, Reason: reasonOf(err)})
+			}
+		}
+		if failed {
+			// Alertmanager sends the whole webhook again; what was taken
+			// is taken once (fingerprints).
+			webhookProblem(w, http.StatusServiceUnavailable, "samdrift could not record every alert; send the webhook again", problems)
+			return
+		}
+		if len(problems) > 0 {
+			webhookProblem(w, http.StatusUnprocessableEntity, fmt.Sprintf("%d of %d alerts were refused; the others were taken", len(problems), len(hook.Alerts)), problems)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	})
+}
+
+// takeAlert opens or ends the outage one alert speaks of.
+func (s *Service) takeAlert(ctx context.Context, sc access.Scope, unit int64, a AlertmanagerAlert, stats *WebhookStats) error {
+	ref := a.Labels[LabelSubscription]
+	sub, err := strconv.ParseInt(strings.TrimSpace(ref), 10, 64)
+	if err != nil || sub <= 0 {
+		return errs.Field("labels."+LabelSubscription, "the alert has no label %s with a subscription number", LabelSubscription)
+	}
+	key := a.Fingerprint
+	if key == "" {
+		return errs.Field("fingerprint", "the alert has no fingerprint")
+	}
+	switch a.Status {
+	case "firing":
+		impact := 1.0
+		if v, ok := a.Labels[LabelImpact]; ok {
+			if impact, err = strconv.ParseFloat(v, 64); err != nil {
+				return errs.Field("labels."+LabelImpact, "%s %q is not a number 0.01–1", LabelImpact, v)
+			}
+		}
+		cause := a.Annotations["summary"]
+		if cause == "" {
+			cause = a.Labels["alertname"]
+		}
+		if d := a.Annotations["description"]; d != "" {
+			cause = strings.TrimSpace(cause + ": " + d)
+		}
+		start := a.StartsAt
+		if now := s.Clock(); start.IsZero() || start.After(now) {
+			start = now
+		}
+		_, created, err := s.open(ctx, sc, NewOutage{Subscription: sub, Start: start, Impact: impact, Cause: truncate(cause, maxCause), Source: SourceWebhook,
+			Fingerprint: key, Unit: unit})
+		if created {
+			stats.Opened.Add(1)
+		}
+		return err
+	case "resolved":
+		end := a.EndsAt
+		if now := s.Clock(); end.IsZero() || end.After(now) {
+			end = now
+		}
+		ended, err := s.EndByKey(ctx, sc, unit, sub, key, end)
+		if ended {
+			stats.Ended.Add(1)
+		}
+		return err
+	}
+	return errs.Field("status", "an alert's status must be firing or resolved, got %q", a.Status)
+}
+
+// reasonOf is what a sender is told about err (no internals).
+func reasonOf(err error) string {
+	if e := errs.As(err); e != nil && e.Code != errs.Internal {
+		if e.Field != "" {
+			return e.Field + ": " + e.Message
+		}
+		return e.Message
+	}
+	return "an internal error; the alert was not taken (send it again)"
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8Start(s[n]) {
+		n--
+	}
+	return s[:n]
+}
+
+func utf8Start(b byte) bool { return b&0xC0 != 0x80 }
+
+// webhookProblem answers an RFC 9457 problem with the refused alerts.
+func webhookProblem(w http.ResponseWriter, status int, detail string, problems []problem) {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(struct {
+		Title   string    `json:"title"`
+		Status  int       `json:"status"`
+		Detail  string    `json:"detail"`
+		Refused []problem `json:"refused,omitempty"`
+	}{http.StatusText(status), status, detail, problems})
+}
