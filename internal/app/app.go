@@ -21,6 +21,7 @@ import (
 
 	"github.com/samdrift/samdrift/internal/access"
 	"github.com/samdrift/samdrift/internal/audit"
+	"github.com/samdrift/samdrift/internal/availability"
 	"github.com/samdrift/samdrift/internal/catalog"
 	"github.com/samdrift/samdrift/internal/cert"
 	"github.com/samdrift/samdrift/internal/cluster"
@@ -84,6 +85,8 @@ type App struct {
 	Compliance *compliance.Service
 	// Needs keeps the municipalities' needs and feedback on common solutions.
 	Needs *needs.Service
+	// Availability measures the subscriptions' service levels.
+	Availability *availability.Service
 }
 
 // Open opens the database, applies pending migrations (when migrate is
@@ -159,7 +162,8 @@ func Services(db *store.DB, mfaRoles []access.Role, log *slog.Logger) *App {
 	a := &App{DB: db, Orgs: org.NewService(db), Access: access.NewService(db, mfaRoles), Catalog: cat, Orders: ord,
 		Plan: transition.NewService(db, cat, ord), Sources: sources.New(db), Events: eventstore.New(db), Detect: detect.New(db, log),
 		ServiceDesk: desk, Network: network.New(db), Inbox: notify.NewInbox(db), Cases: cases,
-		OnCall: oncall.New(db), Cert: certs, Intel: intel.New(db, certs, log, os.Getenv), Compliance: compliance.New(db), Needs: needs.New(db)}
+		OnCall: oncall.New(db), Cert: certs, Intel: intel.New(db, certs, log, os.Getenv), Compliance: compliance.New(db), Needs: needs.New(db),
+		Availability: availability.New(db, cat)}
 	a.Compliance.Register(live.Checks(live.Platform{Sources: a.Sources, Access: a.Access, CERT: certs, Cases: cases, Orgs: a.Orgs,
 		Desk: desk, Orders: ord, Catalog: cat})...)
 	return a
@@ -169,7 +173,7 @@ func Services(db *store.DB, mfaRoles []access.Role, log *slog.Logger) *App {
 func (a *App) WebConfig() web.Config {
 	return web.Config{DB: a.DB, Orgs: a.Orgs, Access: a.Access, Catalog: a.Catalog, Orders: a.Orders, Plan: a.Plan,
 		Sources: a.Sources, Events: a.Events, Detect: a.Detect, ServiceDesk: a.ServiceDesk, Network: a.Network, Inbox: a.Inbox, Cases: a.Cases, OnCall: a.OnCall, Cert: a.Cert,
-		Intel: a.Intel, Compliance: a.Compliance, Needs: a.Needs}
+		Intel: a.Intel, Compliance: a.Compliance, Needs: a.Needs, Availability: a.Availability}
 }
 
 // Close closes the database.

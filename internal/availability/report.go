@@ -51,7 +51,9 @@ type maintenanceWindow struct {
 // (narrowed to org's, a municipality or a unit, when not 0) that was
 // active in the month [from, to); for the current month, up to now.
 func (s *Service) Month(ctx context.Context, sc access.Scope, from, to time.Time, org int64) ([]Item, error) {
-	now := s.Clock()
+	// Whole seconds (calendars open and close on whole minutes), so that
+	// the figures add up to the second.
+	now := s.Clock().Truncate(time.Second)
 	var a store.Args
 	q := `SELECT o.id, o.municipality_id, COALESCE(m.code, ''), m.name, o.unit_id, u.name, o.catalog_version, o.service_id, o.level_id,
 		o.activated_at, o.terminated_at FROM orders o JOIN organizations m ON m.id = o.municipality_id JOIN organizations u ON u.id = o.unit_id
@@ -149,7 +151,7 @@ func (s *Service) spans(ctx context.Context, sc access.Scope, from, to time.Time
 	if err != nil {
 		return nil, err
 	}
-	now := s.Clock()
+	now := s.Clock().Truncate(time.Second)
 	out := map[int64][]Span{}
 	for _, o := range os {
 		end := now

@@ -18,6 +18,7 @@ import (
 	"github.com/samdrift/samdrift/internal/compliance"
 	"github.com/samdrift/samdrift/internal/demo"
 	"github.com/samdrift/samdrift/internal/oncall"
+	"github.com/samdrift/samdrift/internal/orders"
 	"github.com/samdrift/samdrift/internal/store"
 	"github.com/samdrift/samdrift/internal/store/storetest"
 )
@@ -100,6 +101,8 @@ var foreignCases = []foreignCase{
 	{op: "POST /api/v1/tickets/{id}/attachments", path: "/api/v1/tickets/{ticket}/attachments?name=x.txt", body: "hello", ctype: "application/octet-stream"},
 	{op: "PUT /api/v1/tickets/{id}/subscription", path: "/api/v1/tickets/{ticket}/subscription", body: `{"version":{v},"subscription":{ownsub}}`},
 	{op: "PUT /api/v1/tickets/{id}/subscription", path: "/api/v1/tickets/{ownticket}/subscription", body: `{"version":{ownv},"subscription":{sub},"reason":"Forkert aftale"}`, control: `{"subscription":{ownsub},"reason":"Forkert aftale"}`, controlAs: "desk-sj"},
+	{op: "POST /api/v1/outages", path: "/api/v1/outages", body: `{"subscription":{sub},"cause":"Strømsvigt"}`, control: `{"subscription":{ownsub},"cause":"Strømsvigt"}`, controlAs: "desk-sj"},
+	{op: "POST /api/v1/outages/{id}/end", path: "/api/v1/outages/{outage}/end", body: `{}`},
 	{op: "PUT /api/v1/tickets/{id}/visits/{vid}", path: "/api/v1/tickets/{ticket}/visits/{visit}", body: `{"status":"cancelled","note":"x"}`},
 	{op: "POST /api/v1/cases", path: "/api/v1/cases", body: `{"org":"{org}","title":"Brute force","severity":"high"}`, control: `{"org":"265","title":"Brute force","severity":"high"}`, controlAs: "ciso-ros"},
 	{op: "POST /api/v1/cases", path: "/api/v1/cases", body: `{"org":"265","title":"Brute force","severity":"high","alerts":[{alert}]}`, control: `{"org":"265","title":"Brute force","severity":"high"}`, controlAs: "ciso-ros"},
@@ -405,6 +408,10 @@ func (e *env) victim(t *testing.T) map[string]string {
 		ID int64 `json:"id"`
 	}
 	e.must("POST", "/api/v1/needs", spoc, `{"title":"Fælles mødebooking","description":"Et bookingsystem for alle forvaltninger"}`, &need)
+	var outage struct {
+		ID int64 `json:"id"`
+	}
+	e.must("POST", "/api/v1/outages", desk, fmt.Sprintf(`{"subscription":%s,"cause":"SAN"}`, e.scalar(db, `SELECT MAX(id) FROM orders WHERE municipality_id = $1 AND status = 'active'`, cph)), &outage)
 	spocUser, err := e.Access.UserByName(context.Background(), access.System("t"), "demo-spoc")
 	if err != nil {
 		t.Fatal(err)
@@ -435,6 +442,7 @@ func (e *env) victim(t *testing.T) map[string]string {
 		"evidence":     itoa64(ev.ID),
 		"standard":     itoa64(std.ID),
 		"need":         itoa64(need.ID),
+		"outage":       itoa64(outage.ID),
 	}
 }
 
@@ -466,6 +474,17 @@ func (e *env) attackerResources(t *testing.T) map[string]string {
 		ID int64 `json:"id"`
 	}
 	e.must("POST", "/api/v1/needs", spoc, `{"title":"Nyt intranet","description":"Intranettet er forældet"}`, &need)
+	// Roskilde's own subscription, with Sjælland's unit.
+	sys := access.System("t")
+	o, err := e.Orders.Place(context.Background(), sys, orders.NewOrder{Municipality: ros, Service: "server-virtual-windows", Level: "basis", Quantity: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, to := range []orders.Status{orders.Accepted, orders.InDelivery, orders.Active} {
+		if _, err := e.Orders.Move(context.Background(), sys, o.ID, to, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
 	return map[string]string{
 		"ownneed": itoa64(need.ID), "owncase": itoa64(c1.ID), "owncase2": itoa64(c2.ID), "soon": time.Now().Add(time.Hour).UTC().Format(time.RFC3339),
 		"ownunit": "enhed-sjaelland", "ownsite": itoa64(site.ID), "ownticket": itoa64(tk.ID), "ownv": strconv.Itoa(tk.Version),
@@ -482,6 +501,8 @@ func snapshot(t *testing.T, db *store.DB, v map[string]string) string {
 		`SELECT status || '/' || version FROM tickets WHERE id = ` + v["problem"],
 		`SELECT COUNT(*) FROM ticket_entries WHERE ticket_id = ` + v["ticket"],
 		`SELECT status FROM ticket_visits WHERE id = ` + v["visit"],
+		`SELECT COUNT(*) FROM outages WHERE subscription_id = ` + v["sub"],
+		`SELECT COUNT(*) FROM outages WHERE ended_at IS NULL AND id = ` + v["outage"],
 		`SELECT approval FROM ticket_changes WHERE ticket_id = ` + v["change"],
 		`SELECT state FROM change_acks WHERE ticket_id = ` + v["change"],
 		`SELECT status FROM alerts WHERE id = ` + v["alert"],

@@ -21,6 +21,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/samdrift/samdrift/internal/access"
+	"github.com/samdrift/samdrift/internal/availability"
 	"github.com/samdrift/samdrift/internal/catalog"
 	"github.com/samdrift/samdrift/internal/cert"
 	"github.com/samdrift/samdrift/internal/compliance"
@@ -69,8 +70,10 @@ type Config struct {
 	// Compliance keeps frameworks, assessments, evidence and standards.
 	Compliance *compliance.Service
 	// Needs keeps the municipalities' needs and feedback on common solutions.
-	Needs  *needs.Service
-	Logger *slog.Logger
+	Needs *needs.Service
+	// Availability keeps outages and measures service levels.
+	Availability *availability.Service
+	Logger       *slog.Logger
 	// SecureCookies marks cookies Secure and prefixes them __Host-: set it
 	// when users reach samdrift over TLS (directly or through a proxy).
 	SecureCookies bool
@@ -100,6 +103,7 @@ type Server struct {
 	cert      *cert.Service
 	intel     *intel.Service
 	comp      *compliance.Service
+	avail     *availability.Service
 	log       *slog.Logger
 	mux       *http.ServeMux
 	pages     map[string]*template.Template
@@ -139,13 +143,13 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		"Orders": cfg.Orders == nil, "Plan": cfg.Plan == nil, "Sources": cfg.Sources == nil, "Events": cfg.Events == nil,
 		"Detect": cfg.Detect == nil, "ServiceDesk": cfg.ServiceDesk == nil, "Network": cfg.Network == nil, "Inbox": cfg.Inbox == nil,
 		"Cases": cfg.Cases == nil, "OnCall": cfg.OnCall == nil, "Cert": cfg.Cert == nil, "Intel": cfg.Intel == nil,
-		"Compliance": cfg.Compliance == nil, "Needs": cfg.Needs == nil} {
+		"Compliance": cfg.Compliance == nil, "Needs": cfg.Needs == nil, "Availability": cfg.Availability == nil} {
 		if missing {
 			return nil, fmt.Errorf("web: Config.%s is missing (app.Services builds them all)", name)
 		}
 	}
 	s := &Server{cfg: cfg, db: cfg.DB, orgs: cfg.Orgs, acc: cfg.Access, cat: cfg.Catalog, ord: cfg.Orders, plan: cfg.Plan,
-		src: cfg.Sources, ev: cfg.Events, det: cfg.Detect, sd: cfg.ServiceDesk, net: cfg.Network, inbox: cfg.Inbox, cases: cfg.Cases, oncall: cfg.OnCall, cert: cfg.Cert, intel: cfg.Intel, comp: cfg.Compliance, log: cfg.Logger, mux: http.NewServeMux(),
+		src: cfg.Sources, ev: cfg.Events, det: cfg.Detect, sd: cfg.ServiceDesk, net: cfg.Network, inbox: cfg.Inbox, cases: cfg.Cases, oncall: cfg.OnCall, cert: cfg.Cert, intel: cfg.Intel, comp: cfg.Compliance, avail: cfg.Availability, log: cfg.Logger, mux: http.NewServeMux(),
 		pages: pages, csrfKey: csrfKey, registry: cfg.Registry}
 	if s.metrics, err = newHTTPMetrics(cfg.Registry); err != nil {
 		return nil, err
@@ -235,6 +239,7 @@ func (s *Server) routes() {
 	s.changeRoutes()
 	s.changePageRoutes()
 	s.reportRoutes()
+	s.availabilityRoutes()
 	s.inboxRoutes()
 	s.attachmentRoutes()
 	s.ticketPageRoutes()

@@ -1,0 +1,176 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"net/netip"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/samdrift/samdrift/internal/availability"
+	"github.com/samdrift/samdrift/internal/calendar"
+	"github.com/samdrift/samdrift/internal/errs"
+	"github.com/samdrift/samdrift/internal/sources"
+)
+
+func (s *Server) availabilityRoutes() {
+	s.api("GET /api/v1/availability", s.apiAvailability)
+	s.api("GET /api/v1/outages", s.apiOutages)
+	s.api("POST /api/v1/outages", s.apiOpenOutage)
+	s.api("GET /api/v1/outages/{id}", s.apiOutage)
+	s.api("POST /api/v1/outages/{id}/end", s.apiEndOutage)
+	// The units' monitoring: Alertmanager's webhook with a unit's ingest
+	// token (not an API token: it is a sender, like the log receivers).
+	var stats availability.WebhookStats
+	tokens := func(ctx context.Context, token string) (int64, bool) {
+		if !s.src.TokenKnown(ctx, token) {
+			return 0, false
+		}
+		a := s.src.Attribute(netip.Addr{}, "", sources.Credential{Token: token})
+		return a.Tenant, a.Tenant != 0
+	}
+	s.mux.Handle("POST /ingest/alertmanager", s.avail.Alertmanager(tokens, &stats))
+	for name, v := range map[string]*atomic.Int64{"received": &stats.Received, "opened": &stats.Opened, "ended": &stats.Ended, "refused": &stats.Refused} {
+		s.registry.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "samdrift_monitoring_webhook_alerts_total",
+			Help:        "Alerts from the units' monitoring (Alertmanager webhooks): received, those that opened or ended an outage, and those refused (bad token, body or subscription).",
+			ConstLabels: prometheus.Labels{"result": name}}, func() float64 { return float64(v.Load()) }))
+	}
+}
+
+// AvailabilityResponse is the body of GET /api/v1/availability.
+type AvailabilityResponse struct {
+	Month string              `json:"month"`
+	Items []availability.Item `json:"items"`
+}
+
+// monthAndOrg reads month (YYYY-MM, default this month in Copenhagen)
+// and org (a code, slug or id within the caller's reach; 0 without).
+func (s *Server) monthAndOrg(r *http.Request, c *caller) (string, time.Time, time.Time, int64, error) {
+	month := r.URL.Query().Get("month")
+	if month == "" {
+		month = time.Now().In(calendar.Copenhagen).Format("2006-01")
+	}
+	from, to, err := availability.MonthOf(month)
+	if err != nil {
+		return "", time.Time{}, time.Time{}, 0, err
+	}
+	var org int64
+	if ref := r.URL.Query().Get("org"); ref != "" {
+		o, err := s.orgs.Get(r.Context(), c.scope, ref)
+		if err != nil {
+			return "", time.Time{}, time.Time{}, 0, errs.InField("org", err)
+		}
+		org = o.ID
+	}
+	return month, from, to, org, nil
+}
+
+func (s *Server) apiAvailability(w http.ResponseWriter, r *http.Request, c *caller) error {
+	month, from, to, org, err := s.monthAndOrg(r, c)
+	if err != nil {
+		return err
+	}
+	items, err := s.avail.Month(r.Context(), c.scope, from, to, org)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, AvailabilityResponse{Month: month, Items: items})
+	return nil
+}
+
+func (s *Server) apiOutages(w http.ResponseWriter, r *http.Request, c *caller) error {
+	f := availability.Filter{OpenOnly: r.URL.Query().Get("open") == "true"}
+	if r.URL.Query().Get("month") != "" || r.URL.Query().Get("org") != "" {
+		_, from, to, org, err := s.monthAndOrg(r, c)
+		if err != nil {
+			return err
+		}
+		if r.URL.Query().Get("month") != "" {
+			f.From, f.To = from, to
+		}
+		f.Org = org
+	}
+	if v := r.URL.Query().Get("subscription"); v != "" {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || id < 1 {
+			return errs.Field("subscription", "want a positive whole number, got %q", v)
+		}
+		f.Subscription = id
+	}
+	items, err := s.avail.Outages(r.Context(), c.scope, f)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, page(items, len(items), len(items)+1, 0))
+	return nil
+}
+
+func (s *Server) apiOutage(w http.ResponseWriter, r *http.Request, c *caller) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	o, err := s.avail.Get(r.Context(), c.scope, id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, o)
+	return nil
+}
+
+// OpenOutageRequest is the body of POST /api/v1/outages.
+type OpenOutageRequest struct {
+	Subscription int64      `json:"subscription"`
+	StartedAt    *time.Time `json:"started_at,omitempty"` // default: now
+	EndedAt      *time.Time `json:"ended_at,omitempty"`   // omitted: still going on
+	// Impact is 0.01–1: 1 (the default) when the service is down, less
+	// for a partial outage.
+	Impact float64 `json:"impact,omitempty"`
+	Cause  string  `json:"cause"`
+}
+
+func (s *Server) apiOpenOutage(w http.ResponseWriter, r *http.Request, c *caller) error {
+	var req OpenOutageRequest
+	if err := decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	n := availability.NewOutage{Subscription: req.Subscription, End: req.EndedAt, Impact: req.Impact, Cause: req.Cause}
+	if req.StartedAt != nil {
+		n.Start = *req.StartedAt
+	}
+	o, err := s.avail.Open(r.Context(), c.scope, n)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, o)
+	return nil
+}
+
+// EndOutageRequest is the body of POST /api/v1/outages/{id}/end.
+type EndOutageRequest struct {
+	EndedAt *time.Time `json:"ended_at,omitempty"` // default: now
+}
+
+func (s *Server) apiEndOutage(w http.ResponseWriter, r *http.Request, c *caller) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var req EndOutageRequest
+	if err := decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	var end time.Time
+	if req.EndedAt != nil {
+		end = *req.EndedAt
+	}
+	o, err := s.avail.End(r.Context(), c.scope, id, end)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, o)
+	return nil
+}
