@@ -202,6 +202,10 @@ type ServeOptions struct {
 	// WebhookAllowPrivate lets webhooks reach private and loopback
 	// addresses (by default only public ones).
 	WebhookAllowPrivate bool
+	// ProbeAllowLocal lets the service probes reach loopback and
+	// link-local addresses (tests; by default they may not reach
+	// samdrift's own host or the cloud's metadata service).
+	ProbeAllowLocal bool
 	// AuditAnchors is a file the audit chain's head is appended to every
 	// 15 minutes when it has moved (empty: none).
 	AuditAnchors string
@@ -455,6 +459,7 @@ func (a *App) jobs(o ServeOptions, log *slog.Logger) []cluster.Job {
 		}
 		return err
 	}
+	prober := a.Availability.NewProber(64, o.ProbeAllowLocal)
 	silence, retention := o.Events.SilenceCheck, o.Events.RetentionEvery
 	if silence <= 0 {
 		silence = time.Minute
@@ -478,6 +483,12 @@ func (a *App) jobs(o ServeOptions, log *slog.Logger) []cluster.Job {
 			return err
 		}},
 		{Name: "deliver", Every: 10 * time.Second, Run: send},
+		// Service probes: every second the due checks start (at most 64
+		// at once); each records its result when done.
+		{Name: "probes", Every: time.Second, Run: func(ctx context.Context) error {
+			_, err := prober.RunDue(ctx)
+			return err
+		}},
 		{Name: "sla", Every: 30 * time.Second, Run: func(ctx context.Context) error {
 			res, err := a.ServiceDesk.Sweep(ctx, time.Now())
 			if err == nil && res.Warnings+res.Breaches > 0 {

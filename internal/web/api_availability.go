@@ -22,6 +22,8 @@ func (s *Server) availabilityRoutes() {
 	s.api("POST /api/v1/outages", s.apiOpenOutage)
 	s.api("GET /api/v1/outages/{id}", s.apiOutage)
 	s.api("POST /api/v1/outages/{id}/end", s.apiEndOutage)
+	s.api("GET /api/v1/probes", s.apiProbes)
+	s.api("POST /api/v1/probes", s.apiAddProbe)
 	// The units' monitoring: Alertmanager's webhook with a unit's ingest
 	// token (not an API token: it is a sender, like the log receivers).
 	var stats availability.WebhookStats
@@ -172,5 +174,50 @@ func (s *Server) apiEndOutage(w http.ResponseWriter, r *http.Request, c *caller)
 		return err
 	}
 	writeJSON(w, http.StatusOK, o)
+	return nil
+}
+
+func (s *Server) apiProbes(w http.ResponseWriter, r *http.Request, c *caller) error {
+	var sub int64
+	if v := r.URL.Query().Get("subscription"); v != "" {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || id < 1 {
+			return errs.Field("subscription", "want a positive whole number, got %q", v)
+		}
+		sub = id
+	}
+	items, err := s.avail.Probes(r.Context(), c.scope, sub)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, page(items, len(items), len(items)+1, 0))
+	return nil
+}
+
+// AddProbeRequest is the body of POST /api/v1/probes.
+type AddProbeRequest struct {
+	Subscription    int64  `json:"subscription"`
+	Name            string `json:"name"`
+	Kind            string `json:"kind"`
+	Target          string `json:"target"`
+	IntervalSeconds int    `json:"interval_seconds,omitempty"`
+	TimeoutMillis   int    `json:"timeout_ms,omitempty"`
+	ExpectStatus    int    `json:"expect_status,omitempty"`
+	ExpectBody      string `json:"expect_body,omitempty"`
+	FailuresToOpen  int    `json:"failures_to_open,omitempty"`
+}
+
+func (s *Server) apiAddProbe(w http.ResponseWriter, r *http.Request, c *caller) error {
+	var req AddProbeRequest
+	if err := decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	p, err := s.avail.AddProbe(r.Context(), c.scope, availability.NewProbe{Subscription: req.Subscription, Name: req.Name, Kind: req.Kind, Target: req.Target,
+		Interval: time.Duration(req.IntervalSeconds) * time.Second, Timeout: time.Duration(req.TimeoutMillis) * time.Millisecond,
+		ExpectStatus: req.ExpectStatus, ExpectBody: req.ExpectBody, FailuresToOpen: req.FailuresToOpen})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, p)
 	return nil
 }

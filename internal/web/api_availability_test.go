@@ -100,6 +100,22 @@ func TestAvailabilityAPI(t *testing.T) {
 			t.Errorf("a month 13 = %d; want 400", r.StatusCode)
 		}
 
+		// A probe of the subscription, listed with its state.
+		var probe struct {
+			ID    int64
+			State string
+		}
+		if r := e.call("POST", "/api/v1/probes", desk, fmt.Sprintf(`{"subscription":%d,"name":"RDP","kind":"tcp","target":"10.20.0.5:3389","interval_seconds":30}`, o.ID), &probe); r.StatusCode != 201 || probe.State != "unknown" {
+			t.Errorf("add a probe = %d %+v", r.StatusCode, probe)
+		}
+		var probes struct{ Items []struct{ ID int64 } }
+		if r := e.call("GET", fmt.Sprintf("/api/v1/probes?subscription=%d", o.ID), e.token("demo-spoc"), "", &probes); r.StatusCode != 200 || len(probes.Items) != 1 {
+			t.Errorf("København's SPOC lists probes = %d %+v", r.StatusCode, probes)
+		}
+		if r := e.call("GET", "/api/v1/probes", odense, "", &probes); r.StatusCode != 200 || len(probes.Items) != 0 {
+			t.Errorf("Odense lists %d of København's probes", len(probes.Items))
+		}
+
 		// The unit's Alertmanager, with the unit's ingest token.
 		unit := e.Org(t, "enhed-hovedstaden")
 		_, token, err := sources.New(db).Add(ctx, sys, sources.NewSource{OrgID: unit.ID, Name: "alertmanager", Kind: sources.KindToken})
