@@ -164,6 +164,7 @@ func Services(db *store.DB, mfaRoles []access.Role, log *slog.Logger) *App {
 		ServiceDesk: desk, Network: network.New(db), Inbox: notify.NewInbox(db), Cases: cases,
 		OnCall: oncall.New(db), Cert: certs, Intel: intel.New(db, certs, log, os.Getenv), Compliance: compliance.New(db), Needs: needs.New(db),
 		Availability: availability.New(db, cat)}
+	a.Availability.Tickets = outageTickets{desk: desk}
 	a.Compliance.Register(live.Checks(live.Platform{Sources: a.Sources, Access: a.Access, CERT: certs, Cases: cases, Orgs: a.Orgs,
 		Desk: desk, Orders: ord, Catalog: cat})...)
 	return a

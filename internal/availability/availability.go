@@ -50,6 +50,17 @@ type Service struct {
 	cat *catalog.Store
 	// Clock is the time "now" (tests set it).
 	Clock func() time.Time
+	// Tickets, when set, opens an incident ticket for an outage that
+	// monitoring found (a probe or a webhook) and notes its end on it.
+	Tickets Tickets
+}
+
+// Tickets is what availability needs of the service desk.
+type Tickets interface {
+	// OpenFor opens an incident for the outage and returns its id.
+	OpenFor(ctx context.Context, o Outage) (int64, error)
+	// NoteEnd notes on ticket that the outage ended.
+	NoteEnd(ctx context.Context, ticket int64, o Outage) error
 }
 
 // New returns a Service over db, reading levels from cat.
@@ -198,7 +209,28 @@ func (s *Service) open(ctx context.Context, sc access.Scope, n NewOutage) (Outag
 		return Outage{}, false, err
 	}
 	o, err := s.Get(ctx, sc, id)
+	if err == nil && created && o.Source != SourceManual && s.Tickets != nil {
+		err = s.raiseTicket(ctx, &o)
+	}
 	return o, created, err
+}
+
+// raiseTicket opens the incident for an outage monitoring found and
+// links it (a failure is returned; the outage stays recorded).
+func (s *Service) raiseTicket(ctx context.Context, o *Outage) error {
+	t, err := s.Tickets.OpenFor(ctx, *o)
+	if err != nil {
+		return errs.Wrap(err, "cannot open an incident for outage %d", o.ID)
+	}
+	err = s.db.Write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE outages SET ticket_id = $1 WHERE id = $2`, t, o.ID)
+		return err
+	})
+	if err != nil {
+		return errs.Wrap(err, "cannot link outage %d to ticket %d", o.ID, t)
+	}
+	o.TicketID = &t
+	return nil
 }
 
 // End ends an open outage at end (zero: now).
@@ -231,7 +263,13 @@ func (s *Service) End(ctx context.Context, sc access.Scope, id int64, end time.T
 	if err != nil {
 		return Outage{}, err
 	}
-	return s.Get(ctx, sc, id)
+	o, err := s.Get(ctx, sc, id)
+	if err == nil && o.TicketID != nil && s.Tickets != nil {
+		if nerr := s.Tickets.NoteEnd(ctx, *o.TicketID, o); nerr != nil {
+			err = errs.Wrap(nerr, "cannot note the end of outage %d on ticket %d", id, *o.TicketID)
+		}
+	}
+	return o, err
 }
 
 // EndByKey ends the open outage of subscription sub with fingerprint

@@ -58,6 +58,10 @@ type NewTicket struct {
 	Impact       int // 1 high – 3 low
 	Urgency      int // 1 high – 3 low
 	Requester    string
+	// AtUnit starts an incident at the unit (2nd line, in progress), the
+	// SPOC told: the unit's own monitoring found it. Only the platform
+	// itself may set it.
+	AtUnit bool
 	// fromCase is the security case raising the ticket (RaiseForCase).
 	fromCase int64
 }
@@ -145,7 +149,7 @@ func (s *Service) Create(ctx context.Context, sc access.Scope, n NewTicket) (Tic
 		}
 		status, tier := Open, 1
 		var esc any
-		if unitMade {
+		if unitMade || (n.AtUnit && sc.IsSystem()) {
 			status, tier, esc = InProgress, 2, now
 		}
 		var id int64

@@ -144,13 +144,29 @@ func TestAvailabilityAPI(t *testing.T) {
 		}
 		var outs struct {
 			Items []struct {
-				Source  string
-				EndedAt *time.Time `json:"ended_at"`
+				Source   string
+				EndedAt  *time.Time `json:"ended_at"`
+				TicketID *int64     `json:"ticket_id"`
 			}
 		}
 		if r := e.call("GET", fmt.Sprintf("/api/v1/outages?subscription=%d", o.ID), desk, "", &outs); r.StatusCode != 200 || len(outs.Items) != 2 ||
-			outs.Items[0].Source != "webhook" || outs.Items[0].EndedAt == nil {
-			t.Errorf("outages after the webhook = %d %+v", r.StatusCode, outs)
+			outs.Items[0].Source != "webhook" || outs.Items[0].EndedAt == nil || outs.Items[0].TicketID == nil || outs.Items[1].TicketID != nil {
+			t.Fatalf("outages after the webhook = %d %+v; want the webhook's with an incident ticket, the manual one without", r.StatusCode, outs)
+		}
+		// The incident: at the unit, for København's SPOC to follow, the
+		// end noted on it.
+		var tk struct {
+			Status         string
+			Tier           int
+			SubscriptionID *int64 `json:"subscription_id"`
+		}
+		if r := e.call("GET", fmt.Sprintf("/api/v1/tickets/%d", *outs.Items[0].TicketID), e.token("demo-spoc"), "", &tk); r.StatusCode != 200 ||
+			tk.Status != "in_progress" || tk.Tier != 2 || tk.SubscriptionID == nil || *tk.SubscriptionID != o.ID {
+			t.Errorf("the outage's incident as the SPOC sees it = %d %+v", r.StatusCode, tk)
+		}
+		var notes int
+		if err := db.Reader().QueryRowContext(ctx, `SELECT COUNT(*) FROM ticket_entries WHERE ticket_id = $1 AND body LIKE 'Nedbruddet sluttede%'`, *outs.Items[0].TicketID).Scan(&notes); err != nil || notes != 1 {
+			t.Errorf("the outage's end noted %d times on its ticket, %v", notes, err)
 		}
 	})
 }
