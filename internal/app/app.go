@@ -484,9 +484,10 @@ func (a *App) jobs(o ServeOptions, log *slog.Logger) []cluster.Job {
 			return err
 		}},
 		{Name: "deliver", Every: 10 * time.Second, Run: send},
-		// Service probes: every second the due checks start (at most 64
-		// at once); each records its result when done.
-		{Name: "probes", Every: time.Second, Run: func(ctx context.Context) error {
+		// Service probes: four times a second the due checks start (at
+		// most 64 at once; a check starts within a quarter second of its
+		// due time); each records its result when done.
+		{Name: "probes", Every: 250 * time.Millisecond, Run: func(ctx context.Context) error {
 			_, err := prober.RunDue(ctx)
 			return err
 		}},

@@ -23,7 +23,7 @@ import (
 
 // subscribe makes municipality code a subscriber of service at level
 // from its unit, active from since.
-func subscribe(t *testing.T, env *demotest.Env, code, service, level string, since time.Time) orders.Order {
+func subscribe(t testing.TB, env *demotest.Env, code, service, level string, since time.Time) orders.Order {
 	t.Helper()
 	ctx := context.Background()
 	sys := access.System("test")
