@@ -79,7 +79,14 @@ func (s *Server) apiAvailability(w http.ResponseWriter, r *http.Request, c *call
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, AvailabilityResponse{Month: month, Items: items})
+	switch r.URL.Query().Get("format") {
+	case "", "json":
+		writeJSON(w, http.StatusOK, AvailabilityResponse{Month: month, Items: items})
+	case "csv":
+		return availabilityCSV(w, month, items)
+	default:
+		return errs.Field("format", "want json or csv")
+	}
 	return nil
 }
 

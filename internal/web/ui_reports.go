@@ -1,8 +1,10 @@
 package web
 
 import (
+	"cmp"
 	"encoding/csv"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -88,6 +90,7 @@ type reportsData struct {
 	Municipalities []org.Organization
 	Unit           string
 	Municipality   string
+	Avail          availabilitySection
 }
 
 func (s *Server) reportsPage(w http.ResponseWriter, r *http.Request, c *caller) error {
@@ -130,6 +133,17 @@ func (s *Server) reportsPage(w http.ResponseWriter, r *http.Request, c *caller) 
 	}
 	d.Chart = percentChart(v.T("reports.chart"), v.T("chart.month"), labels, ss, v)
 	if d.Units, d.Municipalities, err = s.orgChoices(r, c); err != nil {
+		return err
+	}
+	org := f.Municipality
+	if org == 0 {
+		org = f.Unit
+	}
+	aq := url.Values{"month": {d.Month}, "format": {"csv"}}
+	if ref := cmp.Or(q.Get("municipality"), q.Get("unit")); ref != "" {
+		aq.Set("org", ref)
+	}
+	if d.Avail, err = s.availability(r.Context(), c, v, monthStart(m), org, "/api/v1/availability?"+aq.Encode()); err != nil {
 		return err
 	}
 	v.Data = d

@@ -1,0 +1,148 @@
+package web
+
+import (
+	"cmp"
+	"context"
+	"encoding/csv"
+	"net/http"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/samdrift/samdrift/internal/availability"
+	"github.com/samdrift/samdrift/internal/calendar"
+)
+
+// availabilitySection is the monthly report's service levels: each
+// subscription's availability against its target, the month's outages,
+// and per service the share of subscriptions that met their target over
+// twelve months.
+type availabilitySection struct {
+	Items   []availability.Item
+	Outages []availability.Outage
+	Chart   chart
+	CSV     string
+	Met     int
+}
+
+// Down writes a downtime in seconds shortly ("0" when none).
+func (v view) Down(seconds int64) string {
+	if seconds == 0 {
+		return "0"
+	}
+	if seconds < 60 {
+		return strconv.FormatInt(seconds, 10) + " s"
+	}
+	return v.Span(time.Duration(seconds) * time.Second)
+}
+
+// BudgetLeft writes what is left of an error budget, or by how much it
+// is overspent, and whether it runs out before the month ends.
+func (v view) BudgetLeft(b availability.Budget) string {
+	if b.LeftSeconds < 0 {
+		return v.T("avail.overspent", v.Down(-b.LeftSeconds))
+	}
+	if b.RunsOut {
+		return v.T("avail.runsout", v.Down(b.LeftSeconds))
+	}
+	return v.Down(b.LeftSeconds)
+}
+
+// Avail writes an availability (0–1) as a percentage with three
+// decimals: "99,950 %".
+func (v view) Avail(x float64) string { return v.Percent(100*x, 3) }
+
+// availability builds the report's section for the month starting at
+// month, narrowed to org (0: everything in reach).
+func (s *Server) availability(ctx context.Context, c *caller, v view, month time.Time, org int64, csvLink string) (availabilitySection, error) {
+	var sec availabilitySection
+	from, to := month, month.AddDate(0, 1, 0)
+	var err error
+	if sec.Items, err = s.avail.Month(ctx, c.scope, from, to, org); err != nil {
+		return sec, err
+	}
+	for _, it := range sec.Items {
+		if it.Met {
+			sec.Met++
+		}
+	}
+	if sec.Outages, err = s.avail.Outages(ctx, c.scope, availability.Filter{From: from, To: to, Org: org}); err != nil {
+		return sec, err
+	}
+	sec.CSV = csvLink
+	// Twelve months: per service (the five with most subscriptions), the
+	// share of its subscriptions that met their target.
+	type counts struct{ met, all []int }
+	per := map[string]*counts{}
+	var labels []string
+	for i := 11; i >= 0; i-- {
+		m := from.AddDate(0, -i, 0)
+		labels = append(labels, v.Month(m.Format("2006-01")))
+		items, err := s.avail.Month(ctx, c.scope, m, m.AddDate(0, 1, 0), org)
+		if err != nil {
+			return sec, err
+		}
+		for _, it := range items {
+			cnt := per[it.Service]
+			if cnt == nil {
+				cnt = &counts{met: make([]int, 12), all: make([]int, 12)}
+				per[it.Service] = cnt
+			}
+			cnt.all[11-i]++
+			if it.Met {
+				cnt.met[11-i]++
+			}
+		}
+	}
+	services := make([]string, 0, len(per))
+	for svc := range per {
+		services = append(services, svc)
+	}
+	total := func(svc string) (n int) {
+		for _, a := range per[svc].all {
+			n += a
+		}
+		return n
+	}
+	slices.SortFunc(services, func(a, b string) int { return cmp.Or(total(b)-total(a), cmp.Compare(a, b)) })
+	var ss []series
+	for i, svc := range services[:min(len(services), len(dashes))] {
+		sr := series{Name: svc, Class: "series" + strconv.Itoa(i%3), Dash: dashes[i], Width: 2}
+		for k := range 12 {
+			val := 100.0 // nothing subscribed: nothing missed
+			if n := per[svc].all[k]; n > 0 {
+				val = 100 * float64(per[svc].met[k]) / float64(n)
+			}
+			sr.Values = append(sr.Values, val)
+		}
+		ss = append(ss, sr)
+	}
+	if len(ss) > 0 {
+		sec.Chart = percentChart(v.T("avail.chart"), v.T("chart.month"), labels, ss, v)
+		sec.Chart.ID = "availability"
+	}
+	return sec, nil
+}
+
+// availabilityCSV writes the month's figures per subscription as CSV.
+func availabilityCSV(w http.ResponseWriter, month string, items []availability.Item) error {
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="samdrift-availability-`+month+`.csv"`)
+	cw := csv.NewWriter(w)
+	_ = cw.Write([]string{"month", "subscription", "municipality_code", "municipality", "unit", "service", "level", "calendar", "availability", "target", "met",
+		"downtime_seconds", "service_seconds", "maintenance_seconds", "outages", "error_budget_left_seconds", "burn_rate"})
+	for _, it := range items {
+		_ = cw.Write([]string{month, strconv.FormatInt(it.SubscriptionID, 10), it.MunicipalityCode, it.MunicipalityName, it.UnitName, it.Service, it.Level,
+			it.Calendar, strconv.FormatFloat(it.Availability, 'f', 6, 64), strconv.FormatFloat(it.Target, 'f', 4, 64), strconv.FormatBool(it.Met),
+			strconv.FormatInt(it.DowntimeSeconds, 10), strconv.FormatInt(it.ServiceSeconds, 10), strconv.FormatInt(it.MaintenanceSeconds, 10),
+			strconv.Itoa(it.Outages), strconv.FormatInt(it.Budget.LeftSeconds, 10), strconv.FormatFloat(it.Budget.BurnRate, 'f', 2, 64)})
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// monthStart is the first instant of t's month in Copenhagen.
+func monthStart(t time.Time) time.Time {
+	t = t.In(calendar.Copenhagen)
+	return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, calendar.Copenhagen)
+}
