@@ -215,3 +215,100 @@ func webhookProblem(w http.ResponseWriter, status int, detail string, problems [
 		Refused []problem `json:"refused,omitempty"`
 	}{http.StatusText(status), status, detail, problems})
 }
+
+// StatusEvent is the generic JSON webhook's body: one change of a
+// subscription's state from any monitoring tool (Zabbix, Uptime Kuma, a
+// script).
+type StatusEvent struct {
+	Subscription int64   `json:"subscription"`
+	Status       string  `json:"status"` // down or up
+	Key          string  `json:"key"`    // the tool's name for the problem; an up ends the down with the same key
+	At           string  `json:"at"`     // RFC 3339; default now
+	Impact       float64 `json:"impact"` // 0.01–1 for down (default 1)
+	Cause        string  `json:"cause"`
+}
+
+// StatusWebhook serves POST /ingest/outages: a JSON object (or an array
+// of them) of StatusEvent, authenticated with an ingest token of the
+// unit, as Alertmanager does.
+func (s *Service) StatusWebhook(tokens TokenOrg, stats *WebhookStats) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		token, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		unit, ok := int64(0), false
+		if token != "" {
+			unit, ok = tokens(r.Context(), token)
+		}
+		if !ok {
+			stats.Refused.Add(1)
+			w.Header().Set("WWW-Authenticate", `Bearer realm="samdrift ingest"`)
+			webhookProblem(w, http.StatusUnauthorized, "send the unit's ingest token (samdrift sources add --org UNIT --token) as a bearer token", nil)
+			return
+		}
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxWebhookBody))
+		if err != nil {
+			stats.Refused.Add(1)
+			webhookProblem(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("the body is larger than %d bytes", maxWebhookBody), nil)
+			return
+		}
+		var events []StatusEvent
+		trimmed := strings.TrimSpace(string(body))
+		if strings.HasPrefix(trimmed, "[") {
+			err = json.Unmarshal(body, &events)
+		} else {
+			var one StatusEvent
+			err = json.Unmarshal(body, &one)
+			events = []StatusEvent{one}
+		}
+		if err != nil || len(events) == 0 || len(events) > 1000 {
+			stats.Refused.Add(1)
+			webhookProblem(w, http.StatusBadRequest, "want a JSON object {\"subscription\": N, \"status\": \"down\"|\"up\", \"key\": \"…\"} or an array of up to 1,000 of them", nil)
+			return
+		}
+		sc := access.System("monitoring-webhook")
+		sc.OrgID = unit
+		var problems []problem
+		failed := false
+		for i, ev := range events {
+			stats.Received.Add(1)
+			a := AlertmanagerAlert{Labels: map[string]string{LabelSubscription: strconv.FormatInt(ev.Subscription, 10)}, Annotations: map[string]string{"summary": ev.Cause},
+				Fingerprint: ev.Key}
+			if ev.Impact != 0 {
+				a.Labels[LabelImpact] = strconv.FormatFloat(ev.Impact, 'f', -1, 64)
+			}
+			var at time.Time
+			if ev.At != "" {
+				if at, err = time.Parse(time.RFC3339, ev.At); err != nil {
+					stats.Refused.Add(1)
+					problems = append(problems, problem{Alert: i, Reason: "at: want an RFC 3339 time"})
+					continue
+				}
+			}
+			switch ev.Status {
+			case "down":
+				a.Status, a.StartsAt = "firing", at
+			case "up":
+				a.Status, a.EndsAt = "resolved", at
+			default:
+				a.Status = ev.Status
+			}
+			if ev.Status != "down" && ev.Status != "up" {
+				stats.Refused.Add(1)
+				problems = append(problems, problem{Alert: i, Reason: "status: want down or up"})
+				continue
+			}
+			if err := s.takeAlert(r.Context(), sc, unit, a, stats); err != nil {
+				stats.Refused.Add(1)
+				failed = failed || errs.CodeOf(err) == errs.Internal
+				problems = append(problems, problem{Alert: i, Reason: reasonOf(err)})
+			}
+		}
+		switch {
+		case failed:
+			webhookProblem(w, http.StatusServiceUnavailable, "samdrift could not record every event; send them again", problems)
+		case len(problems) > 0:
+			webhookProblem(w, http.StatusUnprocessableEntity, fmt.Sprintf("%d of %d events were refused; the others were taken", len(problems), len(events)), problems)
+		default:
+			w.WriteHeader(http.StatusNoContent)
+		}
+	})
+}

@@ -224,3 +224,54 @@ func TestAlertmanagerWebhook(t *testing.T) {
 }
 
 func jsonNum(v int64) string { b, _ := json.Marshal(v); return string(b) }
+
+// TestStatusWebhook: the generic JSON webhook (any monitoring tool) opens
+// an outage with "down" and ends it with "up" under the same key, takes an
+// array, and refuses what it cannot use.
+func TestStatusWebhook(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		env := demotest.New(t, db, true)
+		svc := availability.New(db, env.Catalog)
+		sub := subscribe(t, env, "101", "server-virtual-windows", "basis", time.Now().AddDate(0, -1, 0))
+		unit := env.Org(t, "enhed-hovedstaden").ID
+		var stats availability.WebhookStats
+		srv := httptest.NewServer(svc.StatusWebhook(func(_ context.Context, tok string) (int64, bool) { return unit, tok == "sdi_zabbix" }, &stats))
+		defer srv.Close()
+		post := func(body string) int {
+			req, _ := http.NewRequest(http.MethodPost, srv.URL, strings.NewReader(body))
+			req.Header.Set("Authorization", "Bearer sdi_zabbix")
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			return resp.StatusCode
+		}
+		down := time.Now().Add(-20 * time.Minute).UTC().Truncate(time.Second)
+		up := down.Add(12 * time.Minute)
+		if code := post(`{"subscription":` + jsonNum(sub.ID) + `,"status":"down","key":"zbx-4711","at":"` + down.Format(time.RFC3339) + `","impact":0.5,"cause":"disk latency"}`); code != 204 {
+			t.Fatalf("down = %d", code)
+		}
+		if code := post(`[{"subscription":` + jsonNum(sub.ID) + `,"status":"up","key":"zbx-4711","at":"` + up.Format(time.RFC3339) + `"}]`); code != 204 {
+			t.Fatalf("up = %d", code)
+		}
+		os, err := svc.Outages(ctx, access.System("t"), availability.Filter{Subscription: sub.ID})
+		if err != nil || len(os) != 1 || !os[0].StartedAt.Equal(down) || os[0].EndedAt == nil || !os[0].EndedAt.Equal(up) || os[0].Impact != 0.5 || os[0].Cause != "disk latency" {
+			t.Fatalf("outages = %+v, %v", os, err)
+		}
+		for body, want := range map[string]int{
+			`{"subscription":` + jsonNum(sub.ID) + `,"status":"sideways","key":"k"}`:              422,
+			`{"subscription":` + jsonNum(sub.ID) + `,"status":"down"}`:                            422, // no key
+			`{"subscription":` + jsonNum(sub.ID) + `,"status":"down","key":"k","at":"yesterday"}`: 422,
+			`not json`: 400,
+		} {
+			if code := post(body); code != want {
+				t.Errorf("%s = %d; want %d", body, code, want)
+			}
+		}
+		if stats.Opened.Load() != 1 || stats.Ended.Load() != 1 || stats.Refused.Load() != 4 {
+			t.Errorf("stats: opened %d ended %d refused %d", stats.Opened.Load(), stats.Ended.Load(), stats.Refused.Load())
+		}
+	})
+}

@@ -35,6 +35,7 @@ func (s *Server) availabilityRoutes() {
 		return a.Tenant, a.Tenant != 0
 	}
 	s.mux.Handle("POST /ingest/alertmanager", s.avail.Alertmanager(tokens, &stats))
+	s.mux.Handle("POST /ingest/outages", s.avail.StatusWebhook(tokens, &stats))
 	for name, v := range map[string]*atomic.Int64{"received": &stats.Received, "opened": &stats.Opened, "ended": &stats.Ended, "refused": &stats.Refused} {
 		s.registry.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "samdrift_monitoring_webhook_alerts_total",
 			Help:        "Alerts from the units' monitoring (Alertmanager webhooks): received, those that opened or ended an outage, and those refused (bad token, body or subscription).",
