@@ -228,3 +228,43 @@ func (s *Service) maintenance(ctx context.Context, from, to time.Time) ([]mainte
 	}
 	return out, nil
 }
+
+// Maintenance is an approved change's window, planned maintenance as a
+// status page shows it.
+type Maintenance struct {
+	ChangeID    int64     `json:"change_id"`
+	UnitID      int64     `json:"unit_id"`
+	Title       string    `json:"title"`
+	WindowStart time.Time `json:"window_start"`
+	WindowEnd   time.Time `json:"window_end"`
+}
+
+// PlannedMaintenance lists the approved standard and normal changes whose
+// windows overlap [from, to) that sc may see: its unit's, or those
+// affecting its municipalities (narrowed to unit's when not 0), soonest
+// first.
+func (s *Service) PlannedMaintenance(ctx context.Context, sc access.Scope, from, to time.Time, unit int64) ([]Maintenance, error) {
+	var a store.Args
+	q := `SELECT t.id, t.unit_id, t.title, c.window_start, c.window_end FROM tickets t JOIN ticket_changes c ON c.ticket_id = t.id
+		WHERE t.kind = 'change' AND c.approval = 'approved' AND c.change_type <> 'emergency' AND c.window_start < ` + a.Add(to.UTC()) +
+		` AND c.window_end > ` + a.Add(from.UTC()) + ` AND (` + sc.OrgPredicate("t.unit_id", &a) + ` OR ` + sc.OrgPredicate("t.municipality_id", &a) +
+		` OR EXISTS (SELECT 1 FROM change_acks k WHERE k.ticket_id = t.id AND ` + sc.OrgPredicate("k.municipality_id", &a) + `))`
+	if unit != 0 {
+		q += ` AND t.unit_id = ` + a.Add(unit)
+	}
+	rows, err := s.db.Reader().QueryContext(ctx, q+` ORDER BY c.window_start, t.id LIMIT 200`, a.Values()...)
+	if err != nil {
+		return nil, errs.Wrap(err, "cannot list planned maintenance")
+	}
+	defer rows.Close()
+	out := []Maintenance{}
+	for rows.Next() {
+		var m Maintenance
+		if err := rows.Scan(&m.ChangeID, &m.UnitID, &m.Title, &m.WindowStart, &m.WindowEnd); err != nil {
+			return nil, errs.Wrap(err, "cannot read a change")
+		}
+		m.WindowStart, m.WindowEnd = m.WindowStart.UTC(), m.WindowEnd.UTC()
+		out = append(out, m)
+	}
+	return out, errs.Wrap(rows.Err(), "cannot list planned maintenance")
+}

@@ -22,6 +22,7 @@ func (s *Server) availabilityRoutes() {
 	s.api("POST /api/v1/outages", s.apiOpenOutage)
 	s.api("GET /api/v1/outages/{id}", s.apiOutage)
 	s.api("POST /api/v1/outages/{id}/end", s.apiEndOutage)
+	s.page("GET /status", s.statusPage)
 	s.api("GET /api/v1/probes", s.apiProbes)
 	s.api("POST /api/v1/probes", s.apiAddProbe)
 	// The units' monitoring: Alertmanager's webhook with a unit's ingest

@@ -13,6 +13,7 @@ import (
 	"github.com/samdrift/samdrift/internal/calendar"
 	"github.com/samdrift/samdrift/internal/demo"
 	"github.com/samdrift/samdrift/internal/orders"
+	"github.com/samdrift/samdrift/internal/servicedesk"
 	"github.com/samdrift/samdrift/internal/store/storetest"
 )
 
@@ -72,7 +73,42 @@ func TestAvailabilityReportInChromium(t *testing.T) {
 		t.Errorf("the outage row %q, %v", outage, err)
 	}
 	checkAxe(t, b, axe, "/reports?month="+month)
-	narrow(t, b, e.url, "/reports?month="+month)
+
+	// The status page: what is down now, and the planned maintenance
+	// that affects København.
+	if _, err := svc.Open(ctx, e.Scope(t, "demo-servicedesk"), availability.NewOutage{Subscription: o.ID, Start: time.Now().Add(-5 * time.Minute), Cause: "Strømsvigt i datacenter 2"}); err != nil {
+		t.Fatal(err)
+	}
+	desk := servicedesk.NewService(db, e.Catalog)
+	soon := time.Now().Add(48 * time.Hour).Truncate(time.Hour)
+	ch, err := desk.CreateChange(ctx, e.Scope(t, "demo-servicedesk"), servicedesk.NewChange{Title: "Opgradering af SAN", Description: "Firmware", Type: servicedesk.StandardChange,
+		Risk: "low", Plan: "Opgrader controller A, så B", Rollback: "Tilbage til forrige firmware", WindowStart: soon, WindowEnd: soon.Add(2 * time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Reader().ExecContext(ctx, `UPDATE tickets SET municipality_id = $1 WHERE id = $2`, e.Org(t, "101").ID, ch.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(b, open(e.url+"/status"), shown(`#current`)); err != nil {
+		t.Fatal(err)
+	}
+	for sel, want := range map[string]string{"#current tbody tr": "Strømsvigt i datacenter 2", "#maintenance tbody tr": "Opgradering af SAN"} {
+		got, err := chromedp.Run(b, chromedp.Evaluate[string](`(document.querySelector('`+sel+`') || {innerText: ''}).innerText`))
+		if err != nil || !strings.Contains(got, want) {
+			t.Errorf("/status %s = %q, %v; want %q", sel, got, err, want)
+		}
+	}
+	checkAxe(t, b, axe, "/status")
+	// Odense's SPOC sees neither.
+	e.addUser("spoc-ode", "461", access.RoleSPOC)
+	ode := browse(t, exe)
+	if err := chromedp.Do(ode, login(e.url, "spoc-ode", e.Passwords["spoc-ode"]), open(e.url+"/status"), shown(`h1`)); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := chromedp.Run(ode, chromedp.Evaluate[string](`document.querySelector('main').innerText`)); strings.Contains(got, "Strømsvigt") || strings.Contains(got, "Opgradering af SAN") {
+		t.Errorf("Odense's status page shows København's: %q", got)
+	}
+	narrow(t, b, e.url, "/reports?month="+month, "/status")
 }
 
 // monthStartCPH is the first instant of t's month in Copenhagen.

@@ -29,6 +29,7 @@ var navItems = map[string]navItem{
 	"tickets":     {"tickets", "/tickets", "nav.tickets"},
 	"changes":     {"changes", "/changes", "nav.changes"},
 	"reports":     {"reports", "/reports", "nav.reports"},
+	"status":      {"status", "/status", "nav.status"},
 	"oncall":      {"oncall", "/oncall", "nav.oncall"},
 	"catalog":     {"catalog", "/catalog", "nav.catalog"},
 	"offerings":   {"offerings", "/offerings", "nav.offerings"},
@@ -60,7 +61,7 @@ var navLayout = []struct {
 	sections []string
 }{
 	{"navgroup.overview", []string{"home", "myorg"}},
-	{"navgroup.operations", []string{"tickets", "changes", "reports", "oncall"}},
+	{"navgroup.operations", []string{"tickets", "changes", "reports", "status", "oncall"}},
 	{"navgroup.services", []string{"catalog", "offerings", "conformance", "orders", "transition"}},
 	{"navgroup.security", []string{"soc", "alerts", "cases", "events", "coverage", "rules", "quarantine"}},
 	{"navgroup.cert", []string{"vulns", "advisories", "intel"}},
@@ -72,21 +73,21 @@ var navLayout = []struct {
 // what it cannot use; pages still check access themselves, so this is a
 // matter of focus, not of security.
 var roleSections = map[access.Role][]string{
-	access.RoleSPOC: {"home", "myorg", "tickets", "changes", "catalog", "orders", "transition",
+	access.RoleSPOC: {"home", "myorg", "tickets", "changes", "status", "catalog", "orders", "transition",
 		"needs", "standards", "orgs", "users"},
-	access.RoleKommuneIT: {"home", "myorg", "tickets", "changes", "reports", "catalog", "offerings", "orders", "transition",
+	access.RoleKommuneIT: {"home", "myorg", "tickets", "changes", "status", "reports", "catalog", "offerings", "orders", "transition",
 		"alerts", "cases", "events", "coverage", "vulns", "advisories", "compliance", "standards", "needs", "orgs", "users"},
-	access.RoleCISO: {"home", "myorg", "tickets", "changes", "reports", "alerts", "cases", "events", "coverage", "rules",
+	access.RoleCISO: {"home", "myorg", "tickets", "changes", "status", "reports", "alerts", "cases", "events", "coverage", "rules",
 		"vulns", "advisories", "intel", "compliance", "standards", "needs", "orgs", "users", "audit"},
-	access.RoleServiceDesk: {"home", "tickets", "changes", "reports", "oncall", "catalog", "offerings", "conformance",
+	access.RoleServiceDesk: {"home", "tickets", "changes", "status", "reports", "oncall", "catalog", "offerings", "conformance",
 		"orders", "transition", "needs", "standards", "orgs", "users"},
-	access.RoleUnitManager: {"home", "tickets", "changes", "reports", "oncall", "catalog", "offerings", "conformance",
+	access.RoleUnitManager: {"home", "tickets", "changes", "status", "reports", "oncall", "catalog", "offerings", "conformance",
 		"orders", "transition", "cases", "coverage", "vulns", "compliance", "standards", "needs", "orgs", "users"},
 	access.RoleSOCAnalyst: {"home", "oncall", "soc", "alerts", "cases", "events", "coverage", "rules", "quarantine",
 		"vulns", "advisories", "intel", "orgs", "users"},
 	access.RoleCERT: {"home", "oncall", "soc", "alerts", "cases", "events", "coverage", "rules", "quarantine",
 		"vulns", "advisories", "intel", "standards", "orgs", "users"},
-	access.RoleGovernance: {"home", "tickets", "changes", "reports", "catalog", "offerings", "conformance", "orders",
+	access.RoleGovernance: {"home", "tickets", "changes", "status", "reports", "catalog", "offerings", "conformance", "orders",
 		"transition", "soc", "cases", "coverage", "vulns", "advisories", "compliance", "standards", "needs", "orgs", "users", "audit"},
 }
 

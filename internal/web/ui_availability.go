@@ -11,6 +11,7 @@ import (
 
 	"github.com/samdrift/samdrift/internal/availability"
 	"github.com/samdrift/samdrift/internal/calendar"
+	"github.com/samdrift/samdrift/internal/org"
 )
 
 // availabilitySection is the monthly report's service levels: each
@@ -145,4 +146,47 @@ func availabilityCSV(w http.ResponseWriter, month string, items []availability.I
 func monthStart(t time.Time) time.Time {
 	t = t.In(calendar.Copenhagen)
 	return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, calendar.Copenhagen)
+}
+
+// statusData is a unit's status page.
+type statusData struct {
+	Unit        string // the unit's name, or empty for every unit in reach
+	Outages     []availability.Outage
+	Maintenance []availability.Maintenance
+	Units       []org.Organization
+	Slug        string
+}
+
+// statusPage shows what is down now and the planned maintenance of the
+// next 30 days, for the caller's reach: a municipality sees its own
+// subscriptions' outages and the changes that affect it, a unit its
+// municipalities'.
+func (s *Server) statusPage(w http.ResponseWriter, r *http.Request, c *caller) error {
+	unit, err := s.orgParam(r, c, "unit")
+	if err != nil {
+		return err
+	}
+	v := s.newView(r, "status", "status.title")
+	d := statusData{Slug: r.URL.Query().Get("unit")}
+	if unit != 0 {
+		o, err := s.orgs.Get(r.Context(), c.scope, d.Slug)
+		if err != nil {
+			return err
+		}
+		d.Unit = o.Name
+	}
+	f := availability.Filter{OpenOnly: true, Org: unit}
+	if d.Outages, err = s.avail.Outages(r.Context(), c.scope, f); err != nil {
+		return err
+	}
+	now := time.Now()
+	if d.Maintenance, err = s.avail.PlannedMaintenance(r.Context(), c.scope, now, now.AddDate(0, 0, 30), unit); err != nil {
+		return err
+	}
+	if d.Units, _, err = s.orgChoices(r, c); err != nil {
+		return err
+	}
+	v.Data = d
+	s.render(w, r, http.StatusOK, "status", v)
+	return nil
 }
