@@ -23,6 +23,8 @@ func (s *Server) availabilityRoutes() {
 	s.api("GET /api/v1/outages/{id}", s.apiOutage)
 	s.api("POST /api/v1/outages/{id}/end", s.apiEndOutage)
 	s.page("GET /status", s.statusPage)
+	s.page("POST /status/outages", s.statusOutage)
+	s.page("POST /status/outages/{id}/end", s.statusOutage)
 	s.api("GET /api/v1/probes", s.apiProbes)
 	s.api("POST /api/v1/probes", s.apiAddProbe)
 	// The units' monitoring: Alertmanager's webhook with a unit's ingest

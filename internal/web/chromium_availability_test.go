@@ -99,6 +99,39 @@ func TestAvailabilityReportInChromium(t *testing.T) {
 		}
 	}
 	checkAxe(t, b, axe, "/status")
+	// The unit's service desk records an outage on the page and ends it.
+	sd := browse(t, exe)
+	if err := chromedp.Do(sd, login(e.url, "demo-servicedesk", e.Passwords["demo-servicedesk"]), open(e.url+"/status"), shown(`#current`)); err != nil {
+		t.Fatal(err)
+	}
+	checkAxe(t, sd, axe, "/status (the unit)")
+	if _, err := chromedp.Run(sd, chromedp.Evaluate[bool](`document.querySelector('details').open = true`)); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(sd, chromedp.SetValue(`#cause`, "Router i Valby genstartet")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(sd, chromedp.Evaluate[bool](`document.querySelector('#cause').form.submit(), true`)); err != nil {
+		t.Fatal(err)
+	}
+	if got := textAfter(sd, `#current`, "Router i Valby"); !strings.Contains(got, "Router i Valby genstartet") {
+		t.Fatalf("after recording, the current outages are %q", got)
+	}
+	rows, err := chromedp.Run(sd, chromedp.Evaluate[int](`document.querySelectorAll('#current tbody tr').length`))
+	if err != nil || rows != 2 {
+		t.Fatalf("%d current outages, %v; want the two", rows, err)
+	}
+	if _, err := chromedp.Run(sd, chromedp.Evaluate[bool](`[...document.querySelectorAll('#current tbody tr')].find(r => r.innerText.includes('Router i Valby')).querySelector('form').submit(), true`)); err != nil {
+		t.Fatal(err)
+	}
+	for end := time.Now().Add(15 * time.Second); time.Now().Before(end); time.Sleep(100 * time.Millisecond) {
+		if rows, _ = chromedp.Run(sd, chromedp.Evaluate[int](`document.readyState === 'complete' ? document.querySelectorAll('#current tbody tr').length : -1`)); rows == 1 {
+			break
+		}
+	}
+	if rows != 1 {
+		t.Errorf("after ending it, %d current outages; want 1", rows)
+	}
 	// Odense's SPOC sees neither.
 	e.addUser("spoc-ode", "461", access.RoleSPOC)
 	ode := browse(t, exe)

@@ -9,8 +9,10 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/samdrift/samdrift/internal/access"
 	"github.com/samdrift/samdrift/internal/availability"
 	"github.com/samdrift/samdrift/internal/calendar"
+	"github.com/samdrift/samdrift/internal/errs"
 	"github.com/samdrift/samdrift/internal/org"
 )
 
@@ -155,6 +157,11 @@ type statusData struct {
 	Maintenance []availability.Maintenance
 	Units       []org.Organization
 	Slug        string
+	// MayRecord: the caller records its unit's outages (the form and
+	// the end buttons), over Subscriptions.
+	MayRecord     bool
+	Subscriptions []availability.Item
+	Now           *time.Time
 }
 
 // statusPage shows what is down now and the planned maintenance of the
@@ -162,6 +169,12 @@ type statusData struct {
 // subscriptions' outages and the changes that affect it, a unit its
 // municipalities'.
 func (s *Server) statusPage(w http.ResponseWriter, r *http.Request, c *caller) error {
+	return s.renderStatus(w, r, c, http.StatusOK, nil)
+}
+
+// renderStatus renders the status page, with the problem of a form that
+// was refused.
+func (s *Server) renderStatus(w http.ResponseWriter, r *http.Request, c *caller, status int, problem *Problem) error {
 	unit, err := s.orgParam(r, c, "unit")
 	if err != nil {
 		return err
@@ -186,7 +199,58 @@ func (s *Server) statusPage(w http.ResponseWriter, r *http.Request, c *caller) e
 	if d.Units, _, err = s.orgChoices(r, c); err != nil {
 		return err
 	}
+	d.Now = &now
+	sc := c.scope
+	if d.MayRecord = sc.Role == access.RoleAdmin || (sc.OrgKind == "unit" && (sc.Role == access.RoleServiceDesk || sc.Role == access.RoleUnitManager)); d.MayRecord {
+		m := monthStart(now)
+		items, err := s.avail.Month(r.Context(), sc, m, m.AddDate(0, 1, 0), cmp.Or(unit, sc.OrgID))
+		if err != nil {
+			return err
+		}
+		for _, it := range items {
+			if sc.Role == access.RoleAdmin || it.UnitID == sc.OrgID {
+				d.Subscriptions = append(d.Subscriptions, it)
+			}
+		}
+	}
 	v.Data = d
-	s.render(w, r, http.StatusOK, "status", v)
+	v.Err = problem
+	s.render(w, r, status, "status", v)
+	return nil
+}
+
+// statusOutage records an outage (the form on the status page) or ends
+// one (its button).
+func (s *Server) statusOutage(w http.ResponseWriter, r *http.Request, c *caller) error {
+	var err error
+	if id := r.PathValue("id"); id != "" {
+		var oid int64
+		if oid, err = pathID(r, "id"); err == nil {
+			_, err = s.avail.End(r.Context(), c.scope, oid, time.Time{})
+		}
+	} else {
+		n := availability.NewOutage{Cause: r.PostFormValue("cause")}
+		n.Subscription, _ = strconv.ParseInt(r.PostFormValue("subscription"), 10, 64)
+		if n.Impact, err = strconv.ParseFloat(cmp.Or(r.PostFormValue("impact"), "1"), 64); err != nil {
+			err = errs.Field("impact", "impact must be 0.01–1 (1: the service is down; less: partly)")
+		}
+		var start *time.Time
+		if err == nil {
+			start, err = localTime(r.PostFormValue("started_at"), "started_at")
+		}
+		if err == nil {
+			if start != nil {
+				n.Start = *start
+			}
+			_, err = s.avail.Open(r.Context(), c.scope, n)
+		}
+	}
+	if code := errs.CodeOf(err); code == errs.Invalid || code == errs.Conflict || code == errs.Forbidden || code == errs.NotFound {
+		p := s.problemFor(r, err)
+		return s.renderStatus(w, r, c, p.Status, &p)
+	} else if err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/status", http.StatusSeeOther)
 	return nil
 }
