@@ -51,9 +51,10 @@ func (v view) BudgetLeft(b availability.Budget) string {
 	return v.Down(b.LeftSeconds)
 }
 
-// Avail writes an availability (0–1) as a percentage with three
-// decimals: "99,950 %".
-func (v view) Avail(x float64) string { return v.Percent(100*x, 3) }
+// Avail writes an availability (0–1) as a percentage with two decimals,
+// enough for every target of the catalog: "99,95 %" (the Met column
+// says whether it was reached).
+func (v view) Avail(x float64) string { return v.Percent(100*x, 2) }
 
 // availability builds the report's section for the month starting at
 // month, narrowed to org (0: everything in reach).
