@@ -106,6 +106,15 @@ func TestMonthOnBothStores(t *testing.T) {
 		if o.DowntimeSeconds != 0 || o.ServiceSeconds != 21*8*3600 || !o.Met || o.Availability != 1 {
 			t.Errorf("office hours, an outage at night: %+v", o)
 		}
+		// Per municipality and unit: service times and downtime summed.
+		ms, us := availability.Summarize(items)
+		if len(ms) != 1 || ms[0].Subscriptions != 2 || ms[0].Met != 1 || ms[0].DowntimeSeconds != 4*3600 || ms[0].ServiceSeconds != a.ServiceSeconds+o.ServiceSeconds ||
+			ms[0].Availability != 1-float64(4*3600)/float64(a.ServiceSeconds+o.ServiceSeconds) || ms[0].Outages != 4 {
+			t.Errorf("København's summary: %+v", ms)
+		}
+		if len(us) != 1 || us[0].Name != "IT-enhed Hovedstaden" || us[0].Subscriptions != 2 {
+			t.Errorf("the unit's summary: %+v", us)
+		}
 		// Reach: København's SPOC sees its own; another municipality
 		// nothing; another unit's service desk nothing and may not record.
 		spoc := env.Scope(t, "demo-spoc")

@@ -1,9 +1,12 @@
 package availability
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"math"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/samdrift/samdrift/internal/access"
@@ -267,4 +270,55 @@ func (s *Service) PlannedMaintenance(ctx context.Context, sc access.Scope, from,
 		out = append(out, m)
 	}
 	return out, errs.Wrap(rows.Err(), "cannot list planned maintenance")
+}
+
+// Summary is the availability of a municipality's or a unit's
+// subscriptions together in a month: the service time and downtime
+// summed (so a long service window weighs more than a short one), and how
+// many subscriptions met their own targets.
+type Summary struct {
+	OrgID           int64   `json:"org_id"`
+	Name            string  `json:"name"`
+	Subscriptions   int     `json:"subscriptions"`
+	Met             int     `json:"met"`
+	Availability    float64 `json:"availability"`
+	DowntimeSeconds int64   `json:"downtime_seconds"`
+	ServiceSeconds  int64   `json:"service_seconds"`
+	Outages         int     `json:"outages"`
+}
+
+// Summarize sums items per municipality and per unit, each list by name.
+func Summarize(items []Item) (municipalities, units []Summary) {
+	add := func(m map[int64]*Summary, id int64, name string, it Item) {
+		s := m[id]
+		if s == nil {
+			s = &Summary{OrgID: id, Name: name}
+			m[id] = s
+		}
+		s.Subscriptions++
+		if it.Met {
+			s.Met++
+		}
+		s.DowntimeSeconds += it.DowntimeSeconds
+		s.ServiceSeconds += it.ServiceSeconds
+		s.Outages += it.Outages
+	}
+	ms, us := map[int64]*Summary{}, map[int64]*Summary{}
+	for _, it := range items {
+		add(ms, it.MunicipalityID, it.MunicipalityName, it)
+		add(us, it.UnitID, it.UnitName, it)
+	}
+	list := func(m map[int64]*Summary) []Summary {
+		out := make([]Summary, 0, len(m))
+		for _, s := range m {
+			s.Availability = 1
+			if s.ServiceSeconds > 0 {
+				s.Availability = 1 - float64(s.DowntimeSeconds)/float64(s.ServiceSeconds)
+			}
+			out = append(out, *s)
+		}
+		slices.SortFunc(out, func(a, b Summary) int { return cmp.Or(strings.Compare(a.Name, b.Name), cmp.Compare(a.OrgID, b.OrgID)) })
+		return out
+	}
+	return list(ms), list(us)
 }

@@ -50,6 +50,9 @@ func (s *Server) availabilityRoutes() {
 type AvailabilityResponse struct {
 	Month string              `json:"month"`
 	Items []availability.Item `json:"items"`
+	// Municipalities and Units sum the items per organisation.
+	Municipalities []availability.Summary `json:"municipalities"`
+	Units          []availability.Summary `json:"units"`
 }
 
 // monthAndOrg reads month (YYYY-MM, default this month in Copenhagen)
@@ -85,7 +88,8 @@ func (s *Server) apiAvailability(w http.ResponseWriter, r *http.Request, c *call
 	}
 	switch r.URL.Query().Get("format") {
 	case "", "json":
-		writeJSON(w, http.StatusOK, AvailabilityResponse{Month: month, Items: items})
+		ms, us := availability.Summarize(items)
+		writeJSON(w, http.StatusOK, AvailabilityResponse{Month: month, Items: items, Municipalities: ms, Units: us})
 	case "csv":
 		return availabilityCSV(w, month, items)
 	default:

@@ -21,11 +21,13 @@ import (
 // and per service the share of subscriptions that met their target over
 // twelve months.
 type availabilitySection struct {
-	Items   []availability.Item
-	Outages []availability.Outage
-	Chart   chart
-	CSV     string
-	Met     int
+	Items []availability.Item
+	// Municipalities and Units sum the items per organisation.
+	Municipalities, Units []availability.Summary
+	Outages               []availability.Outage
+	Chart                 chart
+	CSV                   string
+	Met                   int
 }
 
 // Down writes a downtime in seconds shortly ("0" when none).
@@ -70,6 +72,7 @@ func (s *Server) availability(ctx context.Context, c *caller, v view, month time
 			sec.Met++
 		}
 	}
+	sec.Municipalities, sec.Units = availability.Summarize(sec.Items)
 	if sec.Outages, err = s.avail.Outages(ctx, c.scope, availability.Filter{From: from, To: to, Org: org}); err != nil {
 		return sec, err
 	}
