@@ -484,6 +484,15 @@ func (a *App) jobs(o ServeOptions, log *slog.Logger) []cluster.Job {
 			return err
 		}},
 		{Name: "deliver", Every: 10 * time.Second, Run: send},
+		// Error budgets that run out before the month ends: the unit and
+		// the municipality are told once per subscription and month.
+		{Name: "availability.budget", Every: 15 * time.Minute, First: time.Minute, Run: func(ctx context.Context) error {
+			n, err := a.Availability.WarnBudgets(ctx)
+			if n > 0 {
+				log.Info("error budgets running out", "subscriptions", n)
+			}
+			return err
+		}},
 		// Service probes: four times a second the due checks start (at
 		// most 64 at once; a check starts within a quarter second of its
 		// due time); each records its result when done.

@@ -115,6 +115,20 @@ func TestMonthOnBothStores(t *testing.T) {
 		if len(us) != 1 || us[0].Name != "IT-enhed Hovedstaden" || us[0].Subscriptions != 2 {
 			t.Errorf("the unit's summary: %+v", us)
 		}
+		// On the 21st the 24/7 subscription has spent its budget: its unit
+		// and København are told, once.
+		svc.Clock = func() time.Time { return at(21, 12, 0) }
+		if n, err := svc.WarnBudgets(ctx); err != nil || n != 1 {
+			t.Errorf("WarnBudgets = %d, %v; want the 24/7 subscription", n, err)
+		}
+		if n, err := svc.WarnBudgets(ctx); err != nil || n != 0 {
+			t.Errorf("WarnBudgets again = %d, %v; want none (told once)", n, err)
+		}
+		var told int
+		if err := db.Reader().QueryRowContext(ctx, `SELECT COUNT(DISTINCT u.org_id) FROM notifications n JOIN users u ON u.id = n.user_id WHERE n.kind = 'availability.budget'`).Scan(&told); err != nil || told != 2 {
+			t.Errorf("the budget warning reached %d organisations, %v; want the unit and København", told, err)
+		}
+		svc.Clock = func() time.Time { return now }
 		// Reach: København's SPOC sees its own; another municipality
 		// nothing; another unit's service desk nothing and may not record.
 		spoc := env.Scope(t, "demo-spoc")

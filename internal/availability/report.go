@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"fmt"
 	"math"
 	"slices"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"github.com/samdrift/samdrift/internal/calendar"
 	"github.com/samdrift/samdrift/internal/catalog"
 	"github.com/samdrift/samdrift/internal/errs"
+	"github.com/samdrift/samdrift/internal/notify"
 	"github.com/samdrift/samdrift/internal/store"
 )
 
@@ -321,4 +323,54 @@ func Summarize(items []Item) (municipalities, units []Summary) {
 		return out
 	}
 	return list(ms), list(us)
+}
+
+// WarnBudgets looks at the month so far and, for every subscription
+// whose error budget is spent or will be before the month ends at the
+// rate so far, tells the delivering unit's service desk and manager and
+// the municipality's SPOC and IT, once per subscription and month. It
+// returns how many subscriptions it warned about.
+func (s *Service) WarnBudgets(ctx context.Context) (int, error) {
+	now := s.Clock()
+	from := time.Date(now.In(calendar.Copenhagen).Year(), now.In(calendar.Copenhagen).Month(), 1, 0, 0, 0, 0, calendar.Copenhagen)
+	items, err := s.Month(ctx, access.System("availability"), from, from.AddDate(0, 1, 0), 0)
+	if err != nil {
+		return 0, err
+	}
+	month := from.Format("2006-01")
+	warned := 0
+	for _, it := range items {
+		if !it.Budget.RunsOut {
+			continue
+		}
+		sent := false
+		err := s.db.Write(ctx, func(tx *sql.Tx) error {
+			res, err := tx.ExecContext(ctx, `INSERT INTO budget_notices (subscription_id, month, sent_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
+				it.SubscriptionID, month, now.UTC())
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				return nil // told before
+			}
+			sent = true
+			subject := fmt.Sprintf("%s – %s (%s): %.2f %% < %.2f %%", it.MunicipalityName, it.Service, it.Level, 100*it.Availability, 100*it.Target)
+			for _, n := range []notify.Notice{
+				{OrgID: it.UnitID, Roles: []access.Role{access.RoleServiceDesk, access.RoleUnitManager}, Kind: "availability.budget", Subject: subject, At: now},
+				{OrgID: it.MunicipalityID, Roles: []access.Role{access.RoleSPOC, access.RoleKommuneIT}, Kind: "availability.budget", Subject: subject, At: now},
+			} {
+				if _, err := notify.Queue(ctx, tx, n); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return warned, errs.Wrap(err, "cannot warn about subscription %d's error budget", it.SubscriptionID)
+		}
+		if sent {
+			warned++
+		}
+	}
+	return warned, nil
 }

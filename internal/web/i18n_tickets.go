@@ -84,6 +84,7 @@ func init() {
 		"reports.nobreaches":            {"Ingen overskridelser.", "No breaches."},
 		"reports.chart":                 {"Andel overholdt pr. måned", "Share met per month"},
 		"avail.title":                   {"Tilgængelighed", "Availability"},
+		"notice.availability.budget":    {"Fejlbudgettet slipper op før månedens udgang", "The error budget runs out before the month ends"},
 		"avail.per_municipality":        {"Pr. kommune (servicetid og nedetid lagt sammen)", "Per municipality (service time and downtime summed)"},
 		"avail.per_unit":                {"Pr. enhed (servicetid og nedetid lagt sammen)", "Per unit (service time and downtime summed)"},
 		"avail.subscriptions":           {"Abonnementer", "Subscriptions"},
