@@ -72,15 +72,8 @@ type problem struct {
 // 422 answer; the rest are taken.
 func (s *Service) Alertmanager(tokens TokenOrg, stats *WebhookStats) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		token, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		unit, ok := int64(0), false
-		if token != "" {
-			unit, ok = tokens(r.Context(), token)
-		}
+		unit, ok := unitOf(w, r, tokens, stats)
 		if !ok {
-			stats.Refused.Add(1)
-			w.Header().Set("WWW-Authenticate", `Bearer realm="samdrift ingest"`)
-			webhookProblem(w, http.StatusUnauthorized, "send the unit's ingest token (samdrift sources add --org UNIT --token) as a bearer token", nil)
 			return
 		}
 		var hook AlertmanagerWebhook
@@ -117,17 +110,9 @@ func (s *Service) Alertmanager(tokens TokenOrg, stats *WebhookStats) http.Handle
 				problems = append(problems, problem{Alert: i, Reason: reasonOf(err)})
 			}
 		}
-		if failed {
-			// Alertmanager sends the whole webhook again; what was taken
-			// is taken once (fingerprints).
-			webhookProblem(w, http.StatusServiceUnavailable, "samdrift could not record every alert; send the webhook again", problems)
-			return
-		}
-		if len(problems) > 0 {
-			webhookProblem(w, http.StatusUnprocessableEntity, fmt.Sprintf("%d of %d alerts were refused; the others were taken", len(problems), len(hook.Alerts)), problems)
-			return
-		}
-		w.WriteHeader(http.StatusNoContent)
+		// On a failure Alertmanager sends the whole webhook again; what was
+		// taken is taken once (fingerprints).
+		answer(w, problems, failed, len(hook.Alerts), "alerts")
 	})
 }
 
@@ -204,6 +189,35 @@ func truncate(s string, n int) string {
 
 func utf8Start(b byte) bool { return b&0xC0 != 0x80 }
 
+// unitOf authenticates a webhook by the unit's ingest token, answering
+// 401 (and counting it) when it is missing or unknown.
+func unitOf(w http.ResponseWriter, r *http.Request, tokens TokenOrg, stats *WebhookStats) (int64, bool) {
+	token, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if token != "" {
+		if unit, ok := tokens(r.Context(), token); ok {
+			return unit, true
+		}
+	}
+	stats.Refused.Add(1)
+	w.Header().Set("WWW-Authenticate", `Bearer realm="samdrift ingest"`)
+	webhookProblem(w, http.StatusUnauthorized, "send the unit's ingest token (samdrift sources add --org UNIT --token) as a bearer token", nil)
+	return 0, false
+}
+
+// answer ends a webhook: 503 when something could not be recorded (the
+// sender sends it all again; what was taken is taken once), 422 listing
+// what was refused, else 204.
+func answer(w http.ResponseWriter, problems []problem, failed bool, total int, what string) {
+	switch {
+	case failed:
+		webhookProblem(w, http.StatusServiceUnavailable, "samdrift could not record every one of the "+what+"; send them again", problems)
+	case len(problems) > 0:
+		webhookProblem(w, http.StatusUnprocessableEntity, fmt.Sprintf("%d of %d %s were refused; the others were taken", len(problems), total, what), problems)
+	default:
+		w.WriteHeader(http.StatusNoContent)
+	}
+}
+
 // webhookProblem answers an RFC 9457 problem with the refused alerts.
 func webhookProblem(w http.ResponseWriter, status int, detail string, problems []problem) {
 	w.Header().Set("Content-Type", "application/problem+json")
@@ -233,15 +247,8 @@ type StatusEvent struct {
 // unit, as Alertmanager does.
 func (s *Service) StatusWebhook(tokens TokenOrg, stats *WebhookStats) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		token, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		unit, ok := int64(0), false
-		if token != "" {
-			unit, ok = tokens(r.Context(), token)
-		}
+		unit, ok := unitOf(w, r, tokens, stats)
 		if !ok {
-			stats.Refused.Add(1)
-			w.Header().Set("WWW-Authenticate", `Bearer realm="samdrift ingest"`)
-			webhookProblem(w, http.StatusUnauthorized, "send the unit's ingest token (samdrift sources add --org UNIT --token) as a bearer token", nil)
 			return
 		}
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxWebhookBody))
@@ -302,13 +309,6 @@ func (s *Service) StatusWebhook(tokens TokenOrg, stats *WebhookStats) http.Handl
 				problems = append(problems, problem{Alert: i, Reason: reasonOf(err)})
 			}
 		}
-		switch {
-		case failed:
-			webhookProblem(w, http.StatusServiceUnavailable, "samdrift could not record every event; send them again", problems)
-		case len(problems) > 0:
-			webhookProblem(w, http.StatusUnprocessableEntity, fmt.Sprintf("%d of %d events were refused; the others were taken", len(problems), len(events)), problems)
-		default:
-			w.WriteHeader(http.StatusNoContent)
-		}
+		answer(w, problems, failed, len(events), "events")
 	})
 }

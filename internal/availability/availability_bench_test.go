@@ -82,28 +82,7 @@ func BenchmarkProbeRound(b *testing.B) {
 		ctx := context.Background()
 		env := demotest.New(b, db, true)
 		svc := availability.New(db, env.Catalog)
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer ln.Close()
-		go func() {
-			for {
-				c, err := ln.Accept()
-				if err != nil {
-					return
-				}
-				c.Close()
-			}
-		}()
-		ids := manySubscriptions(b, env, db, 5000)
-		desk := env.Scope(b, "demo-servicedesk")
-		for _, id := range ids {
-			if _, err := svc.AddProbe(ctx, desk, availability.NewProbe{Subscription: id, Name: "port", Kind: availability.ProbeTCP, Target: ln.Addr().String(),
-				Interval: time.Minute, Timeout: 2 * time.Second}); err != nil {
-				b.Fatal(err)
-			}
-		}
+		tcpProbes(b, env, svc, db, 5000, time.Minute)
 		prober := svc.NewProber(64, true)
 		var cpu time.Duration
 		b.ResetTimer()
@@ -142,28 +121,7 @@ func BenchmarkProbeDrift(b *testing.B) {
 		ctx := context.Background()
 		env := demotest.New(b, db, true)
 		svc := availability.New(db, env.Catalog)
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer ln.Close()
-		go func() {
-			for {
-				c, err := ln.Accept()
-				if err != nil {
-					return
-				}
-				c.Close()
-			}
-		}()
-		ids := manySubscriptions(b, env, db, 5000)
-		desk := env.Scope(b, "demo-servicedesk")
-		for _, id := range ids {
-			if _, err := svc.AddProbe(ctx, desk, availability.NewProbe{Subscription: id, Name: "port", Kind: availability.ProbeTCP, Target: ln.Addr().String(),
-				Interval: 10 * time.Second, Timeout: 2 * time.Second}); err != nil {
-				b.Fatal(err)
-			}
-		}
+		tcpProbes(b, env, svc, db, 5000, 10*time.Second)
 		prober := svc.NewProber(64, true)
 		var worst time.Duration
 		var cpu time.Duration
@@ -185,6 +143,32 @@ func BenchmarkProbeDrift(b *testing.B) {
 		b.ReportMetric(worst.Seconds(), "max-lag-s")
 		b.ReportMetric(100*(cpu/time.Duration(b.N)).Seconds()/20, "%core")
 	})
+}
+
+// tcpProbes adds n subscriptions, each with a TCP probe every interval
+// against a listener on this machine that the benchmark's end closes.
+func tcpProbes(b *testing.B, env *demotest.Env, svc *availability.Service, db *store.DB, n int, interval time.Duration) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	desk := env.Scope(b, "demo-servicedesk")
+	for _, id := range manySubscriptions(b, env, db, n) {
+		if _, err := svc.AddProbe(context.Background(), desk, availability.NewProbe{Subscription: id, Name: "port", Kind: availability.ProbeTCP, Target: ln.Addr().String(),
+			Interval: interval, Timeout: 2 * time.Second}); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
 
 // cpuTime is the CPU this process has used.
