@@ -24,6 +24,7 @@ func init() {
 		"expect_status is an HTTP status (100–599), for HTTP probes":    "expect_status er en HTTP-status (100–599) og kun for HTTP-prober",
 		"expect_body is at most 200 characters, for HTTP probes":        "expect_body er højst 200 tegn og kun for HTTP-prober",
 		"only the unit delivering the subscription sets up its probes":  "kun den enhed, der leverer abonnementet, opretter dets prober",
+		"give enabled: false pauses the probe, true resumes it":         "angiv enabled: false sætter proben på pause, true genoptager den",
 		"no probe %d": "probe %d findes ikke",
 		"give the address to check (at most 500 characters)":                               "angiv adressen, der skal tjekkes (højst 500 tegn)",
 		"an HTTP probe's target is an http:// or https:// URL without credentials, got %q": "en HTTP-probes mål er en http://- eller https://-adresse uden brugernavn og adgangskode, ikke %q",

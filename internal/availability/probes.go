@@ -186,6 +186,30 @@ func (s *Service) probe(ctx context.Context, q store.Querier, sc access.Scope, i
 	return p, errs.Wrap(err, "cannot read probe %d", id)
 }
 
+// SetProbeEnabled pauses (false) or resumes a probe (its delivering
+// unit's service desk or manager). A paused probe's open outage stays
+// open until it is ended by hand or the probe, resumed, sees the service.
+func (s *Service) SetProbeEnabled(ctx context.Context, sc access.Scope, id int64, enabled bool) (Probe, error) {
+	err := s.db.Write(ctx, func(tx *sql.Tx) error {
+		p, err := s.probe(ctx, tx, sc, id)
+		if err != nil {
+			return err
+		}
+		if !mayRecord(sc, p.UnitID) {
+			return errs.E(errs.Forbidden, "only the unit delivering the subscription sets up its probes")
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE probes SET enabled = $1, next_due = $2 WHERE id = $3`, enabled, s.Clock().UnixMilli(), id); err != nil {
+			return errs.Wrap(err, "cannot change probe %d", id)
+		}
+		return audit.Append(ctx, tx, sc.Actor(), audit.Entry{Action: "probe.enable", TargetType: "probe", TargetID: strconv.FormatInt(id, 10),
+			OrgID: p.MunicipalityID, Before: map[string]bool{"enabled": p.Enabled}, After: map[string]bool{"enabled": enabled}})
+	})
+	if err != nil {
+		return Probe{}, err
+	}
+	return s.probe(ctx, s.db.Reader(), sc, id)
+}
+
 // Probes lists the probes sc may see (of one subscription when sub is
 // not 0).
 func (s *Service) Probes(ctx context.Context, sc access.Scope, sub int64) ([]Probe, error) {

@@ -27,6 +27,7 @@ func (s *Server) availabilityRoutes() {
 	s.page("POST /status/outages/{id}/end", s.statusOutage)
 	s.api("GET /api/v1/probes", s.apiProbes)
 	s.api("POST /api/v1/probes", s.apiAddProbe)
+	s.api("PATCH /api/v1/probes/{id}", s.apiPatchProbe)
 	// The units' monitoring: Alertmanager's webhook with a unit's ingest
 	// token (not an API token: it is a sender, like the log receivers).
 	var stats availability.WebhookStats
@@ -234,5 +235,30 @@ func (s *Server) apiAddProbe(w http.ResponseWriter, r *http.Request, c *caller) 
 		return err
 	}
 	writeJSON(w, http.StatusCreated, p)
+	return nil
+}
+
+// PatchProbeRequest is the body of PATCH /api/v1/probes/{id}.
+type PatchProbeRequest struct {
+	Enabled *bool `json:"enabled"`
+}
+
+func (s *Server) apiPatchProbe(w http.ResponseWriter, r *http.Request, c *caller) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var req PatchProbeRequest
+	if err := decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	if req.Enabled == nil {
+		return errs.Field("enabled", "give enabled: false pauses the probe, true resumes it")
+	}
+	p, err := s.avail.SetProbeEnabled(r.Context(), c.scope, id, *req.Enabled)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, p)
 	return nil
 }

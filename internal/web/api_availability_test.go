@@ -108,6 +108,13 @@ func TestAvailabilityAPI(t *testing.T) {
 		if r := e.call("POST", "/api/v1/probes", desk, fmt.Sprintf(`{"subscription":%d,"name":"RDP","kind":"tcp","target":"10.20.0.5:3389","interval_seconds":30}`, o.ID), &probe); r.StatusCode != 201 || probe.State != "unknown" {
 			t.Errorf("add a probe = %d %+v", r.StatusCode, probe)
 		}
+		var paused struct{ Enabled bool }
+		if r := e.call("PATCH", fmt.Sprintf("/api/v1/probes/%d", probe.ID), desk, `{"enabled":false}`, &paused); r.StatusCode != 200 || paused.Enabled {
+			t.Errorf("pause the probe = %d %+v", r.StatusCode, paused)
+		}
+		if r := e.call("PATCH", fmt.Sprintf("/api/v1/probes/%d", probe.ID), e.token("demo-spoc"), `{"enabled":true}`, nil); r.StatusCode != 403 {
+			t.Errorf("a SPOC resumes the probe = %d; want 403", r.StatusCode)
+		}
 		var probes struct{ Items []struct{ ID int64 } }
 		if r := e.call("GET", fmt.Sprintf("/api/v1/probes?subscription=%d", o.ID), e.token("demo-spoc"), "", &probes); r.StatusCode != 200 || len(probes.Items) != 1 {
 			t.Errorf("København's SPOC lists probes = %d %+v", r.StatusCode, probes)

@@ -103,6 +103,7 @@ var foreignCases = []foreignCase{
 	{op: "PUT /api/v1/tickets/{id}/subscription", path: "/api/v1/tickets/{ownticket}/subscription", body: `{"version":{ownv},"subscription":{sub},"reason":"Forkert aftale"}`, control: `{"subscription":{ownsub},"reason":"Forkert aftale"}`, controlAs: "desk-sj"},
 	{op: "POST /api/v1/outages", path: "/api/v1/outages", body: `{"subscription":{sub},"cause":"Strømsvigt"}`, control: `{"subscription":{ownsub},"cause":"Strømsvigt"}`, controlAs: "desk-sj"},
 	{op: "POST /api/v1/outages/{id}/end", path: "/api/v1/outages/{outage}/end", body: `{}`},
+	{op: "PATCH /api/v1/probes/{id}", path: "/api/v1/probes/{probe}", body: `{"enabled":false}`},
 	{op: "POST /api/v1/probes", path: "/api/v1/probes", body: `{"subscription":{sub},"name":"Web","kind":"tcp","target":"10.20.0.5:443"}`, control: `{"subscription":{ownsub},"name":"Web","kind":"tcp","target":"10.20.0.5:443"}`, controlAs: "desk-sj"},
 	{op: "PUT /api/v1/tickets/{id}/visits/{vid}", path: "/api/v1/tickets/{ticket}/visits/{visit}", body: `{"status":"cancelled","note":"x"}`},
 	{op: "POST /api/v1/cases", path: "/api/v1/cases", body: `{"org":"{org}","title":"Brute force","severity":"high"}`, control: `{"org":"265","title":"Brute force","severity":"high"}`, controlAs: "ciso-ros"},
@@ -409,10 +410,11 @@ func (e *env) victim(t *testing.T) map[string]string {
 		ID int64 `json:"id"`
 	}
 	e.must("POST", "/api/v1/needs", spoc, `{"title":"Fælles mødebooking","description":"Et bookingsystem for alle forvaltninger"}`, &need)
-	var outage struct {
+	var outage, probe struct {
 		ID int64 `json:"id"`
 	}
 	e.must("POST", "/api/v1/outages", desk, fmt.Sprintf(`{"subscription":%s,"cause":"SAN"}`, e.scalar(db, `SELECT MAX(id) FROM orders WHERE municipality_id = $1 AND status = 'active'`, cph)), &outage)
+	e.must("POST", "/api/v1/probes", desk, fmt.Sprintf(`{"subscription":%s,"name":"Web","kind":"tcp","target":"10.20.0.5:443"}`, e.scalar(db, `SELECT MAX(id) FROM orders WHERE municipality_id = $1 AND status = 'active'`, cph)), &probe)
 	spocUser, err := e.Access.UserByName(context.Background(), access.System("t"), "demo-spoc")
 	if err != nil {
 		t.Fatal(err)
@@ -444,6 +446,7 @@ func (e *env) victim(t *testing.T) map[string]string {
 		"standard":     itoa64(std.ID),
 		"need":         itoa64(need.ID),
 		"outage":       itoa64(outage.ID),
+		"probe":        itoa64(probe.ID),
 	}
 }
 
@@ -504,6 +507,7 @@ func snapshot(t *testing.T, db *store.DB, v map[string]string) string {
 		`SELECT status FROM ticket_visits WHERE id = ` + v["visit"],
 		`SELECT COUNT(*) FROM outages WHERE subscription_id = ` + v["sub"],
 		`SELECT COUNT(*) FROM probes WHERE subscription_id = ` + v["sub"],
+		`SELECT COUNT(*) FROM probes WHERE enabled = TRUE AND id = ` + v["probe"],
 		`SELECT COUNT(*) FROM outages WHERE ended_at IS NULL AND id = ` + v["outage"],
 		`SELECT approval FROM ticket_changes WHERE ticket_id = ` + v["change"],
 		`SELECT state FROM change_acks WHERE ticket_id = ` + v["change"],
