@@ -25,6 +25,8 @@ func (s *Server) availabilityRoutes() {
 	s.page("GET /status", s.statusPage)
 	s.page("POST /status/outages", s.statusOutage)
 	s.page("POST /status/outages/{id}/end", s.statusOutage)
+	s.page("POST /status/probes", s.statusProbe)
+	s.page("POST /status/probes/{id}/enabled", s.statusProbe)
 	s.api("GET /api/v1/probes", s.apiProbes)
 	s.api("POST /api/v1/probes", s.apiAddProbe)
 	s.api("PATCH /api/v1/probes/{id}", s.apiPatchProbe)

@@ -132,6 +132,26 @@ func TestAvailabilityReportInChromium(t *testing.T) {
 	if rows != 1 {
 		t.Errorf("after ending it, %d current outages; want 1", rows)
 	}
+	// And adds a probe on the page, then pauses it.
+	if _, err := chromedp.Run(sd, chromedp.Evaluate[bool](`[...document.querySelectorAll('details')].forEach(d => d.open = true), true`)); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(sd, chromedp.SetValue(`#p-name`, "Intranet"), chromedp.SetValue(`#p-kind`, "tcp"), chromedp.SetValue(`#p-target`, "10.20.0.5:443")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(sd, chromedp.Evaluate[bool](`document.querySelector('#p-name').form.submit(), true`)); err != nil {
+		t.Fatal(err)
+	}
+	if got := textAfter(sd, `#probe-list`, "Intranet"); !strings.Contains(got, "10.20.0.5:443") || !strings.Contains(got, "ikke tjekket endnu") {
+		t.Fatalf("the probes after adding one: %q", got)
+	}
+	checkAxe(t, sd, axe, "/status (probes)")
+	if _, err := chromedp.Run(sd, chromedp.Evaluate[bool](`document.querySelector('#probe-list form').submit(), true`)); err != nil {
+		t.Fatal(err)
+	}
+	if got := textAfter(sd, `#probe-list`, "på pause"); !strings.Contains(got, "på pause") {
+		t.Errorf("the probe after pausing it: %q", got)
+	}
 	// Odense's SPOC sees neither.
 	e.addUser("spoc-ode", "461", access.RoleSPOC)
 	ode := browse(t, exe)

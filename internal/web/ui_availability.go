@@ -165,7 +165,9 @@ type statusData struct {
 	// the end buttons), over Subscriptions.
 	MayRecord     bool
 	Subscriptions []availability.Item
-	Now           *time.Time
+	// Probes are the unit's probes (for MayRecord).
+	Probes []availability.Probe
+	Now    *time.Time
 }
 
 // statusPage shows what is down now and the planned maintenance of the
@@ -216,10 +218,40 @@ func (s *Server) renderStatus(w http.ResponseWriter, r *http.Request, c *caller,
 				d.Subscriptions = append(d.Subscriptions, it)
 			}
 		}
+		if d.Probes, err = s.avail.Probes(r.Context(), sc, 0); err != nil {
+			return err
+		}
 	}
 	v.Data = d
 	v.Err = problem
 	s.render(w, r, status, "status", v)
+	return nil
+}
+
+// statusProbe adds a probe (the form on the status page) or pauses or
+// resumes one (its button).
+func (s *Server) statusProbe(w http.ResponseWriter, r *http.Request, c *caller) error {
+	var err error
+	if r.PathValue("id") != "" {
+		var id int64
+		if id, err = pathID(r, "id"); err == nil {
+			_, err = s.avail.SetProbeEnabled(r.Context(), c.scope, id, r.PostFormValue("enabled") == "true")
+		}
+	} else {
+		n := availability.NewProbe{Name: r.PostFormValue("name"), Kind: r.PostFormValue("kind"), Target: r.PostFormValue("target")}
+		n.Subscription, _ = strconv.ParseInt(r.PostFormValue("subscription"), 10, 64)
+		if iv, perr := strconv.Atoi(cmp.Or(r.PostFormValue("interval"), "60")); perr == nil {
+			n.Interval = time.Duration(iv) * time.Second
+		}
+		_, err = s.avail.AddProbe(r.Context(), c.scope, n)
+	}
+	if code := errs.CodeOf(err); code == errs.Invalid || code == errs.Conflict || code == errs.Forbidden || code == errs.NotFound {
+		p := s.problemFor(r, err)
+		return s.renderStatus(w, r, c, p.Status, &p)
+	} else if err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/status#probes", http.StatusSeeOther)
 	return nil
 }
 
