@@ -10,13 +10,35 @@ import (
 	"time"
 
 	"github.com/samdrift/samdrift/internal/access"
-	"github.com/samdrift/samdrift/internal/calendar"
 	"github.com/samdrift/samdrift/internal/demo"
 	"github.com/samdrift/samdrift/internal/orders"
 	"github.com/samdrift/samdrift/internal/sources"
 	"github.com/samdrift/samdrift/internal/store"
 	"github.com/samdrift/samdrift/internal/store/storetest"
 )
+
+// subscribed loads the demo catalog and makes municipality code a
+// subscriber of the virtual Windows server at level from its unit,
+// active from since.
+func (e *env) subscribed(t *testing.T, code, level string, since time.Time) orders.Order {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := demo.LoadCatalog(ctx, e.Catalog, e.Orgs); err != nil {
+		t.Fatal(err)
+	}
+	sys := access.System("test")
+	e.Orders.Clock = func() time.Time { return since }
+	o, err := e.Orders.Place(ctx, sys, orders.NewOrder{Municipality: e.Org(t, code).ID, Service: "server-virtual-windows", Level: level, Quantity: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, to := range []orders.Status{orders.Accepted, orders.InDelivery, orders.Active} {
+		if o, err = e.Orders.Move(ctx, sys, o.ID, to, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return o
+}
 
 // TestAvailabilityAPI: the unit's service desk records an outage of a
 // København subscription over the API and ends it; GET
@@ -28,22 +50,9 @@ func TestAvailabilityAPI(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		e := start(t, db)
-		if _, err := demo.LoadCatalog(ctx, e.Catalog, e.Orgs); err != nil {
-			t.Fatal(err)
-		}
 		sys := access.System("test")
-		now := time.Now().In(calendar.Copenhagen)
-		monthStart := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, calendar.Copenhagen)
-		e.Orders.Clock = func() time.Time { return monthStart.AddDate(0, -1, 0) }
-		o, err := e.Orders.Place(ctx, sys, orders.NewOrder{Municipality: e.Org(t, "101").ID, Service: "server-virtual-windows", Level: "udvidet", Quantity: 1})
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, to := range []orders.Status{orders.Accepted, orders.InDelivery, orders.Active} {
-			if o, err = e.Orders.Move(ctx, sys, o.ID, to, ""); err != nil {
-				t.Fatal(err)
-			}
-		}
+		monthStart := monthStartCPH(time.Now())
+		o := e.subscribed(t, "101", "udvidet", monthStart.AddDate(0, -1, 0))
 		desk := e.token("demo-servicedesk")
 		start := monthStart.Add(time.Hour).UTC()
 		var out struct {

@@ -11,8 +11,6 @@ import (
 	"github.com/samdrift/samdrift/internal/access"
 	"github.com/samdrift/samdrift/internal/availability"
 	"github.com/samdrift/samdrift/internal/calendar"
-	"github.com/samdrift/samdrift/internal/demo"
-	"github.com/samdrift/samdrift/internal/orders"
 	"github.com/samdrift/samdrift/internal/servicedesk"
 	"github.com/samdrift/samdrift/internal/store/storetest"
 )
@@ -27,21 +25,8 @@ func TestAvailabilityReportInChromium(t *testing.T) {
 	db := storetest.SQLite(t)
 	e := start(t, db)
 	ctx := context.Background()
-	if _, err := demo.LoadCatalog(ctx, e.Catalog, e.Orgs); err != nil {
-		t.Fatal(err)
-	}
-	sys := access.System("test")
 	last := monthStartCPH(time.Now()).AddDate(0, -1, 0)
-	e.Orders.Clock = func() time.Time { return last.AddDate(0, -1, 0) }
-	o, err := e.Orders.Place(ctx, sys, orders.NewOrder{Municipality: e.Org(t, "101").ID, Service: "server-virtual-windows", Level: "udvidet", Quantity: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, to := range []orders.Status{orders.Accepted, orders.InDelivery, orders.Active} {
-		if o, err = e.Orders.Move(ctx, sys, o.ID, to, ""); err != nil {
-			t.Fatal(err)
-		}
-	}
+	o := e.subscribed(t, "101", "udvidet", last.AddDate(0, -1, 0))
 	svc := availability.New(db, e.Catalog)
 	start := last.AddDate(0, 0, 9).Add(10 * time.Hour)
 	end := start.Add(3*time.Hour + 30*time.Minute)
