@@ -77,6 +77,10 @@ func init() {
 		"audit.action.ticket.sla_warning":     {"Varsel: servicemålet er næsten brugt", "Warning: SLA target nearly used"},
 		"audit.action.ticket.sla_breach":      {"Servicemål overskredet", "SLA target breached"},
 		"audit.action.change.create":          {"Ændring registreret", "Change registered"},
+		"audit.action.outage.open":            {"Nedbrud registreret", "Outage recorded"},
+		"audit.action.outage.end":             {"Nedbrud afsluttet", "Outage ended"},
+		"audit.action.probe.add":              {"Probe oprettet", "Probe added"},
+		"audit.action.probe.enable":           {"Probe sat på pause eller genoptaget", "Probe paused or resumed"},
 
 		// Security: alerts and incident cases.
 		"audit.action.alert.triage":     {"Alarm vurderet", "Alert triaged"},
@@ -163,6 +167,8 @@ func init() {
 		"audit.target.offering":           {"Udbud", "Offering"},
 		"audit.target.order":              {"Bestilling", "Order"},
 		"audit.target.ticket":             {"Sag", "Ticket"},
+		"audit.target.outage":             {"Nedbrud", "Outage"},
+		"audit.target.probe":              {"Probe", "Probe"},
 		"audit.target.alert":              {"Alarm", "Alert"},
 		"audit.target.case":               {"Hændelsessag", "Case"},
 		"audit.target.oncall_team":        {"Vagthold", "On-call team"},
