@@ -85,9 +85,11 @@ func (s *Server) availability(ctx context.Context, c *caller, v view, month time
 	for i := 11; i >= 0; i-- {
 		m := from.AddDate(0, -i, 0)
 		labels = append(labels, v.Month(m.Format("2006-01")))
-		items, err := s.avail.Month(ctx, c.scope, m, m.AddDate(0, 1, 0), org)
-		if err != nil {
-			return sec, err
+		items := sec.Items // the month itself is computed already
+		if i > 0 {
+			if items, err = s.avail.Month(ctx, c.scope, m, m.AddDate(0, 1, 0), org); err != nil {
+				return sec, err
+			}
 		}
 		for _, it := range items {
 			cnt := per[it.Service]
