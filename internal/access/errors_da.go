@@ -20,6 +20,16 @@ func init() {
 		"too many failed logins from your address; try again after %s":                                                                         "for mange mislykkede logins fra din adresse; prøv igen efter kl. %s",
 		"account %s is disabled; ask your administrator":                                                                                       "kontoen %s er deaktiveret; kontakt din administrator",
 
+		// federated.go
+		"the identity provider named no usable subject for you; ask your administrator":                                                                                            "identitetsudbyderen oplyste ingen brugbar identitet for dig; kontakt din administrator",
+		"the identity provider %s gave the user name %q, which samdrift cannot use (2–64 characters of a–z, 0–9, '.', '_', '@', '-'); ask your administrator to map another claim": "identitetsudbyderen %s gav brugernavnet %q, som samdrift ikke kan bruge (2–64 tegn af a–z, 0–9, '.', '_', '@', '-'); bed din administrator om at bruge et andet claim",
+		"the identity provider %s placed you in organisation %q, which samdrift does not know; ask your administrator to correct the mapping":                                      "identitetsudbyderen %s placerede dig i organisationen %q, som samdrift ikke kender; bed din administrator om at rette tilknytningen",
+		"the identity provider %s gave you the role %s, which cannot be held in a %s organisation; ask your administrator to correct the mapping":                                  "identitetsudbyderen %s gav dig rollen %s, som ikke kan bestrides i en organisation af typen %s; bed din administrator om at rette tilknytningen",
+		"the user name %s already belongs to another samdrift account, so yours cannot be made; ask your administrator to rename or remove that account":                           "brugernavnet %s tilhører allerede en anden konto i samdrift, så din kan ikke oprettes; bed din administrator om at omdøbe eller fjerne den konto",
+		"your samdrift account %s is disabled by an administrator; ask your administrator":                                                                                         "din samdrift-konto %s er deaktiveret af en administrator; kontakt din administrator",
+		"a logout must name a subject or a session":                                "et logout skal angive en person eller en session",
+		"%s logs in through the identity provider %s and has no samdrift password": "%s logger ind via identitetsudbyderen %s og har ingen adgangskode i samdrift",
+
 		// token.go
 		"log in first":                                             "log ind først",
 		"no such token: %d":                                        "API-nøgle %d findes ikke",

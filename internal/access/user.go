@@ -16,19 +16,22 @@ import (
 
 // User is a local account as callers see it; it never carries secrets.
 type User struct {
-	ID          int64     `json:"id"`
-	Username    string    `json:"username"`
-	DisplayName string    `json:"display_name"`
-	Email       string    `json:"email"`
-	OrgID       int64     `json:"org_id"`
-	OrgSlug     string    `json:"org_slug"`
-	OrgName     string    `json:"org_name"`
-	OrgKind     string    `json:"org_kind"`
-	Role        Role      `json:"role"`
-	Disabled    bool      `json:"disabled"`
-	TOTPEnabled bool      `json:"totp_enabled"`
-	MFARequired bool      `json:"mfa_required"`
-	CreatedAt   time.Time `json:"created_at"`
+	ID          int64  `json:"id"`
+	Username    string `json:"username"`
+	DisplayName string `json:"display_name"`
+	Email       string `json:"email"`
+	OrgID       int64  `json:"org_id"`
+	OrgSlug     string `json:"org_slug"`
+	OrgName     string `json:"org_name"`
+	OrgKind     string `json:"org_kind"`
+	Role        Role   `json:"role"`
+	Disabled    bool   `json:"disabled"`
+	TOTPEnabled bool   `json:"totp_enabled"`
+	MFARequired bool   `json:"mfa_required"`
+	// IdP is the identity provider the user logs in through ("" for a
+	// local account with a password).
+	IdP       string    `json:"idp"`
+	CreatedAt time.Time `json:"created_at"`
 }
 
 // NewUser is what CreateUser needs.
@@ -52,13 +55,13 @@ func NormalizeUsername(field, s string) (string, error) {
 	return u, nil
 }
 
-const userColumns = `u.id, u.username, u.display_name, u.email, u.org_id, o.slug, o.name, o.kind, u.role, u.disabled, u.totp_enabled, u.created_at`
+const userColumns = `u.id, u.username, u.display_name, u.email, u.org_id, o.slug, o.name, o.kind, u.role, u.disabled, u.totp_enabled, u.idp, u.created_at`
 
 // userDest returns scan destinations for userColumns, so that queries can
 // select a user beside other columns.
 func (s *Service) userDest(u *User) []any {
 	return []any{&u.ID, &u.Username, &u.DisplayName, &u.Email, &u.OrgID, &u.OrgSlug, &u.OrgName, &u.OrgKind,
-		&u.Role, &u.Disabled, &u.TOTPEnabled, &u.CreatedAt}
+		&u.Role, &u.Disabled, &u.TOTPEnabled, &u.IdP, &u.CreatedAt}
 }
 
 // finishUser fills what is derived rather than stored.
@@ -317,8 +320,11 @@ func (s *Service) UpdateUser(ctx context.Context, sc Scope, id int64, ch UserCha
 				return errs.E(errs.Conflict, "%s is the last enabled administrator; create another first", before.Username)
 			}
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE users SET role = $1, disabled = $2, display_name = $3, email = $4 WHERE id = $5`,
-			string(after.Role), after.Disabled, after.DisplayName, after.Email, id); err != nil {
+		// An administrator's word on disabling replaces federation's: a
+		// user an administrator disabled is not enabled by the next login.
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET role = $1, disabled = $2, display_name = $3, email = $4,
+			idp_disabled = CASE WHEN $6 THEN '' ELSE idp_disabled END WHERE id = $5`,
+			string(after.Role), after.Disabled, after.DisplayName, after.Email, id, ch.Disabled != nil); err != nil {
 			return errs.Wrap(err, "cannot update user %d", id)
 		}
 		if after.Disabled && !before.Disabled {
@@ -359,6 +365,9 @@ func (s *Service) SetPassword(ctx context.Context, sc Scope, id int64, password 
 		u, err := s.getUser(ctx, tx, sc, id)
 		if err != nil {
 			return err
+		}
+		if u.IdP != "" {
+			return errs.E(errs.Conflict, "%s logs in through the identity provider %s and has no samdrift password", u.Username, u.IdP)
 		}
 		if err := revokeTokens(ctx, tx, sc, u, "password reset", s.now()); err != nil {
 			return err

@@ -30,6 +30,7 @@ import (
 	"github.com/samdrift/samdrift/internal/delivery"
 	"github.com/samdrift/samdrift/internal/detect"
 	"github.com/samdrift/samdrift/internal/eventstore"
+	"github.com/samdrift/samdrift/internal/federation"
 	"github.com/samdrift/samdrift/internal/intel"
 	"github.com/samdrift/samdrift/internal/needs"
 	"github.com/samdrift/samdrift/internal/network"
@@ -87,6 +88,9 @@ type App struct {
 	Needs *needs.Service
 	// Availability measures the subscriptions' service levels.
 	Availability *availability.Service
+	// Federation logs people in through identity providers; nil until
+	// Serve reads ServeOptions.Federation (nil: local accounts only).
+	Federation *federation.Service
 }
 
 // Open opens the database, applies pending migrations (when migrate is
@@ -210,6 +214,10 @@ type ServeOptions struct {
 	// AuditAnchors is a file the audit chain's head is appended to every
 	// 15 minutes when it has moved (empty: none).
 	AuditAnchors string
+	// Federation is the identity providers' configuration file (empty:
+	// local accounts only; docs/OPERATIONS.md, "Logging in through the
+	// municipality's identity provider").
+	Federation string
 	// Roles are the parts this node runs (zero: all).
 	Roles Roles
 	// LeaseTTL is how long this node's leases last unless renewed
@@ -242,6 +250,18 @@ func (a *App) Serve(ctx context.Context, o ServeOptions) error {
 	if err := a.setup(ctx, leases, log); err != nil {
 		return err
 	}
+	if o.Federation != "" {
+		cfg, err := federation.LoadConfig(o.Federation, o.PublicURL)
+		if err != nil {
+			return fmt.Errorf("--federation %s: %w", o.Federation, err)
+		}
+		if a.Federation, err = federation.New(a.DB, a.Access, cfg, nil, log); err != nil {
+			return fmt.Errorf("--federation %s: %w", o.Federation, err)
+		}
+		for _, p := range a.Federation.Providers() {
+			log.Info("identity provider", "id", p.ID, "type", p.Type, "name", p.Name)
+		}
+	}
 	hctx, stopBeat := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopBeat()
 	go cluster.Heartbeat(hctx, a.DB, node, o.LeaseTTL)
@@ -259,6 +279,7 @@ func (a *App) Serve(ctx context.Context, o ServeOptions) error {
 	var mount func(pattern string, h http.Handler)
 	if o.Roles.Web {
 		wc := a.WebConfig()
+		wc.Federation = a.Federation
 		wc.Logger, wc.SecureCookies, wc.Version, wc.Registry = log, secure, Version, reg
 		srv, err := web.New(ctx, wc)
 		if err != nil {
@@ -527,6 +548,18 @@ func (a *App) jobs(o ServeOptions, log *slog.Logger) []cluster.Job {
 			n, err := a.Intel.Poll(ctx)
 			if err == nil && n > 0 {
 				log.Info("partners' feeds polled", "feeds", n)
+			}
+			return err
+		}},
+		// Users of an identity provider who have not logged in for its
+		// deactivate_after_days are disabled.
+		{Name: "federation.unseen", Every: time.Hour, First: 2 * time.Minute, Run: func(ctx context.Context) error {
+			if a.Federation == nil {
+				return nil
+			}
+			n, err := a.Federation.DeactivateUnseen(ctx)
+			if n > 0 {
+				log.Info("disabled users unseen at their identity provider", "users", n)
 			}
 			return err
 		}},

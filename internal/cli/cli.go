@@ -190,6 +190,7 @@ func serveCommand(stdio IO) *ffcli.Command {
 	smtpSec := fs.String("smtp-security", "starttls", "starttls, tls (implicit, port 465) or none (a trusted relay only)")
 	probeLocal := fs.Bool("probe-allow-local", false, "let service probes reach loopback and link-local addresses (for tests; by default they cannot reach samdrift's own host or a cloud metadata service)")
 	hookPrivate := fs.Bool("webhook-allow-private", false, "let webhooks reach private and loopback addresses (by default only public ones, so users cannot probe the internal network)")
+	fedFile := fs.String("federation", "", "identity providers people log in through (OIDC, SAML; a YAML file, docs/OPERATIONS.md); empty: local accounts only")
 	publicURL := fs.String("public-url", "", "how users reach samdrift (https://samdrift.example.dk), for links in e-mails and webhooks")
 	anchors := fs.String("audit-anchors", "", "append the audit chain's head to this file every 15 minutes (keep it off the database's disk; check with audit verify --anchors); default: audit-anchors.jsonl under --data with SQLite, off with --db")
 	return &ffcli.Command{
@@ -271,7 +272,7 @@ and closes the database.` + "\n" + configHelp,
 			return a.Serve(ctx, app.ServeOptions{HTTPAddr: *httpAddr, TLSCert: *tlsCert, TLSKey: *tlsKey, SecureCookies: *secure,
 				ShutdownTimeout: *shutdown, SessionTTL: *sessionTTL, Logger: log, Out: stdio.Out, Ready: serveReady(ctx),
 				SMTP: smtpCfg, PublicURL: *publicURL, WebhookAllowPrivate: *hookPrivate, ProbeAllowLocal: *probeLocal, AuditAnchors: anchorFile(*anchors, db),
-				Roles: nodeRoles, LeaseTTL: *leaseTTL,
+				Federation: *fedFile, Roles: nodeRoles, LeaseTTL: *leaseTTL,
 				Events: app.EventOptions{DataDir: db.data, NATS: *natsURL, SpineMaxBytes: *spineMax, SyslogTCP: *syslogTCP, SyslogUDP: *syslogUDP,
 					SyslogTLS: *syslogTLS, RELP: *relpAddr, IngestHTTP: *ingestHTTP, TLSCert: *ingestCert, TLSKey: *ingestKey,
 					ClientCA: *clientCA, RequireClientCert: *requireClient, NoDetect: *noDetect, Partitions: *partitions, SpineReplicas: *replicas, NATSCreds: *natsCreds, NATSCA: *natsCA,

@@ -28,6 +28,7 @@ import (
 	"github.com/samdrift/samdrift/internal/detect"
 	"github.com/samdrift/samdrift/internal/errs"
 	"github.com/samdrift/samdrift/internal/eventstore"
+	"github.com/samdrift/samdrift/internal/federation"
 	"github.com/samdrift/samdrift/internal/intel"
 	"github.com/samdrift/samdrift/internal/needs"
 	"github.com/samdrift/samdrift/internal/network"
@@ -73,7 +74,10 @@ type Config struct {
 	Needs *needs.Service
 	// Availability keeps outages and measures service levels.
 	Availability *availability.Service
-	Logger       *slog.Logger
+	// Federation logs people in through their organisation's identity
+	// provider (OIDC, SAML); nil: local accounts only.
+	Federation *federation.Service
+	Logger     *slog.Logger
 	// SecureCookies marks cookies Secure and prefixes them __Host-: set it
 	// when users reach samdrift over TLS (directly or through a proxy).
 	SecureCookies bool

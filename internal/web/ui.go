@@ -18,6 +18,7 @@ import (
 	"github.com/samdrift/samdrift/internal/access"
 	"github.com/samdrift/samdrift/internal/audit"
 	"github.com/samdrift/samdrift/internal/errs"
+	"github.com/samdrift/samdrift/internal/federation"
 	"github.com/samdrift/samdrift/internal/locale"
 	"github.com/samdrift/samdrift/internal/notify"
 	"github.com/samdrift/samdrift/internal/org"
@@ -63,15 +64,18 @@ func parseTemplates() (map[string]*template.Template, error) {
 
 // view is what every page template gets.
 type view struct {
-	Lang           Lang
-	Title          string
-	Section        string
-	User           *access.User
-	Scope          access.Scope
-	CSRF           string
-	Path           string
-	Flash          string
-	Err            *Problem
+	Lang    Lang
+	Title   string
+	Section string
+	User    *access.User
+	Scope   access.Scope
+	CSRF    string
+	Path    string
+	Flash   string
+	Err     *Problem
+	// Refresh sends the browser on to this URL at once (after logout, to
+	// the identity provider's single logout).
+	Refresh        string
 	Version        string
 	CanAudit       bool
 	CanManageUsers bool
@@ -298,6 +302,7 @@ func (s *Server) uiRoutes() {
 	s.mux.HandleFunc("GET /login", s.loginForm)
 	s.mux.HandleFunc("POST /login", s.loginSubmit)
 	s.mux.HandleFunc("POST /logout", s.logout)
+	s.federationRoutes()
 	s.mux.HandleFunc("GET /totp", s.totpForm)
 	s.mux.HandleFunc("POST /totp", s.totpSubmit)
 	s.mux.HandleFunc("GET /totp/setup", s.totpSetupForm)
@@ -374,6 +379,8 @@ func (s *Server) setLang(w http.ResponseWriter, r *http.Request) {
 type loginData struct {
 	Username string
 	Next     string
+	// Providers are the identity providers people may log in through.
+	Providers []federation.Info
 }
 
 // preSession returns the pre-session cookie value that binds the login
@@ -396,7 +403,7 @@ func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) {
 	v := s.newView(r, "", "login.title")
 	v.User = nil
 	v.CSRF = s.csrfToken("p:" + pre)
-	v.Data = loginData{Next: safeNext(r.URL.Query().Get("next"))}
+	v.Data = loginData{Next: safeNext(r.URL.Query().Get("next")), Providers: s.cfg.Federation.Providers()}
 	s.render(w, r, http.StatusOK, "login", v)
 }
 
@@ -406,7 +413,7 @@ func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	v := s.newView(r, "", "login.title")
 	v.User = nil
 	v.CSRF = s.csrfToken("p:" + pre)
-	data := loginData{Username: r.PostFormValue("username"), Next: safeNext(r.PostFormValue("next"))}
+	data := loginData{Username: r.PostFormValue("username"), Next: safeNext(r.PostFormValue("next")), Providers: s.cfg.Federation.Providers()}
 	v.Data = data
 	if err := s.checkCSRF(r); err != nil {
 		p := s.problemFor(r, err)
@@ -433,20 +440,39 @@ func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// logout ends the session; when an identity provider opened it and
+// offers single logout, the browser goes on to end the provider's session
+// too (samdrift's has ended either way).
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 	c := callerOf(r)
+	to := "/login"
 	if c.sessionToken != "" {
 		if err := s.checkCSRF(r); err != nil {
 			s.uiError(w, r, err)
 			return
 		}
+		u, name, err := s.cfg.Federation.LogoutURL(r.Context(), c.sessionToken)
+		if err != nil {
+			s.log.Warn("single logout", "err", err)
+		}
 		if err := s.acc.Logout(r.Context(), c.scope, c.sessionToken); err != nil {
 			s.uiError(w, r, err)
 			return
 		}
+		if u != "" {
+			// A page, not a redirect: the form's CSP (form-action 'self')
+			// would stop a redirect to the provider after a POST.
+			s.setCookie(w, s.sessionCookieName(), "", -time.Second)
+			v := s.newView(r, "", "logout.idp.title")
+			v.User = nil
+			v.Refresh = u
+			v.Data = struct{ URL, Name string }{u, name}
+			s.render(w, r, http.StatusOK, "logout_idp", v)
+			return
+		}
 	}
 	s.setCookie(w, s.sessionCookieName(), "", -time.Second)
-	http.Redirect(w, r, "/login", http.StatusSeeOther)
+	http.Redirect(w, r, to, http.StatusSeeOther)
 }
 
 // pendingSession returns the caller's session when it waits for a second
