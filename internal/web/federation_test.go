@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"html"
@@ -460,6 +461,11 @@ func TestFederatedLoginSAML(t *testing.T) {
 		// The IdP's answer cannot be used again: not with the login it
 		// answered, nor with a new one.
 		last := f.saml.LastResponse()
+		// The IdP encrypted the assertion to samdrift's key (the SP
+		// metadata offers it), and samdrift read it.
+		if raw, err := base64.StdEncoding.DecodeString(last.Get("SAMLResponse")); err != nil || !strings.Contains(string(raw), "EncryptedAssertion") {
+			t.Errorf("the IdP's response carries no EncryptedAssertion (%v)", err)
+		}
 		resp, body = do(t, frida, "POST", f.url+"/auth/saml/fed/acs", last)
 		refused(t, "replayed response", resp, body, 401, "er allerede brugt")
 		resp, _ = do(t, frida, "GET", f.url+"/auth/fed/login", nil)

@@ -110,6 +110,14 @@ func securityHeaders(next http.Handler) http.Handler {
 // forms also carry a token (checkCSRF).
 func (s *Server) crossOrigin(next http.Handler) http.Handler {
 	cop := http.NewCrossOriginProtection()
+	// An identity provider posts to these from its own site by design;
+	// the protocols protect them instead: a SAML response must be signed
+	// by the IdP and answer a login begun in this browser (RelayState and
+	// the flow cookie), a logout request or token must be signed by the
+	// provider.
+	for _, p := range []string{"POST /auth/saml/{id}/acs", "POST /auth/saml/{id}/slo", "POST /auth/oidc/{id}/backchannel-logout"} {
+		cop.AddInsecureBypassPattern(p)
+	}
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, errs.E(errs.Forbidden, "cross-origin request refused: send it from samdrift's own pages, or without a browser's Origin header"))
 	}))
