@@ -95,6 +95,13 @@ func (s *Service) Providers() []Info {
 	return out
 }
 
+// Known reports whether id names a configured provider (metrics label
+// only those, so that requests cannot make up label values).
+func (s *Service) Known(id string) bool {
+	_, err := s.provider(id)
+	return err == nil
+}
+
 // provider returns the configuration of provider id, or NotFound.
 func (s *Service) provider(id string) (*Provider, error) {
 	for i := range s.cfg.Providers {

@@ -353,6 +353,13 @@ func TestFederatedLoginOIDC(t *testing.T) {
 		resp, body = do(t, b3, "GET", callback, nil)
 		refused(t, "callback twice", resp, body, 401, "er allerede brugt")
 
+		// The outcomes are counted for the operators.
+		_, mbody := b.get("/metrics")
+		for _, want := range []string{`samdrift_federated_logins_total{provider="kk",result="ok"} 5`, `samdrift_federated_logins_total{provider="kk",result="refused"}`} {
+			if !strings.Contains(mbody, want) {
+				t.Errorf("/metrics lacks %s", want)
+			}
+		}
 		reasons := f.auditReasons(t)
 		for _, want := range []string{"no mapping", "wrong nonce", "the ID token has expired", "the ID token is for another client"} {
 			if reasons[want] == 0 {

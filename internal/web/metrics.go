@@ -15,6 +15,10 @@ import (
 type httpMetrics struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
+	// logins counts federated logins by provider and outcome (ok,
+	// refused: the person or the provider's answer was not accepted,
+	// error: samdrift failed).
+	logins *prometheus.CounterVec
 }
 
 func newHTTPMetrics(reg *prometheus.Registry) (*httpMetrics, error) {
@@ -28,8 +32,12 @@ func newHTTPMetrics(reg *prometheus.Registry) (*httpMetrics, error) {
 			Help:    "Time to serve HTTP requests, by method and route pattern.",
 			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
 		}, []string{"method", "route"}),
+		logins: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "samdrift_federated_logins_total",
+			Help: "Logins through identity providers, by provider and result (ok, refused, error).",
+		}, []string{"provider", "result"}),
 	}
-	for _, c := range []prometheus.Collector{m.requests, m.duration,
+	for _, c := range []prometheus.Collector{m.requests, m.duration, m.logins,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})} {
 		if err := reg.Register(c); err != nil {
 			if _, dup := err.(prometheus.AlreadyRegisteredError); !dup {

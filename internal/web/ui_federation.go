@@ -88,9 +88,17 @@ func (s *Server) fedACS(w http.ResponseWriter, r *http.Request) {
 // role needs one, else where they were going.
 func (s *Server) fedFinish(w http.ResponseWriter, r *http.Request, res access.LoginResult, next string, err error) {
 	if err != nil {
+		result := "refused"
+		if s.problemFor(r, err).Status >= 500 {
+			result = "error"
+		}
+		if s.cfg.Federation.Known(r.PathValue("id")) {
+			s.metrics.logins.WithLabelValues(r.PathValue("id"), result).Inc()
+		}
 		s.fedRefused(w, r, err)
 		return
 	}
+	s.metrics.logins.WithLabelValues(r.PathValue("id"), "ok").Inc()
 	s.setCookie(w, s.flowCookieName(), "", -time.Second)
 	s.setCookie(w, s.sessionCookieName(), res.SessionToken, s.acc.MaxSessionAge)
 	next = safeNext(next)
