@@ -33,8 +33,11 @@ type FederatedIdentity struct {
 	// asked for.
 	MFA bool
 	// IdPSession is the provider's session (OIDC sid, SAML SessionIndex),
-	// kept with samdrift's session so that the provider can end it.
+	// kept with samdrift's session so that the provider can end it;
+	// NameID is the SAML NameID of the assertion, by which the IdP's
+	// logout names the person.
 	IdPSession string
+	NameID     string
 	RemoteAddr string
 	UserAgent  string
 	// Decision says why the person got this organisation and role (the
@@ -50,6 +53,8 @@ const (
 	// IdPUnseen: the person has not logged in for longer than the
 	// provider's configured number of days.
 	IdPUnseen = "unseen"
+	// IdPRemoved: the provider is no longer configured.
+	IdPRemoved = "provider removed"
 )
 
 // FederatedLogin provisions or updates the user id names and opens a
@@ -63,7 +68,8 @@ func (s *Service) FederatedLogin(ctx context.Context, id FederatedIdentity) (Log
 	now := s.now()
 	anon := audit.Actor{Name: "anonymous", RemoteAddr: id.RemoteAddr}
 	if id.Provider == "" || id.Subject == "" || len(id.Subject) > 256 {
-		return LoginResult{}, errs.E(errs.Unauthorized, "the identity provider named no usable subject for you; ask your administrator")
+		return LoginResult{}, s.refuseFederated(ctx, anon, id, "no usable subject",
+			errs.E(errs.Unauthorized, "the identity provider named no usable subject for you; ask your administrator"))
 	}
 	username, err := NormalizeUsername("username", id.Username)
 	if err != nil {
@@ -81,7 +87,11 @@ func (s *Service) FederatedLogin(ctx context.Context, id FederatedIdentity) (Log
 	err = s.db.Write(ctx, func(tx *sql.Tx) error {
 		var orgID int64
 		var kind string
-		err := tx.QueryRowContext(ctx, `SELECT id, kind FROM organizations WHERE slug = $1 OR code = $1`, id.OrgRef).Scan(&orgID, &kind)
+		// A municipality code first, then a slug (as org resolves a
+		// reference), so that a slug that looks like a code cannot stand
+		// in for the municipality.
+		err := tx.QueryRowContext(ctx, `SELECT id, kind FROM organizations WHERE code = $1 OR slug = $1
+			ORDER BY CASE WHEN code = $1 THEN 0 ELSE 1 END LIMIT 1`, id.OrgRef).Scan(&orgID, &kind)
 		if errors.Is(err, sql.ErrNoRows) {
 			outcome = errs.E(errs.Unauthorized, "the identity provider %s placed you in organisation %q, which samdrift does not know; ask your administrator to correct the mapping", id.ProviderName, id.OrgRef)
 			return appendFederated(ctx, tx, anon, id, "login.fail", "", 0, map[string]any{"reason": "unknown organisation", "organisation": id.OrgRef})
@@ -137,10 +147,17 @@ func (s *Service) FederatedLogin(ctx context.Context, id FederatedIdentity) (Log
 					return errs.Wrap(err, "cannot look up user %s", username)
 				}
 			}
-			if _, err := tx.ExecContext(ctx, `UPDATE users SET username = $1, display_name = $2, email = $3, org_id = $4, role = $5,
-				disabled = FALSE, idp_disabled = '', last_login_at = $6 WHERE id = $7`,
-				username, id.DisplayName, id.Email, orgID, string(id.Role), now, uid); err != nil {
+			// The condition is checked again as the row is written: an
+			// administrator's disable that committed since the read wins.
+			up, err := tx.ExecContext(ctx, `UPDATE users SET username = $1, display_name = $2, email = $3, org_id = $4, role = $5,
+				disabled = FALSE, idp_disabled = '', last_login_at = $6 WHERE id = $7 AND (NOT disabled OR idp_disabled <> '')`,
+				username, id.DisplayName, id.Email, orgID, string(id.Role), now, uid)
+			if err != nil {
 				return errs.Wrap(err, "cannot update user %s", username)
+			}
+			if n, _ := up.RowsAffected(); n == 0 {
+				outcome = errs.E(errs.Unauthorized, "your samdrift account %s is disabled by an administrator; ask your administrator", before.Username)
+				return appendFederated(ctx, tx, anon, id, "login.fail", strconv.FormatInt(uid, 10), before.OrgID, map[string]any{"reason": "account disabled", "username": before.Username})
 			}
 			after := User{Username: username, Role: id.Role, DisplayName: id.DisplayName, Email: id.Email}
 			if before.OrgID != orgID || before.Role != id.Role {
@@ -165,9 +182,9 @@ func (s *Service) FederatedLogin(ctx context.Context, id FederatedIdentity) (Log
 		}
 		needSecond := !id.MFA && (s.RequiresMFA(id.Role) || totpEnabled)
 		plain, h := newSecret("sds_")
-		if _, err := tx.ExecContext(ctx, `INSERT INTO sessions (token_hash, user_id, created_at, expires_at, last_seen_at, mfa_done, remote_addr, user_agent, idp, idp_session)
-			VALUES ($1, $2, $3, $4, $3, $5, $6, $7, $8, $9)`, h, uid, now, now.Add(s.MaxSessionAge), !needSecond, id.RemoteAddr, truncate(id.UserAgent, 300),
-			id.Provider, truncate(id.IdPSession, 256)); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO sessions (token_hash, user_id, created_at, expires_at, last_seen_at, mfa_done, remote_addr, user_agent, idp, idp_session, idp_name_id)
+			VALUES ($1, $2, $3, $4, $3, $5, $6, $7, $8, $9, $10)`, h, uid, now, now.Add(s.MaxSessionAge), !needSecond, id.RemoteAddr, truncate(id.UserAgent, 300),
+			id.Provider, truncate(id.IdPSession, 256), truncate(id.NameID, 256)); err != nil {
 			return errs.Wrap(err, "cannot open session")
 		}
 		u, err := s.getUser(ctx, tx, System("login"), uid)
@@ -251,20 +268,32 @@ func (s *Service) disableFederated(ctx context.Context, tx *sql.Tx, provider, su
 	if err != nil {
 		return errs.Wrap(err, "cannot look up the user of %s", provider)
 	}
-	return s.disableUser(ctx, tx, uid, orgID, username, provider, reason)
+	_, err = s.disableUser(ctx, tx, uid, orgID, username, provider, reason, "")
+	return err
 }
 
-func (s *Service) disableUser(ctx context.Context, tx *sql.Tx, uid, orgID int64, username, provider, reason string) error {
-	if _, err := tx.ExecContext(ctx, `UPDATE users SET disabled = TRUE, idp_disabled = $1 WHERE id = $2`, reason, uid); err != nil {
-		return errs.Wrap(err, "cannot disable user %s", username)
+// disableUser disables user uid for reason when it is still enabled and
+// (when cond is given) cond holds as the row is written, ends its
+// sessions, revokes its tokens and audits it. It reports whether it did.
+func (s *Service) disableUser(ctx context.Context, tx *sql.Tx, uid, orgID int64, username, provider, reason, cond string, args ...any) (bool, error) {
+	q := `UPDATE users SET disabled = TRUE, idp_disabled = $1 WHERE id = $2 AND NOT disabled`
+	if cond != "" {
+		q += " AND " + cond
+	}
+	res, err := tx.ExecContext(ctx, q, append([]any{reason, uid}, args...)...)
+	if err != nil {
+		return false, errs.Wrap(err, "cannot disable user %s", username)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return false, nil
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = $1`, uid); err != nil {
-		return errs.Wrap(err, "cannot end sessions of user %s", username)
+		return false, errs.Wrap(err, "cannot end sessions of user %s", username)
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL`, s.now(), uid); err != nil {
-		return errs.Wrap(err, "cannot revoke the tokens of user %s", username)
+		return false, errs.Wrap(err, "cannot revoke the tokens of user %s", username)
 	}
-	return audit.Append(ctx, tx, System("federation").Actor(), audit.Entry{Action: "user.federated.disable", TargetType: "user",
+	return true, audit.Append(ctx, tx, System("federation").Actor(), audit.Entry{Action: "user.federated.disable", TargetType: "user",
 		TargetID: strconv.FormatInt(uid, 10), OrgID: orgID, After: map[string]any{"username": username, "provider": provider, "reason": reason}})
 }
 
@@ -297,33 +326,101 @@ func (s *Service) DeactivateUnseen(ctx context.Context, provider string, before 
 			return errs.Wrap(err, "cannot list unseen users of %s", provider)
 		}
 		for _, u := range us {
-			if err := s.disableUser(ctx, tx, u.id, u.org, u.name, provider, IdPUnseen); err != nil {
+			// Seen again since the list was read: left alone.
+			did, err := s.disableUser(ctx, tx, u.id, u.org, u.name, provider, IdPUnseen, "COALESCE(last_login_at, created_at) < $3", before)
+			if err != nil {
 				return err
 			}
+			if did {
+				n++
+			}
 		}
-		n = len(us)
 		return nil
 	})
 	return n, err
 }
 
-// EndIdPSessions ends the sessions that provider opened, for the person it
-// knows as subject and/or the provider session idpSession (at least one must
-// be given; both narrow), as back-channel or single logout asks. It
-// returns how many ended, and audits each user's.
-func (s *Service) EndIdPSessions(ctx context.Context, provider, subject, idpSession, why string) (int, error) {
-	if subject == "" && idpSession == "" {
+// DeactivateRemovedProviders disables the enabled users of identity
+// providers not in keep (no longer configured: nobody can log in through
+// them, and their API tokens must not outlive that). They come back when
+// their provider does and they log in. It returns how many.
+func (s *Service) DeactivateRemovedProviders(ctx context.Context, keep []string) (int, error) {
+	n := 0
+	err := s.db.Write(ctx, func(tx *sql.Tx) error {
+		var a store.Args
+		where := "idp <> '' AND NOT disabled"
+		if len(keep) > 0 {
+			ps := make([]string, len(keep))
+			for i, k := range keep {
+				ps[i] = a.Add(k)
+			}
+			where += " AND idp NOT IN (" + strings.Join(ps, ", ") + ")"
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT id, org_id, username, idp FROM users WHERE `+where+` ORDER BY id LIMIT 1000`, a.Values()...)
+		if err != nil {
+			return errs.Wrap(err, "cannot list the users of removed providers")
+		}
+		type removed struct {
+			id, org        int64
+			name, provider string
+		}
+		var us []removed
+		for rows.Next() {
+			var u removed
+			if err := rows.Scan(&u.id, &u.org, &u.name, &u.provider); err != nil {
+				rows.Close()
+				return errs.Wrap(err, "cannot read user")
+			}
+			us = append(us, u)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return errs.Wrap(err, "cannot list the users of removed providers")
+		}
+		for _, u := range us {
+			did, err := s.disableUser(ctx, tx, u.id, u.org, u.name, u.provider, IdPRemoved, "")
+			if err != nil {
+				return err
+			}
+			if did {
+				n++
+			}
+		}
+		return nil
+	})
+	return n, err
+}
+
+// IdPSessions names the sessions a provider's logout ends; every field
+// given narrows (at least one must be).
+type IdPSessions struct {
+	// Subject is the person as the account is linked (OIDC sub).
+	Subject string
+	// NameID is the SAML NameID the session's assertion named.
+	NameID string
+	// Session is the provider's session (OIDC sid, SAML SessionIndex).
+	Session string
+}
+
+// EndIdPSessions ends the sessions that provider opened and m names, as
+// back-channel or single logout asks. It returns how many ended, and
+// audits each user's.
+func (s *Service) EndIdPSessions(ctx context.Context, provider string, m IdPSessions, why string) (int, error) {
+	if m.Subject == "" && m.Session == "" && m.NameID == "" {
 		return 0, errs.E(errs.Invalid, "a logout must name a subject or a session")
 	}
 	n := 0
 	err := s.db.Write(ctx, func(tx *sql.Tx) error {
 		var a store.Args
 		where := "s.idp = " + a.Add(provider)
-		if idpSession != "" {
-			where += " AND s.idp_session = " + a.Add(idpSession)
+		if m.Session != "" {
+			where += " AND s.idp_session = " + a.Add(m.Session)
 		}
-		if subject != "" {
-			where += " AND u.idp = " + a.Add(provider) + " AND u.idp_subject = " + a.Add(subject)
+		if m.NameID != "" {
+			where += " AND s.idp_name_id = " + a.Add(m.NameID)
+		}
+		if m.Subject != "" {
+			where += " AND u.idp = " + a.Add(provider) + " AND u.idp_subject = " + a.Add(m.Subject)
 		}
 		rows, err := tx.QueryContext(ctx, `SELECT s.token_hash, u.id, u.org_id, u.username FROM sessions s JOIN users u ON u.id = s.user_id WHERE `+where, a.Values()...)
 		if err != nil {
@@ -362,14 +459,14 @@ func (s *Service) EndIdPSessions(ctx context.Context, provider, subject, idpSess
 	return n, err
 }
 
-// SessionIdP returns the provider and provider session that opened the
-// session with the plain token ("" for a local login), and the subject the
-// provider knows its user by, for single logout.
-func (s *Service) SessionIdP(ctx context.Context, token string) (provider, idpSession, subject string, err error) {
-	err = s.db.Reader().QueryRowContext(ctx, `SELECT s.idp, s.idp_session, u.idp_subject FROM sessions s JOIN users u ON u.id = s.user_id
-		WHERE s.token_hash = $1`, hashSecret(token)).Scan(&provider, &idpSession, &subject)
+// SessionIdP returns the provider that opened the session with the plain
+// token ("" for a local login), the provider's session and the SAML NameID
+// it named the person by, for single logout.
+func (s *Service) SessionIdP(ctx context.Context, token string) (provider, idpSession, nameID string, err error) {
+	err = s.db.Reader().QueryRowContext(ctx, `SELECT idp, idp_session, idp_name_id FROM sessions WHERE token_hash = $1`,
+		hashSecret(token)).Scan(&provider, &idpSession, &nameID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", "", "", nil
 	}
-	return provider, idpSession, subject, errs.Wrap(err, "cannot look up session")
+	return provider, idpSession, nameID, errs.Wrap(err, "cannot look up session")
 }

@@ -320,11 +320,12 @@ func (s *Service) UpdateUser(ctx context.Context, sc Scope, id int64, ch UserCha
 				return errs.E(errs.Conflict, "%s is the last enabled administrator; create another first", before.Username)
 			}
 		}
-		// An administrator's word on disabling replaces federation's: a
-		// user an administrator disabled is not enabled by the next login.
+		// An administrator's change of disabled replaces federation's
+		// reason: a user an administrator disabled is not enabled by the
+		// next login. An edit that leaves disabled as it was keeps it.
 		if _, err := tx.ExecContext(ctx, `UPDATE users SET role = $1, disabled = $2, display_name = $3, email = $4,
 			idp_disabled = CASE WHEN $6 THEN '' ELSE idp_disabled END WHERE id = $5`,
-			string(after.Role), after.Disabled, after.DisplayName, after.Email, id, ch.Disabled != nil); err != nil {
+			string(after.Role), after.Disabled, after.DisplayName, after.Email, id, after.Disabled != before.Disabled); err != nil {
 			return errs.Wrap(err, "cannot update user %d", id)
 		}
 		if after.Disabled && !before.Disabled {

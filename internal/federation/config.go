@@ -3,6 +3,7 @@ package federation
 import (
 	"bytes"
 	"fmt"
+	"net"
 	"net/url"
 	"os"
 	"regexp"
@@ -53,6 +54,10 @@ type Provider struct {
 	KeyFile      string `yaml:"sp_key_file"`
 	CertFile     string `yaml:"sp_cert_file"`
 	EntityID     string `yaml:"entity_id"`
+	// IdPEntityID is the IdP's entity id; required when the metadata is
+	// a federation's aggregate (the IdP is picked from it by this id), and
+	// checked against the metadata otherwise.
+	IdPEntityID string `yaml:"idp_entity_id"`
 	// AllowUnsignedAssertion accepts an assertion whose Response is signed
 	// but which is not itself; by default the assertion must be signed
 	// (OIOSAML 3).
@@ -70,6 +75,15 @@ type Provider struct {
 	// Rules map claims to a role (and optionally an organisation); the
 	// first that matches decides. A person no rule matches is refused.
 	Rules []Rule `yaml:"rules"`
+	// AllowPrivilegedRoles lets the rules give admin and governance,
+	// whose reach is every organisation. Off by default: a
+	// municipality's directory should not be able to make platform
+	// administrators.
+	AllowPrivilegedRoles bool `yaml:"allow_privileged_roles"`
+	// UsernameDomains, when given, are the only e-mail domains this
+	// provider's usernames may have (user@domain), so that one
+	// organisation's provider cannot claim another's usernames first.
+	UsernameDomains []string `yaml:"username_domains"`
 	// MFA says which assertions count as a second factor; when one is
 	// made, samdrift does not ask for its own.
 	MFA MFA `yaml:"mfa"`
@@ -220,6 +234,12 @@ func (p *Provider) check(at string) error {
 		if p.Claims.Username == "" {
 			return errs.Field(at+".claims.username", "name the attribute that holds the user name (for example urn:oid:0.9.2342.19200300.100.1.1 or an e-mail attribute)")
 		}
+		if p.MetadataURL != "" {
+			u, err := url.Parse(p.MetadataURL)
+			if err != nil || u.Host == "" || (u.Scheme != "https" && !loopback(u.Hostname())) {
+				return errs.Field(at+".metadata_url", "the IdP's metadata is its trust anchor: fetch it over https (or keep a copy in metadata_file), got %q", p.MetadataURL)
+			}
+		}
 	default:
 		return errs.Field(at+".type", "want oidc or saml, got %q", p.Type)
 	}
@@ -250,8 +270,15 @@ func (p *Provider) check(at string) error {
 		if _, err := access.ParseRole(rat+".role", string(r.Role)); err != nil {
 			return err
 		}
-		if r.Organisation != "" && p.Organisation == "" && !slices.Contains(p.AllowedOrganisations, r.Organisation) && len(p.AllowedOrganisations) > 0 {
-			return errs.Field(rat+".organisation", "organisation %q is not among allowed_organisations", r.Organisation)
+		if (r.Role == access.RoleAdmin || r.Role == access.RoleGovernance) && !p.AllowPrivilegedRoles {
+			return errs.Field(rat+".role", "role %s reaches every organisation; a provider may give it only with allow_privileged_roles: true", r.Role)
+		}
+		allowed := p.AllowedOrganisations
+		if p.Organisation != "" {
+			allowed = append([]string{p.Organisation}, allowed...)
+		}
+		if r.Organisation != "" && len(allowed) > 0 && !slices.Contains(allowed, r.Organisation) {
+			return errs.Field(rat+".organisation", "organisation %q is neither the provider's organisation nor among allowed_organisations", r.Organisation)
 		}
 	}
 	switch {
@@ -261,6 +288,16 @@ func (p *Provider) check(at string) error {
 		return errs.Field(at+".deactivate_after_days", "want 1–3650 days, or -1 for never, got %d", p.DeactivateAfterDays)
 	}
 	return nil
+}
+
+// loopback reports whether host is this machine (tests fetch metadata
+// from an IdP on 127.0.0.1 over http).
+func loopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 func rulesNameOrganisations(rules []Rule) bool {

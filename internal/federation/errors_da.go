@@ -22,8 +22,16 @@ func init() {
 		"give group, or claim and value, not both":                                                                                                     "angiv group eller claim og value, ikke begge",
 		"a group rule needs claims.groups: the attribute that holds the groups":                                                                        "en gruppe-regel kræver claims.groups: attributten, der indeholder grupperne",
 		"a rule needs group, or claim and value":                                                                                                       "en regel kræver group eller claim og value",
-		"organisation %q is not among allowed_organisations":                                                                                           "organisationen %q er ikke blandt allowed_organisations",
 		"want 1–3650 days, or -1 for never, got %d":                                                                                                    "brug 1–3650 dage eller -1 for aldrig, fik %d",
+		"the IdP's metadata is its trust anchor: fetch it over https (or keep a copy in metadata_file), got %q":                                        "IdP'ens metadata er dens tillidsanker: hent dem over https (eller gem en kopi i metadata_file), fik %q",
+		"role %s reaches every organisation; a provider may give it only with allow_privileged_roles: true":                                            "rollen %s når alle organisationer; en udbyder må kun give den med allow_privileged_roles: true",
+		"organisation %q is neither the provider's organisation nor among allowed_organisations":                                                       "organisationen %q er hverken udbyderens organisation eller blandt allowed_organisations",
+		"the user name %q is not in a domain the identity provider %s may use (%s); ask your organisation's samdrift administrator":                    "brugernavnet %q er ikke i et domæne, identitetsudbyderen %s må bruge (%s); kontakt din organisations samdrift-administrator",
+		"the userinfo endpoint did not answer for this login":                                                                                          "userinfo-endpointet svarede ikke for dette login",
+		"the answer does not name the person by the configured subject":                                                                                "svaret angiver ikke personen med den opsatte identitet (subject)",
+		"the person is named by a transient NameID, which cannot link an account":                                                                      "personen er angivet med et midlertidigt NameID, som ikke kan knyttes til en konto",
+		"cannot reach the identity provider %s; try again in a moment, or log in with a local account":                                                 "kan ikke nå identitetsudbyderen %s; prøv igen om lidt, eller log ind med en lokal konto",
+		"cannot read the metadata of the identity provider %s; try again in a moment, or log in with a local account":                                  "kan ikke læse metadata fra identitetsudbyderen %s; prøv igen om lidt, eller log ind med en lokal konto",
 
 		// mapping.go
 		"the identity provider %s did not say which organisation you belong to (the %s claim is missing); ask your organisation's samdrift administrator": "identitetsudbyderen %s oplyste ikke, hvilken organisation du hører til (claimet %s mangler); kontakt din organisations samdrift-administrator",
@@ -53,7 +61,6 @@ func init() {
 		"the response is not valid":                           "svaret er ikke gyldigt",
 
 		// oidc.go
-		"cannot reach the identity provider %s (%v); try again in a moment, or log in with a local account": "kan ikke nå identitetsudbyderen %s (%v); prøv igen om lidt, eller log ind med en lokal konto",
 		"provider %s has an unknown type":                                      "udbyderen %s har en ukendt type",
 		"no OpenID Connect provider %q is configured":                          "der er ikke sat nogen OpenID Connect-udbyder %q op",
 		"%s did not log you in (%s: %s); try again, or ask your administrator": "%s loggede dig ikke ind (%s: %s); prøv igen, eller kontakt din administrator",
@@ -67,14 +74,13 @@ func init() {
 		"%s": "%s",
 
 		// saml.go
-		"cannot read samdrift's SAML key and certificate: %v": "kan ikke læse samdrifts SAML-nøgle og -certifikat: %v",
-		"cannot parse the certificate: %v":                    "kan ikke læse certifikatet: %v",
-		"want an RSA key (SAML encryption needs one)":         "brug en RSA-nøgle (SAML-kryptering kræver en)",
-		"cannot read the metadata of the identity provider %s (%v); try again in a moment, or log in with a local account": "kan ikke læse metadata fra identitetsudbyderen %s (%v); prøv igen om lidt, eller log ind med en lokal konto",
+		"cannot read samdrift's SAML key and certificate: %v":                              "kan ikke læse samdrifts SAML-nøgle og -certifikat: %v",
+		"cannot parse the certificate: %v":                                                 "kan ikke læse certifikatet: %v",
+		"want an RSA key (SAML encryption needs one)":                                      "brug en RSA-nøgle (SAML-kryptering kræver en)",
 		"no SAML provider %q is configured":                                                "der er ikke sat nogen SAML-udbyder %q op",
 		"the identity provider %s offers no HTTP-Redirect sign-on; ask your administrator": "identitetsudbyderen %s tilbyder ikke login via HTTP-Redirect; kontakt din administrator",
-		"unreadable form: %v":                          "formularen kunne ikke læses: %v",
-		"the logout request from %s is not valid (%s)": "logout-anmodningen fra %s er ikke gyldig (%s)",
-		"the logout request from %s names nobody":      "logout-anmodningen fra %s angiver ingen person",
+		"unreadable form: %v":                                                              "formularen kunne ikke læses: %v",
+		"the logout request from %s is not valid (%s)":                                     "logout-anmodningen fra %s er ikke gyldig (%s)",
+		"the logout request from %s names nobody":                                          "logout-anmodningen fra %s angiver ingen person",
 	})
 }

@@ -22,6 +22,7 @@ providers:
     client_id: c1
     client_secret_env: FED_TEST_SECRET
     organisation: "101"
+    allowed_organisations: [faelles-soc-cert]
     rules:
       - {group: g-ciso, role: ciso}
       - {group: g-spoc, role: spoc}
@@ -51,6 +52,11 @@ func TestParseConfig(t *testing.T) {
 		{"providers: [{id: kk, type: oidc, issuer: 'https://x', client_id: c, client_secret_env: FED_TEST_SECRET, organisation: '101', rules: [{group: g, role: boss}]}]", "providers[0].rules[0].role", "unknown role"},
 		{"providers: [{id: kk, type: saml, metadata_url: 'https://idp/md', organisation: '101', rules: [{group: g, role: spoc}]}]", "providers[0].sp_key_file", "key and certificate"},
 		{"providers: [{id: kk, type: oidc, isuer: 'https://x'}]", "", "field isuer not found"},
+		// A municipality's provider cannot make platform administrators,
+		// nor place people outside its organisations.
+		{"providers: [{id: kk, type: oidc, issuer: 'https://x', client_id: c, client_secret_env: FED_TEST_SECRET, organisation: '101', rules: [{group: g, role: admin}]}]", "providers[0].rules[0].role", "allow_privileged_roles"},
+		{"providers: [{id: kk, type: oidc, issuer: 'https://x', client_id: c, client_secret_env: FED_TEST_SECRET, organisation: '101', rules: [{group: g, role: spoc, organisation: sekretariatet}]}]", "providers[0].rules[0].organisation", "neither the provider's organisation"},
+		{"providers: [{id: kk, type: saml, metadata_url: 'http://idp.example/md', sp_key_file: k, sp_cert_file: c, claims: {username: u}, organisation: '101', rules: [{group: g, role: spoc}]}]", "providers[0].metadata_url", "over https"},
 	} {
 		_, err := federation.ParseConfig([]byte(c.conf), "https://samdrift.example.dk")
 		var e *errs.Error
@@ -168,12 +174,32 @@ func TestProvisionAndDeactivate(t *testing.T) {
 		if err != nil || res3.User.Disabled {
 			t.Errorf("login after being unseen: %+v %v; want enabled again", res3.User, err)
 		}
-		// Back-channel logout by subject and by provider session.
-		if n, err := e.Access.EndIdPSessions(ctx, "kk", "s-1", "", "test"); err != nil || n != 1 {
+		// Back-channel logout by subject, narrowed to the provider.
+		if n, err := e.Access.EndIdPSessions(ctx, "other", access.IdPSessions{Subject: "s-1"}, "test"); err != nil || n != 0 {
+			t.Errorf("another provider ended %d sessions (%v)", n, err)
+		}
+		if n, err := e.Access.EndIdPSessions(ctx, "kk", access.IdPSessions{Subject: "s-1"}, "test"); err != nil || n != 1 {
 			t.Errorf("EndIdPSessions(subject) = %d %v; want 1", n, err)
 		}
-		if n, err := e.Access.EndIdPSessions(ctx, "other", "s-1", "", "test"); err != nil || n != 0 {
-			t.Errorf("another provider ended %d sessions (%v)", n, err)
+		// An administrator's edit that leaves "disabled" as it was does not
+		// turn federation's disable into the administrator's: Mette, unseen
+		// again, still comes back at her next login.
+		if n, err := e.Access.DeactivateUnseen(ctx, "kk", time.Now().Add(time.Hour)); err != nil || n != 1 {
+			t.Fatalf("DeactivateUnseen = %d %v", n, err)
+		}
+		name, yes := "Mette Madsen", true
+		if _, err := e.Access.UpdateUser(ctx, access.System("t"), res.User.ID, access.UserChange{DisplayName: &name, Disabled: &yes}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.Access.FederatedLogin(ctx, id); err != nil {
+			t.Errorf("login after an administrator's edit of an unseen user: %v", err)
+		}
+		// Users of a provider taken out of the configuration are disabled.
+		if n, err := e.Access.DeactivateRemovedProviders(ctx, []string{"fed"}); err != nil || n != 1 {
+			t.Errorf("DeactivateRemovedProviders = %d %v; want 1 (mette of kk)", n, err)
+		}
+		if n, err := e.Access.DeactivateRemovedProviders(ctx, []string{"fed"}); err != nil || n != 0 {
+			t.Errorf("DeactivateRemovedProviders again = %d %v; want 0", n, err)
 		}
 	})
 }

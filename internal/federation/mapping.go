@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/samdrift/samdrift/internal/access"
@@ -49,7 +50,11 @@ func scalar(v any) (string, bool) {
 	switch x := v.(type) {
 	case string:
 		return x, true
-	case bool, float64, int64, int:
+	case float64:
+		// JSON numbers arrive as float64: written out in full, not as
+		// 1.234567e+06, so that a numeric id stays that id.
+		return strconv.FormatFloat(x, 'f', -1, 64), true
+	case bool, int64, int:
 		return fmt.Sprint(x), true
 	}
 	return "", false
@@ -91,6 +96,20 @@ func (p *Provider) Map(attrs Attributes) (Mapped, error) {
 	return Mapped{}, errs.E(errs.Forbidden, "none of your groups or roles at %s gives access to samdrift; ask your organisation's samdrift administrator for a group that grants access", p.Name)
 }
 
+// checkUsername refuses a username outside p's username_domains.
+func (p *Provider) checkUsername(username string) error {
+	if len(p.UsernameDomains) == 0 {
+		return nil
+	}
+	u := strings.ToLower(username)
+	for _, d := range p.UsernameDomains {
+		if strings.HasSuffix(u, "@"+strings.ToLower(d)) {
+			return nil
+		}
+	}
+	return errs.E(errs.Forbidden, "the user name %q is not in a domain the identity provider %s may use (%s); ask your organisation's samdrift administrator", username, p.Name, strings.Join(p.UsernameDomains, ", "))
+}
+
 // mfaAsserted reports whether attrs (with the OIDC amr and acr, or the
 // SAML AuthnContextClassRef as acr) show a second factor as p counts one.
 func (p *Provider) mfaAsserted(attrs Attributes, acr string) bool {
@@ -114,7 +133,7 @@ func (p *Provider) mfaAsserted(attrs Attributes, acr string) bool {
 
 // seenClaims lists the claim names in attrs (not their values) for the
 // audit record of a refusal, so that an administrator can see what the
-// provider sent without the record keeping personal data.
+// provider sent.
 func seenClaims(attrs Attributes) []string {
 	out := make([]string, 0, len(attrs))
 	for k := range attrs {

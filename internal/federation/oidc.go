@@ -22,8 +22,16 @@ type oidcProvider struct {
 	cfg *Provider
 	svc *Service
 
-	mu         sync.Mutex
-	discovered time.Time
+	mu     sync.Mutex
+	cur    *discovery // nil until the first discovery succeeds
+	failed time.Time  // the last failed discovery
+	err    error
+}
+
+// discovery is what a discovery found; it is never changed, only
+// replaced, so callers use it without the lock.
+type discovery struct {
+	at         time.Time
 	provider   *oidc.Provider
 	oauth      oauth2.Config
 	verifier   *oidc.IDTokenVerifier
@@ -31,35 +39,54 @@ type oidcProvider struct {
 }
 
 // rediscover is how long a discovery is trusted before it is done again
-// (keys rotate; go-oidc fetches new keys on an unknown kid anyway).
-const rediscover = 24 * time.Hour
+// (keys rotate; go-oidc fetches new keys on an unknown kid anyway), and
+// retryAfter how long a failed discovery is not tried again.
+const (
+	rediscover = 24 * time.Hour
+	retryAfter = 30 * time.Second
+)
 
 // get returns the discovered provider, discovering it when not yet done
-// or stale.
-func (o *oidcProvider) get(ctx context.Context) (*oidcProvider, error) {
+// or stale; while the provider cannot be reached, the last good discovery
+// is used, and a failure is not tried again for retryAfter.
+func (o *oidcProvider) get(ctx context.Context) (*discovery, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	if o.provider != nil && o.svc.now().Sub(o.discovered) < rediscover {
-		return o, nil
+	now := o.svc.now()
+	if o.cur != nil && now.Sub(o.cur.at) < rediscover {
+		return o.cur, nil
 	}
-	ctx = oidc.ClientContext(ctx, o.svc.client)
-	p, err := oidc.NewProvider(ctx, o.cfg.Issuer)
-	if err != nil {
-		if o.provider != nil {
-			return o, nil // keep the last good discovery while the provider is down
+	if now.Sub(o.failed) < retryAfter {
+		if o.cur != nil {
+			return o.cur, nil
 		}
-		return nil, errs.E(errs.Unauthorized, "cannot reach the identity provider %s (%v); try again in a moment, or log in with a local account", o.cfg.Name, err)
+		return nil, o.unreachable(o.err)
+	}
+	p, err := oidc.NewProvider(oidc.ClientContext(ctx, o.svc.client), o.cfg.Issuer)
+	if err != nil {
+		o.failed, o.err = now, err
+		o.svc.log.Warn("cannot discover the OIDC provider", "provider", o.cfg.ID, "issuer", o.cfg.Issuer, "err", err)
+		if o.cur != nil {
+			return o.cur, nil
+		}
+		return nil, o.unreachable(err)
 	}
 	var extra struct {
 		EndSession string `json:"end_session_endpoint"`
 	}
 	_ = p.Claims(&extra)
-	o.provider, o.discovered, o.endSession = p, o.svc.now(), extra.EndSession
-	o.oauth = oauth2.Config{ClientID: o.cfg.clientID, ClientSecret: o.cfg.clientSecret, Endpoint: p.Endpoint(),
-		RedirectURL: o.svc.publicURL("/auth/oidc/" + o.cfg.ID + "/callback"), Scopes: o.cfg.Scopes}
-	o.verifier = p.VerifierContext(oidc.ClientContext(context.Background(), o.svc.client),
-		&oidc.Config{ClientID: o.cfg.clientID, Now: o.svc.now})
-	return o, nil
+	o.cur = &discovery{at: now, provider: p, endSession: extra.EndSession,
+		oauth: oauth2.Config{ClientID: o.cfg.clientID, ClientSecret: o.cfg.clientSecret, Endpoint: p.Endpoint(),
+			RedirectURL: o.svc.publicURL("/auth/oidc/" + o.cfg.ID + "/callback"), Scopes: o.cfg.Scopes},
+		verifier: p.VerifierContext(oidc.ClientContext(context.Background(), o.svc.client),
+			&oidc.Config{ClientID: o.cfg.clientID, Now: o.svc.now})}
+	return o.cur, nil
+}
+
+// unreachable is what the person is told; the cause goes to the log
+// only (it names internal hosts).
+func (o *oidcProvider) unreachable(error) error {
+	return errs.E(errs.Unauthorized, "cannot reach the identity provider %s; try again in a moment, or log in with a local account", o.cfg.Name)
 }
 
 // Begin starts a login at provider id and returns where to send the
@@ -100,7 +127,7 @@ func (s *Service) FinishOIDC(ctx context.Context, id string, c Client, r *http.R
 		return access.LoginResult{}, "", errs.E(errs.NotFound, "no OpenID Connect provider %q is configured", id)
 	}
 	q := r.URL.Query()
-	f, err := s.takeFlow(ctx, id, q.Get("state"), c.Browser)
+	f, err := s.takeFlow(ctx, id, "login", q.Get("state"), c.Browser)
 	if err != nil {
 		return access.LoginResult{}, "", err
 	}
@@ -139,22 +166,33 @@ func (s *Service) FinishOIDC(ctx context.Context, id string, c Client, r *http.R
 	}
 	attrs := attributesOf(claims)
 	if p.UserInfo {
-		if ui, err := o.provider.UserInfo(cctx, oauth2.StaticTokenSource(tok)); err == nil {
-			var more map[string]any
-			if ui.Subject == idt.Subject && ui.Claims(&more) == nil {
-				for k, v := range attributesOf(more) {
-					if _, ok := attrs[k]; !ok {
-						attrs[k] = v
-					}
-				}
+		// Without the userinfo claims the mapping could wrongly find no
+		// role (and disable the account), so a failure refuses the login.
+		ui, err := o.provider.UserInfo(cctx, oauth2.StaticTokenSource(tok))
+		var more map[string]any
+		if err == nil && ui.Subject != idt.Subject {
+			err = fmt.Errorf("userinfo names %q, the ID token %q", ui.Subject, idt.Subject)
+		}
+		if err == nil {
+			err = ui.Claims(&more)
+		}
+		if err != nil {
+			return access.LoginResult{}, "", s.refuse(ctx, p, c, rsnUserInfo, err)
+		}
+		for k, v := range attributesOf(more) {
+			if _, ok := attrs[k]; !ok {
+				attrs[k] = v
 			}
 		}
 	}
+	// The account is linked by the configured claim; when it is missing
+	// the login is refused rather than linked by another (a different
+	// namespace of ids).
 	subject := attrs.First(p.Claims.Subject)
 	if subject == "" {
-		subject = idt.Subject
+		return access.LoginResult{}, "", s.refuse(ctx, p, c, rsnNoSubject, fmt.Errorf("the ID token has no %s claim", p.Claims.Subject))
 	}
-	res, err := s.login(ctx, p, c, attrs, subject, attrs.First("sid"), attrs.First("acr"))
+	res, err := s.login(ctx, p, c, attrs, subject, "", attrs.First("sid"), attrs.First("acr"))
 	return res, f.next, err
 }
 
@@ -176,10 +214,11 @@ func verifyReason(err error) *errs.Error {
 }
 
 func (o *oidcProvider) logoutURL(ctx context.Context) (string, error) {
-	if _, err := o.get(ctx); err != nil || o.endSession == "" {
+	d, err := o.get(ctx)
+	if err != nil || d.endSession == "" {
 		return "", nil
 	}
-	u, err := url.Parse(o.endSession)
+	u, err := url.Parse(d.endSession)
 	if err != nil {
 		return "", nil
 	}
@@ -247,5 +286,5 @@ func (s *Service) BackChannelLogout(ctx context.Context, id, raw string) (int, e
 			return 0, errs.Field("logout_token", "users of %s are linked by %s; the logout token must name a sid", p.ID, p.Claims.Subject)
 		}
 	}
-	return s.acc.EndIdPSessions(ctx, id, subject, claims.Sid, "back-channel logout")
+	return s.acc.EndIdPSessions(ctx, id, access.IdPSessions{Subject: subject, Session: claims.Sid}, "back-channel logout")
 }

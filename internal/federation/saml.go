@@ -35,6 +35,7 @@ type samlProvider struct {
 
 	mu      sync.Mutex
 	fetched time.Time
+	failed  time.Time
 	sp      *saml.ServiceProvider
 }
 
@@ -66,12 +67,18 @@ func (p *samlProvider) get(ctx context.Context) (*saml.ServiceProvider, error) {
 	if p.sp != nil && p.svc.now().Sub(p.fetched) < refetch {
 		return p.sp, nil
 	}
+	if p.sp == nil && p.svc.now().Sub(p.failed) < retryAfter {
+		return nil, errs.E(errs.Unauthorized, "cannot read the metadata of the identity provider %s; try again in a moment, or log in with a local account", p.cfg.Name)
+	}
 	md, err := p.metadata(ctx)
 	if err != nil {
+		p.failed = p.svc.now()
+		p.svc.log.Warn("cannot read the SAML IdP's metadata", "provider", p.cfg.ID, "err", err)
 		if p.sp != nil {
 			return p.sp, nil
 		}
-		return nil, errs.E(errs.Unauthorized, "cannot read the metadata of the identity provider %s (%v); try again in a moment, or log in with a local account", p.cfg.Name, err)
+		// The cause goes to the log only: it names internal hosts and files.
+		return nil, errs.E(errs.Unauthorized, "cannot read the metadata of the identity provider %s; try again in a moment, or log in with a local account", p.cfg.Name)
 	}
 	sp := p.serviceProvider()
 	sp.IDPMetadata = md
@@ -90,7 +97,7 @@ func (p *samlProvider) metadata(ctx context.Context) (*saml.EntityDescriptor, er
 	if err != nil {
 		return nil, err
 	}
-	return parseMetadata(b)
+	return parseMetadata(b, p.cfg.IdPEntityID)
 }
 
 // maxMetadata bounds the IdP metadata read.
@@ -116,23 +123,31 @@ func fetch(ctx context.Context, client *http.Client, u string) ([]byte, error) {
 	return b, err
 }
 
-// parseMetadata reads an IdP's EntityDescriptor, or the first entity with
-// an IDPSSODescriptor in an EntitiesDescriptor (a federation's aggregate).
-func parseMetadata(b []byte) (*saml.EntityDescriptor, error) {
+// parseMetadata reads an IdP's EntityDescriptor, or, from a federation's
+// aggregate (EntitiesDescriptor), the entity named entityID: an aggregate
+// without that name is refused, since trusting whichever IdP comes first
+// would let any member of the federation log people in here.
+func parseMetadata(b []byte, entityID string) (*saml.EntityDescriptor, error) {
 	var one saml.EntityDescriptor
 	if err := xml.Unmarshal(b, &one); err == nil && len(one.IDPSSODescriptors) > 0 {
+		if entityID != "" && one.EntityID != entityID {
+			return nil, fmt.Errorf("the metadata is of %q, not the configured idp_entity_id %q", one.EntityID, entityID)
+		}
 		return &one, nil
 	}
 	var many saml.EntitiesDescriptor
 	if err := xml.Unmarshal(b, &many); err != nil {
 		return nil, fmt.Errorf("not SAML metadata: %w", err)
 	}
+	if entityID == "" {
+		return nil, errors.New("the metadata is an aggregate of several entities; name the IdP with idp_entity_id")
+	}
 	for i := range many.EntityDescriptors {
-		if len(many.EntityDescriptors[i].IDPSSODescriptors) > 0 {
-			return &many.EntityDescriptors[i], nil
+		if e := &many.EntityDescriptors[i]; e.EntityID == entityID && len(e.IDPSSODescriptors) > 0 {
+			return e, nil
 		}
 	}
-	return nil, errors.New("the metadata describes no identity provider (no IDPSSODescriptor)")
+	return nil, fmt.Errorf("the aggregate holds no identity provider %q", entityID)
 }
 
 // serviceProvider is samdrift as SAML service provider for p, without the
@@ -162,6 +177,7 @@ func (p *samlProvider) serviceProvider() *saml.ServiceProvider {
 		AllowIDPInitiated:                false,
 		RejectUnknownConditions:          true,
 		AssertionConsumerServiceBindings: []string{saml.HTTPPostBinding},
+		RejectExpiredIDPMetadata:         true,
 		LogoutBindings:                   []string{saml.HTTPRedirectBinding, saml.HTTPPostBinding},
 	}
 }
@@ -226,7 +242,7 @@ func (s *Service) FinishSAML(ctx context.Context, id string, c Client, r *http.R
 	if err := r.ParseForm(); err != nil {
 		return access.LoginResult{}, "", errs.E(errs.Invalid, "unreadable form: %v", err)
 	}
-	f, err := s.takeFlow(ctx, id, r.PostForm.Get("RelayState"), c.Browser)
+	f, err := s.takeFlow(ctx, id, "login", r.PostForm.Get("RelayState"), c.Browser)
 	if err != nil {
 		return access.LoginResult{}, "", err
 	}
@@ -252,9 +268,21 @@ func (s *Service) FinishSAML(ctx context.Context, id string, c Client, r *http.R
 			}
 		}
 	}
-	subject := ""
+	nameID, transient := "", false
 	if assertion.Subject != nil && assertion.Subject.NameID != nil {
-		subject = assertion.Subject.NameID.Value
+		nameID = assertion.Subject.NameID.Value
+		transient = assertion.Subject.NameID.Format == string(saml.TransientNameIDFormat)
+	}
+	// The account is linked by the configured attribute, else by a
+	// NameID that lasts (not a transient one, new at every login).
+	subject := nameID
+	if p.cfg.Claims.Subject != "" {
+		subject = attrs.First(p.cfg.Claims.Subject)
+		if subject == "" {
+			return access.LoginResult{}, "", s.refuse(ctx, p.cfg, c, rsnNoSubject, fmt.Errorf("the assertion has no %s attribute", p.cfg.Claims.Subject))
+		}
+	} else if transient {
+		return access.LoginResult{}, "", s.refuse(ctx, p.cfg, c, rsnTransient, nil)
 	}
 	var sessionIndex, acr string
 	if len(assertion.AuthnStatements) > 0 {
@@ -264,7 +292,7 @@ func (s *Service) FinishSAML(ctx context.Context, id string, c Client, r *http.R
 			acr = strings.TrimSpace(st.AuthnContext.AuthnContextClassRef.Value)
 		}
 	}
-	res, err := s.login(ctx, p.cfg, c, attrs, subject, sessionIndex, acr)
+	res, err := s.login(ctx, p.cfg, c, attrs, subject, nameID, sessionIndex, acr)
 	return res, f.next, err
 }
 
@@ -310,7 +338,9 @@ func (p *samlProvider) logoutURL(ctx context.Context, nameID, sessionIndex strin
 		return "", errs.Wrap(err, "cannot make the logout request")
 	}
 	state := random()
-	if err := p.svc.saveFlow(ctx, state, state, flow{provider: p.cfg.ID, requestID: req.ID, next: "/login"}); err != nil {
+	// The browser's session has ended already, so the logout is not
+	// bound to a cookie; its kind keeps it from ever finishing a login.
+	if err := p.svc.saveFlow(ctx, state, state, flow{provider: p.cfg.ID, kind: "logout", requestID: req.ID, next: "/login"}); err != nil {
 		return "", err
 	}
 	u, err := sp.RedirectLogoutRequestURL(req, state)
@@ -339,9 +369,11 @@ func (s *Service) SingleLogout(ctx context.Context, id string, r *http.Request) 
 	}
 	if r.Form.Get("SAMLResponse") != "" {
 		state := r.Form.Get("RelayState")
-		f, err := s.takeFlow(ctx, id, state, state)
+		// samdrift's session ended before the browser went to the IdP;
+		// the answer only says whether the IdP's did too.
+		f, err := s.takeFlow(ctx, id, "logout", state, state)
 		if err != nil {
-			return "/login", nil // the session here has ended anyway
+			return "/login", nil
 		}
 		if _, err := sp.ParseLogoutResponse(r, []string{f.requestID}); err != nil {
 			s.log.Warn("SAML logout response refused", "provider", id, "err", samlCause(err))
@@ -355,14 +387,17 @@ func (s *Service) SingleLogout(ctx context.Context, id string, r *http.Request) 
 	if req.NameID == nil || req.NameID.Value == "" {
 		return "", errs.E(errs.Invalid, "the logout request from %s names nobody", p.cfg.Name)
 	}
+	// The sessions are found by the NameID their assertions named (the
+	// account may be linked by an attribute), narrowed to the IdP's
+	// sessions the request names.
 	indexes := req.AllSessionIndexes()
 	if len(indexes) == 0 {
-		if _, err := s.acc.EndIdPSessions(ctx, id, req.NameID.Value, "", "SAML single logout"); err != nil {
+		if _, err := s.acc.EndIdPSessions(ctx, id, access.IdPSessions{NameID: req.NameID.Value}, "SAML single logout"); err != nil {
 			return "", err
 		}
 	}
 	for _, ix := range indexes {
-		if _, err := s.acc.EndIdPSessions(ctx, id, req.NameID.Value, ix.Value, "SAML single logout"); err != nil {
+		if _, err := s.acc.EndIdPSessions(ctx, id, access.IdPSessions{NameID: req.NameID.Value, Session: ix.Value}, "SAML single logout"); err != nil {
 			return "", err
 		}
 	}

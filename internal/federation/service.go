@@ -122,9 +122,9 @@ type Client struct {
 	UserAgent  string
 }
 
-// flow is a login begun at a provider.
+// flow is a login (or a SAML logout) begun at a provider.
 type flow struct {
-	provider, nonce, verifier, requestID, next string
+	provider, kind, nonce, verifier, requestID, next string
 }
 
 func random() string {
@@ -147,8 +147,11 @@ func (s *Service) saveFlow(ctx context.Context, state, browser string, f flow) e
 		if _, err := tx.ExecContext(ctx, `DELETE FROM federation_flows WHERE created_at < $1`, s.now().Add(-flowTTL)); err != nil {
 			return errs.Wrap(err, "cannot purge old logins")
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO federation_flows (state_hash, provider, browser_hash, nonce, verifier, request_id, next, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, hash(state), f.provider, hash(browser), f.nonce, f.verifier, f.requestID, f.next, s.now())
+		if f.kind == "" {
+			f.kind = "login"
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO federation_flows (state_hash, provider, kind, browser_hash, nonce, verifier, request_id, next, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, hash(state), f.provider, f.kind, hash(browser), f.nonce, f.verifier, f.requestID, f.next, s.now())
 		return errs.Wrap(err, "cannot record the login")
 	})
 }
@@ -157,9 +160,9 @@ func (s *Service) saveFlow(ctx context.Context, state, browser string, f flow) e
 // another browser or for another provider: the person starts again.
 var errFlow = errs.E(errs.Unauthorized, "this login is unknown, was already used, took longer than 10 minutes or was begun in another browser; start the login again")
 
-// takeFlow returns and deletes the login begun under state, checking that
-// it is for provider, from browser and fresh.
-func (s *Service) takeFlow(ctx context.Context, provider, state, browser string) (flow, error) {
+// takeFlow returns and deletes the flow of kind begun under state,
+// checking that it is for provider, from browser and fresh.
+func (s *Service) takeFlow(ctx context.Context, provider, kind, state, browser string) (flow, error) {
 	if state == "" || len(state) > 200 {
 		return flow{}, errFlow
 	}
@@ -168,8 +171,8 @@ func (s *Service) takeFlow(ctx context.Context, provider, state, browser string)
 	var created time.Time
 	err := s.db.Write(ctx, func(tx *sql.Tx) error {
 		err := tx.QueryRowContext(ctx, `DELETE FROM federation_flows WHERE state_hash = $1
-			RETURNING provider, browser_hash, nonce, verifier, request_id, next, created_at`, hash(state)).
-			Scan(&f.provider, &bh, &f.nonce, &f.verifier, &f.requestID, &f.next, &created)
+			RETURNING provider, kind, browser_hash, nonce, verifier, request_id, next, created_at`, hash(state)).
+			Scan(&f.provider, &f.kind, &bh, &f.nonce, &f.verifier, &f.requestID, &f.next, &created)
 		if errors.Is(err, sql.ErrNoRows) {
 			return errFlow
 		}
@@ -178,7 +181,7 @@ func (s *Service) takeFlow(ctx context.Context, provider, state, browser string)
 	if err != nil {
 		return flow{}, err
 	}
-	if f.provider != provider || bh != hash(browser) || s.now().Sub(created) > flowTTL {
+	if f.provider != provider || f.kind != kind || bh != hash(browser) || s.now().Sub(created) > flowTTL {
 		return flow{}, errFlow
 	}
 	return f, nil
@@ -203,26 +206,30 @@ var errReplay = errors.New("already used")
 
 // login hands a vouched-for, mapped person to access, or audits and
 // answers the refusal.
-func (s *Service) login(ctx context.Context, p *Provider, c Client, attrs Attributes, subject, idpSession, acr string) (access.LoginResult, error) {
+func (s *Service) login(ctx context.Context, p *Provider, c Client, attrs Attributes, subject, nameID, idpSession, acr string) (access.LoginResult, error) {
 	id := access.FederatedIdentity{
-		Provider: p.ID, ProviderName: p.Name, Subject: subject,
+		Provider: p.ID, ProviderName: p.Name, Subject: subject, NameID: nameID,
 		Username: attrs.First(p.Claims.Username), DisplayName: attrs.First(p.Claims.Name), Email: attrs.First(p.Claims.Email),
 		IdPSession: idpSession, RemoteAddr: c.RemoteAddr, UserAgent: c.UserAgent,
 		MFA: p.mfaAsserted(attrs, acr),
 	}
-	if p.Claims.Subject != "" && p.Type == "saml" {
-		if v := attrs.First(p.Claims.Subject); v != "" {
-			id.Subject = v
-		}
+	if err := p.checkUsername(id.Username); err != nil {
+		return access.LoginResult{}, s.acc.RefuseFederated(ctx, id, "username outside the provider's domains",
+			map[string]any{"username": clip(id.Username, 100)}, false, err)
 	}
 	m, err := p.Map(attrs)
 	if err != nil {
+		// The groups are kept (bounded) so that an administrator can see
+		// why nobody's rule matched.
 		groups := attrs[p.Claims.Groups]
 		if len(groups) > 50 {
 			groups = groups[:50]
 		}
+		for i := range groups {
+			groups[i] = clip(groups[i], 200)
+		}
 		return access.LoginResult{}, s.acc.RefuseFederated(ctx, id, "no mapping", map[string]any{
-			"why": err.Error(), "claims": seenClaims(attrs), "groups": groups, "username": id.Username,
+			"why": err.Error(), "claims": seenClaims(attrs), "groups": groups, "username": clip(id.Username, 100),
 		}, true, err)
 	}
 	id.OrgRef, id.Role, id.Decision = m.Organisation, m.Role, m.Decision
@@ -247,9 +254,17 @@ func (s *Service) refuse(ctx context.Context, p *Provider, c Client, reason *err
 }
 
 // DeactivateUnseen disables, for every provider, the users not seen for
-// its deactivate_after_days; a leased job calls it.
+// its deactivate_after_days, and the users of providers no longer
+// configured; a leased job calls it.
 func (s *Service) DeactivateUnseen(ctx context.Context) (int, error) {
-	n := 0
+	keep := make([]string, 0, len(s.cfg.Providers))
+	for _, p := range s.cfg.Providers {
+		keep = append(keep, p.ID)
+	}
+	n, err := s.acc.DeactivateRemovedProviders(ctx, keep)
+	if err != nil {
+		return n, err
+	}
 	for _, p := range s.cfg.Providers {
 		if p.DeactivateAfterDays < 0 {
 			continue
@@ -272,7 +287,7 @@ func (s *Service) LogoutURL(ctx context.Context, token string) (url, name string
 	if s == nil {
 		return "", "", nil
 	}
-	provider, idpSession, subject, err := s.acc.SessionIdP(ctx, token)
+	provider, idpSession, nameID, err := s.acc.SessionIdP(ctx, token)
 	if err != nil || provider == "" {
 		return "", "", err
 	}
@@ -284,7 +299,7 @@ func (s *Service) LogoutURL(ctx context.Context, token string) (url, name string
 	case "oidc":
 		url, err = s.oidcs[p.ID].logoutURL(ctx)
 	case "saml":
-		url, err = s.samls[p.ID].logoutURL(ctx, subject, idpSession)
+		url, err = s.samls[p.ID].logoutURL(ctx, nameID, idpSession)
 	}
 	return url, p.Name, err
 }
@@ -310,4 +325,15 @@ var (
 	rsnUnsignedAssert = errs.E(errs.Unauthorized, "the assertion is not signed")
 	rsnNotAnswer      = errs.E(errs.Unauthorized, "the response does not answer this login")
 	rsnSAMLInvalid    = errs.E(errs.Unauthorized, "the response is not valid")
+	rsnUserInfo       = errs.E(errs.Unauthorized, "the userinfo endpoint did not answer for this login")
+	rsnNoSubject      = errs.E(errs.Unauthorized, "the answer does not name the person by the configured subject")
+	rsnTransient      = errs.E(errs.Unauthorized, "the person is named by a transient NameID, which cannot link an account")
 )
+
+// clip cuts s to at most n bytes.
+func clip(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}

@@ -94,6 +94,7 @@ providers:
     sp_key_file: %s
     sp_cert_file: %s
     claims:
+      subject: %s
       username: %s
       name: %s
       email: %s
@@ -108,7 +109,7 @@ providers:
       acr: [%q]
       attribute: %s
       values: [Substantial, High]
-`, op.Issuer, op.ClientID, idp.MetadataURL, keyFile, certFile, idptest.AttrUsername, idptest.AttrName, idptest.AttrEmail,
+`, op.Issuer, op.ClientID, idp.MetadataURL, keyFile, certFile, idptest.AttrUUID, idptest.AttrUsername, idptest.AttrName, idptest.AttrEmail,
 		idptest.AttrGroups, idptest.AttrMunicipality, idptest.MFAClass, idptest.NSISAttribute)
 	fc, err := federation.ParseConfig([]byte(conf), base)
 	if err != nil {
@@ -487,6 +488,13 @@ func TestFederatedLoginSAML(t *testing.T) {
 		if u := f.user(t, "gorm"); u.OrgSlug != f.Org(t, "461").Slug || u.Role != access.RoleKommuneIT {
 			t.Errorf("gorm = %s %s; want Odense's kommune-it", u.OrgSlug, u.Role)
 		}
+		// The account is linked by the persistent-id attribute; the
+		// session keeps the NameID, by which the IdP's logout names him.
+		var subject, nameID string
+		if err := db.Reader().QueryRowContext(context.Background(), `SELECT u.idp_subject, s.idp_name_id FROM users u JOIN sessions s ON s.user_id = u.id
+			WHERE u.username = 'gorm'`).Scan(&subject, &nameID); err != nil || subject != "uuid-pid-gorm" || nameID != "pid-gorm" {
+			t.Errorf("gorm is linked by %q with NameID %q (%v); want uuid-pid-gorm and pid-gorm", subject, nameID, err)
+		}
 		resp, body = f.fedLogin(t, newBrowser(t, f.url), "fed", "hans", "/")
 		refused(t, "hans", resp, body, 403, "ingen af dine grupper")
 		// MFA from the IdP (AuthnContextClassRef, NSIS level) spares the
@@ -501,7 +509,7 @@ func TestFederatedLoginSAML(t *testing.T) {
 			tamper idptest.SAMLTamper
 			text   string
 		}{
-			{"unsigned", idptest.SAMLTamper{Unsigned: true}, "kunne ikke stoles på"},
+			{"unsigned", idptest.SAMLTamper{Unsigned: true}, "ikke signeret"},
 			{"wrong audience", idptest.SAMLTamper{Audience: "https://other.example/sp"}, "assertionen er til en anden tjeneste"},
 			{"expired", idptest.SAMLTamper{Expired: true}, "assertionen er uden for sit tidsvindue"},
 		} {

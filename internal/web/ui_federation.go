@@ -180,13 +180,13 @@ func (s *Server) fedSLO(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, 256<<10)
+	// No cookie is touched here: a logout the IdP asked for ends sessions
+	// on the server, and samdrift's own logout cleared its cookie before
+	// the browser went to the IdP.
 	to, err := s.cfg.Federation.SingleLogout(r.Context(), r.PathValue("id"), r)
 	if err != nil {
 		s.uiError(w, r, err)
 		return
-	}
-	if to == "/login" {
-		s.setCookie(w, s.sessionCookieName(), "", -time.Second)
 	}
 	http.Redirect(w, r, to, http.StatusSeeOther)
 }

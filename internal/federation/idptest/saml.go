@@ -48,6 +48,9 @@ const (
 	AttrName         = "urn:oid:2.5.4.3"
 	AttrGroups       = "https://data.gov.dk/model/core/eid/professional/groups"
 	AttrMunicipality = "municipality_code"
+	// AttrUUID is the person's persistent id as an attribute ("uuid-"
+	// and the subject), beside the NameID (the subject).
+	AttrUUID = "https://data.gov.dk/model/core/eid/professional/uuid/persistent"
 )
 
 // SAML is a SAML 2.0 identity provider on 127.0.0.1.
@@ -200,6 +203,7 @@ func (s *SAML) login(w http.ResponseWriter, r *http.Request) {
 		}
 		sess.CustomAttributes = append(sess.CustomAttributes, a)
 	}
+	add(AttrUUID, "uuid-"+u.Subject)
 	add(AttrUsername, u.Username)
 	add(AttrEmail, u.Email)
 	add(AttrName, u.Name)

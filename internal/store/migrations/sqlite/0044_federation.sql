@@ -14,6 +14,9 @@ CREATE UNIQUE INDEX users_idp_subject ON users (idp, idp_subject) WHERE idp <> '
 
 ALTER TABLE sessions ADD COLUMN idp TEXT NOT NULL DEFAULT '';
 ALTER TABLE sessions ADD COLUMN idp_session TEXT NOT NULL DEFAULT '';
+-- The SAML NameID the IdP named the person by in this session (its single
+-- logout names them by it; the account may be linked by an attribute).
+ALTER TABLE sessions ADD COLUMN idp_name_id TEXT NOT NULL DEFAULT '';
 CREATE INDEX sessions_idp_session ON sessions (idp, idp_session) WHERE idp <> '';
 
 -- A login begun at an identity provider and not yet finished: its state
@@ -23,6 +26,7 @@ CREATE INDEX sessions_idp_session ON sessions (idp, idp_session) WHERE idp <> ''
 CREATE TABLE federation_flows (
     state_hash   TEXT PRIMARY KEY,
     provider     TEXT NOT NULL,
+    kind         TEXT NOT NULL DEFAULT 'login' CHECK (kind IN ('login', 'logout')),
     browser_hash TEXT NOT NULL,
     nonce        TEXT NOT NULL DEFAULT '',
     verifier     TEXT NOT NULL DEFAULT '',
