@@ -39,6 +39,7 @@ func init() {
 		"none of your groups or roles at %s gives access to samdrift; ask your organisation's samdrift administrator for a group that grants access":      "ingen af dine grupper eller roller hos %s giver adgang til samdrift; bed din organisations samdrift-administrator om en gruppe, der giver adgang",
 
 		// service.go
+		"too many logins begun from your address and not finished; wait ten minutes and try again":                                                       "for mange logins er startet fra din adresse uden at blive fuldført; vent ti minutter og prøv igen",
 		"no identity provider %q is configured":                                                                                                          "der er ikke sat nogen identitetsudbyder %q op",
 		"the browser sent no login cookie; allow cookies for samdrift and try again":                                                                     "browseren sendte ingen login-cookie; tillad cookies for samdrift og prøv igen",
 		"this login is unknown, was already used, took longer than 10 minutes or was begun in another browser; start the login again":                    "dette login er ukendt, er allerede brugt, tog mere end 10 minutter eller blev startet i en anden browser; start login forfra",

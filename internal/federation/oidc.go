@@ -106,7 +106,7 @@ func (s *Service) Begin(ctx context.Context, id string, c Client, next string) (
 			return "", err
 		}
 		nonce, verifier := random(), oauth2.GenerateVerifier()
-		if err := s.saveFlow(ctx, state, c.Browser, flow{provider: id, nonce: nonce, verifier: verifier, next: next}); err != nil {
+		if err := s.saveFlow(ctx, state, c.Browser, flow{provider: id, nonce: nonce, verifier: verifier, next: next, remoteAddr: c.RemoteAddr}); err != nil {
 			return "", err
 		}
 		return o.oauth.AuthCodeURL(state, oidc.Nonce(nonce), oauth2.S256ChallengeOption(verifier)), nil

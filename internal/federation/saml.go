@@ -218,7 +218,7 @@ func (p *samlProvider) begin(ctx context.Context, state string, c Client, next s
 	if err != nil {
 		return "", errs.Wrap(err, "cannot make the SAML request")
 	}
-	if err := p.svc.saveFlow(ctx, state, c.Browser, flow{provider: p.cfg.ID, requestID: req.ID, next: next}); err != nil {
+	if err := p.svc.saveFlow(ctx, state, c.Browser, flow{provider: p.cfg.ID, requestID: req.ID, next: next, remoteAddr: c.RemoteAddr}); err != nil {
 		return "", err
 	}
 	u, err := req.Redirect(state, sp)

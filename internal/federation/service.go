@@ -124,8 +124,12 @@ type Client struct {
 
 // flow is a login (or a SAML logout) begun at a provider.
 type flow struct {
-	provider, kind, nonce, verifier, requestID, next string
+	provider, kind, nonce, verifier, requestID, next, remoteAddr string
 }
+
+// maxFlowsPerAddr bounds the logins one address may have begun and not
+// finished within flowTTL: beginning a login writes a row, and anyone may.
+const maxFlowsPerAddr = 50
 
 func random() string {
 	b := make([]byte, 32)
@@ -150,8 +154,17 @@ func (s *Service) saveFlow(ctx context.Context, state, browser string, f flow) e
 		if f.kind == "" {
 			f.kind = "login"
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO federation_flows (state_hash, provider, kind, browser_hash, nonce, verifier, request_id, next, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, hash(state), f.provider, f.kind, hash(browser), f.nonce, f.verifier, f.requestID, f.next, s.now())
+		if f.remoteAddr != "" {
+			var n int
+			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM federation_flows WHERE remote_addr = $1`, f.remoteAddr).Scan(&n); err != nil {
+				return errs.Wrap(err, "cannot count the logins begun")
+			}
+			if n >= maxFlowsPerAddr {
+				return errs.E(errs.TooMany, "too many logins begun from your address and not finished; wait ten minutes and try again")
+			}
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO federation_flows (state_hash, provider, kind, browser_hash, remote_addr, nonce, verifier, request_id, next, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, hash(state), f.provider, f.kind, hash(browser), clip(f.remoteAddr, 100), f.nonce, f.verifier, f.requestID, f.next, s.now())
 		return errs.Wrap(err, "cannot record the login")
 	})
 }

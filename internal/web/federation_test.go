@@ -443,6 +443,17 @@ func TestFederatedLoginOIDC(t *testing.T) {
 		}
 		resp, body = f.fedLogin(t, newBrowser(t, f.url), "kk", "anna@kk.dk", "/")
 		refused(t, "anna disabled by an administrator", resp, body, 401, "deaktiveret af en administrator")
+		// Logins begun and not finished are bounded per address (each
+		// writes a row, and anyone may begin one).
+		flood := newBrowser(t, f.url)
+		status := 0
+		for i := 0; i < 60 && status != http.StatusTooManyRequests; i++ {
+			r, _ := do(t, flood, "GET", f.url+"/auth/kk/login", nil)
+			status = r.StatusCode
+		}
+		if status != http.StatusTooManyRequests {
+			t.Errorf("60 logins begun from one address: last %d; want 429 before that", status)
+		}
 		// A federated user has no password to log in with or reset.
 		if err := f.Access.SetPassword(context.Background(), access.System("test"), f.user(t, "bo@odense.dk").ID, "a long enough password 123"); err == nil {
 			t.Error("SetPassword on a federated user succeeded")

@@ -20,7 +20,8 @@ ALTER TABLE sessions ADD COLUMN idp_name_id TEXT NOT NULL DEFAULT '';
 CREATE INDEX sessions_idp_session ON sessions (idp, idp_session) WHERE idp <> '';
 
 -- A login begun at an identity provider and not yet finished: its state
--- (hashed), the nonce and PKCE verifier or SAML request id it must come
+-- (hashed), the address that began it (logins per address are bounded),
+-- the nonce and PKCE verifier or SAML request id it must come
 -- back with, the browser it was begun in (the pre-session cookie, hashed)
 -- and where to go afterwards. Each is used once and lives ten minutes.
 CREATE TABLE federation_flows (
@@ -28,6 +29,7 @@ CREATE TABLE federation_flows (
     provider     TEXT NOT NULL,
     kind         TEXT NOT NULL DEFAULT 'login' CHECK (kind IN ('login', 'logout')),
     browser_hash TEXT NOT NULL,
+    remote_addr  TEXT NOT NULL DEFAULT '',
     nonce        TEXT NOT NULL DEFAULT '',
     verifier     TEXT NOT NULL DEFAULT '',
     request_id   TEXT NOT NULL DEFAULT '',
@@ -35,6 +37,7 @@ CREATE TABLE federation_flows (
     created_at   DATETIME NOT NULL
 );
 CREATE INDEX federation_flows_created ON federation_flows (created_at);
+CREATE INDEX federation_flows_addr ON federation_flows (remote_addr, created_at);
 
 -- Assertion ids, logout request ids and logout token ids already accepted,
 -- so that none is accepted twice, on any node, until it expires.
