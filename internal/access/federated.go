@@ -301,43 +301,10 @@ func (s *Service) disableUser(ctx context.Context, tx *sql.Tx, uid, orgID int64,
 // logged in since before (or, never having logged in, were made before
 // it), ends their sessions and revokes their tokens. It returns how many.
 func (s *Service) DeactivateUnseen(ctx context.Context, provider string, before time.Time) (int, error) {
-	n := 0
-	err := s.db.Write(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT id, org_id, username FROM users
-			WHERE idp = $1 AND NOT disabled AND COALESCE(last_login_at, created_at) < $2 ORDER BY id LIMIT 1000`, provider, before)
-		if err != nil {
-			return errs.Wrap(err, "cannot list unseen users of %s", provider)
-		}
-		type unseen struct {
-			id, org int64
-			name    string
-		}
-		var us []unseen
-		for rows.Next() {
-			var u unseen
-			if err := rows.Scan(&u.id, &u.org, &u.name); err != nil {
-				rows.Close()
-				return errs.Wrap(err, "cannot read unseen user")
-			}
-			us = append(us, u)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return errs.Wrap(err, "cannot list unseen users of %s", provider)
-		}
-		for _, u := range us {
-			// Seen again since the list was read: left alone.
-			did, err := s.disableUser(ctx, tx, u.id, u.org, u.name, provider, IdPUnseen, "COALESCE(last_login_at, created_at) < $3", before)
-			if err != nil {
-				return err
-			}
-			if did {
-				n++
-			}
-		}
-		return nil
-	})
-	return n, err
+	return s.disableFound(ctx, `SELECT id, org_id, username, idp FROM users
+		WHERE idp = $1 AND NOT disabled AND COALESCE(last_login_at, created_at) < $2 ORDER BY id LIMIT 1000`, []any{provider, before},
+		// Seen again since the list was read: left alone.
+		IdPUnseen, "COALESCE(last_login_at, created_at) < $3", before)
 }
 
 // DeactivateRemovedProviders disables the enabled users of identity
@@ -345,28 +312,35 @@ func (s *Service) DeactivateUnseen(ctx context.Context, provider string, before 
 // them, and their API tokens must not outlive that). They come back when
 // their provider does and they log in. It returns how many.
 func (s *Service) DeactivateRemovedProviders(ctx context.Context, keep []string) (int, error) {
+	var a store.Args
+	where := "idp <> '' AND NOT disabled"
+	if len(keep) > 0 {
+		ps := make([]string, len(keep))
+		for i, k := range keep {
+			ps[i] = a.Add(k)
+		}
+		where += " AND idp NOT IN (" + strings.Join(ps, ", ") + ")"
+	}
+	return s.disableFound(ctx, `SELECT id, org_id, username, idp FROM users WHERE `+where+` ORDER BY id LIMIT 1000`, a.Values(), IdPRemoved, "")
+}
+
+// disableFound disables, in one transaction, the users query finds (id,
+// org_id, username, idp), for reason, each only if cond (with condArgs
+// from $3) still holds as it is written. It returns how many it disabled.
+func (s *Service) disableFound(ctx context.Context, query string, args []any, reason, cond string, condArgs ...any) (int, error) {
 	n := 0
 	err := s.db.Write(ctx, func(tx *sql.Tx) error {
-		var a store.Args
-		where := "idp <> '' AND NOT disabled"
-		if len(keep) > 0 {
-			ps := make([]string, len(keep))
-			for i, k := range keep {
-				ps[i] = a.Add(k)
-			}
-			where += " AND idp NOT IN (" + strings.Join(ps, ", ") + ")"
-		}
-		rows, err := tx.QueryContext(ctx, `SELECT id, org_id, username, idp FROM users WHERE `+where+` ORDER BY id LIMIT 1000`, a.Values()...)
+		rows, err := tx.QueryContext(ctx, query, args...)
 		if err != nil {
-			return errs.Wrap(err, "cannot list the users of removed providers")
+			return errs.Wrap(err, "cannot list the users to disable (%s)", reason)
 		}
-		type removed struct {
+		type found struct {
 			id, org        int64
 			name, provider string
 		}
-		var us []removed
+		var us []found
 		for rows.Next() {
-			var u removed
+			var u found
 			if err := rows.Scan(&u.id, &u.org, &u.name, &u.provider); err != nil {
 				rows.Close()
 				return errs.Wrap(err, "cannot read user")
@@ -375,10 +349,10 @@ func (s *Service) DeactivateRemovedProviders(ctx context.Context, keep []string)
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
-			return errs.Wrap(err, "cannot list the users of removed providers")
+			return errs.Wrap(err, "cannot list the users to disable (%s)", reason)
 		}
 		for _, u := range us {
-			did, err := s.disableUser(ctx, tx, u.id, u.org, u.name, u.provider, IdPRemoved, "")
+			did, err := s.disableUser(ctx, tx, u.id, u.org, u.name, u.provider, reason, cond, condArgs...)
 			if err != nil {
 				return err
 			}
