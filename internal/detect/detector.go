@@ -118,6 +118,8 @@ func (d *Detector) current(ctx context.Context) (*runState, error) {
 	if eng == nil {
 		return nil, errs.E(errs.Internal, "cannot build the detection engine: %v", rejected)
 	}
+	// The rules were parsed for this engine alone.
+	sigma.Release(l.set.Rules, l.filters)
 	st := &runState{lib: l, version: ver, eng: eng, doc: eng.NewDoc(), rejected: append(l.set.Rejected, rejected...)}
 	st.corr = eng.NewCorrelator(sigma.Limits{})
 	if d.state == nil {

@@ -131,3 +131,24 @@ func TestValueSemantics(t *testing.T) {
 		})
 	}
 }
+
+// TestRelease: an engine matches as before once its rules' YAML is
+// released; building another engine from the released rules is refused
+// with a reason, not a panic.
+func TestRelease(t *testing.T) {
+	e, errs := unrouted(t, ruleYAML("sel:\n  CommandLine|contains: mimikatz\ncondition: sel"), nil)
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	Release(e.Rules(), nil)
+	if !matches(e, map[string]string{"CommandLine": "run mimikatz.exe"}) || matches(e, map[string]string{"CommandLine": "notepad"}) {
+		t.Error("the engine does not match as before after Release")
+	}
+	if e.Rules()[0].detection != nil {
+		t.Error("Release kept the detection")
+	}
+	again, rerrs := NewEngine(e.Rules(), Options{Pipelines: []*Pipeline{}})
+	if len(rerrs) != 1 || !strings.Contains(rerrs[0].Error(), "released") || len(again.Rules()) != 0 {
+		t.Errorf("an engine from released rules: %v rules, errors %v", len(again.Rules()), rerrs)
+	}
+}
