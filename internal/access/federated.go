@@ -68,12 +68,12 @@ func (s *Service) FederatedLogin(ctx context.Context, id FederatedIdentity) (Log
 	now := s.now()
 	anon := audit.Actor{Name: "anonymous", RemoteAddr: id.RemoteAddr}
 	if id.Provider == "" || id.Subject == "" || len(id.Subject) > 256 {
-		return LoginResult{}, s.refuseFederated(ctx, anon, id, "no usable subject",
+		return LoginResult{}, s.RefuseFederated(ctx, id, "no usable subject", map[string]any{"username": truncate(id.Username, 100)}, false,
 			errs.E(errs.Unauthorized, "the identity provider named no usable subject for you; ask your administrator"))
 	}
 	username, err := NormalizeUsername("username", id.Username)
 	if err != nil {
-		return LoginResult{}, s.refuseFederated(ctx, anon, id, "unusable username",
+		return LoginResult{}, s.RefuseFederated(ctx, id, "unusable username", map[string]any{"username": truncate(id.Username, 100)}, false,
 			errs.E(errs.Unauthorized, "the identity provider %s gave the user name %q, which samdrift cannot use (2–64 characters of a–z, 0–9, '.', '_', '@', '-'); ask your administrator to map another claim", id.ProviderName, id.Username))
 	}
 	if len(id.DisplayName) > 200 {
@@ -218,17 +218,6 @@ func appendFederated(ctx context.Context, tx *sql.Tx, actor audit.Actor, id Fede
 		tt, target = "identity", id.Provider+":"+truncate(id.Subject, 100)
 	}
 	return audit.Append(ctx, tx, actor, audit.Entry{Action: action, TargetType: tt, TargetID: target, OrgID: orgID, After: after})
-}
-
-// refuseFederated audits a refusal decided before any lookup and returns
-// the refusal.
-func (s *Service) refuseFederated(ctx context.Context, actor audit.Actor, id FederatedIdentity, reason string, refusal error) error {
-	if err := s.db.Write(ctx, func(tx *sql.Tx) error {
-		return appendFederated(ctx, tx, actor, id, "login.fail", "", 0, map[string]any{"reason": reason, "username": truncate(id.Username, 100)})
-	}); err != nil {
-		return err
-	}
-	return refusal
 }
 
 // RefuseFederated audits a federated login that package federation

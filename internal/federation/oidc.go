@@ -3,6 +3,7 @@ package federation
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -25,7 +26,6 @@ type oidcProvider struct {
 	mu     sync.Mutex
 	cur    *discovery // nil until the first discovery succeeds
 	failed time.Time  // the last failed discovery
-	err    error
 }
 
 // discovery is what a discovery found; it is never changed, only
@@ -60,16 +60,16 @@ func (o *oidcProvider) get(ctx context.Context) (*discovery, error) {
 		if o.cur != nil {
 			return o.cur, nil
 		}
-		return nil, o.unreachable(o.err)
+		return nil, o.unreachable()
 	}
 	p, err := oidc.NewProvider(oidc.ClientContext(ctx, o.svc.client), o.cfg.Issuer)
 	if err != nil {
-		o.failed, o.err = now, err
+		o.failed = now
 		o.svc.log.Warn("cannot discover the OIDC provider", "provider", o.cfg.ID, "issuer", o.cfg.Issuer, "err", err)
 		if o.cur != nil {
 			return o.cur, nil
 		}
-		return nil, o.unreachable(err)
+		return nil, o.unreachable()
 	}
 	var extra struct {
 		EndSession string `json:"end_session_endpoint"`
@@ -85,7 +85,7 @@ func (o *oidcProvider) get(ctx context.Context) (*discovery, error) {
 
 // unreachable is what the person is told; the cause goes to the log
 // only (it names internal hosts).
-func (o *oidcProvider) unreachable(error) error {
+func (o *oidcProvider) unreachable() error {
 	return errs.E(errs.Unauthorized, "cannot reach the identity provider %s; try again in a moment, or log in with a local account", o.cfg.Name)
 }
 
@@ -199,9 +199,10 @@ func (s *Service) FinishOIDC(ctx context.Context, id string, c Client, r *http.R
 // verifyReason names why go-oidc refused an ID token, for the person and
 // the audit.
 func verifyReason(err error) *errs.Error {
+	var expired *oidc.TokenExpiredError
 	msg := err.Error()
 	switch {
-	case strings.Contains(msg, "expired"):
+	case errors.As(err, &expired):
 		return rsnExpired
 	case strings.Contains(msg, "audience"):
 		return rsnAudience

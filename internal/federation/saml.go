@@ -299,20 +299,27 @@ func (s *Service) FinishSAML(ctx context.Context, id string, c Client, r *http.R
 // samlReason names why a SAML response was refused.
 func samlReason(err error) *errs.Error {
 	cause := samlCause(err)
-	msg := ""
-	if cause != nil {
-		msg = strings.ToLower(cause.Error())
+	is := func(targets ...error) bool {
+		for _, t := range targets {
+			if errors.Is(err, t) || errors.Is(cause, t) {
+				return true
+			}
+		}
+		return false
 	}
 	switch {
-	case errors.Is(err, saml.ErrAssertionReplayed) || strings.Contains(msg, "already been used") || strings.Contains(msg, "replay"):
+	case is(saml.ErrAssertionReplayed):
 		return rsnReplay
-	case strings.Contains(msg, "audience"):
+	case is(saml.ErrAudienceMismatch):
 		return rsnSAMLAudience
-	case strings.Contains(msg, "expired") || strings.Contains(msg, "notonorafter") || strings.Contains(msg, "notbefore") || strings.Contains(msg, "issueinstant"):
+	case is(saml.ErrExpired, saml.ErrNotYetValid):
 		return rsnWindow
-	case strings.Contains(msg, "signature") || strings.Contains(msg, "signed"):
+	// crewjam/saml reports a missing signature with an unexported error,
+	// so that one case is known by its text.
+	case is(saml.ErrInvalidSignature, saml.ErrUntrustedCertificate, saml.ErrCertificateNotValidNow) ||
+		(cause != nil && strings.Contains(cause.Error(), "signature element not present")):
 		return rsnUnsigned
-	case strings.Contains(msg, "inresponseto") || strings.Contains(msg, "request id"):
+	case is(saml.ErrRequestIDMismatch):
 		return rsnNotAnswer
 	}
 	return rsnSAMLInvalid

@@ -13,10 +13,8 @@ package federation
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"database/sql"
-	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"log/slog"
@@ -131,10 +129,10 @@ type flow struct {
 // finished within flowTTL: beginning a login writes a row, and anyone may.
 const maxFlowsPerAddr = 50
 
+// random is a new state or nonce: 256 bits, URL-safe.
 func random() string {
-	b := make([]byte, 32)
-	_, _ = rand.Read(b)
-	return base64.RawURLEncoding.EncodeToString(b)
+	v, _ := access.NewOpaqueID()
+	return v
 }
 
 func hash(s string) string {

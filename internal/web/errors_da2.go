@@ -6,6 +6,5 @@ import "github.com/samdrift/samdrift/internal/errs"
 func init() {
 	errs.AddDanish(map[string]string{
 		"tick the box to confirm the withdrawal": "sæt flueben for at bekræfte, at udbuddet trækkes tilbage",
-		"no identity provider is configured":     "der er ikke sat nogen identitetsudbyder op",
 	})
 }

@@ -445,7 +445,6 @@ func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) {
 // too (samdrift's has ended either way).
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 	c := callerOf(r)
-	to := "/login"
 	if c.sessionToken != "" {
 		if err := s.checkCSRF(r); err != nil {
 			s.uiError(w, r, err)
@@ -472,7 +471,7 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.setCookie(w, s.sessionCookieName(), "", -time.Second)
-	http.Redirect(w, r, to, http.StatusSeeOther)
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
 }
 
 // pendingSession returns the caller's session when it waits for a second

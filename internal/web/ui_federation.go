@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/samdrift/samdrift/internal/access"
-	"github.com/samdrift/samdrift/internal/errs"
 	"github.com/samdrift/samdrift/internal/federation"
 )
 
@@ -14,8 +13,11 @@ import (
 // through. The browser carries a flow cookie from the start of a login to
 // its end, so that a login can only be finished in the browser that began
 // it; with TLS it is SameSite=None, because a SAML IdP posts its answer to
-// samdrift from another site.
+// samdrift from another site. Without providers the routes do not exist.
 func (s *Server) federationRoutes() {
+	if s.cfg.Federation == nil {
+		return
+	}
 	s.mux.HandleFunc("GET /auth/{id}/login", s.fedBegin)
 	s.mux.HandleFunc("GET /auth/oidc/{id}/callback", s.fedOIDCCallback)
 	s.mux.HandleFunc("POST /auth/oidc/{id}/backchannel-logout", s.fedBackChannel)
@@ -51,10 +53,6 @@ func (s *Server) flowClient(w http.ResponseWriter, r *http.Request, set bool) fe
 }
 
 func (s *Server) fedBegin(w http.ResponseWriter, r *http.Request) {
-	if s.cfg.Federation == nil {
-		s.uiError(w, r, errs.E(errs.NotFound, "no identity provider is configured"))
-		return
-	}
 	c := s.flowClient(w, r, true)
 	to, err := s.cfg.Federation.Begin(r.Context(), r.PathValue("id"), c, safeNext(r.URL.Query().Get("next")))
 	if err != nil {
@@ -65,19 +63,11 @@ func (s *Server) fedBegin(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) fedOIDCCallback(w http.ResponseWriter, r *http.Request) {
-	if s.cfg.Federation == nil {
-		s.uiError(w, r, errs.E(errs.NotFound, "no identity provider is configured"))
-		return
-	}
 	res, next, err := s.cfg.Federation.FinishOIDC(r.Context(), r.PathValue("id"), s.flowClient(w, r, false), r)
 	s.fedFinish(w, r, res, next, err)
 }
 
 func (s *Server) fedACS(w http.ResponseWriter, r *http.Request) {
-	if s.cfg.Federation == nil {
-		s.uiError(w, r, errs.E(errs.NotFound, "no identity provider is configured"))
-		return
-	}
 	r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
 	res, next, err := s.cfg.Federation.FinishSAML(r.Context(), r.PathValue("id"), s.flowClient(w, r, false), r)
 	s.fedFinish(w, r, res, next, err)
@@ -132,10 +122,6 @@ func (s *Server) fedRefused(w http.ResponseWriter, r *http.Request, err error) {
 // posts a logout token, and the sessions it names end (200), or the token
 // is refused (400, with the reason as OAuth's error_description).
 func (s *Server) fedBackChannel(w http.ResponseWriter, r *http.Request) {
-	if s.cfg.Federation == nil {
-		http.NotFound(w, r)
-		return
-	}
 	r.Body = http.MaxBytesReader(w, r.Body, 32<<10)
 	w.Header().Set("Cache-Control", "no-store")
 	if err := r.ParseForm(); err != nil {
@@ -161,10 +147,6 @@ func (s *Server) fedBackChannel(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) fedMetadata(w http.ResponseWriter, r *http.Request) {
-	if s.cfg.Federation == nil {
-		http.NotFound(w, r)
-		return
-	}
 	b, err := s.cfg.Federation.Metadata(r.Context(), r.PathValue("id"))
 	if err != nil {
 		s.uiError(w, r, err)
@@ -175,10 +157,6 @@ func (s *Server) fedMetadata(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) fedSLO(w http.ResponseWriter, r *http.Request) {
-	if s.cfg.Federation == nil {
-		http.NotFound(w, r)
-		return
-	}
 	r.Body = http.MaxBytesReader(w, r.Body, 256<<10)
 	// No cookie is touched here: a logout the IdP asked for ends sessions
 	// on the server, and samdrift's own logout cleared its cookie before
