@@ -217,7 +217,7 @@ func (a *App) consumeStore(ctx context.Context, ep *eventPath, o EventOptions, l
 		var all []eventstore.Batch
 		var forDetect []detect.Batch
 		for _, b := range batches {
-			evs, err := event.DecodeBatch(b.Data)
+			evs, err := event.DecodeBatchShared(b.Data)
 			if err != nil {
 				log.Error("dropping an undecodable batch from the spine", "batch", b.ID, "err", err)
 				continue
@@ -380,7 +380,7 @@ func (a *App) storeCopy(c int, stored *atomic.Int64, log *slog.Logger) spine.Han
 	return func(ctx context.Context, batches []spine.Batch) error {
 		all := make([]eventstore.Batch, 0, len(batches))
 		for _, b := range batches {
-			evs, err := event.DecodeBatch(b.Data)
+			evs, err := event.DecodeBatchShared(b.Data)
 			if err != nil {
 				continue // the detect consumer logs it
 			}

@@ -169,7 +169,7 @@ func serveCommand(stdio IO) *ffcli.Command {
 	leafSecret := fs.String("leaf-secret-file", "", "file holding the password between the centre's leaf port and its sites (--leaf-listen and --leaf-of)")
 	eventsHold := fs.Duration("events-hold", 12*time.Second, "with --events: how long the spine keeps a stored batch before acknowledging it, so that VictoriaLogs (which answers before its data is on disk; its -inmemoryDataFlushInterval, 5 s by default, plus a margin) has it on disk first")
 	leaseTTL := fs.Duration("lease-ttl", cluster.DefaultTTL, "how long this node's job leases last unless renewed: the time other nodes wait before taking over the jobs of a node that died")
-	memLimit := fs.Int64("memory-limit", 768, "soft memory limit for the Go heap in MiB (the runtime collects harder near it; 0: none; GOMEMLIMIT wins when set)")
+	memLimit := fs.Int64("memory-limit", 400, "soft memory limit for the Go heap in MiB (the runtime collects harder near it; 0: none; GOMEMLIMIT wins when set)")
 	gcPercent := fs.Int("gc-percent", 150, "heap growth between collections in percent, with --memory-limit as the ceiling (GOGC wins when set)")
 	pprofAddr := fs.String("pprof", "", "serve Go's profiler (net/http/pprof) on this address, e.g. 127.0.0.1:6060; keep it local")
 	natsURL := fs.String("nats", "", "external NATS JetStream URL for the event spine (default: an in-process server storing under --data)")
@@ -246,8 +246,10 @@ and closes the database.` + "\n" + configHelp,
 			defer a.Close()
 			if *memLimit > 0 && os.Getenv("GOMEMLIMIT") == "" {
 				// Measured: under a 100,000 events/s burst the heap grew past
-				// 1 GiB without a limit; with 700 MiB it stayed at 830 MB RSS
-				// and ingest got faster (docs/PERFORMANCE.md).
+				// 1 GiB without a limit. With every SigmaHQ rule at full load
+				// the live heap is about 170 MB; 400 MiB keeps the process
+				// under 512 MiB with the collector's share unchanged (768:
+				// 663 MB; docs/PERFORMANCE.md, issue 23).
 				debug.SetMemoryLimit(*memLimit << 20)
 				if os.Getenv("GOGC") == "" && *gcPercent > 0 {
 					// Measured at full ingest with detection (docs/PERFORMANCE.md):

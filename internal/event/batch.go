@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"time"
+	"unsafe"
 )
 
 // batchV1 marks the binary batch form; JSON batches (written by earlier
@@ -114,6 +116,44 @@ func JoinBatches(dst []byte, bodies [][]byte, n int) []byte {
 // DecodeBatch reads what EncodeBatch wrote (or a JSON batch of an earlier
 // version). Strings share one copy of data.
 func DecodeBatch(data []byte) ([]Event, error) {
+	var d BatchDecoder
+	return d.decode(data, false, false)
+}
+
+// DecodeBatchShared is DecodeBatch without the copy: the events' strings
+// point into data, which must not change while they are in use. The
+// spine's consumers decode messages that are theirs alone this way, which
+// halves what a batch in hand holds.
+func DecodeBatchShared(data []byte) ([]Event, error) {
+	var d BatchDecoder
+	return d.decode(data, false, true)
+}
+
+// BatchDecoder decodes batches into memory it keeps for the next one, for
+// readers that go through many batches and keep few of their events
+// (search reads thousands of blocks). The events (and their Fields
+// slices) Decode returns are valid until the next Decode; their strings
+// stay valid, as with DecodeBatch. Keep an event past that with Clone.
+type BatchDecoder struct {
+	events []Event
+	fields []Field
+}
+
+// Decode is DecodeBatch into d's memory.
+func (d *BatchDecoder) Decode(data []byte) ([]Event, error) {
+	return d.decode(data, true, false)
+}
+
+// DecodeShared is Decode without copying data: the events' strings point
+// into it, so they too are valid only until data changes. A reader that
+// decodes block after block into one buffer allocates nothing per block
+// this way, and the collector (whose write barriers made every decoded
+// pointer dear while it ran) stays idle.
+func (d *BatchDecoder) DecodeShared(data []byte) ([]Event, error) {
+	return d.decode(data, true, true)
+}
+
+func (d *BatchDecoder) decode(data []byte, reuse, shared bool) ([]Event, error) {
 	if len(data) > 0 && data[0] == '[' {
 		var out []Event
 		if err := json.Unmarshal(data, &out); err != nil {
@@ -124,56 +164,94 @@ func DecodeBatch(data []byte) ([]Event, error) {
 	if len(data) == 0 || data[0] != batchV1 {
 		return nil, fmt.Errorf("cannot decode event batch: unknown format")
 	}
-	s := string(data) // one copy; every string below is a slice of it
-	d := decoder{s: s, i: 1}
-	n := d.uvarint()
-	if d.err != nil || n > maxBatchEvents || n > uint64(len(s)) {
+	var s string // every string below is a slice of it
+	if shared {
+		s = unsafe.String(unsafe.SliceData(data), len(data))
+	} else {
+		s = string(data) // one copy
+	}
+	r := decoder{s: s, i: 1}
+	n := r.uvarint()
+	if r.err != nil || n > maxBatchEvents || n > uint64(len(s)) {
 		return nil, errBatch
 	}
-	out := make([]Event, n)
+	var out []Event
 	var slab []Field // the events' fields, cut from few allocations
+	if reuse && uint64(cap(d.events)) >= n {
+		out, slab = d.events[:n], d.fields[:0]
+	} else if reuse {
+		out = make([]Event, n, n+n/4) // room for a somewhat larger batch next time
+		d.events, slab = out, d.fields[:0]
+	} else {
+		out = make([]Event, n)
+	}
 	for i := range out {
 		e := &out[i]
-		e.ID = d.str()
-		e.Time = time.UnixMicro(d.varint()).UTC()
-		e.Received = time.UnixMicro(d.varint()).UTC()
-		e.Tenant = d.varint()
-		e.Source = d.str()
-		e.SourceID = d.varint()
-		e.SourceIP = d.str()
-		e.Host = d.str()
-		e.App = d.str()
-		e.Severity = d.int()
-		e.Facility = d.int()
-		e.Message = d.str()
-		e.Format = d.str()
-		e.Product = d.str()
-		nf := d.uvarint()
-		if d.err != nil || nf > uint64(len(s)-d.i) {
+		e.ID = r.str()
+		e.Time = time.UnixMicro(r.varint()).UTC()
+		e.Received = time.UnixMicro(r.varint()).UTC()
+		e.Tenant = r.varint()
+		e.Source = r.str()
+		e.SourceID = r.varint()
+		e.SourceIP = r.str()
+		e.Host = r.str()
+		e.App = r.str()
+		e.Severity = r.int()
+		e.Facility = r.int()
+		e.Message = r.str()
+		e.Format = r.str()
+		e.Product = r.str()
+		e.Fields = nil
+		nf := r.uvarint()
+		if r.err != nil || nf > uint64(len(s)-r.i) {
 			return nil, errBatch
 		}
 		if nf > 0 {
 			if uint64(cap(slab)-len(slab)) < nf {
-				slab = make([]Field, 0, max(nf, 1024))
+				// Earlier events keep the slab they were cut from.
+				grow := uint64(1024)
+				if reuse {
+					grow = max(grow, 2*uint64(cap(slab)))
+				}
+				slab = make([]Field, 0, max(nf, grow))
 			}
 			k := len(slab)
 			slab = slab[:k+int(nf)]
 			e.Fields = slab[k : k+int(nf) : k+int(nf)]
 			for j := range e.Fields {
-				e.Fields[j].Key = d.str()
-				e.Fields[j].Value = d.str()
+				e.Fields[j].Key = r.str()
+				e.Fields[j].Value = r.str()
 			}
 		}
-		e.Raw = d.str()
-		e.ParseError = d.str()
-		if d.err != nil {
+		e.Raw = r.str()
+		e.ParseError = r.str()
+		if r.err != nil {
 			return nil, errBatch
 		}
 	}
-	if d.i != len(s) {
+	if r.i != len(s) {
 		return nil, errBatch
 	}
+	if reuse && cap(slab) > cap(d.fields) {
+		d.fields = slab[:0]
+	}
 	return out, nil
+}
+
+// Clone returns a copy of e that shares no memory with it: its strings
+// and fields copied, for keeping an event a BatchDecoder returned.
+func (e *Event) Clone() Event {
+	c := *e
+	c.ID, c.Source, c.SourceIP, c.Host, c.App = strings.Clone(e.ID), strings.Clone(e.Source), strings.Clone(e.SourceIP), strings.Clone(e.Host), strings.Clone(e.App)
+	c.Message, c.Format, c.Product = strings.Clone(e.Message), strings.Clone(e.Format), strings.Clone(e.Product)
+	c.Raw, c.ParseError = strings.Clone(e.Raw), strings.Clone(e.ParseError)
+	if e.Fields != nil {
+		c.Fields = make([]Field, len(e.Fields))
+		for i, f := range e.Fields {
+			c.Fields[i] = Field{Key: strings.Clone(f.Key), Value: strings.Clone(f.Value)}
+		}
+	}
+	return c
 }
 
 type decoder struct {

@@ -2,7 +2,9 @@ package event
 
 import (
 	"encoding/json"
+	"fmt"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 )
@@ -100,5 +102,63 @@ func BenchmarkBatchCodec(b *testing.B) {
 			}
 			b.ReportMetric(float64(b.N*len(evs))/b.Elapsed().Seconds(), "events/s")
 		})
+	}
+}
+
+// TestBatchDecoderReuse decodes batches of different sizes into one
+// BatchDecoder: each decode gives the batch as DecodeBatch does, and an
+// event kept with Clone is not touched by the decodes after it.
+func TestBatchDecoderReuse(t *testing.T) {
+	small := sampleBatch()
+	var big []Event
+	for i := range 3000 {
+		e := small[0]
+		e.ID = fmt.Sprintf("big-%d", i)
+		e.Fields = []Field{{"user.name", fmt.Sprint("u", i)}, {"n", fmt.Sprint(i)}}
+		big = append(big, e)
+	}
+	var d BatchDecoder
+	var kept Event
+	for round, in := range [][]Event{small, big, small, big} {
+		b, err := EncodeBatch(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := DecodeBatch(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		shared, err := DecodeBatchShared(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := d.Decode(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, want) || !reflect.DeepEqual(shared, want) {
+			t.Fatalf("round %d: the reused decoder or the shared decode differ from DecodeBatch", round)
+		}
+		if round == 0 {
+			kept = got[0].Clone()
+			// A block's events read in place: decoded again into the
+			// same buffer, the kept copy must not change with it.
+			buf := slices.Clone(b)
+			inPlace, err := d.DecodeShared(buf)
+			if err != nil || !reflect.DeepEqual(inPlace, want) {
+				t.Fatalf("DecodeShared = %v; want the batch", err)
+			}
+			keptInPlace := inPlace[0].Clone()
+			clear(buf)
+			if !reflect.DeepEqual(keptInPlace, want[0]) {
+				t.Fatalf("an event cloned from a shared decode changed with its buffer: %+v", keptInPlace)
+			}
+		}
+		if !reflect.DeepEqual(kept.Fields, small[0].Fields) || kept.Message != small[0].Message {
+			t.Fatalf("round %d: the kept event changed: %+v", round, kept)
+		}
+	}
+	if _, err := d.Decode([]byte{batchV1, 5, 1}); err == nil {
+		t.Error("a truncated batch decoded")
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/samdrift/samdrift/internal/access"
@@ -113,6 +114,7 @@ const TenantFacet = "tenant"
 func (s *Store) Facets(ctx context.Context, sc access.Scope, q Query, fields, top int) (facets []Facet, sampled int, err error) {
 	counts := map[string]map[string]int{}
 	tenants := map[string]int{}
+	// Keys are copies: the values may point into a block being read.
 	add := func(k, v string) {
 		if v == "" {
 			return
@@ -120,7 +122,10 @@ func (s *Store) Facets(ctx context.Context, sc access.Scope, q Query, fields, to
 		m := counts[k]
 		if m == nil {
 			m = map[string]int{}
-			counts[k] = m
+			counts[strings.Clone(k)] = m
+		}
+		if _, ok := m[v]; !ok {
+			v = strings.Clone(v)
 		}
 		m[v]++
 	}

@@ -15,5 +15,9 @@ func init() {
 		"the query is longer than %d characters":                        "søgningen er længere end %d tegn",
 		"retention must be 30–3650 days (0: the logging standard's %d)": "opbevaringstiden skal være 30–3650 dage (0: logstandardens %d)",
 		"only an administrator, the secretariat or the organisation's own CISO may change its log retention": "kun en administrator, sekretariatet eller organisationens egen CISO kan ændre, hvor længe organisationens logs opbevares",
+		"name the field to count by, e.g. host.name":                                                         "angiv feltet, der skal tælles efter, f.eks. host.name",
+		"the field name is longer than 200 characters":                                                       "feltnavnet er længere end 200 tegn",
+		"%s is different in nearly every event; count by a field such as host.name, user.name or event.code": "%s er forskelligt i næsten hver hændelse; tæl efter et felt som host.name, user.name eller event.code",
+		"top must be 1–100": "top skal være 1–100",
 	})
 }

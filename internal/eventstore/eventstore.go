@@ -476,7 +476,7 @@ func (s *Store) Each(ctx context.Context, sc access.Scope, q Query, fn func(even
 		sent := 0
 		var ferr error
 		err = s.blockScan(ctx, sc, q, m, nil, func(e *event.Event) bool {
-			if ferr = fn(*e); ferr != nil {
+			if ferr = fn(e.Clone()); ferr != nil {
 				return false
 			}
 			sent++

@@ -5,7 +5,6 @@ import (
 	"math/bits"
 	"strings"
 	"sync"
-	"unicode/utf8"
 
 	"github.com/samdrift/samdrift/internal/event"
 )
@@ -69,15 +68,6 @@ func (b *gramBuilder) begin(size int) {
 
 // gramPool keeps builders (128 KiB each) between transactions.
 var gramPool = sync.Pool{New: func() any { return &gramBuilder{words: make([]uint64, gramMaxWords)} }}
-
-func isASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= utf8.RuneSelf {
-			return false
-		}
-	}
-	return true
-}
 
 // lower lowers v as the matcher lowers values (strings.ToLower), for
 // non-ASCII values; ASCII ones are lowered by the table as they are read.

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/samdrift/samdrift/internal/event"
 )
@@ -250,18 +251,103 @@ func newPattern(v string, contains bool) pattern {
 }
 
 func (p pattern) match(s string) bool {
-	s = strings.ToLower(s)
 	if !p.wild {
+		if isASCII(s) {
+			// Without lowering a copy: a search compares every event's
+			// message, and strings.ToLower allocated a copy of each one
+			// with a capital letter in it.
+			if p.contains {
+				return indexFoldASCII(s, p.exact) >= 0
+			}
+			return len(s) == len(p.exact) && equalFoldASCII(s, p.exact)
+		}
+		s = strings.ToLower(s)
 		if p.contains {
 			return strings.Contains(s, p.exact)
 		}
 		return s == p.exact
 	}
+	s = strings.ToLower(s)
 	parts := p.parts
 	if p.contains {
 		parts = append(append([]string{""}, parts...), "")
 	}
 	return globMatch(parts, s)
+}
+
+// isASCII reports whether s is all ASCII, eight bytes at a time.
+func isASCII(s string) bool {
+	i := 0
+	if len(s) >= 8 {
+		p := unsafe.Pointer(unsafe.StringData(s))
+		for ; i+8 <= len(s); i += 8 {
+			if *(*uint64)(unsafe.Add(p, i))&0x8080808080808080 != 0 {
+				return false
+			}
+		}
+	}
+	for ; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// equalFoldASCII reports whether ASCII s in lower case is low.
+func equalFoldASCII(s, low string) bool {
+	for i := 0; i < len(s); i++ {
+		if lowerASCII[s[i]] != low[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// indexFoldASCII is the index of the first place ASCII s in lower case
+// holds low, or -1: candidates are found by the first byte in either
+// case (strings.IndexByte is vectorised), then compared.
+func indexFoldASCII(s, low string) int {
+	n := len(low)
+	if n == 0 {
+		return 0
+	}
+	last := len(s) - n // the last place a match may start
+	lo, up := low[0], low[0]
+	if 'a' <= lo && lo <= 'z' {
+		up = lo - ('a' - 'A')
+	}
+	// The next place at or after i holding lo or up: -1 none, -2 not yet looked for.
+	nextLo, nextUp := -2, -2
+	if up == lo {
+		nextUp = -1
+	}
+	find := func(c byte, i int) int {
+		if k := strings.IndexByte(s[i:last+1], c); k >= 0 {
+			return i + k
+		}
+		return -1
+	}
+	for i := 0; i <= last; {
+		if nextLo != -1 && nextLo < i {
+			nextLo = find(lo, i)
+		}
+		if nextUp != -1 && nextUp < i {
+			nextUp = find(up, i)
+		}
+		j := nextLo
+		if j < 0 || (nextUp >= 0 && nextUp < j) {
+			j = nextUp
+		}
+		if j < 0 {
+			return -1
+		}
+		if equalFoldASCII(s[j+1:j+n], low[1:]) {
+			return j
+		}
+		i = j + 1
+	}
+	return -1
 }
 
 // globMatch matches s against parts joined by '*' (each part may hold

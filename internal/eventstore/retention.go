@@ -236,7 +236,9 @@ func (s *Store) Quarantine(ctx context.Context, sc access.Scope, since time.Time
 			k := key{e.SourceIP, e.Host}
 			x := by[k]
 			if x == nil {
-				x = &QuarantinedSender{SenderIP: e.SourceIP, Host: e.Host, First: e.Time, Last: e.Time}
+				// Copies: e's strings point into the block being read.
+				k = key{strings.Clone(e.SourceIP), strings.Clone(e.Host)}
+				x = &QuarantinedSender{SenderIP: k.ip, Host: k.host, First: e.Time, Last: e.Time}
 				by[k] = x
 			}
 			x.Events++

@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -87,15 +88,20 @@ func openSQLite(ctx context.Context, dir string) (*DB, error) {
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "synchronous(NORMAL)")
-	// A larger page cache (64 MiB a connection) keeps the event indexes
-	// in memory while batches are appended (measured: BenchmarkAppend).
-	q.Add("_pragma", "cache_size(-65536)")
 	q.Set("_time_format", "sqlite")
 	base := "file:" + path + "?"
 	wq := url.Values{}
 	for k, v := range q {
-		wq[k] = v
+		wq[k] = slices.Clone(v)
 	}
+	// Page caches live outside the Go heap, so they count against the
+	// memory bound on top of it (docs/PERFORMANCE.md, issue 23): the
+	// writer's 16 MiB holds the indexes appends touch (64 MiB, measured
+	// end to end at full load, stored no faster and cost 50 MB of RSS);
+	// each of the up to 8 readers gets 8 MiB, as a search streams blocks
+	// it reads once.
+	wq.Add("_pragma", "cache_size(-16384)")
+	q.Add("_pragma", "cache_size(-8192)")
 	// Writers take the write lock when they begin, so two processes never
 	// deadlock upgrading read locks; busy_timeout makes them queue instead.
 	wq.Set("_txlock", "immediate")

@@ -150,6 +150,25 @@ func (s *Server) apiEventFacets(w http.ResponseWriter, r *http.Request, c *calle
 	return nil
 }
 
+func (s *Server) apiEventCounts(w http.ResponseWriter, r *http.Request, c *caller) error {
+	eq, err := eventQuery(r)
+	if err != nil {
+		return err
+	}
+	top := 10
+	if v := r.URL.Query().Get("top"); v != "" {
+		if top, err = strconv.Atoi(v); err != nil {
+			return errs.Field("top", "top must be a whole number 1–100")
+		}
+	}
+	counts, err := s.ev.Count(r.Context(), c.scope, eq, r.URL.Query().Get("field"), top)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, counts)
+	return nil
+}
+
 // ExportMax bounds one export (it streams; memory stays flat).
 const ExportMax = 1000000
 

@@ -80,6 +80,7 @@ func init() {
 		"format is ndjson or csv":                                         "format skal være ndjson eller csv",
 		"want json or csv":                                                "skal være json eller csv",
 		"buckets must be a whole number 1–500":                            "buckets skal være et helt tal fra 1 til 500",
+		"top must be a whole number 1–100":                                "top skal være et helt tal fra 1 til 100",
 		"level is one of informational, low, medium, high, critical":      "niveauet skal være et af informational, low, medium, high, critical",
 		"no step %q": "ukendt trin %q",
 

@@ -225,6 +225,7 @@ func (s *Server) routes() {
 	s.api("GET /api/v1/events", s.apiSearchEvents)
 	s.api("GET /api/v1/events/histogram", s.apiEventHistogram)
 	s.api("GET /api/v1/events/facets", s.apiEventFacets)
+	s.api("GET /api/v1/events/counts", s.apiEventCounts)
 	s.api("GET /api/v1/events/export", s.apiExportEvents)
 	s.api("GET /api/v1/logging-standard", s.apiLoggingStandard)
 	s.api("GET /api/v1/organizations/{ref}/coverage", s.apiCoverage)

@@ -1,0 +1,107 @@
+package eventstore_test
+
+import (
+	"context"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/samdrift/samdrift/internal/access"
+	"github.com/samdrift/samdrift/internal/errs"
+	"github.com/samdrift/samdrift/internal/event"
+	"github.com/samdrift/samdrift/internal/eventstore"
+	"github.com/samdrift/samdrift/internal/eventstore/vltest"
+	"github.com/samdrift/samdrift/internal/store"
+	"github.com/samdrift/samdrift/internal/store/storetest"
+)
+
+// TestCount counts the query corpus by fields on every event store
+// (SQLite's blocks, PostgreSQL's rows, VictoriaLogs): every event, the
+// top values, the rest, the events without the field, within the
+// caller's reach; bad fields are refused with the field named.
+func TestCount(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		t.Run("own", func(t *testing.T) {
+			addOrgs(t, db)
+			checkCounts(t, eventstore.New(db), func() {})
+		})
+	})
+	t.Run("victorialogs", func(t *testing.T) {
+		es, vl := vlStoreOn(t, storetest.SQLite(t), vltest.Start(t))
+		checkCounts(t, es, func() {
+			if err := vl.Flush(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+		})
+	})
+}
+
+func checkCounts(t *testing.T, es *eventstore.Store, flush func()) {
+	ctx := context.Background()
+	corpus := queryCorpus()
+	var other []event.Event
+	for _, e := range corpus {
+		e.Tenant, e.ID = 1002, "o-"+e.ID
+		other = append(other, e)
+	}
+	if _, err := es.AppendBatches(ctx, []eventstore.Batch{{ID: "c1", Events: corpus}, {ID: "c2", Events: other}}); err != nil {
+		t.Fatal(err)
+	}
+	flush()
+	soc := access.System("test")
+	window := eventstore.Query{From: queryCorpusBase.Add(-time.Hour), To: queryCorpusBase.Add(time.Hour), Tenants: []int64{1001}}
+	vals := func(kv ...any) []eventstore.FieldCount {
+		out := []eventstore.FieldCount{}
+		for i := 0; i+1 < len(kv); i += 2 {
+			out = append(out, eventstore.FieldCount{Value: kv[i].(string), Count: kv[i+1].(int)})
+		}
+		return out
+	}
+	for _, c := range []struct {
+		q, field string
+		top      int
+		want     eventstore.Counts
+	}{
+		{"", "user.name", 2, eventstore.Counts{Values: vals("Søren", 1, "admin", 1), Other: 2, Missing: 3, Total: 7, Distinct: 4, Exact: true}},
+		{"", "event.code", 5, eventstore.Counts{Values: vals("4624", 1, "4625", 1, "4688", 1), Missing: 4, Total: 7, Distinct: 3, Exact: true}},
+		{"", "severity", 1, eventstore.Counts{Values: vals("6", 3), Other: 4, Total: 7, Distinct: 5, Exact: true}},
+		{`app:sshd`, "host.name", 10, eventstore.Counts{Values: vals("dc01.kk.dk", 1, "dc02.kk.dk", 1), Total: 2, Distinct: 2, Exact: true}},
+		{`password`, "destination.port", 10, eventstore.Counts{Values: vals("22", 2), Total: 2, Distinct: 1, Exact: true}},
+		// A field of several values counts each.
+		{"", "tags", 10, eventstore.Counts{Values: vals("beats", 1, "kk", 1), Missing: 6, Total: 7, Distinct: 2, Exact: true}},
+	} {
+		q := window
+		q.Q = c.q
+		got, err := es.Count(ctx, soc, q, c.field, c.top)
+		if err != nil {
+			t.Errorf("count by %s where %q: %v", c.field, c.q, err)
+			continue
+		}
+		c.want.Field = c.field
+		if !reflect.DeepEqual(got, c.want) {
+			t.Errorf("count by %s where %q:\n got %+v\nwant %+v", c.field, c.q, got, c.want)
+		}
+	}
+	// Reach: municipality 1002's user counts its own events only, even
+	// when it names the other tenant.
+	own := access.Scope{UserID: 7, Username: "it-1002", OrgID: 1002, OrgKind: "municipality", Role: access.RoleCISO, Reach: access.ReachOwn}
+	for _, q := range []eventstore.Query{{From: window.From, To: window.To}, {From: window.From, To: window.To, Tenants: []int64{1001, 1002}}} {
+		got, err := es.Count(ctx, own, q, "tenant", 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := vals("1002", 7); !reflect.DeepEqual(got.Values, want) || got.Total != 7 {
+			t.Errorf("1002 counting by tenant over %v: %+v; want only its own 7", q.Tenants, got)
+		}
+	}
+	for _, c := range []struct {
+		field string
+		top   int
+		want  string
+	}{{"", 10, "field"}, {"message", 10, "field"}, {"@timestamp", 10, "field"}, {"host.name", 0, "top"}, {"host.name", 101, "top"}} {
+		_, err := es.Count(ctx, soc, window, c.field, c.top)
+		if e := errs.As(err); e == nil || e.Field != c.want {
+			t.Errorf("count by %q top %d = %v; want an error naming %s", c.field, c.top, err, c.want)
+		}
+	}
+}
