@@ -29,9 +29,9 @@ import (
 // memory settings. The spine is small (64 MiB) so that it fills within
 // the short run; the default 1 GiB fills the same way, later. CI sends
 // 800,000 events (about 12 s of senders outrunning the store on two
-// cores); SAMDRIFT_OVERLOAD_EVENTS=6000000 is the long run of about a
-// minute and a half (docs/PERFORMANCE.md), and SAMDRIFT_OVERLOAD_RSS_MB
-// changes the bound (512).
+// cores); SAMDRIFT_OVERLOAD_EVENTS=6000000 is the long run of about
+// three and a half minutes (docs/PERFORMANCE.md), and
+// SAMDRIFT_OVERLOAD_RSS_MB changes the bound (512).
 func TestOverload(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds samdrift and overloads it")

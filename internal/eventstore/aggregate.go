@@ -112,26 +112,34 @@ const TenantFacet = "tenant"
 // first facet is TenantFacet, so that a caller who sees many tenants
 // can tell whose events they are.
 func (s *Store) Facets(ctx context.Context, sc access.Scope, q Query, fields, top int) (facets []Facet, sampled int, err error) {
-	counts := map[string]map[string]int{}
-	tenants := map[string]int{}
 	// Keys are copies: the values may point into a block being read.
+	// The counts are pointers because assigning to a map's existing
+	// string key stores the key again (m[v]++ would put the uncopied v
+	// in place of the copy).
+	counts := map[string]map[string]*int{}
+	tenants := map[string]*int{}
+	inc := func(m map[string]*int, v string) {
+		if n := m[v]; n != nil {
+			*n++
+			return
+		}
+		one := 1
+		m[strings.Clone(v)] = &one
+	}
 	add := func(k, v string) {
 		if v == "" {
 			return
 		}
 		m := counts[k]
 		if m == nil {
-			m = map[string]int{}
+			m = map[string]*int{}
 			counts[strings.Clone(k)] = m
 		}
-		if _, ok := m[v]; !ok {
-			v = strings.Clone(v)
-		}
-		m[v]++
+		inc(m, v)
 	}
 	sample := func(tenant int64, host, app, product string, fs []event.Field) {
 		sampled++
-		tenants[strconv.FormatInt(tenant, 10)]++
+		inc(tenants, strconv.FormatInt(tenant, 10))
 		add("host.name", host)
 		add("app", app)
 		add("product", product)
@@ -195,7 +203,7 @@ func (s *Store) Facets(ctx context.Context, sc access.Scope, q Query, fields, to
 	for k, m := range counts {
 		c := cand{key: k, distinct: len(m)}
 		for _, n := range m {
-			c.present += n
+			c.present += *n
 		}
 		cands = append(cands, c)
 	}
@@ -216,7 +224,7 @@ func (s *Store) Facets(ctx context.Context, sc access.Scope, q Query, fields, to
 	for _, c := range cands[:min(fields, len(cands))] {
 		f := Facet{Field: c.key}
 		for v, n := range counts[c.key] {
-			f.Values = append(f.Values, FacetValue{Value: v, Count: n})
+			f.Values = append(f.Values, FacetValue{Value: v, Count: *n})
 		}
 		sort.Slice(f.Values, func(i, j int) bool {
 			if f.Values[i].Count != f.Values[j].Count {

@@ -369,11 +369,12 @@ func putDecoder(d *blockDecoder) {
 // scanned is one block of a scan: read in order, decoded and matched by
 // a worker, handed to fn in order.
 type scanned struct {
-	tsMax int64
-	dec   *blockDecoder // with the block's data, then its events
-	evs   []event.Event
-	err   error
-	done  chan struct{}
+	skipped bool // by the block's filter: nothing to hand to fn
+	tsMax   int64
+	dec     *blockDecoder // with the block's data, then its events
+	evs     []event.Event
+	err     error
+	done    chan struct{}
 }
 
 // scanRows is blockScan over the rows (ts_max, grams, data) of blocks,
@@ -381,7 +382,8 @@ type scanned struct {
 // scanWorkers goroutines while fn takes the blocks before them, so a
 // search uses every core. The read-ahead starts at one block and grows
 // with every block fn finishes: a scan that stops after its first block
-// (a limit of a few events) decodes little more than that block.
+// (a limit of a few events) decodes little more than that block, and
+// reads no rows past the read-ahead (rows the filters skip included).
 func (s *Store) scanRows(ctx context.Context, rows *sql.Rows, req *gramReq, from, to int64, m matcher,
 	next func(tsMax int64) bool, fn func(e *event.Event) bool) error {
 	outer := ctx
@@ -396,24 +398,36 @@ func (s *Store) scanRows(ctx context.Context, rows *sql.Rows, req *gramReq, from
 	wg.Go(func() { // the reader: rows belong to this goroutine
 		defer close(ordered)
 		defer close(work)
-		for rows.Next() {
+		// The rows run under the caller's context: a scan stopped early
+		// (or its caller gone) stops reading here, also through blocks
+		// the filters skip.
+		for ctx.Err() == nil && rows.Next() {
 			// RawBytes: database/sql would copy each block once more
 			// for a []byte; it is copied into a buffer kept for the
 			// next block instead.
 			var tsMax int64
 			var grams, data sql.RawBytes
-			if rerr = rows.Scan(&tsMax, &grams, &data); rerr != nil {
-				rerr = errs.Wrap(rerr, "cannot read an event block")
+			if err := rows.Scan(&tsMax, &grams, &data); err != nil {
+				if ctx.Err() == nil {
+					rerr = errs.Wrap(err, "cannot read an event block")
+				}
 				return
 			}
-			if grams != nil && req != nil && !req.admits(grams) {
-				s.BlocksSkipped.Add(1)
-				continue
-			}
+			skip := grams != nil && req != nil && !req.admits(grams)
+			// Every row waits for a credit, skipped ones too: the
+			// reader stays within scanAhead rows of fn, so a scan that
+			// stops early reads no further.
 			select {
 			case <-credit:
 			case <-ctx.Done():
 				return
+			}
+			if skip {
+				s.BlocksSkipped.Add(1)
+				b := &scanned{skipped: true, done: make(chan struct{})}
+				close(b.done)
+				ordered <- b
+				continue
 			}
 			dec := getDecoder()
 			dec.packed = append(dec.packed[:0], data...)
@@ -421,7 +435,7 @@ func (s *Store) scanRows(ctx context.Context, rows *sql.Rows, req *gramReq, from
 			work <- b // never blocks: at most scanAhead credits are out
 			ordered <- b
 		}
-		if err := rows.Err(); err != nil {
+		if err := rows.Err(); err != nil && ctx.Err() == nil {
 			rerr = errs.Wrap(err, "cannot search events")
 		}
 	})
@@ -448,6 +462,9 @@ func (s *Store) scanRows(ctx context.Context, rows *sql.Rows, req *gramReq, from
 	}
 	// take hands one block's events to fn; it returns whether to go on.
 	take := func(b *scanned) (bool, error) {
+		if b.skipped {
+			return ctx.Err() == nil, ctx.Err()
+		}
 		defer putDecoder(b.dec) // fn is done with the block's events
 		if b.err != nil {
 			return false, b.err
@@ -483,14 +500,16 @@ func (s *Store) scanRows(ctx context.Context, rows *sql.Rows, req *gramReq, from
 	cancel()
 	for b := range ordered { // let the reader and the workers end
 		<-b.done
-		putDecoder(b.dec)
+		if b.dec != nil {
+			putDecoder(b.dec)
+		}
 	}
 	wg.Wait()
-	if err == nil {
-		err = rerr
+	if oerr := outer.Err(); oerr != nil {
+		return oerr
 	}
 	if err == nil {
-		err = outer.Err()
+		err = rerr
 	}
 	return err
 }

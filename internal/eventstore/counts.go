@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/samdrift/samdrift/internal/access"
 	"github.com/samdrift/samdrift/internal/errs"
@@ -35,19 +36,25 @@ type Counts struct {
 	Other   int `json:"other"`
 	Missing int `json:"missing"`
 	Total   int `json:"total"`
-	// Distinct is how many different values were seen, at most
-	// MaxCountValues; Exact is false when there were more (the values
-	// past the limit count in Other).
+	// Distinct is how many different values were kept apart, at most
+	// MaxCountValues (and 32 MiB of them); Exact is false when there were
+	// more (the values past the limit count in Other).
 	Distinct int  `json:"distinct"`
 	Exact    bool `json:"exact"`
 }
 
-// MaxCountValues bounds the distinct values Count keeps apart.
-const MaxCountValues = 100_000
+// MaxCountValues bounds the distinct values Count keeps apart, and
+// maxCountBytes what they may hold together (values may be 64 KiB
+// command lines).
+const (
+	MaxCountValues = 100_000
+	maxCountBytes  = 32 << 20
+)
 
 // valueCounter counts the values of one field.
 type valueCounter struct {
 	m                     map[string]*int // one lookup for a value seen before
+	bytes                 int             // of the keys of m
 	over, missing, events int
 }
 
@@ -56,10 +63,11 @@ func (c *valueCounter) add(v string, n int) {
 		*p += n
 		return
 	}
-	if len(c.m) >= MaxCountValues {
+	if len(c.m) >= MaxCountValues || c.bytes+len(v) > maxCountBytes {
 		c.over += n
 		return
 	}
+	c.bytes += len(v)
 	// A copy: v may point into a whole decoded block.
 	c.m[strings.Clone(v)] = &n
 }
@@ -228,13 +236,8 @@ func (v *Victoria) countBy(ctx context.Context, tenants []int64, q Query, name s
 	if err != nil {
 		return err
 	}
-	type row struct {
-		value string
-		n     int
-		first bool // of the first value: counts the events
-	}
-	got := make([][]row, len(tenants))
-	err = perTenant(ctx, tenants, func(ctx context.Context, i int, t int64) error {
+	var mu sync.Mutex // c, from the tenants' requests at once
+	return perTenant(ctx, tenants, func(ctx context.Context, _ int, t int64) error {
 		filter, err := v.filter(ctx, t, q)
 		if err != nil {
 			return err
@@ -251,9 +254,12 @@ func (v *Victoria) countBy(ctx context.Context, tenants []int64, q Query, name s
 			}
 		}
 		for k, name := range names {
+			// The most frequent vlCountTop values of each tenant: the
+			// answer stays small whatever the field holds; the rest
+			// count in Other.
 			stats := " | stats count() as n"
 			if name != "" {
-				stats = " | stats by (" + logsqlField(name) + ") count() as n"
+				stats = " | stats by (" + logsqlField(name) + ") count() as n | sort by (n desc) | limit " + strconv.Itoa(vlCountTop)
 			}
 			body, err := v.do(ctx, t, "/select/logsql/query", url.Values{"query": {filter + stats}}, nil)
 			if err != nil {
@@ -261,6 +267,7 @@ func (v *Victoria) countBy(ctx context.Context, tenants []int64, q Query, name s
 			}
 			sc := bufio.NewScanner(bytes.NewReader(body))
 			sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
+			rows, events := 0, 0
 			for sc.Scan() {
 				var r map[string]string
 				if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
@@ -271,33 +278,44 @@ func (v *Victoria) countBy(ctx context.Context, tenants []int64, q Query, name s
 				if name != "" {
 					value = r[name]
 				}
-				if k > 0 && value == "" {
-					continue // the events without a k-th value: counted at the first
+				rows++
+				mu.Lock()
+				switch {
+				case k > 0 && value == "":
+					// The events without a k-th value: counted at the first.
+				case k > 0:
+					c.add(value, n)
+				case value == "":
+					c.events += n
+					c.missing += n
+					events += n
+				default:
+					c.events += n
+					events += n
+					c.add(value, n)
 				}
-				got[i] = append(got[i], row{value, n, k == 0})
+				mu.Unlock()
 			}
 			if err := sc.Err(); err != nil {
 				return err
 			}
+			if k == 0 && rows == vlCountTop {
+				// More values than were read: the events holding the
+				// others count in Other.
+				total, err := v.count(ctx, t, filter, 0)
+				if err != nil {
+					return err
+				}
+				mu.Lock()
+				c.events += total - events
+				c.over += total - events
+				mu.Unlock()
+			}
 		}
 		return nil
 	})
-	if err != nil {
-		return err
-	}
-	for _, rs := range got {
-		for _, r := range rs {
-			if !r.first {
-				c.add(r.value, r.n)
-				continue
-			}
-			c.events += r.n
-			if r.value == "" {
-				c.missing += r.n
-				continue
-			}
-			c.add(r.value, r.n)
-		}
-	}
-	return nil
 }
+
+// vlCountTop is how many values of a field Count reads from VictoriaLogs
+// per tenant.
+const vlCountTop = 1000

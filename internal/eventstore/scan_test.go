@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -99,11 +100,42 @@ func TestScanManyBlocks(t *testing.T) {
 			}
 		}
 
+		// Facets keep copies: the sampled values stay whole, one entry
+		// each, after later searches decode other blocks into the same
+		// memory.
+		facets, sampled, err := es.Facets(ctx, sc, q, 12, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := es.Search(ctx, sc, eventstore.Query{From: q.From, To: q.To, Q: "user7", Limit: 100}); err != nil {
+			t.Fatal(err)
+		}
+		var hosts *eventstore.Facet
+		for i := range facets {
+			if facets[i].Field == "host.name" {
+				hosts = &facets[i]
+			}
+		}
+		if hosts == nil || sampled != eventstore.FacetSample {
+			t.Fatalf("facets over %d sampled events lack host.name: %+v", sampled, facets)
+		}
+		n, seen := 0, map[string]bool{}
+		for _, v := range hosts.Values {
+			if seen[v.Value] || len(v.Value) != 5 || !strings.HasPrefix(v.Value, "host") {
+				t.Fatalf("host.name facet holds %q twice or damaged: %+v", v.Value, hosts.Values)
+			}
+			seen[v.Value] = true
+			n += v.Count
+		}
+		if n != sampled {
+			t.Errorf("host.name facet counts %d of %d sampled events: %+v", n, sampled, hosts.Values)
+		}
+
 		hist, _, err := es.Histogram(ctx, sc, q, 10)
 		if err != nil {
 			t.Fatal(err)
 		}
-		n := 0
+		n = 0
 		for _, b := range hist {
 			n += b.Count
 		}
@@ -111,6 +143,41 @@ func TestScanManyBlocks(t *testing.T) {
 			t.Errorf("histogram counts %d; want %d", n, blocks*per)
 		}
 	})
+}
+
+// TestScanStopsEarly finds a word that only the newest of 300 blocks
+// holds, asking for one event: the scan stops there instead of reading
+// every older block's row, even those its filter skips.
+func TestScanStopsEarly(t *testing.T) {
+	ctx := context.Background()
+	es := eventstore.New(storetest.SQLite(t))
+	base := time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)
+	for b := range 300 {
+		evs := make([]event.Event, 10)
+		for i := range evs {
+			msg := fmt.Sprint("routine message ", b, " ", i)
+			if b == 299 {
+				msg = "needle in the newest block"
+			}
+			evs[i] = event.Event{ID: fmt.Sprintf("e%d-%d", b, i), Tenant: 1001, Time: base.Add(time.Duration(b*10+i) * time.Second), Received: base,
+				Message: msg, Format: event.FormatRaw}
+		}
+		if _, err := es.Append(ctx, evs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	skipped := es.BlocksSkipped.Load()
+	var got []event.Event
+	q := eventstore.Query{From: base, To: base.Add(time.Hour), Q: "needle", Limit: 1}
+	if err := es.Each(ctx, access.System("test"), q, func(e event.Event) error { got = append(got, e); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].ID != "e299-9" {
+		t.Fatalf("each = %v; want the newest needle", ids(got))
+	}
+	if n := es.BlocksSkipped.Load() - skipped; n > 20 {
+		t.Errorf("stopping after the first block still went through %d older blocks", n)
+	}
 }
 
 func ids(evs []event.Event) []string {

@@ -98,10 +98,11 @@ func openSQLite(ctx context.Context, dir string) (*DB, error) {
 	// memory bound on top of it (docs/PERFORMANCE.md, issue 23): the
 	// writer's 16 MiB holds the indexes appends touch (64 MiB, measured
 	// end to end at full load, stored no faster and cost 50 MB of RSS);
-	// each of the up to 8 readers gets 8 MiB, as a search streams blocks
-	// it reads once.
+	// each of the up to 8 readers gets 4 MiB, as a search streams blocks
+	// it reads once (8 MiB each filled up over a long run and took the
+	// process past 512 MiB).
 	wq.Add("_pragma", "cache_size(-16384)")
-	q.Add("_pragma", "cache_size(-8192)")
+	q.Add("_pragma", "cache_size(-4096)")
 	// Writers take the write lock when they begin, so two processes never
 	// deadlock upgrading read locks; busy_timeout makes them queue instead.
 	wq.Set("_txlock", "immediate")
