@@ -56,6 +56,7 @@ type valueCounter struct {
 	m                     map[string]*int // one lookup for a value seen before
 	bytes                 int             // of the keys of m
 	over, missing, events int
+	capped                bool // some values were not read at all (VictoriaLogs' top per tenant)
 }
 
 func (c *valueCounter) add(v string, n int) {
@@ -74,7 +75,7 @@ func (c *valueCounter) add(v string, n int) {
 
 // result is the top values and the rest.
 func (c *valueCounter) result(field string, top int) Counts {
-	out := Counts{Field: field, Missing: c.missing, Total: c.events, Distinct: len(c.m), Exact: c.over == 0, Other: c.over, Values: []FieldCount{}}
+	out := Counts{Field: field, Missing: c.missing, Total: c.events, Distinct: len(c.m), Exact: c.over == 0 && !c.capped, Other: c.over, Values: []FieldCount{}}
 	for v, n := range c.m {
 		out.Values = append(out.Values, FieldCount{Value: v, Count: *n})
 	}
@@ -298,6 +299,11 @@ func (v *Victoria) countBy(ctx context.Context, tenants []int64, q Query, name s
 			}
 			if err := sc.Err(); err != nil {
 				return err
+			}
+			if k > 0 && rows == vlCountTop {
+				mu.Lock()
+				c.capped = true // further values of the field beyond the first were not read
+				mu.Unlock()
 			}
 			if k == 0 && rows == vlCountTop {
 				// More values than were read: the events holding the

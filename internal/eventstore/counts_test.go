@@ -2,6 +2,7 @@ package eventstore_test
 
 import (
 	"context"
+	"fmt"
 	"reflect"
 	"testing"
 	"time"
@@ -103,5 +104,39 @@ func checkCounts(t *testing.T, es *eventstore.Store, flush func()) {
 		if e := errs.As(err); e == nil || e.Field != c.want {
 			t.Errorf("count by %q top %d = %v; want an error naming %s", c.field, c.top, err, c.want)
 		}
+	}
+}
+
+// TestCountOnVictoriaTop reads a tenant's 1,000 most frequent values from
+// VictoriaLogs: with more, the events holding the others count in Other
+// and the answer is not exact, while Total still counts every event.
+func TestCountOnVictoriaTop(t *testing.T) {
+	ctx := context.Background()
+	es, vl := vlStoreOn(t, storetest.SQLite(t), vltest.Start(t))
+	var evs []event.Event
+	for i := range 1500 {
+		e := event.Event{ID: fmt.Sprint("top-", i), Tenant: 1001, Time: queryCorpusBase.Add(time.Duration(i) * time.Millisecond), Received: queryCorpusBase,
+			Message: "login", Format: event.FormatRaw}
+		user := fmt.Sprint("u", i)
+		if i < 300 {
+			user = "common"
+		}
+		e.Set("user.name", user)
+		evs = append(evs, e)
+	}
+	if _, err := es.AppendBatches(ctx, []eventstore.Batch{{ID: "top", Events: evs}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := vl.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	q := eventstore.Query{From: queryCorpusBase.Add(-time.Hour), To: queryCorpusBase.Add(time.Hour)}
+	got, err := es.Count(ctx, access.System("test"), q, "user.name", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 1,201 values: "common" (300) and 1,200 of one each; 1,000 read.
+	if got.Total != 1500 || got.Exact || got.Distinct != 1000 || len(got.Values) != 1 || got.Values[0] != (eventstore.FieldCount{Value: "common", Count: 300}) || got.Other != 1200 {
+		t.Errorf("counts over 1,201 values: %+v", got)
 	}
 }
