@@ -45,8 +45,15 @@ func (c *child) output() string {
 
 func startChild(t *testing.T, args ...string) *child {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], args...)
-	cmd.Env = append(os.Environ(), "SAMDRIFT_TEST_CHILD=1")
+	return startProcess(t, os.Args[0], []string{"SAMDRIFT_TEST_CHILD=1"}, args...)
+}
+
+// startProcess runs bin with args (and env added to the test's),
+// keeping what it writes.
+func startProcess(t *testing.T, bin string, env []string, args ...string) *child {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), env...)
 	var out strings.Builder
 	var mu sync.Mutex
 	w := writerFunc(func(p []byte) (int, error) { mu.Lock(); defer mu.Unlock(); return out.Write(p) })

@@ -69,22 +69,13 @@ func TestOverload(t *testing.T) {
 	sam("rules", "import", "--data", data, rules)
 
 	httpAddr, relpAddr, tcpAddr := "127.0.0.1:"+freePort(t), "127.0.0.1:"+freePort(t), "127.0.0.1:"+freePort(t)
-	srv := exec.Command(bin, "serve", "--demo", "--data", data, "--http", httpAddr, "--relp", relpAddr, "--syslog-tcp", tcpAddr,
+	srv := startProcess(t, bin, nil, "serve", "--demo", "--data", data, "--http", httpAddr, "--relp", relpAddr, "--syslog-tcp", tcpAddr,
 		"--syslog-udp", "", "--syslog-tls", "", "--spine-max-bytes", strconv.Itoa(64<<20), "--log-level", "warn")
-	var log strings.Builder
-	var logMu sync.Mutex
-	w := writerFunc(func(p []byte) (int, error) { logMu.Lock(); defer logMu.Unlock(); return log.Write(p) })
-	srv.Stdout, srv.Stderr = w, w
-	if err := srv.Start(); err != nil {
-		t.Fatal(err)
-	}
 	defer func() {
-		_ = srv.Process.Signal(syscall.SIGTERM)
-		_ = srv.Wait()
+		_ = srv.cmd.Process.Signal(syscall.SIGTERM)
+		_ = srv.cmd.Wait()
 		if t.Failed() {
-			logMu.Lock()
-			t.Logf("server:\n%s", log.String())
-			logMu.Unlock()
+			t.Logf("server:\n%s", srv.output())
 		}
 	}()
 	waitHTTP(t, httpAddr)
@@ -143,7 +134,7 @@ func TestOverload(t *testing.T) {
 			t.Errorf("%s: %q; want %q", r.id, last, want)
 		}
 	}
-	hwm := peakRSS(t, srv.Process.Pid)
+	hwm := peakRSS(t, srv.cmd.Process.Pid)
 	waits, busy := metric(t, httpAddr, "samdrift_ingest_backpressure_waits_total"), metric(t, httpAddr, "samdrift_ingest_http_busy_total")
 	t.Logf("%d events sent in %.1f s, stored in %.1f s (%.0f events/s); peak RSS %d MiB (bound %d); backpressure waits %s, HTTP 429s %s",
 		total, sent.Seconds(), stored.Seconds(), float64(total)/stored.Seconds(), hwm, bound, waits, busy)
