@@ -126,6 +126,42 @@ func (s *Service) subscription(ctx context.Context, q store.Querier, sc access.S
 	return sub, nil
 }
 
+// checkOutage checks a new outage and fills in its defaults (a start of
+// now, whole seconds, impact 1, source manual).
+func checkOutage(n NewOutage, now time.Time) (NewOutage, error) {
+	if n.Start.IsZero() {
+		n.Start = now
+	}
+	n.Start = n.Start.UTC().Truncate(time.Second)
+	if n.Start.After(now.Add(time.Minute)) {
+		return n, errs.Field("started_at", "an outage cannot start in the future")
+	}
+	if n.End != nil {
+		e := n.End.UTC().Truncate(time.Second)
+		if !e.After(n.Start) {
+			return n, errs.Field("ended_at", "an outage must end after it starts")
+		}
+		n.End = &e
+	}
+	if n.Impact == 0 {
+		n.Impact = 1
+	}
+	if n.Impact < 0.01 || n.Impact > 1 {
+		return n, errs.Field("impact", "impact must be 0.01–1 (1: the service is down; less: partly)")
+	}
+	if n.Source == "" {
+		n.Source = SourceManual
+	}
+	n.Cause = strings.TrimSpace(n.Cause)
+	if len(n.Cause) > maxCause {
+		return n, errs.Field("cause", "the cause is longer than %d characters", maxCause)
+	}
+	if len(n.Fingerprint) > 200 {
+		return n, errs.Field("fingerprint", "the fingerprint is longer than 200 characters")
+	}
+	return n, nil
+}
+
 // Open records an outage of a subscription (or returns the open one
 // with the same fingerprint).
 func (s *Service) Open(ctx context.Context, sc access.Scope, n NewOutage) (Outage, error) {
@@ -136,83 +172,71 @@ func (s *Service) Open(ctx context.Context, sc access.Scope, n NewOutage) (Outag
 // open is Open, telling whether the outage is new.
 func (s *Service) open(ctx context.Context, sc access.Scope, n NewOutage) (Outage, bool, error) {
 	now := s.Clock().UTC()
-	if n.Start.IsZero() {
-		n.Start = now
-	}
-	n.Start = n.Start.UTC().Truncate(time.Second)
-	if n.Start.After(now.Add(time.Minute)) {
-		return Outage{}, false, errs.Field("started_at", "an outage cannot start in the future")
-	}
-	if n.End != nil {
-		e := n.End.UTC().Truncate(time.Second)
-		if !e.After(n.Start) {
-			return Outage{}, false, errs.Field("ended_at", "an outage must end after it starts")
-		}
-		n.End = &e
-	}
-	if n.Impact == 0 {
-		n.Impact = 1
-	}
-	if n.Impact < 0.01 || n.Impact > 1 {
-		return Outage{}, false, errs.Field("impact", "impact must be 0.01–1 (1: the service is down; less: partly)")
-	}
-	if n.Source == "" {
-		n.Source = SourceManual
-	}
-	n.Cause = strings.TrimSpace(n.Cause)
-	if len(n.Cause) > maxCause {
-		return Outage{}, false, errs.Field("cause", "the cause is longer than %d characters", maxCause)
-	}
-	if len(n.Fingerprint) > 200 {
-		return Outage{}, false, errs.Field("fingerprint", "the fingerprint is longer than 200 characters")
+	n, err := checkOutage(n, now)
+	if err != nil {
+		return Outage{}, false, err
 	}
 	var id int64
 	created := false
-	err := s.db.Write(ctx, func(tx *sql.Tx) error {
-		sub, err := s.subscription(ctx, tx, sc, n.Subscription)
-		if err != nil {
-			return err
-		}
-		if n.Unit != 0 && sub.unit != n.Unit {
-			// Answered like an unknown subscription: a unit's monitoring
-			// cannot touch another unit's subscriptions.
-			return errs.Field("subscription", "no subscription %d", n.Subscription)
-		}
-		if !mayRecord(sc, sub.unit) {
-			return errs.E(errs.Forbidden, "only the unit delivering the subscription records its outages")
-		}
-		if n.Fingerprint != "" {
-			err := tx.QueryRowContext(ctx, `SELECT id FROM outages WHERE subscription_id = $1 AND fingerprint = $2 AND ended_at IS NULL`,
-				sub.id, n.Fingerprint).Scan(&id)
-			if err == nil {
-				return nil
-			}
-			if err != sql.ErrNoRows {
-				return errs.Wrap(err, "cannot look for the open outage")
-			}
-		}
-		var end any
-		if n.End != nil {
-			end = *n.End
-		}
-		if err := tx.QueryRowContext(ctx, `INSERT INTO outages (subscription_id, unit_id, municipality_id, started_at, ended_at, impact, source, cause,
-			fingerprint, created_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING id`,
-			sub.id, sub.unit, sub.municipality, n.Start, end, n.Impact, n.Source, n.Cause, n.Fingerprint, sc.Username, now).Scan(&id); err != nil {
-			return errs.Wrap(err, "cannot record the outage")
-		}
-		created = true
-		return audit.Append(ctx, tx, sc.Actor(), audit.Entry{Action: "outage.open", TargetType: "outage", TargetID: strconv.FormatInt(id, 10),
-			OrgID: sub.municipality, After: map[string]any{"subscription": sub.id, "started_at": n.Start, "ended_at": n.End, "impact": n.Impact,
-				"source": n.Source, "cause": n.Cause}})
+	err = s.db.Write(ctx, func(tx *sql.Tx) error {
+		var err error
+		id, created, err = s.openIn(ctx, tx, sc, n, now)
+		return err
 	})
 	if err != nil {
 		return Outage{}, false, err
 	}
+	return s.opened(ctx, sc, id, created)
+}
+
+// opened reads the outage open returned and, when monitoring found it
+// and it is new, raises its incident.
+func (s *Service) opened(ctx context.Context, sc access.Scope, id int64, created bool) (Outage, bool, error) {
 	o, err := s.Get(ctx, sc, id)
 	if err == nil && created && o.Source != SourceManual && s.Tickets != nil {
 		err = s.raiseTicket(ctx, &o)
 	}
 	return o, created, err
+}
+
+// openIn opens outage n (checked by checkOutage) in tx: its id, and
+// whether it is new (false: an outage with its fingerprint was open).
+func (s *Service) openIn(ctx context.Context, tx *sql.Tx, sc access.Scope, n NewOutage, now time.Time) (int64, bool, error) {
+	sub, err := s.subscription(ctx, tx, sc, n.Subscription)
+	if err != nil {
+		return 0, false, err
+	}
+	if n.Unit != 0 && sub.unit != n.Unit {
+		// Answered like an unknown subscription: a unit's monitoring
+		// cannot touch another unit's subscriptions.
+		return 0, false, errs.Field("subscription", "no subscription %d", n.Subscription)
+	}
+	if !mayRecord(sc, sub.unit) {
+		return 0, false, errs.E(errs.Forbidden, "only the unit delivering the subscription records its outages")
+	}
+	var id int64
+	if n.Fingerprint != "" {
+		err := tx.QueryRowContext(ctx, `SELECT id FROM outages WHERE subscription_id = $1 AND fingerprint = $2 AND ended_at IS NULL`,
+			sub.id, n.Fingerprint).Scan(&id)
+		if err == nil {
+			return id, false, nil
+		}
+		if err != sql.ErrNoRows {
+			return 0, false, errs.Wrap(err, "cannot look for the open outage")
+		}
+	}
+	var end any
+	if n.End != nil {
+		end = *n.End
+	}
+	if err := tx.QueryRowContext(ctx, `INSERT INTO outages (subscription_id, unit_id, municipality_id, started_at, ended_at, impact, source, cause,
+		fingerprint, created_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING id`,
+		sub.id, sub.unit, sub.municipality, n.Start, end, n.Impact, n.Source, n.Cause, n.Fingerprint, sc.Username, now).Scan(&id); err != nil {
+		return 0, false, errs.Wrap(err, "cannot record the outage")
+	}
+	return id, true, audit.Append(ctx, tx, sc.Actor(), audit.Entry{Action: "outage.open", TargetType: "outage", TargetID: strconv.FormatInt(id, 10),
+		OrgID: sub.municipality, After: map[string]any{"subscription": sub.id, "started_at": n.Start, "ended_at": n.End, "impact": n.Impact,
+			"source": n.Source, "cause": n.Cause}})
 }
 
 // raiseTicket opens the incident for an outage monitoring found and
@@ -236,33 +260,43 @@ func (s *Service) raiseTicket(ctx context.Context, o *Outage) error {
 // End ends an open outage at end (zero: now).
 func (s *Service) End(ctx context.Context, sc access.Scope, id int64, end time.Time) (Outage, error) {
 	now := s.Clock().UTC()
-	if end.IsZero() {
-		end = now
-	}
-	end = end.UTC().Truncate(time.Second)
 	err := s.db.Write(ctx, func(tx *sql.Tx) error {
-		o, err := s.get(ctx, tx, sc, id)
-		if err != nil {
-			return err
-		}
-		if !mayRecord(sc, o.UnitID) {
-			return errs.E(errs.Forbidden, "only the unit delivering the subscription records its outages")
-		}
-		if o.EndedAt != nil {
-			return errs.E(errs.Conflict, "outage %d ended already at %s", id, o.EndedAt.Format(time.RFC3339))
-		}
-		if !end.After(o.StartedAt) {
-			return errs.Field("ended_at", "an outage must end after it starts")
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE outages SET ended_at = $1, updated_at = $2 WHERE id = $3 AND ended_at IS NULL`, end, now, id); err != nil {
-			return errs.Wrap(err, "cannot end outage %d", id)
-		}
-		return audit.Append(ctx, tx, sc.Actor(), audit.Entry{Action: "outage.end", TargetType: "outage", TargetID: strconv.FormatInt(id, 10),
-			OrgID: o.MunicipalityID, After: map[string]any{"ended_at": end}})
+		return s.endIn(ctx, tx, sc, id, end, now)
 	})
 	if err != nil {
 		return Outage{}, err
 	}
+	return s.ended(ctx, sc, id)
+}
+
+// endIn ends open outage id at end (zero: now) in tx.
+func (s *Service) endIn(ctx context.Context, tx *sql.Tx, sc access.Scope, id int64, end, now time.Time) error {
+	if end.IsZero() {
+		end = now
+	}
+	end = end.UTC().Truncate(time.Second)
+	o, err := s.get(ctx, tx, sc, id)
+	if err != nil {
+		return err
+	}
+	if !mayRecord(sc, o.UnitID) {
+		return errs.E(errs.Forbidden, "only the unit delivering the subscription records its outages")
+	}
+	if o.EndedAt != nil {
+		return errs.E(errs.Conflict, "outage %d ended already at %s", id, o.EndedAt.Format(time.RFC3339))
+	}
+	if !end.After(o.StartedAt) {
+		return errs.Field("ended_at", "an outage must end after it starts")
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE outages SET ended_at = $1, updated_at = $2 WHERE id = $3 AND ended_at IS NULL`, end, now, id); err != nil {
+		return errs.Wrap(err, "cannot end outage %d", id)
+	}
+	return audit.Append(ctx, tx, sc.Actor(), audit.Entry{Action: "outage.end", TargetType: "outage", TargetID: strconv.FormatInt(id, 10),
+		OrgID: o.MunicipalityID, After: map[string]any{"ended_at": end}})
+}
+
+// ended reads outage id after it ended and notes the end on its ticket.
+func (s *Service) ended(ctx context.Context, sc access.Scope, id int64) (Outage, error) {
 	o, err := s.Get(ctx, sc, id)
 	if err == nil && o.TicketID != nil && s.Tickets != nil {
 		if nerr := s.Tickets.NoteEnd(ctx, *o.TicketID, o); nerr != nil {
@@ -277,24 +311,34 @@ func (s *Service) End(ctx context.Context, sc access.Scope, id int64, end time.T
 // whether there was one. unit, when set, is the unit the subscription
 // must belong to.
 func (s *Service) EndByKey(ctx context.Context, sc access.Scope, unit, sub int64, fingerprint string, end time.Time) (bool, error) {
-	var a store.Args
-	q := `SELECT x.id FROM outages x JOIN orders o ON o.id = x.subscription_id WHERE x.subscription_id = ` + a.Add(sub) +
-		` AND x.fingerprint = ` + a.Add(fingerprint) + ` AND x.ended_at IS NULL AND ` + visible(sc, &a)
-	if unit != 0 {
-		q += ` AND x.unit_id = ` + a.Add(unit)
-	}
-	var id int64
-	err := s.db.Reader().QueryRowContext(ctx, q, a.Values()...).Scan(&id)
-	if err == sql.ErrNoRows {
-		return false, nil
-	}
-	if err != nil {
-		return false, errs.Wrap(err, "cannot look for the open outage")
+	id, err := s.openByKey(ctx, s.db.Reader(), sc, unit, sub, fingerprint)
+	if err != nil || id == 0 {
+		return false, err
 	}
 	if _, err := s.End(ctx, sc, id, end); err != nil && errs.CodeOf(err) != errs.Conflict {
 		return false, err
 	}
 	return true, nil
+}
+
+// openByKey is the id of subscription sub's open outage with fingerprint
+// (0: none) within sc's reach and, when unit is set, that unit's.
+func (s *Service) openByKey(ctx context.Context, q store.Querier, sc access.Scope, unit, sub int64, fingerprint string) (int64, error) {
+	var a store.Args
+	query := `SELECT x.id FROM outages x JOIN orders o ON o.id = x.subscription_id WHERE x.subscription_id = ` + a.Add(sub) +
+		` AND x.fingerprint = ` + a.Add(fingerprint) + ` AND x.ended_at IS NULL AND ` + visible(sc, &a)
+	if unit != 0 {
+		query += ` AND x.unit_id = ` + a.Add(unit)
+	}
+	var id int64
+	err := q.QueryRowContext(ctx, query, a.Values()...).Scan(&id)
+	if err == sql.ErrNoRows {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, errs.Wrap(err, "cannot look for the open outage")
+	}
+	return id, nil
 }
 
 const outageColumns = `x.id, x.subscription_id, x.unit_id, x.municipality_id, m.name, o.service_id, o.level_id, x.started_at, x.ended_at, x.impact,

@@ -428,8 +428,13 @@ func (r *Prober) record(ctx context.Context, d due, at time.Time, res result) er
 	if now := r.s.Clock().UnixMilli(); next <= now {
 		next = now + interval - (now-d.due)%interval
 	}
-	var open, end bool
+	var open, end, created bool
 	var firstFailed time.Time
+	var outage int64
+	var refused error
+	sc := access.System("probe")
+	key := "probe:" + strconv.FormatInt(p.ID, 10)
+	now := r.s.Clock().UTC()
 	err := r.s.db.Write(ctx, func(tx *sql.Tx) error {
 		var state string
 		var failures int
@@ -466,23 +471,46 @@ func (r *Prober) record(ctx context.Context, d due, at time.Time, res result) er
 		if res.err != nil {
 			failed = 1
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO probe_days (probe_id, day, checks, failures, latency_ms) VALUES ($1, $2, 1, $3, $4)
+		if _, err := tx.ExecContext(ctx, `INSERT INTO probe_days (probe_id, day, checks, failures, latency_ms) VALUES ($1, $2, 1, $3, $4)
 			ON CONFLICT (probe_id, day) DO UPDATE SET checks = probe_days.checks + 1, failures = probe_days.failures + excluded.failures,
-			latency_ms = probe_days.latency_ms + excluded.latency_ms`, p.ID, at.UTC().Format("2006-01-02"), failed, res.latency.Milliseconds())
-		return err
+			latency_ms = probe_days.latency_ms + excluded.latency_ms`, p.ID, at.UTC().Format("2006-01-02"), failed, res.latency.Milliseconds()); err != nil {
+			return err
+		}
+		// The outage opens or ends in the same transaction as the state
+		// that says so: nobody reads a probe up with its outage still
+		// open, and a crash between the two leaves neither. A refusal
+		// (the subscription ended, say) keeps the check recorded.
+		var err error
+		switch {
+		case open:
+			var n NewOutage
+			n, err = checkOutage(NewOutage{Subscription: p.SubscriptionID, Start: firstFailed, Source: SourceProbe, Fingerprint: key,
+				Cause: truncate(p.Name+": "+res.err.Error(), maxCause), Unit: p.UnitID}, now)
+			if err == nil {
+				outage, created, err = r.s.openIn(ctx, tx, sc, n, now)
+			}
+		case end:
+			outage, err = r.s.openByKey(ctx, tx, sc, p.UnitID, p.SubscriptionID, key)
+			if err == nil && outage != 0 {
+				err = r.s.endIn(ctx, tx, sc, outage, at, now)
+			}
+		}
+		if errs.CodeOf(err) == errs.Internal {
+			return err
+		}
+		refused = err
+		return nil
 	})
 	if err != nil {
 		return errs.Wrap(err, "cannot record probe %d's check", p.ID)
 	}
-	sc := access.System("probe")
-	key := "probe:" + strconv.FormatInt(p.ID, 10)
-	switch {
-	case open:
-		cause := p.Name + ": " + res.err.Error()
-		_, err = r.s.Open(ctx, sc, NewOutage{Subscription: p.SubscriptionID, Start: firstFailed, Source: SourceProbe, Fingerprint: key,
-			Cause: truncate(cause, maxCause), Unit: p.UnitID})
-	case end:
-		_, err = r.s.EndByKey(ctx, sc, p.UnitID, p.SubscriptionID, key, at)
+	if refused != nil || outage == 0 {
+		return refused
+	}
+	if open {
+		_, _, err = r.s.opened(ctx, sc, outage, created)
+	} else {
+		_, err = r.s.ended(ctx, sc, outage)
 	}
 	return err
 }
