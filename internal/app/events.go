@@ -348,6 +348,8 @@ func (a *App) consumeStore(ctx context.Context, ep *eventPath, o EventOptions, l
 			Help: "Event blocks searches decompressed (SQLite)."}, func() float64 { return float64(es.BlocksRead.Load()) }))
 		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "samdrift_search_blocks_skipped_total",
 			Help: "Event blocks searches skipped because their gram filter ruled a match out (SQLite)."}, func() float64 { return float64(es.BlocksSkipped.Load()) }))
+		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "samdrift_count_blocks_summarised_total",
+			Help: "Event blocks counts took from the blocks' column counts without decompressing them (SQLite)."}, func() float64 { return float64(es.BlocksSummarised.Load()) }))
 		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "samdrift_events_stored_total",
 			Help: "Events the store consumer committed (a redelivered batch counts again; the store keeps it once)."}, func() float64 { return float64(stored.Load()) }))
 		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "samdrift_spine_pending_batches",

@@ -165,10 +165,18 @@ func appendBlocksTx(ctx context.Context, tx *sql.Tx, batches []Batch) (int, erro
 			return errs.Wrap(err, "cannot prepare block filter insert")
 		}
 		defer gst.Close()
+		cst, err := tx.PrepareContext(ctx, `INSERT INTO event_block_counts (block_id, counts) VALUES ($1, $2)`)
+		if err != nil {
+			return errs.Wrap(err, "cannot prepare block counts insert")
+		}
+		defer cst.Close()
 		gb := gramPool.Get().(*gramBuilder)
 		defer gramPool.Put(gb)
-		// insert stores one block and its filter.
-		insert := func(tenant, lo, hi int64, n int, data, grams []byte) error {
+		sb := summaryPool.Get().(*summaryBuilder)
+		defer summaryPool.Put(sb)
+		var sum []byte
+		// insert stores one block, its filter and its column counts.
+		insert := func(tenant, lo, hi int64, n int, data, grams, sum []byte) error {
 			res, err := st.ExecContext(ctx, tenant, lo, hi, n, data)
 			if err != nil {
 				return errs.Wrap(err, "cannot store a block of tenant %d", tenant)
@@ -179,6 +187,9 @@ func appendBlocksTx(ctx context.Context, tx *sql.Tx, batches []Batch) (int, erro
 			}
 			if _, err := gst.ExecContext(ctx, id, grams); err != nil {
 				return errs.Wrap(err, "cannot store the filter of a block of tenant %d", tenant)
+			}
+			if _, err := cst.ExecContext(ctx, id, sum); err != nil {
+				return errs.Wrap(err, "cannot store the counts of a block of tenant %d", tenant)
 			}
 			return nil
 		}
@@ -205,11 +216,13 @@ func appendBlocksTx(ctx context.Context, tx *sql.Tx, batches []Batch) (int, erro
 					for _, bi := range in {
 						for i := range batches[bi].Events {
 							gb.addEvent(&batches[bi].Events[i])
+							sb.addEvent(&batches[bi].Events[i])
 						}
 					}
 					grams := gb.filter(nil)
+					sum = sb.summary(sum[:0], nil)
 					packed = zenc.EncodeAll(joined, packed[:0])
-					if err := insert(k.tenant, lo, hi, n, packed, grams); err != nil {
+					if err := insert(k.tenant, lo, hi, n, packed, grams, sum); err != nil {
 						return err
 					}
 					inserted += n
@@ -223,7 +236,8 @@ func appendBlocksTx(ctx context.Context, tx *sql.Tx, batches []Batch) (int, erro
 				joined = event.AppendBatch(joined[:0], part)
 				packed = zenc.EncodeAll(joined, packed[:0])
 				gb.begin(len(joined))
-				if err := insert(k.tenant, part[0].Time.UnixMicro(), part[len(part)-1].Time.UnixMicro(), len(part), packed, gb.filter(part)); err != nil {
+				sum = sb.summary(sum[:0], part)
+				if err := insert(k.tenant, part[0].Time.UnixMicro(), part[len(part)-1].Time.UnixMicro(), len(part), packed, gb.filter(part), sum); err != nil {
 					return err
 				}
 				inserted += len(part)
@@ -311,22 +325,18 @@ func (s *Store) blockScan(ctx context.Context, sc access.Scope, q Query, bq bloc
 	fn func(e *event.Event) bool) error {
 	var a store.Args
 	from, to := q.From.UnixMicro(), q.To.UnixMicro()
-	where := []string{sc.SecurityPredicate("tenant", &a), "ts_max >= " + a.Add(from), "ts_min < " + a.Add(to)}
-	if len(q.Tenants) > 0 {
-		ps := make([]string, len(q.Tenants))
-		for i, t := range q.Tenants {
-			ps[i] = a.Add(t)
-		}
-		where = append(where, "tenant IN ("+strings.Join(ps, ",")+")")
+	where := blockWhere(sc, q, &a) + " AND b.ts_max >= " + a.Add(from) + " AND b.ts_min < " + a.Add(to)
+	if bq.blocks != nil {
+		where += " AND " + bq.blocks(&a)
 	}
 	// With text terms, blocks whose filter rules the query out are not
 	// decompressed (nor decoded). (Reading the filters first and then
 	// only the admitted blocks' data, one query each, made searches for
 	// common terms slower by more than it saved.)
-	query := `SELECT ts_max, NULL, data FROM event_blocks WHERE ` + strings.Join(where, " AND ") + ` ORDER BY ts_max DESC`
+	query := `SELECT b.ts_max, NULL, b.data FROM event_blocks b WHERE ` + where + ` ORDER BY b.ts_max DESC`
 	if bq.grams != nil {
 		query = `SELECT b.ts_max, g.grams, b.data FROM event_blocks b
-		LEFT JOIN event_block_grams g ON g.block_id = b.id WHERE ` + strings.Join(where, " AND ") + ` ORDER BY b.ts_max DESC`
+		LEFT JOIN event_block_grams g ON g.block_id = b.id WHERE ` + where + ` ORDER BY b.ts_max DESC`
 	}
 	rows, err := s.db.Reader().QueryContext(ctx, query, a.Values()...)
 	if err != nil {
@@ -334,6 +344,20 @@ func (s *Store) blockScan(ctx context.Context, sc access.Scope, q Query, bq bloc
 	}
 	defer rows.Close()
 	return s.scanRows(ctx, rows, bq.grams, from, to, bq.match, next, fn)
+}
+
+// blockWhere is the condition on event_blocks (as b) for the blocks of
+// the tenants sc may see, and of q's tenants when it names them.
+func blockWhere(sc access.Scope, q Query, a *store.Args) string {
+	where := sc.SecurityPredicate("b.tenant", a)
+	if len(q.Tenants) > 0 {
+		ps := make([]string, len(q.Tenants))
+		for i, t := range q.Tenants {
+			ps[i] = a.Add(t)
+		}
+		where += " AND b.tenant IN (" + strings.Join(ps, ",") + ")"
+	}
+	return where
 }
 
 // scanWorkers bounds the goroutines that decompress, decode and match the
@@ -624,10 +648,20 @@ func (s *Store) pruneBlocks(ctx context.Context, tenant *int64, cut int64) (int6
 			if _, err := tx.ExecContext(ctx, `DELETE FROM event_block_grams WHERE block_id = $1`, id); err != nil {
 				return errs.Wrap(err, "cannot delete an event block's filter")
 			}
+			if _, err := tx.ExecContext(ctx, `DELETE FROM event_block_counts WHERE block_id = $1`, id); err != nil {
+				return errs.Wrap(err, "cannot delete an event block's counts")
+			}
 		}
 		// A rewritten block keeps its filter: the filter of all its events
-		// admits every search the remaining ones can match.
+		// admits every search the remaining ones can match. Its column
+		// counts are counted again.
+		sb := summaryPool.Get().(*summaryBuilder)
+		defer summaryPool.Put(sb)
 		for _, r := range rewrites {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO event_block_counts (block_id, counts) VALUES ($1, $2)
+				ON CONFLICT (block_id) DO UPDATE SET counts = excluded.counts`, r.id, sb.summary(nil, r.keep)); err != nil {
+				return errs.Wrap(err, "cannot count a rewritten event block")
+			}
 			data, err := event.EncodeBatch(r.keep)
 			if err != nil {
 				return err

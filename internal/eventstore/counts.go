@@ -73,6 +73,17 @@ func (c *valueCounter) add(v string, n int) {
 	c.m[strings.Clone(v)] = &n
 }
 
+// merge adds what o counted to c.
+func (c *valueCounter) merge(o *valueCounter) {
+	for v, n := range o.m {
+		c.add(v, *n)
+	}
+	c.over += o.over
+	c.missing += o.missing
+	c.events += o.events
+	c.capped = c.capped || o.capped
+}
+
 // result is the top values and the rest.
 func (c *valueCounter) result(field string, top int) Counts {
 	out := Counts{Field: field, Missing: c.missing, Total: c.events, Distinct: len(c.m), Exact: c.over == 0 && !c.capped, Other: c.over, Values: []FieldCount{}}
@@ -216,6 +227,13 @@ func (s *Store) Count(ctx context.Context, sc access.Scope, q Query, field strin
 		m, err := s.matcherFor(sc, q)
 		if err != nil {
 			return Counts{}, err
+		}
+		if m.all && isCol && (col.name == "tenant" || summaryColumn(col.name) >= 0) {
+			// Blocks wholly in range from their column counts; the rest
+			// decoded.
+			if m.blocks, err = s.countSummaries(ctx, sc, q, col.name, &c); err != nil {
+				return Counts{}, err
+			}
 		}
 		if err := s.blockScan(ctx, sc, q, m, nil, func(e *event.Event) bool { count(e); return true }); err != nil {
 			return Counts{}, err

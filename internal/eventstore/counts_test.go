@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"reflect"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -139,4 +141,147 @@ func TestCountOnVictoriaTop(t *testing.T) {
 	if got.Total != 1500 || got.Exact || got.Distinct != 1000 || len(got.Values) != 1 || got.Values[0] != (eventstore.FieldCount{Value: "common", Count: 300}) || got.Other != 1200 {
 		t.Errorf("counts over 1,201 values: %+v", got)
 	}
+}
+
+// TestCountFromBlockSummaries counts by the columns SQLite keeps per
+// block (and by tenant) and checks every answer against the events
+// counted one by one: over blocks wholly inside the range (taken from
+// the blocks' counts on SQLite), blocks the range cuts, a block with too
+// many hosts to keep, a tenant's reach, and after retention rewrote the
+// oldest blocks.
+func TestCountFromBlockSummaries(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		addOrgs(t, db)
+		es := eventstore.New(db)
+		base := queryCorpusBase
+		var all []event.Event
+		for b := range 8 {
+			tenant := int64(1001 + b%2)
+			var evs []event.Event
+			for i := range 400 {
+				k := b*400 + i
+				e := event.Event{ID: fmt.Sprint("s-", k), Tenant: tenant, Time: base.Add(time.Duration(k) * time.Second), Received: base,
+					Message: "m", Format: event.FormatRaw, Severity: k%9 - 1, Host: fmt.Sprint("h", k%13), App: []string{"sshd", "nginx", ""}[k%3],
+					Product: "p" + fmt.Sprint(k%2), SourceIP: "10.0.0." + fmt.Sprint(k%5)}
+				if b == 5 {
+					e.Host = fmt.Sprint("many", i) // 400 of 400 kept; with the next…
+				}
+				if b == 7 {
+					e.Host = fmt.Sprint("more", k) // …a block of 600+ hosts keeps none
+				}
+				if k%17 == 0 {
+					e.Host = ""
+				}
+				evs = append(evs, e)
+			}
+			if b == 7 {
+				for i := range 300 {
+					e := evs[0]
+					e.ID, e.Host, e.Time = fmt.Sprint("s7-", i), fmt.Sprint("extra", i), e.Time.Add(time.Duration(i)*time.Millisecond)
+					evs = append(evs, e)
+				}
+			}
+			all = append(all, evs...)
+			batch := eventstore.Batch{ID: fmt.Sprint("sb", b), Events: evs}
+			if b%2 == 0 {
+				// As the spine delivers: stored as it came.
+				data, err := event.EncodeBatch(evs)
+				if err != nil {
+					t.Fatal(err)
+				}
+				batch.Data = data
+			}
+			// One block each.
+			if _, err := es.AppendBatches(ctx, []eventstore.Batch{batch}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		get := map[string]func(e *event.Event) string{
+			"host.name": func(e *event.Event) string { return e.Host },
+			"app":       func(e *event.Event) string { return e.App },
+			"product":   func(e *event.Event) string { return e.Product },
+			"sender":    func(e *event.Event) string { return e.SourceIP },
+			"format":    func(e *event.Event) string { return e.Format },
+			"severity": func(e *event.Event) string {
+				if e.Severity < 0 {
+					return ""
+				}
+				return fmt.Sprint(e.Severity)
+			},
+			"tenant": func(e *event.Event) string { return fmt.Sprint(e.Tenant) },
+		}
+		// want counts the events one by one.
+		want := func(q eventstore.Query, own int64, field string, top int) eventstore.Counts {
+			m := map[string]int{}
+			c := eventstore.Counts{Field: field, Values: []eventstore.FieldCount{}, Exact: true}
+			for i := range all {
+				e := &all[i]
+				if e.Time.Before(q.From) || !e.Time.Before(q.To) || (own != 0 && e.Tenant != own) {
+					continue
+				}
+				c.Total++
+				if v := get[field](e); v != "" {
+					m[v]++
+				} else {
+					c.Missing++
+				}
+			}
+			c.Distinct = len(m)
+			for v, n := range m {
+				c.Values = append(c.Values, eventstore.FieldCount{Value: v, Count: n})
+			}
+			slices.SortFunc(c.Values, func(a, b eventstore.FieldCount) int {
+				if a.Count != b.Count {
+					return b.Count - a.Count
+				}
+				return strings.Compare(a.Value, b.Value)
+			})
+			for _, v := range c.Values[min(top, len(c.Values)):] {
+				c.Other += v.Count
+			}
+			c.Values = c.Values[:min(top, len(c.Values))]
+			return c
+		}
+		soc := access.System("test")
+		own := access.Scope{UserID: 7, Username: "it-1002", OrgID: 1002, OrgKind: "municipality", Role: access.RoleCISO, Reach: access.ReachOwn}
+		end := base.Add(time.Duration(len(all)) * time.Second)
+		check := func(what string) {
+			for _, r := range []struct {
+				name     string
+				from, to time.Time
+			}{
+				{"everything", base.Add(-time.Hour), end.Add(time.Hour)},
+				{"cut through blocks", base.Add(700 * time.Second), base.Add(2100 * time.Second)},
+			} {
+				for field := range get {
+					for _, who := range []struct {
+						sc  access.Scope
+						own int64
+					}{{soc, 0}, {own, 1002}} {
+						q := eventstore.Query{From: r.from, To: r.to}
+						before := es.BlocksSummarised.Load()
+						got, err := es.Count(ctx, who.sc, q, field, 5)
+						if err != nil {
+							t.Fatal(err)
+						}
+						if w := want(q, who.own, field, 5); !reflect.DeepEqual(got, w) {
+							t.Errorf("%s, %s, %s counting by %s:\n got %+v\nwant %+v", what, r.name, who.sc.Username, field, got, w)
+						}
+						if db.Dialect() == store.SQLite && r.name == "everything" && field != "tenant" && es.BlocksSummarised.Load() == before {
+							t.Errorf("%s, counting by %s over whole blocks read no block's counts", what, field)
+						}
+					}
+				}
+			}
+		}
+		check("as stored")
+		// Retention rewrites the blocks the cut goes through.
+		cut := base.Add(1000 * time.Second)
+		if _, err := es.Prune(ctx, cut); err != nil {
+			t.Fatal(err)
+		}
+		all = slices.DeleteFunc(all, func(e event.Event) bool { return e.Time.Before(cut) })
+		check("after retention")
+	})
 }

@@ -35,8 +35,9 @@ type Store struct {
 	order   readOrder
 
 	// BlocksRead and BlocksSkipped count the SQLite blocks searches read
-	// and the ones their gram filters let them skip.
-	BlocksRead, BlocksSkipped atomic.Int64
+	// and the ones their gram filters let them skip; BlocksSummarised the
+	// blocks counts took from their column counts without reading them.
+	BlocksRead, BlocksSkipped, BlocksSummarised atomic.Int64
 }
 
 // New returns a Store over db.
@@ -279,6 +280,12 @@ func (s *Store) where(sc access.Scope, q Query, a *store.Args) (string, error) {
 type blockQuery struct {
 	match matcher
 	grams *gramReq // nil: nothing
+	// all is set when the query has no terms: every event in range
+	// matches.
+	all bool
+	// blocks, when set, is a further condition on the blocks (event_blocks
+	// as b) to read.
+	blocks func(a *store.Args) string
 }
 
 // matcherFor checks the caller and q as where does, and compiles q for
@@ -287,7 +294,7 @@ type blockQuery struct {
 func (s *Store) matcherFor(sc access.Scope, q Query) (blockQuery, error) {
 	n, err := prepare(sc, q)
 	if err != nil || n == nil {
-		return blockQuery{match: func(*event.Event) bool { return true }}, err
+		return blockQuery{match: func(*event.Event) bool { return true }, all: err == nil}, err
 	}
 	if _, err := (&compiler{a: &store.Args{}, like: "LIKE"}).cond(n); err != nil {
 		return blockQuery{}, err
