@@ -348,6 +348,8 @@ func (a *App) consumeStore(ctx context.Context, ep *eventPath, o EventOptions, l
 			Help: "Event blocks searches decompressed (SQLite)."}, func() float64 { return float64(es.BlocksRead.Load()) }))
 		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "samdrift_search_blocks_skipped_total",
 			Help: "Event blocks searches skipped because their gram filter ruled a match out (SQLite)."}, func() float64 { return float64(es.BlocksSkipped.Load()) }))
+		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "samdrift_search_blocks_passed_total",
+			Help: "Event blocks searches decompressed but did not decode, because their bytes ruled a match out (SQLite)."}, func() float64 { return float64(es.BlocksPassed.Load()) }))
 		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "samdrift_count_blocks_summarised_total",
 			Help: "Event blocks counts took from the blocks' column counts without decompressing them (SQLite)."}, func() float64 { return float64(es.BlocksSummarised.Load()) }))
 		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "samdrift_events_stored_total",

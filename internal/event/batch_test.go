@@ -162,3 +162,25 @@ func TestBatchDecoderReuse(t *testing.T) {
 		t.Error("a truncated batch decoded")
 	}
 }
+
+// BenchmarkBatchDecodeShared decodes a block of 5,000 events in place
+// into a reused decoder, as a search does for every block it reads.
+func BenchmarkBatchDecodeShared(b *testing.B) {
+	evs := make([]Event, 0, 5000)
+	for len(evs) < 5000 {
+		evs = append(evs, sampleBatch()...)
+	}
+	evs = evs[:5000]
+	data, err := EncodeBatch(evs)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var d BatchDecoder
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		if _, err := d.DecodeShared(data); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N*len(evs))/b.Elapsed().Seconds(), "events/s")
+}

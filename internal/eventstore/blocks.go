@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/klauspost/compress/zstd"
 
@@ -298,20 +299,33 @@ type blockDecoder struct {
 }
 
 func (d *blockDecoder) decode(data []byte) ([]event.Event, error) {
+	if err := d.decompress(data); err != nil {
+		return nil, err
+	}
+	return d.events()
+}
+
+// decompress decompresses a block into d.raw.
+func (d *blockDecoder) decompress(data []byte) error {
 	raw, err := zdec.DecodeAll(data, d.raw[:0])
 	if err != nil {
-		return nil, errs.Wrap(err, "cannot decompress an event block")
+		return errs.Wrap(err, "cannot decompress an event block")
 	}
 	if cap(raw) > cap(d.raw) {
 		// Grown: with room for a somewhat larger block next time.
 		raw = slices.Grow(raw, len(raw)/4)
 	}
 	d.raw = raw
+	return nil
+}
+
+// events decodes the block decompress left in d.raw.
+func (d *blockDecoder) events() ([]event.Event, error) {
 	// In place: a search over hundreds of blocks allocates nothing per
 	// block, and the collector does not run (measured: with a copy of
 	// each block, its write barriers and marking took a third of a
 	// search's time).
-	return d.dec.DecodeShared(raw)
+	return d.dec.DecodeShared(d.raw)
 }
 
 // blockScan reads the blocks that may hold events of q that sc may see,
@@ -467,7 +481,12 @@ func (s *Store) scanRows(ctx context.Context, rows *sql.Rows, req *gramReq, from
 		wg.Go(func() {
 			for b := range work {
 				if ctx.Err() == nil {
-					b.evs, b.err = b.dec.decode(b.dec.packed)
+					b.err = b.dec.decompress(b.dec.packed)
+					if b.err == nil && req != nil && !req.admitsBytes(&blockText{s: unsafe.String(unsafe.SliceData(b.dec.raw), len(b.dec.raw))}) {
+						s.BlocksPassed.Add(1) // no event can match: not decoded
+					} else if b.err == nil {
+						b.evs, b.err = b.dec.events()
+					}
 					if b.err == nil {
 						// The hits, newest first.
 						h := b.dec.hits[:0]

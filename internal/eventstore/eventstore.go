@@ -35,9 +35,11 @@ type Store struct {
 	order   readOrder
 
 	// BlocksRead and BlocksSkipped count the SQLite blocks searches read
-	// and the ones their gram filters let them skip; BlocksSummarised the
-	// blocks counts took from their column counts without reading them.
-	BlocksRead, BlocksSkipped, BlocksSummarised atomic.Int64
+	// and the ones their gram filters let them skip; BlocksPassed the
+	// blocks read whose bytes ruled a match out, so that they were not
+	// decoded; BlocksSummarised the blocks counts took from their column
+	// counts without reading them.
+	BlocksRead, BlocksSkipped, BlocksPassed, BlocksSummarised atomic.Int64
 }
 
 // New returns a Store over db.

@@ -186,6 +186,10 @@ type gramReq struct {
 	// says there is one).
 	value uint64
 	has   bool
+	// pieces are the term's ASCII pieces (lower case, three bytes or
+	// more) that a block's decompressed bytes must hold (see
+	// admitsBytes).
+	pieces []string
 }
 
 // gramRequirement derives the requirement of a parsed query: text terms
@@ -242,6 +246,9 @@ func gramRequirement(n *node) *gramReq {
 		for i := 0; i+3 <= len(piece); i++ {
 			r.grams = append(r.grams, uint32(piece[i])|uint32(piece[i+1])<<8|uint32(piece[i+2])<<16)
 		}
+		if len(piece) >= 3 && isASCII(piece) {
+			r.pieces = append(r.pieces, piece)
+		}
 	}
 	if len(r.grams) == 0 && !r.has {
 		return nil
@@ -283,4 +290,133 @@ func (r *gramReq) admits(f []byte) bool {
 		return false
 	}
 	return true
+}
+
+// Block bytes. A value an event holds is stored as it is in the block's
+// encoded form, so a block whose decompressed bytes do not hold a term's
+// piece, ignoring ASCII case, holds no event the term matches: it is not
+// decoded. (Decoding was half of a search for a rare address that the
+// trigram filters could not rule out.) Lowering is strings.ToLower's,
+// under which two non-ASCII letters become ASCII ones: 'İ' (U+0130) 'i'
+// and the Kelvin sign (U+212A) 'k'. A piece with an 'i' or a 'k' rules
+// out no block that holds either of them.
+
+// blockText is a decompressed block as admitsBytes reads it.
+type blockText struct {
+	s                 string
+	checked, oddLower bool // whether s holds 'İ' or 'K' (looked for once)
+}
+
+// admitsBytes reports whether a block whose decompressed bytes are b may
+// hold a match.
+func (r *gramReq) admitsBytes(b *blockText) bool {
+	if r == nil {
+		return true
+	}
+	for _, p := range r.pieces {
+		if indexFold(b.s, p) < 0 {
+			if strings.ContainsAny(p, "ik") {
+				if !b.checked {
+					b.checked = true
+					b.oddLower = strings.Contains(b.s, "\u0130") || strings.Contains(b.s, "\u212a")
+				}
+				if b.oddLower {
+					continue
+				}
+			}
+			return false
+		}
+	}
+	for _, k := range r.and {
+		if !k.admitsBytes(b) {
+			return false
+		}
+	}
+	if len(r.or) > 0 {
+		for _, k := range r.or {
+			if k.admitsBytes(b) {
+				return true
+			}
+		}
+		return false
+	}
+	return true
+}
+
+// commonness ranks bytes by how often they occur in log text (higher:
+// more often), to pick the byte a search looks for first.
+var commonness = func() [256]uint8 {
+	var t [256]uint8
+	for c := range t {
+		t[c] = 4 // other punctuation, control and non-ASCII bytes
+	}
+	for i, c := range []byte("zqjxkvbpygfwmucldrhsnioate") {
+		t[c] = uint8(6 + i) // letters, the rarest first
+	}
+	for c := '0'; c <= '9'; c++ {
+		t[c] = 20
+	}
+	for _, c := range []byte(`.:=-/"_,`) {
+		t[c] = 20
+	}
+	t[' '] = 40
+	return t
+}()
+
+// indexFold is the index in s of the first place that equals ASCII
+// lower-case low ignoring ASCII case, or -1. Candidates are found by the
+// rarest byte of low (strings.IndexByte is vectorised), in either case for
+// a letter; a low without letters is found by strings.Index.
+func indexFold(s, low string) int {
+	a, letters := 0, false
+	for i := 0; i < len(low); i++ {
+		c := low[i]
+		if 'a' <= c && c <= 'z' {
+			letters = true
+		}
+		if commonness[c] < commonness[low[a]] {
+			a = i
+		}
+	}
+	if !letters {
+		return strings.Index(s, low)
+	}
+	n := len(low)
+	lo, up := low[a], low[a]
+	if 'a' <= lo && lo <= 'z' {
+		up = lo - ('a' - 'A')
+	}
+	end := len(s) - (n - a) + 1 // anchors at or past end leave no room
+	// The next anchor at or after i in either case: -1 none, -2 not
+	// looked for yet (each case is looked for again only once passed).
+	nextLo, nextUp := -2, -2
+	if up == lo {
+		nextUp = -1
+	}
+	find := func(c byte, i int) int {
+		if k := strings.IndexByte(s[i:end], c); k >= 0 {
+			return i + k
+		}
+		return -1
+	}
+	for i := a; i < end; {
+		if nextLo != -1 && nextLo < i {
+			nextLo = find(lo, i)
+		}
+		if nextUp != -1 && nextUp < i {
+			nextUp = find(up, i)
+		}
+		j := nextLo
+		if j < 0 || (nextUp >= 0 && nextUp < j) {
+			j = nextUp
+		}
+		if j < 0 {
+			return -1
+		}
+		if equalFoldASCII(s[j-a:j-a+n], low) {
+			return j - a
+		}
+		i = j + 1
+	}
+	return -1
 }

@@ -236,6 +236,9 @@ type pattern struct {
 	contains bool
 	exact    string // when there are no wildcards
 	wild     bool
+	// plain: exact is ASCII without letters, which lowering leaves as
+	// they are in any value (see admitsBytes): compared as it is.
+	plain bool
 }
 
 func newPattern(v string, contains bool) pattern {
@@ -243,6 +246,7 @@ func newPattern(v string, contains bool) pattern {
 	low := strings.ToLower(v)
 	if !strings.ContainsRune(low, wildStar) && !strings.ContainsRune(low, wildOne) {
 		p.exact = low
+		p.plain = isASCII(low) && !strings.ContainsFunc(low, func(r rune) bool { return 'a' <= r && r <= 'z' })
 		return p
 	}
 	p.wild = true
@@ -251,13 +255,19 @@ func newPattern(v string, contains bool) pattern {
 }
 
 func (p pattern) match(s string) bool {
+	if p.plain {
+		if p.contains {
+			return strings.Contains(s, p.exact)
+		}
+		return s == p.exact
+	}
 	if !p.wild {
 		if isASCII(s) {
 			// Without lowering a copy: a search compares every event's
 			// message, and strings.ToLower allocated a copy of each one
 			// with a capital letter in it.
 			if p.contains {
-				return indexFoldASCII(s, p.exact) >= 0
+				return indexFold(s, p.exact) >= 0
 			}
 			return len(s) == len(p.exact) && equalFoldASCII(s, p.exact)
 		}
@@ -302,52 +312,6 @@ func equalFoldASCII(s, low string) bool {
 		}
 	}
 	return true
-}
-
-// indexFoldASCII is the index of the first place ASCII s in lower case
-// holds low, or -1: candidates are found by the first byte in either
-// case (strings.IndexByte is vectorised), then compared.
-func indexFoldASCII(s, low string) int {
-	n := len(low)
-	if n == 0 {
-		return 0
-	}
-	last := len(s) - n // the last place a match may start
-	lo, up := low[0], low[0]
-	if 'a' <= lo && lo <= 'z' {
-		up = lo - ('a' - 'A')
-	}
-	// The next place at or after i holding lo or up: -1 none, -2 not yet looked for.
-	nextLo, nextUp := -2, -2
-	if up == lo {
-		nextUp = -1
-	}
-	find := func(c byte, i int) int {
-		if k := strings.IndexByte(s[i:last+1], c); k >= 0 {
-			return i + k
-		}
-		return -1
-	}
-	for i := 0; i <= last; {
-		if nextLo != -1 && nextLo < i {
-			nextLo = find(lo, i)
-		}
-		if nextUp != -1 && nextUp < i {
-			nextUp = find(up, i)
-		}
-		j := nextLo
-		if j < 0 || (nextUp >= 0 && nextUp < j) {
-			j = nextUp
-		}
-		if j < 0 {
-			return -1
-		}
-		if equalFoldASCII(s[j+1:j+n], low[1:]) {
-			return j
-		}
-		i = j + 1
-	}
-	return -1
 }
 
 // globMatch matches s against parts joined by '*' (each part may hold

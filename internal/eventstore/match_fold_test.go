@@ -3,6 +3,9 @@ package eventstore
 import (
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/samdrift/samdrift/internal/event"
 )
 
 // FuzzPatternFold checks that a pattern without wildcards, matched
@@ -14,6 +17,7 @@ func FuzzPatternFold(f *testing.F) {
 		{"Failed password for root", "failed password"}, {"FAILED PASSWORD", "password"}, {"fw01", "FW01"}, {"", ""},
 		{"abc", ""}, {"ab", "abc"}, {"xAxAxAb", "aab"}, {"aAaAaAaAb", "aaab"}, {"\u212a", "k"}, {"Søren", "sØren"},
 		{"pass word", "password"}, {"a\x80b", "b"}, {"0123456789abcdefXYZ", "fxyz"}, {"[x] y", "] y"},
+		{"10.0.26.61", "10.0.26.6"}, {"\u0130 1.2", "1.2"}, {"a\xff1.2", "1.2"}, {"xXxXzZzq", "xzzq"},
 	} {
 		f.Add(c[0], c[1])
 	}
@@ -30,6 +34,43 @@ func FuzzPatternFold(f *testing.F) {
 			}
 			if got := p.match(value); got != want {
 				t.Errorf("pattern %q (contains %v) on %q = %v; want %v", term, contains, value, got, want)
+			}
+		}
+	})
+}
+
+// FuzzBlockAdmits checks that a block is never passed over when it holds
+// a match: an event whose message, host or field holds a value is encoded
+// as blocks are, and a term (with wildcards or without, on the message or
+// on a field) that matches the event must be admitted by the block's
+// bytes ('İ' and the Kelvin sign, which lower to ASCII, included).
+func FuzzBlockAdmits(f *testing.F) {
+	for _, c := range [][2]string{
+		{"Failed password for root", "failed password"}, {"fw01", "FW01"}, {"\u212aelvin", "kelvin"}, {"\u0130stanbul", "istanbul"},
+		{"10.0.26.61", "10.0.26.6"}, {"Søren", "sØren"}, {"abcXYZdef", "xyz*def"}, {"GET /index.html", "get?/index"}, {"a\xffbcd", "bcd"},
+	} {
+		f.Add(c[0], c[1])
+	}
+	f.Fuzz(func(t *testing.T, value, term string) {
+		if len(value) > 4096 || len(term) > 256 || term == "" {
+			return
+		}
+		e := event.Event{ID: "x", Time: time.Unix(0, 0), Received: time.Unix(0, 0), Message: value, Host: value,
+			Fields: []event.Field{{Key: "user.name", Value: value}}}
+		raw := event.AppendBatch(nil, []event.Event{e})
+		wild := strings.ContainsAny(term, "*?")
+		v := strings.NewReplacer("*", string(wildStar), "?", string(wildOne)).Replace(term)
+		for _, field := range []string{"", "host.name", "user.name"} {
+			n := &node{kind: nodeTerm, field: field, term: termMatch, value: v, wild: wild}
+			m, err := compileMatcher(n)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !m(&e) {
+				continue
+			}
+			if r := gramRequirement(n); !r.admitsBytes(&blockText{s: string(raw)}) {
+				t.Errorf("%q on %q matches %q, but the block's bytes were ruled out (pieces %q)", term, field, value, r.pieces)
 			}
 		}
 	})
