@@ -352,7 +352,11 @@ func (s *Store) blockScan(ctx context.Context, sc access.Scope, q Query, bq bloc
 		query = `SELECT b.ts_max, g.grams, b.data FROM event_blocks b
 		LEFT JOIN event_block_grams g ON g.block_id = b.id WHERE ` + where + ` ORDER BY b.ts_max DESC`
 	}
-	rows, err := s.db.Reader().QueryContext(ctx, query, a.Values()...)
+	rq := bq.from
+	if rq == nil {
+		rq = s.db.Reader()
+	}
+	rows, err := rq.QueryContext(ctx, query, a.Values()...)
 	if err != nil {
 		return errs.Wrap(err, "cannot search events")
 	}
@@ -685,8 +689,14 @@ func (s *Store) pruneBlocks(ctx context.Context, tenant *int64, cut int64) (int6
 			if err != nil {
 				return err
 			}
+			// The oldest kept event: blocks of whole batches are not
+			// sorted by time.
+			lo := r.keep[0].Time.UnixMicro()
+			for i := range r.keep {
+				lo = min(lo, r.keep[i].Time.UnixMicro())
+			}
 			if _, err := tx.ExecContext(ctx, `UPDATE event_blocks SET ts_min = $1, n = $2, data = $3 WHERE id = $4`,
-				r.keep[0].Time.UnixMicro(), len(r.keep), zenc.EncodeAll(data, nil), r.id); err != nil {
+				lo, len(r.keep), zenc.EncodeAll(data, nil), r.id); err != nil {
 				return errs.Wrap(err, "cannot rewrite an event block")
 			}
 		}

@@ -228,14 +228,20 @@ func (s *Store) Count(ctx context.Context, sc access.Scope, q Query, field strin
 		if err != nil {
 			return Counts{}, err
 		}
-		if m.all && isCol && (col.name == "tenant" || summaryColumn(col.name) >= 0) {
-			// Blocks wholly in range from their column counts; the rest
-			// decoded.
-			if m.blocks, err = s.countSummaries(ctx, sc, q, col.name, &c); err != nil {
-				return Counts{}, err
+		// One read: each block counted once, from its column counts or
+		// decoded, while blocks are stored and retention rewrites them.
+		if err := s.db.Read(ctx, func(rq store.Querier) error {
+			m.from = rq
+			if m.all && isCol && (col.name == "tenant" || summaryColumn(col.name) >= 0) {
+				// Blocks wholly in range from their column counts; the
+				// rest decoded.
+				var err error
+				if m.blocks, err = s.countSummaries(ctx, rq, sc, q, col.name, &c); err != nil {
+					return err
+				}
 			}
-		}
-		if err := s.blockScan(ctx, sc, q, m, nil, func(e *event.Event) bool { count(e); return true }); err != nil {
+			return s.blockScan(ctx, sc, q, m, nil, func(e *event.Event) bool { count(e); return true })
+		}); err != nil {
 			return Counts{}, err
 		}
 		return c.result(field, top), nil

@@ -288,6 +288,8 @@ type blockQuery struct {
 	// blocks, when set, is a further condition on the blocks (event_blocks
 	// as b) to read.
 	blocks func(a *store.Args) string
+	// from, when set, is where blocks are read (a read transaction).
+	from store.Querier
 }
 
 // matcherFor checks the caller and q as where does, and compiles q for

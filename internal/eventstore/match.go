@@ -2,6 +2,7 @@ package eventstore
 
 import (
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -25,8 +26,12 @@ func compileMatcher(n *node) (matcher, error) {
 	}
 	switch n.kind {
 	case nodeAnd, nodeOr:
-		kids := make([]matcher, len(n.kids))
-		for i, k := range n.kids {
+		// The cheapest tests first: most events fail a column's value
+		// before the message is searched.
+		order := slices.Clone(n.kids)
+		slices.SortStableFunc(order, func(a, b *node) int { return matchCost(a) - matchCost(b) })
+		kids := make([]matcher, len(order))
+		for i, k := range order {
 			m, err := compileMatcher(k)
 			if err != nil {
 				return nil, err
@@ -138,6 +143,25 @@ func columnGetter(name string) func(e *event.Event) string {
 	default: // raw
 		return func(e *event.Event) string { return e.Raw }
 	}
+}
+
+// matchCost ranks what testing an event against n costs: a column's
+// value, a field's (walking the fields), a search of the message, a
+// pattern, then combinations.
+func matchCost(n *node) int {
+	if n.kind != nodeTerm {
+		return 5
+	}
+	col, isCol := queryColumns[n.field]
+	switch {
+	case n.wild:
+		return 4
+	case n.field == "" || (isCol && col.kind == colMessage):
+		return 3
+	case !isCol:
+		return 2
+	}
+	return 1
 }
 
 // numberMatcher matches exact numbers and ranges over get's value.

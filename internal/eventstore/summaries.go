@@ -53,6 +53,9 @@ type summaryBuilder struct {
 	n    int
 	cols [len(summaryColumns) - 1]valueTally // the text columns
 	sev  [9]int                              // severity -1…7
+	// sevOdd: a severity outside -1…7 (never parsed, but stored events
+	// are not checked): the block keeps no severity counts.
+	sevOdd bool
 }
 
 // valueTally counts one text column's values in a block, remembering the
@@ -95,6 +98,8 @@ func (b *summaryBuilder) addEvent(e *event.Event) {
 	}
 	if s := e.Severity; s >= -1 && s <= 7 {
 		b.sev[s+1]++
+	} else {
+		b.sevOdd = true
 	}
 }
 
@@ -118,6 +123,11 @@ func (b *summaryBuilder) summary(out []byte, evs []event.Event) []byte {
 			out = append(out, v...)
 			out = binary.AppendUvarint(out, uint64(*n))
 		}
+	}
+	if b.sevOdd {
+		out = binary.AppendUvarint(out, 0)
+		b.reset()
+		return out
 	}
 	k := 0
 	for _, n := range b.sev[1:] {
@@ -149,7 +159,7 @@ func (b *summaryBuilder) reset() {
 		clear(t.m)
 		t.last, t.lastN, t.capped = "", nil, false
 	}
-	b.sev = [9]int{}
+	b.sev, b.sevOdd = [9]int{}, false
 }
 
 // summaryPool keeps builders between transactions.
@@ -177,9 +187,10 @@ func readSummary(s []byte, col int, fn func(v []byte, n int)) (events int, ok bo
 		return x, true
 	}
 	n, good := next()
-	if !good {
+	if !good || n > maxBatchEventsStored {
 		return 0, false
 	}
+	total := uint64(0) // of the column's counts: at most the block's events
 	for i := 0; i <= col; i++ {
 		k, good := next()
 		if !good {
@@ -199,10 +210,13 @@ func readSummary(s []byte, col int, fn func(v []byte, n int)) (events int, ok bo
 			v := s[:l]
 			s = s[l:]
 			c, good := next()
-			if !good {
+			if !good || c > n {
 				return 0, false
 			}
 			if i == col {
+				if total += c; total > n {
+					return 0, false
+				}
 				fn(v, int(c))
 			}
 		}
@@ -215,7 +229,7 @@ func readSummary(s []byte, col int, fn func(v []byte, n int)) (events int, ok bo
 // inside q's time range, for a query without terms. It returns the
 // condition on event_blocks (as b) that selects the blocks it did not
 // count, for blockScan; nil (with c as it was) when it counted none.
-func (s *Store) countSummaries(ctx context.Context, sc access.Scope, q Query, name string, into *valueCounter) (func(a *store.Args) string, error) {
+func (s *Store) countSummaries(ctx context.Context, rq store.Querier, sc access.Scope, q Query, name string, into *valueCounter) (func(a *store.Args) string, error) {
 	col := summaryColumn(name)
 	c := &valueCounter{m: map[string]*int{}}
 	var a store.Args
@@ -227,12 +241,13 @@ func (s *Store) countSummaries(ctx context.Context, sc access.Scope, q Query, na
 		// counts, with or without a summary.
 		query = `SELECT b.id, b.tenant, b.n, NULL FROM event_blocks b WHERE ` + where
 	}
-	rows, err := s.db.Reader().QueryContext(ctx, query, a.Values()...)
+	rows, err := rq.QueryContext(ctx, query, a.Values()...)
 	if err != nil {
 		return nil, errs.Wrap(err, "cannot count events")
 	}
 	defer rows.Close()
 	var unread []int64 // summaries without the column
+	summarised := 0
 	for rows.Next() {
 		var id, tenant int64
 		var n int
@@ -259,7 +274,7 @@ func (s *Store) countSummaries(ctx context.Context, sc access.Scope, q Query, na
 		}
 		c.events += events
 		c.missing += events - counted
-		s.BlocksSummarised.Add(1)
+		summarised++
 	}
 	if err := rows.Err(); err != nil {
 		return nil, errs.Wrap(err, "cannot count events")
@@ -268,8 +283,9 @@ func (s *Store) countSummaries(ctx context.Context, sc access.Scope, q Query, na
 		return nil, nil // few enough to name, or count every block by decoding
 	}
 	into.merge(c)
+	s.BlocksSummarised.Add(int64(summarised))
 	// The rest: blocks not wholly inside the range, without a summary, or
-	// whose summary lacks the column.
+	// whose summary lacks the column (in the same read: see Count).
 	return func(a *store.Args) string {
 		has := `EXISTS (SELECT 1 FROM event_block_counts c WHERE c.block_id = b.id)`
 		if name == "tenant" {
@@ -286,6 +302,9 @@ func (s *Store) countSummaries(ctx context.Context, sc access.Scope, q Query, na
 		return cond + ")"
 	}, nil
 }
+
+// maxBatchEventsStored bounds the event count a summary may claim.
+const maxBatchEventsStored = 1 << 24
 
 // maxUnread bounds the blocks whose summary lacks the counted column that
 // a count names one by one; with more, it decodes every block.

@@ -188,6 +188,22 @@ func (db *DB) Reader() Querier {
 	return db.reader
 }
 
+// Read runs fn on one read transaction of the reader pool: every query fn
+// makes sees the same state of the database (SQLite's WAL snapshot,
+// PostgreSQL's with repeatable read).
+func (db *DB) Read(ctx context.Context, fn func(q Querier) error) error {
+	var opts *sql.TxOptions
+	if db.dialect == Postgres {
+		opts = &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true}
+	}
+	tx, err := db.reader.BeginTx(ctx, opts)
+	if err != nil {
+		return fmt.Errorf("cannot begin a read: %w", err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	return fn(tx)
+}
+
 // Write runs fn in a transaction and commits it when fn returns nil. Every
 // change of state goes through Write, so that the change and its audit record
 // commit together or not at all.
