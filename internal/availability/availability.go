@@ -288,8 +288,14 @@ func (s *Service) endIn(ctx context.Context, tx *sql.Tx, sc access.Scope, id int
 	if !end.After(o.StartedAt) {
 		return errs.Field("ended_at", "an outage must end after it starts")
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE outages SET ended_at = $1, updated_at = $2 WHERE id = $3 AND ended_at IS NULL`, end, now, id); err != nil {
+	res, err := tx.ExecContext(ctx, `UPDATE outages SET ended_at = $1, updated_at = $2 WHERE id = $3 AND ended_at IS NULL`, end, now, id)
+	if err != nil {
 		return errs.Wrap(err, "cannot end outage %d", id)
+	}
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		// Ended by another writer since it was read (PostgreSQL's read
+		// committed): no second end, audit record or ticket note.
+		return errs.E(errs.Conflict, "outage %d ended already", id)
 	}
 	return audit.Append(ctx, tx, sc.Actor(), audit.Entry{Action: "outage.end", TargetType: "outage", TargetID: strconv.FormatInt(id, 10),
 		OrgID: o.MunicipalityID, After: map[string]any{"ended_at": end}})

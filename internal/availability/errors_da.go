@@ -17,6 +17,7 @@ func init() {
 		"the fingerprint is longer than 200 characters":                 "fingeraftrykket er længere end 200 tegn",
 		"only the unit delivering the subscription records its outages": "kun den enhed, der leverer abonnementet, registrerer dets nedbrud",
 		"outage %d ended already at %s":                                 "nedbrud %d sluttede allerede %s",
+		"outage %d ended already":                                       "nedbrud %d er allerede afsluttet",
 		"no outage %d":                                                  "nedbrud %d findes ikke",
 		"the interval is 1–3600 whole seconds":                          "intervallet skal være 1–3600 hele sekunder",
 		"the timeout is 100–30000 ms and shorter than the interval":     "tidsgrænsen skal være 100–30000 ms og kortere end intervallet",
