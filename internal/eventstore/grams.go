@@ -262,28 +262,43 @@ func (r *gramReq) admits(f []byte) bool {
 		return true // no requirement, or not a filter this code wrote
 	}
 	mask := uint64(len(f)*8 - 1)
-	if r.has {
-		h1, h2 := valueBits(r.value)
-		h1, h2 = h1&mask, h2&mask
-		if f[h1>>3]&(1<<(h1&7)) == 0 || f[h2>>3]&(1<<(h2&7)) == 0 {
-			return false
+	return r.holds(func(t *gramReq) bool {
+		if t.has {
+			h1, h2 := valueBits(t.value)
+			h1, h2 = h1&mask, h2&mask
+			if f[h1>>3]&(1<<(h1&7)) == 0 || f[h2>>3]&(1<<(h2&7)) == 0 {
+				return false
+			}
 		}
+		for _, g := range t.grams {
+			h1, h2 := gramBits(g)
+			h1, h2 = h1&mask, h2&mask
+			if f[h1>>3]&(1<<(h1&7)) == 0 || f[h2>>3]&(1<<(h2&7)) == 0 {
+				return false
+			}
+		}
+		return true
+	})
+}
+
+// holds reports whether requirement r holds when own tells whether a
+// node's own terms (its value, grams, pieces) do: those, every and, one
+// or.
+func (r *gramReq) holds(own func(t *gramReq) bool) bool {
+	if r == nil {
+		return true
 	}
-	for _, g := range r.grams {
-		h1, h2 := gramBits(g)
-		h1, h2 = h1&mask, h2&mask
-		if f[h1>>3]&(1<<(h1&7)) == 0 || f[h2>>3]&(1<<(h2&7)) == 0 {
-			return false
-		}
+	if !own(r) {
+		return false
 	}
 	for _, k := range r.and {
-		if !k.admits(f) {
+		if !k.holds(own) {
 			return false
 		}
 	}
 	if len(r.or) > 0 {
 		for _, k := range r.or {
-			if k.admits(f) {
+			if k.holds(own) {
 				return true
 			}
 		}
@@ -310,11 +325,11 @@ type blockText struct {
 // admitsBytes reports whether a block whose decompressed bytes are b may
 // hold a match.
 func (r *gramReq) admitsBytes(b *blockText) bool {
-	if r == nil {
-		return true
-	}
-	for _, p := range r.pieces {
-		if indexFold(b.s, p) < 0 {
+	return r.holds(func(t *gramReq) bool {
+		for _, p := range t.pieces {
+			if indexFold(b.s, p) >= 0 {
+				continue
+			}
 			if strings.ContainsAny(p, "ik") {
 				if !b.checked {
 					b.checked = true
@@ -326,21 +341,8 @@ func (r *gramReq) admitsBytes(b *blockText) bool {
 			}
 			return false
 		}
-	}
-	for _, k := range r.and {
-		if !k.admitsBytes(b) {
-			return false
-		}
-	}
-	if len(r.or) > 0 {
-		for _, k := range r.or {
-			if k.admitsBytes(b) {
-				return true
-			}
-		}
-		return false
-	}
-	return true
+		return true
+	})
 }
 
 // commonness ranks bytes by how often they occur in log text (higher:
