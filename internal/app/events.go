@@ -222,7 +222,7 @@ func (a *App) consumeStore(ctx context.Context, ep *eventPath, o EventOptions, l
 				log.Error("dropping an undecodable batch from the spine", "batch", b.ID, "err", err)
 				continue
 			}
-			all = append(all, eventstore.Batch{ID: b.ID, Events: evs, Data: b.Data, Redelivered: b.Delivered > 1})
+			all = append(all, eventstore.Batch{ID: b.ID, Events: evs, Redelivered: b.Delivered > 1})
 			forDetect = append(forDetect, detect.Batch{ID: b.ID, Events: evs})
 		}
 		// Detection reads the same decoded events while they are
@@ -350,6 +350,8 @@ func (a *App) consumeStore(ctx context.Context, ep *eventPath, o EventOptions, l
 			Help: "Event blocks searches skipped because their gram filter ruled a match out (SQLite)."}, func() float64 { return float64(es.BlocksSkipped.Load()) }))
 		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "samdrift_search_blocks_passed_total",
 			Help: "Event blocks searches decompressed but did not decode, because their bytes ruled a match out (SQLite)."}, func() float64 { return float64(es.BlocksPassed.Load()) }))
+		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "samdrift_search_blocks_heads_only_total",
+			Help: "Event blocks searches and counts decoded the searched columns of only, without the rest of their events (SQLite)."}, func() float64 { return float64(es.BlocksHeadOnly.Load()) }))
 		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "samdrift_count_blocks_summarised_total",
 			Help: "Event blocks counts took from the blocks' column counts without decompressing them (SQLite)."}, func() float64 { return float64(es.BlocksSummarised.Load()) }))
 		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "samdrift_events_stored_total",
@@ -388,7 +390,7 @@ func (a *App) storeCopy(c int, stored *atomic.Int64, log *slog.Logger) spine.Han
 			if err != nil {
 				continue // the detect consumer logs it
 			}
-			all = append(all, eventstore.Batch{ID: b.ID, Events: evs, Data: b.Data, Redelivered: b.Delivered > 1})
+			all = append(all, eventstore.Batch{ID: b.ID, Events: evs, Redelivered: b.Delivered > 1})
 		}
 		k, err := a.Events.AppendCopy(context.WithoutCancel(ctx), c, all)
 		if err != nil {

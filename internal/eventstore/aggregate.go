@@ -52,6 +52,7 @@ func (s *Store) Histogram(ctx context.Context, sc access.Scope, q Query, n int) 
 			return nil, 0, err
 		}
 		from := q.From.UnixMicro()
+		m.headOnly = always // times only
 		err = s.blockScan(ctx, sc, q, m, nil, func(e *event.Event) bool {
 			if b := (e.Time.UnixMicro() - from) / width; b >= 0 && b < int64(n) {
 				out[b].Count++

@@ -4,11 +4,13 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"encoding/binary"
 	"math"
 	"runtime"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unsafe"
 
@@ -21,8 +23,8 @@ import (
 )
 
 // The SQLite store keeps events in blocks (migration 0009): one row per
-// tenant and day of a stored batch, the events in the binary batch form,
-// zstd-compressed. PostgreSQL keeps one row per event.
+// tenant and day of a stored batch, the events in the split form
+// (blockSplit), zstd-compressed. PostgreSQL keeps one row per event.
 
 // Blocks carry no zstd checksum (earlier ones do; it is not checked):
 // hashing every block cost a twentieth of a search's time, and a damaged
@@ -41,10 +43,6 @@ const maxBlockEvents = 5000
 type Batch struct {
 	ID     string
 	Events []event.Event
-	// Data, when set, is Events as event.EncodeBatch wrote them (the
-	// spine's bytes): a batch of one tenant and day is then stored as it
-	// came, without encoding its events again.
-	Data []byte
 	// Redelivered says the spine delivered the batch before (samdrift
 	// stopped before acknowledging it): it may be stored in part.
 	Redelivered bool
@@ -194,26 +192,27 @@ func appendBlocksTx(ctx context.Context, tx *sql.Tx, batches []Batch) (int, erro
 			}
 			return nil
 		}
-		// One joined and one compressed buffer serve every block: the
-		// driver copies what it binds (these were a tenth of the server's
-		// allocations at 75,000 events/s).
-		var joined, packed []byte
+		// One block writer serves every block: the driver copies what it
+		// binds (fresh buffers were a tenth of the server's allocations at
+		// 75,000 events/s).
+		bw := blockWriters.Get().(*blockWriter)
+		defer blockWriters.Put(bw)
 		for _, k := range order {
 			if !mixed[k] {
 				// Consecutive whole batches, up to a block's worth each.
 				ps := pieces[k]
 				for len(ps) > 0 {
-					bodies, n, lo, hi := [][]byte{}, 0, int64(math.MaxInt64), int64(math.MinInt64)
+					n, lo, hi := 0, int64(math.MaxInt64), int64(math.MinInt64)
+					bw.w.Reset()
 					var in []int // the batches in this block
 					for len(ps) > 0 && (n == 0 || n+ps[0].n <= maxBlockEvents) {
-						bodies, n = append(bodies, ps[0].body), n+ps[0].n
+						n += ps[0].n
 						lo, hi = min(lo, ps[0].tsMin), max(hi, ps[0].tsMax)
 						in = append(in, ps[0].batch)
+						bw.w.Add(batches[ps[0].batch].Events)
 						ps = ps[1:]
 					}
-					joined = event.JoinBatches(joined[:0], bodies, n)
-					// A whole batch comes with its decoded events (wholeBatch).
-					gb.begin(len(joined))
+					gb.begin(len(bw.w.Heads) + len(bw.w.Rests))
 					for _, bi := range in {
 						for i := range batches[bi].Events {
 							gb.addEvent(&batches[bi].Events[i])
@@ -222,8 +221,7 @@ func appendBlocksTx(ctx context.Context, tx *sql.Tx, batches []Batch) (int, erro
 					}
 					grams := gb.filter(nil)
 					sum = sb.summary(sum[:0], nil)
-					packed = zenc.EncodeAll(joined, packed[:0])
-					if err := insert(k.tenant, lo, hi, n, packed, grams, sum); err != nil {
+					if err := insert(k.tenant, lo, hi, n, bw.pack(), grams, sum); err != nil {
 						return err
 					}
 					inserted += n
@@ -234,11 +232,11 @@ func appendBlocksTx(ctx context.Context, tx *sql.Tx, batches []Batch) (int, erro
 			slices.SortStableFunc(evs, func(a, b event.Event) int { return a.Time.Compare(b.Time) })
 			for start := 0; start < len(evs); start += maxBlockEvents {
 				part := evs[start:min(start+maxBlockEvents, len(evs))]
-				joined = event.AppendBatch(joined[:0], part)
-				packed = zenc.EncodeAll(joined, packed[:0])
-				gb.begin(len(joined))
+				bw.w.Reset()
+				bw.w.Add(part)
+				gb.begin(len(bw.w.Heads) + len(bw.w.Rests))
 				sum = sb.summary(sum[:0], part)
-				if err := insert(k.tenant, part[0].Time.UnixMicro(), part[len(part)-1].Time.UnixMicro(), len(part), packed, gb.filter(part), sum); err != nil {
+				if err := insert(k.tenant, part[0].Time.UnixMicro(), part[len(part)-1].Time.UnixMicro(), len(part), bw.pack(), gb.filter(part), sum); err != nil {
 					return err
 				}
 				inserted += len(part)
@@ -252,23 +250,21 @@ func appendBlocksTx(ctx context.Context, tx *sql.Tx, batches []Batch) (int, erro
 // blockKey is what a block holds events of: one tenant, one UTC day.
 type blockKey struct{ tenant, day int64 }
 
-// encodedBatch is a batch's encoded events with their count and times.
+// encodedBatch is a whole batch's count and times.
 type encodedBatch struct {
-	body         []byte
 	n            int
 	tsMin, tsMax int64
 	batch        int // index in the batches being stored
 }
 
-// wholeBatch reports whether b can be stored as it came: it has its
-// encoded form, and its events share one tenant and day and carry no
-// stable ids (those are checked one by one for retransmissions).
+// wholeBatch reports whether b can be stored as a whole: its events share
+// one tenant and day and carry no stable ids (those are checked one by one
+// for retransmissions).
 func wholeBatch(b Batch) (k blockKey, p encodedBatch, ok bool) {
-	body, n, ok := event.BatchBody(b.Data)
-	if !ok || n != len(b.Events) || n == 0 {
+	if len(b.Events) == 0 {
 		return k, p, false
 	}
-	p.body, p.n, p.tsMin, p.tsMax = body, n, math.MaxInt64, math.MinInt64
+	p.n, p.tsMin, p.tsMax = len(b.Events), math.MaxInt64, math.MinInt64
 	k.tenant, k.day = b.Events[0].Tenant, dayOf(b.Events[0].Time.UnixMicro())
 	for i := range b.Events {
 		e := &b.Events[i]
@@ -279,6 +275,35 @@ func wholeBatch(b Batch) (k blockKey, p encodedBatch, ok bool) {
 		p.tsMin, p.tsMax = min(p.tsMin, ts), max(p.tsMax, ts)
 	}
 	return k, p, true
+}
+
+// blockSplit marks a block in the split form (event.SplitWriter): the
+// byte, the count of events and the compressed heads' length (uvarints),
+// the compressed heads, then the compressed rests. A search that tests
+// only head columns (time, tenant, host, app, sender, severity, format,
+// product, message) decompresses and decodes the heads alone, about a
+// third of a block. Blocks stored before this form are one zstd frame of
+// a whole batch (event.EncodeBatch) and start with zstd's magic number.
+const blockSplit = 0x02
+
+// blockWriter packs blocks into buffers it keeps for the next.
+type blockWriter struct {
+	w       event.SplitWriter
+	hz, out []byte
+}
+
+var blockWriters = sync.Pool{New: func() any { return new(blockWriter) }}
+
+// pack returns the block of the events added to w since its Reset, valid
+// until the next pack.
+func (bw *blockWriter) pack() []byte {
+	bw.hz = zenc.EncodeAll(bw.w.Heads, bw.hz[:0])
+	out := append(bw.out[:0], blockSplit)
+	out = binary.AppendUvarint(out, uint64(bw.w.N))
+	out = binary.AppendUvarint(out, uint64(len(bw.hz)))
+	out = append(out, bw.hz...)
+	bw.out = zenc.EncodeAll(bw.w.Rests, out)
+	return bw.out
 }
 
 // decodeBlock decompresses and decodes one block into memory of its own:
@@ -293,39 +318,159 @@ func decodeBlock(data []byte) ([]event.Event, error) {
 // until it decodes the next.
 type blockDecoder struct {
 	packed []byte // the block as stored, for scanRows
-	raw    []byte
-	dec    event.BatchDecoder
-	hits   []int32
+	// split says the block is in the split form: head holds its heads,
+	// rest its rests once unpackRests ran (restDone), restZ them
+	// compressed. Otherwise head holds the whole batch.
+	split      bool
+	n          int
+	head, rest []byte
+	restZ      []byte
+	restDone   bool
+	dec        event.BatchDecoder
+	hits       []int32
+	// light says the events hold their head values only (see scan).
+	light bool
 }
 
 func (d *blockDecoder) decode(data []byte) ([]event.Event, error) {
-	if err := d.decompress(data); err != nil {
+	if err := d.unpackHeads(data); err != nil {
 		return nil, err
 	}
-	return d.events()
+	evs, err := d.heads()
+	if err == nil {
+		err = d.rests(evs)
+	}
+	return evs, err
 }
 
-// decompress decompresses a block into d.raw.
-func (d *blockDecoder) decompress(data []byte) error {
-	raw, err := zdec.DecodeAll(data, d.raw[:0])
+// inflate decompresses src into dst's memory.
+func inflate(dst, src []byte) ([]byte, error) {
+	out, err := zdec.DecodeAll(src, dst[:0])
 	if err != nil {
-		return errs.Wrap(err, "cannot decompress an event block")
+		return dst, errs.Wrap(err, "cannot decompress an event block")
 	}
-	if cap(raw) > cap(d.raw) {
+	if cap(out) > cap(dst) {
 		// Grown: with room for a somewhat larger block next time.
-		raw = slices.Grow(raw, len(raw)/4)
+		out = slices.Grow(out, len(out)/4)
 	}
-	d.raw = raw
-	return nil
+	return out, nil
 }
 
-// events decodes the block decompress left in d.raw.
-func (d *blockDecoder) events() ([]event.Event, error) {
+// unpackHeads reads a block's form and decompresses its heads (or, for a
+// block stored before the split form, all of it). data must stay as it is
+// until the block's rests are unpacked.
+func (d *blockDecoder) unpackHeads(data []byte) error {
+	d.split, d.restDone, d.light = false, false, false
+	if len(data) == 0 || data[0] != blockSplit {
+		var err error
+		d.head, err = inflate(d.head, data)
+		return err
+	}
+	n, k := binary.Uvarint(data[1:])
+	hl, k2 := binary.Uvarint(data[1+max(k, 0):])
+	if k <= 0 || k2 <= 0 || n > math.MaxInt32 || hl > uint64(len(data)-1-k-k2) {
+		return errs.E(errs.Internal, "cannot read an event block: corrupt header")
+	}
+	at := 1 + k + k2
+	d.split, d.n, d.restZ = true, int(n), data[at+int(hl):]
+	var err error
+	d.head, err = inflate(d.head, data[at:at+int(hl)])
+	return err
+}
+
+// unpackRests decompresses a split block's rests.
+func (d *blockDecoder) unpackRests() error {
+	if !d.split || d.restDone {
+		return nil
+	}
+	var err error
+	d.rest, err = inflate(d.rest, d.restZ)
+	d.restDone = err == nil
+	return err
+}
+
+// heads decodes the events unpackHeads left: their head values only for
+// a split block (rests adds the rest), whole events otherwise.
+func (d *blockDecoder) heads() ([]event.Event, error) {
 	// In place: a search over hundreds of blocks allocates nothing per
 	// block, and the collector does not run (measured: with a copy of
 	// each block, its write barriers and marking took a third of a
 	// search's time).
-	return d.dec.DecodeShared(d.raw)
+	if !d.split {
+		return d.dec.DecodeShared(d.head)
+	}
+	evs, err := d.dec.DecodeHeadsShared(d.head, d.n)
+	return evs, errs.Wrap(err, "cannot decode an event block")
+}
+
+// rests completes the events heads returned.
+func (d *blockDecoder) rests(evs []event.Event) error {
+	if !d.split {
+		return nil
+	}
+	if err := d.unpackRests(); err != nil {
+		return err
+	}
+	return errs.Wrap(d.dec.DecodeRestsShared(d.rest, evs), "cannot decode an event block")
+}
+
+// text is the decompressed bytes of the block unpacked so far, for the
+// byte prefilter.
+func (d *blockDecoder) text() *blockText {
+	t := &blockText{s: unsafe.String(unsafe.SliceData(d.head), len(d.head)), partial: d.split && !d.restDone}
+	if d.restDone {
+		t.rest = unsafe.String(unsafe.SliceData(d.rest), len(d.rest))
+	}
+	return t
+}
+
+// scan decompresses, decodes and matches the block in d.packed (of newest
+// time tsMax), leaving the matching events' indexes in d.hits, newest
+// first; passed says the prefilter ruled the block out. With headOnly set
+// (the query tests head columns only), a split block's rests are
+// unpacked only when it has hits and headOnly(tsMax) is false; otherwise
+// its events carry their head values only and d.light is set.
+func (d *blockDecoder) scan(tsMax int64, req *gramReq, from, to int64, m matcher, headOnly func(tsMax int64) bool) (evs []event.Event, passed bool, err error) {
+	d.hits = d.hits[:0] // none, whatever the block before had
+	if err := d.unpackHeads(d.packed); err != nil {
+		return nil, false, err
+	}
+	// The heads' bytes first: a term on them rules most blocks out
+	// before the rests are decompressed.
+	if req != nil && !req.admitsBytes(d.text()) {
+		return nil, true, nil // no event can match: not decoded
+	}
+	light := headOnly != nil && d.split
+	if !light && d.split {
+		if err := d.unpackRests(); err != nil {
+			return nil, false, err
+		}
+		if req.restPieces() && !req.admitsBytes(d.text()) {
+			return nil, true, nil
+		}
+	}
+	if evs, err = d.heads(); err == nil && !light {
+		err = d.rests(evs)
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	h := d.hits[:0]
+	for i := len(evs) - 1; i >= 0; i-- {
+		e := &evs[i]
+		if ts := e.Time.UnixMicro(); ts >= from && ts < to && m(e) {
+			h = append(h, int32(i))
+		}
+	}
+	d.hits = h
+	if light && len(h) > 0 && !headOnly(tsMax) {
+		if err := d.rests(evs); err != nil {
+			return nil, false, err
+		}
+		light = false
+	}
+	d.light = light
+	return evs, false, nil
 }
 
 // blockScan reads the blocks that may hold events of q that sc may see,
@@ -361,7 +506,11 @@ func (s *Store) blockScan(ctx context.Context, sc access.Scope, q Query, bq bloc
 		return errs.Wrap(err, "cannot search events")
 	}
 	defer rows.Close()
-	return s.scanRows(ctx, rows, bq.grams, from, to, bq.match, next, fn)
+	var headOnly func(int64) bool
+	if bq.light {
+		headOnly = bq.headOnly
+	}
+	return s.scanRows(ctx, rows, bq.grams, from, to, bq.match, headOnly, next, fn)
 }
 
 // blockWhere is the condition on event_blocks (as b) for the blocks of
@@ -426,7 +575,7 @@ type scanned struct {
 // with every block fn finishes: a scan that stops after its first block
 // (a limit of a few events) decodes little more than that block, and
 // reads no rows past the read-ahead (rows the filters skip included).
-func (s *Store) scanRows(ctx context.Context, rows *sql.Rows, req *gramReq, from, to int64, m matcher,
+func (s *Store) scanRows(ctx context.Context, rows *sql.Rows, req *gramReq, from, to int64, m matcher, headOnly func(tsMax int64) bool,
 	next func(tsMax int64) bool, fn func(e *event.Event) bool) error {
 	outer := ctx
 	ctx, cancel := context.WithCancel(ctx)
@@ -485,22 +634,12 @@ func (s *Store) scanRows(ctx context.Context, rows *sql.Rows, req *gramReq, from
 		wg.Go(func() {
 			for b := range work {
 				if ctx.Err() == nil {
-					b.err = b.dec.decompress(b.dec.packed)
-					if b.err == nil && req != nil && !req.admitsBytes(&blockText{s: unsafe.String(unsafe.SliceData(b.dec.raw), len(b.dec.raw))}) {
-						s.BlocksPassed.Add(1) // no event can match: not decoded
-					} else if b.err == nil {
-						b.evs, b.err = b.dec.events()
-					}
-					if b.err == nil {
-						// The hits, newest first.
-						h := b.dec.hits[:0]
-						for i := len(b.evs) - 1; i >= 0; i-- {
-							e := &b.evs[i]
-							if ts := e.Time.UnixMicro(); ts >= from && ts < to && m(e) {
-								h = append(h, int32(i))
-							}
-						}
-						b.dec.hits = h
+					var passed bool
+					b.evs, passed, b.err = b.dec.scan(b.tsMax, req, from, to, m, headOnly)
+					if passed {
+						s.BlocksPassed.Add(1)
+					} else if b.err == nil && b.dec.light {
+						s.BlocksHeadOnly.Add(1)
 					}
 				}
 				close(b.done)
@@ -582,6 +721,12 @@ func (s *Store) searchBlocks(ctx context.Context, sc access.Scope, q Query, bq b
 	}
 	var top []event.Event // the page so far, kept sorted newest first
 	total := 0
+	// Once the page is full, a block whose newest event is older than the
+	// page's oldest can only add to the count: its events' heads do. (The
+	// page's oldest time only grows.)
+	var cutoff atomic.Int64
+	cutoff.Store(math.MinInt64)
+	bq.headOnly = func(tsMax int64) bool { return tsMax < cutoff.Load() }
 	err := s.blockScan(ctx, sc, q, bq, func(tsMax int64) bool {
 		// Once the count is capped and the page is full, a block whose
 		// newest event is older than the page's oldest can change nothing.
@@ -601,6 +746,9 @@ func (s *Store) searchBlocks(ctx context.Context, sc access.Scope, q Query, bq b
 		top = slices.Insert(top, i, e.Clone())
 		if len(top) > q.Limit {
 			top = top[:q.Limit]
+		}
+		if len(top) == q.Limit {
+			cutoff.Store(top[len(top)-1].Time.UnixMicro())
 		}
 		return true
 	})
@@ -680,15 +828,15 @@ func (s *Store) pruneBlocks(ctx context.Context, tenant *int64, cut int64) (int6
 		// counts are counted again.
 		sb := summaryPool.Get().(*summaryBuilder)
 		defer summaryPool.Put(sb)
+		bw := blockWriters.Get().(*blockWriter)
+		defer blockWriters.Put(bw)
 		for _, r := range rewrites {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO event_block_counts (block_id, counts) VALUES ($1, $2)
 				ON CONFLICT (block_id) DO UPDATE SET counts = excluded.counts`, r.id, sb.summary(nil, r.keep)); err != nil {
 				return errs.Wrap(err, "cannot count a rewritten event block")
 			}
-			data, err := event.EncodeBatch(r.keep)
-			if err != nil {
-				return err
-			}
+			bw.w.Reset()
+			bw.w.Add(r.keep)
 			// The oldest kept event: blocks of whole batches are not
 			// sorted by time.
 			lo := r.keep[0].Time.UnixMicro()
@@ -696,7 +844,7 @@ func (s *Store) pruneBlocks(ctx context.Context, tenant *int64, cut int64) (int6
 				lo = min(lo, r.keep[i].Time.UnixMicro())
 			}
 			if _, err := tx.ExecContext(ctx, `UPDATE event_blocks SET ts_min = $1, n = $2, data = $3 WHERE id = $4`,
-				lo, len(r.keep), zenc.EncodeAll(data, nil), r.id); err != nil {
+				lo, len(r.keep), bw.pack(), r.id); err != nil {
 				return errs.Wrap(err, "cannot rewrite an event block")
 			}
 		}

@@ -232,6 +232,9 @@ func (s *Store) Count(ctx context.Context, sc access.Scope, q Query, field strin
 		// decoded, while blocks are stored and retention rewrites them.
 		if err := s.db.Read(ctx, func(rq store.Querier) error {
 			m.from = rq
+			if isCol && headColumn(col.name) {
+				m.headOnly = always
+			}
 			if m.all && isCol && (col.name == "tenant" || summaryColumn(col.name) >= 0) {
 				// Blocks wholly in range from their column counts; the
 				// rest decoded.

@@ -188,14 +188,6 @@ func TestCountFromBlockSummaries(t *testing.T) {
 			}
 			all = append(all, evs...)
 			batch := eventstore.Batch{ID: fmt.Sprint("sb", b), Events: evs}
-			if b%2 == 0 {
-				// As the spine delivers: stored as it came.
-				data, err := event.EncodeBatch(evs)
-				if err != nil {
-					t.Fatal(err)
-				}
-				batch.Data = data
-			}
 			// One block each.
 			if _, err := es.AppendBatches(ctx, []eventstore.Batch{batch}); err != nil {
 				t.Fatal(err)

@@ -4,6 +4,7 @@ import "github.com/samdrift/samdrift/internal/errs"
 
 func init() {
 	errs.AddDanish(map[string]string{
+		"cannot read an event block: corrupt header":                                                                                        "kan ikke læse en hændelsesblok: dens hoved er beskadiget",
 		"the VictoriaLogs address %q must be victorialogs://host:port or http(s)://host:port":                                               "VictoriaLogs-adressen %q skal være victorialogs://vært:port eller http(s)://vært:port",
 		"the VictoriaLogs address %q has an unknown parameter %q: only storage (the cluster's storage nodes, host:port,host:port) is known": "VictoriaLogs-adressen %q har en ukendt parameter %q: kun storage (klyngens lagerknuder, vært:port,vært:port) kendes",
 		"the VictoriaLogs address %q names storage node %q, which is not host:port":                                                         "VictoriaLogs-adressen %q nævner lagerknuden %q, som ikke er vært:port",

@@ -38,8 +38,9 @@ type Store struct {
 	// and the ones their gram filters let them skip; BlocksPassed the
 	// blocks read whose bytes ruled a match out, so that they were not
 	// decoded; BlocksSummarised the blocks counts took from their column
-	// counts without reading them.
-	BlocksRead, BlocksSkipped, BlocksPassed, BlocksSummarised atomic.Int64
+	// counts without reading them; BlocksHeadOnly the blocks read whose
+	// rests were not (see blockSplit).
+	BlocksRead, BlocksSkipped, BlocksPassed, BlocksSummarised, BlocksHeadOnly atomic.Int64
 }
 
 // New returns a Store over db.
@@ -290,7 +291,18 @@ type blockQuery struct {
 	blocks func(a *store.Args) string
 	// from, when set, is where blocks are read (a read transaction).
 	from store.Querier
+	// light says the query tests head columns only (see blockSplit).
+	light bool
+	// headOnly, when set, says which blocks the caller needs only the head
+	// values of: with a light query, the events of a block of newest time
+	// tsMax for which it reports true carry their head values only. The
+	// workers ask it ahead of the caller's fn; once true for a time, it
+	// must stay true for that time and every older one.
+	headOnly func(tsMax int64) bool
 }
+
+// always is a headOnly for callers that use head values only.
+func always(int64) bool { return true }
 
 // matcherFor checks the caller and q as where does, and compiles q for
 // the block store (which filters decoded events). The SQL compiler runs
@@ -298,13 +310,13 @@ type blockQuery struct {
 func (s *Store) matcherFor(sc access.Scope, q Query) (blockQuery, error) {
 	n, err := prepare(sc, q)
 	if err != nil || n == nil {
-		return blockQuery{match: func(*event.Event) bool { return true }, all: err == nil}, err
+		return blockQuery{match: func(*event.Event) bool { return true }, all: err == nil, light: true}, err
 	}
 	if _, err := (&compiler{a: &store.Args{}, like: "LIKE"}).cond(n); err != nil {
 		return blockQuery{}, err
 	}
 	m, err := compileMatcher(n)
-	return blockQuery{match: m, grams: gramRequirement(n)}, err
+	return blockQuery{match: m, grams: gramRequirement(n), light: !needsRest(n)}, err
 }
 
 // CheckQuery reports whether q parses and compiles, with the position of

@@ -150,11 +150,7 @@ func TestAppendEncodedBatches(t *testing.T) {
 			return ev
 		}
 		encoded := func(id string, evs []event.Event) eventstore.Batch {
-			data, err := event.EncodeBatch(evs)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return eventstore.Batch{ID: id, Events: evs, Data: data}
+			return eventstore.Batch{ID: id, Events: evs}
 		}
 		var batches []eventstore.Batch
 		want := 0

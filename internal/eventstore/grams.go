@@ -190,6 +190,9 @@ type gramReq struct {
 	// more) that a block's decompressed bytes must hold (see
 	// admitsBytes).
 	pieces []string
+	// rest says the term's values are in a split block's rests (a
+	// field's, the parse error's), not its heads.
+	rest bool
 }
 
 // gramRequirement derives the requirement of a parsed query: text terms
@@ -236,7 +239,7 @@ func gramRequirement(n *node) *gramReq {
 	if isCol && (col.kind == colNumber || col.kind == colTime || col.name == "raw" || col.name == "id") {
 		return nil
 	}
-	r := &gramReq{}
+	r := &gramReq{rest: !isCol || !headColumn(col.name)}
 	if !n.wild && (!isCol || col.kind == colText) {
 		// A whole value: message terms are parts, wildcards patterns.
 		r.value, r.has = valueHash(lower(n.value)), true
@@ -307,6 +310,28 @@ func (r *gramReq) holds(own func(t *gramReq) bool) bool {
 	return true
 }
 
+// restPieces says whether r has pieces of a term on values in a split
+// block's rests.
+func (r *gramReq) restPieces() bool {
+	if r == nil {
+		return false
+	}
+	if r.rest && len(r.pieces) > 0 {
+		return true
+	}
+	for _, k := range r.and {
+		if k.restPieces() {
+			return true
+		}
+	}
+	for _, k := range r.or {
+		if k.restPieces() {
+			return true
+		}
+	}
+	return false
+}
+
 // Block bytes. A value an event holds is stored as it is in the block's
 // encoded form, so a block whose decompressed bytes do not hold a term's
 // piece, ignoring ASCII case, holds no event the term matches: it is not
@@ -318,22 +343,29 @@ func (r *gramReq) holds(own func(t *gramReq) bool) bool {
 
 // blockText is a decompressed block as admitsBytes reads it.
 type blockText struct {
-	s                 string
-	checked, oddLower bool // whether s holds 'İ' or 'K' (looked for once)
+	s, rest string // a split block's heads and (when read) rests; an older block's whole batch
+	// partial says s holds a split block's heads and its rests are not
+	// read: terms on values in the rests are not ruled out.
+	partial           bool
+	checked, oddLower bool // whether they hold 'İ' or 'K' (looked for once)
 }
 
 // admitsBytes reports whether a block whose decompressed bytes are b may
 // hold a match.
 func (r *gramReq) admitsBytes(b *blockText) bool {
 	return r.holds(func(t *gramReq) bool {
+		if t.rest && b.partial {
+			return true
+		}
 		for _, p := range t.pieces {
-			if indexFold(b.s, p) >= 0 {
+			if indexFold(b.s, p) >= 0 || (b.rest != "" && indexFold(b.rest, p) >= 0) {
 				continue
 			}
 			if strings.ContainsAny(p, "ik") {
 				if !b.checked {
 					b.checked = true
-					b.oddLower = strings.Contains(b.s, "\u0130") || strings.Contains(b.s, "\u212a")
+					b.oddLower = strings.Contains(b.s, "\u0130") || strings.Contains(b.s, "\u212a") ||
+						strings.Contains(b.rest, "\u0130") || strings.Contains(b.rest, "\u212a")
 				}
 				if b.oddLower {
 					continue

@@ -145,6 +145,30 @@ func columnGetter(name string) func(e *event.Event) string {
 	}
 }
 
+// headColumn says whether a column (queryColumns' names) is in a split
+// block's heads.
+func headColumn(name string) bool {
+	switch name {
+	case "message", "host", "app", "format", "product", "source_ip", "severity", "tenant", "ts":
+		return true
+	}
+	return false
+}
+
+// needsRest says whether testing an event against n needs values outside
+// a split block's heads: a field's, the id's, the raw original's, the
+// parse error's.
+func needsRest(n *node) bool {
+	if n.kind != nodeTerm {
+		return slices.ContainsFunc(n.kids, needsRest)
+	}
+	if n.field == "" {
+		return false
+	}
+	col, isCol := queryColumns[n.field]
+	return !isCol || !headColumn(col.name)
+}
+
 // matchCost ranks what testing an event against n costs: a column's
 // value, a field's (walking the fields), a search of the message, a
 // pattern, then combinations.

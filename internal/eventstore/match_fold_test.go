@@ -1,6 +1,7 @@
 package eventstore
 
 import (
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -43,7 +44,8 @@ func FuzzPatternFold(f *testing.F) {
 // a match: an event whose message, host or field holds a value is encoded
 // as blocks are, and a term (with wildcards or without, on the message or
 // on a field) that matches the event must be admitted by the block's
-// bytes ('İ' and the Kelvin sign, which lower to ASCII, included).
+// bytes ('İ' and the Kelvin sign, which lower to ASCII, included), in
+// the form blocks had before the split form and in the split form.
 func FuzzBlockAdmits(f *testing.F) {
 	for _, c := range [][2]string{
 		{"Failed password for root", "failed password"}, {"fw01", "FW01"}, {"\u212aelvin", "kelvin"}, {"\u0130stanbul", "istanbul"},
@@ -58,6 +60,8 @@ func FuzzBlockAdmits(f *testing.F) {
 		e := event.Event{ID: "x", Time: time.Unix(0, 0), Received: time.Unix(0, 0), Message: value, Host: value,
 			Fields: []event.Field{{Key: "user.name", Value: value}}}
 		raw := event.AppendBatch(nil, []event.Event{e})
+		var split event.SplitWriter
+		split.Add([]event.Event{e})
 		wild := strings.ContainsAny(term, "*?")
 		v := strings.NewReplacer("*", string(wildStar), "?", string(wildOne)).Replace(term)
 		for _, field := range []string{"", "host.name", "user.name"} {
@@ -69,9 +73,45 @@ func FuzzBlockAdmits(f *testing.F) {
 			if !m(&e) {
 				continue
 			}
-			if r := gramRequirement(n); !r.admitsBytes(&blockText{s: string(raw)}) {
+			r := gramRequirement(n)
+			if !r.admitsBytes(&blockText{s: string(raw)}) {
 				t.Errorf("%q on %q matches %q, but the block's bytes were ruled out (pieces %q)", term, field, value, r.pieces)
 			}
+			// In the split form: by the heads alone, and with the rests.
+			if !r.admitsBytes(&blockText{s: string(split.Heads), partial: true}) {
+				t.Errorf("%q on %q matches %q, but the split block's heads ruled it out (pieces %q)", term, field, value, r.pieces)
+			}
+			if !r.admitsBytes(&blockText{s: string(split.Heads), rest: string(split.Rests)}) {
+				t.Errorf("%q on %q matches %q, but the split block's bytes ruled it out (pieces %q)", term, field, value, r.pieces)
+			}
+		}
+	})
+}
+
+// FuzzDecodeBlock checks that any bytes stored as a block decode or fail
+// with an error, never a panic, and that a block packed from events
+// decodes to them, whole and by its heads.
+func FuzzDecodeBlock(f *testing.F) {
+	var bw blockWriter
+	bw.w.Add([]event.Event{{ID: "a", Time: time.Unix(1, 0).UTC(), Received: time.Unix(2, 0).UTC(), Host: "fw01", Message: "Failed password",
+		Fields: []event.Field{{Key: "user.name", Value: "bob"}}, Raw: "<13>1 x"}})
+	f.Add(bw.pack(), "fw01")
+	f.Add([]byte{blockSplit, 1, 200}, "x")
+	f.Add([]byte{0x28, 0xb5, 0x2f, 0xfd, 0, 0}, "")
+	f.Fuzz(func(t *testing.T, data []byte, host string) {
+		_, _ = decodeBlock(data) // events or an error, never a panic
+		in := []event.Event{{ID: "b", Time: time.Unix(3, 0).UTC(), Received: time.Unix(4, 0).UTC(), Host: host, Message: string(data), Raw: host}}
+		var w blockWriter
+		w.w.Add(in)
+		out, err := decodeBlock(w.pack())
+		if err != nil || len(out) != 1 || out[0].Host != host || out[0].Message != string(data) || out[0].Raw != host || out[0].ID != "b" {
+			t.Fatalf("a packed block decodes to %+v, %v; want %+v", out, err, in)
+		}
+		var d blockDecoder
+		d.packed = w.pack()
+		evs, passed, err := d.scan(math.MaxInt64, nil, math.MinInt64, math.MaxInt64, func(*event.Event) bool { return true }, always)
+		if err != nil || passed || len(evs) != 1 || !d.light || evs[0].Host != host || evs[0].Raw != "" {
+			t.Fatalf("a block read by its heads gives %+v (light %v), %v", evs, d.light, err)
 		}
 	})
 }

@@ -232,7 +232,7 @@ func (s *Store) Quarantine(ctx context.Context, sc access.Scope, since time.Time
 		type key struct{ ip, host string }
 		by := map[key]*QuarantinedSender{}
 		q := Query{From: since, To: time.Now().Add(48 * time.Hour), Tenants: []int64{0}}
-		err := s.blockScan(ctx, sc, q, blockQuery{match: func(*event.Event) bool { return true }}, nil, func(e *event.Event) bool {
+		err := s.blockScan(ctx, sc, q, blockQuery{match: func(*event.Event) bool { return true }, light: true, headOnly: always}, nil, func(e *event.Event) bool {
 			k := key{e.SourceIP, e.Host}
 			x := by[k]
 			if x == nil {
