@@ -195,8 +195,8 @@ func appendBlocksTx(ctx context.Context, tx *sql.Tx, batches []Batch) (int, erro
 		// One block writer serves every block: the driver copies what it
 		// binds (fresh buffers were a tenth of the server's allocations at
 		// 75,000 events/s).
-		bw := blockWriters.Get().(*blockWriter)
-		defer blockWriters.Put(bw)
+		bw := getWriter()
+		defer putWriter(bw)
 		for _, k := range order {
 			if !mixed[k] {
 				// Consecutive whole batches, up to a block's worth each.
@@ -292,7 +292,27 @@ type blockWriter struct {
 	hz, out []byte
 }
 
-var blockWriters = sync.Pool{New: func() any { return new(blockWriter) }}
+// freeWriters keeps block writers, with their buffers grown to a block's
+// size (a few MB), from transaction to transaction: a sync.Pool, which
+// the collector empties, had them grow from nothing again and again
+// (growslice was half of encoding a block at full load).
+var freeWriters = make(chan *blockWriter, 2)
+
+func getWriter() *blockWriter {
+	select {
+	case w := <-freeWriters:
+		return w
+	default:
+		return new(blockWriter)
+	}
+}
+
+func putWriter(w *blockWriter) {
+	select {
+	case freeWriters <- w:
+	default:
+	}
+}
 
 // pack returns the block of the events added to w since its Reset, valid
 // until the next pack.
@@ -828,8 +848,8 @@ func (s *Store) pruneBlocks(ctx context.Context, tenant *int64, cut int64) (int6
 		// counts are counted again.
 		sb := summaryPool.Get().(*summaryBuilder)
 		defer summaryPool.Put(sb)
-		bw := blockWriters.Get().(*blockWriter)
-		defer blockWriters.Put(bw)
+		bw := getWriter()
+		defer putWriter(bw)
 		for _, r := range rewrites {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO event_block_counts (block_id, counts) VALUES ($1, $2)
 				ON CONFLICT (block_id) DO UPDATE SET counts = excluded.counts`, r.id, sb.summary(nil, r.keep)); err != nil {
