@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"slices"
 	"strings"
 	"time"
 	"unsafe"
@@ -81,37 +80,6 @@ func EncodedSize(e *Event) int {
 }
 
 var errBatch = errors.New("cannot decode event batch: truncated or corrupt")
-
-// BatchBody returns the encoded events of a batch EncodeBatch wrote (the
-// bytes after its header) and how many there are; ok is false for other
-// forms. JoinBatches puts bodies back together, so that batches can be
-// merged without decoding and encoding their events again.
-func BatchBody(data []byte) (body []byte, n int, ok bool) {
-	if len(data) < 2 || data[0] != batchV1 {
-		return nil, 0, false
-	}
-	c, k := binary.Uvarint(data[1:])
-	if k <= 0 || c > maxBatchEvents {
-		return nil, 0, false
-	}
-	return data[1+k:], int(c), true
-}
-
-// JoinBatches appends to dst one batch holding the events of bodies (from
-// BatchBody), n in all, in order.
-func JoinBatches(dst []byte, bodies [][]byte, n int) []byte {
-	size := 1 + binary.MaxVarintLen64
-	for _, b := range bodies {
-		size += len(b)
-	}
-	out := slices.Grow(dst, size)
-	out = append(out, batchV1)
-	out = binary.AppendUvarint(out, uint64(n))
-	for _, b := range bodies {
-		out = append(out, b...)
-	}
-	return out
-}
 
 // DecodeBatch reads what EncodeBatch wrote (or a JSON batch of an earlier
 // version). Strings share one copy of data.

@@ -68,12 +68,18 @@ func appendStr(b []byte, s string) []byte {
 	return append(b, s...)
 }
 
+// minHeadBytes is the least an event's head takes (an empty string or a
+// small number is one byte; nine values).
+const minHeadBytes = 9
+
 // DecodeHeadsShared decodes the head part of n events into d's memory:
 // the events have their head values and nothing else (DecodeRestsShared
 // adds the rest). As with DecodeShared, their strings point into data and
 // the events are valid until d decodes again.
 func (d *BatchDecoder) DecodeHeadsShared(data []byte, n int) ([]Event, error) {
-	if n < 0 || n > maxBatchEvents || n > len(data) {
+	// An event's head takes nine bytes at least: a corrupt count cannot
+	// claim more memory than that.
+	if n < 0 || n > maxBatchEvents || n > len(data)/minHeadBytes {
 		return nil, errBatch
 	}
 	r := decoder{s: unsafe.String(unsafe.SliceData(data), len(data))}

@@ -76,9 +76,13 @@ func FuzzDecodeSplit(f *testing.F) {
 		if err := d.DecodeRestsShared(rests, evs); err != nil {
 			return
 		}
-		// What decodes encodes to what decodes again.
+		// What decodes encodes to what decodes to the same again.
+		orig := make([]Event, n)
+		for i := range evs {
+			orig[i] = evs[i].Clone()
+		}
 		var w SplitWriter
-		w.Add(evs)
+		w.Add(orig)
 		again, err := d.DecodeHeadsShared(w.Heads, n)
 		if err != nil {
 			t.Fatal(err)
@@ -89,6 +93,9 @@ func FuzzDecodeSplit(f *testing.F) {
 		}
 		if err := d.DecodeRestsShared(w.Rests, keep); err != nil {
 			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(keep, orig) {
+			t.Fatalf("events written again read\n %+v\nwant\n %+v", keep, orig)
 		}
 	})
 }

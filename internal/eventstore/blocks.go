@@ -28,7 +28,7 @@ import (
 
 // Blocks carry no zstd checksum (earlier ones do; it is not checked):
 // hashing every block cost a twentieth of a search's time, and a damaged
-// block still fails to decompress or to decode (event.DecodeBatch checks
+// block still fails to decompress or to decode (the decoders check
 // every length against the data).
 var (
 	zenc, _ = zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderConcurrency(1), zstd.WithEncoderCRC(false))
@@ -85,8 +85,8 @@ func appendBlocksTx(ctx context.Context, tx *sql.Tx, batches []Batch) (int, erro
 		var refs []ref
 		counts := map[key]int{}
 		var order []key
-		// Whole batches of one tenant and day, kept encoded; a key with
-		// any single events falls back to encoding them all.
+		// Whole batches of one tenant and day, stored as they came; a key
+		// with any single events has them all stored event by event.
 		pieces := map[key][]encodedBatch{}
 		mixed := map[key]bool{}
 		var idStmt *sql.Stmt
@@ -257,11 +257,11 @@ type encodedBatch struct {
 	batch        int // index in the batches being stored
 }
 
-// wholeBatch reports whether b can be stored as a whole: its events share
-// one tenant and day and carry no stable ids (those are checked one by one
-// for retransmissions).
+// wholeBatch reports whether b can be stored as a whole: it fits a block,
+// and its events share one tenant and day and carry no stable ids (those
+// are checked one by one for retransmissions).
 func wholeBatch(b Batch) (k blockKey, p encodedBatch, ok bool) {
-	if len(b.Events) == 0 {
+	if len(b.Events) == 0 || len(b.Events) > maxBlockEvents {
 		return k, p, false
 	}
 	p.n, p.tsMin, p.tsMax = len(b.Events), math.MaxInt64, math.MinInt64
