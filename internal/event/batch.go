@@ -175,21 +175,11 @@ func (d *BatchDecoder) decode(data []byte, reuse, shared bool) ([]Event, error) 
 			return nil, errBatch
 		}
 		if nf > 0 {
-			if uint64(cap(slab)-len(slab)) < nf {
-				// Earlier events keep the slab they were cut from.
-				grow := uint64(1024)
-				if reuse {
-					grow = max(grow, 2*uint64(cap(slab)))
-				}
-				slab = make([]Field, 0, max(nf, grow))
+			grow := uint64(1024)
+			if reuse {
+				grow = max(grow, 2*uint64(cap(slab)))
 			}
-			k := len(slab)
-			slab = slab[:k+int(nf)]
-			e.Fields = slab[k : k+int(nf) : k+int(nf)]
-			for j := range e.Fields {
-				e.Fields[j].Key = r.str()
-				e.Fields[j].Value = r.str()
-			}
+			e.Fields, slab = r.fields(slab, nf, grow)
 		}
 		e.Raw = r.str()
 		e.ParseError = r.str()
@@ -263,6 +253,23 @@ func (d *decoder) int() int {
 		d.err = errBatch
 	}
 	return int(v)
+}
+
+// fields reads nf fields (key, value) into slab, or into a new slab of
+// at least grow when it lacks room (earlier events keep the slab they were
+// cut from); it returns them and the slab.
+func (d *decoder) fields(slab []Field, nf, grow uint64) ([]Field, []Field) {
+	if uint64(cap(slab)-len(slab)) < nf {
+		slab = make([]Field, 0, max(nf, grow))
+	}
+	k := len(slab)
+	slab = slab[:k+int(nf)]
+	fs := slab[k : k+int(nf) : k+int(nf)]
+	for j := range fs {
+		fs[j].Key = d.str()
+		fs[j].Value = d.str()
+	}
+	return fs, slab
 }
 
 func (d *decoder) str() string {

@@ -129,17 +129,7 @@ func (d *BatchDecoder) DecodeRestsShared(data []byte, events []Event) error {
 			return errBatch
 		}
 		if nf > 0 {
-			if uint64(cap(slab)-len(slab)) < nf {
-				// Earlier events keep the slab they were cut from.
-				slab = make([]Field, 0, max(nf, 1024, 2*uint64(cap(slab))))
-			}
-			k := len(slab)
-			slab = slab[:k+int(nf)]
-			e.Fields = slab[k : k+int(nf) : k+int(nf)]
-			for j := range e.Fields {
-				e.Fields[j].Key = r.str()
-				e.Fields[j].Value = r.str()
-			}
+			e.Fields, slab = r.fields(slab, nf, max(1024, 2*uint64(cap(slab))))
 		}
 		e.Raw = r.str()
 		e.ParseError = r.str()
