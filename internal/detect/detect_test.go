@@ -76,8 +76,9 @@ func TestDetectAlerts(t *testing.T) {
 		if err := d.Handle(ctx, []detect.Batch{b1}); err != nil {
 			t.Fatal(err)
 		}
+		// A replayed batch beside a new one: the new one counts alone.
 		b2 := detect.Batch{ID: "b2", Events: []event.Event{syslogEvent(t, kk, shell, now.Add(time.Minute), "e2")}}
-		if err := d.Handle(ctx, []detect.Batch{b2}); err != nil {
+		if err := d.Handle(ctx, []detect.Batch{b1, b2}); err != nil {
 			t.Fatal(err)
 		}
 		as, total, err := d.Alerts(ctx, ciso101, detect.Filter{RuleID: ruleSudoShell})

@@ -294,13 +294,32 @@ func (d *Detector) Rejected(ctx context.Context) ([]error, error) {
 // doneBatches returns which of ids were recorded before.
 func (d *Detector) doneBatches(ctx context.Context, ids []string) (map[string]bool, error) {
 	done := map[string]bool{}
-	for _, id := range ids {
-		var n int
-		if err := d.db.Reader().QueryRowContext(ctx, `SELECT COUNT(*) FROM detect_batches WHERE batch_id = $1`, id).Scan(&n); err != nil {
-			return nil, errs.Wrap(err, "cannot look up batch %s", id)
+	// A query per hundred batches, not per batch: at full load the
+	// lookups one by one were a percent of a core.
+	for len(ids) > 0 {
+		part := ids[:min(len(ids), 100)]
+		ids = ids[len(part):]
+		var a store.Args
+		ps := make([]string, len(part))
+		for i, id := range part {
+			ps[i] = a.Add(id)
 		}
-		if n > 0 {
+		rows, err := d.db.Reader().QueryContext(ctx, `SELECT batch_id FROM detect_batches WHERE batch_id IN (`+strings.Join(ps, ",")+`)`, a.Values()...)
+		if err != nil {
+			return nil, errs.Wrap(err, "cannot look up handled batches")
+		}
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return nil, errs.Wrap(err, "cannot look up handled batches")
+			}
 			done[id] = true
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, errs.Wrap(err, "cannot look up handled batches")
 		}
 	}
 	return done, nil
