@@ -195,8 +195,8 @@ func appendBlocksTx(ctx context.Context, tx *sql.Tx, batches []Batch) (int, erro
 		// One block writer serves every block: the driver copies what it
 		// binds (fresh buffers were a tenth of the server's allocations at
 		// 75,000 events/s).
-		bw := getWriter()
-		defer putWriter(bw)
+		bw := freeWriters.get()
+		defer freeWriters.put(bw)
 		for _, k := range order {
 			if !mixed[k] {
 				// Consecutive whole batches, up to a block's worth each.
@@ -296,20 +296,26 @@ type blockWriter struct {
 // size (a few MB), from transaction to transaction: a sync.Pool, which
 // the collector empties, had them grow from nothing again and again
 // (growslice was half of encoding a block at full load).
-var freeWriters = make(chan *blockWriter, 2)
+var freeWriters = make(freeList[blockWriter], 2)
 
-func getWriter() *blockWriter {
+// freeList keeps up to its capacity of values, with the memory they grew,
+// from use to use, where the collector does not empty it.
+type freeList[T any] chan *T
+
+// get returns a kept value, or a new one.
+func (f freeList[T]) get() *T {
 	select {
-	case w := <-freeWriters:
-		return w
+	case v := <-f:
+		return v
 	default:
-		return new(blockWriter)
+		return new(T)
 	}
 }
 
-func putWriter(w *blockWriter) {
+// put keeps v if there is room.
+func (f freeList[T]) put(v *T) {
 	select {
-	case freeWriters <- w:
+	case f <- v:
 	default:
 	}
 }
@@ -559,23 +565,7 @@ var (
 // in flight, not so many that idle searches hold much memory. (Fresh
 // decoders for every search, or a sync.Pool the collector empties, cost a
 // third of a search's time in allocating and collecting.)
-var freeDecoders = make(chan *blockDecoder, scanAhead+1)
-
-func getDecoder() *blockDecoder {
-	select {
-	case d := <-freeDecoders:
-		return d
-	default:
-		return new(blockDecoder)
-	}
-}
-
-func putDecoder(d *blockDecoder) {
-	select {
-	case freeDecoders <- d:
-	default:
-	}
-}
+var freeDecoders = make(freeList[blockDecoder], scanAhead+1)
 
 // scanned is one block of a scan: read in order, decoded and matched by
 // a worker, handed to fn in order.
@@ -640,7 +630,7 @@ func (s *Store) scanRows(ctx context.Context, rows *sql.Rows, req *gramReq, from
 				ordered <- b
 				continue
 			}
-			dec := getDecoder()
+			dec := freeDecoders.get()
 			dec.packed = append(dec.packed[:0], data...)
 			b := &scanned{tsMax: tsMax, dec: dec, done: make(chan struct{})}
 			work <- b // never blocks: at most scanAhead credits are out
@@ -671,7 +661,7 @@ func (s *Store) scanRows(ctx context.Context, rows *sql.Rows, req *gramReq, from
 		if b.skipped {
 			return ctx.Err() == nil, ctx.Err()
 		}
-		defer putDecoder(b.dec) // fn is done with the block's events
+		defer freeDecoders.put(b.dec) // fn is done with the block's events
 		if b.err != nil {
 			return false, b.err
 		}
@@ -707,7 +697,7 @@ func (s *Store) scanRows(ctx context.Context, rows *sql.Rows, req *gramReq, from
 	for b := range ordered { // let the reader and the workers end
 		<-b.done
 		if b.dec != nil {
-			putDecoder(b.dec)
+			freeDecoders.put(b.dec)
 		}
 	}
 	wg.Wait()
@@ -848,8 +838,8 @@ func (s *Store) pruneBlocks(ctx context.Context, tenant *int64, cut int64) (int6
 		// counts are counted again.
 		sb := summaryPool.Get().(*summaryBuilder)
 		defer summaryPool.Put(sb)
-		bw := getWriter()
-		defer putWriter(bw)
+		bw := freeWriters.get()
+		defer freeWriters.put(bw)
 		for _, r := range rewrites {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO event_block_counts (block_id, counts) VALUES ($1, $2)
 				ON CONFLICT (block_id) DO UPDATE SET counts = excluded.counts`, r.id, sb.summary(nil, r.keep)); err != nil {
