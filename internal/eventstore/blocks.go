@@ -87,7 +87,7 @@ func appendBlocksTx(ctx context.Context, tx *sql.Tx, batches []Batch) (int, erro
 		var order []key
 		// Whole batches of one tenant and day, stored as they came; a key
 		// with any single events has them all stored event by event.
-		pieces := map[key][]encodedBatch{}
+		pieces := map[key][]batchSpan{}
 		mixed := map[key]bool{}
 		var idStmt *sql.Stmt
 		defer func() {
@@ -250,8 +250,8 @@ func appendBlocksTx(ctx context.Context, tx *sql.Tx, batches []Batch) (int, erro
 // blockKey is what a block holds events of: one tenant, one UTC day.
 type blockKey struct{ tenant, day int64 }
 
-// encodedBatch is a whole batch's count and times.
-type encodedBatch struct {
+// batchSpan is a whole batch's place among those being stored, its count and its times.
+type batchSpan struct {
 	n            int
 	tsMin, tsMax int64
 	batch        int // index in the batches being stored
@@ -260,7 +260,7 @@ type encodedBatch struct {
 // wholeBatch reports whether b can be stored as a whole: it fits a block,
 // and its events share one tenant and day and carry no stable ids (those
 // are checked one by one for retransmissions).
-func wholeBatch(b Batch) (k blockKey, p encodedBatch, ok bool) {
+func wholeBatch(b Batch) (k blockKey, p batchSpan, ok bool) {
 	if len(b.Events) == 0 || len(b.Events) > maxBlockEvents {
 		return k, p, false
 	}
